@@ -1,0 +1,1 @@
+namespace Telescope; public static class Info { public const string Name = "Telescope"; }
