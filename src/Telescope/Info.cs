@@ -1,1 +1,0 @@
-namespace Telescope; public static class Info { public const string Name = "Telescope"; }

@@ -1,0 +1,76 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Models;
+
+/// <summary>
+/// An elementwise activation with its derivative. The derivative is what forward-mode JVPs and
+/// layer-wise kernels need: ȧ = φ'(z) ⊙ ż, so it lives next to the function it differentiates.
+/// </summary>
+public sealed record Activation(ActivationKind Kind, double Epsilon = 0.0)
+{
+    public static Activation Identity { get; } = new(ActivationKind.Identity);
+    public static Activation ReLU { get; } = new(ActivationKind.ReLU);
+    public static Activation Sigmoid { get; } = new(ActivationKind.Sigmoid);
+    public static Activation Tanh { get; } = new(ActivationKind.Tanh);
+    public static Activation Polynomial(double epsilon) => new(ActivationKind.Polynomial, epsilon);
+
+    /// <summary>φ(z).</summary>
+    public Tensor Apply(Tensor z) => Kind switch
+    {
+        ActivationKind.Identity => z.alias(),
+        ActivationKind.ReLU => nn.functional.relu(z),
+        ActivationKind.Sigmoid => torch.sigmoid(z),
+        ActivationKind.Tanh => torch.tanh(z),
+        ActivationKind.Polynomial => z + (Epsilon / 2.0) * z * z,
+        _ => throw new InvalidOperationException($"Unknown activation {Kind}."),
+    };
+
+    /// <summary>φ'(z), elementwise. ReLU uses φ'(0) = 0, as autograd does.</summary>
+    public Tensor Derivative(Tensor z)
+    {
+        switch (Kind)
+        {
+            case ActivationKind.Identity: return torch.ones_like(z);
+            case ActivationKind.ReLU: return z.gt(0).to_type(z.dtype);
+            case ActivationKind.Sigmoid:
+                {
+                    using var s = torch.sigmoid(z);
+                    return s * (1.0 - s);
+                }
+            case ActivationKind.Tanh:
+                {
+                    using var t = torch.tanh(z);
+                    return 1.0 - t * t;
+                }
+            case ActivationKind.Polynomial: return 1.0 + Epsilon * z;
+            default: throw new InvalidOperationException($"Unknown activation {Kind}.");
+        }
+    }
+
+    /// <summary>Parses "relu", "sigmoid", "tanh", "identity" or "poly:0.02".</summary>
+    public static Activation Parse(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t.StartsWith("poly", StringComparison.Ordinal))
+        {
+            var colon = t.IndexOf(':');
+            if (colon < 0 || !double.TryParse(t[(colon + 1)..], System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out var eps))
+                throw new ArgumentException($"Activation '{text}': write the polynomial as poly:EPSILON, e.g. poly:0.02.");
+            return Polynomial(eps);
+        }
+        return t switch
+        {
+            "identity" or "linear" or "none" => Identity,
+            "relu" => ReLU,
+            "sigmoid" => Sigmoid,
+            "tanh" => Tanh,
+            _ => throw new ArgumentException($"Unknown activation '{text}'. Use relu, sigmoid, tanh, identity or poly:EPSILON."),
+        };
+    }
+
+    public override string ToString() => Kind == ActivationKind.Polynomial
+        ? FormattableString.Invariant($"poly:{Epsilon}")
+        : Kind.ToString().ToLowerInvariant();
+}
