@@ -119,7 +119,11 @@ public sealed class TelescopingTracker : IDisposable
         foreach (var c in componentNames)
         {
             if (!_componentWindow.TryGetValue(c, out var sum))
-                _componentWindow[c] = sum = parameters.Zeros(Options.AccumulatorType);
+            {
+                sum = parameters.Zeros(Options.AccumulatorType);
+                foreach (var t in sum) t.DetachFromDisposeScope();   // lives as long as the tracker
+                _componentWindow[c] = sum;
+            }
             for (int i = 0; i < sum.Length; i++) sum[i].add_(update.Components[c][i]);
         }
         _windowSteps++;
