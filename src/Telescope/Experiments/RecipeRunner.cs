@@ -54,7 +54,7 @@ public static class RecipeRunner
             torch.set_num_threads(threads);
         var machine = MachineInfo.Capture();
         var started = DateTimeOffset.UtcNow;
-        string outPath = request.Out ?? RunFolder.DefaultPath(recipe.Name, DateTime.Now, request.RunsRoot);
+        string outPath = request.Out ?? UnusedDefaultPath(recipe.Name, request.RunsRoot);
 
         using var folder = RunFolder.Create(outPath, request.Force);
         folder.WriteConfig(RunConfig.FromSettings(recipe.Name, settings, machine, data));
@@ -64,6 +64,15 @@ public static class RecipeRunner
         cancellationToken.ThrowIfCancellationRequested();
         folder.Commit();
         return new RunResult(folder.FinalPath, clock.Elapsed);
+    }
+
+    /// <summary>runs/&lt;recipe&gt;-&lt;timestamp&gt;, with -2, -3, … appended if runs started in the same second.</summary>
+    private static string UnusedDefaultPath(string recipe, string root)
+    {
+        string basePath = RunFolder.DefaultPath(recipe, DateTime.Now, root);
+        string path = basePath;
+        for (int i = 2; Directory.Exists(path) || File.Exists(path); i++) path = $"{basePath}-{i}";
+        return path;
     }
 
     private static string? ResolveDataDirectory(string? path)

@@ -59,6 +59,30 @@ public class TelescopeCliTests : IDisposable
     }
 
     [Fact]
+    public void InteractiveProgressDisplayRunsToCompletion()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        string target = Path.Combine(_root, "live");
+        int code = TelescopeCli.Invoke(["run", "tiny", "--quick", "--out", target], _catalog, output, error,
+            CancellationToken.None, interactive: true);
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("sweep", output.ToString());
+        Assert.True(File.Exists(Path.Combine(target, "report.md")));
+    }
+
+    [Fact]
+    public void DefaultOutputFolderIsUnderRunsRootAndNeverClashes()
+    {
+        var request = new RunRequest { Recipe = "tiny", Quick = true, RunsRoot = Path.Combine(_root, "runs") };
+        var first = RecipeRunner.Run(_catalog, request, SilentProgressReporter.Instance);
+        var second = RecipeRunner.Run(_catalog, request, SilentProgressReporter.Instance);
+        Assert.StartsWith(Path.Combine(_root, "runs", "tiny-"), first.Folder);
+        Assert.NotEqual(first.Folder, second.Folder);
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(_root, "runs")).Length);
+    }
+
+    [Fact]
     public void UnknownRecipeIsAUserError()
     {
         var (code, _, error) = Cli("run", "tinny", "--out", Path.Combine(_root, "x"));
