@@ -127,10 +127,11 @@ public sealed class ImageDataset
     public ImageDataset Shuffle(ulong seed) => Subset(SplitMix64.Permutation(Count, seed));
 
     /// <summary>
-    /// <paramref name="perClass"/> examples of every class, kept in data set order: the first ones of each class
+    /// <paramref name="perClass"/> examples of every class present in the data set (so after
+    /// <see cref="WhereClass"/> only the kept classes count), in data set order: the first ones of each class
     /// when <paramref name="seed"/> is null, otherwise a seeded random choice within each class.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A class has fewer than <paramref name="perClass"/> examples.</exception>
+    /// <exception cref="InvalidOperationException">A present class has fewer than <paramref name="perClass"/> examples.</exception>
     public ImageDataset ClassBalanced(int perClass, ulong? seed = null)
     {
         if (perClass < 0) throw new ArgumentOutOfRangeException(nameof(perClass), perClass, "Must not be negative.");
@@ -142,6 +143,7 @@ public sealed class ImageDataset
         for (int c = 0; c < NumClasses; c++)
         {
             var members = byClass[c];
+            if (members.Count == 0) continue;
             if (members.Count < perClass)
                 throw new InvalidOperationException(
                     $"'{Name}' has only {members.Count} examples of class {c}; {perClass} per class were requested.");

@@ -46,6 +46,15 @@ public static class MnistData
         return IdxReader.ReadDataset(images, labels, name, 10, count, checksums);
     }
 
+    /// <summary>
+    /// MNIST from <paramref name="folder"/>, or — when there is no data folder — the built-in synthetic
+    /// stand-in (<see cref="SyntheticImages"/>, named "synthetic-…" so reports can say so) with
+    /// <paramref name="count"/> examples (default 10000). A folder that lacks MNIST is an error, never
+    /// silently replaced.
+    /// </summary>
+    public static ImageDataset LoadOrSynthetic(DataFolder? folder, DataSplit split, int? count = null)
+        => folder is not null ? Load(folder, split, count) : SyntheticImages.Load(split, count ?? 10000);
+
     /// <summary>Loads a split from a data folder given by path.</summary>
     public static ImageDataset Load(string folder, DataSplit split, int? count = null)
         => Load(DataFolder.Open(folder), split, count);

@@ -58,6 +58,15 @@ public sealed class DataFolderTests : IDisposable
     }
 
     [Fact]
+    public void WithoutAFolderMnistFallsBackToSyntheticData()
+    {
+        var ds = MnistData.LoadOrSynthetic(null, DataSplit.Test, 50);
+        Assert.Equal("synthetic-test", ds.Name);
+        Assert.Equal(new ImageShape(1, 28, 28), ds.Shape);
+        Assert.Throws<FileNotFoundException>(() => MnistData.LoadOrSynthetic(DataFolder.Open(_files.Root), DataSplit.Test, 50));
+    }
+
+    [Fact]
     public void MnistLoaderPairsFilesAndPrefersTheFullOfficialSet()
     {
         var folder = DataFolder.Open(_files.Root);

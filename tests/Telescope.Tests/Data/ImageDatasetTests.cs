@@ -81,6 +81,9 @@ public class ImageDatasetTests
         Assert.Equal(seeded.Pixels.Order(), seeded.Pixels); // data set order kept
         Assert.NotEqual(seeded.Pixels, ds.ClassBalanced(4, seed: 10).Pixels);
         Assert.Throws<InvalidOperationException>(() => ds.ClassBalanced(11));
+        // after a class filter only the kept classes are balanced
+        var pair = ds.WhereClass(0, 2).ClassBalanced(3);
+        Assert.Equal([3, 0, 3], pair.ClassCounts());
     }
 
     [Fact]

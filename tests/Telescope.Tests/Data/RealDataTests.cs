@@ -77,6 +77,25 @@ public class RealDataTests
     }
 
     [RealDataFact]
+    public void GunzippedAndRecompressedCopiesOfAKnownFileVerifyButAlteredOnesDoNot()
+    {
+        using var files = new DataFixtures();
+        var path = Folder.Combine("mnist", "t10k-labels-idx1-ubyte.gz");
+        var original = File.ReadAllBytes(path);
+        var content = KnownDataFiles.Table.ReadPayload(path);
+        // The uncompressed content is the official t10k-labels-idx1-ubyte (its published sha256 is in the table),
+        // so a gunzipped copy under the official plain name and a re-compressed copy both verify…
+        Assert.Equal(10000, IdxReader.ReadLabels(files.Write("plain/t10k-labels-idx1-ubyte", content)).Length);
+        Assert.Equal(10000, IdxReader.ReadLabels(files.Write("regz/t10k-labels-idx1-ubyte.gz", DataFixtures.Gzip(content))).Length);
+        // …while a changed label or a truncated download does not.
+        var altered = (byte[])content.Clone();
+        altered[^1] ^= 1;
+        Assert.Throws<DataChecksumException>(() => IdxReader.ReadLabels(files.Write("alt/t10k-labels-idx1-ubyte", altered)));
+        var cut = files.Write("cut/t10k-labels-idx1-ubyte.gz", original[..^100]);
+        Assert.Contains(cut, Assert.Throws<DataChecksumException>(() => IdxReader.ReadLabels(cut)).Message);
+    }
+
+    [RealDataFact]
     public void DoubleDescentInputsPoolTo7x7WithPlusMinusOneTargets()
     {
         var task = BinaryTask.Create(MnistData.Load(Folder, DataSplit.Train, 1000).AveragePool(4), 3, 5).WithLabelNoise(0.2, 0);
