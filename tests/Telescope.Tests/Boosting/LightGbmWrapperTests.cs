@@ -121,6 +121,28 @@ public class LightGbmWrapperTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TreeZeroHoldsTheLabelMeanOnlyWithBoostFromAverage(bool boostFromAverage)
+    {
+        // LightGBM folds the start score into tree 0: leaf value = mean(y) + η·mean_leaf(y − mean(y)) with
+        // boost_from_average, η·mean_leaf(y) without. This is why S_0 = (1/n)·1ᵀ or 0 in the smoother.
+        var (x, y) = SyntheticRegression.Make(200, 4, seed: 6);
+        const double eta = 0.2;
+        using var model = GbtRegressor.Create(x, 200, 4, y, new GbtOptions { LearningRate = eta, NumLeaves = 4, MinDataInLeaf = 15, BoostFromAverage = boostFromAverage });
+        Assert.True(model.TrainOneIteration());
+        double mean = model.TrainLabels.Average();
+        Assert.True(Math.Abs(mean) > 0.1); // the synthetic target has a clear offset, so the two cases differ
+        double start = boostFromAverage ? mean : 0.0;
+        int[] leaves = model.PredictLeafIndices(model.TrainFeatures, 200, 0, 1);
+        for (int leaf = 0; leaf <= leaves.Max(); leaf++)
+        {
+            double meanResidual = Enumerable.Range(0, 200).Where(i => leaves[i] == leaf).Average(i => model.TrainLabels[i] - start);
+            Assert.Equal(start + eta * meanResidual, model.Booster.LeafValue(0, leaf), 1e-8);
+        }
+    }
+
     [Fact]
     public void LeafKernelRowsAreNonNegativeAndSumToOne()
     {
