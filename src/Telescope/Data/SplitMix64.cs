@@ -53,15 +53,26 @@ public sealed class SplitMix64
         }
     }
 
-    /// <summary>A uniformly random permutation of 0..n−1 determined by <paramref name="seed"/>.</summary>
-    public static int[] Permutation(int n, ulong seed)
+    /// <summary>Standard normal draw (Box–Muller; the second value is discarded to keep the stream simple).</summary>
+    public double NextGaussian()
+    {
+        double u1 = 1.0 - NextDouble(); // (0, 1]
+        double u2 = NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    /// <summary>A uniformly random permutation of 0..n−1 drawn from this generator's stream.</summary>
+    public int[] Permutation(int n)
     {
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The length must not be negative.");
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        new SplitMix64(seed).Shuffle<int>(order);
+        Shuffle<int>(order);
         return order;
     }
+
+    /// <summary>A uniformly random permutation of 0..n−1 determined by <paramref name="seed"/>.</summary>
+    public static int[] Permutation(int n, ulong seed) => new SplitMix64(seed).Permutation(n);
 
     /// <summary>
     /// <paramref name="k"/> distinct indices drawn uniformly from 0..n−1 (a partial Fisher–Yates shuffle),

@@ -1,3 +1,4 @@
+using Telescope.Data;
 using Telescope.Data.Tabular;
 using Xunit;
 
