@@ -118,6 +118,27 @@ public class UpdateComponentTests(ITestOutputHelper output)
         DisposeAll(preconditioner);
     }
 
+    [Fact]
+    public void WithoutComponentsTheTotalAndStateAreUnchanged()
+    {
+        using var model = NewMlp();
+        using var twin = NewMlp();
+        var batches = Batches();
+        var options = AdamCase("adam-decay-clip");
+        using var split = new AdamOptimizer(new TrainableParameters(model), options);
+        using var whole = new AdamOptimizer(new TrainableParameters(twin), options) { IncludeComponents = false };
+        for (int t = 1; t <= 5; t++)
+        {
+            Backward(model, batches, t);
+            Backward(twin, batches, t);
+            using var a = split.Step();
+            using var b = whole.Step();
+            Assert.Empty(b.Components);
+            Assert.Equal(0, MaxAbsDiff(a.Total, b.Total));
+            Assert.Equal(0, MaxAbsDiff(split.FirstMoments, whole.FirstMoments));
+        }
+    }
+
     private sealed class Worst
     {
         public double Component, Sum, Total, Applied, State;
