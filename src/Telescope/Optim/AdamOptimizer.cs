@@ -26,11 +26,11 @@ public sealed class AdamOptimizer : ExactOptimizer
         : base(parameters, Validated(options).MaxGradNorm)
     {
         Options = options;
-        _firstMoment = parameters.Zeros();
-        _secondMoment = parameters.Zeros();
-        _denominator = parameters.Zeros();
-        _preconditioner = parameters.Zeros();
-        _decayed = options.WeightDecay > 0 && !options.Decoupled ? parameters.Zeros() : null;
+        _firstMoment = NewStateBuffers(parameters);
+        _secondMoment = NewStateBuffers(parameters);
+        _denominator = NewStateBuffers(parameters);
+        _preconditioner = NewStateBuffers(parameters);
+        _decayed = options.WeightDecay > 0 && !options.Decoupled ? NewStateBuffers(parameters) : null;
     }
 
     public AdamOptions Options { get; }

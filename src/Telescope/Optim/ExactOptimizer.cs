@@ -28,7 +28,7 @@ public abstract class ExactOptimizer : IExactOptimizer
         Parameters = parameters;
         _maxGradNorm = maxGradNorm;
         _names = ParameterNamesOf(parameters);
-        _clipped = maxGradNorm is null ? null : parameters.Zeros();
+        _clipped = maxGradNorm is null ? null : NewStateBuffers(parameters);
         _currentGradients = new Tensor[parameters.Tensors.Count];
         _gradReferences = new Tensor?[parameters.Tensors.Count];
     }
@@ -98,6 +98,7 @@ public abstract class ExactOptimizer : IExactOptimizer
                 _gradReferences[i]?.Dispose();
                 _gradReferences[i] = null;
             }
+            Array.Clear(_currentGradients);
         }
         StepCount = step;
         LastLearningRate = rate;
@@ -144,6 +145,13 @@ public abstract class ExactOptimizer : IExactOptimizer
     protected abstract ParameterUpdate ComputeUpdateCore(int step, double learningRate, IReadOnlyList<Tensor> gradients);
 
     protected virtual void DisposeState() { }
+
+    /// <summary>
+    /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing
+    /// DisposeScope, so constructing an optimizer inside a scope does not free its state when the scope ends.
+    /// </summary>
+    protected static Tensor[] NewStateBuffers(TrainableParameters parameters) =>
+        parameters.Zeros().Select(t => t.DetachFromDisposeScope()).ToArray();
 
     public void Dispose()
     {

@@ -24,8 +24,8 @@ public sealed class SgdOptimizer : ExactOptimizer
         : base(parameters, Validated(options).MaxGradNorm)
     {
         Options = options;
-        _momentum = options.Momentum > 0 ? parameters.Zeros() : [];
-        _decayed = options.WeightDecay > 0 ? parameters.Zeros() : null;
+        _momentum = options.Momentum > 0 ? NewStateBuffers(parameters) : [];
+        _decayed = options.WeightDecay > 0 ? NewStateBuffers(parameters) : null;
     }
 
     public SgdOptions Options { get; }

@@ -139,6 +139,23 @@ public class OptionValidationTests
     }
 
     [Fact]
+    public void StateSurvivesTheDisposeScopeTheOptimizerWasBuiltIn()
+    {
+        using var model = NewMlp();
+        var batches = Batches();
+        var parameters = new TrainableParameters(model);
+        AdamOptimizer optimizer;
+        using (TorchSharp.torch.NewDisposeScope())
+            optimizer = ExactOptimizers.Adam(parameters, maxGradNorm: 1.0, weightDecay: 1e-3);
+        using (optimizer)
+        {
+            Backward(model, batches, 1);
+            using var update = optimizer.Step();
+            Assert.True(MaxAbs(optimizer.FirstMoments) > 0);
+        }
+    }
+
+    [Fact]
     public void ZeroGradKeepsGradientTensorsAndZeroesThem()
     {
         using var model = NewMlp();
