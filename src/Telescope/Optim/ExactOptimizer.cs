@@ -28,7 +28,7 @@ public abstract class ExactOptimizer : IExactOptimizer
         Parameters = parameters;
         _maxGradNorm = maxGradNorm;
         _names = ParameterNamesOf(parameters);
-        _clipped = maxGradNorm is null ? null : parameters.Zeros();
+        _clipped = maxGradNorm is null ? null : NewStateBuffers(parameters);
         _currentGradients = new Tensor[parameters.Tensors.Count];
         _gradReferences = new Tensor?[parameters.Tensors.Count];
     }
@@ -47,6 +47,13 @@ public abstract class ExactOptimizer : IExactOptimizer
     public double LastGradientScale { get; private set; } = 1.0;
     /// <summary>‖∇_t‖₂ over all trainable parameters at the last step (NaN when clipping is off: not computed).</summary>
     public double LastGradientNorm { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// Whether <see cref="ComputeUpdate"/> also builds the named components (default true). Off, the update
+    /// carries only <see cref="ParameterUpdate.Total"/> and an empty component map, which saves one tensor
+    /// allocation and one or two elementwise passes per component; the total and the state are unaffected.
+    /// </summary>
+    public bool IncludeComponents { get; set; } = true;
 
     /// <summary>The schedule this optimizer reads γ_t from.</summary>
     protected abstract ILearningRateSchedule Schedule { get; }
@@ -91,6 +98,7 @@ public abstract class ExactOptimizer : IExactOptimizer
                 _gradReferences[i]?.Dispose();
                 _gradReferences[i] = null;
             }
+            Array.Clear(_currentGradients);
         }
         StepCount = step;
         LastLearningRate = rate;
@@ -137,6 +145,13 @@ public abstract class ExactOptimizer : IExactOptimizer
     protected abstract ParameterUpdate ComputeUpdateCore(int step, double learningRate, IReadOnlyList<Tensor> gradients);
 
     protected virtual void DisposeState() { }
+
+    /// <summary>
+    /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing
+    /// DisposeScope, so constructing an optimizer inside a scope does not free its state when the scope ends.
+    /// </summary>
+    protected static Tensor[] NewStateBuffers(TrainableParameters parameters) =>
+        parameters.Zeros().Select(t => t.DetachFromDisposeScope()).ToArray();
 
     public void Dispose()
     {
