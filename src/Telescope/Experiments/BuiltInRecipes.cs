@@ -1,3 +1,4 @@
+using Telescope.Experiments.Approximation;
 namespace Telescope.Experiments;
 
 /// <summary>
@@ -9,6 +10,6 @@ public static class BuiltInRecipes
     /// <summary>Creates a fresh instance of every built-in recipe.</summary>
     public static IEnumerable<IRecipe> All() =>
     [
-        // new ApproximationRecipe(),
+        new ApproximationRecipe(),
     ];
 }
