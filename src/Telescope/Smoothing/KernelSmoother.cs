@@ -61,10 +61,11 @@ public sealed class KernelSmoother : ISmoother, IDisposable
         DType = initialTrainPredictions.dtype;
         Device = initialTrainPredictions.device;
 
-        _trainInputs = trainInputs.detach().clone();
-        _inputs = _trainInputs.alias();
-        _weights = ZeroWeights(TrainingCount);
-        _offsets = initialTrainPredictions.detach().clone();
+        // Long-lived state must not belong to a caller's dispose scope.
+        _trainInputs = trainInputs.detach().clone().DetachFromDisposeScope();
+        _inputs = _trainInputs.alias().DetachFromDisposeScope();
+        _weights = ZeroWeights(TrainingCount).DetachFromDisposeScope();
+        _offsets = initialTrainPredictions.detach().clone().DetachFromDisposeScope();
         _names.Add(SmootherSets.Training);
         _ranges[SmootherSets.Training] = (0, TrainingCount);
     }
@@ -279,10 +280,9 @@ public sealed class KernelSmoother : ISmoother, IDisposable
             throw new ArgumentException($"Batch indices must be a non-empty 1-D tensor; got [{string.Join(", ", batch.shape)}].");
         if (batch.dtype != ScalarType.Int64 && batch.dtype != ScalarType.Int32)
             throw new ArgumentException($"Batch indices must be integers (int64); got {batch.dtype}.");
-        using var asLong = batch.to_type(ScalarType.Int64);
-        using var minT = asLong.min();
-        using var maxT = asLong.max();
-        long min = minT.item<long>(), max = maxT.item<long>();
+        using var minT = batch.min();
+        using var maxT = batch.max();
+        long min = (long)minT.ToDouble(), max = (long)maxT.ToDouble();
         if (min < 0 || max >= TrainingCount)
             throw new ArgumentException($"Batch indices must lie in [0, {TrainingCount}); got {min}..{max}.");
     }
@@ -290,6 +290,6 @@ public sealed class KernelSmoother : ISmoother, IDisposable
     private static void Replace(ref Tensor field, Tensor value)
     {
         field.Dispose();
-        field = value;
+        field = value.DetachFromDisposeScope();
     }
 }
