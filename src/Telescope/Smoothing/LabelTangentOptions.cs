@@ -22,6 +22,9 @@ public sealed record LabelTangentOptions
     /// </summary>
     public Tensor? SurrogateLabels { get; init; }
 
+    /// <summary>How the batch gradient tangent Ġ is formed (exact either way; <see cref="TangentGradientMethod.Auto"/> picks the cheaper).</summary>
+    public TangentGradientMethod GradientMethod { get; init; } = TangentGradientMethod.Auto;
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public void Validate()
     {

@@ -35,6 +35,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
     private readonly int _totalDirections;          // D, plus one for the surrogate run itself
     private readonly Tensor? _randomDirections;     // Hutchinson V [D, n, k]
     private readonly Tensor? _surrogateLabels;      // Y [n, k]
+    private readonly TangentGradientMethod _gradientMethod;
     private readonly Tensor[] _thetaDot;            // per parameter [D_total, ...]
     private Tensor[]? _momentDot;                   // per parameter [D_total, ...], once a rule has a moment
     private Tensor _inputs;                         // all tracked inputs, training set first
@@ -60,6 +61,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         OutputCount = options.OutputCount;
         LossScale = options.LossScale;
         Directions = options.Directions;
+        _gradientMethod = options.GradientMethod;
         var first = parameters.Tensors[0];
         DType = first.dtype;
         Device = first.device;
@@ -177,14 +179,10 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
 
         // ṙ_i = c·(ḟ̂_{t-1}(x_i) − V_i) for all directions: [D_total, b, k].
         var residual = _fDot.index_select(1, batch).sub_(BatchDirections(batch)).mul_(LossScale);
-        var perDirection = vjp.ComputeMany(batchInputs, residual, VjpReduction.Mean);   // [D_total][P]
+        var gradients = BatchGradientTangents(vjp, batchInputs, residual);                  // Ġ per parameter [D_total, ...]
 
         var steps = new Tensor[_thetaDot.Length];
-        for (int p = 0; p < _thetaDot.Length; p++)
-        {
-            var gradient = torch.stack(perDirection.Select(g => g[p]).ToArray()).to(DType);   // Ġ [D_total, ...]
-            steps[p] = TangentUpdate(rule, p, gradient);
-        }
+        for (int p = 0; p < _thetaDot.Length; p++) steps[p] = TangentUpdate(rule, p, gradients[p]);
         // Every Δθ̇ is formed from θ̇_{t-1} before any θ̇ moves (weight decay reads θ̇_{t-1}).
         for (int p = 0; p < _thetaDot.Length; p++) _thetaDot[p].add_(steps[p]);
 
@@ -282,6 +280,41 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         _surrogateLabels?.Dispose();
         foreach (var t in _thetaDot) t.Dispose();
         if (_momentDot is not null) foreach (var t in _momentDot) t.Dispose();
+    }
+
+    /// <summary>Ġ = (1/|B|) Σ_i J(x_i)ᵀ ṙ_i for all directions, per parameter [D_total, ...] (inside the caller's scope).</summary>
+    private Tensor[] BatchGradientTangents(ParameterVjp vjp, Tensor batchInputs, Tensor residual)
+    {
+        long b = residual.shape[1];
+        bool useJacobian = _gradientMethod switch
+        {
+            TangentGradientMethod.BatchJacobian => true,
+            TangentGradientMethod.Vjp => false,
+            _ => _totalDirections > b * OutputCount,
+        };
+        if (!useJacobian)
+        {
+            var perDirection = vjp.ComputeMany(batchInputs, residual, VjpReduction.Mean);   // [D_total][P]
+            return Enumerable.Range(0, _thetaDot.Length)
+                .Select(p => torch.stack(perDirection.Select(g => g[p]).ToArray()).to(DType))
+                .ToArray();
+        }
+        if (_parameters.Module is not nn.Module<Tensor, Tensor> module)
+            throw new InvalidOperationException(
+                "TangentGradientMethod.BatchJacobian needs a module mapping one tensor to one tensor; use TangentGradientMethod.Vjp.");
+        var jacobian = PerExampleJacobian.Compute(module, _parameters, batchInputs).to(DType);          // [b, k, P]
+        // [D, b·k] × [b·k, P] → [D, P], then the batch mean.
+        var flat = residual.reshape(_totalDirections, b * OutputCount).mm(jacobian.reshape(b * OutputCount, -1)).div_(b);
+        var result = new Tensor[_thetaDot.Length];
+        long offset = 0;
+        for (int p = 0; p < result.Length; p++)
+        {
+            var shape = _parameters.Tensors[p].shape;
+            long size = _parameters.Tensors[p].numel();
+            result[p] = flat.narrow(1, offset, size).reshape([_totalDirections, .. shape]);
+            offset += size;
+        }
+        return result;
     }
 
     /// <summary>Δθ̇ of parameter p for all directions (advances ṁ in place), from Ġ [D_total, ...].</summary>

@@ -52,11 +52,22 @@ public sealed class KernelSmootherTests
         var eig = torch.linalg.eigvalsh(x.T.mm(x) / n);
         double lr = 2.0 / (eig.min().item<double>() + eig.max().item<double>());
         var all = torch.arange(n, dtype: ScalarType.Int64);
+        var history = new EffectiveParameterHistory();
         for (int t = 0; t < steps; t++)
         {
             smoother.Step(engine, all, lr);      // kernel at θ_{t-1}, before the step
             SgdStep(model, x, y, all, lr, 1.0);
+            history.Record(smoother);
         }
+        // p_train(t) = Σ_j (1 − (1 − γλ_j)^t)² over the eigenvalues λ_j of XXᵀ/n: recorded for every step and set.
+        var eigAll = torch.linalg.eigvalsh(x.mm(x.T) / n);
+        foreach (int t in new[] { 1, 5, steps })
+        {
+            double expected = (1 - (1 - lr * eigAll).pow(t)).square().sum().item<double>();
+            Assert.Equal(expected, history.Series(SmootherSets.Training)[t - 1].Value, 1e-9);
+        }
+        Assert.Equal(steps, history.Series("test").Count);
+        Assert.Equal(steps, history.Last("test")!.Step);
 
         var gramInverse = torch.linalg.inv(x.T.mm(x));
         var hat = x.mm(gramInverse).mm(x.T);
@@ -104,8 +115,10 @@ public sealed class KernelSmootherTests
         AssertClose(xTest.mm(minNormWeights), smoother.Predict("test", y), 1e-9, "f̂(X_test) vs minimum-norm fit");
     }
 
-    [Fact]
-    public void FullAndTraceModeAgreeWhenTheKernelIsScalarTimesIdentity()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FullAndTraceModeAgreeWhenTheKernelIsScalarTimesIdentity(bool layerwiseEngine)
     {
         // f(x) = Wx: ∂f_a/∂W_bc = δ_ab x_c, so K(x, x') = (xᵀx')·I_k and trace mode is exact.
         const int n = 12, q = 5, k = 3, steps = 25, b = 4;
@@ -115,7 +128,8 @@ public sealed class KernelSmootherTests
         var y = torch.randn([n, k], dtype: ScalarType.Float64, generator: gen);
         var xTest = torch.randn([5, q], dtype: ScalarType.Float64, generator: gen);
         using var model = Linear(q, k, 8);
-        var engine = new LinearModelKernel(model);
+        // The closed form, or the library's layer-wise engine on the same model.
+        ITangentKernelEngine engine = layerwiseEngine ? new MlpTangentKernel(model) : new LinearModelKernel(model);
         using var trace = new KernelSmoother(x, Predict(model, x), new KernelSmootherOptions { LossScale = c, Mode = KernelOutputMode.Trace });
         using var full = new KernelSmoother(x, Predict(model, x), new KernelSmootherOptions { LossScale = c, Mode = KernelOutputMode.Full });
         trace.Track("test", xTest, Predict(model, xTest));

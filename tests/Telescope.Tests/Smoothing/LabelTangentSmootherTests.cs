@@ -17,10 +17,10 @@ namespace Telescope.Tests.Smoothing;
 /// </summary>
 public sealed class LabelTangentSmootherTests
 {
-    private static SgdOptimizer Sgd(Mlp model, double lr, double momentum = 0, bool nesterov = false, double decay = 0) =>
+    private static SgdOptimizer Sgd(Mlp model, double lr, double momentum = 0, bool nesterov = false, double decay = 0, double? clip = null) =>
         new(new TrainableParameters(model), new SgdOptions
         {
-            LearningRate = new ConstantLearningRate(lr), Momentum = momentum, Nesterov = nesterov, WeightDecay = decay,
+            LearningRate = new ConstantLearningRate(lr), Momentum = momentum, Nesterov = nesterov, WeightDecay = decay, MaxGradNorm = clip,
         });
 
     private static AdamOptimizer Adam(Mlp model, double lr, double decay, bool decoupled) =>
@@ -59,11 +59,20 @@ public sealed class LabelTangentSmootherTests
         }
     }
 
-    public static TheoryData<string> Rules => ["sgd-momentum-wd", "sgd-nesterov-wd", "adam-l2", "adamw"];
+    public static TheoryData<string, TangentGradientMethod> Rules => new()
+    {
+        { "sgd-momentum-wd", TangentGradientMethod.Vjp },
+        { "sgd-momentum-wd", TangentGradientMethod.BatchJacobian },
+        { "sgd-nesterov-wd", TangentGradientMethod.Vjp },
+        { "sgd-clipped-momentum-wd", TangentGradientMethod.Vjp },
+        { "adam-l2", TangentGradientMethod.Vjp },
+        { "adam-l2", TangentGradientMethod.BatchJacobian },
+        { "adamw", TangentGradientMethod.Vjp },
+    };
 
     [Theory]
     [MemberData(nameof(Rules))]
-    public void TangentsEqualCentralDifferencesOfTheSurrogateRun(string rule)
+    public void TangentsEqualCentralDifferencesOfTheSurrogateRun(string rule, TangentGradientMethod method)
     {
         const int n = 7, k = 2, steps = 8, batch = 3, directions = 3;
         const double c = 0.5, h = 0.5;
@@ -74,12 +83,16 @@ public sealed class LabelTangentSmootherTests
         {
             "sgd-momentum-wd" => Sgd(model, 0.2, momentum: 0.9, decay: 0.05),
             "sgd-nesterov-wd" => Sgd(model, 0.2, momentum: 0.8, nesterov: true, decay: 0.05),
+            "sgd-clipped-momentum-wd" => Sgd(model, 0.2, momentum: 0.9, decay: 0.05, clip: 0.05),
             "adam-l2" => Adam(model, 0.02, decay: 0.1, decoupled: false),
             "adamw" => Adam(model, 0.02, decay: 0.3, decoupled: true),
             _ => throw new ArgumentException(rule),
         };
         using var tangents = new LabelTangentSmoother(optimizer.Parameters, data.X,
-            new LabelTangentOptions { OutputCount = k, LossScale = c, DirectionCount = directions, Seed = 7, SurrogateLabels = data.Y }, f0);
+            new LabelTangentOptions
+            {
+                OutputCount = k, LossScale = c, DirectionCount = directions, Seed = 7, SurrogateLabels = data.Y, GradientMethod = method,
+            }, f0);
         tangents.Track("test", data.XTest, SmoothingFixture.Predict(model, data.XTest));
         var recording = data.Train(model, optimizer, steps, batch, c, batchSeed: 6, tangentSmoother: tangents, record: true);
 
@@ -93,6 +106,8 @@ public sealed class LabelTangentSmootherTests
         }
         var fHat = torch.cat([tangents.Predict(SmootherSets.Training), tangents.Predict("test")], 0);
         AssertClose(surrogate.Run(data.Y), fHat, 1e-9, $"{rule}: carried surrogate run vs replay");
+        if (rule.Contains("clipped"))
+            Assert.True(recording.GradientScales.Any(scale => scale < 0.5), "clipping never engaged; lower MaxGradNorm");
         // The surrogate must actually have moved: a vacuous run would pass the checks above.
         Assert.True(propagated.abs().max().item<double>() > 1e-2, $"{rule}: tangents stayed at zero");
     }
@@ -224,11 +239,13 @@ public sealed class LabelTangentSmootherTests
                 var b = recording.Batches[t];
                 double lr = recording.Rates[t];
                 var residual = (f.index_select(0, b) - labels.index_select(0, b)) * c;
-                var gradient = torch.einsum("bkp,bk->p", j.index_select(0, b), residual) / b.shape[0];
+                // Clipping rescales the realized gradient by s_t; the surrogate freezes that factor.
+                var gradient = torch.einsum("bkp,bk->p", j.index_select(0, b), residual) / b.shape[0] * recording.GradientScales[t];
                 Tensor step;
                 switch (rule)
                 {
                     case "sgd-momentum-wd":
+                    case "sgd-clipped-momentum-wd":
                         moment = moment * 0.9 + (gradient + 0.05 * theta);
                         step = -lr * moment;
                         break;

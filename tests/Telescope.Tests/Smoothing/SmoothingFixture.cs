@@ -50,7 +50,7 @@ internal sealed class SmoothingFixture
 
     /// <summary>What one realized run looked like, for an independent replay of the surrogate.</summary>
     public sealed record Recording(Tensor InitialPredictions, Tensor InitialTheta, List<Tensor> Jacobians,
-        List<Tensor> Batches, List<double> Rates, List<Tensor?> Preconditioners);
+        List<Tensor> Batches, List<double> Rates, List<Tensor?> Preconditioners, List<double> GradientScales);
 
     /// <summary>
     /// Trains <paramref name="model"/> for <paramref name="steps"/> minibatch steps with squared loss (c/2)·||f − y||²
@@ -66,7 +66,7 @@ internal sealed class SmoothingFixture
         var explicitJacobian = record ? new ExplicitJacobian(model) : null;
         var xAll = XAll;
         var recording = new Recording(Predict(model, xAll), ExplicitJacobian.Flatten(optimizer.Parameters.CloneValues()),
-            [], [], [], []);
+            [], [], [], [], []);
         for (int t = 0; t < steps; t++)
         {
             var batch = torch.randperm(N, generator: gen)[..batchSize];
@@ -88,6 +88,7 @@ internal sealed class SmoothingFixture
             if (record)
             {
                 recording.Rates.Add(update.LearningRate);
+                recording.GradientScales.Add(((ExactOptimizer)optimizer).LastGradientScale);
                 recording.Preconditioners.Add(optimizer is AdamOptimizer adam
                     ? ExplicitJacobian.Flatten(adam.Preconditioners.Select(p => p.clone()).ToArray())
                     : null);
