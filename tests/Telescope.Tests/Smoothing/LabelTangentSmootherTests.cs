@@ -146,6 +146,11 @@ public sealed class LabelTangentSmootherTests
                     // Deterministic part: ḟ̂_d = S·vec(V_d) for the stored directions.
                     var v = h.LabelDirectionMatrix().reshape(directions, n * k);
                     AssertClose(torch.einsum("xaj,dj->dxa", s, v), h.Tangents("test"), 1e-10, "Hutchinson tangents vs S·vec(V)");
+                    // Per-input estimate and standard error: mean and sd/sqrt(D) of ||ḟ̂_d(x)||² over directions.
+                    var samples = h.Tangents("test").square().sum(2);                                  // [D, N]
+                    AssertClose(samples.mean([0]), h.SquaredNorms("test"), 1e-12, "per-input Hutchinson mean");
+                    AssertClose(samples.std(0, unbiased: true) / Math.Sqrt(directions), h.SquaredNormStandardErrors("test"), 1e-12,
+                        "per-input Hutchinson standard error");
                 }
                 trainEstimates.Add(EffectiveParameters.Compute(h, SmootherSets.Training));
                 testEstimates.Add(EffectiveParameters.Compute(h, "test"));
