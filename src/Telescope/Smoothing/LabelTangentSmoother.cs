@@ -156,7 +156,8 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
     /// Propagates one step on batch B_t with the given rule. Both engines must evaluate the model at θ_{t-1}.
     /// </summary>
     /// <param name="jvp">JVP engine over the same parameters (one call, batched over all directions).</param>
-    /// <param name="vjp">Batch VJP over the same parameters (one forward, one backward per direction).</param>
+    /// <param name="vjp">Batch VJP over the same parameters (one forward, one backward per direction); with
+    /// <see cref="TangentGradientMethod.BatchJacobian"/> the batch's per-example Jacobians are used instead.</param>
     /// <param name="batchIndices">B_t, int64 indices into the training set, [b].</param>
     /// <param name="rule">The realized step (see <see cref="TangentStepRule.FromOptimizer"/>).</param>
     public void Step(IJvpEngine jvp, ParameterVjp vjp, Tensor batchIndices, TangentStepRule rule)
@@ -183,8 +184,6 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
 
         var steps = new Tensor[_thetaDot.Length];
         for (int p = 0; p < _thetaDot.Length; p++) steps[p] = TangentUpdate(rule, p, gradients[p]);
-        // Every Δθ̇ is formed from θ̇_{t-1} before any θ̇ moves (weight decay reads θ̇_{t-1}).
-        for (int p = 0; p < _thetaDot.Length; p++) _thetaDot[p].add_(steps[p]);
 
         var tangents = Enumerable.Range(0, _totalDirections)
             .Select(d => (IReadOnlyList<Tensor>)steps.Select(s => s[d]).ToArray())
@@ -194,6 +193,9 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         if (!result.Jvps.shape.SequenceEqual(expected))
             throw new InvalidOperationException(
                 $"The JVP engine returned [{string.Join(", ", result.Jvps.shape)}]; expected [{string.Join(", ", expected)}].");
+
+        // θ̇ moves only now: every Δθ̇ above was formed from θ̇_{t-1} (weight decay reads it).
+        for (int p = 0; p < _thetaDot.Length; p++) _thetaDot[p].add_(steps[p]);
         _fDot.add_(result.Jvps.to(DType));
         StepCount++;
     }
