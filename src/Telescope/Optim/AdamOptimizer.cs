@@ -65,9 +65,10 @@ public sealed class AdamOptimizer : ExactOptimizer
         double stepSize = learningRate / biasCorrection1;
 
         var total = new Tensor[n];
-        var gradientPart = new Tensor[n];
-        var momentumPart = hasMomentum ? new Tensor[n] : null;
-        var decayPart = hasDecay ? new Tensor[n] : null;
+        bool split = IncludeComponents;
+        var gradientPart = split ? new Tensor[n] : null;
+        var momentumPart = split && hasMomentum ? new Tensor[n] : null;
+        var decayPart = split && hasDecay ? new Tensor[n] : null;
         for (int i = 0; i < n; i++)
         {
             var theta = parameters[i];
@@ -83,7 +84,7 @@ public sealed class AdamOptimizer : ExactOptimizer
             denominator.copy_(v).sqrt_().div_(rootBiasCorrection2).add_(eps);
             preconditioner.copy_(denominator).reciprocal_();
 
-            gradientPart[i] = grad.mul(preconditioner).mul_(-stepSize * (1 - beta1));
+            if (gradientPart is not null) gradientPart[i] = grad.mul(preconditioner).mul_(-stepSize * (1 - beta1));
             if (momentumPart is not null) momentumPart[i] = m.mul(preconditioner).mul_(-stepSize * beta1);
             if (decayPart is not null)
                 decayPart[i] = decoupled
@@ -100,7 +101,8 @@ public sealed class AdamOptimizer : ExactOptimizer
         BiasCorrection1 = biasCorrection1;
         BiasCorrection2 = biasCorrection2;
         LastStepSize = stepSize;
-        var components = new Dictionary<string, IReadOnlyList<Tensor>> { [UpdateComponent.Gradient] = gradientPart };
+        var components = new Dictionary<string, IReadOnlyList<Tensor>>();
+        if (gradientPart is not null) components[UpdateComponent.Gradient] = gradientPart;
         if (momentumPart is not null) components[UpdateComponent.Momentum] = momentumPart;
         if (decayPart is not null) components[UpdateComponent.WeightDecay] = decayPart;
         return new ParameterUpdate(step, learningRate, total, components);

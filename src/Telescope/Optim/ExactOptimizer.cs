@@ -48,6 +48,13 @@ public abstract class ExactOptimizer : IExactOptimizer
     /// <summary>‖∇_t‖₂ over all trainable parameters at the last step (NaN when clipping is off: not computed).</summary>
     public double LastGradientNorm { get; private set; } = double.NaN;
 
+    /// <summary>
+    /// Whether <see cref="ComputeUpdate"/> also builds the named components (default true). Off, the update
+    /// carries only <see cref="ParameterUpdate.Total"/> and an empty component map, which saves one tensor
+    /// allocation and one or two elementwise passes per component; the total and the state are unaffected.
+    /// </summary>
+    public bool IncludeComponents { get; set; } = true;
+
     /// <summary>The schedule this optimizer reads γ_t from.</summary>
     protected abstract ILearningRateSchedule Schedule { get; }
 

@@ -49,14 +49,15 @@ public sealed class SgdOptimizer : ExactOptimizer
         double carriedFactor = Options.Nesterov ? beta * beta : beta;
 
         var total = new Tensor[n];
-        var gradientPart = new Tensor[n];
-        var momentumPart = hasMomentum ? new Tensor[n] : null;
-        var decayPart = hasDecay ? new Tensor[n] : null;
+        bool split = IncludeComponents;
+        var gradientPart = split ? new Tensor[n] : null;
+        var momentumPart = split && hasMomentum ? new Tensor[n] : null;
+        var decayPart = split && hasDecay ? new Tensor[n] : null;
         for (int i = 0; i < n; i++)
         {
             var theta = parameters[i];
             var grad = gradients[i];
-            gradientPart[i] = grad.mul(-learningRate * currentFactor);
+            if (gradientPart is not null) gradientPart[i] = grad.mul(-learningRate * currentFactor);
             if (decayPart is not null) decayPart[i] = theta.mul(-learningRate * currentFactor * lambda);
 
             // g_t = ∇' + λθ, as PyTorch forms it before the buffer update.
@@ -69,7 +70,7 @@ public sealed class SgdOptimizer : ExactOptimizer
                 continue;
             }
             var buffer = _momentum[i];
-            momentumPart![i] = buffer.mul(-learningRate * carriedFactor);
+            if (momentumPart is not null) momentumPart[i] = buffer.mul(-learningRate * carriedFactor);
             // b_t = β b_{t−1} + g_t. At t = 1 the buffer is exactly 0, so this gives b_1 = g_1 bit for bit,
             // PyTorch's clone of the first gradient.
             buffer.mul_(beta).add_(g);
@@ -81,7 +82,8 @@ public sealed class SgdOptimizer : ExactOptimizer
             else total[i] = buffer.mul(-learningRate);
         }
 
-        var components = new Dictionary<string, IReadOnlyList<Tensor>> { [UpdateComponent.Gradient] = gradientPart };
+        var components = new Dictionary<string, IReadOnlyList<Tensor>>();
+        if (gradientPart is not null) components[UpdateComponent.Gradient] = gradientPart;
         if (momentumPart is not null) components[UpdateComponent.Momentum] = momentumPart;
         if (decayPart is not null) components[UpdateComponent.WeightDecay] = decayPart;
         return new ParameterUpdate(step, learningRate, total, components);
