@@ -38,7 +38,8 @@ public sealed class KernelSmoother : ISmoother, IDisposable
     /// Starts the recursion at θ_0 with the training set tracked.
     /// </summary>
     /// <param name="trainInputs">X_train [n, ...] as the kernel engine takes them.</param>
-    /// <param name="initialTrainPredictions">f_{θ_0}(X_train) [n, k]; its dtype and device are the smoother's.</param>
+    /// <param name="initialTrainPredictions">f_{θ_0}(X_train) [n, k]; its dtype and device are the smoother's (pass them in
+    /// float64 to accumulate S in float64 for a float32 model; kernel blocks are converted).</param>
     /// <param name="options">Loss scale c and kernel mode; null for the defaults.</param>
     public KernelSmoother(Tensor trainInputs, Tensor initialTrainPredictions, KernelSmootherOptions? options = null)
     {
