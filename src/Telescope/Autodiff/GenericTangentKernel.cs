@@ -15,12 +15,15 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
 
     /// <param name="module">Any module mapping a batch [N, …] to outputs [N, k] (or [N]), examples independent.</param>
     /// <param name="chunkSize">Rows of the first input set whose Jacobians are held at once (the second set is held whole).</param>
-    public GenericTangentKernel(nn.Module<Tensor, Tensor> module, int chunkSize = 64)
+    public GenericTangentKernel(nn.Module<Tensor, Tensor> module, int chunkSize = DefaultChunkSize)
     {
         _module = module ?? throw new ArgumentNullException(nameof(module));
         Parameters = new TrainableParameters(module);
         _chunkSize = InputChunks.Validate(chunkSize, nameof(chunkSize))!.Value;
     }
+
+    /// <summary>Rows whose Jacobians are held at once when no chunk size is given.</summary>
+    public const int DefaultChunkSize = 64;
 
     public TrainableParameters Parameters { get; }
 
