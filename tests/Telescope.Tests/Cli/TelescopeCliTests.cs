@@ -117,8 +117,9 @@ public class TelescopeCliTests : IDisposable
     {
         var (code, _, error) = Cli("run", "user-error", "--out", Path.Combine(_root, "x"));
         Assert.Equal(2, code);
-        Assert.Contains("needs a data folder", error);
-        Assert.Contains("--data", error);
+        Assert.Contains("error: The test recipe failed on purpose.", error);
+        Assert.Contains("Nothing to do; this is a test.", error);
+        Assert.DoesNotContain("   at ", error);
         Assert.Empty(Entries());
     }
 
