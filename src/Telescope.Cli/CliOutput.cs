@@ -1,4 +1,3 @@
-using System.Globalization;
 using Spectre.Console;
 using Telescope.Experiments;
 
@@ -74,10 +73,10 @@ internal sealed class CliOutput
         {
             string quick = s.QuickValue is null ? "same" : Setting.Format(s.QuickValue);
             string constraint = s.Constraint.Length == 0 ? "" : $" ({s.Constraint})";
-            table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Kind.ToString().ToLower(CultureInfo.InvariantCulture)),
+            table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.TypeName.Replace(" (comma-separated)", "")),
                 Markup.Escape(Setting.Format(s.DefaultValue)), Markup.Escape(quick), Markup.Escape(s.Description + constraint));
         }
         _console.Write(table);
-        _output.WriteLine($"Override with --set key=value, e.g. telescope run {recipe.Name} --quick --set seed=1");
+        _output.WriteLine($"Override with --set key=value (lists comma-separated), e.g. telescope run {recipe.Name} --quick --set seed=1");
     }
 }

@@ -37,8 +37,7 @@ internal sealed class SpectreProgressReporter(ProgressContext context, IAnsiCons
         {
             lock (owner._lock)
             {
-                task.Value = task.MaxValue;
-                task.StopTask();
+                task.StopTask(); // keeps the value, so a run stopped early does not show 100 %
             }
         }
 

@@ -8,7 +8,7 @@ namespace Telescope.Experiments;
 /// flushed after every row so a running experiment can be watched. Numbers are culture-invariant and
 /// round-trip exact (<c>"R"</c>); a missing value (null) is an empty cell; NaN and ±∞ are written as
 /// <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c> (pandas and Python's float() read them).
-/// Obtain one from <see cref="RunFolder.OpenMetrics"/>.
+/// Obtain one from <see cref="RunFolder.OpenMetrics"/>. Not thread-safe: write from one thread.
 /// </summary>
 public sealed class MetricsCsvWriter : IDisposable
 {

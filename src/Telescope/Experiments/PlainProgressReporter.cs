@@ -102,8 +102,12 @@ public sealed class PlainProgressReporter : IProgressReporter
                 if (_finished) return;
                 _finished = true;
                 string status = _status.Length == 0 ? "" : $", {_status}";
-                owner._writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{description}: done in {(owner._clock() - started).TotalSeconds:0.0} s{status}"));
+                double seconds = (owner._clock() - started).TotalSeconds;
+                // A task finished early (an exception, Ctrl+C, early stopping) says so instead of "done".
+                owner._writer.WriteLine(_done >= total
+                    ? string.Create(CultureInfo.InvariantCulture, $"{description}: done in {seconds:0.0} s{status}")
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"{description}: stopped at {_done / total * 100:0}% ({Inv(_done)}/{Inv(total)}) after {seconds:0.0} s{status}"));
                 owner._writer.Flush();
             }
         }

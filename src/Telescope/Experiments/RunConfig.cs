@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Telescope.Experiments;
@@ -51,7 +52,7 @@ public sealed class RunConfig
     public string ToJson()
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("recipe", Recipe);
@@ -62,7 +63,7 @@ public sealed class RunConfig
             if (Machine is not null)
             {
                 w.WritePropertyName("machine");
-                JsonSerializer.Serialize(w, Machine);
+                JsonSerializer.Serialize(w, Machine, MachineJsonOptions);
             }
             w.WriteStartObject("settings");
             foreach (var (name, value) in Settings)
@@ -105,7 +106,7 @@ public sealed class RunConfig
                 DataDirectory = root.TryGetProperty("dataDirectory", out var d) && d.ValueKind == JsonValueKind.String
                     ? d.GetString() : null,
                 Machine = root.TryGetProperty("machine", out var m) && m.ValueKind == JsonValueKind.Object
-                    ? m.Deserialize<MachineInfo>() : null,
+                    ? m.Deserialize<MachineInfo>(MachineJsonOptions) : null,
                 Settings = settings.EnumerateObject().Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value.Clone())).ToList(),
             };
         }
@@ -184,6 +185,12 @@ public sealed class RunConfig
         if (double.IsFinite(d)) w.WriteNumberValue(d);
         else w.WriteStringValue(Setting.Format(d));
     }
+
+    private static readonly JsonSerializerOptions MachineJsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private static TelescopeException Invalid(string path, string why) =>
         new($"Config file '{path}' is not a Telescope run config: {why}.")

@@ -64,15 +64,18 @@ public sealed class RunContext
         get
         {
             string name = Settings.GetString(RecipeSettings.DeviceKey);
-            torch.Device device;
-            try { device = torch.device(name); }
-            catch (Exception e) when (e is ArgumentException or FormatException or System.Runtime.InteropServices.ExternalException)
-            {
-                throw new TelescopeException($"'{name}' is not a valid torch device.", e) { Hint = "Use --set device=cpu (or cuda, cuda:1, …)." };
-            }
-            if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
+            // Check CUDA first: TorchSharp's own error for a missing CUDA backend is an opaque native trace.
+            if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
                 throw new TelescopeException($"Device '{name}' was requested but CUDA is not available on this machine.")
                 { Hint = "Use --set device=cpu." };
+            torch.Device device;
+            try { device = torch.device(name); }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException
+                                          or System.Runtime.InteropServices.ExternalException)
+            {
+                throw new TelescopeException($"'{name}' is not a usable torch device: {e.Message}", e)
+                { Hint = "Use --set device=cpu (or cuda, cuda:1, … on a machine with CUDA)." };
+            }
             return device;
         }
     }

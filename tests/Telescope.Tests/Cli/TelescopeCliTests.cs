@@ -83,6 +83,28 @@ public class TelescopeCliTests : IDisposable
     }
 
     [Fact]
+    public void ConfigCanBeOverriddenButNotContradicted()
+    {
+        string first = Path.Combine(_root, "first");
+        Assert.Equal(0, Cli("run", "tiny", "--quick", "--out", first).Code);
+        string config = Path.Combine(first, "config.json");
+
+        string second = Path.Combine(_root, "second");
+        var (code, _, error) = Cli("run", "--config", config, "--set", "steps=3", "--out", second);
+        Assert.True(code == 0, error);
+        Assert.Equal(1 + 2 * 3, File.ReadAllLines(Path.Combine(second, "metrics.csv")).Length);
+
+        (code, _, error) = Cli("run", "crash", "--config", config, "--out", Path.Combine(_root, "third"));
+        Assert.Equal(2, code);
+        Assert.Contains("differs from the recipe 'tiny'", error);
+
+        (code, _, error) = Cli("run", "--config", Path.Combine(_root, "missing.json"), "--out", Path.Combine(_root, "third"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error);
+        Assert.Equal(["first", "second"], Entries().Order().ToArray());
+    }
+
+    [Fact]
     public void UnknownRecipeIsAUserError()
     {
         var (code, _, error) = Cli("run", "tinny", "--out", Path.Combine(_root, "x"));
@@ -117,8 +139,9 @@ public class TelescopeCliTests : IDisposable
     {
         var (code, _, error) = Cli("run", "user-error", "--out", Path.Combine(_root, "x"));
         Assert.Equal(2, code);
-        Assert.Contains("needs a data folder", error);
-        Assert.Contains("--data", error);
+        Assert.Contains("error: The test recipe failed on purpose.", error);
+        Assert.Contains("Nothing to do; this is a test.", error);
+        Assert.DoesNotContain("   at ", error);
         Assert.Empty(Entries());
     }
 

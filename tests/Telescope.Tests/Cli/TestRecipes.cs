@@ -60,7 +60,7 @@ internal sealed class UserErrorRecipe : IRecipe
     public void Run(RunContext context)
     {
         context.Folder.OpenMetrics(["loss"]).WriteRow("a", 0, 1.0);
-        context.RequireDataDirectory();
+        throw new TelescopeException("The test recipe failed on purpose.") { Hint = "Nothing to do; this is a test." };
     }
 }
 

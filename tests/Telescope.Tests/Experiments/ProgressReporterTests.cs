@@ -38,6 +38,15 @@ public class ProgressReporterTests
     }
 
     [Fact]
+    public void TaskFinishedEarlySaysStoppedNotDone()
+    {
+        var writer = new StringWriter();
+        var reporter = new PlainProgressReporter(writer, () => TimeSpan.FromSeconds(2));
+        using (var task = reporter.Start("train", 10)) task.Advance(3);
+        Assert.EndsWith("train: stopped at 30% (3/10) after 0.0 s", writer.ToString().TrimEnd());
+    }
+
+    [Fact]
     public void InvalidTotalIsRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new PlainProgressReporter(TextWriter.Null).Start("x", 0));
