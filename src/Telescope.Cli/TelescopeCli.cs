@@ -117,6 +117,15 @@ public static class TelescopeCli
             if (verbose) ui.Detail(e.ToString());
             return ExitUserError;
         }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            // Missing, unreadable, truncated or corrupt files (data sets, configs): the user can fix these,
+            // and the message already names the file.
+            ui.Error(e.Message);
+            ui.Hint("Check the file and the data folder (--data DIR or TELESCOPE_DATA); no run folder was written.");
+            if (verbose) ui.Detail(e.ToString());
+            return ExitUserError;
+        }
         catch (OperationCanceledException)
         {
             ui.Error("Cancelled; no run folder was written.");

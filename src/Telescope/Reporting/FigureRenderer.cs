@@ -21,12 +21,30 @@ internal static class FigureRenderer
             data.SaveTo(file);
         }
 
+        UndashForSvg(panels);
         using (var file = File.Create(svgPath))
         {
             // The SVG canvas writes its document when disposed, so it must be disposed before the stream.
             using var canvas = SKSvgCanvas.Create(SKRect.Create(width, height), file);
             Draw(canvas, panels);
         }
+    }
+
+    /// <summary>
+    /// Skia's SVG backend has no path effects: a dashed line would come out solid (with a warning printed on
+    /// stdout), so the SVG would silently lose the distinction. There, dashed series become solid lines with
+    /// open-circle markers instead; the PNG keeps its dashes.
+    /// </summary>
+    private static void UndashForSvg(IReadOnlyList<(Plot Plot, PixelRect Rect)> panels)
+    {
+        foreach (var (plot, _) in panels)
+            foreach (var scatter in plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>())
+            {
+                if (scatter.LinePattern.Equals(LinePattern.Solid)) continue;
+                scatter.LinePattern = LinePattern.Solid;
+                scatter.MarkerShape = MarkerShape.OpenCircle;
+                scatter.MarkerSize = Math.Max(scatter.MarkerSize, 6);
+            }
     }
 
     private static void Draw(SKCanvas canvas, IReadOnlyList<(Plot Plot, PixelRect Rect)> panels)

@@ -93,7 +93,7 @@ public class ApproximationRecipeTests : IDisposable
     public void DivergenceStopsWithAClearErrorAndNoFolder()
     {
         string target = Path.Combine(_root, "diverged");
-        var (code, _, error) = Cli(["run", "approximation", "--quick", .. CliSets("lr.sgd=1e6", "default_lr.sgd=1e6"), "--out", target]);
+        var (code, _, error) = Cli(["run", "approximation", "--quick", .. CliSets("lr.sgd=1e6", "default_lr.sgd=1e6", "activation=identity"), "--out", target]);
         Assert.Equal(2, code);
         Assert.Contains("sgd_lr=1E+06", error);
         Assert.Contains("learning rate", error);
@@ -104,7 +104,7 @@ public class ApproximationRecipeTests : IDisposable
     [Fact]
     public void DivergenceCanBeRecordedInsteadOfStopping()
     {
-        var folder = Run("recorded", "lr.sgd=0.01,1e6", "stop_on_divergence=false").Folder;
+        var folder = Run("recorded", "lr.sgd=0.01,1e6", "activation=identity", "stop_on_divergence=false").Folder;
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
         var diverged = summary.RootElement.GetProperty("results").EnumerateArray()
             .Single(r => r.GetProperty("learning_rate").GetDouble() == 1e6);

@@ -52,7 +52,18 @@ internal sealed class ApproximationTrainer(MlpOptions model, int seed, int steps
                 break;
             }
             loss.backward();
-            tracker.Step(optimizer).Dispose();
+            try
+            {
+                tracker.Step(optimizer).Dispose();
+            }
+            catch (TelescopeException e)   // the tracker's only error: a non-finite telescoping update
+            {
+                if (divergenceStops)
+                    throw new TelescopeException($"Sub-run {run.Label}: {e.Message}", e)
+                    { Hint = "Lower the learning rate, or --set stop_on_divergence=false to record the sub-run as diverged and go on." };
+                run.Diverged = t;
+                break;
+            }
             lossSum += lossValue;
             lossCount++;
             if (t % logEvery == 0 || t == steps)
