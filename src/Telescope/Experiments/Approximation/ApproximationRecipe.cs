@@ -30,6 +30,8 @@ public sealed class ApproximationRecipe : IRecipe
             .AddInt("stride", 1, "Linearize once per this many steps (1 = the telescoping model of SPEC §1)", min: 1)
             .AddString("engine", "forward", "JVP engine: forward (layer-wise forward mode) or double_backward (generic)",
                 choices: ["forward", "double_backward"])
+            .AddString("components", "default", "Track the design-choice decomposition (one extra JVP tangent per update component) " +
+                "for: default (each optimizer's default learning rate), all, or none", choices: ["default", "all", "none"])
             .AddStringList("optimizers", OptimizerChoice.All, "Optimizers to compare", choices: OptimizerChoice.All);
         OptimizerChoice.AddSettings(s);
         foreach (var (name, grid, quickGrid, defaultRate) in Grids)
@@ -98,7 +100,7 @@ public sealed class ApproximationRecipe : IRecipe
 
         int steps = s.GetInt("steps");
         var trainer = new ApproximationTrainer(model, seed, steps, s.GetInt("log_every"), s.GetInt("stride"),
-            s.GetString("engine"), s.GetBool("stop_on_divergence"),
+            s.GetString("engine"), s.GetString("components"), s.GetBool("stop_on_divergence"),
             new BatchSchedule(trainSize, s.GetInt("batch_size"), (ulong)context.Seed));
         using (var progress = context.Progress.Start($"{runs.Count} sub-runs × {steps} steps", (double)runs.Count * steps))
             foreach (var run in runs)
