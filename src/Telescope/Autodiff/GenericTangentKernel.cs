@@ -46,7 +46,7 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
             long n = mine.shape[0];
             using var noGrad = torch.no_grad();
             var block = mode == KernelOutputMode.Full
-                ? mine.view(n * k, -1).mm(other.view(m * k, -1).t()).view(n, k, m, k).permute(0, 2, 1, 3).contiguous()
+                ? KernelLayout.ToPairMajor(mine.view(n * k, -1).mm(other.view(m * k, -1).t()).view(n, k, m, k))
                 : mine.view(n, -1).mm(other.view(m, -1).t()).div_(k);
             blocks.Add(block.MoveToOuterDisposeScope());
         }
