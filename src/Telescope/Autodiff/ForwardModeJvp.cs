@@ -27,8 +27,10 @@ public sealed class ForwardModeJvp : IJvpEngine
         _chunkSize = InputChunks.Validate(chunkSize, nameof(chunkSize));
     }
 
+    /// <inheritdoc />
     public TrainableParameters Parameters { get; }
 
+    /// <inheritdoc />
     public JvpResult Compute(Tensor inputs, IReadOnlyList<IReadOnlyList<Tensor>> tangents)
     {
         TangentChecks.ValidateInputs(Parameters, inputs);

@@ -25,8 +25,10 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
     /// <summary>Rows whose Jacobians are held at once when no chunk size is given.</summary>
     public const int DefaultChunkSize = 64;
 
+    /// <inheritdoc />
     public TrainableParameters Parameters { get; }
 
+    /// <inheritdoc />
     public Tensor Compute(Tensor inputs, Tensor otherInputs, KernelOutputMode mode)
     {
         TangentChecks.ValidateInputs(Parameters, inputs);

@@ -27,8 +27,10 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         _chunkSize = InputChunks.Validate(chunkSize, nameof(chunkSize));
     }
 
+    /// <inheritdoc />
     public TrainableParameters Parameters { get; }
 
+    /// <inheritdoc />
     public Tensor Compute(Tensor inputs, Tensor otherInputs, KernelOutputMode mode)
     {
         Validate(inputs, nameof(inputs));
