@@ -15,4 +15,12 @@ public interface IExactOptimizer : IDisposable
     ParameterUpdate ComputeUpdate();
     void Apply(ParameterUpdate update);
     void ZeroGrad();
+
+    /// <summary><see cref="ComputeUpdate"/> then <see cref="Apply"/>; returns the applied update (the caller disposes it).</summary>
+    ParameterUpdate Step()
+    {
+        var update = ComputeUpdate();
+        Apply(update);
+        return update;
+    }
 }

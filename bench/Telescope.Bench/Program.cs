@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using Telescope.Autodiff;
+using Telescope.Bench;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Telescoping;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
+// Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2]
+// Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
+int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0;
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--steps": steps = value; break;
+        case "--threads": threads = value; break;
+        case "--probes": probes = value; break;
+        case "--batch": batch = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch."); return 2;
+    }
+}
+torch.set_num_threads(threads);
+torch.manual_seed(seed);
+var options = new MlpOptions { InputSize = 784, HiddenWidths = [512, 512], OutputSize = 10, DType = ScalarType.Float32 };
+var model = new Mlp(options, seed);
+var probeInputs = torch.rand(probes, 784);
+var batches = Enumerable.Range(0, 8).Select(_ => (X: torch.rand(batch, 784), Y: torch.randint(0, 10, [batch]))).ToArray();
+var forwardMode = new ForwardModeJvp(model);
+var doubleBackward = new DoubleBackwardJvp(model);
+IReadOnlyList<Tensor> tangent = forwardMode.Parameters.Tensors.Select(p => torch.randn_like(p) * 1e-3).ToArray();
+
+void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
+void Backward(int t)
+{
+    var (x, y) = batches[t % batches.Length];
+    model.zero_grad();
+    using var loss = nn.functional.cross_entropy(model.forward(x), y);
+    loss.backward();
+}
+
+Log($"forward and JVPs over {probes} probe inputs");
+var forward = Measurement.Time("forward", () => { using var _ = torch.no_grad(); model.forward(probeInputs).Dispose(); });
+var jvpForward = Measurement.Time("jvp_forward_mode", () => forwardMode.Compute(probeInputs, [tangent]).Dispose());
+var jvpDouble = Measurement.Time("jvp_double_backward", () => doubleBackward.Compute(probeInputs, [tangent]).Dispose());
+
+Log($"{steps} plain SGD steps (exact optimizer, and torch.optim.SGD for reference)");
+var exact = ExactOptimizers.Sgd(forwardMode.Parameters, learningRate: 0.01);
+var plain = Measurement.Time("plain_step", () => { for (int t = 0; t < steps; t++) { Backward(t); exact.Step().Dispose(); } }, warmup: 1, repetitions: 5);
+var builtin = torch.optim.SGD(model.parameters(), 0.01);
+var plainBuiltin = Measurement.Time("plain_step_builtin", () => { for (int t = 0; t < steps; t++) { Backward(t); builtin.step(); } }, warmup: 1, repetitions: 5);
+
+Log($"{steps} tracked SGD steps ({probes} probe inputs, forward-mode engine, stride 1)");
+var tracked = Measurement.Time("tracked_step", () =>
+{
+    using var tracker = new TelescopingTracker(forwardMode, [new TrackedSet("probe", probeInputs)], new TelescopingOptions { TrackLinearized = false });
+    for (int t = 0; t < steps; t++) { Backward(t); tracker.Step(exact).Dispose(); }
+}, warmup: 1, repetitions: 5);
+
+Log("tangent-kernel blocks 1000×128 (layer-wise engine)");
+var kernel = new MlpTangentKernel(model);
+var kernelX = probeInputs;
+var kernelY = batches[0].X;
+var kernelTrace = Measurement.Time("kernel_trace", () => kernel.Compute(kernelX, kernelY, KernelOutputMode.Trace).Dispose(), warmup: 1, repetitions: 5);
+var kernelFull = Measurement.Time("kernel_full", () => kernel.Compute(kernelX, kernelY, KernelOutputMode.Full).Dispose(), warmup: 1, repetitions: 5);
+
+double plainStep = plain.MedianMs / steps, trackedStep = tracked.MedianMs / steps;
+double Round(double v) => Math.Round(v, 4);
+var report = new Dictionary<string, object>
+{
+    ["model"] = "MLP 784-512-512-10 ReLU, float32, cpu",
+    ["threads"] = threads,
+    ["batch"] = batch,
+    ["probe_inputs"] = probes,
+    ["steps"] = steps,
+    ["plain_step_ms"] = Round(plainStep),
+    ["plain_step_builtin_sgd_ms"] = Round(plainBuiltin.MedianMs / steps),
+    ["tracked_step_ms"] = Round(trackedStep),
+    ["forward_ms"] = Round(forward.MedianMs),
+    ["jvp_forward_mode_ms"] = Round(jvpForward.MedianMs),
+    ["jvp_double_backward_ms"] = Round(jvpDouble.MedianMs),
+    ["kernel_trace_1000x128_ms"] = Round(kernelTrace.MedianMs),
+    ["kernel_full_1000x128_ms"] = Round(kernelFull.MedianMs),
+    ["ratio_jvp_forward_mode_to_forward"] = Round(jvpForward.MedianMs / forward.MedianMs),
+    ["ratio_jvp_double_backward_to_forward"] = Round(jvpDouble.MedianMs / forward.MedianMs),
+    ["ratio_tracked_overhead_to_jvp"] = Round((trackedStep - plainStep) / jvpForward.MedianMs),
+    ["goal_jvp_at_most_3x_forward"] = jvpForward.MedianMs <= 3 * forward.MedianMs,
+    ["goal_tracked_at_most_plain_plus_1.2x_jvp"] = trackedStep <= plainStep + 1.2 * jvpForward.MedianMs,
+    ["spread_ms"] = new[] { forward, jvpForward, jvpDouble, plain, plainBuiltin, tracked, kernelTrace, kernelFull }
+        .ToDictionary(m => m.Name, m => new { median = Round(m.MedianMs), min = Round(m.MinMs), max = Round(m.MaxMs), repetitions = m.Repetitions }),
+};
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+return 0;

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using Spectre.Console;
+using Telescope.Experiments;
+
+namespace Telescope.Cli;
+
+/// <summary>
+/// The <c>telescope</c> command: <c>run</c>, <c>list</c>, <c>describe</c>. Thin by design — it parses,
+/// looks the recipe up and hands over to <see cref="RecipeRunner"/>. Callable in-process (tests) with any
+/// catalog and writers.
+/// </summary>
+public static class TelescopeCli
+{
+    /// <summary>Exit code of a successful command.</summary>
+    public const int ExitSuccess = 0;
+    /// <summary>Exit code of an unexpected failure (a bug or an environment problem).</summary>
+    public const int ExitUnexpected = 1;
+    /// <summary>Exit code of a user error: bad arguments, unknown recipe/setting, any <see cref="TelescopeException"/>.</summary>
+    public const int ExitUserError = 2;
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int ExitCancelled = 130;
+
+    /// <summary>Runs the command line <paramref name="args"/> and returns the exit code.</summary>
+    /// <param name="args">Arguments after the program name.</param>
+    /// <param name="catalog">Recipes to offer (the product passes <see cref="RecipeCatalog.Default"/>).</param>
+    /// <param name="output">Normal output (lists, progress, result).</param>
+    /// <param name="error">Error messages.</param>
+    /// <param name="cancellationToken">Cancels a running recipe (Ctrl+C).</param>
+    /// <param name="interactive">Draw live progress bars and colours (a terminal); otherwise plain lines.</param>
+    public static int Invoke(string[] args, RecipeCatalog catalog, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken = default, bool interactive = false)
+    {
+        var ui = new CliOutput(output, error, interactive);
+        var root = BuildCommand(catalog, ui, cancellationToken);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) ui.Error(e.Message);
+            ui.Hint($"Run '{HelpCommand(args)}' for usage.");
+            return ExitUserError;
+        }
+        return parse.Invoke(new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Ctrl+C is turned into cancellationToken by the caller.
+        });
+    }
+
+    private static string HelpCommand(string[] args) =>
+        args.Length > 0 && args[0] is "run" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
+
+    private static Command BuildCommand(RecipeCatalog catalog, CliOutput ui, CancellationToken ct)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of unexpected errors", Recursive = true };
+
+        var recipeArg = new Argument<string?>("recipe") { Description = "Recipe to run (see 'telescope list')", Arity = ArgumentArity.ZeroOrOne };
+        var quick = new Option<bool>("--quick") { Description = "Use the recipe's quick-mode defaults (minutes on 2 CPU cores)" };
+        var set = new Option<string[]>("--set") { Description = "Override a setting, e.g. --set lr=0.01 (repeatable; lists comma-separated)", HelpName = "key=value" };
+        var outOption = new Option<string?>("--out") { Description = "Run folder to create (default: runs/<recipe>-<yyyyMMdd-HHmmss>)", HelpName = "DIR" };
+        var force = new Option<bool>("--force") { Description = "Replace an existing non-empty --out folder once the run succeeds" };
+        var data = new Option<string?>("--data") { Description = $"Data folder (default: ${RecipeRunner.DataEnvironmentVariable})", HelpName = "DIR" };
+        var config = new Option<string?>("--config") { Description = "Repeat a run from its config.json (--set still applies on top)", HelpName = "FILE" };
+
+        var run = new Command("run", "Run a recipe and write a run folder (config, metrics, figures, summary, report)");
+        run.Arguments.Add(recipeArg);
+        foreach (var o in new Option[] { quick, set, outOption, force, data, config }) run.Options.Add(o);
+        run.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
+        {
+            var request = new RunRequest
+            {
+                Recipe = p.GetValue(recipeArg),
+                Quick = p.GetValue(quick),
+                Assignments = p.GetValue(set) ?? [],
+                Out = p.GetValue(outOption),
+                Force = p.GetValue(force),
+                DataDirectory = p.GetValue(data),
+                ConfigPath = p.GetValue(config),
+            };
+            var result = ui.WithProgress(progress => RecipeRunner.Run(catalog, request, progress, ct, ui.Warning));
+            ui.Success($"Run finished in {result.Elapsed.TotalSeconds:0.0} s: {result.Folder}");
+        }));
+
+        var list = new Command("list", "List the recipes");
+        list.SetAction(p => Guard(ui, p.GetValue(verbose), () => ui.ListRecipes(catalog)));
+
+        var describeArg = new Argument<string>("recipe") { Description = "Recipe to describe" };
+        var describe = new Command("describe", "Show a recipe's settings with defaults and quick-mode values");
+        describe.Arguments.Add(describeArg);
+        describe.SetAction(p => Guard(ui, p.GetValue(verbose), () => ui.Describe(catalog.Get(p.GetValue(describeArg)!))));
+
+        // A plain Command named "telescope" (not RootCommand, which takes the assembly's name, Telescope.Cli)
+        // so that help and usage show the command users type.
+        var root = new Command("telescope", "Telescope: deep learning through a telescoping lens (Jeffares, Curth, van der Schaar, NeurIPS 2024)");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
+        root.Options.Add(verbose);
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(list);
+        root.Subcommands.Add(describe);
+        return root;
+    }
+
+    /// <summary>Maps exceptions to exit codes and one-line messages.</summary>
+    private static int Guard(CliOutput ui, bool verbose, Action action)
+    {
+        try
+        {
+            action();
+            return ExitSuccess;
+        }
+        catch (TelescopeException e)
+        {
+            ui.Error(e.Message);
+            if (e.Hint is not null) ui.Hint(e.Hint);
+            if (verbose) ui.Detail(e.ToString());
+            return ExitUserError;
+        }
+        catch (OperationCanceledException)
+        {
+            ui.Error("Cancelled; no run folder was written.");
+            return ExitCancelled;
+        }
+        catch (Exception e)
+        {
+            ui.Error($"Unexpected error ({e.GetType().Name}): {e.Message}");
+            if (verbose) ui.Detail(e.ToString());
+            else ui.Hint("Run again with --verbose to see the stack trace.");
+            return ExitUnexpected;
+        }
+    }
+}

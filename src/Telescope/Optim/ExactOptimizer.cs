@@ -1,0 +1,201 @@
+using Telescope.Autodiff;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Optim;
+
+/// <summary>
+/// What every exact optimizer shares: reading and checking .grad, global-norm clipping, step counting, and
+/// applying an update. Subclasses turn the (clipped) loss gradient into Δθ_t and its components.
+/// State tensors live in preallocated buffers shaped like the parameters; a step allocates only the tensors
+/// it returns.
+/// </summary>
+public abstract class ExactOptimizer : IExactOptimizer
+{
+    private readonly string[] _names;
+    private readonly double? _maxGradNorm;
+    // Scaled copies of .grad when clipping is on (so .grad itself stays what backward() produced).
+    private readonly Tensor[]? _clipped;
+    private readonly Tensor[] _currentGradients;
+    // The .grad wrappers of the current step: TorchSharp hands out a new native reference per .grad read.
+    private readonly Tensor?[] _gradReferences;
+    private ParameterUpdate? _pending;
+    private bool _disposed;
+
+    protected ExactOptimizer(TrainableParameters parameters, double? maxGradNorm)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Parameters = parameters;
+        _maxGradNorm = maxGradNorm;
+        _names = ParameterNamesOf(parameters);
+        _clipped = maxGradNorm is null ? null : NewStateBuffers(parameters);
+        _currentGradients = new Tensor[parameters.Tensors.Count];
+        _gradReferences = new Tensor?[parameters.Tensors.Count];
+    }
+
+    public TrainableParameters Parameters { get; }
+    /// <summary>Names of the trainable parameters (module paths, e.g. "_layers.0.weight"), in parameter order.</summary>
+    public IReadOnlyList<string> ParameterNames => _names;
+    /// <summary>Steps taken so far (t of the last <see cref="ComputeUpdate"/>).</summary>
+    public int StepCount { get; private set; }
+    /// <summary>γ_t of the last step; NaN before the first.</summary>
+    public double LastLearningRate { get; private set; } = double.NaN;
+    /// <summary>
+    /// s_t, the factor the last step's loss gradient was multiplied by: min(1, max_norm/(‖∇‖ + 1e-6)) with
+    /// clipping, exactly 1 without. A surrogate run that freezes realized quantities treats it like T_t.
+    /// </summary>
+    public double LastGradientScale { get; private set; } = 1.0;
+    /// <summary>‖∇_t‖₂ over all trainable parameters at the last step (NaN when clipping is off: not computed).</summary>
+    public double LastGradientNorm { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// Whether <see cref="ComputeUpdate"/> also builds the named components (default true). Off, the update
+    /// carries only <see cref="ParameterUpdate.Total"/> and an empty component map, which saves one tensor
+    /// allocation and one or two elementwise passes per component; the total and the state are unaffected.
+    /// </summary>
+    public bool IncludeComponents { get; set; } = true;
+
+    /// <summary>The schedule this optimizer reads γ_t from.</summary>
+    protected abstract ILearningRateSchedule Schedule { get; }
+
+    /// <summary>
+    /// Reads every parameter's .grad, advances the state to step t = <see cref="StepCount"/> + 1 and returns
+    /// Δθ_t with its components, without changing θ. The caller owns (and disposes) the result.
+    /// </summary>
+    public ParameterUpdate ComputeUpdate()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int step = StepCount + 1;
+        double rate = OptionValidation.CheckedRate(Schedule, step);
+        // Check every gradient before touching any state, so a failed call leaves the optimizer as it was.
+        ParameterUpdate update;
+        try
+        {
+            var parameters = Parameters.Tensors;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var p = parameters[i];
+                var g = _gradReferences[i] = p.grad;
+                if (g is null)
+                    throw new InvalidOperationException(
+                        $"Parameter '{_names[i]}' has no gradient. Call backward() on the loss before ComputeUpdate()/Step().");
+                if (!g.shape.SequenceEqual(p.shape) || g.dtype != p.dtype)
+                    throw new InvalidOperationException(
+                        $"The gradient of parameter '{_names[i]}' is {g.dtype} [{string.Join(", ", g.shape)}] but the parameter is {p.dtype} [{string.Join(", ", p.shape)}].");
+                _currentGradients[i] = g;
+            }
+
+            using (torch.no_grad())
+            {
+                if (_maxGradNorm is double maxNorm) ClipInto(maxNorm);
+                update = ComputeUpdateCore(step, rate, _currentGradients);
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < _gradReferences.Length; i++)
+            {
+                _gradReferences[i]?.Dispose();
+                _gradReferences[i] = null;
+            }
+            Array.Clear(_currentGradients);
+        }
+        StepCount = step;
+        LastLearningRate = rate;
+        _pending = update;
+        return update;
+    }
+
+    /// <summary>θ ← θ + Δθ (under no_grad). Only the update returned by the latest <see cref="ComputeUpdate"/>, once.</summary>
+    public void Apply(ParameterUpdate update)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(update);
+        if (!ReferenceEquals(update, _pending))
+            throw new InvalidOperationException(
+                $"Apply takes the update returned by the latest ComputeUpdate() (step {StepCount}), once; this one is for step {update.Step} or was already applied.");
+        _pending = null;
+        using var _ = torch.no_grad();
+        var parameters = Parameters.Tensors;
+        for (int i = 0; i < parameters.Count; i++) parameters[i].add_(update.Total[i]);
+    }
+
+    /// <summary><see cref="ComputeUpdate"/> then <see cref="Apply"/>; returns the applied update (caller disposes).</summary>
+    public ParameterUpdate Step()
+    {
+        var update = ComputeUpdate();
+        Apply(update);
+        return update;
+    }
+
+    /// <summary>Zeroes every trainable parameter's .grad in place (keeping the tensors, so no allocation).</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters.Tensors)
+        {
+            using var g = p.grad;
+            g?.zero_();
+        }
+    }
+
+    /// <summary>
+    /// Builds Δθ_t from <paramref name="gradients"/> (the loss gradient, already clipped; do not modify them)
+    /// and advances the state. Runs under no_grad.
+    /// </summary>
+    protected abstract ParameterUpdate ComputeUpdateCore(int step, double learningRate, IReadOnlyList<Tensor> gradients);
+
+    protected virtual void DisposeState() { }
+
+    /// <summary>
+    /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing
+    /// DisposeScope, so constructing an optimizer inside a scope does not free its state when the scope ends.
+    /// </summary>
+    protected static Tensor[] NewStateBuffers(TrainableParameters parameters) =>
+        parameters.Zeros().Select(t => t.DetachFromDisposeScope()).ToArray();
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_clipped is not null) foreach (var t in _clipped) t.Dispose();
+        DisposeState();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Same arithmetic as torch.nn.utils.clip_grad_norm_ (norm of per-tensor norms, coefficient in the gradient dtype).</summary>
+    private void ClipInto(double maxNorm)
+    {
+        var clipped = _clipped!;
+        var norms = new Tensor[_currentGradients.Length];
+        try
+        {
+            for (int i = 0; i < norms.Length; i++) norms[i] = torch.linalg.vector_norm(_currentGradients[i]);
+            using var stacked = torch.stack(norms);
+            using var total = torch.linalg.vector_norm(stacked);
+            using var shifted = total + 1e-6;
+            using var ratio = maxNorm / shifted;
+            using var coefficient = ratio.clamp_max(1.0);
+            LastGradientNorm = total.ToDouble();
+            LastGradientScale = coefficient.ToDouble();
+            for (int i = 0; i < clipped.Length; i++)
+            {
+                clipped[i].copy_(_currentGradients[i]).mul_(coefficient);
+                _currentGradients[i] = clipped[i];
+            }
+        }
+        finally
+        {
+            foreach (var n in norms) n?.Dispose();
+        }
+    }
+
+    private static string[] ParameterNamesOf(TrainableParameters parameters)
+    {
+        var named = parameters.Module.named_parameters().Where(np => np.parameter.requires_grad).ToArray();
+        bool aligned = named.Length == parameters.Tensors.Count
+            && named.Select((np, i) => np.parameter.Handle == parameters.Tensors[i].Handle).All(same => same);
+        return aligned
+            ? named.Select(np => np.name).ToArray()
+            : Enumerable.Range(0, parameters.Tensors.Count).Select(i => $"#{i}").ToArray();
+    }
+}

@@ -1,0 +1,9 @@
+namespace Telescope.Reporting;
+
+/// <summary>One labelled line of a <see cref="LineChart"/>.</summary>
+/// <param name="Label">Legend text.</param>
+/// <param name="X">x values.</param>
+/// <param name="Y">y values (same length as <paramref name="X"/>).</param>
+/// <param name="Markers">Draw a marker at every point (for sweeps).</param>
+/// <param name="Dashed">Draw the line dashed (e.g. for a reference or a linearized model).</param>
+public sealed record ChartSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Markers, bool Dashed);

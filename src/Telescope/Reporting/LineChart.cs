@@ -1,0 +1,181 @@
+using ScottPlot;
+
+namespace Telescope.Reporting;
+
+/// <summary>
+/// A line chart with labelled series, optional log-scale axes, markers for sweeps, title, axis labels and
+/// a legend. Points that cannot be drawn (NaN, ±∞, or ≤ 0 on a log axis) are left out and listed in
+/// <see cref="Notes"/> instead of failing. Save it with <c>RunFolder.SaveFigure</c> or <see cref="Save"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var chart = new LineChart { Title = "Approximation error", XLabel = "step", YLabel = "mean |f − f̃|", LogY = true };
+/// chart.AddSeries("f̃ (telescoping)", steps, errTelescoping).AddSeries("f_lin", steps, errLinear, dashed: true);
+/// context.Folder.SaveFigure(chart, "approximation-error");
+/// </code>
+/// </example>
+public sealed class LineChart : IFigure
+{
+    private readonly List<ChartSeries> _series = [];
+
+    /// <summary>Title above the plot.</summary>
+    public string Title { get; set; } = "";
+    /// <summary>Label of the x axis.</summary>
+    public string XLabel { get; set; } = "";
+    /// <summary>Label of the y axis.</summary>
+    public string YLabel { get; set; } = "";
+    /// <summary>Logarithmic x axis (powers of ten labelled).</summary>
+    public bool LogX { get; set; }
+    /// <summary>Logarithmic y axis (powers of ten labelled).</summary>
+    public bool LogY { get; set; }
+    /// <summary>Put the legend to the right of the plot instead of inside its upper-right corner.</summary>
+    public bool LegendOutside { get; set; }
+    /// <summary>Image width in pixels.</summary>
+    public int Width { get; set; } = 800;
+    /// <summary>Image height in pixels.</summary>
+    public int Height { get; set; } = 500;
+
+    /// <summary>Font of all text (DejaVu Sans is installed on the reference machine; others fall back).</summary>
+    public static string FontName { get; set; } = "DejaVu Sans";
+
+    /// <summary>The series added so far.</summary>
+    public IReadOnlyList<ChartSeries> Series => _series;
+
+    /// <summary>Adds a labelled line; <paramref name="markers"/> draws a marker at every point (for sweeps).</summary>
+    public LineChart AddSeries(string label, IReadOnlyList<double> x, IReadOnlyList<double> y, bool markers = false,
+        bool dashed = false)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Count != y.Count)
+            throw new ArgumentException($"Series '{label}' has {x.Count} x values but {y.Count} y values.", nameof(y));
+        _series.Add(new ChartSeries(label, x.ToArray(), y.ToArray(), markers, dashed));
+        return this;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Notes => Prepare().Where(p => p.Dropped > 0).Select(p =>
+        $"{Describe(p.Series)}: {p.Dropped} of {p.Series.X.Count} points not drawn " +
+        $"({(LogX || LogY ? "non-finite, or ≤ 0 on a log axis" : "non-finite")}).").ToList();
+
+    private string Describe(ChartSeries s) => Title.Length == 0 ? $"Series '{s.Label}'" : $"'{Title}', series '{s.Label}'";
+
+    /// <inheritdoc/>
+    public void Save(string pngPath, string svgPath)
+    {
+        var plot = BuildPlot(null, showXLabel: true);
+        FigureRenderer.Save([(plot, new PixelRect(0, Width, Height, 0))], Width, Height, pngPath, svgPath);
+    }
+
+    internal sealed record PreparedSeries(ChartSeries Series, double[] X, double[] Y, int Dropped);
+
+    /// <summary>Drops undrawable points and applies log10 to log axes.</summary>
+    internal List<PreparedSeries> Prepare()
+    {
+        var result = new List<PreparedSeries>(_series.Count);
+        foreach (var s in _series)
+        {
+            var xs = new List<double>(s.X.Count);
+            var ys = new List<double>(s.Y.Count);
+            for (int i = 0; i < s.X.Count; i++)
+            {
+                double x = s.X[i], y = s.Y[i];
+                if (!double.IsFinite(x) || !double.IsFinite(y) || (LogX && x <= 0) || (LogY && y <= 0)) continue;
+                xs.Add(LogX ? Math.Log10(x) : x);
+                ys.Add(LogY ? Math.Log10(y) : y);
+            }
+            result.Add(new PreparedSeries(s, xs.ToArray(), ys.ToArray(), s.X.Count - xs.Count));
+        }
+        return result;
+    }
+
+    /// <summary>Range of the drawn (transformed) x values, or null when nothing is drawn.</summary>
+    internal (double Min, double Max)? XRange() => Range(Prepare().SelectMany(p => p.X));
+
+    private static (double Min, double Max)? Range(IEnumerable<double> values)
+    {
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (double v in values) { min = Math.Min(min, v); max = Math.Max(max, v); }
+        return min <= max ? (min, max) : null;
+    }
+
+    /// <summary>The plot corner with the fewest data points, so the legend hides as little as possible.</summary>
+    private static Alignment EmptiestCorner(List<PreparedSeries> prepared, (double Min, double Max)? xRange,
+        (double Min, double Max)? yRange)
+    {
+        if (xRange is not { } xr || yRange is not { } yr) return Alignment.UpperRight;
+        double xSpan = Math.Max(xr.Max - xr.Min, 1e-300), ySpan = Math.Max(yr.Max - yr.Min, 1e-300);
+        var counts = new[] { 0, 0, 0, 0 }; // upper-right, upper-left, lower-right, lower-left
+        foreach (var p in prepared)
+            for (int i = 0; i < p.X.Length; i++)
+            {
+                // Sample along each segment too, so sparse sweeps count the lines, not just the markers.
+                int samples = i + 1 < p.X.Length ? 8 : 1;
+                for (int k = 0; k < samples; k++)
+                {
+                    double t = k / 8.0;
+                    double x = i + 1 < p.X.Length ? p.X[i] + t * (p.X[i + 1] - p.X[i]) : p.X[i];
+                    double y = i + 1 < p.Y.Length ? p.Y[i] + t * (p.Y[i + 1] - p.Y[i]) : p.Y[i];
+                    double nx = (x - xr.Min) / xSpan, ny = (y - yr.Min) / ySpan;
+                    bool right = nx > 0.55, left = nx < 0.45, upper = ny > 0.6, lower = ny < 0.4;
+                    if (upper && right) counts[0]++;
+                    if (upper && left) counts[1]++;
+                    if (lower && right) counts[2]++;
+                    if (lower && left) counts[3]++;
+                }
+            }
+        int best = Array.IndexOf(counts, counts.Min()); // ties keep the conventional upper-right first
+        return best switch { 0 => Alignment.UpperRight, 1 => Alignment.UpperLeft, 2 => Alignment.LowerRight, _ => Alignment.LowerLeft };
+    }
+
+    /// <summary>Builds the ScottPlot plot; <paramref name="sharedX"/> fixes the x limits (stacked panels).</summary>
+    internal Plot BuildPlot((double Min, double Max)? sharedX, bool showXLabel)
+    {
+        var plot = new Plot();
+        // DejaVu Sans has the Greek letters, sub/superscripts and combining marks (f̃) the recipes use.
+        plot.Font.Set(FontName);
+        if (Title.Length > 0) plot.Title(Title);
+        if (showXLabel && XLabel.Length > 0) plot.XLabel(XLabel);
+        if (YLabel.Length > 0) plot.YLabel(YLabel);
+
+        var palette = new ScottPlot.Palettes.Category10();
+        var prepared = Prepare();
+        bool anyLabel = false;
+        for (int i = 0; i < prepared.Count; i++)
+        {
+            var p = prepared[i];
+            if (p.X.Length == 0) continue;
+            var scatter = plot.Add.Scatter(p.X, p.Y);
+            scatter.Color = palette.GetColor(i);
+            scatter.LineWidth = 2;
+            scatter.MarkerSize = p.Series.Markers ? 7 : 0;
+            if (p.Series.Dashed) scatter.LinePattern = LinePattern.Dashed;
+            if (p.Series.Label.Length > 0)
+            {
+                scatter.LegendText = p.Series.Label;
+                anyLabel = true;
+            }
+        }
+        var xRange = sharedX ?? Range(prepared.SelectMany(p => p.X));
+        var yRange = Range(prepared.SelectMany(p => p.Y));
+        if (anyLabel)
+        {
+            if (LegendOutside) plot.ShowLegend(Edge.Right);
+            else plot.ShowLegend(EmptiestCorner(prepared, xRange, yRange));
+        }
+        // Linear axes: fewer ticks than ScottPlot's default, which labels every 0.05 on a 0–1 axis.
+        plot.Axes.Bottom.TickGenerator = LogX && xRange is { } xr
+            ? LogAxis.Ticks(xr.Min, xr.Max)
+            : new ScottPlot.TickGenerators.NumericAutomatic { TargetTickCount = 8 };
+        plot.Axes.Left.TickGenerator = LogY && yRange is { } yr
+            ? LogAxis.Ticks(yr.Min, yr.Max)
+            : new ScottPlot.TickGenerators.NumericAutomatic { TargetTickCount = 8 };
+        plot.Axes.AutoScale();
+        if (sharedX is { } sx)
+        {
+            double pad = sx.Max > sx.Min ? 0.03 * (sx.Max - sx.Min) : 0.5;
+            plot.Axes.SetLimitsX(sx.Min - pad, sx.Max + pad);
+        }
+        return plot;
+    }
+}

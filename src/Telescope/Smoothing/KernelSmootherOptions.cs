@@ -1,0 +1,17 @@
+using Telescope.Autodiff;
+
+namespace Telescope.Smoothing;
+
+/// <summary>Settings of a <see cref="KernelSmoother"/>.</summary>
+public sealed record KernelSmootherOptions
+{
+    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (SPEC §0); 1/k reproduces PyTorch's MSELoss.</summary>
+    public double LossScale { get; init; } = 1.0;
+
+    /// <summary>
+    /// How the k×k kernel blocks are used (SPEC §2a). Null picks <see cref="KernelOutputMode.Trace"/>, the
+    /// default for k &gt; 1 and the only mode for k = 1 (where both coincide); <see cref="KernelOutputMode.Full"/>
+    /// is exact for plain SGD but stores S(x) ∈ R^{k×nk} per input.
+    /// </summary>
+    public KernelOutputMode? Mode { get; init; }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the solution and runs the whole test suite; prints a plain "N passed, N failed" line.
+#   ./test.sh            every test (real-data tests need TELESCOPE_DATA, e.g. ../shared/data)
+#   ./test.sh --fast     skips the tests marked Category=Slow (long real-data runs), for local work
+# Exits non-zero on any build error or failing test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+filter=()
+if [[ "${1:-}" == "--fast" ]]; then filter=(--filter "Category!=Slow"); shift; fi
+
+# LightGBM's native library needs the GNU OpenMP runtime; Debian images with gcc have it, slim ones do not.
+if ! ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1'; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq libgomp1 >/dev/null
+  else
+    echo "libgomp.so.1 is missing: install it (Debian/Ubuntu: sudo apt-get install libgomp1)." >&2; exit 1
+  fi
+fi
+
+if [[ -z "${TELESCOPE_DATA:-}" ]]; then
+  echo "note: TELESCOPE_DATA is not set; tests that need the real data sets are skipped." >&2
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+set +e
+dotnet test Telescope.slnx -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" \
+  "${filter[@]}" "$@" -- RunConfiguration.DisableAppDomain=true
+status=$?
+set -e
+
+trx=$(find "$results" -name '*.trx' | head -n 1)
+if [[ -z "$trx" ]]; then
+  echo "0 passed, 1 failed"   # the build failed or the runner crashed before writing results
+  exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get executed)
+skipped=$(( total - executed ))
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
+if [[ $status -ne 0 || ${failed:-0} -ne 0 || ${passed:-0} -eq 0 ]]; then exit 1; fi
