@@ -157,6 +157,22 @@ public class JvpEngineTests
     }
 
     [Fact]
+    public void EmptyInputSetsGiveEmptyResults()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Mlp(3, [4], 2, Activation.Tanh);
+        var none = torch.zeros(0, 3, dtype: ScalarType.Float64);
+        foreach (IJvpEngine engine in new IJvpEngine[] { new ForwardModeJvp(model), new DoubleBackwardJvp(model, chunkSize: 2) })
+        {
+            using var r = engine.Compute(none, [RandomTangent(engine.Parameters, 1)]);
+            Assert.Equal(new long[] { 0, 2 }, r.Output.shape);
+            Assert.Equal(new long[] { 1, 0, 2 }, r.Jvps.shape);
+        }
+        var vjp = new ParameterVjp(model).Compute(none, torch.zeros(0, 2, dtype: ScalarType.Float64), VjpReduction.Mean);
+        Assert.All(vjp, g => Assert.Equal(0.0, g.abs().sum().item<double>()));
+    }
+
+    [Fact]
     public void BadTangentsAndInputsAreRejectedWithMessages()
     {
         using var scope = torch.NewDisposeScope();
