@@ -24,8 +24,10 @@ public sealed class DoubleBackwardJvp : IJvpEngine
         _chunkSize = InputChunks.Validate(chunkSize, nameof(chunkSize));
     }
 
+    /// <inheritdoc />
     public TrainableParameters Parameters { get; }
 
+    /// <inheritdoc />
     public JvpResult Compute(Tensor inputs, IReadOnlyList<IReadOnlyList<Tensor>> tangents)
     {
         TangentChecks.ValidateInputs(Parameters, inputs);

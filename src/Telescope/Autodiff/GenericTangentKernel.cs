@@ -25,8 +25,10 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
     /// <summary>Rows whose Jacobians are held at once when no chunk size is given.</summary>
     public const int DefaultChunkSize = 64;
 
+    /// <inheritdoc />
     public TrainableParameters Parameters { get; }
 
+    /// <inheritdoc />
     public Tensor Compute(Tensor inputs, Tensor otherInputs, KernelOutputMode mode)
     {
         TangentChecks.ValidateInputs(Parameters, inputs);
@@ -46,7 +48,7 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
             long n = mine.shape[0];
             using var noGrad = torch.no_grad();
             var block = mode == KernelOutputMode.Full
-                ? mine.view(n * k, -1).mm(other.view(m * k, -1).t()).view(n, k, m, k).permute(0, 2, 1, 3).contiguous()
+                ? KernelLayout.ToPairMajor(mine.view(n * k, -1).mm(other.view(m * k, -1).t()).view(n, k, m, k))
                 : mine.view(n, -1).mm(other.view(m, -1).t()).div_(k);
             blocks.Add(block.MoveToOuterDisposeScope());
         }

@@ -17,9 +17,17 @@ internal static class InputChunks
         return chunkSize;
     }
 
-    /// <summary>Row ranges (start, length) covering <paramref name="rows"/> in blocks of at most <paramref name="chunkSize"/>.</summary>
+    /// <summary>
+    /// Row ranges (start, length) covering <paramref name="rows"/> in blocks of at most <paramref name="chunkSize"/>.
+    /// An empty input set gives one empty range, so callers still produce correctly shaped empty results.
+    /// </summary>
     public static IEnumerable<(long Start, long Length)> Ranges(long rows, int? chunkSize)
     {
+        if (rows == 0)
+        {
+            yield return (0, 0);
+            yield break;
+        }
         long size = chunkSize is int c ? c : Math.Max(rows, 1);
         for (long start = 0; start < rows; start += size)
             yield return (start, Math.Min(size, rows - start));

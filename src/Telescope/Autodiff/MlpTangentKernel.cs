@@ -27,8 +27,10 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         _chunkSize = InputChunks.Validate(chunkSize, nameof(chunkSize));
     }
 
+    /// <inheritdoc />
     public TrainableParameters Parameters { get; }
 
+    /// <inheritdoc />
     public Tensor Compute(Tensor inputs, Tensor otherInputs, KernelOutputMode mode)
     {
         Validate(inputs, nameof(inputs));
@@ -153,23 +155,21 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         int L = _map.LayerCount;
         long k = OutputSize, n = x.Rows, m = y.Rows;
         Tensor? kernel = null; // [N, k, N', k] while accumulating
-        for (int l = L - 1; l >= _map.LowestTrainableLayer; l--)
+        for (int l = L - 2; l >= _map.LowestTrainableLayer; l--)
         {
             var input = InputFactor(l, x, y);
             if (input is null) continue;
-            Tensor term;
-            if (l == L - 1)
-            {
-                using var eye = torch.eye(k, dtype: input.dtype, device: input.device);
-                term = input.view(n, 1, m, 1) * eye.view(1, k, 1, k);
-            }
-            else
-            {
-                term = x.Sensitivities[l]!.view(n * k, -1).mm(y.Sensitivities[l]!.view(m * k, -1).t())
-                    .view(n, k, m, k).mul_(input.view(n, 1, m, 1));
-            }
+            var term = x.Sensitivities[l]!.view(n * k, -1).mm(y.Sensitivities[l]!.view(m * k, -1).t())
+                .view(n, k, m, k).mul_(input.view(n, 1, m, 1));
             kernel = kernel is null ? term : kernel.add_(term);
         }
-        return kernel!.permute(0, 2, 1, 3).contiguous();
+        // Readout: Δ = I_k, so its term (a·a' + 1)·I_k lives on the output diagonal a = b only;
+        // adding it there in place avoids an N·N'·k² temporary.
+        if (InputFactor(L - 1, x, y) is Tensor readout)
+        {
+            kernel ??= torch.zeros(new[] { n, k, m, k }, dtype: readout.dtype, device: readout.device);
+            kernel.diagonal(0, 1, 3).add_(readout.unsqueeze(-1));
+        }
+        return KernelLayout.ToPairMajor(kernel!);
     }
 }

@@ -22,6 +22,7 @@ public sealed class ParameterVjp
         _chunkSize = InputChunks.Validate(chunkSize, nameof(chunkSize));
     }
 
+    /// <summary>The parameters θ the products are taken over.</summary>
     public TrainableParameters Parameters { get; }
 
     /// <summary>Σ_i J(x_i)ᵀ r_i (or its mean) for one cotangent <paramref name="cotangents"/> [N, k]; detached, per parameter.</summary>

@@ -64,6 +64,32 @@ public class JvpEngineTests
     }
 
     [Fact]
+    public void FrozenFirstLayerWeightAndHiddenBiasAreLeftOut()
+    {
+        // Freezing tensors by hand (not only via FixedReadout): the engines see fewer trainable tensors
+        // and must still pair the remaining tangents with the right layers.
+        using var scope = torch.NewDisposeScope();
+        var model = Mlp(4, [6, 5], 2, Activation.Tanh, seed: 12);
+        model.Layers[0].weight!.requires_grad = false;
+        model.Layers[1].bias!.requires_grad = false;
+        var inputs = Randn([10, 4], seed: 3);
+        var forward = new ForwardModeJvp(model);
+        var generic = new DoubleBackwardJvp(model);
+        Assert.Equal(4, forward.Parameters.Tensors.Count);
+        var tangent = RandomTangent(forward.Parameters, 7);
+        using var fm = forward.Compute(inputs, [tangent]);
+        using var db = generic.Compute(inputs, [tangent]);
+        var fd = FiniteDifferenceJvp(model, forward.Parameters, inputs, tangent);
+        Assert.True(RelativeError(fm.Jvps[0], fd) < 1e-6);
+        Assert.True(RelativeError(fm.Jvps, db.Jvps) < 1e-10);
+
+        var x2 = Randn([3, 4], seed: 4);
+        var expected = torch.einsum("nap,mbp->nmab", ExplicitJacobian(model, forward.Parameters, inputs),
+            ExplicitJacobian(model, forward.Parameters, x2));
+        Assert.True(RelativeError(new MlpTangentKernel(model).Compute(inputs, x2, KernelOutputMode.Full), expected) < 1e-10);
+    }
+
+    [Fact]
     public void SeveralTangentsInOneCallEqualSingleCalls()
     {
         using var scope = torch.NewDisposeScope();
@@ -128,6 +154,22 @@ public class JvpEngineTests
             Assert.Equal(new long[] { 0, 5, 2 }, r.Jvps.shape);
             Assert.Equal(new long[] { 5, 2 }, r.Output.shape);
         }
+    }
+
+    [Fact]
+    public void EmptyInputSetsGiveEmptyResults()
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Mlp(3, [4], 2, Activation.Tanh);
+        var none = torch.zeros(0, 3, dtype: ScalarType.Float64);
+        foreach (IJvpEngine engine in new IJvpEngine[] { new ForwardModeJvp(model), new DoubleBackwardJvp(model, chunkSize: 2) })
+        {
+            using var r = engine.Compute(none, [RandomTangent(engine.Parameters, 1)]);
+            Assert.Equal(new long[] { 0, 2 }, r.Output.shape);
+            Assert.Equal(new long[] { 1, 0, 2 }, r.Jvps.shape);
+        }
+        var vjp = new ParameterVjp(model).Compute(none, torch.zeros(0, 2, dtype: ScalarType.Float64), VjpReduction.Mean);
+        Assert.All(vjp, g => Assert.Equal(0.0, g.abs().sum().item<double>()));
     }
 
     [Fact]
