@@ -6,4 +6,6 @@ namespace Telescope.Reporting;
 /// <param name="Y">y values (same length as <paramref name="X"/>).</param>
 /// <param name="Markers">Draw a marker at every point (for sweeps).</param>
 /// <param name="Dashed">Draw the line dashed (e.g. for a reference or a linearized model).</param>
-public sealed record ChartSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Markers, bool Dashed);
+/// <param name="ColorGroup">Palette index shared by related series; null = the series' own position.</param>
+public sealed record ChartSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Markers, bool Dashed,
+    int? ColorGroup = null);

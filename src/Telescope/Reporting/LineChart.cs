@@ -41,15 +41,19 @@ public sealed class LineChart : IFigure
     /// <summary>The series added so far.</summary>
     public IReadOnlyList<ChartSeries> Series => _series;
 
-    /// <summary>Adds a labelled line; <paramref name="markers"/> draws a marker at every point (for sweeps).</summary>
+    /// <summary>
+    /// Adds a labelled line; <paramref name="markers"/> draws a marker at every point (for sweeps).
+    /// Series given the same <paramref name="colorGroup"/> share a colour (e.g. one model's solid and dashed lines);
+    /// by default each series gets the next palette colour.
+    /// </summary>
     public LineChart AddSeries(string label, IReadOnlyList<double> x, IReadOnlyList<double> y, bool markers = false,
-        bool dashed = false)
+        bool dashed = false, int? colorGroup = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Count != y.Count)
             throw new ArgumentException($"Series '{label}' has {x.Count} x values but {y.Count} y values.", nameof(y));
-        _series.Add(new ChartSeries(label, x.ToArray(), y.ToArray(), markers, dashed));
+        _series.Add(new ChartSeries(label, x.ToArray(), y.ToArray(), markers, dashed, colorGroup));
         return this;
     }
 
@@ -146,7 +150,7 @@ public sealed class LineChart : IFigure
             var p = prepared[i];
             if (p.X.Length == 0) continue;
             var scatter = plot.Add.Scatter(p.X, p.Y);
-            scatter.Color = palette.GetColor(i);
+            scatter.Color = palette.GetColor(p.Series.ColorGroup ?? i);
             scatter.LineWidth = 2;
             scatter.MarkerSize = p.Series.Markers ? 7 : 0;
             if (p.Series.Dashed) scatter.LinePattern = LinePattern.Dashed;

@@ -198,12 +198,14 @@ internal sealed class ApproximationOutput(RunContext context, ImageSource source
     private LineChart ErrorVersusLearningRate()
     {
         var chart = new LineChart { Title = "Final approximation error vs learning rate", XLabel = "learning rate", YLabel = "mean |f − model| (test probes)", LogX = true, LogY = true };
+        int color = 0;
         foreach (var o in Optimizers)
         {
             var grid = Grid(o).Where(r => r.Diverged is null).ToList();
             var lrs = grid.Select(r => r.LearningRate).ToArray();
-            chart.AddSeries($"{o}: f̃", lrs, grid.Select(r => r.Final.Test.ErrAbsTelescoping).ToArray(), markers: true);
-            chart.AddSeries($"{o}: f_lin", lrs, grid.Select(r => r.Final.Test.ErrAbsLinear ?? double.NaN).ToArray(), markers: true, dashed: true);
+            chart.AddSeries($"{o}: f̃", lrs, grid.Select(r => r.Final.Test.ErrAbsTelescoping).ToArray(), markers: true, colorGroup: color);
+            chart.AddSeries($"{o}: f_lin", lrs, grid.Select(r => r.Final.Test.ErrAbsLinear ?? double.NaN).ToArray(), markers: true, dashed: true, colorGroup: color);
+            color++;
         }
         chart.LegendOutside = true;
         return chart;
