@@ -41,15 +41,32 @@ public sealed class DoubleDescentAnalysisTests
     }
 
     [Fact]
-    public void MaximumAtAnEndIsNoPeak()
+    public void HighValueAtTheSmallestWidthDoesNotHideTheInteriorPeak()
+    {
+        // Underfitting at width 1 is the global maximum; the bump at width 8 is the double-descent peak.
+        var peak = DoubleDescentAnalysis.Peak([1, 2, 4, 8, 16, 32], [5.0, 0.5, 0.6, 2.0, 1.2, 0.9]);
+        Assert.Equal(8, peak.Width);
+        Assert.Equal(2.0 / 0.9, peak.Prominence, 12);   // min(2/0.5, 2/0.9)
+    }
+
+    [Fact]
+    public void MonotoneSeriesHaveNoPeak()
     {
         var decreasing = DoubleDescentAnalysis.Peak([1, 2, 4], [3.0, 2.0, 1.0]);
-        Assert.Equal(0, decreasing.Index);
-        Assert.Equal(1.0, decreasing.Prominence);
-        Assert.False(decreasing.IsPeak(1.01));
+        Assert.Equal(1, decreasing.Index);
+        Assert.Equal(2.0 / 3.0, decreasing.Prominence, 12);   // min(2/3, 2/1)
+        Assert.False(decreasing.IsPeak(1.0));
         var increasing = DoubleDescentAnalysis.Peak([1, 2, 4], [1.0, 2.0, 3.0]);
-        Assert.Equal(2, increasing.Index);
-        Assert.Equal(1.0, increasing.Prominence);
+        Assert.Equal(2.0 / 3.0, increasing.Prominence, 12);
+        Assert.False(increasing.IsPeak(1.0));
+    }
+
+    [Fact]
+    public void GridWithoutInteriorPointHasNoPeak()
+    {
+        var peak = DoubleDescentAnalysis.Peak([1, 2], [1.0, 3.0]);
+        Assert.Equal(0.0, peak.Prominence);
+        Assert.Equal(2, peak.Width);
     }
 
     [Fact]

@@ -1,16 +1,17 @@
 namespace Telescope.Experiments.DoubleDescent;
 
-/// <summary>An interior maximum of a series over the width grid and how far it stands out.</summary>
-/// <param name="Index">Index of the largest value.</param>
+/// <summary>The most prominent interior maximum of a series over the width grid.</summary>
+/// <param name="Index">Index of the chosen point.</param>
 /// <param name="Width">Width at <paramref name="Index"/>.</param>
-/// <param name="Value">The largest value.</param>
+/// <param name="Value">The series value there.</param>
 /// <param name="Prominence">
-/// min(peak / smallest value at smaller widths, peak / smallest value at larger widths); 1 when the maximum
-/// sits at either end of the grid (no interior peak).
+/// min(value / smallest value at smaller widths, value / smallest value at larger widths), maximized over the
+/// interior points; below 1 when no interior point is a local bump (e.g. a monotone series), 0 when the grid
+/// has no interior point.
 /// </param>
 public sealed record SeriesPeak(int Index, int Width, double Value, double Prominence)
 {
-    /// <summary>True when the maximum is interior and stands out by at least <paramref name="minProminence"/>.</summary>
+    /// <summary>True when the peak stands out on both sides by at least <paramref name="minProminence"/>.</summary>
     public bool IsPeak(double minProminence) => Prominence >= minProminence;
 }
 
@@ -27,22 +28,29 @@ public static class DoubleDescentAnalysis
     public static double ThresholdWidth(int trainCount, int inputs) => (trainCount - 1.0) / (inputs + 2.0);
 
     /// <summary>
-    /// The largest value of <paramref name="values"/> (over <paramref name="widths"/>, increasing) and its
-    /// prominence (see <see cref="SeriesPeak"/>). Non-finite values are skipped.
+    /// The interior point of <paramref name="values"/> (over <paramref name="widths"/>, increasing) that stands
+    /// out most against both sides (see <see cref="SeriesPeak"/>). The ends of the grid are never peaks: a high
+    /// value at the smallest width is underfitting, not the double-descent peak. Non-finite values are skipped.
     /// </summary>
     public static SeriesPeak Peak(IReadOnlyList<int> widths, IReadOnlyList<double> values)
     {
         if (widths.Count != values.Count || widths.Count == 0)
             throw new ArgumentException($"Peak needs one value per width; got {widths.Count} widths and {values.Count} values.");
-        int best = -1;
-        for (int i = 0; i < values.Count; i++)
-            if (double.IsFinite(values[i]) && (best < 0 || values[i] > values[best])) best = i;
-        if (best < 0) return new SeriesPeak(0, widths[0], double.NaN, double.NaN);
-        var before = values.Take(best).Where(double.IsFinite).ToList();
-        var after = values.Skip(best + 1).Where(double.IsFinite).ToList();
-        if (before.Count == 0 || after.Count == 0) return new SeriesPeak(best, widths[best], values[best], 1.0);
-        double Ratio(double low) => low > 0 ? values[best] / low : double.PositiveInfinity;
-        return new SeriesPeak(best, widths[best], values[best], Math.Min(Ratio(before.Min()), Ratio(after.Min())));
+        var finite = Enumerable.Range(0, values.Count).Where(i => double.IsFinite(values[i])).ToList();
+        if (finite.Count == 0) return new SeriesPeak(0, widths[0], double.NaN, 0);
+        SeriesPeak? best = null;
+        for (int j = 1; j + 1 < finite.Count; j++)
+        {
+            int i = finite[j];
+            double lowBefore = finite.Take(j).Min(k => values[k]);
+            double lowAfter = finite.Skip(j + 1).Min(k => values[k]);
+            double Ratio(double low) => low > 0 ? values[i] / low : values[i] > low ? double.PositiveInfinity : 0;
+            double prominence = Math.Min(Ratio(lowBefore), Ratio(lowAfter));
+            if (best is null || prominence > best.Prominence) best = new SeriesPeak(i, widths[i], values[i], prominence);
+        }
+        if (best is not null) return best;
+        int top = finite.MaxBy(i => values[i]);
+        return new SeriesPeak(top, widths[top], values[top], 0);
     }
 
     /// <summary>

@@ -106,7 +106,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             ("p_train, p_test", "effective parameters n/|I|·Σ_{x∈I} ||s_T(x)||² (SPEC §3) of the smoother s_T of the optimizer actually used; p_train over the n training inputs, p_test over the test probes"),
             ("P", $"trainable parameters h·(d + 2) + 1 of the d-h-1 network, d = {data.FeatureCount}"),
             ("interpolation threshold h*", $"the width where P = n: (n − 1)/(d + 2) = {F(ThresholdWidth)} (P = n = {N})"),
-            ("peak", $"the largest value over the width grid, counted as a peak when it exceeds the lowest value at smaller AND at larger widths by ≥ {F(s.GetDouble("peak_prominence"))}× (prominence); 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*"),
+            ("peak", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.GetDouble("peak_prominence"))}; 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*"),
             ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (SPEC §2)"),
         ]);
 
@@ -121,7 +121,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 $"{(config.FullBatch ? "full batch" : $"minibatches of {s.GetInt("batch_size")}")}, {config.Steps} steps per network.",
             $"Smoother: {SmootherName}. " + SmootherChoiceNote(),
             $"p_test and the fidelity gap use the first {s.GetInt("test_probes")} test examples; test MSE uses all {data.Test.Count}.",
-            $"Wall time: {F(runs.Sum(r => r.WallTime.TotalSeconds))} s of training over {runs.Count} networks (machine and load: see header).",
+            $"Wall time: {F(runs.Sum(r => r.WallTime.TotalSeconds))} s of training over {runs.Count} networks on {Environment.ProcessorCount} logical processors; {LoadAverage()}.",
         ]);
 
         report.Heading("Findings");
@@ -200,7 +200,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             findings.Add($"Without noise the test-MSE prominence is {F(clean.Prominence)} (maximum at width {clean.Width}) vs " +
                 string.Join(", ", withNoise.Select(w => $"{F(w.Peak.Prominence)} with noise {F(w.Noise)}")) + " — " +
                 (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(prominence)}× criterion, unlike the paper's finding."
-                    : $"no peak without noise (below {F(prominence)}×), as the paper finds."));
+                    : $"no peak without noise (below {F(prominence)}×), as the paper finds.") +
+                (withNoise.Any(w => w.Peak.IsPeak(prominence)) ? "" : $" But no noisy sweep has a peak by the same criterion either, so the contrast is not shown."));
         }
 
         var gaps = runs.Where(r => r.TestFidelity is not null).ToList();
@@ -220,9 +221,9 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
     private string PeakSentence(string what, SeriesPeak peak, double prominence, double near, List<WidthRun> sweep)
     {
         if (!peak.IsPeak(prominence))
-            return peak.Prominence > 1
-                ? $"its maximum ({F(peak.Value)} at width {peak.Width}) stands out only {F(peak.Prominence)}× (< {F(prominence)}): no peak."
-                : $"its maximum ({F(peak.Value)}) is at the {(peak.Index == 0 ? "smallest" : "largest")} width {peak.Width}: no interior peak.";
+            return peak.Prominence >= 1
+                ? $"its most prominent interior maximum ({F(peak.Value)} at width {peak.Width}) stands out only {F(peak.Prominence)}× (< {F(prominence)}): no peak."
+                : $"no interior width stands above both sides (best prominence {F(peak.Prominence)} < 1): no peak.";
         bool isNear = DoubleDescentAnalysis.IsNearThreshold(peak.Width, ThresholdWidth, near);
         double last = sweep[^1].Final is var f ? (what == "p_test" ? f.PTest.Value : f.TestMse) : double.NaN;
         return $"it peaks at width {peak.Width} (P = {sweep[peak.Index].Parameters}, value {F(peak.Value)}, prominence {F(peak.Prominence)}×), " +
@@ -277,6 +278,20 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
 
     private string PWithError(Smoothing.EffectiveParameterEstimate p) =>
         Hutchinson ? $"{F(p.Value)} ± {F(p.StandardError)}" : F(p.Value);
+
+    /// <summary>The 1/5/15-minute load averages at the end of the run (Linux), since timings on a shared machine depend on them.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"load average at the end {parts[0]} / {parts[1]} / {parts[2]} (1 / 5 / 15 min)";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "load average not available";
+        }
+    }
 
     private static double Median(IEnumerable<double> values)
     {
