@@ -53,6 +53,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             row["steps"] = r.Final.Step;
             row["last_interval_train_mse_change"] = r.LastTrainMseChange;
             row["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 2);
+            row["cpu_seconds"] = Math.Round(r.CpuTime.TotalSeconds, 2);
             return row;
         }).ToList();
         context.Folder.WriteSummary(new Dictionary<string, object?>
@@ -121,7 +122,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 $"{(config.FullBatch ? "full batch" : $"minibatches of {s.GetInt("batch_size")}")}, {config.Steps} steps per network.",
             $"Smoother: {SmootherName}. " + SmootherChoiceNote(),
             $"p_test and the fidelity gap use the first {s.GetInt("test_probes")} test examples; test MSE uses all {data.Test.Count}.",
-            $"Wall time: {F(runs.Sum(r => r.WallTime.TotalSeconds))} s of training over {runs.Count} networks on {Environment.ProcessorCount} logical processors; {LoadAverage()}.",
+            $"Time: {F(runs.Sum(r => r.WallTime.TotalSeconds))} s wall, {F(runs.Sum(r => r.CpuTime.TotalSeconds))} s CPU of training over {runs.Count} networks on {Environment.ProcessorCount} logical processors, {context.Settings.GetInt(RecipeSettings.ThreadsKey)} torch thread(s); {LoadAverage()} (wall time depends on other load, CPU time much less).",
         ]);
 
         report.Heading("Findings");
@@ -138,7 +139,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 ("|f̃ − f| train", r => r.TrainFidelity?.TelescopedVsNetwork),
                 ("|f̂ − f̃| test", r => r.TestFidelity?.SurrogateVsTelescoped), ("|f̂ − f| test", r => r.TestFidelity?.SurrogateVsNetwork),
                 ("|f̃ − f| test", r => r.TestFidelity?.TelescopedVsNetwork),
-                ("last-interval Δtrain MSE", r => r.LastTrainMseChange), ("seconds", r => Math.Round(r.WallTime.TotalSeconds, 1)));
+                ("last-interval Δtrain MSE", r => r.LastTrainMseChange), ("wall s", r => Math.Round(r.WallTime.TotalSeconds, 1)), ("CPU s", r => Math.Round(r.CpuTime.TotalSeconds, 1)));
         }
 
         report.Heading("Figures");

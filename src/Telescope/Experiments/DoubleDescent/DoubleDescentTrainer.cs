@@ -41,6 +41,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
     public void Run(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, IProgressTask progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         using var scope = torch.NewDisposeScope();
         int inputs = checked((int)data.TrainInputs.shape[1]);
         var network = new Mlp(new MlpOptions
@@ -103,6 +104,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         }
         (run.TrainFidelity, run.TestFidelity) = smoother.Fidelity(network, data);
         run.WallTime = clock.Elapsed;
+        run.CpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
     }
 
     private ExactOptimizer CreateOptimizer(TrainableParameters parameters) => config.Optimizer switch

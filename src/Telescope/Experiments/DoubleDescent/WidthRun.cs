@@ -26,4 +26,6 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Parameters)
     /// <summary>Relative change of the training MSE over the last logging interval (a convergence indicator).</summary>
     public double? LastTrainMseChange { get; set; }
     public TimeSpan WallTime { get; set; }
+    /// <summary>CPU time of the process while this network trained (robust to other load on a shared machine).</summary>
+    public TimeSpan CpuTime { get; set; }
 }
