@@ -13,6 +13,16 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
     private double ThresholdWidth => DoubleDescentAnalysis.ThresholdWidth(N, data.FeatureCount);
     private IEnumerable<double> Noises => runs.Select(r => r.LabelNoise).Distinct();
     private List<WidthRun> Sweep(double noise) => runs.Where(r => r.LabelNoise == noise).OrderBy(r => r.Width).ToList();
+    private double FidelityLimit => context.Settings.GetDouble("fidelity_limit");
+
+    /// <summary>
+    /// p describes the network only while the surrogate stays close to it. With Adam the surrogate freezes the
+    /// realized preconditioner, which becomes huge once the network interpolates (tiny gradients); fed its own
+    /// residuals, the surrogate can then diverge. Such widths are flagged and left out of the p findings.
+    /// </summary>
+    private bool Reliable(WidthRun r) => r.TrainFidelity is { } f && double.IsFinite(f.SurrogateVsNetwork) && f.SurrogateVsNetwork <= FidelityLimit
+        && double.IsFinite(r.Final.PTrain.Value) && double.IsFinite(r.Final.PTest.Value);
+    private List<WidthRun> ReliableSweep(double noise) => Sweep(noise).Where(Reliable).ToList();
 
     public void WriteMetrics()
     {
@@ -48,6 +58,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 row["p_train_se"] = r.Final.PTrain.StandardError;
                 row["p_test_se"] = r.Final.PTest.StandardError;
             }
+            row["p_reliable"] = Reliable(r);
             row["fidelity_train"] = Fidelity(r.TrainFidelity);
             row["fidelity_test"] = Fidelity(r.TestFidelity);
             row["steps"] = r.Final.Step;
@@ -70,7 +81,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             {
                 var sweep = Sweep(n);
                 var test = Peak(sweep, r => r.Final.TestMse);
-                var pTest = Peak(sweep, r => r.Final.PTest.Value);
+                var reliable = sweep.Where(Reliable).ToList();
+                var pTest = reliable.Count > 0 ? Peak(reliable, r => r.Final.PTest.Value) : new SeriesPeak(0, 0, double.NaN, 0);
                 return new Dictionary<string, object?>
                 {
                     ["test_mse_peak_width"] = test.Width,
@@ -108,6 +120,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             ("P", $"trainable parameters h·(d + 2) + 1 of the d-h-1 network, d = {data.FeatureCount}"),
             ("interpolation threshold h*", $"the width where P = n: (n − 1)/(d + 2) = {F(ThresholdWidth)} (P = n = {N})"),
             ("peak", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.GetDouble("peak_prominence"))}; 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*"),
+            ("p reliable", $"the surrogate stayed close to the network: mean |f̂ − f| on the training set ≤ {F(s.GetDouble("fidelity_limit"))} (targets are ±1); p at other widths describes a surrogate that drifted away and is left out of the p findings and figure"),
             ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (SPEC §2)"),
         ]);
 
@@ -134,7 +147,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             report.Table(Sweep(noise),
                 ("width", r => r.Width), ("P", r => r.Parameters), ("train MSE", r => r.Final.TrainMse), ("test MSE", r => r.Final.TestMse),
                 ("test error", r => r.Final.TestError),
-                ("p_train", r => PWithError(r.Final.PTrain)), ("p_test", r => PWithError(r.Final.PTest)),
+                ("p_train", r => PWithError(r.Final.PTrain)), ("p_test", r => PWithError(r.Final.PTest)), ("p reliable", r => Reliable(r) ? "yes" : "**NO**"),
                 ("|f̂ − f̃| train", r => r.TrainFidelity?.SurrogateVsTelescoped), ("|f̂ − f| train", r => r.TrainFidelity?.SurrogateVsNetwork),
                 ("|f̃ − f| train", r => r.TrainFidelity?.TelescopedVsNetwork),
                 ("|f̂ − f̃| test", r => r.TestFidelity?.SurrogateVsTelescoped), ("|f̂ − f| test", r => r.TestFidelity?.SurrogateVsNetwork),
@@ -146,7 +159,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         report.Figure(context.Folder.SaveFigure(MseFigure(), "mse_vs_width"),
             "Test MSE (top) and train MSE (bottom) of the final networks against width; the dashed vertical line marks the interpolation threshold h* (P = n).");
         report.Figure(context.Folder.SaveFigure(PFigure(), "p_vs_width"),
-            "Effective parameters p_train (solid) and p_test (dashed) against width; dashed vertical line: h*." + (Hutchinson ? " Hutchinson estimates (standard errors in the tables)." : ""));
+            "Effective parameters p_train (solid) and p_test (dashed) against width, at widths where p is reliable (see the tables); dashed vertical line: h*." + (Hutchinson ? " Hutchinson estimates (standard errors in the tables)." : ""));
         context.Folder.WriteReport(report.ToString());
     }
 
@@ -178,16 +191,29 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             findings.Add($"{level}: test MSE is {Join(sweep.Select(r => r.Final.TestMse))} over widths {JoinInts(sweep.Select(r => r.Width))}; " +
                 PeakSentence("test MSE", test, prominence, near, sweep));
 
-            var pTrain = sweep.Select(r => r.Final.PTrain.Value).ToList();
-            var (up, steps) = DoubleDescentAnalysis.Growth(pTrain, sweep.Select(r => 2 * r.Final.PTrain.StandardError).ToList());
-            findings.Add($"{level}: p_train is {Join(pTrain)} — " +
+            var reliable = ReliableSweep(noise);
+            var flagged = sweep.Where(r => !Reliable(r)).ToList();
+            if (flagged.Count > 0)
+                findings.Add($"{level}: **p is unreliable at widths {JoinInts(flagged.Select(r => r.Width))}**: the surrogate drifted from the network " +
+                    $"(mean |f̂ − f| on the training set {Join(flagged.Select(r => r.TrainFidelity?.SurrogateVsNetwork ?? double.NaN))} > {F(FidelityLimit)}; p there: " +
+                    $"p_train {Join(flagged.Select(r => r.Final.PTrain.Value))}). " +
+                    (config.Optimizer == "adam" ? "With Adam the surrogate freezes the realized preconditioner, which grows huge as the network interpolates; " +
+                        "the p findings below use the other widths only. `--set optimizer=gd --set smoother=kernel` avoids this." : "The p findings below use the other widths only."));
+            if (reliable.Count < 3)
+            {
+                findings.Add($"{level}: fewer than three widths have reliable p; no p findings.");
+                continue;
+            }
+            var pTrain = reliable.Select(r => r.Final.PTrain.Value).ToList();
+            var (up, steps) = DoubleDescentAnalysis.Growth(pTrain, reliable.Select(r => 2 * r.Final.PTrain.StandardError).ToList());
+            findings.Add($"{level}: p_train is {Join(pTrain)} over widths {JoinInts(reliable.Select(r => r.Width))} — " +
                 (up == steps ? "it grows with width (no step up the grid decreases it" + (Hutchinson ? " by more than two standard errors" : "") + "), as the paper finds."
                     : $"it does NOT grow monotonically with width ({steps - up} of {steps} steps up the grid decrease it" + (Hutchinson ? " by more than two standard errors" : "") + $"); first {F(pTrain[0])}, last {F(pTrain[^1])}."));
 
-            var pTest = Peak(sweep, r => r.Final.PTest.Value);
-            findings.Add($"{level}: p_test is {Join(sweep.Select(r => r.Final.PTest.Value))}; " + PeakSentence("p_test", pTest, prominence, near, sweep));
-            var below = sweep.Where(r => r.Width > ThresholdWidth).Count(r => r.Final.PTest.Value < r.Final.PTrain.Value);
-            int beyond = sweep.Count(r => r.Width > ThresholdWidth);
+            var pTest = Peak(reliable, r => r.Final.PTest.Value);
+            findings.Add($"{level}: p_test is {Join(reliable.Select(r => r.Final.PTest.Value))}; " + PeakSentence("p_test", pTest, prominence, near, reliable));
+            var below = reliable.Where(r => r.Width > ThresholdWidth).Count(r => r.Final.PTest.Value < r.Final.PTrain.Value);
+            int beyond = reliable.Count(r => r.Width > ThresholdWidth);
             if (beyond > 0)
                 findings.Add($"{level}: beyond the threshold p_test < p_train at {below} of {beyond} widths (p_test below p_train = benign overfitting, SPEC §3).");
         }
@@ -260,12 +286,12 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         var chart = new LineChart { Title = "Effective parameters against width", XLabel = "hidden width h (log scale)", YLabel = "effective parameters p", LogX = true };
         foreach (var noise in Noises)
         {
-            var sweep = Sweep(noise);
+            var sweep = ReliableSweep(noise);
             var widths = sweep.Select(r => (double)r.Width).ToArray();
             chart.AddSeries($"p_train, noise {F(noise)}", widths, sweep.Select(r => r.Final.PTrain.Value).ToArray(), markers: true);
             chart.AddSeries($"p_test, noise {F(noise)}", widths, sweep.Select(r => r.Final.PTest.Value).ToArray(), markers: true, dashed: true);
         }
-        AddThreshold(chart, runs.SelectMany(r => new[] { r.Final.PTrain.Value, r.Final.PTest.Value }));
+        AddThreshold(chart, runs.Where(Reliable).SelectMany(r => new[] { r.Final.PTrain.Value, r.Final.PTest.Value }));
         chart.LegendOutside = true;
         return chart;
     }

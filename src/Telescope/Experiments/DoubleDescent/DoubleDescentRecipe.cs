@@ -39,6 +39,7 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddDouble("loss_scale", 1.0, "c in ℓ = (c/2)(f − y)² (SPEC §0)", min: 0)
         .AddDouble("peak_prominence", 1.5, "A test-MSE / p_test maximum counts as a peak when it exceeds the lowest value on each side by this factor", min: 1)
         .AddDouble("near_factor", 4.0, "A peak is 'near the threshold' when its width is within this factor of h* = (n − 1)/(d + 2)", min: 1)
+        .AddDouble("fidelity_limit", 0.5, "p counts as reliable at a width when the surrogate's mean |f̂ − f| on the training set is at most this (targets ±1)", min: 0)
         .AddDouble("interpolation_tolerance", 1e-3, "A network interpolates when its final train MSE is at most this", min: 0)
         // One intra-op thread: the tensors are small, so per-op threading costs more than it saves (measured ~10× on
         // a loaded 2-core machine for width 32, n = 400); raise it for large widths with --set threads=N.
