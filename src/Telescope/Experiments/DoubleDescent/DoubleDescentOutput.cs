@@ -20,8 +20,13 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
     /// realized preconditioner, which becomes huge once the network interpolates (tiny gradients); fed its own
     /// residuals, the surrogate can then diverge. Such widths are flagged and left out of the p findings.
     /// </summary>
+    /// <remarks>
+    /// The fidelity gap tests the surrogate only along V = Y; other label directions can blow up while it stays
+    /// small, so p_train far above n (the value of an interpolating least-squares smoother) is flagged too.
+    /// </remarks>
     private bool Reliable(WidthRun r) => r.TrainFidelity is { } f && double.IsFinite(f.SurrogateVsNetwork) && f.SurrogateVsNetwork <= FidelityLimit
-        && double.IsFinite(r.Final.PTrain.Value) && double.IsFinite(r.Final.PTest.Value);
+        && double.IsFinite(r.Final.PTrain.Value) && double.IsFinite(r.Final.PTest.Value)
+        && r.Final.PTrain.Value <= context.Settings.GetDouble("p_train_limit") * N;
     private List<WidthRun> ReliableSweep(double noise) => Sweep(noise).Where(Reliable).ToList();
 
     public void WriteMetrics()
@@ -120,7 +125,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             ("P", $"trainable parameters h·(d + 2) + 1 of the d-h-1 network, d = {data.FeatureCount}"),
             ("interpolation threshold h*", $"the width where P = n: (n − 1)/(d + 2) = {F(ThresholdWidth)} (P = n = {N})"),
             ("peak", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.GetDouble("peak_prominence"))}; 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*"),
-            ("p reliable", $"the surrogate stayed close to the network: mean |f̂ − f| on the training set ≤ {F(s.GetDouble("fidelity_limit"))} (targets are ±1); p at other widths describes a surrogate that drifted away and is left out of the p findings and figure"),
+            ("p reliable", $"the surrogate stayed close to the network — mean |f̂ − f| on the training set ≤ {F(s.GetDouble("fidelity_limit"))} (targets are ±1) — and its label sensitivities did not blow up — p_train ≤ {F(s.GetDouble("p_train_limit"))}·n (an interpolating least-squares smoother has p_train = n); p at other widths describes an unstable surrogate and is left out of the p findings and figure"),
             ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (SPEC §2)"),
         ]);
 
@@ -194,9 +199,9 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             var reliable = ReliableSweep(noise);
             var flagged = sweep.Where(r => !Reliable(r)).ToList();
             if (flagged.Count > 0)
-                findings.Add($"{level}: **p is unreliable at widths {JoinInts(flagged.Select(r => r.Width))}**: the surrogate drifted from the network " +
-                    $"(mean |f̂ − f| on the training set {Join(flagged.Select(r => r.TrainFidelity?.SurrogateVsNetwork ?? double.NaN))} > {F(FidelityLimit)}; p there: " +
-                    $"p_train {Join(flagged.Select(r => r.Final.PTrain.Value))}). " +
+                findings.Add($"{level}: **p is unreliable at widths {JoinInts(flagged.Select(r => r.Width))}**: the surrogate drifted from the network or its label sensitivities blew up " +
+                    $"(mean |f̂ − f| on the training set {Join(flagged.Select(r => r.TrainFidelity?.SurrogateVsNetwork ?? double.NaN))}, limit {F(FidelityLimit)}; " +
+                    $"p_train {Join(flagged.Select(r => r.Final.PTrain.Value))}, limit {F(context.Settings.GetDouble("p_train_limit") * N)}). " +
                     (config.Optimizer == "adam" ? "With Adam the surrogate freezes the realized preconditioner, which grows huge as the network interpolates; " +
                         "the p findings below use the other widths only. `--set optimizer=gd --set smoother=kernel` avoids this." : "The p findings below use the other widths only."));
             if (reliable.Count < 3)

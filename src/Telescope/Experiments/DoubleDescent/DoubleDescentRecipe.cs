@@ -25,12 +25,12 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddInt("test_probes", 500, "First test examples on which the smoother is tracked (p_test, fidelity)", quick: 200, min: 1)
         .AddDoubleList("label_noise", [0.2, 0.0], "Fractions of training targets flipped (one sweep each)", min: 0, max: 1)
         .AddIntList("widths", [1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 128, 256, 512, 1024],
-            "Hidden widths (log grid through the threshold)", quick: [1, 2, 4, 6, 8, 12, 16, 32, 128], min: 1)
+            "Hidden widths (log grid through the threshold)", quick: [1, 2, 4, 6, 8, 12, 16, 24, 32, 64, 128], min: 1)
         .AddString("optimizer", "adam", "adam (Adam β = 0.9, 0.999, ε = 1e-8) or gd (plain full-batch gradient descent / SGD)", choices: ["adam", "gd"])
         .AddDouble("lr.adam", 3e-3, "Learning rate of adam", min: 0)
         .AddDouble("lr.gd", 0.5, "Learning rate of gd", min: 0)
         .AddInt("batch_size", 0, "Minibatch size (0 = full batch)", min: 0)
-        .AddInt("steps", 4000, "Training steps per network", quick: 1500, min: 1)
+        .AddInt("steps", 4000, "Training steps per network", min: 1)
         .AddInt("log_every", 100, "Measure every this many steps", quick: 100, min: 1)
         .AddString("smoother", "hutchinson",
             "Effective-parameter smoother: hutchinson (SPEC §2b, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only)",
@@ -40,6 +40,7 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddDouble("peak_prominence", 1.5, "A test-MSE / p_test maximum counts as a peak when it exceeds the lowest value on each side by this factor", min: 1)
         .AddDouble("near_factor", 4.0, "A peak is 'near the threshold' when its width is within this factor of h* = (n − 1)/(d + 2)", min: 1)
         .AddDouble("fidelity_limit", 0.5, "p counts as reliable at a width when the surrogate's mean |f̂ − f| on the training set is at most this (targets ±1)", min: 0)
+        .AddDouble("p_train_limit", 1.25, "p counts as reliable only while p_train ≤ this × n (beyond, the surrogate's label sensitivities have blown up)", min: 1)
         .AddDouble("interpolation_tolerance", 1e-3, "A network interpolates when its final train MSE is at most this", min: 0)
         // One intra-op thread: the tensors are small, so per-op threading costs more than it saves (measured ~10× on
         // a loaded 2-core machine for width 32, n = 400); raise it for large widths with --set threads=N.
