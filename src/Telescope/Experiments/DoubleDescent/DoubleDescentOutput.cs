@@ -213,7 +213,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             var (up, steps) = DoubleDescentAnalysis.Growth(pTrain, reliable.Select(r => 2 * r.Final.PTrain.StandardError).ToList());
             findings.Add($"{level}: p_train is {Join(pTrain)} over widths {JoinInts(reliable.Select(r => r.Width))} — " +
                 (up == steps ? "it grows with width (no step up the grid decreases it" + (Hutchinson ? " by more than two standard errors" : "") + "), as the paper finds."
-                    : $"it does NOT grow monotonically with width ({steps - up} of {steps} steps up the grid decrease it" + (Hutchinson ? " by more than two standard errors" : "") + $"); first {F(pTrain[0])}, last {F(pTrain[^1])}."));
+                    : $"it does NOT grow monotonically with width ({steps - up} of {steps} steps up the grid decrease it" + (Hutchinson ? " by more than two standard errors" : "") + $"); first {F(pTrain[0])}, last {F(pTrain[^1])}." +
+                      DecreaseContext(reliable)));
 
             var pTest = Peak(reliable, r => r.Final.PTest.Value);
             findings.Add($"{level}: p_test is {Join(reliable.Select(r => r.Final.PTest.Value))}; " + PeakSentence("p_test", pTest, prominence, near, reliable));
@@ -248,6 +249,18 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         if (data.IsSynthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
         return findings;
+    }
+
+    /// <summary>Where p_train falls from one width to the next, says whether the wider network also fits its training set worse.</summary>
+    private static string DecreaseContext(List<WidthRun> sweep)
+    {
+        var drops = Enumerable.Range(1, sweep.Count - 1)
+            .Where(i => sweep[i].Final.PTrain.Value < sweep[i - 1].Final.PTrain.Value - 2 * (sweep[i].Final.PTrain.StandardError + sweep[i - 1].Final.PTrain.StandardError))
+            .ToList();
+        if (drops.Count == 0) return "";
+        int worseFit = drops.Count(i => sweep[i].Final.TrainMse > sweep[i - 1].Final.TrainMse);
+        return $" At {worseFit} of these {drops.Count} decreases the wider network also ends with a higher train MSE " +
+            $"({string.Join(", ", drops.Select(i => $"{sweep[i - 1].Width}→{sweep[i].Width}: train MSE {F(sweep[i - 1].Final.TrainMse)}→{F(sweep[i].Final.TrainMse)}"))}), i.e. it fit less of the labels.";
     }
 
     private string PeakSentence(string what, SeriesPeak peak, double prominence, double near, List<WidthRun> sweep)
