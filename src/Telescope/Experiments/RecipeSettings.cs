@@ -111,13 +111,13 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
 
     /// <summary>
     /// Adds the standard compute settings <c>dtype</c> (float32/float64), <c>device</c> ("cpu", "cuda", "cuda:1", …)
-    /// and <c>threads</c> (TorchSharp intra-op threads; 0 keeps the library default). Read them back with
+    /// and <c>threads</c> (TorchSharp intra-op threads, default <paramref name="threads"/>; 0 keeps the library default). Read them back with
     /// <see cref="RunContext.DType"/> and <see cref="RunContext.Device"/>; the runner applies <c>threads</c>.
     /// </summary>
-    public RecipeSettings AddComputeSettings(string dtype = "float32", string device = "cpu") =>
+    public RecipeSettings AddComputeSettings(string dtype = "float32", string device = "cpu", int threads = 0) =>
         AddString(DTypeKey, dtype, "Floating-point type of models and data", choices: ["float32", "float64"])
         .AddString(DeviceKey, device, "Torch device: cpu, cuda, cuda:1, …")
-        .AddInt(ThreadsKey, 0, "TorchSharp intra-op threads (0 = library default)", min: 0);
+        .AddInt(ThreadsKey, threads, "TorchSharp intra-op threads (0 = library default)", min: 0);
 
     /// <summary>Key of the dtype setting added by <see cref="AddComputeSettings"/>.</summary>
     public const string DTypeKey = "dtype";
