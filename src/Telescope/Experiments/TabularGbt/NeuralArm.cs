@@ -20,6 +20,7 @@ internal sealed record NeuralResult(
     double[] TrackedWeightNorms,
     IReadOnlyList<NeuralPoint> Curve,
     double MeanAbsPrediction,
+    IReadOnlyDictionary<string, SmootherFidelity> FinalFidelity,
     TimeSpan WallTime)
 {
     public NeuralPoint Final => Curve[^1];
@@ -63,7 +64,7 @@ internal static class NeuralArm
         // The smoother accumulates in float64 whatever the model's dtype (its dtype is the initial predictions').
         using var smoother = new KernelSmoother(xTrain, Predict(network, xTrain), new KernelSmootherOptions { LossScale = 1.0 });
         smoother.Track(TrackedSet, xTracked, Predict(network, xTracked));
-        using var tracker = new TelescopingTracker(jvp, [new TrackedSet(TrackedSet, xTracked)],
+        using var tracker = new TelescopingTracker(jvp, [new TrackedSet(TrackedSet, xTracked), new TrackedSet(SmootherSets.Training, xTrain)],
             new TelescopingOptions { TrackLinearized = false });
 
         var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)seed);
@@ -99,7 +100,31 @@ internal static class NeuralArm
         var final = Predict(network, xTracked);
         var norms = smoother.RowNorms(TrackedSet);
         return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),
-            curve, final.abs().mean().item<double>(), clock.Elapsed);
+            curve, final.abs().mean().item<double>(), FinalFidelity(), clock.Elapsed);
+
+        // The fidelity gaps on the training rows and on the regular and irregular tracked rows separately:
+        // first-order telescoping errors concentrate where inputs (and so Jacobians) are large.
+        Dictionary<string, SmootherFidelity> FinalFidelity()
+        {
+            using var s = torch.NewDisposeScope();
+            var result = new Dictionary<string, SmootherFidelity>
+            {
+                ["train"] = SmootherFidelity.Compute(smoother.Predict(SmootherSets.Training, yTrain64),
+                    tracker.Telescoped(SmootherSets.Training), Predict(network, xTrain)),
+            };
+            var surrogate = smoother.Predict(TrackedSet, yTrain64);
+            var telescoped = tracker.Telescoped(TrackedSet);
+            var output = Predict(network, xTracked);
+            foreach (bool irregular in new[] { false, true })
+            {
+                var rows = Enumerable.Range(0, data.Tracked.Rows).Where(i => data.TrackedIsIrregular[i] == irregular).Select(i => (long)i).ToArray();
+                if (rows.Length == 0) continue;
+                var index = torch.tensor(rows, dtype: ScalarType.Int64, device: device);
+                result[irregular ? "irregular" : "regular"] = SmootherFidelity.Compute(surrogate.index_select(0, index),
+                    telescoped.index_select(0, index), output.index_select(0, index));
+            }
+            return result;
+        }
 
         NeuralPoint Measure(int step, double? batchMse)
         {

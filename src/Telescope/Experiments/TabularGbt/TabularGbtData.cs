@@ -16,6 +16,8 @@ internal sealed class TabularGbtData
     public required TabularDataset Tracked { get; init; }
     /// <summary>Test sets whose <see cref="MixedTestSet.Rows"/> index <see cref="Tracked"/> (not the pool).</summary>
     public required IReadOnlyList<MixedTestSet> TestSets { get; init; }
+    /// <summary>Per tracked row: whether it comes from the irregular pool.</summary>
+    public required bool[] TrackedIsIrregular { get; init; }
     public required int PoolRows { get; init; }
     public required int IrregularPoolRows { get; init; }
     /// <summary>Smallest irregularity score of the irregular pool, and the median score of the regular pool.</summary>
@@ -49,12 +51,14 @@ internal sealed class TabularGbtData
         var position = new Dictionary<int, int>(used.Length);
         for (int i = 0; i < used.Length; i++) position[used[i]] = i;
         var remapped = sets.Select(s => s with { Rows = s.Rows.Select(r => position[r]).ToArray() }).ToList();
+        var irregularRows = pools.Irregular.ToHashSet();
         var regularScores = pools.Regular.Select(r => scores[r]).Order().ToArray();
         return new TabularGbtData
         {
             Train = train,
             Tracked = poolData.Select(used),
             TestSets = remapped,
+            TrackedIsIrregular = used.Select(irregularRows.Contains).ToArray(),
             PoolRows = pool,
             IrregularPoolRows = pools.Irregular.Length,
             Threshold = pools.Threshold,

@@ -84,6 +84,12 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             ["nn_fidelity_telescoped_vs_network"] = o.Nn.Final.Fidelity.TelescopedVsNetwork,
             ["nn_fidelity_surrogate_vs_telescoped"] = o.Nn.Final.Fidelity.SurrogateVsTelescoped,
             ["nn_mean_abs_prediction"] = o.Nn.MeanAbsPrediction,
+            ["nn_fidelity_by_subset"] = o.Nn.FinalFidelity.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
+            {
+                ["surrogate_vs_network"] = kv.Value.SurrogateVsNetwork,
+                ["telescoped_vs_network"] = kv.Value.TelescopedVsNetwork,
+                ["surrogate_vs_telescoped"] = kv.Value.SurrogateVsTelescoped,
+            }),
             ["nn_p_train"] = o.Nn.Final.PTrain,
             ["nn_p_tracked"] = o.Nn.Final.PTracked,
             ["delta_zero_is_tiny"] = o.DeltaZeroIsTiny,
@@ -197,7 +203,8 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             $"Chosen: {o.Gbt.Options.NumLeaves} leaves, min_data_in_leaf {o.Gbt.Options.MinDataInLeaf}, {o.Gbt.Options.NumRounds} rounds (validation MSE {Format(o.Gbt.ValidationMse)}).");
         var fid = o.Nn.Final.Fidelity;
         f.Add($"Network smoother fidelity on the tracked rows (mean |·|, network outputs have mean |f| = {Format(o.Nn.MeanAbsPrediction)}): |f̂ − f| = {Format(fid.SurrogateVsNetwork)}, " +
-            $"|f̃ − f| = {Format(fid.TelescopedVsNetwork)}, |f̂ − f̃| = {Format(fid.SurrogateVsTelescoped)}. " +
+            $"|f̃ − f| = {Format(fid.TelescopedVsNetwork)}, |f̂ − f̃| = {Format(fid.SurrogateVsTelescoped)}; by subset " +
+            string.Join("; ", o.Nn.FinalFidelity.Select(kv => $"{kv.Key} rows: {Format(kv.Value.SurrogateVsNetwork)}, {Format(kv.Value.TelescopedVsNetwork)}, {Format(kv.Value.SurrogateVsTelescoped)}")) + ". " +
             "f̂ is exact for the surrogate run that uses its own predictions in the residuals; the gap to f is what that surrogate and the first-order telescoping steps leave out.");
         f.Add($"Network: final training MSE {Format(o.Nn.Final.TrainMse)} (trees {Format(o.Gbt.TrainMse)}); effective parameters p_train = {Format(o.Nn.Final.PTrain)}, p_tracked = {Format(o.Nn.Final.PTracked)} of n = {o.Data.Train.Rows}. " +
             $"Cost: {Format(o.Nn.WallTime.TotalSeconds)} s for {o.Nn.Curve[^1].Step} SGD steps with {o.Data.Train.Rows + o.Data.Tracked.Rows} smoother rows of length {o.Data.Train.Rows} " +
