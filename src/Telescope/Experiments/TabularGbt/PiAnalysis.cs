@@ -2,8 +2,8 @@ using Telescope.Data.Tabular;
 
 namespace Telescope.Experiments.TabularGbt;
 
-/// <summary>The SPEC §5 metrics of one test set T_π (one repetition).</summary>
-internal sealed record PiRepetition(double Pi, int Repetition, double MseNn, double MseGbt, double MseConstant,
+/// <summary>The SPEC §5 metrics of one test set T_π (one repetition): the three MSEs and max_{x∈T_π} w(x) per model.</summary>
+public sealed record PiRepetition(double Pi, int Repetition, double MseNn, double MseGbt, double MseConstant,
     double MaxWNn, double MaxWGbt)
 {
     /// <summary>Δ = MSE_NN − MSE_GBT.</summary>
@@ -15,11 +15,11 @@ internal sealed record PiRepetition(double Pi, int Repetition, double MseNn, dou
 /// repetitions, ρ(π) = (Δ̄(π) − Δ̄(0))/|Δ̄(0)| from the repetition-averaged gaps, and W(π) per model — the
 /// repetition mean of max_{T_π} w / max_{T_0} w (both maxima of the same repetition).
 /// </summary>
-internal sealed record PiPoint(double Pi, double MseNn, double MseGbt, double MseConstant, double Delta, double DeltaStd,
+public sealed record PiPoint(double Pi, double MseNn, double MseGbt, double MseConstant, double Delta, double DeltaStd,
     double RelativeGapIncrease, double WNn, double WNnStd, double WGbt, double WGbtStd);
 
 /// <summary>Computes the per-π comparison from per-row predictions and smoother-row norms (SPEC §5).</summary>
-internal static class PiAnalysis
+public static class PiAnalysis
 {
     /// <summary>Per test set: the three MSEs and the two maxima of w over T_π.</summary>
     /// <param name="sets">T_π, rows indexing the arrays below.</param>
