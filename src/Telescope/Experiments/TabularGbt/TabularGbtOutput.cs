@@ -160,10 +160,20 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         {
             report.Figure(context.Folder.SaveFigure(GapAndWeights(o), $"gap_and_weights_{o.Name}"),
                 $"{o.Name}: " + (o.DeltaZeroIsTiny ? "Δ(π) = MSE_NN − MSE_GBT (|Δ(0)| is tiny, so ρ is not shown)" : "relative increase of the MSE gap ρ(π)") +
-                " (top) and normalized maximum kernel weight norm W(π) of both models (bottom); dashed lines: mean ± one standard deviation over repetitions.");
+                 " (top) and normalized maximum kernel weight norm W(π) of both models (bottom), averaged over repetitions (standard deviations in the table above and per repetition in pi_metrics.csv).");
             report.Figure(context.Folder.SaveFigure(TrainingCurve(o), $"training_{o.Name}"),
-                $"{o.Name}: the network's MSE on all training rows and on the tracked pool rows during SGD, with LightGBM's MSE on the tracked rows (dashed).");
+                $"{o.Name}: the network's MSE on all training rows and on the tracked pool rows during SGD, with LightGBM's MSE on the tracked rows (dashed) (top); the smoother's and the telescoping model's mean distance to the network on the tracked rows (bottom).");
         }
+        report.Heading("Files").Bullets(
+        [
+            "`metrics.csv`: the network's training curve, run = data set, step = SGD step; train_batch_mse (mean batch MSE since the previous row), " +
+                "train_mse and tracked_mse (network on all training rows / on the tracked pool rows), the fidelity gaps on the tracked rows " +
+                "(surrogate_vs_network = |f̂ − f|, telescoped_vs_network = |f̃ − f|, surrogate_vs_telescoped = |f̂ − f̃|), p_train and p_tracked.",
+            "`pi_metrics.csv`: every test set, run = `<data set>/r<repetition>`, step = 10·π; pi, mse_nn, mse_gbt, mse_constant, delta, " +
+                "max_w_nn and max_w_gbt (max of w over T_π), w_nn and w_gbt (the same divided by its repetition's T_0 maximum).",
+            "`summary.json`: `results` (one row per data set and π, averaged over repetitions, with standard deviations) and `datasets` " +
+                "(sizes, the GBT smoother check `gbt_smoother_max_abs_error`, the chosen LightGBM settings, the network's fidelity and cost).",
+        ]);
         context.Folder.WriteReport(report.ToString());
     }
 
@@ -232,34 +242,33 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         if (o.DeltaZeroIsTiny)
         {
             top = new LineChart { Title = $"{o.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }
-                .AddSeries("Δ(π)", pis, o.Points.Select(p => p.Delta).ToArray(), markers: true)
-                .AddSeries("± sd", pis, o.Points.Select(p => p.Delta + p.DeltaStd).ToArray(), dashed: true)
-                .AddSeries("− sd", pis, o.Points.Select(p => p.Delta - p.DeltaStd).ToArray(), dashed: true);
+                .AddSeries("Δ(π)", pis, o.Points.Select(p => p.Delta).ToArray(), markers: true);
         }
         else
         {
-            double scale = Math.Abs(o.First.Delta);
             top = new LineChart { Title = $"{o.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }
-                .AddSeries("ρ(π)", pis, o.Points.Select(p => p.RelativeGapIncrease).ToArray(), markers: true)
-                .AddSeries("± sd", pis, o.Points.Select(p => p.RelativeGapIncrease + p.DeltaStd / scale).ToArray(), dashed: true)
-                .AddSeries("− sd", pis, o.Points.Select(p => p.RelativeGapIncrease - p.DeltaStd / scale).ToArray(), dashed: true);
+                .AddSeries("ρ(π)", pis, o.Points.Select(p => p.RelativeGapIncrease).ToArray(), markers: true);
         }
         var bottom = new LineChart { XLabel = "π (share of irregular test inputs)", YLabel = "W(π)" }
             .AddSeries("neural network", pis, o.Points.Select(p => p.WNn).ToArray(), markers: true)
-            .AddSeries("gradient boosted trees", pis, o.Points.Select(p => p.WGbt).ToArray(), markers: true)
-            .AddSeries("NN ± sd", pis, o.Points.Select(p => p.WNn + p.WNnStd).ToArray(), dashed: true)
-            .AddSeries("NN − sd", pis, o.Points.Select(p => p.WNn - p.WNnStd).ToArray(), dashed: true);
+            .AddSeries("gradient boosted trees", pis, o.Points.Select(p => p.WGbt).ToArray(), markers: true);
         return new StackedChart(top, bottom);
     }
 
-    private static LineChart TrainingCurve(DatasetOutcome o)
+    private static StackedChart TrainingCurve(DatasetOutcome o)
     {
         var steps = o.Nn.Curve.Select(p => (double)p.Step).ToArray();
         double gbtTracked = GbtArm.Mse(o.Gbt.TrackedPredictions, o.Data.Tracked.Target);
-        return new LineChart { Title = $"{o.Name}: network training (SGD)", XLabel = "step", YLabel = "MSE (standardized target)", LogY = true }
+        var mse = new LineChart { Title = $"{o.Name}: network training (SGD)", YLabel = "MSE (standardized target)", LogY = true }
             .AddSeries("NN, training rows", steps, o.Nn.Curve.Select(p => p.TrainMse).ToArray())
             .AddSeries("NN, tracked pool rows", steps, o.Nn.Curve.Select(p => p.TrackedMse).ToArray())
             .AddSeries("GBT, tracked pool rows", [steps[0], steps[^1]], [gbtTracked, gbtTracked], dashed: true);
+        var later = o.Nn.Curve.Where(p => p.Step > 0).ToList();   // all gaps are 0 at step 0
+        var laterSteps = later.Select(p => (double)p.Step).ToArray();
+        var fidelity = new LineChart { XLabel = "step", YLabel = "mean |gap| on tracked rows", LogY = true }
+            .AddSeries("|f̂ − f| (smoother vs network)", laterSteps, later.Select(p => p.Fidelity.SurrogateVsNetwork).ToArray())
+            .AddSeries("|f̃ − f| (telescoping vs network)", laterSteps, later.Select(p => p.Fidelity.TelescopedVsNetwork).ToArray(), dashed: true);
+        return new StackedChart(mse, fidelity);
     }
 
     private static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
