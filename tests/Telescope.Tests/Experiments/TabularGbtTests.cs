@@ -3,6 +3,7 @@ using Telescope.Data;
 using Telescope.Data.Tabular;
 using Telescope.Experiments;
 using Telescope.Experiments.TabularGbt;
+using Telescope.Tests.Tabular;
 using Xunit;
 
 namespace Telescope.Tests.Experiments;
@@ -127,6 +128,24 @@ public sealed class TabularGbtTests : IDisposable
     {
         var e = Assert.Throws<TelescopeException>(() => RunTiny("test_size=21"));
         Assert.Contains("irregular pool", e.Message);
+    }
+
+    [RealDataFact]
+    [Trait("Category", "RealData")]
+    public void TinyRunOnTheRealWineQualityData()
+    {
+        var result = RecipeRunner.Run(new RecipeCatalog([new TabularGbtRecipe()]),
+            new RunRequest
+            {
+                Recipe = "tabular-gbt", Quick = true, Out = Path.Combine(_root, "real"),
+                Assignments = [.. TinySettings.Where(a => !a.StartsWith("datasets=")), "datasets=wine_quality"],
+            },
+            SilentProgressReporter.Instance);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.Folder, "summary.json")));
+        var d = summary.RootElement.GetProperty("datasets").EnumerateArray().Single();
+        Assert.Equal("wine_quality", d.GetProperty("dataset").GetString());
+        Assert.Equal(6497, d.GetProperty("source_rows").GetInt32());
+        Assert.InRange(d.GetProperty("gbt_smoother_max_abs_error").GetDouble(), 0, 1e-8);
     }
 
     [Fact]
