@@ -10,7 +10,6 @@ internal sealed record DatasetOutcome(
     IReadOnlyList<PiPoint> Points,
     bool DeltaZeroIsTiny)
 {
-    public PiPoint At(double pi) => Points.Single(p => p.Pi == pi);
     public PiPoint First => Points[0];
     public PiPoint Last => Points[^1];
 }

@@ -93,5 +93,5 @@ public sealed class TabularGbtRecipe : IRecipe
     }
 
     private static TabularBenchmark Parse(string name) =>
-        Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name);  // name is canonical here
+        Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name);
 }
