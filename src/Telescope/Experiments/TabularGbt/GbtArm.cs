@@ -17,6 +17,7 @@ internal sealed record GbtResult(
     double TrainMse,
     double MinKernelRowSum,
     double MaxKernelRowSum,
+    double MaxAbsLabel,
     TimeSpan WallTime);
 
 /// <summary>
@@ -57,7 +58,7 @@ internal static class GbtArm
         }
         return new GbtResult(options, best.ValidationMse, trackedPrediction, smoother.QueryRowNorms(),
             Math.Max(errTrain, errTracked), errTrain, errTracked, Mse(trainPrediction, train.Target),
-            minSum, maxSum, clock.Elapsed);
+            minSum, maxSum, model.TrainLabels.Max(Math.Abs), clock.Elapsed);
     }
 
     /// <summary>The grid point and round count with the lowest validation MSE (first wins ties).</summary>
