@@ -1,5 +1,7 @@
 using Telescope.Experiments.Approximation;
 using Telescope.Experiments.DoubleDescent;
+using Telescope.Experiments.TabularGbt;
+
 namespace Telescope.Experiments;
 
 /// <summary>
@@ -13,5 +15,6 @@ public static class BuiltInRecipes
     [
         new ApproximationRecipe(),
         new DoubleDescentRecipe(),
+        new TabularGbtRecipe(),
     ];
 }

@@ -1,0 +1,97 @@
+using Telescope.Data.Tabular;
+using Telescope.Models;
+
+namespace Telescope.Experiments.TabularGbt;
+
+/// <summary>
+/// SPEC §6 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
+/// kernel recursion, SPEC §2a) against LightGBM under identity-preserving settings (its smoother exact by the
+/// leaf-kernel recursion, SPEC §4), on test sets with a growing share π of irregular inputs (SPEC §5): the
+/// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.
+/// </summary>
+public sealed class TabularGbtRecipe : IRecipe
+{
+    private readonly Func<string, TabularDataset>? _loader;
+
+    /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
+    public TabularGbtRecipe() { }
+
+    /// <summary>The recipe on data sets supplied by <paramref name="loader"/> (by suite name); no data folder needed.</summary>
+    public TabularGbtRecipe(Func<string, TabularDataset> loader) => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
+
+    public string Name => "tabular-gbt";
+    public string Description => "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)";
+
+    /// <summary>Suite names accepted by the <c>datasets</c> setting.</summary>
+    public static IReadOnlyList<string> DatasetNames { get; } = Enum.GetValues<TabularBenchmark>().Select(TabularSuite.NameOf).ToArray();
+
+    public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
+        .AddStringList("datasets", ["houses", "cpu_act", "house_16H", "wine_quality"], "Suite data sets to run, by name",
+            quick: ["houses"], choices: DatasetNames)
+        .AddInt("train_size", 2000, "Training rows n (seeded subset); the smoother rows have n entries", quick: 1000, min: 20)
+        .AddInt("pool_size", 4000, "Test-pool rows (disjoint from training; capped at the rows left); its top 10% by irregularity is the irregular pool", quick: 3000, min: 20)
+        .AddInt("test_size", 200, "Rows m of each test set T_π (≤ the irregular pool)", quick: 100, min: 1)
+        .AddInt("repetitions", 10, "Seeded repetitions R of the test-set draws", quick: 5, min: 1)
+        .AddString("irregularity", "mahalanobis", "Irregularity score: mahalanobis (SPEC default) or knn (mean distance to the 10 nearest training rows)",
+            choices: ["mahalanobis", "knn"])
+        .AddIntList("hidden", [128, 128], "Hidden-layer widths of the MLP", min: 1)
+        .AddString("activation", "relu", "Hidden activation: relu, sigmoid, tanh, identity, poly:EPS")
+        .AddDouble("lr", 0.01, "SGD learning rate of the MLP (plain SGD: no momentum, no weight decay); larger rates train faster but widen the first-order gap between the smoother and the network", min: 0)
+        .AddInt("batch_size", 64, "SGD minibatch size", min: 1)
+        .AddInt("steps", 8000, "SGD steps", quick: 4000, min: 1)
+        .AddInt("log_every", 200, "Log the training curve every this many steps", quick: 100, min: 1)
+        .AddDouble("gbt_lr", 0.1, "LightGBM learning rate η (≤ 0.1 keeps S·Y within 1e-8 of LightGBM, which rounds residuals to float32)", min: 0)
+        .AddIntList("gbt_leaves", [8, 16, 31], "Tuning grid: num_leaves", min: 2)
+        .AddIntList("gbt_min_data_in_leaf", [5, 20], "Tuning grid: min_data_in_leaf (≥ 2)", min: 2)
+        .AddInt("gbt_max_rounds", 1000, "Tuning: most boosting rounds (the best round on the validation rows is kept)", quick: 500, min: 1)
+        .AddDouble("gbt_validation_fraction", 0.2, "Tuning: share of the training rows held out to choose the grid point and rounds", min: 0.01, max: 0.9)
+        .AddDouble("tiny_gap", 0.01, "|Δ(0)| below this fraction of the constant predictor's MSE at π = 0 counts as tiny: Δ(π) is plotted instead of ρ(π)", min: 0)
+        .AddComputeSettings();
+
+    public void Run(RunContext context)
+    {
+        var s = context.Settings;
+        int seed = (int)(context.Seed & int.MaxValue);
+        var datasets = s.GetStringList("datasets");
+        string? tabularDirectory = _loader is null ? Path.Combine(context.RequireDataDirectory(), "tabular") : null;
+
+        Activation activation;
+        try { activation = Activation.Parse(s.GetString("activation")); }
+        catch (ArgumentException e) { throw new TelescopeException(e.Message); }
+        var nn = new NeuralSettings(s.GetIntList("hidden"), activation, s.GetDouble("lr"), s.GetInt("batch_size"),
+            s.GetInt("steps"), s.GetInt("log_every"), context.DType, s.GetString(RecipeSettings.DeviceKey));
+        var tuning = new GbtTuning(s.GetDouble("gbt_lr"), s.GetIntList("gbt_leaves"), s.GetIntList("gbt_min_data_in_leaf"),
+            s.GetInt("gbt_max_rounds"), s.GetDouble("gbt_validation_fraction"));
+        if (nn.BatchSize > s.GetInt("train_size"))
+            throw new TelescopeException($"batch_size = {nn.BatchSize} exceeds train_size = {s.GetInt("train_size")}.") { Hint = "Use a smaller batch." };
+        var method = s.GetString("irregularity") == "knn" ? IrregularityMethod.NearestNeighbours : IrregularityMethod.Mahalanobis;
+
+        var outcomes = new List<DatasetOutcome>();
+        using (var progress = context.Progress.Start($"{datasets.Count} data set(s) × {nn.Steps} SGD steps", (double)datasets.Count * nn.Steps))
+            foreach (string requested in datasets)
+            {
+                string name = DatasetNames.First(d => d.Equals(requested, StringComparison.OrdinalIgnoreCase));
+                var raw = _loader is not null ? _loader(name) : TabularSuite.Load(Parse(name), tabularDirectory!);
+                var data = TabularGbtData.Prepare(raw, s.GetInt("train_size"), s.GetInt("pool_size"), s.GetInt("test_size"),
+                    s.GetInt("repetitions"), method, (ulong)context.Seed);
+                context.Progress.Message($"{name}: n = {data.Train.Rows}, {data.Train.Columns} features, pool {data.PoolRows} rows, {data.Tracked.Rows} tracked");
+                var gbt = GbtArm.Run(data, tuning, seed, context.CancellationToken);
+                context.Progress.Message($"{name}: LightGBM {gbt.Options.NumLeaves} leaves, min leaf {gbt.Options.MinDataInLeaf}, {gbt.Options.NumRounds} rounds; |S·Y − LightGBM| ≤ {gbt.SmootherMaxAbsError:G3}");
+                var nnResult = NeuralArm.Run(data, nn, seed, progress, context.CancellationToken);
+                // Targets are standardized with training statistics, so the constant predictor (training mean) is 0.
+                var reps = PiAnalysis.Repetitions(data.TestSets, data.Tracked.Target, nnResult.TrackedPredictions, gbt.TrackedPredictions,
+                    0.0, nnResult.TrackedWeightNorms, gbt.TrackedWeightNorms);
+                var points = PiAnalysis.Average(reps);
+                bool tiny = Math.Abs(points[0].Delta) < s.GetDouble("tiny_gap") * points[0].MseConstant;
+                outcomes.Add(new DatasetOutcome(name, data, nnResult, gbt, reps, points, tiny));
+            }
+
+        var output = new TabularGbtOutput(context, outcomes);
+        output.WriteMetrics();
+        output.WriteSummary();
+        output.WriteReport();
+    }
+
+    private static TabularBenchmark Parse(string name) =>
+        Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name);
+}
