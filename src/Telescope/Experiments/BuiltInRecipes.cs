@@ -1,4 +1,5 @@
 using Telescope.Experiments.Approximation;
+using Telescope.Experiments.Grokking;
 namespace Telescope.Experiments;
 
 /// <summary>
@@ -11,5 +12,7 @@ public static class BuiltInRecipes
     public static IEnumerable<IRecipe> All() =>
     [
         new ApproximationRecipe(),
+        new GrokkingPolyRecipe(),
+        new GrokkingMnistRecipe(),
     ];
 }
