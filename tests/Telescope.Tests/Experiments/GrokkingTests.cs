@@ -124,7 +124,7 @@ public sealed class GrokkingTests : IDisposable
             ["data=synthetic", "configs=relu:2,sigmoid:1", "train_size=30", "test_size=20", "test_probes=8", "hidden=6,5",
              "batch_size=10", "steps=9", "directions=3", "log_every=3"]);
         var header = File.ReadLines(Path.Combine(folder, "metrics.csv")).First().Split(',');
-        foreach (var column in new[] { "run", "step", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se" })
+        foreach (var column in new[] { "run", "step", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se" })
             Assert.Contains(column, header);
         var summary = Summary(folder);
         Assert.True(summary.GetProperty("synthetic_data").GetBoolean());
@@ -137,7 +137,7 @@ public sealed class GrokkingTests : IDisposable
         {
             Assert.InRange(r.GetProperty("train_error").GetDouble(), 0, 1);
             Assert.InRange(r.GetProperty("test_error").GetDouble(), 0, 1);
-            foreach (var key in new[] { "p_train", "p_test", "p_train_se", "p_test_se" })
+            foreach (var key in new[] { "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se" })
                 Assert.True(double.IsFinite(r.GetProperty(key).GetDouble()) && r.GetProperty(key).GetDouble() >= 0, key);
             Assert.InRange(r.GetProperty("step_train_plateau").GetInt32(), 0, 9);
         }

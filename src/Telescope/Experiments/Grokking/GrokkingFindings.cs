@@ -28,10 +28,11 @@ internal static class GrokkingFindings
         var last = run.Final;
         bool startsAbove = first.PTest >= first.PTrain;
         double gap = (last.PTrain - last.PTest) / last.PTrain;
-        double se = Math.Sqrt(last.PTrainSe * last.PTrainSe + last.PTestSe * last.PTestSe);
+        // The paired SE of the difference when known (shared Hutchinson directions); else the independent bound.
+        double se = last.PGapSe ?? Math.Sqrt(last.PTrainSe * last.PTrainSe + last.PTestSe * last.PTestSe);
         bool clearly = gap >= ClearlyBelow && last.PTrain - last.PTest > 2 * se;
         var crossing = CrossingBelow(run);
-        string endVerdict = clearly ? $"clearly below p_train (by {Pct(gap)} of p_train{(se > 0 ? $", more than 2 SE = {F(2 * se)}" : "")})"
+        string endVerdict = clearly ? $"clearly below p_train (by {Pct(gap)} of p_train{(se > 0 ? $", more than 2 SE of the difference = {F(2 * se)}" : "")})"
             : gap > 0 ? $"below p_train but NOT clearly (by {Pct(gap)}; the criterion is ≥ {Pct(ClearlyBelow)}{(se > 0 ? " and > 2 SE" : "")})"
             : $"NOT below p_train ({(gap == 0 ? "equal" : $"above by {Pct(-gap)}")})";
         return $"p at step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)} — p_test {(startsAbove ? "starts at or above p_train" : "starts BELOW p_train")}; " +

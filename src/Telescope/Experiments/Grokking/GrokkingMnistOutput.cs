@@ -7,7 +7,7 @@ namespace Telescope.Experiments.Grokking;
 internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source, MnistGrokkingSetup setup, IReadOnlyList<GrokkingMnistRun> runs)
 {
     private static readonly string[] Columns =
-        ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "train_mse", "test_mse"];
+        ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse"];
 
     /// <summary>The number of steps of the full (non-quick) run, for the cost extrapolation.</summary>
     private const int FullSteps = 100000;
@@ -27,7 +27,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         foreach (var run in runs)
             foreach (var p in run.Points)
                 csv.WriteRow(run.Label, p.Step,
-                    [run.Config.Alpha, p.Train, p.Test, p.PTrain, p.PTest, p.PTrainSe, p.PTestSe, p.TrainMse, p.TestMse]);
+                    [run.Config.Alpha, p.Train, p.Test, p.PTrain, p.PTest, p.PTrainSe, p.PTestSe, p.PGapSe, p.TrainMse, p.TestMse]);
     }
 
     private void WriteSummary()
@@ -54,6 +54,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["p_train_se"] = r.Final.PTrainSe,
                 ["p_test"] = r.Final.PTest,
                 ["p_test_se"] = r.Final.PTestSe,
+                ["p_gap_se"] = r.Final.PGapSe,
                 ["step_train_plateau"] = r.TrainPlateau,
                 ["step_test_plateau"] = r.TestPlateau,
                 ["step_train_error_zero"] = r.StepTrainPerfect,
@@ -65,6 +66,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["smoother_seconds"] = Math.Round(r.SmootherTime.TotalSeconds, 1),
                 ["measure_seconds"] = Math.Round(r.MeasureTime.TotalSeconds, 1),
                 ["seconds_per_step"] = SecondsPerStep(r),
+                ["process_cpu_seconds"] = Math.Round(r.ProcessorTime.TotalSeconds, 1),
             }).ToList(),
         });
     }
@@ -81,6 +83,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 : "")),
             ("train_error, test_error", $"1 − accuracy on the {s.GetInt("train_size")} training images / the first {s.GetInt("test_size")} test images"),
             ("p_train, p_test", $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (SPEC §3), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (SPEC §2b, exact for AdamW); I = the training images / the first {probes} test images; ± = standard error over directions"),
+            ("p_gap_se", "standard error of p_train − p_test from the per-direction differences (both use the same directions, so this is far smaller than either SE)"),
             ("step_train_plateau, step_test_plateau", "first logged step at which the error is within 10% of its initial-to-final drop of its final value"),
             ("surrogate gap", "mean |f̂_T − f_θT| over inputs and logits: the surrogate run (carried as one more tangent) against the network (f̃ is not tracked here, to save a JVP per step)"),
         ]);
@@ -121,7 +124,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         report.Heading("Final values");
         report.Table(runs,
             ("configuration", r => r.Label), ("train error", r => r.Final.Train), ("test error", r => r.Final.Test),
-            ("p_train", r => r.Final.PTrain), ("± SE", r => r.Final.PTrainSe), ("p_test", r => r.Final.PTest), ("± SE ", r => r.Final.PTestSe),
+            ("p_train", r => r.Final.PTrain), ("± SE", r => r.Final.PTrainSe), ("p_test", r => r.Final.PTest), ("± SE ", r => r.Final.PTestSe), ("SE of gap", r => r.Final.PGapSe),
             ("train plateau", r => r.TrainPlateau), ("test plateau", r => r.TestPlateau), ("train error 0 at", r => r.StepTrainPerfect),
             ("s/step", r => Math.Round(SecondsPerStep(r), 4)));
 
@@ -147,7 +150,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     {
         foreach (var r in runs)
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per tracked step.");
+                $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per tracked step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s.");
         double perStep = runs.Average(SecondsPerStep);
         double fullHours = perStep * FullSteps / 3600;
         yield return string.Create(CultureInfo.InvariantCulture,

@@ -29,6 +29,8 @@ internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(
     public TimeSpan SmootherTime { get; set; }
     /// <summary>Wall time of the logged measurements (errors, MSE, p).</summary>
     public TimeSpan MeasureTime { get; set; }
+    /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
+    public TimeSpan ProcessorTime { get; set; }
     /// <summary>First logged step with zero training error, or null.</summary>
     public int? StepTrainPerfect => Points.FirstOrDefault(p => p.Train == 0)?.Step;
     /// <summary>Mean |f̂_T − f_θT| over the test probes and outputs (the surrogate run against the network).</summary>
@@ -46,6 +48,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
     public GrokkingMnistRun Run(MnistConfiguration config, IProgressTask progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var run = new GrokkingMnistRun(config);
         using var scope = torch.NewDisposeScope();
         var network = new Mlp(new MlpOptions
@@ -132,6 +135,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             run.SurrogateGapTest = (smoother.Predict("test") - network.forward(data.Probes).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
         }
         run.WallTime = clock.Elapsed;
+        run.ProcessorTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         return run;
     }
 
@@ -151,6 +155,22 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
         var pTest = EffectiveParameters.Compute(smoother, "test");
         return new GrokkingPoint(step, train.Error, test.Error, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError,
-            train.Mse, test.Mse);
+            train.Mse, test.Mse, GapStandardError(smoother));
+    }
+
+    /// <summary>
+    /// sd/sqrt(D) of the per-direction differences p_train,d − p_test,d (each direction gives an unbiased p for
+    /// both sets, as in <see cref="EffectiveParameters.Compute"/>).
+    /// </summary>
+    private static double GapStandardError(LabelTangentSmoother smoother)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor PerDirection(string set)
+        {
+            var samples = smoother.SquaredNormSamples(set).to_type(ScalarType.Float64);   // [D, N]
+            return samples.sum(1) * ((double)smoother.TrainingCount / (samples.shape[1] * smoother.OutputCount));
+        }
+        var gap = PerDirection(SmootherSets.Training) - PerDirection("test");
+        return gap.shape[0] < 2 ? 0 : gap.std(unbiased: true).item<double>() / Math.Sqrt(gap.shape[0]);
     }
 }
