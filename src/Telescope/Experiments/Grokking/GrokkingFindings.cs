@@ -21,12 +21,20 @@ internal static class GrokkingFindings
     /// <summary>The first logged step after 0 (where S_0 = 0 makes both p zero).</summary>
     public static GrokkingPoint FirstAfterStart(GrokkingRun run) => run.Points.FirstOrDefault(p => p.Step > 0) ?? run.Points[0];
 
-    /// <summary>How p_test relates to p_train at the start and at the end, with the SPEC §6 verdict.</summary>
+    /// <summary>
+    /// How p_test relates to p_train early and at the end, with the SPEC §6 verdict. "Early" is the phase before the
+    /// training metric settles (logged steps in (0, step_train_plateau]): the first few steps are a transient in which
+    /// both p grow from 0, so a single step would not describe it.
+    /// </summary>
     public static string EffectiveParameterFinding(GrokkingRun run)
     {
         var first = FirstAfterStart(run);
         var last = run.Final;
-        bool startsAbove = first.PTest >= first.PTrain;
+        var early = run.Points.Where(p => p.Step > 0 && p.Step <= run.TrainPlateau).ToList();
+        if (early.Count == 0) early = [first];
+        double aboveShare = early.Count(p => p.PTest >= p.PTrain) / (double)early.Count;
+        var atPlateau = early[^1];
+        bool startsAbove = aboveShare >= 0.5;
         double gap = (last.PTrain - last.PTest) / last.PTrain;
         // The paired SE of the difference when known (shared Hutchinson directions); else the independent bound.
         double se = last.PGapSe ?? Math.Sqrt(last.PTrainSe * last.PTrainSe + last.PTestSe * last.PTestSe);
@@ -35,7 +43,8 @@ internal static class GrokkingFindings
         string endVerdict = clearly ? $"clearly below p_train (by {Pct(gap)} of p_train{(se > 0 ? $", more than 2 SE of the difference = {F(2 * se)}" : "")})"
             : gap > 0 ? $"below p_train but NOT clearly (by {Pct(gap)}; the criterion is ≥ {Pct(ClearlyBelow)}{(se > 0 ? " and > 2 SE" : "")})"
             : $"NOT below p_train ({(gap == 0 ? "equal" : $"above by {Pct(-gap)}")})";
-        return $"p at step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)} — p_test {(startsAbove ? "starts at or above p_train" : "starts BELOW p_train")}; " +
+        return $"before train settles (logged steps 1–{atPlateau.Step}) p_test ≥ p_train at {Pct(aboveShare)} of the logged steps — p_test {(startsAbove ? "starts at or above p_train" : "starts BELOW p_train")} " +
+            $"(step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)}; step {atPlateau.Step}: p_train {F(atPlateau.PTrain)}, p_test {F(atPlateau.PTest)}); " +
             $"at step {last.Step}: p_train {F(last.PTrain)}{Se(last.PTrainSe)}, p_test {F(last.PTest)}{Se(last.PTestSe)} — p_test ends {endVerdict}" +
             (crossing is int c ? $"; p_test last crossed below p_train at logged step {c}." : ".");
     }
