@@ -153,6 +153,11 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per tracked step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s.");
         double perStep = runs.Average(SecondsPerStep);
         double fullHours = perStep * FullSteps / 3600;
+        double cpuPerStep = runs.Average(r => r.ProcessorTime.TotalSeconds / r.Final.Step);
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"Extrapolation from process CPU time (not a measurement): {cpuPerStep * 1000:F0} ms of CPU per step (all threads, logging included); ") +
+            string.Create(CultureInfo.InvariantCulture, $"on an otherwise idle machine with 2 cores a step takes at least half that in wall time, so {FullSteps} steps take ≥ {cpuPerStep / 2 * FullSteps / 3600:F1} h per configuration ") +
+            "(a lower bound only if the threads parallelize perfectly; CPU time also counts spin-waiting of starved threads, so it can overstate the work on a loaded machine).";
         yield return string.Create(CultureInfo.InvariantCulture,
             $"Extrapolation (not a measurement): at the mean {perStep * 1000:F1} ms per tracked step measured here (D = {setup.Directions}, {context.Settings.GetInt("test_probes")} test probes, machine load {MachineLoad()}), " +
             $"{FullSteps} steps take ≈ {fullHours:F1} h per configuration (logging excluded). The per-step cost of the smoother grows about linearly with D and with the number of tracked inputs.");

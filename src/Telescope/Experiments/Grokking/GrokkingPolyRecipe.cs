@@ -15,7 +15,7 @@ public sealed class GrokkingPolyRecipe : IRecipe
     public string Description => "Grokking on polynomial regression: train/test MSE and effective parameters under full-batch GD, ε sweep (paper Figs. 4, 11)";
 
     public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
-        .AddDoubleList("epsilons", [0.02, 0.05, 0.1], "ε values of φ(z) = z + εz²/2 to sweep", quick: [0.02], min: 0)
+        .AddDoubleList("epsilons", [0.02, 0.05, 0.1], "ε values of φ(z) = z + εz²/2 to sweep", quick: [0.02, 0.1], min: 0)
         .AddDouble("alpha", 1.0, "α, the output scale: f(x) = (α/N) Σ φ(w_jᵀx)", min: 1e-12)
         .AddInt("width", 500, "N, hidden units", min: 1)
         .AddInt("input_dim", 100, "d, input dimension (x ~ N(0, I_d/d))", min: 1)
