@@ -1,5 +1,6 @@
 using Telescope.Experiments.Approximation;
 using Telescope.Experiments.DoubleDescent;
+using Telescope.Experiments.Grokking;
 using Telescope.Experiments.TabularGbt;
 
 namespace Telescope.Experiments;
@@ -15,6 +16,8 @@ public static class BuiltInRecipes
     [
         new ApproximationRecipe(),
         new DoubleDescentRecipe(),
+        new GrokkingPolyRecipe(),
+        new GrokkingMnistRecipe(),
         new TabularGbtRecipe(),
     ];
 }

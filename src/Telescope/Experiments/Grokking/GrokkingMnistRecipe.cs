@@ -1,0 +1,68 @@
+using TorchSharp;
+
+namespace Telescope.Experiments.Grokking;
+
+/// <summary>
+/// SPEC §6 row "grokking-mnist" (paper Figs. 4 right, 12, 13; Liu et al. 2023, Omnigrok): an MLP 784-200-200-10
+/// whose initial parameters are all scaled by α, trained with AdamW on MSE to one-hot labels of the first 1000
+/// MNIST training images. Effective parameters come from label-tangent propagation (SPEC §2b, exact for AdamW)
+/// with Hutchinson directions, on the training images and a test probe subset.
+/// </summary>
+public sealed class GrokkingMnistRecipe : IRecipe
+{
+    public string Name => "grokking-mnist";
+    public string Description => "Omnigrok on MNIST: train/test error and effective parameters over training, α sweep with α = 1 ReLU/sigmoid controls (paper Figs. 4, 12, 13)";
+
+    public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
+        .AddString("data", "auto", "Images: mnist, synthetic, or auto (mnist when a data folder is given)", choices: ImageSource.Choices)
+        .AddStringList("configs", ["relu:8", "relu:4", "relu:2", "relu:1", "sigmoid:1"],
+            "Configurations ACTIVATION:ALPHA (α scales every initial parameter)", quick: ["relu:8", "relu:1", "sigmoid:1"])
+        .AddInt("train_size", 1000, "Training images (the first ones of the training set)", min: 1)
+        .AddInt("test_size", 10000, "Test images for the test error (the first ones)", quick: 2000, min: 1)
+        .AddInt("test_probes", 500, "Test images tracked by the smoother for p_test (the first ones); the smoother's cost grows with it", quick: 200, min: 1)
+        .AddIntList("hidden", [200, 200], "Hidden-layer widths", min: 1)
+        .AddInt("batch_size", 200, "Minibatch size", min: 1)
+        .AddDouble("lr", 1e-3, "AdamW learning rate", min: 0)
+        .AddDouble("weight_decay", 0.01, "AdamW decoupled weight decay λ", min: 0)
+        .AddDouble("loss_scale", 0.2, "c in the loss (c/2)·mean_i ||f(x_i) − y_i||²; 2/k = 0.2 is exactly PyTorch's MSELoss", min: 1e-12)
+        .AddInt("steps", 100000, "Training steps per configuration", quick: 1500, min: 1)
+        .AddInt("directions", 4, "D, Hutchinson label directions of the smoother (cost ∝ D + 1; the paired SE of p_train − p_test stays small)", min: 2)
+        .AddInt("log_per_decade", 20, "Logged steps per decade of the geometric grid", min: 1)
+        .AddInt("log_every", 2000, "Also log every this many steps", quick: 100, min: 1)
+        .AddComputeSettings();
+
+    public void Run(RunContext context)
+    {
+        var s = context.Settings;
+        int trainSize = s.GetInt("train_size"), testSize = s.GetInt("test_size"), probes = s.GetInt("test_probes");
+        if (probes > testSize)
+            throw new TelescopeException($"test_probes ({probes}) exceeds test_size ({testSize}).") { Hint = "Track at most test_size test images." };
+        var configs = s.GetStringList("configs").Select(MnistConfiguration.Parse).ToList();
+        if (configs.Count == 0 || configs.Select(c => c.Label).Distinct().Count() != configs.Count)
+            throw new TelescopeException("configs must list at least one configuration, each once.") { Hint = "E.g. --set configs=relu:8,relu:1,sigmoid:1" };
+
+        var source = ImageSource.Load(context, s.GetString("data"), trainSize, testSize);
+        context.Progress.Message($"Data: {source.Description}");
+        using var scope = torch.NewDisposeScope();
+        var dtype = context.DType;
+        var device = context.Device;
+        var data = new MnistGrokkingData(
+            source.Train.ToTensor(dtype, device), source.Train.OneHot(dtype, device), source.Train.LabelsTensor(device),
+            source.Test.ToTensor(dtype, device), source.Test.OneHot(dtype, device), source.Test.LabelsTensor(device), probes);
+
+        var setup = new MnistGrokkingSetup(
+            Hidden: s.GetIntList("hidden").ToArray(), BatchSize: s.GetInt("batch_size"), LearningRate: s.GetDouble("lr"),
+            WeightDecay: s.GetDouble("weight_decay"), LossScale: s.GetDouble("loss_scale"), Steps: s.GetInt("steps"),
+            Directions: s.GetInt("directions"),
+            LogSteps: LogSchedule.Steps(s.GetInt("steps"), s.GetInt("log_per_decade"), s.GetInt("log_every")),
+            ModelSeed: (int)(context.Seed & int.MaxValue), DType: dtype, Device: s.GetString(RecipeSettings.DeviceKey));
+        var batches = new BatchSchedule(trainSize, setup.BatchSize, (ulong)context.Seed);
+
+        var runs = new List<GrokkingMnistRun>();
+        using (var progress = context.Progress.Start($"{configs.Count} configurations × {setup.Steps} steps", (double)configs.Count * setup.Steps))
+            foreach (var config in configs)
+                runs.Add(new GrokkingMnistTrainer(setup, data, batches).Run(config, progress, context.CancellationToken));
+
+        new GrokkingMnistOutput(context, source, setup, runs).Write();
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Telescope.Autodiff;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Smoothing;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Experiments.Grokking;
+
+/// <summary>Tensors shared by every configuration: training images with one-hot and class labels, test images likewise.</summary>
+internal sealed record MnistGrokkingData(Tensor TrainInputs, Tensor TrainTargets, Tensor TrainClasses,
+    Tensor TestInputs, Tensor TestTargets, Tensor TestClasses, int TestProbes)
+{
+    public Tensor Probes => TestInputs.narrow(0, 0, TestProbes);
+}
+
+/// <summary>The resolved settings every configuration shares.</summary>
+internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double LearningRate, double WeightDecay, double LossScale,
+    int Steps, int Directions, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device);
+
+/// <summary>One configuration's measurements, with the time spent training and the time spent in the smoother.</summary>
+internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(config.Label)
+{
+    public MnistConfiguration Config { get; } = config;
+    /// <summary>Wall time of the optimizer steps (forward, backward, AdamW), summed over steps.</summary>
+    public TimeSpan TrainingTime { get; set; }
+    /// <summary>Wall time of the label-tangent propagation, summed over steps.</summary>
+    public TimeSpan SmootherTime { get; set; }
+    /// <summary>Wall time of the logged measurements (errors, MSE, p).</summary>
+    public TimeSpan MeasureTime { get; set; }
+    /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
+    public TimeSpan ProcessorTime { get; set; }
+    /// <summary>First logged step with zero training error, or null.</summary>
+    public int? StepTrainPerfect => Points.FirstOrDefault(p => p.Train == 0)?.Step;
+    /// <summary>Mean |f̂_T − f_θT| over the test probes and outputs (the surrogate run against the network).</summary>
+    public double SurrogateGapTest { get; set; }
+    /// <summary>The same on the training images.</summary>
+    public double SurrogateGapTrain { get; set; }
+}
+
+/// <summary>
+/// Trains one configuration with AdamW on (c/2)·mean ||f − y||² over seeded minibatches, propagating D Hutchinson
+/// label tangents (SPEC §2b) and the surrogate run itself on the training images and the test probes.
+/// </summary>
+internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokkingData data, BatchSchedule batches)
+{
+    public GrokkingMnistRun Run(MnistConfiguration config, IProgressTask progress, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var run = new GrokkingMnistRun(config);
+        using var scope = torch.NewDisposeScope();
+        var network = new Mlp(new MlpOptions
+        {
+            InputSize = (int)data.TrainInputs.shape[1],
+            HiddenWidths = setup.Hidden,
+            OutputSize = (int)data.TrainTargets.shape[1],
+            Activation = config.Activation,
+            InitScale = config.Alpha,
+            DType = setup.DType,
+            Device = setup.Device,
+        }, setup.ModelSeed);
+        var jvp = new ForwardModeJvp(network);
+        var vjp = new ParameterVjp(network);
+        using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, setup.LearningRate, weightDecay: setup.WeightDecay);
+        optimizer.IncludeComponents = false;
+
+        int k = (int)data.TrainTargets.shape[1];
+        Tensor f0Train, f0Probes;
+        using (torch.no_grad())
+        {
+            f0Train = network.forward(data.TrainInputs);
+            f0Probes = network.forward(data.Probes);
+        }
+        using var smoother = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
+        {
+            OutputCount = k,
+            LossScale = setup.LossScale,
+            Directions = LabelDirections.Hutchinson,
+            DirectionCount = setup.Directions,
+            Seed = setup.ModelSeed + 1,
+            SurrogateLabels = data.TrainTargets,
+        }, f0Train);
+        smoother.Track("test", data.Probes, f0Probes);
+
+        var logSteps = new HashSet<int>(setup.LogSteps);
+        var measureClock = Stopwatch.StartNew();
+        run.Points.Add(Measure(network, smoother, 0));
+        run.MeasureTime += measureClock.Elapsed;
+        var index = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        var trainClock = new Stopwatch();
+        var smootherClock = new Stopwatch();
+        for (int t = 1; t <= setup.Steps; t++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using (var stepScope = torch.NewDisposeScope())
+            {
+                trainClock.Start();
+                index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+                optimizer.ZeroGrad();
+                var residual = network.forward(data.TrainInputs.index_select(0, index)) - data.TrainTargets.index_select(0, index);
+                var loss = residual.square().sum(1).mean().mul(0.5 * setup.LossScale);
+                loss.backward();
+                var update = optimizer.ComputeUpdate();
+                trainClock.Stop();
+                // The tangents read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
+                smootherClock.Start();
+                smoother.Step(jvp, vjp, index, optimizer, update);
+                smootherClock.Stop();
+                trainClock.Start();
+                optimizer.Apply(update);
+                update.Dispose();
+                trainClock.Stop();
+            }
+            if (logSteps.Contains(t))
+            {
+                measureClock.Restart();
+                var point = Measure(network, smoother, t);
+                run.MeasureTime += measureClock.Elapsed;
+                DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
+                run.Points.Add(point);
+                progress.SetStatus(FormattableString.Invariant(
+                    $"{run.Label}  train err {point.Train:F3}  test err {point.Test:F3}  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
+            }
+            progress.Advance();
+        }
+        run.TrainingTime = trainClock.Elapsed;
+        run.SmootherTime = smootherClock.Elapsed;
+
+        using (torch.no_grad())
+        using (var gapScope = torch.NewDisposeScope())
+        {
+            run.SurrogateGapTrain = (smoother.Predict(SmootherSets.Training) - network.forward(data.TrainInputs).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
+            run.SurrogateGapTest = (smoother.Predict("test") - network.forward(data.Probes).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
+        }
+        run.WallTime = clock.Elapsed;
+        run.ProcessorTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        return run;
+    }
+
+    private GrokkingPoint Measure(Mlp network, LabelTangentSmoother smoother, int step)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        (double Error, double Mse) Evaluate(Tensor x, Tensor targets, Tensor classes)
+        {
+            var f = network.forward(x);
+            double error = f.argmax(1).ne(classes).to_type(ScalarType.Float64).mean().item<double>();
+            double mse = (f - targets).square().mean().to_type(ScalarType.Float64).item<double>();
+            return (error, mse);
+        }
+        var train = Evaluate(data.TrainInputs, data.TrainTargets, data.TrainClasses);
+        var test = Evaluate(data.TestInputs, data.TestTargets, data.TestClasses);
+        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
+        var pTest = EffectiveParameters.Compute(smoother, "test");
+        return new GrokkingPoint(step, train.Error, test.Error, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError,
+            train.Mse, test.Mse, GapStandardError(smoother));
+    }
+
+    /// <summary>
+    /// sd/sqrt(D) of the per-direction differences p_train,d − p_test,d (each direction gives an unbiased p for
+    /// both sets, as in <see cref="EffectiveParameters.Compute"/>).
+    /// </summary>
+    private static double GapStandardError(LabelTangentSmoother smoother)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor PerDirection(string set)
+        {
+            var samples = smoother.SquaredNormSamples(set).to_type(ScalarType.Float64);   // [D, N]
+            return samples.sum(1) * ((double)smoother.TrainingCount / (samples.shape[1] * smoother.OutputCount));
+        }
+        var gap = PerDirection(SmootherSets.Training) - PerDirection("test");
+        return gap.shape[0] < 2 ? 0 : gap.std(unbiased: true).item<double>() / Math.Sqrt(gap.shape[0]);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using TorchSharp;
+
+namespace Telescope.Experiments.Grokking;
+
+/// <summary>
+/// SPEC §6 row "grokking-poly" (paper Figs. 4 left, 11; Kumar et al. 2024): a two-layer network
+/// f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, with a fixed readout, trained by full-batch gradient descent on
+/// y = (βᵀx)²/2. The exact kernel smoother (SPEC §2a) gives p_train(t) and p_test(t) alongside train and
+/// test MSE, for a sweep over ε.
+/// </summary>
+public sealed class GrokkingPolyRecipe : IRecipe
+{
+    public string Name => "grokking-poly";
+    public string Description => "Grokking on polynomial regression: train/test MSE and effective parameters under full-batch GD, ε sweep (paper Figs. 4, 11)";
+
+    public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
+        .AddDoubleList("epsilons", [0.02, 0.05, 0.1], "ε values of φ(z) = z + εz²/2 to sweep", quick: [0.02, 0.1], min: 0)
+        .AddDouble("alpha", 1.0, "α, the output scale: f(x) = (α/N) Σ φ(w_jᵀx)", min: 1e-12)
+        .AddInt("width", 500, "N, hidden units", min: 1)
+        .AddInt("input_dim", 100, "d, input dimension (x ~ N(0, I_d/d))", min: 1)
+        .AddInt("train_size", 550, "Training examples", min: 1)
+        .AddInt("test_size", 1000, "Test examples (test MSE is measured on all of them)", min: 1)
+        .AddInt("test_probes", 1000, "Test examples tracked by the smoother for p_test (the first ones)", quick: 250, min: 1)
+        .AddDouble("lr_factor", 1.0, "Learning rate in units of N/α² (SPEC: 1)", quick: 32.0, min: 1e-12)
+        .AddDouble("loss_scale", 1.0, "c in the loss (c/2)·mean (f − y)² (SPEC §0)", min: 1e-12)
+        .AddInt("steps", 60000, "Full-batch gradient steps per ε", quick: 1500, min: 1)
+        .AddInt("log_per_decade", 20, "Logged steps per decade of the geometric grid", min: 1)
+        .AddInt("log_every", 500, "Also log every this many steps", quick: 50, min: 1)
+        // float64 by default (the accumulated smoother spans tens of thousands of steps); quick mode uses
+        // float32, which halves the per-step cost on this machine.
+        .AddString(RecipeSettings.DTypeKey, "float64", "Floating-point type of model, data and smoother", quick: "float32", choices: ["float32", "float64"])
+        .AddString(RecipeSettings.DeviceKey, "cpu", "Torch device: cpu, cuda, cuda:1, …")
+        .AddInt(RecipeSettings.ThreadsKey, 0, "TorchSharp intra-op threads (0 = library default)", min: 0);
+
+    public void Run(RunContext context)
+    {
+        var s = context.Settings;
+        int testSize = s.GetInt("test_size"), probes = s.GetInt("test_probes");
+        if (probes > testSize)
+            throw new TelescopeException($"test_probes ({probes}) exceeds test_size ({testSize}).") { Hint = "Track at most test_size test examples." };
+        var epsilons = s.GetDoubleList("epsilons");
+        if (epsilons.Count == 0 || epsilons.Distinct().Count() != epsilons.Count)
+            throw new TelescopeException("epsilons must list at least one value, each once.") { Hint = "E.g. --set epsilons=0.02,0.1" };
+
+        using var scope = torch.NewDisposeScope();
+        var task = PolynomialTask.Create(s.GetInt("input_dim"), s.GetInt("train_size"), testSize, (ulong)context.Seed, context.DType, context.Device);
+        var config = new GrokkingPolyConfig(
+            Width: s.GetInt("width"), Alpha: s.GetDouble("alpha"), LearningRate: s.GetDouble("lr_factor") * s.GetInt("width") / Math.Pow(s.GetDouble("alpha"), 2),
+            LossScale: s.GetDouble("loss_scale"), Steps: s.GetInt("steps"), TestProbes: probes,
+            LogSteps: LogSchedule.Steps(s.GetInt("steps"), s.GetInt("log_per_decade"), s.GetInt("log_every")),
+            ModelSeed: (int)((context.Seed + 1) & int.MaxValue), DType: context.DType, Device: s.GetString(RecipeSettings.DeviceKey));
+        context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
+            $"Learning rate γ = {config.LearningRate:G6} ({s.GetDouble("lr_factor")}·N/α²), c = {config.LossScale}"));
+
+        var runs = new List<GrokkingPolyRun>();
+        using (var progress = context.Progress.Start($"{epsilons.Count} ε × {config.Steps} steps", (double)epsilons.Count * config.Steps))
+            foreach (double epsilon in epsilons)
+                runs.Add(new GrokkingPolyTrainer(config, task).Run(epsilon, progress, context.CancellationToken));
+
+        new GrokkingPolyOutput(context, config, runs).Write();
+    }
+}
