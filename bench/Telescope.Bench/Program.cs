@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 // Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
 // Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2]
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
-Telescope.TorchRuntime.PreferPassiveThreadWaiting();   // before anything loads LibTorch
+Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {

@@ -2,7 +2,7 @@ using Spectre.Console;
 using Telescope.Cli;
 using Telescope.Experiments;
 
-Telescope.TorchRuntime.PreferPassiveThreadWaiting();   // before anything loads LibTorch
+Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 
 // First Ctrl+C cancels the run cleanly (the recipe stops at its next check and the temporary run folder
 // is removed); a second one ends the process the usual way.

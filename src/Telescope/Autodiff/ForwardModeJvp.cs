@@ -113,11 +113,11 @@ public sealed class ForwardModeJvp : IJvpEngine
                     a = z;
                     break;
                 case ActivationKind.ReLU:
-                    // φ' as a boolean mask (φ'(0) = 0, as Activation.Derivative and autograd) and φ in place:
-                    // two fewer passes over [N, h] than the generic Derivative path.
-                    var mask = z.gt(0.0);
-                    zDot3.mul_(mask.unsqueeze(1));
+                    // φ in place, then φ' = sign(relu(z)) ∈ {0, 1} (φ'(0) = 0, as Activation.Derivative and autograd).
+                    // A float mask, not a boolean one: LibTorch's bool-to-float promotion path measured ~30× slower
+                    // here (4.4 ms vs 0.15 ms for 1000×512), which alone made the JVP 4× a forward pass.
                     a = z.relu_();
+                    zDot3.mul_(a.sign().unsqueeze(1));
                     break;
                 default:
                     zDot3.mul_(phi.Derivative(z).unsqueeze(1));

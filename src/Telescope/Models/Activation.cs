@@ -32,7 +32,12 @@ public sealed record Activation(ActivationKind Kind, double Epsilon = 0.0)
         switch (Kind)
         {
             case ActivationKind.Identity: return torch.ones_like(z);
-            case ActivationKind.ReLU: return z.gt(0).to_type(z.dtype);
+            case ActivationKind.ReLU:
+                {
+                    // sign(relu(z)) ∈ {0, 1}: a float path; comparisons yield bool tensors whose promotion is slow.
+                    using var r = nn.functional.relu(z);
+                    return r.sign();
+                }
             case ActivationKind.Sigmoid:
                 {
                     using var s = torch.sigmoid(z);
