@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the solution and runs the whole test suite; prints a plain "N passed, N failed" line.
 #   ./test.sh            every test (real-data tests need TELESCOPE_DATA, e.g. ../shared/data)
-#   ./test.sh --fast     skips the tests marked Category=Slow (long real-data runs), for local work
+#   ./test.sh --fast     skips the tests marked Category=RealData or Category=Slow, for local work
 # Exits non-zero on any build error or failing test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 filter=()
-if [[ "${1:-}" == "--fast" ]]; then filter=(--filter "Category!=Slow"); shift; fi
+if [[ "${1:-}" == "--fast" ]]; then filter=(--filter "Category!=RealData&Category!=Slow"); shift; fi
 
 # LightGBM's native library needs the GNU OpenMP runtime; Debian images with gcc have it, slim ones do not.
 if ! ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1'; then
