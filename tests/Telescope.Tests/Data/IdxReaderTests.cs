@@ -49,6 +49,15 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
+    public void CutGzipStreamIsAnErrorNamingTheFile()
+    {
+        var gz = DataFixtures.Gzip(DataFixtures.IdxImages(20, 8, 8));
+        var path = _files.Write("cut-stream.gz", gz[..(gz.Length / 2)]);
+        var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(path, NoKnownFiles));
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
     public void TrailingBytesAreAnError()
     {
         var path = _files.Write("long-labels", [.. DataFixtures.IdxLabels(1, 2), 0]);
