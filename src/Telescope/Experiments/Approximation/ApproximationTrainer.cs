@@ -38,12 +38,11 @@ internal sealed class ApproximationTrainer(MlpOptions model, int seed, int steps
         run.Points.Add(Measure(tracker, 0, double.NaN));
         double lossSum = 0;
         int lossCount = 0;
-        var index = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64);
         for (int t = 1; t <= steps; t++)
         {
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
-            index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+            var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
             var x = data.TrainInputs.index_select(0, index);
             var y = data.TrainLabels.index_select(0, index);
             optimizer.ZeroGrad();
