@@ -40,12 +40,14 @@ public sealed class TabularGbtTests : IDisposable
         "gbt_leaves=4", "gbt_min_data_in_leaf=5", "gbt_max_rounds=20", "dtype=float64",
     ];
 
-    private string RunTiny(params string[] extra)
+    private string RunTiny(params string[] extra) => RunTinyInto("run", extra);
+
+    private string RunTinyInto(string folderName, params string[] extra)
     {
         var requested = new List<string>();
         var recipe = new TabularGbtRecipe(name => { requested.Add(name); return Synthetic(name); });
         var result = RecipeRunner.Run(new RecipeCatalog([recipe]),
-            new RunRequest { Recipe = "tabular-gbt", Quick = true, Out = Path.Combine(_root, "run"), Assignments = [.. TinySettings, .. extra] },
+            new RunRequest { Recipe = "tabular-gbt", Quick = true, Out = Path.Combine(_root, folderName), Assignments = [.. TinySettings, .. extra] },
             SilentProgressReporter.Instance);
         Assert.Equal(["houses"], requested);
         return result.Folder;
@@ -111,6 +113,32 @@ public sealed class TabularGbtTests : IDisposable
         var d = summary.RootElement.GetProperty("datasets").EnumerateArray().Single();
         Assert.InRange(d.GetProperty("nn_fidelity_surrogate_vs_network").GetDouble(), 0, 1e-4);
         Assert.InRange(d.GetProperty("nn_fidelity_telescoped_vs_network").GetDouble(), 0, 1e-4);
+    }
+
+    [Fact]
+    public void TangentKernelWeightNormChangesOnlyTheNetworksWeights()
+    {
+        // Same seed, same training: the option may change w_nn (and so W_NN) but nothing else.
+        var smoother = PiRows(RunTinyInto("smoother"));
+        string kernelFolder = RunTinyInto("kernel", "weight_norm=tangent-kernel");
+        var kernel = PiRows(kernelFolder);
+        Assert.Equal(smoother.Length, kernel.Length);
+        string[] header = smoother[0];
+        int maxWNn = Array.IndexOf(header, "max_w_nn"), wNn = Array.IndexOf(header, "w_nn");
+        Assert.True(maxWNn > 0 && wNn > 0);
+        bool anyDifferent = false;
+        for (int r = 1; r < smoother.Length; r++)
+            for (int c = 0; c < header.Length; c++)
+            {
+                if (c == maxWNn || c == wNn) { anyDifferent |= smoother[r][c] != kernel[r][c]; continue; }
+                Assert.Equal(smoother[r][c], kernel[r][c]);
+            }
+        // Tangent-kernel rows of a trained network are not those of its smoother (their scales differ by far).
+        Assert.True(anyDifferent);
+        Assert.Contains("tangent-kernel row", File.ReadAllText(Path.Combine(kernelFolder, "report.md")));
+
+        static string[][] PiRows(string folder) =>
+            File.ReadAllLines(Path.Combine(folder, "pi_metrics.csv")).Select(l => l.Split(',')).ToArray();
     }
 
     [Fact]

@@ -28,12 +28,21 @@ internal sealed record NeuralResult(
 
 /// <summary>The network arm's settings (from the recipe settings).</summary>
 internal sealed record NeuralSettings(IReadOnlyList<int> Hidden, Activation Activation, double LearningRate, int BatchSize,
-    int Steps, int LogEvery, ScalarType DType, string Device);
+    int Steps, int LogEvery, ScalarType DType, string Device, NeuralWeightNorm WeightNorm = NeuralWeightNorm.SmootherRow);
+
+/// <summary>Which row of the network defines its kernel weight norm w(x) (SPEC §5).</summary>
+internal enum NeuralWeightNorm
+{
+    /// <summary>w(x) = ‖S_T(x)‖₂, the smoother row from the exact SGD kernel recursion (SPEC default).</summary>
+    SmootherRow,
+    /// <summary>w(x) = ‖K_T(x, X_train)‖₂, the final network's tangent-kernel row (SPEC §5 option).</summary>
+    TangentKernelRow,
+}
 
 /// <summary>
 /// An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
 /// of SPEC §2a is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
-/// and yields w(x) = ‖S_T(x)‖₂; a <see cref="TelescopingTracker"/> on the tracked rows provides f̃ for the
+/// and yields w(x) = ‖S_T(x)‖₂ (or, as an option, the final tangent-kernel row's norm); a <see cref="TelescopingTracker"/> on the tracked rows provides f̃ for the
 /// fidelity check (f̂ vs f̃ vs network).
 /// </summary>
 internal static class NeuralArm
@@ -98,7 +107,10 @@ internal static class NeuralArm
         }
 
         var final = Predict(network, xTracked);
-        var norms = smoother.RowNorms(TrackedSet);
+        // The tangent-kernel row is one [tracked, n] block at θ_T; k = 1, so the trace block is K itself.
+        var norms = settings.WeightNorm == NeuralWeightNorm.TangentKernelRow
+            ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).square().sum(1L).sqrt()
+            : smoother.RowNorms(TrackedSet);
         return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),
             curve, final.abs().mean().item<double>(), FinalFidelity(), clock.Elapsed);
 

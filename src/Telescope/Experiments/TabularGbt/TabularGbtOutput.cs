@@ -119,7 +119,9 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             ("MSE", "mean squared error on T_π in the standardized target scale; the constant predictor predicts the training mean (0)"),
             ("Δ(π)", "MSE_NN(T_π) − MSE_GBT(T_π); positive = the trees are better"),
             ("ρ(π)", "(Δ̄(π) − Δ̄(0)) / |Δ̄(0)| from the repetition-averaged gaps Δ̄ (relative increase of the gap)"),
-            ("w(x)", "‖S_T(x)‖₂, the norm of the smoother row of x: for the network the exact SGD kernel recursion (SPEC §2a), for the trees the leaf-kernel recursion (SPEC §4)"),
+            ("w(x)", s.GetString("weight_norm") == "tangent-kernel"
+                ? "for the network ‖K_T(x, X_train)‖₂, the norm of the final network's tangent-kernel row (the SPEC §5 option; a kernel, not a smoother, so its scale is not comparable to the trees'); for the trees ‖S_B(x)‖₂, the norm of the smoother row from the leaf-kernel recursion (SPEC §4)"
+                : "‖S_T(x)‖₂, the norm of the smoother row of x: for the network the exact SGD kernel recursion (SPEC §2a), for the trees the leaf-kernel recursion (SPEC §4)"),
             ("W(π)", "max_{x∈T_π} w(x) / max_{x∈T_0} w(x) per repetition, then averaged over repetitions, per model"),
             ("f̂, f̃, f", "the network's surrogate S_T·Y + c_T, its telescoping model and the network itself (fidelity check, SPEC §2)"),
             ("p", "effective parameters n/|I|·Σ‖s(x)‖² (SPEC §3) on the training rows and the tracked rows"),

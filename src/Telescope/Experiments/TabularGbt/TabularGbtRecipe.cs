@@ -40,6 +40,8 @@ public sealed class TabularGbtRecipe : IRecipe
         .AddInt("batch_size", 64, "SGD minibatch size", min: 1)
         .AddInt("steps", 8000, "SGD steps", quick: 4000, min: 1)
         .AddInt("log_every", 200, "Log the training curve every this many steps", quick: 100, min: 1)
+        .AddString("weight_norm", "smoother", "The network's w(x): smoother (‖S_T(x)‖₂, SPEC §5) or tangent-kernel (‖K_T(x, X_train)‖₂ of the final network, the SPEC §5 option); the trees always use their smoother row",
+            choices: ["smoother", "tangent-kernel"])
         .AddDouble("gbt_lr", 0.1, "LightGBM learning rate η (≤ 0.1 keeps S·Y within 1e-8 of LightGBM, which rounds residuals to float32)", min: 0)
         .AddIntList("gbt_leaves", [8, 16, 31], "Tuning grid: num_leaves", min: 2)
         .AddIntList("gbt_min_data_in_leaf", [5, 20], "Tuning grid: min_data_in_leaf (≥ 2)", min: 2)
@@ -59,7 +61,8 @@ public sealed class TabularGbtRecipe : IRecipe
         try { activation = Activation.Parse(s.GetString("activation")); }
         catch (ArgumentException e) { throw new TelescopeException(e.Message); }
         var nn = new NeuralSettings(s.GetIntList("hidden"), activation, s.GetDouble("lr"), s.GetInt("batch_size"),
-            s.GetInt("steps"), s.GetInt("log_every"), context.DType, s.GetString(RecipeSettings.DeviceKey));
+            s.GetInt("steps"), s.GetInt("log_every"), context.DType, s.GetString(RecipeSettings.DeviceKey),
+            s.GetString("weight_norm") == "tangent-kernel" ? NeuralWeightNorm.TangentKernelRow : NeuralWeightNorm.SmootherRow);
         var tuning = new GbtTuning(s.GetDouble("gbt_lr"), s.GetIntList("gbt_leaves"), s.GetIntList("gbt_min_data_in_leaf"),
             s.GetInt("gbt_max_rounds"), s.GetDouble("gbt_validation_fraction"));
         if (nn.BatchSize > s.GetInt("train_size"))
