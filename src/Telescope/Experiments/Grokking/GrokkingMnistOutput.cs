@@ -9,7 +9,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     private static readonly string[] Columns =
         ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse"];
 
-    /// <summary>The number of steps of the full (non-quick) run, for the cost extrapolation.</summary>
+    /// <summary>The number of steps of the full (non-quick) run: a run this long reports its cost as measured, shorter ones extrapolate.</summary>
     private const int FullSteps = 100000;
 
     public void Write()
@@ -150,17 +150,28 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     {
         foreach (var r in runs)
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per tracked step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s.");
+                $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s ({r.WallTime.TotalHours:F2} h, measured) — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per tracked step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s; machine load {MachineLoad()}.");
         double perStep = runs.Average(SecondsPerStep);
-        double fullHours = perStep * FullSteps / 3600;
+        int defaultConfigurations = ((string[])context.Settings["configs"].DefaultValue).Length;
+        if (runs.All(r => r.Final.Step >= FullSteps))
+        {
+            // Full scale: the wall times above are the measurement; only configurations not run are extrapolated.
+            double hours = runs.Average(r => r.WallTime.TotalHours);
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"Full scale ({FullSteps} steps, D = {setup.Directions}, {context.Settings.GetInt("test_probes")} test probes): {runs.Sum(r => r.WallTime.TotalHours):F2} h measured for {runs.Count} configuration(s). ") +
+                (runs.Count < defaultConfigurations
+                    ? string.Create(CultureInfo.InvariantCulture, $"Extrapolation (not a measurement): the default {defaultConfigurations} configurations would take ≈ {defaultConfigurations * hours:F1} h at the same cost per configuration.")
+                    : "");
+            yield break;
+        }
         double cpuPerStep = runs.Average(r => r.ProcessorTime.TotalSeconds / r.Final.Step);
         yield return string.Create(CultureInfo.InvariantCulture,
             $"Extrapolation from process CPU time (not a measurement): {cpuPerStep * 1000:F0} ms of CPU per step (all threads, logging included); ") +
             string.Create(CultureInfo.InvariantCulture, $"on an otherwise idle machine with 2 cores a step takes at least half that in wall time, so {FullSteps} steps take ≥ {cpuPerStep / 2 * FullSteps / 3600:F1} h per configuration ") +
             "(a lower bound only if the threads parallelize perfectly; CPU time also counts spin-waiting of starved threads, so it can overstate the work on a loaded machine).";
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"Extrapolation (not a measurement): at the mean {perStep * 1000:F1} ms per tracked step measured here (D = {setup.Directions}, {context.Settings.GetInt("test_probes")} test probes, machine load {MachineLoad()}), " +
-            $"{FullSteps} steps take ≈ {fullHours:F1} h per configuration (logging excluded). The per-step cost of the smoother grows about linearly with D and with the number of tracked inputs.");
+            $"Extrapolation (not a measurement): at the mean {perStep * 1000:F1} ms per tracked step measured here (D = {setup.Directions}, {context.Settings.GetInt("test_probes")} test probes), " +
+            $"{FullSteps} steps take ≈ {perStep * FullSteps / 3600:F1} h per configuration (logging excluded). The per-step cost of the smoother grows about linearly with D and with the number of tracked inputs.");
     }
 
     private static string MachineLoad()
