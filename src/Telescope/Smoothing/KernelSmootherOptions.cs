@@ -5,7 +5,7 @@ namespace Telescope.Smoothing;
 /// <summary>Settings of a <see cref="KernelSmoother"/>.</summary>
 public sealed record KernelSmootherOptions
 {
-    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (SPEC §0); 1/k reproduces PyTorch's MSELoss.</summary>
+    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (SPEC §0); c = 2/k reproduces PyTorch's MSELoss (SPEC §0's "1/k" gives MSELoss/2).</summary>
     public double LossScale { get; init; } = 1.0;
 
     /// <summary>

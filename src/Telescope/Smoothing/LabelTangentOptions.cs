@@ -7,7 +7,7 @@ public sealed record LabelTangentOptions
 {
     /// <summary>k, outputs per label.</summary>
     public required int OutputCount { get; init; }
-    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (SPEC §0); 1/k reproduces PyTorch's MSELoss.</summary>
+    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (SPEC §0); c = 2/k reproduces PyTorch's MSELoss (SPEC §0's "1/k" gives MSELoss/2).</summary>
     public double LossScale { get; init; } = 1.0;
     /// <summary>Basis directions (exact S) or Hutchinson's random ones.</summary>
     public LabelDirections Directions { get; init; } = LabelDirections.Hutchinson;
