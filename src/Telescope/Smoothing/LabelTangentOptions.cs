@@ -22,6 +22,9 @@ public sealed record LabelTangentOptions
     /// </summary>
     public Tensor? SurrogateLabels { get; init; }
 
+    /// <summary>Adam's preconditioner in the surrogate run: frozen at its realized values (SPEC §2b) or the surrogate's own, differentiated.</summary>
+    public TangentPreconditioner Preconditioner { get; init; } = TangentPreconditioner.Frozen;
+
     /// <summary>How the batch gradient tangent Ġ is formed (exact either way; <see cref="TangentGradientMethod.Auto"/> picks the cheaper).</summary>
     public TangentGradientMethod GradientMethod { get; init; } = TangentGradientMethod.Auto;
 
@@ -31,6 +34,8 @@ public sealed record LabelTangentOptions
         if (OutputCount < 1) throw new ArgumentException($"LabelTangentOptions.OutputCount must be ≥ 1; got {OutputCount}.");
         if (!double.IsFinite(LossScale) || LossScale <= 0)
             throw new ArgumentException($"LabelTangentOptions.LossScale (c) must be positive and finite; got {LossScale}.");
+        if (Preconditioner == TangentPreconditioner.Differentiated && SurrogateLabels is null)
+            throw new ArgumentException("TangentPreconditioner.Differentiated needs the surrogate run: set LabelTangentOptions.SurrogateLabels (its own gradients define its preconditioner).");
         if (Directions == LabelDirections.Hutchinson && DirectionCount < 1)
             throw new ArgumentException($"LabelTangentOptions.DirectionCount must be ≥ 1 for Hutchinson; got {DirectionCount} (use ≥ 2 for a standard error).");
     }

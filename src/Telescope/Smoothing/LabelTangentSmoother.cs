@@ -20,6 +20,8 @@ namespace Telescope.Smoothing;
 /// With <see cref="LabelDirections.ExactBasis"/> the directions are e_j (j = i·k + a, vec(Y) row-major) and
 /// S is exact; with <see cref="LabelDirections.Hutchinson"/> they are Rademacher and ||ḟ̂(x)||² is an unbiased
 /// sample of ||S(x)||²_F. Memory O(D·P + D·|tracked|·k): no P×n matrix is formed.
+/// With <see cref="TangentPreconditioner.Differentiated"/> (an option beyond SPEC §2b) Adam's T is the surrogate's own
+/// and is differentiated too; S is then the local smoother ∂f̂/∂Y.
 /// <para>
 /// Call <see cref="Step(IJvpEngine, ParameterVjp, Tensor, TangentStepRule)"/> after the optimizer has
 /// computed step t's update and BEFORE it applies it: the engines must see θ_{t-1}.
@@ -38,6 +40,9 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
     private readonly TangentGradientMethod _gradientMethod;
     private readonly Tensor[] _thetaDot;            // per parameter [D_total, ...]
     private Tensor[]? _momentDot;                   // per parameter [D_total, ...], once a rule has a moment
+    private readonly TangentPreconditioner _preconditioner;
+    private Tensor[]? _secondMoment;                // Differentiated Adam: the surrogate's own v̂, per parameter [...]
+    private Tensor[]? _secondMomentDot;             // and its label tangents v̇, per parameter [D, ...]
     private Tensor _inputs;                         // all tracked inputs, training set first
     private Tensor _fDot;                           // [D_total, N_all, k]
     private bool _disposed;
@@ -62,6 +67,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         LossScale = options.LossScale;
         Directions = options.Directions;
         _gradientMethod = options.GradientMethod;
+        _preconditioner = options.Preconditioner;
         var first = parameters.Tensors[0];
         DType = first.dtype;
         Device = first.device;
@@ -173,6 +179,12 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         // Persistent state is allocated outside the step's dispose scope.
         if (rule.HasMoment && _momentDot is null)
             _momentDot = _thetaDot.Select(t => torch.zeros_like(t).DetachFromDisposeScope()).ToArray();
+        if (rule.Kind == TangentOptimizerKind.Adam && _preconditioner == TangentPreconditioner.Differentiated && _secondMoment is null)
+        {
+            _secondMoment = _parameters.Tensors.Select(p => torch.zeros(p.shape, dtype: DType, device: Device).DetachFromDisposeScope()).ToArray();
+            _secondMomentDot = _parameters.Tensors
+                .Select(p => torch.zeros([_labelDirections, .. p.shape], dtype: DType, device: Device).DetachFromDisposeScope()).ToArray();
+        }
 
         using var scope = NewDisposeScope();
         long b = batch.shape[0];
@@ -282,6 +294,8 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         _surrogateLabels?.Dispose();
         foreach (var t in _thetaDot) t.Dispose();
         if (_momentDot is not null) foreach (var t in _momentDot) t.Dispose();
+        if (_secondMoment is not null) foreach (var t in _secondMoment) t.Dispose();
+        if (_secondMomentDot is not null) foreach (var t in _secondMomentDot) t.Dispose();
     }
 
     /// <summary>Ġ = (1/|B|) Σ_i J(x_i)ᵀ ṙ_i for all directions, per parameter [D_total, ...] (inside the caller's scope).</summary>
@@ -336,11 +350,34 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
 
         var moment = _momentDot![p].mul_(rule.Beta1).add_(g, alpha: 1 - rule.Beta1);
         double stepSize = gamma / (1 - Math.Pow(rule.Beta1, rule.Step));
-        var preconditioner = rule.Preconditioner![p].to(DType, Device);
         // T_t has the parameter's shape and broadcasts over the leading direction dimension.
-        var delta = moment.mul(preconditioner).mul_(-stepSize);
+        var delta = _secondMoment is null
+            ? moment.mul(rule.Preconditioner![p].to(DType, Device))
+            : DifferentiatedPreconditioning(rule, p, g, moment);
+        delta.mul_(-stepSize);
         if (lambda > 0 && rule.DecoupledWeightDecay) delta.add_(thetaDot, alpha: -gamma * lambda);
         return delta;
+    }
+
+    /// <summary>
+    /// <see cref="TangentPreconditioner.Differentiated"/>: T̂ ⊙ m for every direction, plus Ṫ_d ⊙ m̂ for the label
+    /// directions, from the surrogate's own second moment (advances v̂ and v̇ in place). The surrogate is the
+    /// last direction (V = Y there, so its tangents are the run itself): its ĝ and m̂ are row D of g and m.
+    /// </summary>
+    private Tensor DifferentiatedPreconditioning(TangentStepRule rule, int p, Tensor g, Tensor moment)
+    {
+        var gHat = g[_labelDirections];
+        var mHat = moment[_labelDirections];
+        var v = _secondMoment![p].mul_(rule.Beta2).addcmul_(gHat, gHat, value: 1 - rule.Beta2);
+        var vDot = _secondMomentDot![p].mul_(rule.Beta2).add_(g.narrow(0, 0, _labelDirections).mul(gHat).mul_(2 * (1 - rule.Beta2)));
+        double correction2 = 1 - Math.Pow(rule.Beta2, rule.Step);
+        var root = v.div(correction2).sqrt_();
+        var preconditioner = root.add(rule.Epsilon).reciprocal_();
+        // dT/dv = −T²/(2·root·(1−β2^t)). Where v̂ = 0 no gradient ever reached the coordinate, so v̇ = 0 as well.
+        var dTdv = torch.where(root.gt(0), preconditioner.square().div_(root.mul(-2 * correction2)), torch.zeros_like(root));
+        var result = moment.mul(preconditioner);
+        result.narrow(0, 0, _labelDirections).add_(vDot.mul(dTdv).mul_(mHat));
+        return result;
     }
 
     /// <summary>V_i for the batch rows, all directions: [D_total, b, k].</summary>

@@ -36,6 +36,10 @@ public sealed record TangentStepRule
     public bool Nesterov { get; init; }
     /// <summary>Adam β1.</summary>
     public double Beta1 { get; init; }
+    /// <summary>Adam β2 (used only by <see cref="TangentPreconditioner.Differentiated"/>).</summary>
+    public double Beta2 { get; init; } = 0.999;
+    /// <summary>Adam ε (used only by <see cref="TangentPreconditioner.Differentiated"/>).</summary>
+    public double Epsilon { get; init; } = 1e-8;
     /// <summary>AdamW: λ shrinks θ outside the moments instead of entering the gradient.</summary>
     public bool DecoupledWeightDecay { get; init; }
     /// <summary>Adam's realized T_t per parameter (required for <see cref="TangentOptimizerKind.Adam"/>).</summary>
@@ -76,6 +80,8 @@ public sealed record TangentStepRule
                 GradientScale = scale,
                 WeightDecay = adam.Options.WeightDecay,
                 Beta1 = adam.Options.Beta1,
+                Beta2 = adam.Options.Beta2,
+                Epsilon = adam.Options.Epsilon,
                 DecoupledWeightDecay = adam.Options.Decoupled,
                 Preconditioner = adam.Preconditioners,
             },
@@ -96,6 +102,8 @@ public sealed record TangentStepRule
                 throw new ArgumentException(
                     $"An Adam tangent rule needs the realized preconditioner T_t for each of the {parameterCount} parameters; got {Preconditioner?.Count ?? 0}.");
             if (Beta1 < 0 || Beta1 >= 1) throw new ArgumentException($"TangentStepRule.Beta1 must lie in [0, 1); got {Beta1}.");
+            if (Beta2 < 0 || Beta2 >= 1) throw new ArgumentException($"TangentStepRule.Beta2 must lie in [0, 1); got {Beta2}.");
+            if (!(Epsilon > 0)) throw new ArgumentException($"TangentStepRule.Epsilon must be positive; got {Epsilon}.");
         }
         else if (DecoupledWeightDecay)
             throw new ArgumentException("Decoupled weight decay is an Adam (AdamW) rule; SGD's weight decay is coupled.");

@@ -144,6 +144,22 @@ public sealed class GrokkingTests : IDisposable
         Assert.Contains("not MNIST", File.ReadAllText(Path.Combine(folder, "report.md")));
     }
 
+    [Fact]
+    public void MnistRecipeDifferentiatedPreconditionerChangesOnlyTheSmoother()
+    {
+        // Same seeds: the network's errors are identical, the smoother's p differ, and the report says which T.
+        string[] tiny = ["data=synthetic", "configs=relu:2", "train_size=30", "test_size=20", "test_probes=8", "hidden=6",
+            "batch_size=10", "steps=20", "directions=3", "log_every=10", "dtype=float64"];
+        var frozen = Summary(Run(new GrokkingMnistRecipe(), "frozen", tiny)).GetProperty("results")[0];
+        string folder = Run(new GrokkingMnistRecipe(), "differentiated", [.. tiny, "preconditioner=differentiated"]);
+        var own = Summary(folder).GetProperty("results")[0];
+        Assert.Equal(frozen.GetProperty("train_error").GetDouble(), own.GetProperty("train_error").GetDouble());
+        Assert.Equal(frozen.GetProperty("test_error").GetDouble(), own.GetProperty("test_error").GetDouble());
+        Assert.NotEqual(frozen.GetProperty("p_train").GetDouble(), own.GetProperty("p_train").GetDouble());
+        Assert.True(double.IsFinite(own.GetProperty("p_train").GetDouble()));
+        Assert.Contains("the surrogate keeps its own Adam second moment", File.ReadAllText(Path.Combine(folder, "report.md")));
+    }
+
     private string Run(IRecipe recipe, string name, string[] assignments)
     {
         string output = Path.Combine(_root, name);

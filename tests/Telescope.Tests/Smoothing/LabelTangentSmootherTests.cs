@@ -112,6 +112,53 @@ public sealed class LabelTangentSmootherTests
         Assert.True(propagated.abs().max().item<double>() > 1e-2, $"{rule}: tangents stayed at zero");
     }
 
+    [Theory]
+    [InlineData("adam-l2")]
+    [InlineData("adamw")]
+    public void DifferentiatedPreconditionerEqualsCentralDifferencesOfTheSelfPreconditionedSurrogate(string rule)
+    {
+        // The surrogate with its own Adam second moment is not affine in the labels: a small step h, and a
+        // tolerance for the O(h²) truncation and float64 cancellation (tangents here are O(0.1–1)).
+        const int n = 7, k = 2, steps = 8, batch = 3, directions = 3;
+        const double c = 0.5, h = 1e-5, tolerance = 1e-7;
+        var data = new SmoothingFixture(n, inputs: 3, outputs: k, testCount: 3, seed: 4);
+        using var model = data.Network(hidden: 4, seed: 5);
+        var f0 = SmoothingFixture.Predict(model, data.X);
+        using var optimizer = rule == "adamw" ? Adam(model, 0.02, decay: 0.3, decoupled: true) : Adam(model, 0.02, decay: 0.1, decoupled: false);
+        using var tangents = new LabelTangentSmoother(optimizer.Parameters, data.X,
+            new LabelTangentOptions
+            {
+                OutputCount = k, LossScale = c, DirectionCount = directions, Seed = 7, SurrogateLabels = data.Y,
+                Preconditioner = TangentPreconditioner.Differentiated,
+            }, f0);
+        tangents.Track("test", data.XTest, SmoothingFixture.Predict(model, data.XTest));
+        var recording = data.Train(model, optimizer, steps, batch, c, batchSeed: 6, tangentSmoother: tangents, record: true);
+
+        var own = new SurrogateReplay(recording, rule, c, ownPreconditioner: true);
+        var propagated = torch.cat([tangents.Tangents(SmootherSets.Training), tangents.Tangents("test")], 1);
+        var v = tangents.LabelDirectionMatrix();
+        for (int d = 0; d < directions; d++)
+        {
+            var difference = (own.Run(data.Y + h * v[d]) - own.Run(data.Y - h * v[d])) / (2 * h);
+            AssertClose(difference, propagated[d], tolerance, $"{rule}: ḟ̂ along direction {d} vs central difference of the self-preconditioned surrogate");
+        }
+        var fHat = torch.cat([tangents.Predict(SmootherSets.Training), tangents.Predict("test")], 0);
+        AssertClose(own.Run(data.Y), fHat, 1e-9, $"{rule}: carried self-preconditioned surrogate vs replay");
+        // The option must matter here: the frozen-T surrogate differs from the self-preconditioned one, and so do
+        // its tangents (the Ṫ term is not negligible).
+        var frozen = new SurrogateReplay(recording, rule, c);
+        Assert.True((frozen.Run(data.Y) - fHat).abs().max().item<double>() > 1e-4, "the surrogate's own T equals the realized one; the test is vacuous");
+        var frozenTangent = (frozen.Run(data.Y + v[0]) - frozen.Run(data.Y - v[0])) / 2;
+        Assert.True((frozenTangent - propagated[0]).abs().max().item<double>() > 1e-4, "Ṫ made no difference; the test is vacuous");
+    }
+
+    [Fact]
+    public void DifferentiatedPreconditionerNeedsTheSurrogateRun()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new LabelTangentOptions { OutputCount = 1, Preconditioner = TangentPreconditioner.Differentiated }.Validate());
+        Assert.Contains("SurrogateLabels", e.Message);
+    }
+
     [Fact]
     public void HutchinsonEqualsSTimesVAndIsUnbiasedForTheSquaredNorm()
     {
@@ -229,15 +276,16 @@ public sealed class LabelTangentSmootherTests
 
     /// <summary>
     /// The surrogate run of SPEC §2, written out in flat θ-space from the recorded realized Jacobians and
-    /// Adam preconditioners — no code shared with <see cref="LabelTangentSmoother"/>.
+    /// Adam preconditioners (or, with ownPreconditioner, Adam's v from the surrogate's own gradients) — no code shared with <see cref="LabelTangentSmoother"/>.
     /// </summary>
-    private sealed class SurrogateReplay(SmoothingFixture.Recording recording, string rule, double c)
+    private sealed class SurrogateReplay(SmoothingFixture.Recording recording, string rule, double c, bool ownPreconditioner = false)
     {
         public Tensor Run(Tensor labels)
         {
             var f = recording.InitialPredictions.clone();                                 // [N_all, k]
             var theta = recording.InitialTheta.clone();                                    // [P]
             var moment = torch.zeros_like(theta);
+            var second = torch.zeros_like(theta);
             for (int t = 0; t < recording.Jacobians.Count; t++)
             {
                 var j = recording.Jacobians[t];                                            // [N_all, k, P]
@@ -268,7 +316,12 @@ public sealed class LabelTangentSmootherTests
                             double lambda = decoupled ? 0.3 : 0.1;
                             var g = decoupled ? gradient : gradient + lambda * theta;
                             moment = 0.8 * moment + 0.2 * g;
-                            step = -lr / (1 - Math.Pow(0.8, t + 1)) * recording.Preconditioners[t]! * moment;
+                            // Own preconditioner: Adam's v from the surrogate's own gradients (β2 = 0.95, ε = 1e-8).
+                            second = 0.95 * second + 0.05 * g * g;
+                            var preconditioner = ownPreconditioner
+                                ? 1 / ((second / (1 - Math.Pow(0.95, t + 1))).sqrt() + 1e-8)
+                                : recording.Preconditioners[t]!;
+                            step = -lr / (1 - Math.Pow(0.8, t + 1)) * preconditioner * moment;
                             if (decoupled) step = step - lr * lambda * theta;
                             break;
                         }

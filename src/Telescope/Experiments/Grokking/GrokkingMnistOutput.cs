@@ -1,4 +1,5 @@
 using System.Globalization;
+using Telescope.Smoothing;
 using static Telescope.Experiments.Grokking.GrokkingFindings;
 
 namespace Telescope.Experiments.Grokking;
@@ -11,6 +12,13 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
 
     /// <summary>The number of steps of the full (non-quick) run: a run this long reports its cost as measured, shorter ones extrapolate.</summary>
     private const int FullSteps = 100000;
+
+    /// <summary>A mean surrogate-vs-network gap at or above this (targets are one-hot) means the smoother no longer describes the network.</summary>
+    private const double UsableSurrogateGap = 0.5;
+
+    private string PreconditionerText => setup.Preconditioner == TangentPreconditioner.Frozen
+        ? ", Adam's realized preconditioner frozen: exact for AdamW"
+        : "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it, so S = ∂f̂/∂Y at the labels";
 
     public void Write()
     {
@@ -82,7 +90,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ? " = 2/k: exactly PyTorch's MSELoss (mean over batch and outputs of (f − y)²). Note SPEC §0's remark \"c = 1/k reproduces MSELoss\" is half of that (MSELoss/2); AdamW is invariant to the loss scale up to its ε, so only the smoother's c must match the training loss, and it does."
                 : "")),
             ("train_error, test_error", $"1 − accuracy on the {s.GetInt("train_size")} training images / the first {s.GetInt("test_size")} test images"),
-            ("p_train, p_test", $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (SPEC §3), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (SPEC §2b, exact for AdamW); I = the training images / the first {probes} test images; ± = standard error over directions"),
+            ("p_train, p_test", $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (SPEC §3), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (SPEC §2b{PreconditionerText}); I = the training images / the first {probes} test images; ± = standard error over directions"),
             ("p_gap_se", "standard error of p_train − p_test from the per-direction differences (both use the same directions, so this is far smaller than either SE)"),
             ("step_train_plateau, step_test_plateau", "first logged step at which the error is within 10% of its initial-to-final drop of its final value"),
             ("surrogate gap", "mean |f̂_T − f_θT| over inputs and logits: the surrogate run (carried as one more tangent) against the network (f̃ is not tracked here, to save a JVP per step)"),
@@ -113,7 +121,13 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
             $"\"Clearly below\" here = at least {Pct(ClearlyBelow)} below p_train and more than 2 standard errors.");
         foreach (var r in runs)
-            findings.Add($"{r.Label} fidelity: mean |f̂ − f| = {F(r.SurrogateGapTrain)} (train), {F(r.SurrogateGapTest)} (test probes) at step {r.Final.Step}.");
+            findings.Add($"{r.Label} fidelity: mean |f̂ − f| = {F(r.SurrogateGapTrain)} (train), {F(r.SurrogateGapTest)} (test probes) at step {r.Final.Step}" +
+                (double.IsFinite(r.SurrogateGapTrain) && r.SurrogateGapTrain < UsableSurrogateGap
+                    ? "."
+                    : $" — **the surrogate does not describe the network** (gap ≥ {F(UsableSurrogateGap)} on one-hot targets, or not finite), so its p values are not measurements of the network." +
+                      (setup.Preconditioner == TangentPreconditioner.Frozen
+                          ? " With Adam's realized preconditioner frozen (SPEC §2b), T_t approaches 1/ε on coordinates whose gradients vanished once the training error is zero, and the surrogate's label tangents grow exponentially; `--set preconditioner=differentiated` lets the surrogate keep its own second moment."
+                          : "")));
         if (source.IsSynthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
         report.Bullets(findings);

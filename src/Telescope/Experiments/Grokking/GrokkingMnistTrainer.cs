@@ -17,7 +17,7 @@ internal sealed record MnistGrokkingData(Tensor TrainInputs, Tensor TrainTargets
 
 /// <summary>The resolved settings every configuration shares.</summary>
 internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double LearningRate, double WeightDecay, double LossScale,
-    int Steps, int Directions, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device);
+    int Steps, int Directions, TangentPreconditioner Preconditioner, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device);
 
 /// <summary>One configuration's measurements, with the time spent training and the time spent in the smoother.</summary>
 internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(config.Label)
@@ -81,6 +81,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             DirectionCount = setup.Directions,
             Seed = setup.ModelSeed + 1,
             SurrogateLabels = data.TrainTargets,
+            Preconditioner = setup.Preconditioner,
         }, f0Train);
         smoother.Track("test", data.Probes, f0Probes);
 
