@@ -1,6 +1,7 @@
 using System.Globalization;
 using Telescope.Data;
 using Telescope.Reporting;
+using Telescope.Smoothing;
 
 namespace Telescope.Experiments.DoubleDescent;
 
@@ -111,9 +112,13 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
     private string SmootherName => config.Smoother switch
     {
         SmootherChoice.Kernel => "kernel recursion (SPEC §2a), exact for plain GD/SGD",
-        SmootherChoice.Exact => $"label-tangent propagation (SPEC §2b), exact basis (D = n = {N}), exact for {config.Optimizer}",
-        _ => $"label-tangent propagation (SPEC §2b), Hutchinson with D = {config.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {config.Optimizer}",
+        SmootherChoice.Exact => $"label-tangent propagation (SPEC §2b), exact basis (D = n = {N}), exact for {config.Optimizer}" + PreconditionerNote,
+        _ => $"label-tangent propagation (SPEC §2b), Hutchinson with D = {config.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {config.Optimizer}" + PreconditionerNote,
     };
+
+    private string PreconditionerNote => config.Optimizer == "adam" && config.Preconditioner == TangentPreconditioner.Differentiated
+        ? "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it (S = ∂f̂/∂Y at the labels)"
+        : "";
 
     public void WriteReport()
     {
@@ -202,8 +207,12 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 findings.Add($"{level}: **p is unreliable at widths {JoinInts(flagged.Select(r => r.Width))}**: the surrogate drifted from the network or its label sensitivities blew up " +
                     $"(mean |f̂ − f| on the training set {Join(flagged.Select(r => r.TrainFidelity?.SurrogateVsNetwork ?? double.NaN))}, limit {F(FidelityLimit)}; " +
                     $"p_train {Join(flagged.Select(r => r.Final.PTrain.Value))}, limit {F(context.Settings.GetDouble("p_train_limit") * N)}). " +
-                    (config.Optimizer == "adam" ? "With Adam the surrogate freezes the realized preconditioner, which grows huge as the network interpolates; " +
-                        "the p findings below use the other widths only. `--set optimizer=gd --set smoother=kernel` avoids this." : "The p findings below use the other widths only."));
+                    (config.Optimizer != "adam" ? "The p findings below use the other widths only."
+                        : config.Preconditioner == TangentPreconditioner.Frozen
+                            ? "With Adam the surrogate freezes the realized preconditioner, which grows huge as the network interpolates; " +
+                              "the p findings below use the other widths only. `--set optimizer=gd --set smoother=kernel` avoids this; " +
+                              "`--set preconditioner=differentiated` lets the surrogate keep its own second moment."
+                            : "This happened although the surrogate keeps its own Adam second moment (preconditioner=differentiated); the p findings below use the other widths only."));
             if (reliable.Count < 3)
             {
                 findings.Add($"{level}: fewer than three widths have reliable p; no p findings.");

@@ -35,6 +35,8 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddString("smoother", "hutchinson",
             "Effective-parameter smoother: hutchinson (SPEC §2b, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only)",
             choices: SmootherChoice.All)
+        .AddString("preconditioner", "frozen", "With adam and a label-tangent smoother: frozen (SPEC §2b, the realized preconditioner) or differentiated (the surrogate's own second moment, differentiated; an option beyond the SPEC)",
+            choices: ["frozen", "differentiated"])
         .AddInt("directions", 32, "D, Hutchinson directions", quick: 8, min: 2)
         .AddDouble("loss_scale", 1.0, "c in ℓ = (c/2)(f − y)² (SPEC §0)", min: 0)
         .AddDouble("peak_prominence", 1.5, "A test-MSE / p_test maximum counts as a peak when it exceeds the lowest value on each side by this factor", min: 1)
@@ -76,7 +78,8 @@ public sealed class DoubleDescentRecipe : IRecipe
         var config = new DoubleDescentConfig(optimizer, s.GetDouble($"lr.{optimizer}"), s.GetInt("steps"), s.GetInt("log_every"),
             smootherChoice, s.GetInt("directions"), s.GetDouble("loss_scale"), (int)(context.Seed & int.MaxValue), dtype,
             s.GetString(RecipeSettings.DeviceKey),
-            new BatchSchedule(trainSize, batchSize == 0 ? trainSize : batchSize, (ulong)context.Seed), batchSize == 0 || batchSize == trainSize);
+            new BatchSchedule(trainSize, batchSize == 0 ? trainSize : batchSize, (ulong)context.Seed), batchSize == 0 || batchSize == trainSize,
+            s.GetString("preconditioner") == "differentiated" ? TangentPreconditioner.Differentiated : TangentPreconditioner.Frozen);
 
         var noises = s.GetDoubleList("label_noise").Distinct().ToArray();
         var runs = new List<WidthRun>();

@@ -24,7 +24,8 @@ internal static class SmootherChoice
 /// <summary>Everything that is the same for every network of the sweep.</summary>
 internal sealed record DoubleDescentConfig(
     string Optimizer, double LearningRate, int Steps, int LogEvery, string Smoother, int Directions,
-    double LossScale, int Seed, ScalarType DType, string Device, BatchSchedule Batches, bool FullBatch);
+    double LossScale, int Seed, ScalarType DType, string Device, BatchSchedule Batches, bool FullBatch,
+    TangentPreconditioner Preconditioner = TangentPreconditioner.Frozen);
 
 /// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>
 internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInputs, Tensor TestTargets, Tensor TestProbes);
@@ -174,6 +175,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
                     DirectionCount = config.Directions,
                     Seed = config.Seed,
                     SurrogateLabels = trainTargets,
+                    Preconditioner = config.Preconditioner,
                 }, f0Train);
                 _tangent.Track(Test, data.TestProbes, f0Test);
             }
