@@ -18,6 +18,13 @@ public enum TangentPreconditioner
     /// v̇ = β2 v̇ + 2(1−β2) ĝ ⊙ ġ. f̂ is then no longer affine in the labels and S_t = ∂f̂_t/∂Y at the given
     /// labels (a local smoother). Needs the surrogate run carried (<see cref="LabelTangentOptions.SurrogateLabels"/>);
     /// SGD rules are unaffected.
+    /// <para>
+    /// No remedy for the blow-up above: near zero gradients Adam's update responds to a gradient change roughly like
+    /// 1/|g|, and the two moments' different time constants keep that from cancelling. Measured on double-descent
+    /// quick (MNIST 3 vs 5, Adam, 4000 steps, 22 networks): frozen p_train stays ≤ n = 400 for 20 of them (4.6e4 and
+    /// 2.0e7 at clean widths 2 and 128); differentiated exceeds 1e9 at every width ≥ 12 and overflows (p = ∞) from
+    /// width 24 (20% noise) or 32 (clean).
+    /// </para>
     /// </summary>
     Differentiated,
 }

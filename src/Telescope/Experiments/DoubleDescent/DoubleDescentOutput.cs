@@ -210,8 +210,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                     (config.Optimizer != "adam" ? "The p findings below use the other widths only."
                         : config.Preconditioner == TangentPreconditioner.Frozen
                             ? "With Adam the surrogate freezes the realized preconditioner, which grows huge as the network interpolates; " +
-                              "the p findings below use the other widths only. `--set optimizer=gd --set smoother=kernel` avoids this; " +
-                              "`--set preconditioner=differentiated` lets the surrogate keep its own second moment."
+                              "the p findings below use the other widths only. `--set optimizer=gd --set smoother=kernel` avoids this."
                             : "This happened although the surrogate keeps its own Adam second moment (preconditioner=differentiated); the p findings below use the other widths only."));
             if (reliable.Count < 3)
             {

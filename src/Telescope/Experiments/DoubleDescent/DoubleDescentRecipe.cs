@@ -35,7 +35,7 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddString("smoother", "hutchinson",
             "Effective-parameter smoother: hutchinson (SPEC §2b, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only)",
             choices: SmootherChoice.All)
-        .AddString("preconditioner", "frozen", "With adam and a label-tangent smoother: frozen (SPEC §2b, the realized preconditioner) or differentiated (the surrogate's own second moment, differentiated; an option beyond the SPEC)",
+        .AddString("preconditioner", "frozen", "With adam and a label-tangent smoother: frozen (SPEC §2b, the realized preconditioner) or differentiated (the surrogate's own second moment, differentiated; an option beyond the SPEC; measured to blow up sooner than frozen, see TangentPreconditioner)",
             choices: ["frozen", "differentiated"])
         .AddInt("directions", 32, "D, Hutchinson directions", quick: 8, min: 2)
         .AddDouble("loss_scale", 1.0, "c in ℓ = (c/2)(f − y)² (SPEC §0)", min: 0)

@@ -126,7 +126,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                     ? "."
                     : $" — **the surrogate does not describe the network** (gap ≥ {F(UsableSurrogateGap)} on one-hot targets, or not finite), so its p values are not measurements of the network." +
                       (setup.Preconditioner == TangentPreconditioner.Frozen
-                          ? " With Adam's realized preconditioner frozen (SPEC §2b), T_t approaches 1/ε on coordinates whose gradients vanished once the training error is zero, and the surrogate's label tangents grow exponentially; `--set preconditioner=differentiated` lets the surrogate keep its own second moment."
+                          ? " With Adam's realized preconditioner frozen (SPEC §2b), T_t approaches 1/ε on coordinates whose gradients vanished once the training error is zero, and the surrogate's label tangents grow exponentially."
                           : "")));
         if (source.IsSynthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");

@@ -28,7 +28,7 @@ public sealed class GrokkingMnistRecipe : IRecipe
         .AddDouble("loss_scale", 0.2, "c in the loss (c/2)·mean_i ||f(x_i) − y_i||²; 2/k = 0.2 is exactly PyTorch's MSELoss", min: 1e-12)
         .AddInt("steps", 100000, "Training steps per configuration", quick: 1500, min: 1)
         .AddInt("directions", 4, "D, Hutchinson label directions of the smoother (cost ∝ D + 1; the paired SE of p_train − p_test stays small)", min: 2)
-        .AddString("preconditioner", "frozen", "Adam's preconditioner in the smoother's surrogate run: frozen (SPEC §2b, the realized T_t; S exact) or differentiated (the surrogate's own second moment, differentiated; S = ∂f̂/∂Y, an option beyond the SPEC)",
+        .AddString("preconditioner", "frozen", "Adam's preconditioner in the smoother's surrogate run: frozen (SPEC §2b, the realized T_t; S exact) or differentiated (the surrogate's own second moment, differentiated; S = ∂f̂/∂Y, an option beyond the SPEC; measured to blow up sooner than frozen, see TangentPreconditioner)",
             choices: ["frozen", "differentiated"])
         .AddInt("log_per_decade", 20, "Logged steps per decade of the geometric grid", min: 1)
         .AddInt("log_every", 2000, "Also log every this many steps", quick: 100, min: 1)
