@@ -140,8 +140,11 @@ public sealed class GrokkingTests : IDisposable
             foreach (var key in new[] { "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se" })
                 Assert.True(double.IsFinite(r.GetProperty(key).GetDouble()) && r.GetProperty(key).GetDouble() >= 0, key);
             Assert.InRange(r.GetProperty("step_train_plateau").GetInt32(), 0, 9);
+            Assert.True(r.TryGetProperty("step_p_unreliable", out _), "step_p_unreliable");
         }
-        Assert.Contains("not MNIST", File.ReadAllText(Path.Combine(folder, "report.md")));
+        string report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("not MNIST", report);
+        Assert.True(report.Contains("p_train stays ≤ 1.25·n = 37.5") || report.Contains("p is not a measurement"), "reliability finding");
     }
 
     [Fact]

@@ -16,6 +16,27 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     /// <summary>A mean surrogate-vs-network gap at or above this (targets are one-hot) means the smoother no longer describes the network.</summary>
     private const double UsableSurrogateGap = 0.5;
 
+    /// <summary>
+    /// p_train above this multiple of n — an interpolating least-squares smoother has p_train = n — or a p that is
+    /// not finite means the surrogate's label sensitivities have blown up: p no longer measures the network.
+    /// </summary>
+    private const double PTrainLimit = 1.25;
+
+    private GrokkingPoint? FirstUnreliable(GrokkingMnistRun r)
+    {
+        double limit = PTrainLimit * context.Settings.GetInt("train_size");
+        return r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain <= limit && double.IsFinite(p.PTest)));
+    }
+
+    private string ReliabilityFinding(GrokkingMnistRun r)
+    {
+        string limit = $"{F(PTrainLimit)}·n = {F(PTrainLimit * context.Settings.GetInt("train_size"))}";
+        if (FirstUnreliable(r) is not GrokkingPoint bad) return $"p_train stays ≤ {limit} at every logged step.";
+        var good = r.Points.LastOrDefault(p => p.Step > 0 && p.Step < bad.Step);
+        return $"**p is not a measurement from logged step {bad.Step} on** (p_train {F(bad.PTrain)} > {limit}): the surrogate's label sensitivities blew up" +
+            (good is null ? "." : $"; the last logged step below the limit is {good.Step} (p_train {F(good.PTrain)}, p_test {F(good.PTest)}, train error {F(good.Train)}, test error {F(good.Test)}).");
+    }
+
     private string PreconditionerText => setup.Preconditioner == TangentPreconditioner.Frozen
         ? ", Adam's realized preconditioner frozen: exact for AdamW"
         : "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it, so S = ∂f̂/∂Y at the labels";
@@ -67,6 +88,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["step_test_plateau"] = r.TestPlateau,
                 ["step_train_error_zero"] = r.StepTrainPerfect,
                 ["step_p_test_below_p_train"] = CrossingBelow(r),
+                ["step_p_unreliable"] = FirstUnreliable(r)?.Step,
                 ["surrogate_gap_train"] = r.SurrogateGapTrain,
                 ["surrogate_gap_test"] = r.SurrogateGapTest,
                 ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
@@ -116,6 +138,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             findings.Add($"**{r.Label}** — {DelayFinding(r, "error")}" +
                 (r.StepTrainPerfect is int z ? $" Training error first 0 at logged step {z}." : " Training error never reached 0."));
             findings.Add($"{r.Label} — {EffectiveParameterFinding(r)}");
+            findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
         }
         findings.AddRange(Comparisons());
         findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
