@@ -35,7 +35,7 @@ public static class IdxReader
             throw new InvalidDataException($"IDX image file '{source}' is truncated: {payload.Length} bytes, shorter than its 16-byte header.");
         int count = ReadDimension(payload, 4, source), rows = ReadDimension(payload, 8, source), columns = ReadDimension(payload, 12, source);
         long expected = header + (long)count * rows * columns;
-        CheckLength(payload.Length, expected, $"{count} images of {rows}×{columns}", source);
+        CheckLength(payload.Length, header, (long)rows * columns, count, $"images of {rows}×{columns}", source);
         return new IdxImages(count, rows, columns, payload.AsSpan(header).ToArray());
     }
 
@@ -47,7 +47,7 @@ public static class IdxReader
         if (payload.Length < header)
             throw new InvalidDataException($"IDX label file '{source}' is truncated: {payload.Length} bytes, shorter than its 8-byte header.");
         int count = ReadDimension(payload, 4, source);
-        CheckLength(payload.Length, header + (long)count, $"{count} labels", source);
+        CheckLength(payload.Length, header, 1, count, "labels", source);
         return payload.AsSpan(header).ToArray();
     }
 
@@ -109,15 +109,22 @@ public static class IdxReader
         return value;
     }
 
-    private static void CheckLength(long actual, long expected, string declared, string source)
+    private static void CheckLength(long actual, int header, long recordBytes, int count, string kind, string source)
     {
+        long expected = header + recordBytes * count;
         if (actual < expected)
+        {
+            // Name the first record that is not all there, so a cut-off download is told from a wrong header.
+            long complete = recordBytes == 0 ? count : Math.Max(0, actual - header) / recordBytes;
             throw new InvalidDataException(
-                $"IDX file '{source}' is truncated: its header declares {declared} ({expected} bytes with the header) " +
-                $"but its content has {actual} bytes. Download it again.");
+                $"IDX file '{source}' is truncated: its header declares {count} {kind} ({expected} bytes with the header) " +
+                $"but its content has {actual} bytes, so record {complete} is incomplete ({complete} complete records). " +
+                "Download it again, or fix the record count in its header.");
+        }
         if (actual > expected)
             throw new InvalidDataException(
-                $"IDX file '{source}' has {actual - expected} bytes after the {declared} its header declares; " +
-                "it is corrupt or not an IDX file.");
+                $"IDX file '{source}' has {actual - expected} bytes after the {count} {kind} its header declares " +
+                $"(record {count} onwards is not declared); the record count in its header does not match the file " +
+                "size, so it is corrupt or not an IDX file.");
     }
 }

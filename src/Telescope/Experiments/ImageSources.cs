@@ -2,25 +2,38 @@ using Telescope.Data;
 
 namespace Telescope.Experiments;
 
-/// <summary>The image data of a run: MNIST when a data folder is available, else the built-in synthetic set.</summary>
+/// <summary>
+/// The image data of a run: the user's own files when given (<see cref="OwnImages"/>), else MNIST when a data
+/// folder is available, else the built-in synthetic set.
+/// </summary>
 public sealed record ImageSource(ImageDataset Train, ImageDataset Test, string Description, bool IsSynthetic)
 {
     /// <summary>Values of the <c>data</c> setting.</summary>
-    public static readonly string[] Choices = ["auto", "mnist", "synthetic"];
+    public static readonly string[] Choices = ["auto", "mnist", "synthetic", OwnImages.Choice];
 
     /// <summary>
     /// Loads <paramref name="trainCount"/> training and <paramref name="testCount"/> test images.
-    /// "auto" means MNIST when --data / TELESCOPE_DATA is given, otherwise the synthetic set (said in the
-    /// progress output and the report, never silently).
+    /// "auto" means the own files when train_images is set, else MNIST when --data / TELESCOPE_DATA is given,
+    /// otherwise the synthetic set (said in the progress output and the report, never silently).
     /// </summary>
     public static ImageSource Load(RunContext context, string choice, int trainCount, int testCount)
     {
+        OwnImages.CheckNotIgnored(context.Settings, choice);
+        if (choice == OwnImages.Choice || (choice == "auto" && OwnImages.AreGiven(context.Settings)))
+        {
+            var (allTrain, allTest) = OwnImages.Load(context);
+            var ownTrain = OwnImages.First(context, allTrain, trainCount, "train_size");
+            var ownTest = OwnImages.First(context, allTest, testCount, "the test-image count (test_size or test_probes)");
+            return new ImageSource(ownTrain, ownTest,
+                $"{OwnImages.Describe(context.Settings)}: the first {ownTrain.Count} training and the first {ownTest.Count} test images, " +
+                $"{ownTrain.Shape}, {ownTrain.NumClasses} classes", IsSynthetic: false);
+        }
         bool mnist = choice switch
         {
             "mnist" => true,
             "synthetic" => false,
             "auto" => context.DataDirectory is not null,
-            _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist or synthetic." },
+            _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, synthetic or files." },
         };
         if (!mnist)
         {

@@ -57,11 +57,21 @@ public static class RecipeRunner
         string outPath = request.Out ?? UnusedDefaultPath(recipe.Name, request.RunsRoot);
 
         using var folder = RunFolder.Create(outPath, request.Force);
-        folder.WriteConfig(RunConfig.FromSettings(recipe.Name, settings, machine, data));
-        var context = new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, started);
+        var runConfig = RunConfig.FromSettings(recipe.Name, settings, machine, data);
+        folder.WriteConfig(runConfig);
+        var context = new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, started)
+        {
+            RecordedDataFiles = config?.DataFiles ?? [],
+        };
         var clock = Stopwatch.StartNew();
         recipe.Run(context);
         cancellationToken.ThrowIfCancellationRequested();
+        // Files read by path are known only once the recipe has read them: config.json gets their digests now.
+        if (context.DataFiles.Count > 0) folder.WriteConfig(new RunConfig
+        {
+            Recipe = runConfig.Recipe, Quick = runConfig.Quick, CreatedUtc = runConfig.CreatedUtc, Machine = machine,
+            DataDirectory = data, Settings = runConfig.Settings, DataFiles = context.DataFiles,
+        });
         folder.Commit();
         return new RunResult(folder.FinalPath, clock.Elapsed);
     }

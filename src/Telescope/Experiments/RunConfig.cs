@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Telescope.Data;
 
 namespace Telescope.Experiments;
 
@@ -27,6 +28,8 @@ public sealed class RunConfig
     public string? DataDirectory { get; init; }
     /// <summary>Machine facts; null when read from a file that has none.</summary>
     public MachineInfo? Machine { get; init; }
+    /// <summary>Data files the run read by path, with their sha256 (<see cref="RunContext.RecordDataFile"/>); empty when none.</summary>
+    public IReadOnlyList<DataFileRecord> DataFiles { get; init; } = [];
     /// <summary>Setting values keyed by name, in declaration order, as JSON values.</summary>
     public required IReadOnlyList<KeyValuePair<string, JsonElement>> Settings { get; init; }
 
@@ -64,6 +67,11 @@ public sealed class RunConfig
             {
                 w.WritePropertyName("machine");
                 JsonSerializer.Serialize(w, Machine, MachineJsonOptions);
+            }
+            if (DataFiles.Count > 0)
+            {
+                w.WritePropertyName("dataFiles");
+                JsonSerializer.Serialize(w, DataFiles, MachineJsonOptions);
             }
             w.WriteStartObject("settings");
             foreach (var (name, value) in Settings)
@@ -107,6 +115,8 @@ public sealed class RunConfig
                     ? d.GetString() : null,
                 Machine = root.TryGetProperty("machine", out var m) && m.ValueKind == JsonValueKind.Object
                     ? m.Deserialize<MachineInfo>(MachineJsonOptions) : null,
+                DataFiles = root.TryGetProperty("dataFiles", out var f) && f.ValueKind == JsonValueKind.Array
+                    ? f.Deserialize<List<DataFileRecord>>(MachineJsonOptions) ?? [] : [],
                 Settings = settings.EnumerateObject().Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value.Clone())).ToList(),
             };
         }

@@ -1,3 +1,4 @@
+using Telescope.Data;
 using Telescope.Reporting;
 using TorchSharp;
 
@@ -37,6 +38,39 @@ public sealed class RunContext
     public MachineInfo? Machine { get; }
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedUtc { get; }
+
+    private readonly List<DataFileRecord> _dataFiles = [];
+
+    /// <summary>
+    /// The data files recorded by the run being repeated (from its config.json), if any: a file read again under
+    /// the same path must still have the same sha256.
+    /// </summary>
+    public IReadOnlyList<DataFileRecord> RecordedDataFiles { get; init; } = [];
+
+    /// <summary>The data files read by path so far (<see cref="RecordDataFile"/>), in order.</summary>
+    public IReadOnlyList<DataFileRecord> DataFiles => _dataFiles;
+
+    /// <summary>
+    /// Records a data file the run read by path (the user's own data): the runner writes the records into
+    /// config.json ("dataFiles", checked again when the run is repeated from it) and <see cref="CreateReport"/>
+    /// lists them with their sha256 and whether they were verified. Says so in the progress output too.
+    /// </summary>
+    /// <exception cref="TelescopeException">The run repeats a config.json (<see cref="RecordedDataFiles"/>) that
+    /// recorded the same file with another sha256: the data changed since.</exception>
+    public void RecordDataFile(DataFileRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var before = RecordedDataFiles.FirstOrDefault(r => r.Path == record.Path && r.Sha256 != record.Sha256);
+        if (before is not null)
+            throw new TelescopeException(
+                $"Data file '{record.Path}' ({record.Role}) has changed since the run this config.json comes from: its " +
+                $"sha256 was {before.Sha256} ({before.Bytes} bytes) and is now {record.Sha256} ({record.Bytes} bytes).")
+            { Hint = "Restore the original file to repeat the run exactly, or start a new run without --config." };
+        _dataFiles.Add(record);
+        Progress.Message(record.IsKnown
+            ? $"{record.Role}: {record.Path} (verified as {record.KnownAs})"
+            : $"{record.Role}: {record.Path} is not a known data file, so it has no checksum to verify; sha256 {record.Sha256} recorded");
+    }
 
     /// <summary>Whether quick-mode defaults are in force.</summary>
     public bool Quick => Settings.Quick;
@@ -84,9 +118,28 @@ public sealed class RunContext
     /// A report that already holds the standard header (recipe, date, seed, settings, the given
     /// definitions, machine). Add findings, then <c>Folder.WriteReport(report.ToString())</c>.
     /// </summary>
-    public ReportBuilder CreateReport(string title, IEnumerable<(string Term, string Definition)>? definitions = null) =>
-        new ReportBuilder().StandardHeader(title, RecipeName, StartedUtc, Seed, Quick, MachineInfo.TelescopeVersion,
+    public ReportBuilder CreateReport(string title, IEnumerable<(string Term, string Definition)>? definitions = null)
+    {
+        var report = new ReportBuilder().StandardHeader(title, RecipeName, StartedUtc, Seed, Quick, MachineInfo.TelescopeVersion,
             Settings.Select(s => (s.Name, s.FormattedValue, s.Description)),
             definitions ?? [],
             Machine?.ToRows() ?? []);
+        if (_dataFiles.Count > 0) AddDataFiles(report);
+        return report;
+    }
+
+    private void AddDataFiles(ReportBuilder report)
+    {
+        report.Heading("Data files");
+        int unknown = _dataFiles.Count(f => !f.IsKnown);
+        report.Paragraph(unknown == 0
+            ? "Every data file was read by path and verified against its published sha256."
+            : $"{unknown} of the {_dataFiles.Count} data files read by path {(unknown == 1 ? "is" : "are")} not known data files: " +
+              "there is no published checksum to verify them against, so their contents are vouched for by whoever supplied " +
+              "them. Their sha256, computed from the files as read, is recorded here and in config.json (\"dataFiles\"), " +
+              "and a repeat of this run from its config.json stops if a file no longer matches.");
+        report.Table(["role", "file", "bytes", "sha256", "verification", "content"],
+            _dataFiles.Select(f => (IReadOnlyList<object?>)[f.Role, $"`{f.Path}`", f.Bytes, $"`{f.Sha256}`",
+                f.IsKnown ? $"verified: {f.KnownAs}" : "unknown file: not verified", f.Details]));
+    }
 }

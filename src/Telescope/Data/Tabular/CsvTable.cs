@@ -4,8 +4,8 @@ namespace Telescope.Data.Tabular;
 
 /// <summary>
 /// A comma-separated numeric table read strictly: every row must have the header's field count, every kept
-/// field must be a number or a missing marker (empty, "?", "NA", "NaN"), which becomes NaN. Errors name the
-/// file and the 1-based line number.
+/// field must be a number or a missing marker (empty, "?", "NA", and — for the suite's files — "NaN"), which
+/// becomes NaN. Errors name the file and the 1-based line number.
 /// </summary>
 public sealed class CsvTable
 {
@@ -15,23 +15,35 @@ public sealed class CsvTable
     public double[] Values { get; }
     public int Rows { get; }
     public int Columns => ColumnNames.Count;
+    /// <summary>The 1-based file line of each row (blank lines are skipped), for messages about a row.</summary>
+    public IReadOnlyList<int> LineNumbers { get; }
 
-    private CsvTable(IReadOnlyList<string> names, double[] values, int rows)
+    private CsvTable(IReadOnlyList<string> names, double[] values, int rows, int[] lineNumbers)
     {
         ColumnNames = names;
         Values = values;
         Rows = rows;
+        LineNumbers = lineNumbers;
     }
 
     /// <summary>
     /// Reads <paramref name="path"/>. With <paramref name="headerlessNames"/> null the first line is the header;
     /// otherwise the file has no header and these are its column names. Columns named in
     /// <paramref name="skipColumns"/> (ID or categorical columns) are checked for count only, never parsed.
+    /// With <paramref name="nanIsMissing"/> false (a user's own file) a literal NaN is an error like infinity, so
+    /// that a computation gone wrong upstream is not silently dropped as a missing value.
     /// </summary>
-    public static CsvTable Read(string path, IReadOnlyList<string>? headerlessNames = null, IReadOnlyCollection<string>? skipColumns = null)
+    public static CsvTable Read(string path, IReadOnlyList<string>? headerlessNames = null, IReadOnlyCollection<string>? skipColumns = null,
+        bool nanIsMissing = true)
     {
-        string file = Path.GetFileName(path);
         using var reader = new StreamReader(path);
+        return Parse(reader, path, headerlessNames, skipColumns, nanIsMissing);
+    }
+
+    /// <summary>Parses CSV text from <paramref name="reader"/>; <paramref name="file"/> names it in errors. See <see cref="Read"/>.</summary>
+    public static CsvTable Parse(TextReader reader, string file, IReadOnlyList<string>? headerlessNames = null,
+        IReadOnlyCollection<string>? skipColumns = null, bool nanIsMissing = true)
+    {
         int lineNumber = 0;
         string[] allNames;
         if (headerlessNames is null)
@@ -39,6 +51,13 @@ public sealed class CsvTable
             string header = reader.ReadLine() ?? throw new InvalidDataException($"{file}: the file is empty (expected a header line).");
             lineNumber = 1;
             allNames = header.Split(',').Select(Unquote).ToArray();
+            for (int c = 0; c < allNames.Length; c++)
+            {
+                if (allNames[c].Length == 0)
+                    throw new InvalidDataException($"{file}:1: column {c + 1} of the header has no name.");
+                if (Array.IndexOf(allNames, allNames[c]) != c)
+                    throw new InvalidDataException($"{file}:1: the header names column '{allNames[c]}' twice.");
+            }
         }
         else allNames = headerlessNames.ToArray();
 
@@ -48,6 +67,7 @@ public sealed class CsvTable
         int[] kept = Enumerable.Range(0, allNames.Length).Where(c => !skip.Contains(allNames[c])).ToArray();
 
         var values = new List<double>();
+        var lines = new List<int>();
         int rows = 0;
         string? line;
         while ((line = reader.ReadLine()) is not null)
@@ -60,14 +80,16 @@ public sealed class CsvTable
             foreach (int c in kept)
             {
                 string field = Unquote(fields[c]);
-                if (field.Length == 0 || field is "?" or "NA" or "NaN" or "nan") { values.Add(double.NaN); continue; }
+                if (field.Length == 0 || field is "?" or "NA" || (nanIsMissing && field is "NaN" or "nan")) { values.Add(double.NaN); continue; }
                 if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                    throw new InvalidDataException($"{file}:{lineNumber}: column '{allNames[c]}' holds '{field}', which is not a finite number.");
+                    throw new InvalidDataException($"{file}:{lineNumber}: column '{allNames[c]}' holds '{field}', which is not a finite number" +
+                        (nanIsMissing ? "." : " (mark a missing value with an empty field or NA: such rows are dropped)."));
                 values.Add(v);
             }
             rows++;
+            lines.Add(lineNumber);
         }
-        return new CsvTable(kept.Select(c => allNames[c]).ToArray(), values.ToArray(), rows);
+        return new CsvTable(kept.Select(c => allNames[c]).ToArray(), values.ToArray(), rows, lines.ToArray());
     }
 
     private static string Unquote(string s)

@@ -18,7 +18,8 @@ public sealed class ApproximationRecipe : IRecipe
     public RecipeSettings CreateSettings(bool quick)
     {
         var s = new RecipeSettings(quick)
-            .AddString("data", "auto", "Images: mnist, synthetic, or auto (mnist when a data folder is given)", choices: ImageSource.Choices)
+            .AddString("data", "auto", "Images: mnist, synthetic, files (your own: train_images, …), or auto (files when train_images is set, else mnist when a data folder is given)", choices: ImageSource.Choices)
+            .AddOwnImageSettings()
             .AddInt("train_size", 10000, "Training images (the first ones of the training set)", quick: 2000, min: 1)
             .AddInt("test_probes", 1000, "Test images on which f̃ and f_lin are tracked", quick: 300, min: 1)
             .AddInt("train_probes", 500, "Training images on which f̃ and f_lin are also tracked (0 = none)", quick: 100, min: 0)

@@ -15,7 +15,7 @@ namespace Telescope.Experiments.DoubleDescent;
 internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, string Description, bool IsSynthetic)
 {
     /// <summary>Values of the <c>data</c> setting.</summary>
-    public static readonly string[] Choices = ["auto", "mnist", "cifar10", "synthetic"];
+    public static readonly string[] Choices = ["auto", "mnist", "cifar10", "synthetic", OwnImages.Choice];
 
     /// <summary>Features per example after pooling (d).</summary>
     public int FeatureCount => Train.Data.FeatureCount;
@@ -33,10 +33,12 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         if (positiveClass == negativeClass)
             throw new TelescopeException($"classes = [{positiveClass}, {negativeClass}] names one class twice.")
             { Hint = "Give two different classes, e.g. --set classes=3,5." };
+        OwnImages.CheckNotIgnored(context.Settings, choice);
         string source = choice switch
         {
+            "auto" when OwnImages.AreGiven(context.Settings) => OwnImages.Choice,
             "auto" => context.DataDirectory is null ? "synthetic" : "mnist",
-            "mnist" or "cifar10" or "synthetic" => choice,
+            "mnist" or "cifar10" or "synthetic" or OwnImages.Choice => choice,
             _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, cifar10 or synthetic." },
         };
         if (choice == "auto" && source == "synthetic")
@@ -52,6 +54,11 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
             CheckClasses(positiveClass, negativeClass, classes);
             train = SyntheticImages.Load(DataSplit.Train, classes * perClass, (ulong)context.Seed);
             test = SyntheticImages.Load(DataSplit.Test, classes * ((testSize + 1) / 2), (ulong)context.Seed);
+        }
+        else if (source == OwnImages.Choice)
+        {
+            (train, test) = OwnImages.Load(context);
+            CheckClasses(positiveClass, negativeClass, train.NumClasses);
         }
         else
         {
@@ -82,6 +89,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         {
             "mnist" => "MNIST",
             "cifar10" => "CIFAR-10",
+            OwnImages.Choice => OwnImages.Describe(context.Settings),
             _ => "synthetic MNIST-like images (built-in generator, NOT MNIST)",
         };
         string description =

@@ -17,7 +17,8 @@ public sealed class DoubleDescentRecipe : IRecipe
     public string Description => "Test MSE and effective parameters p_train/p_test of 1-hidden-layer ReLU nets across widths, MNIST 3 vs 5 with/without label noise (paper Figs. 3, 9)";
 
     public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
-        .AddString("data", "auto", "Images: mnist, cifar10, synthetic, or auto (mnist when a data folder is given)", choices: DoubleDescentData.Choices)
+        .AddString("data", "auto", "Images: mnist, cifar10, synthetic, files (your own: train_images, …), or auto (files when train_images is set, else mnist when a data folder is given)", choices: DoubleDescentData.Choices)
+        .AddOwnImageSettings()
         .AddIntList("classes", [3, 5], "The two classes: first → target +1, second → target −1 (CIFAR-10 cat vs dog is 3,5 too)", min: 0)
         .AddInt("pool", 4, "Average-pooling factor (MNIST 28×28 → 7×7 = 49 features with 4) so the threshold falls inside the width grid", min: 1)
         .AddInt("train_size", 1000, "n, training examples (class-balanced: the first n/2 of each class)", quick: 400, min: 2)

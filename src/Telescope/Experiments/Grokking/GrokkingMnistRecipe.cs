@@ -15,7 +15,8 @@ public sealed class GrokkingMnistRecipe : IRecipe
     public string Description => "Omnigrok on MNIST: train/test error and effective parameters over training, α sweep with α = 1 ReLU/sigmoid controls (paper Figs. 4, 12, 13)";
 
     public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
-        .AddString("data", "auto", "Images: mnist, synthetic, or auto (mnist when a data folder is given)", choices: ImageSource.Choices)
+        .AddString("data", "auto", "Images: mnist, synthetic, files (your own: train_images, …), or auto (files when train_images is set, else mnist when a data folder is given)", choices: ImageSource.Choices)
+            .AddOwnImageSettings()
         .AddStringList("configs", ["relu:8", "relu:4", "relu:2", "relu:1", "sigmoid:1"],
             "Configurations ACTIVATION:ALPHA (α scales every initial parameter)", quick: ["relu:8", "relu:1", "sigmoid:1"])
         .AddInt("train_size", 1000, "Training images (the first ones of the training set)", min: 1)

@@ -30,8 +30,8 @@ internal sealed class TabularGbtData
     public static TabularGbtData Prepare(TabularDataset data, int trainSize, int poolSize, int testSize, int repetitions,
         IrregularityMethod method, ulong seed)
     {
-        if (trainSize + 10 > data.Rows)
-            throw new TelescopeException($"{data.Name} has {data.Rows} rows; train_size = {trainSize} leaves fewer than 10 for the test pool.")
+        if (trainSize + TabularSources.MinimumPoolRows > data.Rows)
+            throw new TelescopeException($"{data.Name} has {data.Rows} rows; train_size = {trainSize} leaves fewer than {TabularSources.MinimumPoolRows} for the test pool.")
             { Hint = "Use a smaller train_size." };
         int pool = Math.Min(poolSize, data.Rows - trainSize);
         var split = TrainPoolSplit.Create(data.Rows, trainSize, pool, seed);

@@ -26,8 +26,13 @@ public sealed class TabularGbtRecipe : IRecipe
     public static IReadOnlyList<string> DatasetNames { get; } = Enum.GetValues<TabularBenchmark>().Select(TabularSuite.NameOf).ToArray();
 
     public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
-        .AddStringList("datasets", ["houses", "cpu_act", "house_16H", "wine_quality"], "Suite data sets to run, by name",
-            quick: ["houses"], choices: DatasetNames)
+        .AddStringList("datasets", ["houses", "cpu_act", "house_16H", "wine_quality"],
+            $"Data sets to run: suite names ({string.Join(", ", DatasetNames)}) and/or {OwnCsvFile.Prefix}PATH for your own CSV file (header row, numeric columns; see target)",
+            quick: ["houses"])
+        .AddString("target", "", "The column to predict in csv: data sets (header name, exact case)")
+        .AddString("target_transform", "none", "Target transform of csv: data sets: none, log (positive targets) or log1p (targets > −1); the suite's own transforms are fixed",
+            choices: ["none", "log", "log1p"])
+        .AddStringList("drop_columns", [], "Columns of csv: data sets to ignore (IDs, categorical or text columns)", allowEmpty: true)
         .AddInt("train_size", 2000, "Training rows n (seeded subset); the smoother rows have n entries", quick: 1000, min: 20)
         .AddInt("pool_size", 4000, "Test-pool rows (disjoint from training; capped at the rows left); its top 10% by irregularity is the irregular pool", quick: 3000, min: 20)
         .AddInt("test_size", 200, "Rows m of each test set T_π (≤ the irregular pool)", quick: 100, min: 1)
@@ -55,7 +60,6 @@ public sealed class TabularGbtRecipe : IRecipe
         var s = context.Settings;
         int seed = (int)(context.Seed & int.MaxValue);
         var datasets = s.GetStringList("datasets");
-        string? tabularDirectory = _loader is null ? Path.Combine(context.RequireDataDirectory(), "tabular") : null;
 
         Activation activation;
         try { activation = Activation.Parse(s.GetString("activation")); }
@@ -69,12 +73,14 @@ public sealed class TabularGbtRecipe : IRecipe
             throw new TelescopeException($"batch_size = {nn.BatchSize} exceeds train_size = {s.GetInt("train_size")}.") { Hint = "Use a smaller batch." };
         var method = s.GetString("irregularity") == "knn" ? IrregularityMethod.NearestNeighbours : IrregularityMethod.Mahalanobis;
 
+        // Every data set is read and checked before any training: a bad file stops the run at once.
+        var sources = TabularSources.Load(context, datasets, _loader);
+
         var outcomes = new List<DatasetOutcome>();
         using (var progress = context.Progress.Start($"{datasets.Count} data set(s) × {nn.Steps} SGD steps", (double)datasets.Count * nn.Steps))
-            foreach (string requested in datasets)
+            foreach (var raw in sources)
             {
-                string name = DatasetNames.First(d => d.Equals(requested, StringComparison.OrdinalIgnoreCase));
-                var raw = _loader is not null ? _loader(name) : TabularSuite.Load(Parse(name), tabularDirectory!);
+                string name = raw.Name;
                 var data = TabularGbtData.Prepare(raw, s.GetInt("train_size"), s.GetInt("pool_size"), s.GetInt("test_size"),
                     s.GetInt("repetitions"), method, (ulong)context.Seed);
                 context.Progress.Message($"{name}: n = {data.Train.Rows}, {data.Train.Columns} features, pool {data.PoolRows} rows, {data.Tracked.Rows} tracked");
@@ -94,7 +100,4 @@ public sealed class TabularGbtRecipe : IRecipe
         output.WriteSummary();
         output.WriteReport();
     }
-
-    private static TabularBenchmark Parse(string name) =>
-        Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name);
 }
