@@ -29,9 +29,10 @@ public static class Cifar10Reader
     public static ImageDataset Parse(byte[] payload, string source, string name, int? count = null)
     {
         if (payload.Length % RecordBytes != 0)
-            throw new InvalidDataException(
+            throw IdxReader.RecordError(
                 $"CIFAR-10 file '{source}' has {payload.Length} bytes, not a multiple of the {RecordBytes}-byte record " +
-                $"(1 label + {ImageBytes} pixels); it is truncated or not in the CIFAR-10 binary format.");
+                $"(1 label + {ImageBytes} pixels), so record {payload.Length / RecordBytes} is incomplete; it is truncated or " +
+                "not in the CIFAR-10 binary format.", payload.Length / RecordBytes);
         int available = payload.Length / RecordBytes;
         int n = count ?? available;
         if (n < 0 || n > available)
@@ -43,9 +44,9 @@ public static class Cifar10Reader
             long record = (long)i * RecordBytes;
             int label = payload[record];
             if (label > 9)
-                throw new InvalidDataException(
+                throw IdxReader.RecordError(
                     $"CIFAR-10 file '{source}' has label byte {label} in record {i}; labels are 0–9, so the file is " +
-                    "corrupt or not in the CIFAR-10 binary format (CIFAR-100 records have 2 label bytes).");
+                    "corrupt or not in the CIFAR-10 binary format (CIFAR-100 records have 2 label bytes).", i);
             labels[i] = label;
             long dst = (long)i * ImageBytes;
             for (int j = 0; j < ImageBytes; j++) pixels[dst + j] = payload[record + 1 + j] / 255f;

@@ -17,7 +17,12 @@ public sealed class DataFileException : TelescopeException
         Record = record;
     }
 
-    private DataFileException(string path, string message, Exception inner) : base(message, inner) => FilePath = path;
+    private DataFileException(string path, string message, Exception inner) : base(message, inner)
+    {
+        FilePath = path;
+        Line = inner.Data[Tabular.CsvTable.LineKey] as int?;
+        Record = inner.Data[IdxReader.RecordKey] as long?;
+    }
 
     /// <summary>
     /// Wraps a reader's error about <paramref name="path"/>; its message is kept as it is when it already names
@@ -26,7 +31,8 @@ public sealed class DataFileException : TelescopeException
     public static DataFileException FromReader(string path, Exception error) =>
         error.Message.Contains(System.IO.Path.GetFileName(path), StringComparison.Ordinal)
             ? new DataFileException(path, error.Message, error)
-            : new DataFileException(path, error.Message, inner: error);
+            : new DataFileException(path, error.Message, error.Data[Tabular.CsvTable.LineKey] as int?,
+                error.Data[IdxReader.RecordKey] as long?, error);
 
     /// <summary>The file at fault (full path).</summary>
     public string FilePath { get; }

@@ -109,6 +109,17 @@ public static class IdxReader
         return value;
     }
 
+    /// <summary>Key under which errors about one record carry its 0-based index in <see cref="Exception.Data"/>.</summary>
+    public const string RecordKey = "record";
+
+    /// <summary>An <see cref="InvalidDataException"/> about record <paramref name="record"/> (also in its Data).</summary>
+    internal static InvalidDataException RecordError(string message, long record)
+    {
+        var e = new InvalidDataException(message);
+        e.Data[RecordKey] = record;
+        return e;
+    }
+
     private static void CheckLength(long actual, int header, long recordBytes, int count, string kind, string source)
     {
         long expected = header + recordBytes * count;
@@ -116,15 +127,15 @@ public static class IdxReader
         {
             // Name the first record that is not all there, so a cut-off download is told from a wrong header.
             long complete = recordBytes == 0 ? count : Math.Max(0, actual - header) / recordBytes;
-            throw new InvalidDataException(
+            throw RecordError(
                 $"IDX file '{source}' is truncated: its header declares {count} {kind} ({expected} bytes with the header) " +
                 $"but its content has {actual} bytes, so record {complete} is incomplete ({complete} complete records). " +
-                "Download it again, or fix the record count in its header.");
+                "Download it again, or fix the record count in its header.", complete);
         }
         if (actual > expected)
-            throw new InvalidDataException(
+            throw RecordError(
                 $"IDX file '{source}' has {actual - expected} bytes after the {count} {kind} its header declares " +
                 $"(record {count} onwards is not declared); the record count in its header does not match the file " +
-                "size, so it is corrupt or not an IDX file.");
+                "size, so it is corrupt or not an IDX file.", count);
     }
 }

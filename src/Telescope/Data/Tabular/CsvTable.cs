@@ -54,9 +54,9 @@ public sealed class CsvTable
             for (int c = 0; c < allNames.Length; c++)
             {
                 if (allNames[c].Length == 0)
-                    throw new InvalidDataException($"{file}:1: column {c + 1} of the header has no name.");
+                    throw LineError(file, 1, $"column {c + 1} of the header has no name.");
                 if (Array.IndexOf(allNames, allNames[c]) != c)
-                    throw new InvalidDataException($"{file}:1: the header names column '{allNames[c]}' twice.");
+                    throw LineError(file, 1, $"the header names column '{allNames[c]}' twice.");
             }
         }
         else allNames = headerlessNames.ToArray();
@@ -76,13 +76,13 @@ public sealed class CsvTable
             if (line.Length == 0 || line.All(char.IsWhiteSpace)) continue; // tolerate blank lines (e.g. at the end)
             string[] fields = line.Split(',');
             if (fields.Length != allNames.Length)
-                throw new InvalidDataException($"{file}:{lineNumber}: {fields.Length} fields, expected {allNames.Length}.");
+                throw LineError(file, lineNumber, $"{fields.Length} fields, expected {allNames.Length}.");
             foreach (int c in kept)
             {
                 string field = Unquote(fields[c]);
                 if (field.Length == 0 || field is "?" or "NA" || (nanIsMissing && field is "NaN" or "nan")) { values.Add(double.NaN); continue; }
                 if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                    throw new InvalidDataException($"{file}:{lineNumber}: column '{allNames[c]}' holds '{field}', which is not a finite number" +
+                    throw LineError(file, lineNumber, $"column '{allNames[c]}' holds '{field}', which is not a finite number" +
                         (nanIsMissing ? "." : " (mark a missing value with an empty field or NA: such rows are dropped)."));
                 values.Add(v);
             }
@@ -90,6 +90,16 @@ public sealed class CsvTable
             lines.Add(lineNumber);
         }
         return new CsvTable(kept.Select(c => allNames[c]).ToArray(), values.ToArray(), rows, lines.ToArray());
+    }
+
+    /// <summary>Key under which errors about one line carry its 1-based number in <see cref="Exception.Data"/>.</summary>
+    public const string LineKey = "line";
+
+    private static InvalidDataException LineError(string file, int line, string problem)
+    {
+        var e = new InvalidDataException($"{file}:{line}: {problem}");
+        e.Data[LineKey] = line;
+        return e;
     }
 
     private static string Unquote(string s)
