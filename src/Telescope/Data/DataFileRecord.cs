@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Telescope.Data;
 
 /// <summary>
@@ -14,5 +16,6 @@ namespace Telescope.Data;
 public sealed record DataFileRecord(string Role, string Path, long Bytes, string Sha256, string? KnownAs, string Details)
 {
     /// <summary>Whether the file was verified against a published checksum.</summary>
+    [JsonIgnore]
     public bool IsKnown => KnownAs is not null;
 }

@@ -132,12 +132,16 @@ public sealed class RunContext
     {
         report.Heading("Data files");
         int unknown = _dataFiles.Count(f => !f.IsKnown);
+        int total = _dataFiles.Count;
+        string which = unknown == total
+            ? total == 1 ? "The data file read by path is not a known data file" : $"None of the {total} data files read by path is a known data file"
+            : $"{unknown} of the {total} data files read by path {(unknown == 1 ? "is not a known data file" : "are not known data files")}";
+        string them = unknown == 1 ? "it" : "them";
         report.Paragraph(unknown == 0
             ? "Every data file was read by path and verified against its published sha256."
-            : $"{unknown} of the {_dataFiles.Count} data files read by path {(unknown == 1 ? "is" : "are")} not known data files: " +
-              "there is no published checksum to verify them against, so their contents are vouched for by whoever supplied " +
-              "them. Their sha256, computed from the files as read, is recorded here and in config.json (\"dataFiles\"), " +
-              "and a repeat of this run from its config.json stops if a file no longer matches.");
+            : $"{which}: there is no published checksum to verify {them} against, so the content is vouched for only by " +
+              $"whoever supplied {them}. The sha256 below, computed from the file as read, is recorded here and in config.json " +
+              "(\"dataFiles\"), and a repeat of this run from its config.json stops if a file no longer matches.");
         report.Table(["role", "file", "bytes", "sha256", "verification", "content"],
             _dataFiles.Select(f => (IReadOnlyList<object?>)[f.Role, $"`{f.Path}`", f.Bytes, $"`{f.Sha256}`",
                 f.IsKnown ? $"verified: {f.KnownAs}" : "unknown file: not verified", f.Details]));

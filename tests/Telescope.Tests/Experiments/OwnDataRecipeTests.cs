@@ -138,7 +138,7 @@ public sealed class OwnDataRecipeTests : IDisposable
         for (int k = 0; k < 4; k++)
             Assert.Equal(Sha256(files[k][(files[k].IndexOf('=') + 1)..]), records[k].GetProperty("sha256").GetString());
         string report = File.ReadAllText(Path.Combine(first, "report.md"));
-        Assert.Contains("4 of the 4 data files read by path are not known data files", report);
+        Assert.Contains("None of the 4 data files read by path is a known data file", report);
 
         // The same config on the same files runs again; after a byte of the test labels changed it stops, naming the file.
         string config = Path.Combine(first, "config.json");
