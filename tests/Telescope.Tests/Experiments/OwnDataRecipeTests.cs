@@ -6,6 +6,7 @@ using Telescope.Cli;
 using Telescope.Data;
 using Telescope.Experiments;
 using Telescope.Experiments.Approximation;
+using Telescope.Experiments.DoubleDescent;
 using Telescope.Experiments.TabularGbt;
 using Xunit;
 
@@ -151,6 +152,26 @@ public sealed class OwnDataRecipeTests : IDisposable
         Assert.Contains(Path.GetFullPath(testLabels), e.Message);
         Assert.Contains("has changed since the run", e.Message);
         Assert.False(Directory.Exists(Path.Combine(_root, "changed")));
+    }
+
+    [Fact]
+    public void DoubleDescentRunsOnOwnCifar10FormatFiles()
+    {
+        // Labels cycle 0..9, so 60 training records hold 6 of class 3 and 6 of class 5 (train_size 12 = 6 + 6).
+        string train = Path.Combine(_root, "own_train.bin"), test = Path.Combine(_root, "own_test.bin");
+        File.WriteAllBytes(train, Data.DataFixtures.CifarRecords([.. Enumerable.Range(0, 60).Select(i => (byte)(i % 10))]));
+        File.WriteAllBytes(test, Data.DataFixtures.CifarRecords([.. Enumerable.Range(0, 40).Select(i => (byte)((i * 3) % 10))]));
+        string folder = Path.Combine(_root, "dd");
+        Run(new DoubleDescentRecipe(), folder,
+        [
+            "train_size=12", "test_size=8", "test_probes=4", "widths=1,3", "steps=10", "log_every=5", "directions=2",
+            "label_noise=0", "dtype=float64", "threads=1", $"train_images={train}", $"test_images={test}",
+        ]);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        Assert.False(summary.RootElement.GetProperty("synthetic_data").GetBoolean());
+        foreach (var r in summary.RootElement.GetProperty("results").EnumerateArray())
+            Assert.Equal(r.GetProperty("width").GetInt32() * (3 * 8 * 8 + 2) + 1, r.GetProperty("parameters").GetInt64()); // 3×32×32 pooled by 4
+        Assert.Equal([Sha256(train), Sha256(test)], DataFiles(folder).Select(r => r.GetProperty("sha256").GetString()));
     }
 
     [Fact]
