@@ -18,6 +18,15 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1'; then
   fi
 fi
 
+# The package tests (Category=Slow) read ELF version flags with binutils' readelf, an independent ELF reader.
+if [[ ${#filter[@]} -eq 0 ]] && ! command -v readelf >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq binutils >/dev/null
+  else
+    echo "readelf is missing: install binutils (Debian/Ubuntu: sudo apt-get install binutils)." >&2; exit 1
+  fi
+fi
+
 if [[ -z "${TELESCOPE_DATA:-}" ]]; then
   echo "note: TELESCOPE_DATA is not set; tests that need the real data sets are skipped." >&2
 fi

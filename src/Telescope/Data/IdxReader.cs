@@ -34,9 +34,52 @@ public static class IdxReader
         if (payload.Length < header)
             throw new InvalidDataException($"IDX image file '{source}' is truncated: {payload.Length} bytes, shorter than its 16-byte header.");
         int count = ReadDimension(payload, 4, source), rows = ReadDimension(payload, 8, source), columns = ReadDimension(payload, 12, source);
-        long expected = header + (long)count * rows * columns;
         CheckLength(payload.Length, header, (long)rows * columns, count, $"images of {rows}×{columns}", source);
         return new IdxImages(count, rows, columns, payload.AsSpan(header).ToArray());
+    }
+
+    /// <summary>Magic number of an IDX file of big-endian float32 images (3 dimensions).</summary>
+    public const int Float32ImageMagic = 0x00000D03;
+
+    /// <summary>Magic number of an IDX file of big-endian float64 images (3 dimensions).</summary>
+    public const int Float64ImageMagic = 0x00000E03;
+
+    /// <summary>
+    /// Parses IDX images of unsigned bytes (scaled by 1/255, as MNIST) or of float32 / float64 values (taken as
+    /// stored; every one must be finite) into row-major floats. <paramref name="source"/> names the content in errors.
+    /// </summary>
+    /// <returns>The images and a phrase naming the element type and scaling, for provenance.</returns>
+    /// <exception cref="InvalidDataException">Another magic number, a record count that does not match the size,
+    /// or a NaN / infinite value (the record is in <see cref="Exception.Data"/>[<see cref="RecordKey"/>]).</exception>
+    public static (int Count, int Rows, int Columns, float[] Pixels, string Encoding) ParseImagesAsFloats(byte[] payload, string source)
+    {
+        int magic = payload.Length >= 4 ? BinaryPrimitives.ReadInt32BigEndian(payload) : 0;
+        if (magic is not (Float32ImageMagic or Float64ImageMagic))
+        {
+            var bytes = ParseImages(payload, source);
+            var scaled = new float[bytes.Pixels.Length];
+            for (long i = 0; i < scaled.Length; i++) scaled[i] = bytes.Pixels[i] / 255f;
+            return (bytes.Count, bytes.Rows, bytes.Columns, scaled, "unsigned bytes / 255");
+        }
+        const int header = 16;
+        int size = magic == Float32ImageMagic ? 4 : 8;
+        if (payload.Length < header)
+            throw new InvalidDataException($"IDX image file '{source}' is truncated: {payload.Length} bytes, shorter than its 16-byte header.");
+        int count = ReadDimension(payload, 4, source), rows = ReadDimension(payload, 8, source), columns = ReadDimension(payload, 12, source);
+        long perImage = (long)rows * columns;
+        CheckLength(payload.Length, header, perImage * size, count, $"images of {rows}×{columns}", source);
+        var pixels = new float[count * perImage];
+        for (long k = 0; k < pixels.Length; k++)
+        {
+            var at = payload.AsSpan(header + (int)(k * size), size);
+            double v = size == 4 ? BinaryPrimitives.ReadSingleBigEndian(at) : BinaryPrimitives.ReadDoubleBigEndian(at);
+            if (!double.IsFinite(v) || (size == 8 && !float.IsFinite((float)v)))
+                throw RecordError(
+                    $"IDX file '{source}' holds {v} at pixel {k % perImage} of record {k / perImage}; every value must be a finite " +
+                    "number (within float32 range).", k / perImage);
+            pixels[k] = (float)v;
+        }
+        return (count, rows, columns, pixels, $"{(size == 4 ? "float32" : "float64")} values as stored");
     }
 
     /// <summary>Parses uncompressed IDX label content; <paramref name="source"/> names it in errors.</summary>
@@ -93,9 +136,9 @@ public static class IdxReader
         if (magic == expected) return;
         string hint = magic switch
         {
-            ImageMagic => " It is an IDX image file; was it passed where a label file belongs?",
+            ImageMagic or Float32ImageMagic or Float64ImageMagic => " It is an IDX image file; was it passed where a label file belongs?",
             LabelMagic => " It is an IDX label file; was it passed where an image file belongs?",
-            _ => " It is not an MNIST IDX file of this kind (or it is corrupt).",
+            _ => " It is not an IDX file of this kind (or it is corrupt); own image files may also hold float32 (0x00000D03) or float64 (0x00000E03) images.",
         };
         throw new InvalidDataException(
             $"File '{source}' has magic number 0x{magic:X8}, but IDX {kind} start with 0x{expected:X8}.{hint}");

@@ -1,10 +1,10 @@
 namespace Telescope.Data;
 
 /// <summary>
-/// A researcher's own image classification files, by path: an IDX pair (unsigned-byte images N×rows×columns,
-/// magic 0x00000803, plus unsigned-byte labels, magic 0x00000801 — MNIST's format) or one CIFAR-10 binary file
-/// (records of 1 label byte + 3·32·32 pixel bytes) when no label file is given. Files may be gzip-compressed.
-/// Pixels are scaled to [0, 1]. Every file is hashed and, if its name is a known data file, verified; the
+/// A researcher's own image classification files, by path: an IDX pair (images N×rows×columns of unsigned bytes,
+/// magic 0x00000803 as MNIST's, scaled to [0, 1] — or of float32 / float64, magic 0x00000D03 / 0x00000E03, taken
+/// as stored — plus unsigned-byte labels, magic 0x00000801) or one CIFAR-10 binary file (records of 1 label byte +
+/// 3·32·32 pixel bytes, scaled to [0, 1]) when no label file is given. Files may be gzip-compressed. Every file is hashed and, if its name is a known data file, verified; the
 /// returned <see cref="DataFileRecord"/>s say which, so a run on unknown files is still traceable.
 /// </summary>
 /// <example>
@@ -22,7 +22,7 @@ public static class OwnImageFiles
     /// <param name="name">Name of the data set (carried into reports).</param>
     /// <param name="role">"train" or "test", for the provenance records and messages.</param>
     /// <exception cref="DataFileException">Missing file; wrong magic number; a record count that does not match the
-    /// file size; a CIFAR-10 file whose size is not a multiple of 3073; a label out of range (the record is named);
+    /// file size; a NaN or infinite float pixel; a CIFAR-10 file whose size is not a multiple of 3073; a label out of range (the record is named);
     /// image and label files of different lengths; a known file whose checksum differs.</exception>
     public static (ImageDataset Data, IReadOnlyList<DataFileRecord> Records) Load(string imagesPath, string? labelsPath,
         int numClasses, string name, string role, ChecksumTable? checksums = null)
@@ -33,9 +33,9 @@ public static class OwnImageFiles
 
         var images = OwnDataFile.Read(imagesPath, checksums);
         var labels = OwnDataFile.Read(labelsPath, checksums);
-        IdxImages idx;
+        (int Count, int Rows, int Columns, float[] Pixels, string Encoding) idx;
         byte[] labelBytes;
-        try { idx = IdxReader.ParseImages(images.Payload, images.FullPath); }
+        try { idx = IdxReader.ParseImagesAsFloats(images.Payload, images.FullPath); }
         catch (InvalidDataException e) { throw DataFileException.FromReader(images.FullPath, e); }
         try { labelBytes = IdxReader.ParseLabels(labels.Payload, labels.FullPath); }
         catch (InvalidDataException e) { throw DataFileException.FromReader(labels.FullPath, e); }
@@ -52,11 +52,9 @@ public static class OwnImageFiles
                     $"label {labelBytes[i]} is outside 0..{numClasses - 1} (num_classes = {numClasses}).", record: i)
                 { Hint = $"Set --set num_classes={labelBytes.Max() + 1} if the data set has that many classes." };
 
-        var pixels = new float[idx.Pixels.Length];
-        for (long i = 0; i < pixels.Length; i++) pixels[i] = idx.Pixels[i] / 255f;
-        var data = new ImageDataset(name, new ImageShape(1, idx.Rows, idx.Columns), pixels,
+        var data = new ImageDataset(name, new ImageShape(1, idx.Rows, idx.Columns), idx.Pixels,
             labelBytes.Select(b => (int)b).ToArray(), numClasses);
-        string shape = $"{idx.Count} images of 1×{idx.Rows}×{idx.Columns} (IDX, unsigned bytes / 255)";
+        string shape = $"{idx.Count} images of 1×{idx.Rows}×{idx.Columns} (IDX, {idx.Encoding})";
         return (data,
         [
             Record($"{role} images", images, shape),

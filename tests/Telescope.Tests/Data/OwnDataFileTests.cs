@@ -173,14 +173,54 @@ public sealed class OwnDataFileTests : IDisposable
         Assert.All(records, r => Assert.False(r.IsKnown));
     }
 
+    /// <summary>IDX float images (big-endian), pixel j of image i = (i·10 + j) / 8 − 1, with an optional bad value.</summary>
+    private static byte[] FloatIdx(int count, int rows, int cols, bool doubles, (int Image, int Pixel, double Value)? bad = null)
+    {
+        int size = doubles ? 8 : 4;
+        var bytes = new byte[16 + count * rows * cols * size];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, doubles ? 0x0E03 : 0x0D03);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), rows);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), cols);
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < rows * cols; j++)
+            {
+                double v = bad is { } b && b.Image == i && b.Pixel == j ? b.Value : (i * 10 + j) / 8.0 - 1;
+                var at = bytes.AsSpan(16 + (i * rows * cols + j) * size);
+                if (doubles) System.Buffers.Binary.BinaryPrimitives.WriteDoubleBigEndian(at, v);
+                else System.Buffers.Binary.BinaryPrimitives.WriteSingleBigEndian(at, (float)v);
+            }
+        return bytes;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FloatIdxImagesLoadAsStoredAndANaNNamesItsRecord(bool doubles)
+    {
+        string labels = _files.Write("f-labels.idx1", DataFixtures.IdxLabels(0, 1, 0));
+        string images = _files.Write($"f{doubles}.idx3", FloatIdx(3, 2, 3, doubles));
+        var (data, records) = OwnImageFiles.Load(images, labels, 2, "train", "train", NoKnownFiles);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 6; j++)
+                Assert.Equal((i * 10 + j) / 8.0 - 1, data.Image(i)[j], 6);   // eighths are exact in float32
+        Assert.Contains(doubles ? "float64" : "float32", records[0].Details);
+
+        var e = ImageError(_files.Write($"fnan{doubles}.idx3", FloatIdx(3, 2, 3, doubles, (2, 4, double.NaN))), labels, classes: 2);
+        Assert.Equal(2, e.Record);
+        Assert.Contains("NaN at pixel 4 of record 2", e.Message);
+        var inf = ImageError(_files.Write($"finf{doubles}.idx3", FloatIdx(3, 2, 3, doubles, (1, 0, double.PositiveInfinity))), labels, classes: 2);
+        Assert.Equal(1, inf.Record);
+    }
+
     [Fact]
     public void AWrongIdxMagicNumberNamesTheFile()
     {
         var (_, labels) = Idx("magic", 2, 2, 2, [0, 1]);
-        string images = _files.Write("magic-bad.idx3", DataFixtures.IdxImages(2, 2, 2, magic: 0x0D03));
+        string images = _files.Write("magic-bad.idx3", DataFixtures.IdxImages(2, 2, 2, magic: 0x0A03));
         var e = ImageError(images, labels);
         Assert.Contains("magic-bad.idx3", e.Message);
-        Assert.Contains("magic number 0x00000D03", e.Message);
+        Assert.Contains("magic number 0x00000A03", e.Message);
         // Image and label files swapped: the magic says which is which.
         Assert.Contains("label file", ImageError(labels, images).Message);
     }

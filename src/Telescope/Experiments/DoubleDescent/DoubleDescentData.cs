@@ -39,7 +39,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
             "auto" when OwnImages.AreGiven(context.Settings) => OwnImages.Choice,
             "auto" => context.DataDirectory is null ? "synthetic" : "mnist",
             "mnist" or "cifar10" or "synthetic" or OwnImages.Choice => choice,
-            _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, cifar10 or synthetic." },
+            _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, cifar10, synthetic or files." },
         };
         if (choice == "auto" && source == "synthetic")
             context.Progress.Message("No data folder given: using the built-in synthetic MNIST-like images. " +
