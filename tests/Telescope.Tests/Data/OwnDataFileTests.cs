@@ -213,6 +213,22 @@ public sealed class OwnDataFileTests : IDisposable
         Assert.Equal(1, inf.Record);
     }
 
+    [RealDataFact]
+    [Trait("Category", "RealData")]
+    public void KnownFilesGivenByPathAreVerifiedAndSayWhichKnownFileTheyAre()
+    {
+        string mnist = RealDataFactAttribute.Folder.Combine(MnistData.Subfolder);
+        var (data, records) = OwnImageFiles.Load(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz"),
+            Path.Combine(mnist, "t10k-labels-idx1-ubyte.gz"), 10, "test", "test");
+        Assert.Equal(10000, data.Count);
+        Assert.Equal(["mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz"], records.Select(r => r.KnownAs));
+        // The same bytes under an unknown name are read but not verified.
+        string copy = _files.Write("renamed-t10k-labels", File.ReadAllBytes(Path.Combine(mnist, "t10k-labels-idx1-ubyte.gz")));
+        var (_, copied) = OwnImageFiles.Load(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz"), copy, 10, "test", "test");
+        Assert.Null(copied[1].KnownAs);
+        Assert.Equal(records[1].Sha256, copied[1].Sha256);
+    }
+
     [Fact]
     public void AWrongIdxMagicNumberNamesTheFile()
     {
