@@ -30,7 +30,7 @@ public static class RecipeRunner
             (null, { } c) => c,
         };
         var recipe = catalog.Get(name);
-        var settings = recipe.CreateSettings(request.Quick || config?.Quick == true);
+        var settings = CreateSettings(recipe, request.Quick || config?.Quick == true);
         if (config is not null)
         {
             var missing = config.ApplyTo(settings);
@@ -40,6 +40,9 @@ public static class RecipeRunner
         settings.Apply(request.Assignments);
         return (recipe, settings, config);
     }
+
+    /// <summary>The recipe's settings followed by the run settings every recipe has (<see cref="RecipeSettings.AddRunSettings"/>).</summary>
+    public static RecipeSettings CreateSettings(IRecipe recipe, bool quick) => recipe.CreateSettings(quick).AddRunSettings();
 
     /// <summary>Runs the recipe of <paramref name="request"/> and returns the committed folder.</summary>
     /// <exception cref="TelescopeException">Any user-fixable problem; no run folder is left behind.</exception>

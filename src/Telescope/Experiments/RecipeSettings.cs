@@ -8,7 +8,8 @@ namespace Telescope.Experiments;
 /// The ordered, typed settings of one recipe run. A recipe declares them in
 /// <see cref="IRecipe.CreateSettings"/> with the <c>Add…</c> methods (each with a default, a one-line
 /// description and an optional quick-mode value) and reads them in <see cref="IRecipe.Run"/> with the
-/// <c>Get…</c> methods. A <c>seed</c> and a <c>checkpoint_minutes</c> setting always exist.
+/// <c>Get…</c> methods. A <c>seed</c> setting always exists, and the runner appends <c>checkpoint_minutes</c>
+/// (<see cref="AddRunSettings"/>) to every recipe's settings.
 /// </summary>
 /// <example>
 /// <code>
@@ -32,10 +33,20 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     {
         Quick = quick;
         AddLong(SeedKey, defaultSeed, "Seed of every random choice (initialization, data order, sampling)");
-        // Declared here so that every recipe, present and future, has it; recipes that checkpoint read it
-        // through RunContext.Checkpoints (see Experiments/README.md).
-        AddDouble(CheckpointMinutesKey, 10, "Write a resumable checkpoint into the partial run folder every this many minutes " +
-            "(fractions allowed; 0 = only on Ctrl+C/SIGTERM); used by recipes that support 'telescope resume'", min: 0);
+    }
+
+    /// <summary>
+    /// Appends the settings every recipe has that concern the run rather than the experiment: today
+    /// <c>checkpoint_minutes</c>. The runner and <c>telescope describe</c> call it (through
+    /// <see cref="RecipeRunner.CreateSettings"/>) after the recipe's own declarations, so every recipe, present
+    /// and future, gets them. Idempotent.
+    /// </summary>
+    public RecipeSettings AddRunSettings()
+    {
+        if (!Contains(CheckpointMinutesKey))
+            AddDouble(CheckpointMinutesKey, 10, "Write a resumable checkpoint into the partial run folder every this many minutes " +
+                "(fractions allowed; 0 = only on Ctrl+C/SIGTERM); used by recipes that support 'telescope resume'", min: 0);
+        return this;
     }
 
     /// <summary>Name of the checkpoint-interval setting every recipe has.</summary>
