@@ -59,6 +59,26 @@ public sealed class CheckpointState
     /// <summary>Stores a byte blob (copied).</summary>
     public void Set(string key, ReadOnlySpan<byte> value) => Put(key, Kind.Bytes, value.ToArray());
 
+    /// <summary>
+    /// Stores a group of tensors (e.g. one per parameter) as <c>key/count</c> and <c>key/0</c>, <c>key/1</c>, …;
+    /// a null group is stored as count −1, so that "absent" survives the round trip.
+    /// </summary>
+    public void SetGroup(string key, IReadOnlyList<Tensor>? group)
+    {
+        Set(key + "/count", group?.Count ?? -1L);
+        if (group is not null) for (int i = 0; i < group.Count; i++) Set($"{key}/{i}", group[i]);
+    }
+
+    /// <summary>Copies a group stored by <see cref="SetGroup"/> into <paramref name="group"/> (same count, dtypes, shapes).</summary>
+    /// <exception cref="CheckpointMismatchException">Another count (or null-ness), dtype or shape.</exception>
+    public void CopyGroupTo(string key, IReadOnlyList<Tensor>? group)
+    {
+        long count = GetLong(key + "/count");
+        if (count != (group?.Count ?? -1L))
+            throw new CheckpointMismatchException($"Checkpoint entry '{key}' holds {(count < 0 ? "no" : count)} tensors but the run has {(group is null ? "none" : group.Count)} (other options?).");
+        if (group is not null) for (int i = 0; i < group.Count; i++) CopyTo($"{key}/{i}", group[i]);
+    }
+
     /// <summary>Copies the stored tensor into <paramref name="target"/> (under no_grad), checking dtype and shape.</summary>
     /// <exception cref="CheckpointMismatchException">Missing entry, or a dtype/shape other than the target's.</exception>
     public void CopyTo(string key, Tensor target)

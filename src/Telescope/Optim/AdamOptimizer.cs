@@ -113,10 +113,10 @@ public sealed class AdamOptimizer : ExactOptimizer
     // label-tangent smoother before the next step) bit-identical without recomputation.
     protected override void SaveStateCore(CheckpointState state, string prefix)
     {
-        SaveTensors(state, prefix + "first_moment", _firstMoment);
-        SaveTensors(state, prefix + "second_moment", _secondMoment);
-        SaveTensors(state, prefix + "denominator", _denominator);
-        SaveTensors(state, prefix + "preconditioner", _preconditioner);
+        state.SetGroup(prefix + "first_moment", _firstMoment);
+        state.SetGroup(prefix + "second_moment", _secondMoment);
+        state.SetGroup(prefix + "denominator", _denominator);
+        state.SetGroup(prefix + "preconditioner", _preconditioner);
         state.Set(prefix + "bias_correction1", BiasCorrection1);
         state.Set(prefix + "bias_correction2", BiasCorrection2);
         state.Set(prefix + "last_step_size", LastStepSize);
@@ -124,10 +124,10 @@ public sealed class AdamOptimizer : ExactOptimizer
 
     protected override void LoadStateCore(CheckpointState state, string prefix)
     {
-        LoadTensors(state, prefix + "first_moment", _firstMoment);
-        LoadTensors(state, prefix + "second_moment", _secondMoment);
-        LoadTensors(state, prefix + "denominator", _denominator);
-        LoadTensors(state, prefix + "preconditioner", _preconditioner);
+        state.CopyGroupTo(prefix + "first_moment", _firstMoment);
+        state.CopyGroupTo(prefix + "second_moment", _secondMoment);
+        state.CopyGroupTo(prefix + "denominator", _denominator);
+        state.CopyGroupTo(prefix + "preconditioner", _preconditioner);
         BiasCorrection1 = state.GetDouble(prefix + "bias_correction1");
         BiasCorrection2 = state.GetDouble(prefix + "bias_correction2");
         LastStepSize = state.GetDouble(prefix + "last_step_size");

@@ -188,22 +188,6 @@ public abstract class ExactOptimizer : IExactOptimizer
     /// <summary>Restores what <see cref="SaveStateCore"/> stored, in place.</summary>
     protected abstract void LoadStateCore(CheckpointState state, string prefix);
 
-    /// <summary>Stores <paramref name="tensors"/> as <c>prefix + name + "/" + i</c>.</summary>
-    protected static void SaveTensors(CheckpointState state, string key, IReadOnlyList<Tensor> tensors)
-    {
-        state.Set(key + "/count", tensors.Count);
-        for (int i = 0; i < tensors.Count; i++) state.Set($"{key}/{i}", tensors[i]);
-    }
-
-    /// <summary>Copies the tensors stored by <see cref="SaveTensors"/> into <paramref name="tensors"/>.</summary>
-    protected static void LoadTensors(CheckpointState state, string key, IReadOnlyList<Tensor> tensors)
-    {
-        long count = state.GetLong(key + "/count");
-        if (count != tensors.Count)
-            throw new CheckpointMismatchException($"The checkpoint holds {count} tensors under '{key}' but the optimizer has {tensors.Count}.");
-        for (int i = 0; i < tensors.Count; i++) state.CopyTo($"{key}/{i}", tensors[i]);
-    }
-
     /// <summary>
     /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing
     /// DisposeScope, so constructing an optimizer inside a scope does not free its state when the scope ends.

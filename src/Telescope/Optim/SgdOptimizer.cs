@@ -91,9 +91,9 @@ public sealed class SgdOptimizer : ExactOptimizer
     }
 
     // The weight-decay scratch (_decayed) is rewritten every step, so only the momentum buffers carry state.
-    protected override void SaveStateCore(CheckpointState state, string prefix) => SaveTensors(state, prefix + "momentum", _momentum);
+    protected override void SaveStateCore(CheckpointState state, string prefix) => state.SetGroup(prefix + "momentum", _momentum);
 
-    protected override void LoadStateCore(CheckpointState state, string prefix) => LoadTensors(state, prefix + "momentum", _momentum);
+    protected override void LoadStateCore(CheckpointState state, string prefix) => state.CopyGroupTo(prefix + "momentum", _momentum);
 
     protected override void DisposeState()
     {

@@ -303,15 +303,15 @@ public sealed class TelescopingTracker : IDisposable
         state.Set(prefix + "window_steps", _windowSteps);
         state.Set(prefix + "initial", _initial);
         state.Set(prefix + "telescoped", _telescoped);
-        SaveGroup(state, prefix + "theta0", _theta0);
-        SaveGroup(state, prefix + "displacement", _displacement);
-        SaveGroup(state, prefix + "window_start", _windowStart);
-        SaveGroup(state, prefix + "window_sum", _windowSum);
+        state.SetGroup(prefix + "theta0", _theta0);
+        state.SetGroup(prefix + "displacement", _displacement);
+        state.SetGroup(prefix + "window_start", _windowStart);
+        state.SetGroup(prefix + "window_sum", _windowSum);
         // Component order is observable (Components enumerates it), so it is stored with the tensors.
         state.Set(prefix + "components", string.Join('\n', _componentFunction.Keys));
         foreach (var (name, t) in _componentFunction) state.Set($"{prefix}component/{name}", t);
         state.Set(prefix + "window_components", string.Join('\n', _componentWindow.Keys));
-        foreach (var (name, g) in _componentWindow) SaveGroup(state, $"{prefix}component_window/{name}", g);
+        foreach (var (name, g) in _componentWindow) state.SetGroup($"{prefix}component_window/{name}", g);
     }
 
     /// <summary>Restores what <see cref="SaveState"/> stored into a tracker built with the same sets and options.</summary>
@@ -322,10 +322,10 @@ public sealed class TelescopingTracker : IDisposable
         _windowSteps = state.GetInt(prefix + "window_steps");
         state.CopyTo(prefix + "initial", _initial);
         state.CopyTo(prefix + "telescoped", _telescoped);
-        LoadGroup(state, prefix + "theta0", _theta0);
-        LoadGroup(state, prefix + "displacement", _displacement);
-        LoadGroup(state, prefix + "window_start", _windowStart);
-        LoadGroup(state, prefix + "window_sum", _windowSum);
+        state.CopyGroupTo(prefix + "theta0", _theta0);
+        state.CopyGroupTo(prefix + "displacement", _displacement);
+        state.CopyGroupTo(prefix + "window_start", _windowStart);
+        state.CopyGroupTo(prefix + "window_sum", _windowSum);
         foreach (var t in _componentFunction.Values) t.Dispose();
         _componentFunction.Clear();
         foreach (string name in Names(state.GetString(prefix + "components")))
@@ -340,25 +340,11 @@ public sealed class TelescopingTracker : IDisposable
         {
             var sum = _engine.Parameters.Zeros(Options.AccumulatorType);
             foreach (var t in sum) t.DetachFromDisposeScope();
-            LoadGroup(state, $"{prefix}component_window/{name}", sum);
+            state.CopyGroupTo($"{prefix}component_window/{name}", sum);
             _componentWindow[name] = sum;
         }
 
         static string[] Names(string joined) => joined.Length == 0 ? [] : joined.Split('\n');
-    }
-
-    private static void SaveGroup(CheckpointState state, string key, Tensor[]? group)
-    {
-        state.Set(key + "/count", group?.Length ?? -1L);
-        if (group is not null) for (int i = 0; i < group.Length; i++) state.Set($"{key}/{i}", group[i]);
-    }
-
-    private static void LoadGroup(CheckpointState state, string key, Tensor[]? group)
-    {
-        long count = state.GetLong(key + "/count");
-        if (count != (group?.Length ?? -1L))
-            throw new CheckpointMismatchException($"The checkpoint's '{key}' holds {count} tensors but this tracker has {group?.Length ?? -1} (other options?).");
-        if (group is not null) for (int i = 0; i < group.Length; i++) state.CopyTo($"{key}/{i}", group[i]);
     }
 
     public void Dispose()
