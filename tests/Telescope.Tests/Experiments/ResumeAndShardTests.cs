@@ -84,6 +84,33 @@ public sealed class ResumeAndShardTests : IDisposable
     }
 
     [Fact]
+    public void TabularGbtWritesEachTrainingCurveRowWhileItTrains()
+    {
+        string? partial = null;
+        string[]? snapshot = null;
+        bool piMetricsMidRun = true;
+        var progress = new HookedProgress(onMessage: m =>
+        {
+            const string marker = "Partial run folder (metrics.csv grows row by row): ";
+            if (m.StartsWith(marker, StringComparison.Ordinal)) partial = m[marker.Length..];
+        }, onAdvance: units =>
+        {
+            if (units != 65) return;   // the second data set's network at step 25 (40 steps each, rows every 10)
+            using var stream = new FileStream(Path.Combine(partial!, "metrics.csv"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            snapshot = new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            piMetricsMidRun = File.Exists(Path.Combine(partial!, "pi_metrics.csv"));
+        });
+        var result = Run("tabular-gbt", TinyTabular, "live-tabular", progress);
+        var final = File.ReadAllText(Path.Combine(result.Folder, "metrics.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotNull(snapshot);
+        Assert.Equal(1 + 5 + 3, snapshot!.Length);      // header, houses 0…40, cpu_act 0, 10, 20
+        Assert.Equal(final.Take(snapshot.Length), snapshot);
+        Assert.StartsWith("cpu_act,20,", snapshot[^1]);
+        Assert.Equal(1 + 3 * 5, final.Length);
+        Assert.False(piMetricsMidRun);                   // pi_metrics.csv is written from all results at the end
+    }
+
+    [Fact]
     public void CtrlCWritesACheckpointKeepsThePartialFolderAndResumeFinishesTheSameRun()
     {
         var uninterrupted = Run("approximation", TinyApproximation, "reference");
