@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Telescope.Experiments;
+using Telescope.Tests.Data;
 using Telescope.Tests.Experiments;
 using Xunit;
 
@@ -41,13 +42,10 @@ public sealed class ProcessKillTests : IDisposable
     public void SigtermWritesACheckpointKeepsTheFolderAndResumes() =>
         KillResumeAndCompare("approximation", Approximation, ApproximationRows, signal: Sigterm);
 
-    [Fact]
+    [RealDataFact]
     [Trait("Category", "RealData")]
-    public void TabularGbtKilledMidRunResumesToTheUninterruptedResult()
-    {
-        if (Environment.GetEnvironmentVariable(RecipeRunner.DataEnvironmentVariable) is null) return;   // needs the suite
+    public void TabularGbtKilledMidRunResumesToTheUninterruptedResult() =>
         KillResumeAndCompare("tabular-gbt", Tabular, TabularRows, signal: Sigkill);
-    }
 
     private const int Sigkill = 9, Sigterm = 15;
 
