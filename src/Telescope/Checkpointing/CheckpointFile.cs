@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Telescope.Checkpointing;
 
@@ -17,7 +17,7 @@ namespace Telescope.Checkpointing;
 /// CheckpointState again = CheckpointFile.Read(path); // checksum verified
 /// </code>
 /// </example>
-public static class CheckpointFile
+public static partial class CheckpointFile
 {
     private static readonly byte[] Magic = "TLSCKPT1"u8.ToArray();
     private const int HeaderLength = 8 + 8 + 32;
@@ -39,6 +39,7 @@ public static class CheckpointFile
                 stream.Flush(flushToDisk: true);   // fsync: the data is on disk before the rename makes it current
             }
             File.Move(temporary, path, overwrite: true);   // rename(2): atomic on POSIX file systems
+            SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         catch
         {
@@ -46,6 +47,35 @@ public static class CheckpointFile
             throw;
         }
     }
+
+    /// <summary>Deletes temporary files a kill in the middle of <see cref="Write"/> left next to <paramref name="path"/>.</summary>
+    public static void DeleteLeftovers(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (string leftover in Directory.EnumerateFiles(directory, Path.GetFileName(path) + ".tmp-*")) File.Delete(leftover);
+    }
+
+    /// <summary>
+    /// fsync of the folder, so that the rename itself survives a power loss (POSIX only; best effort: without it
+    /// the previous checkpoint, still complete, would be the one found).
+    /// </summary>
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        int fd = Open(directory, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        _ = FSync(fd);
+        _ = Close(fd);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 
     /// <summary>Reads and verifies a checkpoint.</summary>
     /// <exception cref="TelescopeException">Missing, truncated, corrupt (checksum) or malformed; the message names the file.</exception>

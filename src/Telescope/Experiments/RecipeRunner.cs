@@ -106,6 +106,7 @@ public static class RecipeRunner
         var machine = MachineInfo.Capture();
         using var folder = RunFolder.OpenPartial(full, force);
         folder.KeepPartial();   // until the recipe has the checkpoint loaded, nothing may delete it
+        Checkpointing.CheckpointFile.DeleteLeftovers(checkpointPath);   // a kill during a checkpoint write
         folder.RestoreMetrics(state);
         var checkpoints = new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken,
             state, Describe(recipe.Name, settings, shard));
@@ -220,6 +221,7 @@ public static class RecipeRunner
         // Any other failure of a fresh run: the folder is deleted on dispose, so nothing half-written is left.
         // The finished folder holds results only: its checkpoint (possibly large) has done its job.
         File.Delete(context.Checkpoints.FilePath);
+        Checkpointing.CheckpointFile.DeleteLeftovers(context.Checkpoints.FilePath);
         folder.Commit();
         return new RunResult(folder.FinalPath, clock.Elapsed);
     }

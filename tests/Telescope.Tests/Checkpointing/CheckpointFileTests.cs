@@ -95,6 +95,8 @@ public sealed class CheckpointFileTests : IDisposable
         second.Set("step", 2L);
         CheckpointFile.Write(path, second);
         Assert.Equal(2L, CheckpointFile.Read(path).GetLong("step"));
+        CheckpointFile.DeleteLeftovers(path);
+        Assert.Equal([path], Directory.GetFiles(_root));
     }
 
     public static TheoryData<string> Optimizers => new() { "sgd", "sgd_momentum_wd", "adam", "adamw_clipped" };
