@@ -182,11 +182,17 @@ public abstract class ExactOptimizer : IExactOptimizer
         LoadStateCore(state, prefix);
     }
 
-    /// <summary>Adds the subclass's state (buffers carried from step to step) under <paramref name="prefix"/>.</summary>
-    protected abstract void SaveStateCore(CheckpointState state, string prefix);
+    /// <summary>
+    /// Adds the subclass's state (buffers carried from step to step) under <paramref name="prefix"/>. Every
+    /// optimizer with state must override it; the default refuses, so that a new optimizer is never checkpointed
+    /// without its state.
+    /// </summary>
+    protected virtual void SaveStateCore(CheckpointState state, string prefix) =>
+        throw new NotSupportedException($"{GetType().Name} does not support checkpoints yet: override SaveStateCore and LoadStateCore.");
 
     /// <summary>Restores what <see cref="SaveStateCore"/> stored, in place.</summary>
-    protected abstract void LoadStateCore(CheckpointState state, string prefix);
+    protected virtual void LoadStateCore(CheckpointState state, string prefix) =>
+        throw new NotSupportedException($"{GetType().Name} does not support checkpoints yet: override SaveStateCore and LoadStateCore.");
 
     /// <summary>
     /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing
