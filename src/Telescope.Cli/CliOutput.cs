@@ -64,7 +64,7 @@ internal sealed class CliOutput
 
     public void Describe(IRecipe recipe)
     {
-        var full = recipe.CreateSettings(quick: false);
+        var full = RecipeRunner.CreateSettings(recipe, quick: false);
         _output.WriteLine($"{recipe.Name}: {recipe.Description}");
         _output.WriteLine();
         var table = new Table().Border(TableBorder.Simple)

@@ -4,8 +4,9 @@ using Telescope.Experiments;
 
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 
-// First Ctrl+C cancels the run cleanly (the recipe stops at its next check and the temporary run folder
-// is removed); a second one ends the process the usual way.
+// First Ctrl+C or SIGTERM cancels the run cleanly: a recipe that checkpoints writes a checkpoint at its next
+// step and the partial folder is kept for 'telescope resume'; otherwise the temporary folder is removed.
+// A second Ctrl+C ends the process the usual way.
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -14,6 +15,16 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
     Console.Error.WriteLine("Cancelling… (press Ctrl+C again to abort immediately)");
 };
+// SIGTERM (kill, Slurm's time limit, Kubernetes pod eviction): same clean stop. Cancelling the context keeps the
+// process alive until the command returns, so the checkpoint is written before the exit.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        if (cancellation.IsCancellationRequested) return;
+        cancellation.Cancel();
+        Console.Error.WriteLine("SIGTERM received: stopping at the next step…");
+    });
 
 bool interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 return TelescopeCli.Invoke(args, RecipeCatalog.Default, Console.Out, Console.Error, cancellation.Token, interactive);

@@ -5,7 +5,7 @@ using Telescope.Experiments;
 namespace Telescope.Cli;
 
 /// <summary>
-/// The <c>telescope</c> command: <c>run</c>, <c>list</c>, <c>describe</c>. Thin by design — it parses,
+/// The <c>telescope</c> command: <c>run</c>, <c>resume</c>, <c>merge</c>, <c>list</c>, <c>describe</c>. Thin by design — it parses,
 /// looks the recipe up and hands over to <see cref="RecipeRunner"/>. Callable in-process (tests) with any
 /// catalog and writers.
 /// </summary>
@@ -49,7 +49,7 @@ public static class TelescopeCli
     }
 
     private static string HelpCommand(string[] args) =>
-        args.Length > 0 && args[0] is "run" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
+        args.Length > 0 && args[0] is "run" or "resume" or "merge" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
 
     private static Command BuildCommand(RecipeCatalog catalog, CliOutput ui, CancellationToken ct)
     {
@@ -62,10 +62,11 @@ public static class TelescopeCli
         var force = new Option<bool>("--force") { Description = "Replace an existing non-empty --out folder once the run succeeds" };
         var data = new Option<string?>("--data") { Description = $"Data folder (default: ${RecipeRunner.DataEnvironmentVariable})", HelpName = "DIR" };
         var config = new Option<string?>("--config") { Description = "Repeat a run from its config.json (--set still applies on top)", HelpName = "FILE" };
+        var shard = new Option<string?>("--shard") { Description = "Run only share i of N of the recipe's independent sub-runs (0-based); combine the N folders with 'telescope merge'", HelpName = "i/N" };
 
         var run = new Command("run", "Run a recipe and write a run folder (config, metrics, figures, summary, report)");
         run.Arguments.Add(recipeArg);
-        foreach (var o in new Option[] { quick, set, outOption, force, data, config }) run.Options.Add(o);
+        foreach (var o in new Option[] { quick, set, outOption, force, data, config, shard }) run.Options.Add(o);
         run.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
         {
             var request = new RunRequest
@@ -77,9 +78,38 @@ public static class TelescopeCli
                 Force = p.GetValue(force),
                 DataDirectory = p.GetValue(data),
                 ConfigPath = p.GetValue(config),
+                Shard = p.GetValue(shard) is { } text ? RunShard.Parse(text) : null,
             };
             var result = ui.WithProgress(progress => RecipeRunner.Run(catalog, request, progress, ct, ui.Warning));
             ui.Success($"Run finished in {result.Elapsed.TotalSeconds:0.0} s: {result.Folder}");
+        }));
+
+        var partialArg = new Argument<string>("folder") { Description = "The partial folder of an interrupted run (<out>.partial-<id>)" };
+        var resumeForce = new Option<bool>("--force") { Description = "Replace an existing non-empty target folder once the run succeeds" };
+        var resumeData = new Option<string?>("--data") { Description = $"Data folder (default: ${RecipeRunner.DataEnvironmentVariable}, then the one in config.json)", HelpName = "DIR" };
+        var resume = new Command("resume", "Continue an interrupted run from its last checkpoint and commit its folder");
+        resume.Arguments.Add(partialArg);
+        resume.Options.Add(resumeForce);
+        resume.Options.Add(resumeData);
+        resume.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
+        {
+            var result = ui.WithProgress(progress => RecipeRunner.Resume(catalog, p.GetValue(partialArg)!, progress, ct, ui.Warning,
+                p.GetValue(resumeForce), p.GetValue(resumeData)));
+            ui.Success($"Run finished ({result.Elapsed.TotalSeconds:0.0} s since the resume): {result.Folder}");
+        }));
+
+        var shardsArg = new Argument<string[]>("shards") { Description = "The finished folders of all N shards", Arity = ArgumentArity.OneOrMore };
+        var mergeOut = new Option<string>("--out") { Description = "Run folder to create", HelpName = "DIR", Required = true };
+        var mergeForce = new Option<bool>("--force") { Description = "Replace an existing non-empty --out folder" };
+        var merge = new Command("merge", "Combine the folders of a sharded run (--shard i/N) into the folder an unsharded run writes");
+        merge.Arguments.Add(shardsArg);
+        merge.Options.Add(mergeOut);
+        merge.Options.Add(mergeForce);
+        merge.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
+        {
+            var result = ui.WithProgress(progress => RecipeRunner.Merge(catalog, p.GetValue(shardsArg)!, p.GetValue(mergeOut)!, progress,
+                p.GetValue(mergeForce), ui.Warning));
+            ui.Success($"Merged in {result.Elapsed.TotalSeconds:0.0} s: {result.Folder}");
         }));
 
         var list = new Command("list", "List the recipes");
@@ -97,6 +127,8 @@ public static class TelescopeCli
         root.Options.Add(new VersionOption());
         root.Options.Add(verbose);
         root.Subcommands.Add(run);
+        root.Subcommands.Add(resume);
+        root.Subcommands.Add(merge);
         root.Subcommands.Add(list);
         root.Subcommands.Add(describe);
         return root;
@@ -125,6 +157,12 @@ public static class TelescopeCli
             ui.Hint("Check the file and the data folder (--data DIR or TELESCOPE_DATA); no run folder was written.");
             if (verbose) ui.Detail(e.ToString());
             return ExitUserError;
+        }
+        catch (RunInterruptedException e)
+        {
+            ui.Error($"Interrupted. The partial run folder was kept because it holds a checkpoint: {e.PartialFolder}");
+            ui.Hint($"Continue it with: telescope resume {e.PartialFolder}");
+            return ExitCancelled;
         }
         catch (OperationCanceledException)
         {

@@ -16,7 +16,7 @@ public sealed class MetricsCsvWriter : IDisposable
     private readonly Dictionary<string, int> _index;
     private readonly StringBuilder _line = new();
 
-    internal MetricsCsvWriter(string path, IReadOnlyList<string> metricColumns)
+    internal MetricsCsvWriter(string path, IReadOnlyList<string> metricColumns, bool append = false)
     {
         if (metricColumns.Count == 0)
             throw new ArgumentException("Give at least one metric column.", nameof(metricColumns));
@@ -31,10 +31,36 @@ public sealed class MetricsCsvWriter : IDisposable
         MetricColumns = metricColumns.ToArray();
         _index = MetricColumns.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
         Path = path;
-        _writer = new StreamWriter(path, append: false, new UTF8Encoding(false));
-        _writer.Write(string.Join(",", columns.Select(Escape)));
-        _writer.Write('\n');
+        string header = string.Join(",", columns.Select(Escape)) + "\n";
+        if (append)
+        {
+            // Resuming: the file holds the header and the rows of the checkpoint; new rows follow them.
+            string existing = File.ReadAllText(path, Utf8);
+            if (!existing.StartsWith(header, StringComparison.Ordinal))
+                throw new TelescopeException($"'{path}' does not start with the header this run writes ({header.TrimEnd()}).")
+                { Hint = "The partial folder belongs to another recipe or version; start the run again." };
+        }
+        // FileShare.ReadWrite: a user (or a test) may read the growing file while the run goes on.
+        var stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        _writer = new StreamWriter(stream, Utf8);
+        if (!append) _writer.Write(header);
         _writer.Flush();
+        BytesWritten = stream.Length;
+    }
+
+    private static readonly UTF8Encoding Utf8 = new(false);
+
+    /// <summary>Bytes of the file written and flushed so far (header included).</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>The file's content so far, as flushed (for a checkpoint).</summary>
+    internal byte[] ReadWritten()
+    {
+        if (!_closed) _writer.Flush();
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var content = new byte[BytesWritten];
+        stream.ReadExactly(content);
+        return content;
     }
 
     /// <summary>Full path of the CSV file (inside the run's temporary folder while the run is going).</summary>
@@ -93,6 +119,7 @@ public sealed class MetricsCsvWriter : IDisposable
         _line.Append('\n');
         _writer.Write(_line);
         _writer.Flush();
+        BytesWritten += Utf8.GetByteCount(_line.ToString());
     }
 
     private static string Escape(string text) =>

@@ -8,7 +8,8 @@ namespace Telescope.Experiments;
 /// The ordered, typed settings of one recipe run. A recipe declares them in
 /// <see cref="IRecipe.CreateSettings"/> with the <c>Add…</c> methods (each with a default, a one-line
 /// description and an optional quick-mode value) and reads them in <see cref="IRecipe.Run"/> with the
-/// <c>Get…</c> methods. A <c>seed</c> setting always exists.
+/// <c>Get…</c> methods. A <c>seed</c> setting always exists, and the runner appends <c>checkpoint_minutes</c>
+/// (<see cref="AddRunSettings"/>) to every recipe's settings.
 /// </summary>
 /// <example>
 /// <code>
@@ -32,6 +33,38 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     {
         Quick = quick;
         AddLong(SeedKey, defaultSeed, "Seed of every random choice (initialization, data order, sampling)");
+    }
+
+    /// <summary>
+    /// Appends the settings every recipe has that concern the run rather than the experiment: today
+    /// <c>checkpoint_minutes</c>. The runner and <c>telescope describe</c> call it (through
+    /// <see cref="RecipeRunner.CreateSettings"/>) after the recipe's own declarations, so every recipe, present
+    /// and future, gets them. Idempotent.
+    /// </summary>
+    public RecipeSettings AddRunSettings()
+    {
+        if (!Contains(CheckpointMinutesKey))
+            AddDouble(CheckpointMinutesKey, 10, "Write a resumable checkpoint into the partial run folder every this many minutes " +
+                "(fractions allowed; 0 = only on Ctrl+C/SIGTERM); used by recipes that support 'telescope resume'", min: 0);
+        return this;
+    }
+
+    /// <summary>Name of the checkpoint-interval setting every recipe has.</summary>
+    public const string CheckpointMinutesKey = "checkpoint_minutes";
+
+    /// <summary>Settings that do not change a run's numbers, so runs that differ only in them are interchangeable (resume, merge).</summary>
+    public static IReadOnlySet<string> ResultNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { CheckpointMinutesKey };
+
+    /// <summary>
+    /// SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints
+    /// mean the same configuration and seed, so checkpoints and shards of one run can be recognized.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var s in _settings.Where(s => !ResultNeutralKeys.Contains(s.Name)))
+            text.Append(s.Name).Append('=').Append(Setting.Format(s.Value)).Append('\n');
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     /// <summary>Whether quick-mode defaults are in force.</summary>

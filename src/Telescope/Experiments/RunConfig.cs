@@ -140,7 +140,8 @@ public sealed class RunConfig
             setting.SetValue(FromJson(setting, value), value.GetRawText());
             seen.Add(name);
         }
-        return settings.Select(s => s.Name).Where(n => !seen.Contains(n)).ToList();
+        // A result-neutral setting (checkpoint_minutes) missing from an older file is not worth a warning.
+        return settings.Select(s => s.Name).Where(n => !seen.Contains(n) && !RecipeSettings.ResultNeutralKeys.Contains(n)).ToList();
     }
 
     private static object FromJson(Setting s, JsonElement e)

@@ -10,7 +10,7 @@ public sealed class RunContext
     /// <summary>Creates a context (the runner does this; tests may too).</summary>
     public RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
         string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
-        DateTimeOffset? startedUtc = null)
+        DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
     {
         RecipeName = recipeName;
         Settings = settings;
@@ -20,7 +20,17 @@ public sealed class RunContext
         CancellationToken = cancellationToken;
         Machine = machine;
         StartedUtc = startedUtc ?? DateTimeOffset.UtcNow;
+        Shard = shard ?? RunShard.All;
+        Checkpoints = checkpoints ?? new RunCheckpoints(folder,
+            settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
+            cancellationToken);
     }
+
+    /// <summary>The share of the recipe's sub-runs to compute (<c>--shard i/N</c>); <see cref="RunShard.All"/> when not sharded.</summary>
+    public RunShard Shard { get; }
+
+    /// <summary>Periodic and on-stop checkpoints, and the checkpoint a resumed run starts from.</summary>
+    public RunCheckpoints Checkpoints { get; }
 
     /// <summary>Name of the recipe being run.</summary>
     public string RecipeName { get; }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using Telescope.Checkpointing;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -11,10 +13,12 @@ namespace Telescope.Experiments;
 /// The output folder of one run, written atomically: every file goes into a temporary sibling folder
 /// <c>&lt;out&gt;.partial-&lt;random&gt;</c>, which <see cref="Commit"/> renames to <c>&lt;out&gt;</c> once the
 /// recipe has returned. Disposing an uncommitted folder deletes the temporary folder, so a failed or
-/// cancelled run leaves nothing behind. Recipes receive it as <see cref="RunContext.Folder"/>; the runner
-/// creates, commits and disposes it.
+/// cancelled run leaves nothing behind — except a run interrupted (Ctrl+C, SIGTERM) after it wrote a
+/// checkpoint: the runner then calls <see cref="KeepPartial"/> so that <c>telescope resume</c> can continue it.
+/// While a run goes on, its metrics files grow row by row in <see cref="WorkingPath"/>. Recipes receive it as
+/// <see cref="RunContext.Folder"/>; the runner creates (or reopens), commits and disposes it.
 /// </summary>
-public sealed class RunFolder : IDisposable
+public sealed partial class RunFolder : IDisposable
 {
     /// <summary>File name of the per-step metrics written by <see cref="OpenMetrics"/> by default.</summary>
     public const string MetricsFileName = "metrics.csv";
@@ -25,7 +29,12 @@ public sealed class RunFolder : IDisposable
 
     private readonly bool _force;
     private readonly List<IDisposable> _openWriters = [];
+    // Every metrics file opened in this process (closed ones too), for checkpoint snapshots.
+    private readonly Dictionary<string, MetricsCsvWriter> _metrics = new(StringComparer.Ordinal);
+    // Metrics files restored from a checkpoint: OpenMetrics appends to them instead of starting afresh.
+    private readonly HashSet<string> _restored = new(StringComparer.Ordinal);
     private bool _disposed;
+    private bool _keep;
 
     private RunFolder(string finalPath, string workingPath, bool force)
     {
@@ -73,6 +82,49 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reopens the temporary folder <paramref name="workingPath"/> (<c>&lt;out&gt;.partial-&lt;id&gt;</c>) of an
+    /// interrupted run, to be committed to <c>&lt;out&gt;</c>. Nothing in it is changed until the recipe writes.
+    /// </summary>
+    /// <exception cref="TelescopeException">Not an existing partial folder, or its target exists (without force).</exception>
+    public static RunFolder OpenPartial(string workingPath, bool force)
+    {
+        string full = Path.GetFullPath(workingPath).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        var match = PartialName().Match(Path.GetFileName(full));
+        if (!Directory.Exists(full) || !match.Success)
+            throw new TelescopeException($"'{full}' is not the partial folder of an interrupted run (a folder named <out>.partial-<8 hex digits>).")
+            { Hint = "Pass the folder printed when the run started or was interrupted, e.g. runs/approximation-20260101-120000.partial-1a2b3c4d." };
+        string finalPath = Path.Combine(Path.GetDirectoryName(full)!, match.Groups[1].Value);
+        CheckTarget(finalPath, force);
+        return new RunFolder(finalPath, full, force);
+    }
+
+    [GeneratedRegex(@"^(.+)\.partial-[0-9a-f]{8}$")]
+    private static partial Regex PartialName();
+
+    /// <summary>Keeps the temporary folder on dispose (an interrupted run with a checkpoint).</summary>
+    public void KeepPartial() => _keep = true;
+
+    /// <summary>Adds the content written so far of every metrics file to <paramref name="state"/> (keys <c>files/&lt;name&gt;</c>).</summary>
+    internal void SnapshotMetrics(CheckpointState state)
+    {
+        foreach (var (name, writer) in _metrics) state.Set("files/" + name, writer.ReadWritten());
+    }
+
+    /// <summary>
+    /// Rewrites every metrics file stored in <paramref name="state"/> with its checkpointed content (dropping
+    /// rows a killed process wrote after its last checkpoint); a later <see cref="OpenMetrics"/> appends to it.
+    /// </summary>
+    internal void RestoreMetrics(CheckpointState state)
+    {
+        foreach (string key in state.Keys.Where(k => k.StartsWith("files/", StringComparison.Ordinal)))
+        {
+            string name = key["files/".Length..];
+            File.WriteAllBytes(GetPath(name), state.GetBytes(key));
+            _restored.Add(name);
+        }
+    }
+
     private static void CheckTarget(string full, bool force)
     {
         if (File.Exists(full))
@@ -99,13 +151,15 @@ public sealed class RunFolder : IDisposable
     }
 
     /// <summary>
-    /// Opens a streaming CSV with columns <c>run</c>, <c>step</c>, then <paramref name="metricColumns"/>.
-    /// The folder closes it on commit/dispose; disposing it earlier is fine.
+    /// Opens a streaming CSV with columns <c>run</c>, <c>step</c>, then <paramref name="metricColumns"/>, flushed
+    /// row by row. In a resumed run it continues the file restored from the checkpoint. The folder closes it on
+    /// commit/dispose; disposing it earlier is fine.
     /// </summary>
     public MetricsCsvWriter OpenMetrics(IReadOnlyList<string> metricColumns, string fileName = MetricsFileName)
     {
-        var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns);
+        var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns, append: _restored.Remove(fileName));
         _openWriters.Add(writer);
+        _metrics[fileName] = writer;
         return writer;
     }
 
@@ -167,13 +221,13 @@ public sealed class RunFolder : IDisposable
         if (replaced is not null) Directory.Delete(replaced, recursive: true);
     }
 
-    /// <summary>Deletes the temporary folder unless the run was committed.</summary>
+    /// <summary>Deletes the temporary folder unless the run was committed or <see cref="KeepPartial"/> was called.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         CloseWriters();
-        if (!IsCommitted && Directory.Exists(WorkingPath))
+        if (!IsCommitted && !_keep && Directory.Exists(WorkingPath))
         {
             try { Directory.Delete(WorkingPath, recursive: true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

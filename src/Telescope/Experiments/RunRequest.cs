@@ -17,6 +17,8 @@ public sealed record RunRequest
     public string? DataDirectory { get; init; }
     /// <summary>config.json of an earlier run to repeat.</summary>
     public string? ConfigPath { get; init; }
+    /// <summary>The share of the sweep to run (<c>--shard i/N</c>); null = all of it.</summary>
+    public RunShard? Shard { get; init; }
     /// <summary>Folder under which default output folders are created.</summary>
     public string RunsRoot { get; init; } = "runs";
 }

@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using static TorchSharp.torch;
 
 namespace Telescope.Optim;
@@ -106,6 +107,30 @@ public sealed class AdamOptimizer : ExactOptimizer
         if (momentumPart is not null) components[UpdateComponent.Momentum] = momentumPart;
         if (decayPart is not null) components[UpdateComponent.WeightDecay] = decayPart;
         return new ParameterUpdate(step, learningRate, total, components);
+    }
+
+    // The denominator and T_t are functions of v_t and t, but storing them keeps Preconditioners (read by the
+    // label-tangent smoother before the next step) bit-identical without recomputation.
+    protected override void SaveStateCore(CheckpointState state, string prefix)
+    {
+        state.SetGroup(prefix + "first_moment", _firstMoment);
+        state.SetGroup(prefix + "second_moment", _secondMoment);
+        state.SetGroup(prefix + "denominator", _denominator);
+        state.SetGroup(prefix + "preconditioner", _preconditioner);
+        state.Set(prefix + "bias_correction1", BiasCorrection1);
+        state.Set(prefix + "bias_correction2", BiasCorrection2);
+        state.Set(prefix + "last_step_size", LastStepSize);
+    }
+
+    protected override void LoadStateCore(CheckpointState state, string prefix)
+    {
+        state.CopyGroupTo(prefix + "first_moment", _firstMoment);
+        state.CopyGroupTo(prefix + "second_moment", _secondMoment);
+        state.CopyGroupTo(prefix + "denominator", _denominator);
+        state.CopyGroupTo(prefix + "preconditioner", _preconditioner);
+        BiasCorrection1 = state.GetDouble(prefix + "bias_correction1");
+        BiasCorrection2 = state.GetDouble(prefix + "bias_correction2");
+        LastStepSize = state.GetDouble(prefix + "last_step_size");
     }
 
     protected override void DisposeState()

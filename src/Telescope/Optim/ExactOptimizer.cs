@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -145,6 +146,53 @@ public abstract class ExactOptimizer : IExactOptimizer
     protected abstract ParameterUpdate ComputeUpdateCore(int step, double learningRate, IReadOnlyList<Tensor> gradients);
 
     protected virtual void DisposeState() { }
+
+    /// <summary>
+    /// Adds the complete optimizer state under <paramref name="prefix"/>: the step count, the last step's
+    /// learning rate and clipping facts, and the subclass's state tensors (bit for bit), so that
+    /// <see cref="LoadState"/> in a new process continues with exactly the updates an uninterrupted run makes.
+    /// Call between steps (not between <see cref="ComputeUpdate"/> and <see cref="Apply"/>).
+    /// </summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_pending is not null)
+            throw new InvalidOperationException("An update was computed but not applied; save the state between steps.");
+        state.Set(prefix + "kind", GetType().Name);
+        state.Set(prefix + "step", StepCount);
+        state.Set(prefix + "last_learning_rate", LastLearningRate);
+        state.Set(prefix + "last_gradient_scale", LastGradientScale);
+        state.Set(prefix + "last_gradient_norm", LastGradientNorm);
+        SaveStateCore(state, prefix);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored (same optimizer type, options and parameter shapes).</summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint holds another optimizer or other shapes.</exception>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string kind = state.GetString(prefix + "kind");
+        if (kind != GetType().Name)
+            throw new CheckpointMismatchException($"The checkpoint holds a {kind} state under '{prefix}', not a {GetType().Name}.");
+        StepCount = state.GetInt(prefix + "step");
+        LastLearningRate = state.GetDouble(prefix + "last_learning_rate");
+        LastGradientScale = state.GetDouble(prefix + "last_gradient_scale");
+        LastGradientNorm = state.GetDouble(prefix + "last_gradient_norm");
+        _pending = null;
+        LoadStateCore(state, prefix);
+    }
+
+    /// <summary>
+    /// Adds the subclass's state (buffers carried from step to step) under <paramref name="prefix"/>. Every
+    /// optimizer with state must override it; the default refuses, so that a new optimizer is never checkpointed
+    /// without its state.
+    /// </summary>
+    protected virtual void SaveStateCore(CheckpointState state, string prefix) =>
+        throw new NotSupportedException($"{GetType().Name} does not support checkpoints yet: override SaveStateCore and LoadStateCore.");
+
+    /// <summary>Restores what <see cref="SaveStateCore"/> stored, in place.</summary>
+    protected virtual void LoadStateCore(CheckpointState state, string prefix) =>
+        throw new NotSupportedException($"{GetType().Name} does not support checkpoints yet: override SaveStateCore and LoadStateCore.");
 
     /// <summary>
     /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing

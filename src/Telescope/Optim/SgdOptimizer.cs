@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using static TorchSharp.torch;
 
 namespace Telescope.Optim;
@@ -88,6 +89,11 @@ public sealed class SgdOptimizer : ExactOptimizer
         if (decayPart is not null) components[UpdateComponent.WeightDecay] = decayPart;
         return new ParameterUpdate(step, learningRate, total, components);
     }
+
+    // The weight-decay scratch (_decayed) is rewritten every step, so only the momentum buffers carry state.
+    protected override void SaveStateCore(CheckpointState state, string prefix) => state.SetGroup(prefix + "momentum", _momentum);
+
+    protected override void LoadStateCore(CheckpointState state, string prefix) => state.CopyGroupTo(prefix + "momentum", _momentum);
 
     protected override void DisposeState()
     {

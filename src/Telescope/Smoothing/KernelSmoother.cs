@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -251,6 +252,33 @@ public sealed class KernelSmoother : ISmoother, IDisposable
     {
         using var surrogate = Predict(set, labels);
         return SmootherFidelity.Compute(surrogate, telescoped, network);
+    }
+
+    /// <summary>
+    /// Adds the recursion's state (S_t and c_t of every tracked set, and t) under <paramref name="prefix"/>.
+    /// A smoother built with the same training inputs and tracked sets, given <see cref="LoadState"/>,
+    /// continues bit for bit.
+    /// </summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        state.Set(prefix + "step", StepCount);
+        state.Set(prefix + "sets", string.Join('\n', _names));
+        state.Set(prefix + "weights", _weights);
+        state.Set(prefix + "offsets", _offsets);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored (the same sets must be tracked already).</summary>
+    /// <exception cref="CheckpointMismatchException">Other tracked sets, dtype or shapes.</exception>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string sets = state.GetString(prefix + "sets");
+        if (sets != string.Join('\n', _names))
+            throw new CheckpointMismatchException($"The checkpoint's smoother tracked [{sets.Replace('\n', ',')}] but this one tracks [{string.Join(",", _names)}].");
+        state.CopyTo(prefix + "weights", _weights);
+        state.CopyTo(prefix + "offsets", _offsets);
+        StepCount = state.GetInt(prefix + "step");
     }
 
     public void Dispose()

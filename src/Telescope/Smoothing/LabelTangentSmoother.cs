@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -281,6 +282,55 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
     {
         using var surrogate = Predict(set);
         return SmootherFidelity.Compute(surrogate, telescoped, network);
+    }
+
+    /// <summary>
+    /// Adds the propagation's state under <paramref name="prefix"/>: t, the tangents θ̇ and ḟ of every tracked
+    /// set, and, once allocated, the moment tangents and the differentiated second moments. The random
+    /// directions and surrogate labels are not stored: they are fixed by the options (seed) at construction.
+    /// A smoother built with the same options and tracked sets, given <see cref="LoadState"/>, continues bit for bit.
+    /// </summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        state.Set(prefix + "step", StepCount);
+        state.Set(prefix + "sets", string.Join('\n', _names));
+        state.Set(prefix + "f_dot", _fDot);
+        state.SetGroup(prefix + "theta_dot", _thetaDot);
+        state.SetGroup(prefix + "moment_dot", _momentDot);
+        state.SetGroup(prefix + "second_moment", _secondMoment);
+        state.SetGroup(prefix + "second_moment_dot", _secondMomentDot);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored (the same sets must be tracked already).</summary>
+    /// <exception cref="CheckpointMismatchException">Other tracked sets, options, dtype or shapes.</exception>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string sets = state.GetString(prefix + "sets");
+        if (sets != string.Join('\n', _names))
+            throw new CheckpointMismatchException($"The checkpoint's label-tangent smoother tracked [{sets.Replace('\n', ',')}] but this one tracks [{string.Join(",", _names)}].");
+        state.CopyTo(prefix + "f_dot", _fDot);
+        state.CopyGroupTo(prefix + "theta_dot", _thetaDot);
+        // The lazily allocated state exists in the checkpoint once the run had reached a step that needed it.
+        _momentDot = Restore(prefix + "moment_dot", _momentDot, () => _thetaDot.Select(t => torch.zeros_like(t)).ToArray());
+        _secondMoment = Restore(prefix + "second_moment", _secondMoment,
+            () => _parameters.Tensors.Select(p => torch.zeros(p.shape, dtype: DType, device: Device)).ToArray());
+        _secondMomentDot = Restore(prefix + "second_moment_dot", _secondMomentDot,
+            () => _parameters.Tensors.Select(p => torch.zeros([_labelDirections, .. p.shape], dtype: DType, device: Device)).ToArray());
+        StepCount = state.GetInt(prefix + "step");
+
+        Tensor[]? Restore(string key, Tensor[]? current, Func<Tensor[]> allocate)
+        {
+            if (state.GetLong(key + "/count") < 0)
+            {
+                if (current is not null) foreach (var t in current) t.Dispose();
+                return null;
+            }
+            var target = current ?? allocate().Select(t => t.DetachFromDisposeScope()).ToArray();
+            state.CopyGroupTo(key, target);
+            return target;
+        }
     }
 
     public void Dispose()

@@ -6,12 +6,18 @@ using Telescope.Telescoping;
 
 namespace Telescope.Experiments.Approximation;
 
-/// <summary>Writes the approximation run's metrics.csv, summary.json, figures and report.md.</summary>
-internal sealed class ApproximationOutput(RunContext context, ImageSource source, MlpOptions model, IReadOnlyList<SubRun> runs)
+/// <summary>What every sub-run of one approximation sweep shares (recorded by shards for the merge).</summary>
+internal sealed record ApproximationFacts(string DataDescription, bool IsSynthetic, string Layers, string Activation, string DType);
+
+/// <summary>
+/// Writes the approximation run's metrics.csv rows (live, as the trainer measures them, or all at once when
+/// merging shards), summary.json, figures and report.md from the sub-run results.
+/// </summary>
+internal sealed class ApproximationOutput(RunContext context, ApproximationFacts facts, IReadOnlyList<SubRun> runs)
 {
     private static readonly string[] Components = [UpdateComponent.Gradient, UpdateComponent.Momentum, UpdateComponent.WeightDecay];
 
-    private static readonly string[] Columns =
+    public static readonly string[] Columns =
     [
         "learning_rate", "loss",
         "err_abs_telescoping", "err_abs_linear", "err_rel_telescoping", "err_rel_linear",
@@ -25,23 +31,27 @@ internal sealed class ApproximationOutput(RunContext context, ImageSource source
     private SubRun Default(string optimizer) => runs.Single(r => r.Optimizer == optimizer && r.IsDefault);
     private IEnumerable<SubRun> Grid(string optimizer) => runs.Where(r => r.Optimizer == optimizer).OrderBy(r => r.LearningRate);
 
+    /// <summary>Writes every row of every sub-run (a merge); a live run writes them with <see cref="WritePoint"/> as they come.</summary>
     public void WriteMetrics()
     {
         using var csv = context.Folder.OpenMetrics(Columns);
         foreach (var run in runs)
-            foreach (var p in run.Points)
-            {
-                double? Nan(double v) => double.IsNaN(v) ? null : v;
-                csv.WriteRow(run.Label, p.Step,
-                [
-                    run.LearningRate, Nan(p.Loss),
-                    p.Test.ErrAbsTelescoping, p.Test.ErrAbsLinear, p.Test.ErrRelTelescoping, p.Test.ErrRelLinear,
-                    p.Test.AccNetwork, p.Test.AccTelescoping, p.Test.AccLinear, p.Test.ArgmaxAgreement, p.Test.MeanFunctionChange,
-                    p.Train?.ErrAbsTelescoping, p.Train?.ErrAbsLinear, p.Train?.ErrRelTelescoping, p.Train?.ErrRelLinear,
-                    p.Train?.AccNetwork, p.Train?.AccTelescoping, p.Train?.AccLinear,
-                    .. Components.Select(c => p.Contributions.TryGetValue(c, out var v) ? v : (double?)null),
-                ]);
-            }
+            foreach (var p in run.Points) WritePoint(csv, run, p);
+    }
+
+    /// <summary>The metrics.csv row of one measured point.</summary>
+    public static void WritePoint(MetricsCsvWriter csv, SubRun run, ApproximationPoint p)
+    {
+        double? Nan(double v) => double.IsNaN(v) ? null : v;
+        csv.WriteRow(run.Label, p.Step,
+        [
+            run.LearningRate, Nan(p.Loss),
+            p.Test.ErrAbsTelescoping, p.Test.ErrAbsLinear, p.Test.ErrRelTelescoping, p.Test.ErrRelLinear,
+            p.Test.AccNetwork, p.Test.AccTelescoping, p.Test.AccLinear, p.Test.ArgmaxAgreement, p.Test.MeanFunctionChange,
+            p.Train?.ErrAbsTelescoping, p.Train?.ErrAbsLinear, p.Train?.ErrRelTelescoping, p.Train?.ErrRelLinear,
+            p.Train?.AccNetwork, p.Train?.AccTelescoping, p.Train?.AccLinear,
+            .. Components.Select(c => p.Contributions.TryGetValue(c, out var v) ? v : (double?)null),
+        ]);
     }
 
     public void WriteSummary()
@@ -68,8 +78,8 @@ internal sealed class ApproximationOutput(RunContext context, ImageSource source
         context.Folder.WriteSummary(new Dictionary<string, object?>
         {
             ["recipe"] = "approximation",
-            ["data"] = source.Description,
-            ["synthetic_data"] = source.IsSynthetic,
+            ["data"] = facts.DataDescription,
+            ["synthetic_data"] = facts.IsSynthetic,
             ["tracked_set"] = "test probes",
             ["default_learning_rate"] = Optimizers.ToDictionary(o => o, o => Default(o).LearningRate),
             ["results"] = results,
@@ -92,10 +102,10 @@ internal sealed class ApproximationOutput(RunContext context, ImageSource source
 
         report.Heading("Setup").Bullets(
         [
-            $"Data: {source.Description}." + (source.IsSynthetic
+            $"Data: {facts.DataDescription}." + (facts.IsSynthetic
                 ? " **These are not MNIST**: no data folder was given; pass `--data DIR` or set `TELESCOPE_DATA` to run on MNIST."
                 : ""),
-            $"Model: MLP {string.Join("-", model.LayerSizes)}, {model.Activation} activations, {model.DType}, cross-entropy loss, batch {s.GetInt("batch_size")}, {s.GetInt("steps")} steps, same initialization (seed {context.Seed}) and data order for every sub-run.",
+            $"Model: MLP {facts.Layers}, {facts.Activation} activations, {facts.DType}, cross-entropy loss, batch {s.GetInt("batch_size")}, {s.GetInt("steps")} steps, same initialization (seed {context.Seed}) and data order for every sub-run.",
             $"Tracked: {s.GetInt("test_probes")} test images (all metrics below) and {s.GetInt("train_probes")} training images (train_* columns of metrics.csv).",
             $"JVP engine: {s.GetString("engine")}; accumulators in float64.",
             .. Optimizers.Select(o => $"{o}: {OptimizerChoice.Describe(o, s)}; learning rates {Join(Grid(o).Select(r => r.LearningRate))}, default {Format(Default(o).LearningRate)}."),
@@ -163,7 +173,7 @@ internal sealed class ApproximationOutput(RunContext context, ImageSource source
         var diverged = runs.Where(r => r.Diverged is not null).ToList();
         if (diverged.Count > 0)
             findings.Add($"Diverged (non-finite loss, recorded and skipped): {string.Join(", ", diverged.Select(r => $"{r.Label} at step {r.Diverged}"))}.");
-        if (source.IsSynthetic)
+        if (facts.IsSynthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
         return findings;
     }

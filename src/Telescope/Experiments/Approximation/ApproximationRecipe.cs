@@ -10,7 +10,12 @@ namespace Telescope.Experiments.Approximation;
 /// linearized at initialization f_lin follow a network trained with cross-entropy on MNIST, for several
 /// optimizers over a learning-rate grid.
 /// </summary>
-public sealed class ApproximationRecipe : IRecipe
+/// <remarks>
+/// Its sub-runs (optimizer × learning rate) are independent, so it shards (<c>--shard i/N</c>) and merges
+/// (<see cref="Merge"/>); every step of a sub-run can be checkpointed and resumed (see Experiments/README.md,
+/// where this recipe is the worked example).
+/// </remarks>
+public sealed class ApproximationRecipe : ISweepRecipe
 {
     public string Name => "approximation";
     public string Description => "Telescoping vs linearized model error of an MLP on MNIST across optimizers and learning rates (paper Figs. 2, 7, 8)";
@@ -87,6 +92,49 @@ public sealed class ApproximationRecipe : IRecipe
             Device = s.GetString(RecipeSettings.DeviceKey),
         };
 
+        var runs = Plan(s);
+        int steps = s.GetInt("steps");
+        var trainer = new ApproximationTrainer(model, seed, steps, s.GetInt("log_every"), s.GetInt("stride"),
+            s.GetString("engine"), s.GetString("components"), s.GetBool("stop_on_divergence"),
+            new BatchSchedule(trainSize, s.GetInt("batch_size"), (ulong)context.Seed));
+        var facts = new ApproximationFacts(source.Description, source.IsSynthetic, string.Join("-", model.LayerSizes),
+            model.Activation.ToString(), model.DType.ToString());
+
+        var sweep = new Sweep<SubRun>(context, runs.Count);
+        var resumed = context.Checkpoints.Resumed;
+        int? inFlight = resumed?.Contains(ApproximationTrainer.Current + "index") == true ? resumed.GetInt(ApproximationTrainer.Current + "index") : null;
+        var csv = context.Folder.OpenMetrics(ApproximationOutput.Columns);   // rows appear as they are measured
+        int assigned = sweep.Assigned.Count();
+        using (var progress = context.Progress.Start($"{assigned} sub-runs × {steps} steps", (double)assigned * steps))
+        {
+            progress.Advance((double)sweep.Results.Count * steps);
+            foreach (int k in sweep.Pending.ToList())
+                sweep.Complete(k, trainer.Run(runs[k], k, data, s, progress, csv, context.Checkpoints, sweep.SaveState,
+                    k == inFlight ? resumed : null, context.CancellationToken));
+        }
+        csv.Dispose();
+        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
+    }
+
+    /// <inheritdoc/>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
+    {
+        var f = SubRunResults.Deserialize<ApproximationFacts>(facts, ShardFile.FileName);
+        var runs = results.Select(r => SubRunResults.Deserialize<SubRun>(r, ShardFile.FileName)).ToList();
+        new ApproximationOutput(context, f, runs).WriteMetrics();
+        WriteOutputs(context, f, runs);
+    }
+
+    private static void WriteOutputs(RunContext context, ApproximationFacts facts, IReadOnlyList<SubRun> runs)
+    {
+        var output = new ApproximationOutput(context, facts, runs);
+        output.WriteSummary();
+        output.WriteReport();
+    }
+
+    /// <summary>The sub-runs of the sweep, in index order: optimizers in the order given, each over its grid.</summary>
+    private static List<SubRun> Plan(RecipeSettings s)
+    {
         var runs = new List<SubRun>();
         foreach (var optimizer in s.GetStringList("optimizers"))
         {
@@ -98,18 +146,6 @@ public sealed class ApproximationRecipe : IRecipe
                 { Hint = $"Add it to the grid or set default_lr.{optimizer} to one of the grid's values." };
             runs.AddRange(grid.Select(lr => new SubRun(optimizer, lr, lr == defaultRate)));
         }
-
-        int steps = s.GetInt("steps");
-        var trainer = new ApproximationTrainer(model, seed, steps, s.GetInt("log_every"), s.GetInt("stride"),
-            s.GetString("engine"), s.GetString("components"), s.GetBool("stop_on_divergence"),
-            new BatchSchedule(trainSize, s.GetInt("batch_size"), (ulong)context.Seed));
-        using (var progress = context.Progress.Start($"{runs.Count} sub-runs × {steps} steps", (double)runs.Count * steps))
-            foreach (var run in runs)
-                trainer.Run(run, data, s, progress, context.CancellationToken);
-
-        var output = new ApproximationOutput(context, source, model, runs);
-        output.WriteMetrics();
-        output.WriteSummary();
-        output.WriteReport();
+        return runs;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Data.Tabular;
 using Telescope.Models;
 using Telescope.Optim;
@@ -23,6 +25,7 @@ internal sealed record NeuralResult(
     IReadOnlyDictionary<string, SmootherFidelity> FinalFidelity,
     TimeSpan WallTime)
 {
+    [JsonIgnore]
     public NeuralPoint Final => Curve[^1];
 }
 
@@ -50,10 +53,19 @@ internal static class NeuralArm
     /// <summary>Name of the tracked pool rows inside the smoother and the tracker.</summary>
     public const string TrackedSet = "tracked";
 
+    /// <summary>Key prefix of the in-flight network inside a checkpoint.</summary>
+    public const string Current = "current/nn/";
+
+    /// <summary>Trains the network, handing each curve point to <paramref name="logPoint"/> (metrics.csv) as it is measured.</summary>
+    /// <param name="checkpoint">Offered a checkpoint before every SGD step; adds the network's state to what <paramref name="saveOuter"/> adds.</param>
+    /// <param name="saveOuter">Adds the sweep's and the data set's other state (finished sub-runs, the GBT arm's result).</param>
+    /// <param name="resume">The checkpoint to continue from, or null to start.</param>
     public static NeuralResult Run(TabularGbtData data, NeuralSettings settings, int seed, IProgressTask progress,
+        Action<NeuralPoint> logPoint, RunCheckpoints checkpoint, Action<CheckpointState> saveOuter, CheckpointState? resume,
         CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
         var device = torch.device(settings.Device);
         var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, settings.DType, device);
@@ -77,12 +89,40 @@ internal static class NeuralArm
             new TelescopingOptions { TrackLinearized = false });
 
         var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)seed);
-        var curve = new List<NeuralPoint> { Measure(0, null) };
+        var curve = new List<NeuralPoint>();
         var index = torch.empty(settings.BatchSize, dtype: ScalarType.Int64, device: device);
         double lossSum = 0;
         int lossCount = 0;
-        for (int t = 1; t <= settings.Steps; t++)
+        int first = 1;
+        if (resume is null) Log(Measure(0, null));
+        else
         {
+            first = resume.GetInt(Current + "step");
+            lossSum = resume.GetDouble(Current + "loss_sum");
+            lossCount = resume.GetInt(Current + "loss_count");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            curve.AddRange(SubRunResults.Deserialize<List<NeuralPoint>>(resume.GetString(Current + "curve"), RunCheckpoints.FileName));
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            smoother.LoadState(resume, Current + "smoother/");
+            tracker.LoadState(resume, Current + "tracker/");
+            progress.Advance(first - 1);
+        }
+        for (int t = first; t <= settings.Steps; t++)
+        {
+            checkpoint.SaveIfDue(state =>
+            {
+                saveOuter(state);
+                state.Set(Current + "step", t);            // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "loss_sum", lossSum);
+                state.Set(Current + "loss_count", lossCount);
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "curve", SubRunResults.Serialize(curve));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+                smoother.SaveState(state, Current + "smoother/");
+                tracker.SaveState(state, Current + "tracker/");
+            });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
@@ -98,7 +138,7 @@ internal static class NeuralArm
             lossCount++;
             if (t % settings.LogEvery == 0 || t == settings.Steps)
             {
-                curve.Add(Measure(t, lossSum / lossCount));
+                Log(Measure(t, lossSum / lossCount));
                 lossSum = 0;
                 lossCount = 0;
                 progress.SetStatus($"{data.Train.Name}: NN step {t}, train MSE {curve[^1].TrainMse:G3}");
@@ -112,7 +152,13 @@ internal static class NeuralArm
             ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).square().sum(1L).sqrt()
             : smoother.RowNorms(TrackedSet);
         return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),
-            curve, final.abs().mean().item<double>(), FinalFidelity(), clock.Elapsed);
+            curve, final.abs().mean().item<double>(), FinalFidelity(), before + clock.Elapsed);
+
+        void Log(NeuralPoint point)
+        {
+            curve.Add(point);
+            logPoint(point);
+        }
 
         // The fidelity gaps on the training rows and on the regular and irregular tracked rows separately:
         // first-order telescoping errors concentrate where inputs (and so Jacobians) are large.

@@ -4,7 +4,7 @@ using Telescope.Reporting;
 namespace Telescope.Experiments.TabularGbt;
 
 /// <summary>
-/// Writes the tabular-gbt run folder: metrics.csv (the network's training curve per data set), pi_metrics.csv
+/// Writes the tabular-gbt run folder from the data sets' results: metrics.csv (the network's training curve per data set, live while training or at once when merging shards), pi_metrics.csv
 /// (every repetition at every π), summary.json, one figure pair per data set (ρ or Δ against π on top, W(π) of
 /// both models below; and the training curve) and report.md with findings computed from the measurements.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     /// <summary>The GBT smoother check passes at this tolerance (SPEC §4).</summary>
     public const double SmootherTolerance = 1e-8;
 
-    private static readonly string[] CurveColumns =
+    public static readonly string[] CurveColumns =
     [
         "train_batch_mse", "train_mse", "tracked_mse",
         "surrogate_vs_network", "telescoped_vs_network", "surrogate_vs_telescoped",
@@ -24,14 +24,23 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
     private static readonly string[] PiColumns = ["pi", "mse_nn", "mse_gbt", "mse_constant", "delta", "max_w_nn", "max_w_gbt", "w_nn", "w_gbt"];
 
-    public void WriteMetrics()
+    /// <summary>metrics.csv from the results (a merge; a live run writes its rows with <see cref="WritePoint"/> while training).</summary>
+    public void WriteCurveMetrics()
     {
-        using (var csv = context.Folder.OpenMetrics(CurveColumns))
-            foreach (var o in outcomes)
-                foreach (var p in o.Nn.Curve)
-                    csv.WriteRow(o.Name, p.Step, p.BatchMse, p.TrainMse, p.TrackedMse,
-                        p.Fidelity.SurrogateVsNetwork, p.Fidelity.TelescopedVsNetwork, p.Fidelity.SurrogateVsTelescoped,
-                        p.PTrain, p.PTracked);
+        using var csv = context.Folder.OpenMetrics(CurveColumns);
+        foreach (var o in outcomes)
+            foreach (var p in o.Nn.Curve) WritePoint(csv, o.Name, p);
+    }
+
+    /// <summary>The metrics.csv row of one point of a network's training curve.</summary>
+    public static void WritePoint(MetricsCsvWriter csv, string dataset, NeuralPoint p) =>
+        csv.WriteRow(dataset, p.Step, p.BatchMse, p.TrainMse, p.TrackedMse,
+            p.Fidelity.SurrogateVsNetwork, p.Fidelity.TelescopedVsNetwork, p.Fidelity.SurrogateVsTelescoped,
+            p.PTrain, p.PTracked);
+
+    /// <summary>pi_metrics.csv: every repetition at every π.</summary>
+    public void WritePiMetrics()
+    {
         using var pi = context.Folder.OpenMetrics(PiColumns, "pi_metrics.csv");
         foreach (var o in outcomes)
         {
@@ -63,11 +72,11 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         {
             ["dataset"] = o.Name,
             ["source_rows"] = o.Data.SourceRows,
-            ["features"] = o.Data.Train.Columns,
-            ["train_rows"] = o.Data.Train.Rows,
+            ["features"] = o.Data.Features,
+            ["train_rows"] = o.Data.TrainRows,
             ["pool_rows"] = o.Data.PoolRows,
             ["irregular_pool_rows"] = o.Data.IrregularPoolRows,
-            ["tracked_rows"] = o.Data.Tracked.Rows,
+            ["tracked_rows"] = o.Data.TrackedRows,
             ["gbt_smoother_max_abs_error"] = o.Gbt.SmootherMaxAbsError,
             ["gbt_smoother_max_abs_error_train"] = o.Gbt.SmootherMaxAbsErrorTrain,
             ["gbt_smoother_max_abs_error_tracked"] = o.Gbt.SmootherMaxAbsErrorTracked,
@@ -129,7 +138,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
         report.Heading("Setup").Bullets(
         [
-            $"Data: {string.Join(", ", outcomes.Select(o => $"{o.Name} ({o.Data.SourceRows} rows, {o.Data.Train.Columns} features)"))}, with the benchmark's preprocessing; " +
+            $"Data: {string.Join(", ", outcomes.Select(o => $"{o.Name} ({o.Data.SourceRows} rows, {o.Data.Features} features)"))}, with the benchmark's preprocessing; " +
                 $"a seeded subset of n = {s.GetInt("train_size")} training rows and a disjoint test pool; features and target standardized with training statistics.",
             $"Network: MLP {string.Join("-", s.GetIntList("hidden"))} hidden, {s.GetString("activation")}, {context.DType}, squared loss ½(f − y)² (c = 1, batch mean), " +
                 $"plain SGD lr {Format(s.GetDouble("lr"))}, batch {s.GetInt("batch_size")}, {s.GetInt("steps")} steps; smoother accumulated in float64.",
@@ -137,7 +146,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
                 $"num_leaves ∈ [{string.Join(", ", s.GetIntList("gbt_leaves"))}], min_data_in_leaf ∈ [{string.Join(", ", s.GetIntList("gbt_min_data_in_leaf"))}] and the number of rounds (≤ {s.GetInt("gbt_max_rounds")}) " +
                 $"chosen on a seeded {Format(s.GetDouble("gbt_validation_fraction"))} validation share of the training rows, then refitted on all n rows.",
             "Tracked rows: the union of the pool rows that appear in any T_π (the only test rows whose smoother rows are needed); " +
-                string.Join("; ", outcomes.Select(o => $"{o.Name}: {o.Data.Tracked.Rows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
+                string.Join("; ", outcomes.Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
         ]);
 
         report.Heading("Findings");
@@ -214,7 +223,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         f.Add($"W_NN(1) = {Format(p1.WNn)} ± {Format(p1.WNnStd)}, slope against π {Format(nnSlope)} — " +
             (nnGrows ? $"the network's largest kernel weight norm grows with the share of irregular inputs, and more than the trees' (W_NN(1) − 1 = {Format(p1.WNn - 1)} vs W_GBT(1) − 1 = {Format(p1.WGbt - 1)}), as the paper finds."
                 : "the network's W does NOT grow beyond the trees' here."));
-        f.Add($"GBT smoother check: max |S_B·Y − LightGBM prediction| = {Format(o.Gbt.SmootherMaxAbsErrorTrain)} on the {o.Data.Train.Rows} training rows and {Format(o.Gbt.SmootherMaxAbsErrorTracked)} on the {o.Data.Tracked.Rows} tracked rows " +
+        f.Add($"GBT smoother check: max |S_B·Y − LightGBM prediction| = {Format(o.Gbt.SmootherMaxAbsErrorTrain)} on the {o.Data.TrainRows} training rows and {Format(o.Gbt.SmootherMaxAbsErrorTracked)} on the {o.Data.TrackedRows} tracked rows " +
             (o.Gbt.SmootherMaxAbsError <= SmootherTolerance ? $"(passes at {Format(SmootherTolerance)})"
                 : $"(FAILS the absolute {Format(SmootherTolerance)} check; relative to the largest |y| = {Format(o.Gbt.MaxAbsLabel)} it is {Format(o.Gbt.SmootherMaxAbsError / o.Gbt.MaxAbsLabel)}: " +
                   "LightGBM computes residuals in float32, so its rounding error grows with the size of the residuals)") +
@@ -225,8 +234,8 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             $"|f̃ − f| = {Format(fid.TelescopedVsNetwork)}, |f̂ − f̃| = {Format(fid.SurrogateVsTelescoped)}; by subset " +
             string.Join("; ", o.Nn.FinalFidelity.Select(kv => $"{kv.Key} rows: {Format(kv.Value.SurrogateVsNetwork)}, {Format(kv.Value.TelescopedVsNetwork)}, {Format(kv.Value.SurrogateVsTelescoped)}")) + ". " +
             "f̂ is exact for the surrogate run that uses its own predictions in the residuals; the gap to f is what that surrogate and the first-order telescoping steps leave out.");
-        f.Add($"Network: final training MSE {Format(o.Nn.Final.TrainMse)} (trees {Format(o.Gbt.TrainMse)}); effective parameters p_train = {Format(o.Nn.Final.PTrain)}, p_tracked = {Format(o.Nn.Final.PTracked)} of n = {o.Data.Train.Rows}. " +
-            $"Cost: {Format(o.Nn.WallTime.TotalSeconds)} s for {o.Nn.Curve[^1].Step} SGD steps with {o.Data.Train.Rows + o.Data.Tracked.Rows} smoother rows of length {o.Data.Train.Rows} " +
+        f.Add($"Network: final training MSE {Format(o.Nn.Final.TrainMse)} (trees {Format(o.Gbt.TrainMse)}); effective parameters p_train = {Format(o.Nn.Final.PTrain)}, p_tracked = {Format(o.Nn.Final.PTracked)} of n = {o.Data.TrainRows}. " +
+            $"Cost: {Format(o.Nn.WallTime.TotalSeconds)} s for {o.Nn.Curve[^1].Step} SGD steps with {o.Data.TrainRows + o.Data.TrackedRows} smoother rows of length {o.Data.TrainRows} " +
             $"({Format(1000 * o.Nn.WallTime.TotalSeconds / Math.Max(1, o.Nn.Curve[^1].Step))} ms/step); LightGBM tuning, fit and smoother {Format(o.Gbt.WallTime.TotalSeconds)} s.");
         return f;
     }
@@ -267,7 +276,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     private static StackedChart TrainingCurve(DatasetOutcome o)
     {
         var steps = o.Nn.Curve.Select(p => (double)p.Step).ToArray();
-        double gbtTracked = GbtArm.Mse(o.Gbt.TrackedPredictions, o.Data.Tracked.Target);
+        double gbtTracked = GbtArm.Mse(o.Gbt.TrackedPredictions, o.Data.TrackedTarget);
         var mse = new LineChart { Title = $"{o.Name}: network training (SGD)", YLabel = "MSE (standardized target)", LogY = true }
             .AddSeries("NN, training rows", steps, o.Nn.Curve.Select(p => p.TrainMse).ToArray())
             .AddSeries("NN, tracked pool rows", steps, o.Nn.Curve.Select(p => p.TrackedMse).ToArray())

@@ -9,7 +9,11 @@ namespace Telescope.Experiments.TabularGbt;
 /// leaf-kernel recursion, SPEC §4), on test sets with a growing share π of irregular inputs (SPEC §5): the
 /// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.
 /// </summary>
-public sealed class TabularGbtRecipe : IRecipe
+/// <remarks>
+/// Its sub-runs are the data sets: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
+/// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).
+/// </remarks>
+public sealed class TabularGbtRecipe : ISweepRecipe
 {
     private readonly Func<string, TabularDataset>? _loader;
 
@@ -75,28 +79,62 @@ public sealed class TabularGbtRecipe : IRecipe
 
         // Every data set is read and checked before any training: a bad file stops the run at once.
         var sources = TabularSources.Load(context, datasets, _loader);
-
-        var outcomes = new List<DatasetOutcome>();
-        using (var progress = context.Progress.Start($"{datasets.Count} data set(s) × {nn.Steps} SGD steps", (double)datasets.Count * nn.Steps))
-            foreach (var raw in sources)
+        var sweep = new Sweep<DatasetOutcome>(context, datasets.Count);
+        var resumed = context.Checkpoints.Resumed;
+        int? inFlight = resumed?.Contains(CurrentIndex) == true ? resumed.GetInt(CurrentIndex) : null;
+        var csv = context.Folder.OpenMetrics(TabularGbtOutput.CurveColumns);   // the training curves, row by row
+        int assigned = sweep.Assigned.Count();
+        using (var progress = context.Progress.Start($"{assigned} data set(s) × {nn.Steps} SGD steps", (double)assigned * nn.Steps))
+        {
+            progress.Advance((double)sweep.Results.Count * nn.Steps);
+            foreach (int k in sweep.Pending.ToList())
             {
+                var raw = sources[k];
                 string name = raw.Name;
+                var resume = k == inFlight ? resumed : null;
                 var data = TabularGbtData.Prepare(raw, s.GetInt("train_size"), s.GetInt("pool_size"), s.GetInt("test_size"),
                     s.GetInt("repetitions"), method, (ulong)context.Seed);
                 context.Progress.Message($"{name}: n = {data.Train.Rows}, {data.Train.Columns} features, pool {data.PoolRows} rows, {data.Tracked.Rows} tracked");
-                var gbt = GbtArm.Run(data, tuning, seed, context.CancellationToken);
+                // The trees take seconds: a resumed data set reuses their stored result instead of checkpointing inside LightGBM.
+                var gbt = resume is not null
+                    ? SubRunResults.Deserialize<GbtResult>(resume.GetString(CurrentGbt), RunCheckpoints.FileName)
+                    : GbtArm.Run(data, tuning, seed, context.CancellationToken);
                 context.Progress.Message($"{name}: LightGBM {gbt.Options.NumLeaves} leaves, min leaf {gbt.Options.MinDataInLeaf}, {gbt.Options.NumRounds} rounds; |S·Y − LightGBM| ≤ {gbt.SmootherMaxAbsError:G3}");
-                var nnResult = NeuralArm.Run(data, nn, seed, progress, context.CancellationToken);
+                var nnResult = NeuralArm.Run(data, nn, seed, progress, point => TabularGbtOutput.WritePoint(csv, name, point),
+                    context.Checkpoints, state =>
+                    {
+                        sweep.SaveState(state);
+                        state.Set(CurrentIndex, k);
+                        state.Set(CurrentGbt, SubRunResults.Serialize(gbt));
+                    }, resume, context.CancellationToken);
                 // Targets are standardized with training statistics, so the constant predictor (training mean) is 0.
                 var reps = PiAnalysis.Repetitions(data.TestSets, data.Tracked.Target, nnResult.TrackedPredictions, gbt.TrackedPredictions,
                     0.0, nnResult.TrackedWeightNorms, gbt.TrackedWeightNorms);
                 var points = PiAnalysis.Average(reps);
                 bool tiny = Math.Abs(points[0].Delta) < s.GetDouble("tiny_gap") * points[0].MseConstant;
-                outcomes.Add(new DatasetOutcome(name, data, nnResult, gbt, reps, points, tiny));
+                sweep.Complete(k, new DatasetOutcome(name, DatasetFacts.Of(data), nnResult, gbt, reps, points, tiny));
             }
+        }
+        csv.Dispose();
+        sweep.Finish(NoFacts, outcomes => WriteOutputs(context, outcomes));
+    }
 
+    private const string CurrentIndex = "current/index", CurrentGbt = "current/gbt";
+    // Every data set's result carries its own sizes; the sweep shares nothing else that its settings do not say.
+    private const string NoFacts = "{}";
+
+    /// <inheritdoc/>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
+    {
+        var outcomes = results.Select(r => SubRunResults.Deserialize<DatasetOutcome>(r, ShardFile.FileName)).ToList();
+        new TabularGbtOutput(context, outcomes).WriteCurveMetrics();
+        WriteOutputs(context, outcomes);
+    }
+
+    private static void WriteOutputs(RunContext context, IReadOnlyList<DatasetOutcome> outcomes)
+    {
         var output = new TabularGbtOutput(context, outcomes);
-        output.WriteMetrics();
+        output.WritePiMetrics();
         output.WriteSummary();
         output.WriteReport();
     }

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace Telescope.Experiments;
+
+/// <summary>
+/// The summary.json keys that hold measured wall-clock or CPU time, at any depth. They are the only keys in
+/// which a resumed, sharded-and-merged or repeated run may differ from an uninterrupted one: every other value
+/// is a function of the configuration and the seed. Recipes that add a timing key to their summary add it here.
+/// </summary>
+public static class WallClockFields
+{
+    /// <summary>The timing keys of every recipe's summary.json.</summary>
+    public static IReadOnlySet<string> Keys { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "wall_seconds", "nn_seconds", "gbt_seconds", "cpu_seconds", "process_cpu_seconds", "measure_seconds",
+        "smoother_seconds", "training_seconds", "seconds_per_step",
+    };
+
+    /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry removed, re-serialized (for comparisons).</summary>
+    public static string Strip(string summaryJson)
+    {
+        var root = JsonNode.Parse(summaryJson);
+        Remove(root);
+        return root?.ToJsonString() ?? "null";
+    }
+
+    private static void Remove(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (string key in o.Select(kv => kv.Key).Where(Keys.Contains).ToList()) o.Remove(key);
+                foreach (var (_, child) in o) Remove(child);
+                break;
+            case JsonArray a:
+                foreach (var child in a) Remove(child);
+                break;
+        }
+    }
+}
