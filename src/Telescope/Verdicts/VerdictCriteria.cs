@@ -1,11 +1,10 @@
 using System.Globalization;
-using Telescope.Experiments;
 
 namespace Telescope.Verdicts;
 
 /// <summary>
-/// The named thresholds every verdict is judged by. They are recipe settings (added by
-/// <see cref="AddTo"/>), recorded in config.json and printed in each report by <see cref="Describe"/>, so a reader
+/// The named thresholds every verdict is judged by. They are recipe settings (declared by
+/// <c>RecipeSettings.AddVerdictCriteria</c>), recorded in config.json and printed in each report by <see cref="Describe"/>, so a reader
 /// sees what "a peak", "grows" and "clearly below" meant for that run.
 /// </summary>
 /// <param name="PeakNoiseFactor">A peak counts only when its prominence exceeds this many noise units (the noise of
@@ -26,19 +25,6 @@ public sealed record VerdictCriteria(double PeakNoiseFactor = 4.0, double TrendC
 
     /// <summary>The defaults: 4 noise units, 95% slope interval, 2 standard errors.</summary>
     public static VerdictCriteria Default { get; } = new();
-
-    /// <summary>Declares the three verdict settings on <paramref name="settings"/> with the defaults.</summary>
-    public static RecipeSettings AddTo(RecipeSettings settings) => settings
-        .AddDouble(PeakNoiseFactorKey, Default.PeakNoiseFactor,
-            "A peak counts only if it is the grid's maximum beyond the first point and its prominence exceeds this many noise units (seed spread, or the curve's roughness with one seed)", min: 0)
-        .AddDouble(TrendConfidenceKey, Default.TrendConfidence,
-            "Confidence of the least-squares slope interval that must exclude 0 for 'grows' / 'falls'", min: 0.5, max: 0.9999)
-        .AddDouble(GapSeFactorKey, Default.GapSeFactor,
-            "'Clearly below' needs the gap to exceed this many standard errors of the gap", min: 0);
-
-    /// <summary>Reads the criteria declared by <see cref="AddTo"/>.</summary>
-    public static VerdictCriteria From(RecipeSettings settings) => new(
-        settings.GetDouble(PeakNoiseFactorKey), settings.GetDouble(TrendConfidenceKey), settings.GetDouble(GapSeFactorKey));
 
     /// <summary>One report line stating the criteria in force.</summary>
     public string Describe() =>

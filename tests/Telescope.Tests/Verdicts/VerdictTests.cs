@@ -134,9 +134,9 @@ public class VerdictTests
     [Fact]
     public void CriteriaAreSettingsAndThePrintedLineStatesThem()
     {
-        var settings = VerdictCriteria.AddTo(new RecipeSettings(quick: false));
+        var settings = new RecipeSettings(quick: false).AddVerdictCriteria();
         settings.Apply(["verdict_peak_noise_factor=3", "verdict_trend_confidence=0.9"]);
-        var criteria = VerdictCriteria.From(settings);
+        var criteria = settings.GetVerdictCriteria();
         Assert.Equal(new VerdictCriteria(3, 0.9, 2), criteria);
         Assert.Contains("> 3 noise units", criteria.Describe());
         Assert.Contains("90%", criteria.Describe());
