@@ -12,6 +12,9 @@ namespace Telescope.Experiments.Approximation;
 /// </summary>
 public sealed class ApproximationRecipe : IRecipe
 {
+    /// <summary>Setting key of the factor by which f_lin's error must exceed f̃'s for the paper's claim.</summary>
+    public const string LinearGapFactorKey = "linear_gap_factor";
+
     public string Name => "approximation";
     public string Description => "Telescoping vs linearized model error of an MLP on MNIST across optimizers and learning rates (paper Figs. 2, 7, 8)";
 
@@ -39,7 +42,9 @@ public sealed class ApproximationRecipe : IRecipe
              .AddDouble($"default_lr.{name}", defaultRate, $"The learning rate of {name} shown in the per-step figures", min: 0);
         return s
             .AddBool("stop_on_divergence", true, "A non-finite loss stops the run (false: record the sub-run as diverged and go on)")
-            .AddComputeSettings();
+            .AddDouble(LinearGapFactorKey, 10, "The paper's 'orders of magnitude' claim counts as reproduced when |f − f_lin| is at least this many times |f − f̃| (fixed before any run)", min: 1)
+        .AddVerdictCriteria()
+        .AddComputeSettings();
     }
 
     /// <summary>Learning-rate grids (full, quick) and the default rate of each optimizer.</summary>
