@@ -95,10 +95,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["test_error"] = r.Final.Test,
                 ["train_mse"] = r.Final.TrainMse,
                 ["test_mse"] = r.Final.TestMse,
-                ["p_train"] = r.Final.PTrain,
-                ["p_train_se"] = r.Final.PTrainSe,
-                ["p_test"] = r.Final.PTest,
-                ["p_test_se"] = r.Final.PTestSe,
+                ["p_train"] = Measured(r.Final.PTrain),
+                ["p_train_se"] = Measured(r.Final.PTrainSe),
+                ["p_test"] = Measured(r.Final.PTest),
+                ["p_test_se"] = Measured(r.Final.PTestSe),
                 ["p_gap_se"] = r.Final.PGapSe,
                 ["step_train_plateau"] = r.TrainPlateau,
                 ["step_test_plateau"] = r.TestPlateau,
@@ -265,6 +265,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                     : "");
             yield break;
         }
+        if (!setup.UseSmoother) yield break;   // the estimate above covers runs without the smoother
         double cpuPerStep = runs.Average(r => r.ProcessorTime.TotalSeconds / r.Final.Step);
         yield return string.Create(CultureInfo.InvariantCulture,
             $"Extrapolation from process CPU time (not a measurement): {cpuPerStep * 1000:F0} ms of CPU per step (all threads, logging included); ") +

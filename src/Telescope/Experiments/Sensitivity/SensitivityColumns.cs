@@ -3,7 +3,7 @@ using Telescope.Smoothing;
 namespace Telescope.Experiments.Sensitivity;
 
 /// <summary>metrics.csv columns and summary.json entries for <see cref="SensitivityPoint"/>s, shared by the recipes.</summary>
-internal static class SensitivityColumns
+public static class SensitivityColumns
 {
     /// <summary>The metrics.csv columns (empty cells where not measured).</summary>
     public static readonly string[] Names =

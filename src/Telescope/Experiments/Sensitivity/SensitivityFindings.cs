@@ -32,11 +32,12 @@ internal static class SensitivityFindings
     /// <param name="smootherP">The smoother's (step, p_train, p_test), or empty without a smoother.</param>
     /// <param name="pTrainLimit">p_train above this counts as a blow-up of the surrogate.</param>
     /// <param name="agreementSe">Agreement threshold in SEs.</param>
+    /// <param name="describeNetwork">Include the final p_net and linearity sentences (off where a table already shows them).</param>
     public static IEnumerable<string> For(string label, IReadOnlyList<SensitivityPoint> points, StabilityBound? bound,
-        IReadOnlyList<(int Step, double PTrain, double PTest)> smootherP, double pTrainLimit, double agreementSe)
+        IReadOnlyList<(int Step, double PTrain, double PTest)> smootherP, double pTrainLimit, double agreementSe, bool describeNetwork = true)
     {
         var measured = points.Where(p => p.Step > 0 && p.Train is not null).ToList();
-        if (measured.Count > 0)
+        if (measured.Count > 0 && describeNetwork)
         {
             var last = measured[^1];
             yield return $"{label} — p_net at step {last.Step} (retraining, σ = {F(last.Train!.Sigma)}): {Describe(last.Train)} on the training set, {Describe(last.Test!)} on the test set; " +
