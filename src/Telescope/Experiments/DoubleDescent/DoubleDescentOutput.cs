@@ -40,7 +40,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
                 csv.WriteRow(run.Label, p.Step,
                 [
-                    run.LabelNoise, run.Width, run.Parameters, p.TrainMse, p.TestMse, p.TestError, Measured(p.PTrain.Value), Measured(p.PTest.Value),
+                    run.LabelNoise, run.Width, run.Parameters, p.TrainMse, p.TestMse, p.TestError, SensitivityColumns.Measured(p.PTrain.Value), SensitivityColumns.Measured(p.PTest.Value),
                     .. Hutchinson ? new double?[] { p.PTrain.StandardError, p.PTest.StandardError } : [],
                     .. SensitivityColumns.Values(net),
                 ]);
@@ -58,8 +58,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 ["train_mse"] = r.Final.TrainMse,
                 ["test_mse"] = r.Final.TestMse,
                 ["test_error"] = r.Final.TestError,
-                ["p_train"] = Measured(r.Final.PTrain.Value),
-                ["p_test"] = Measured(r.Final.PTest.Value),
+                ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain.Value),
+                ["p_test"] = SensitivityColumns.Measured(r.Final.PTest.Value),
             };
             if (Hutchinson)
             {
@@ -121,7 +121,6 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         ["telescoping_vs_network"] = f.TelescopedVsNetwork,
     };
 
-    private static double? Measured(double v) => double.IsNaN(v) ? null : v;
 
     /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
     private DoubleDescentPoint? FirstBlowUp(WidthRun r) => !config.HasSmoother ? null

@@ -82,7 +82,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         run.Members = sensitivity.MemberCount;
 
         run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, 0));
-        run.Sensitivity.Add(RecordSensitivity(network, data, sensitivity, smoother?.Smoother, 0));
+        run.Sensitivity.Add(sensitivity.Record(0, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
         var index = torch.empty(config.Batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         var trainAll = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
         for (int t = 1; t <= config.Steps; t++)
@@ -117,7 +117,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             if (logged)
             {
                 run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
-                run.Sensitivity.Add(RecordSensitivity(network, data, sensitivity, smoother?.Smoother, t));
+                run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
                 progress.SetStatus($"{run.Label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
             }
             progress.Advance();
@@ -140,19 +140,6 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         "gd" => ExactOptimizers.Sgd(parameters, config.LearningRate),
         _ => throw new TelescopeException($"Unknown optimizer '{config.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
     };
-
-    /// <summary>p_net of the members (the base network's predictions give the curvature diagnostic) and λ_t at a logged step.</summary>
-    private static SensitivityPoint RecordSensitivity(Mlp network, DoubleDescentTensors data, RecipeSensitivity sensitivity, ISmoother? smoother, int step)
-    {
-        if (!sensitivity.HasRetraining) return sensitivity.Record(step, smoother, null);
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        return sensitivity.Record(step, smoother, new Dictionary<string, Tensor>
-        {
-            [RecipeSensitivity.Train] = network.forward(data.TrainInputs),
-            [RecipeSensitivity.Test] = network.forward(data.TestProbes),
-        });
-    }
 
     private static DoubleDescentPoint Measure(Mlp network, DoubleDescentTensors data, Tensor trainTargets, ISmoother? smoother, int step)
     {

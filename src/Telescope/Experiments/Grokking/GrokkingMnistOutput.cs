@@ -64,7 +64,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
                 csv.WriteRow(run.Label, p.Step,
                 [
-                    run.Config.Alpha, p.Train, p.Test, Measured(p.PTrain), Measured(p.PTest), Measured(p.PTrainSe), Measured(p.PTestSe), p.PGapSe, p.TrainMse, p.TestMse,
+                    run.Config.Alpha, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), SensitivityColumns.Measured(p.PTrainSe), SensitivityColumns.Measured(p.PTestSe), p.PGapSe, p.TrainMse, p.TestMse,
                     .. SensitivityColumns.Values(net),
                 ]);
     }
@@ -86,7 +86,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             ["p_train_limit"] = PTrainLimit,
             ["test_probes"] = context.Settings.GetInt("test_probes"),
             ["directions"] = setup.Directions,
-            ["results"] = runs.Select(r => Merge(new Dictionary<string, object?>
+            ["results"] = runs.Select(r => SensitivityColumns.Merge(new Dictionary<string, object?>
             {
                 ["alpha"] = r.Config.Alpha,
                 ["activation"] = r.Config.Activation.ToString(),
@@ -95,10 +95,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["test_error"] = r.Final.Test,
                 ["train_mse"] = r.Final.TrainMse,
                 ["test_mse"] = r.Final.TestMse,
-                ["p_train"] = Measured(r.Final.PTrain),
-                ["p_train_se"] = Measured(r.Final.PTrainSe),
-                ["p_test"] = Measured(r.Final.PTest),
-                ["p_test_se"] = Measured(r.Final.PTestSe),
+                ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
+                ["p_train_se"] = SensitivityColumns.Measured(r.Final.PTrainSe),
+                ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
+                ["p_test_se"] = SensitivityColumns.Measured(r.Final.PTestSe),
                 ["p_gap_se"] = r.Final.PGapSe,
                 ["step_train_plateau"] = r.TrainPlateau,
                 ["step_test_plateau"] = r.TestPlateau,
@@ -121,14 +121,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         });
     }
 
-    /// <summary>NaN (not computed: no smoother) is an empty cell, not a value.</summary>
-    private static double? Measured(double v) => double.IsNaN(v) ? null : v;
 
-    private static Dictionary<string, object?> Merge(Dictionary<string, object?> a, Dictionary<string, object?> b)
-    {
-        foreach (var (k, v) in b) a[k] = v;
-        return a;
-    }
 
     private void WriteReport()
     {

@@ -110,7 +110,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         var logSteps = new HashSet<int>(setup.LogSteps);
         var measureClock = Stopwatch.StartNew();
         run.Points.Add(Measure(network, smoother, 0));
-        run.Sensitivity.Add(RecordSensitivity(network, sensitivity, smoother, 0));
+        run.Sensitivity.Add(sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
         run.MeasureTime += measureClock.Elapsed;
         var index = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         var trainClock = new Stopwatch();
@@ -150,7 +150,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
                 run.MeasureTime += measureClock.Elapsed;
                 DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
                 run.Points.Add(point);
-                var net = RecordSensitivity(network, sensitivity, smoother, t);
+                var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
                 run.Sensitivity.Add(net);
                 progress.SetStatus(FormattableString.Invariant(
                     $"{run.Label}  train err {point.Train:F3}  test err {point.Test:F3}  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}  p_net {net.Train?.Value:F0}/{net.Test?.Value:F0}  λ {net.Sharpness:G3}"));
@@ -186,19 +186,6 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         DType = setup.DType,
         Device = setup.Device,
     };
-
-    /// <summary>p_net of the members (with the base network's predictions for the curvature diagnostic) and λ_t, at a logged step.</summary>
-    private SensitivityPoint RecordSensitivity(Mlp network, RecipeSensitivity sensitivity, LabelTangentSmoother? smoother, int step)
-    {
-        if (!sensitivity.HasRetraining) return sensitivity.Record(step, smoother, null);
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        return sensitivity.Record(step, smoother, new Dictionary<string, Tensor>
-        {
-            [RecipeSensitivity.Train] = network.forward(data.TrainInputs),
-            [RecipeSensitivity.Test] = network.forward(data.Probes),
-        });
-    }
 
     private GrokkingPoint Measure(Mlp network, LabelTangentSmoother? smoother, int step)
     {

@@ -24,7 +24,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
         using var csv = context.Folder.OpenMetrics(Columns);
         foreach (var run in runs)
             foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
-                csv.WriteRow(run.Label, p.Step, [run.Epsilon, p.Train, p.Test, Measured(p.PTrain), Measured(p.PTest), .. SensitivityColumns.Values(net)]);
+                csv.WriteRow(run.Label, p.Step, [run.Epsilon, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), .. SensitivityColumns.Values(net)]);
     }
 
     private void WriteSummary()
@@ -41,14 +41,14 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
             ["stability_bound"] = bound?.Value,
             ["stability_bound_setting"] = bound?.Description,
             ["test_probes"] = config.TestProbes,
-            ["results"] = runs.Select(r => Merge(new Dictionary<string, object?>
+            ["results"] = runs.Select(r => SensitivityColumns.Merge(new Dictionary<string, object?>
             {
                 ["epsilon"] = r.Epsilon,
                 ["steps"] = r.Final.Step,
                 ["train_mse"] = r.Final.Train,
                 ["test_mse"] = r.Final.Test,
-                ["p_train"] = Measured(r.Final.PTrain),
-                ["p_test"] = Measured(r.Final.PTest),
+                ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
+                ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
                 ["step_train_plateau"] = r.TrainPlateau,
                 ["step_test_plateau"] = r.TestPlateau,
                 ["initial_train_mse"] = r.Points[0].Train,
@@ -67,13 +67,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
         });
     }
 
-    private static double? Measured(double v) => double.IsNaN(v) ? null : v;
 
-    private static Dictionary<string, object?> Merge(Dictionary<string, object?> a, Dictionary<string, object?> b)
-    {
-        foreach (var (k, v) in b) a[k] = v;
-        return a;
-    }
 
     private void WriteReport()
     {

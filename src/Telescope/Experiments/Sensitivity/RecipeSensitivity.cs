@@ -86,5 +86,14 @@ internal sealed class RecipeSensitivity : IDisposable
         };
     }
 
+    /// <summary><see cref="Record"/> with the recipe's own network (the base run) evaluated on the tracked sets.</summary>
+    public SensitivityPoint Record(int step, ISmoother? smoother, TorchSharp.torch.nn.Module<Tensor, Tensor> network, Tensor trainInputs, Tensor testInputs)
+    {
+        if (!HasRetraining) return Record(step, smoother, null);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        return Record(step, smoother, new Dictionary<string, Tensor> { [Train] = network.forward(trainInputs), [Test] = network.forward(testInputs) });
+    }
+
     public void Dispose() => _retraining?.Dispose();
 }

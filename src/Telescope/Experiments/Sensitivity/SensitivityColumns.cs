@@ -23,6 +23,16 @@ public static class SensitivityColumns
         p?.Sharpness,
     ];
 
+    /// <summary>NaN (not computed, e.g. no smoother) as a missing value: an empty cell or JSON null, never a number.</summary>
+    public static double? Measured(double value) => double.IsNaN(value) ? null : value;
+
+    /// <summary>Adds <paramref name="extra"/>'s entries to <paramref name="entries"/> (later wins) and returns it.</summary>
+    public static Dictionary<string, object?> Merge(Dictionary<string, object?> entries, Dictionary<string, object?> extra)
+    {
+        foreach (var (key, value) in extra) entries[key] = value;
+        return entries;
+    }
+
     /// <summary>SE of p_net_train − p_net_test from the per-direction differences (the two share their directions).</summary>
     public static double? GapStandardError(SensitivityPoint p) =>
         p.Train is { } a && p.Test is { } b ? DirectionalEffectiveParameters.PairedDifference(a.PerDirection, b.PerDirection).StandardError : null;
