@@ -200,6 +200,9 @@ public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
             new LabelTangentOptions { OutputCount = 2, Directions = LabelDirections.Hutchinson, DirectionCount = 3, Seed = 17 });
         var v = RademacherDirections.Create(3, 10, 2, 17, ScalarType.Float64, CPU);
         Assert.Equal(0.0, (smoother.LabelDirectionMatrix() - v).abs().max().item<double>());
+        // p_net with D = 2 uses the first two of a D = 3 smoother's directions (the recipes compare them pairwise).
+        var two = RademacherDirections.Create(2, 10, 2, 17, ScalarType.Float64, CPU);
+        Assert.Equal(0.0, (v.narrow(0, 0, 2) - two).abs().max().item<double>());
     }
 
     [Fact]
