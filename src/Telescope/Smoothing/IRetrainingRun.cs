@@ -10,7 +10,8 @@ namespace Telescope.Smoothing;
 /// </summary>
 /// <remarks>
 /// Determinism is the implementer's contract: the same θ_0, the same batch order and augmentation at every step,
-/// the same arithmetic (a fixed number of threads), so that two runs differ only through their labels.
+/// the same arithmetic (a fixed number of threads), so that two runs differ only through their labels. Members run as
+/// separate processes must therefore use the same thread count (recipes: <c>--set threads=N</c>), device and dtype.
 /// </remarks>
 public interface IRetrainingRun : IDisposable
 {

@@ -8,7 +8,15 @@ namespace Telescope.Experiments.Grokking;
 /// SPEC §6 row "grokking-mnist" (paper Figs. 4 right, 12, 13; Liu et al. 2023, Omnigrok): an MLP 784-200-200-10
 /// whose initial parameters are all scaled by α, trained with AdamW on MSE to one-hot labels of the first 1000
 /// MNIST training images. Effective parameters come from label-tangent propagation (SPEC §2b, exact for AdamW)
-/// with Hutchinson directions, on the training images and a test probe subset.
+/// with Hutchinson directions, on the training images and a test probe subset; the network's own p_net comes from
+/// retraining (SPEC §3b, <c>sensitivity=retraining</c>) and the surrogate's stability from its sharpness λ_t (§3c).
+/// <para>
+/// The full α = 8 run with p_net and without the surrogate (it blows up under AdamW, measured):
+/// <c>telescope run grokking-mnist --data DIR --set configs=relu:8 --set smoother=none --set sensitivity=retraining
+/// --set sensitivity_directions=2 --set threads=2</c> — base run plus 6 members (±σ along V_0, V_1 and ±σ/4 along
+/// V_0). Estimate (not a measurement) from the quick run's 40.3 ms per step on the shared 2-core machine (5.7 ms
+/// base training, 5.6 ms per member-step): ≈ 67 min for 10⁵ steps including ≈ 1 min of logging.
+/// </para>
 /// </summary>
 public sealed class GrokkingMnistRecipe : IRecipe
 {
