@@ -129,6 +129,9 @@ public class VerdictTests
         Assert.Equal(VerdictOutcome.Inconclusive, noSe.Outcome);
         Assert.Contains("below", noSe.Statement);
         Assert.Equal(VerdictOutcome.Inconclusive, GapTest.ClearlyBelow(95, 100, 1, c, ("a", "b"), minRelative: 0.1).Outcome);
+        // Exact values (SE 0): the minimum share alone decides.
+        Assert.Equal(VerdictOutcome.Agrees, GapTest.ClearlyBelow(85, 100, 0, c, ("a", "b"), minRelative: 0.1).Outcome);
+        Assert.Equal(VerdictOutcome.Disagrees, GapTest.ClearlyBelow(95, 100, 0, c, ("a", "b"), minRelative: 0.1).Outcome);
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddDouble("p_train_limit", 1.25, "p counts as reliable only while p_train ≤ this × n (beyond, the surrogate's label sensitivities have blown up)", min: 1)
         .AddDouble("interpolation_tolerance", 1e-3, "A network interpolates when its final train MSE is at most this", min: 0)
         .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining)
+        .AddVerdictCriteria()
         // One intra-op thread: the tensors are small, so per-op threading costs more than it saves (measured ~10× on
         // a loaded 2-core machine for width 32, n = 400); raise it for large widths with --set threads=N.
         .AddComputeSettings(threads: 1);

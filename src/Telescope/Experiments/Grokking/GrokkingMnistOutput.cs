@@ -1,6 +1,7 @@
 using System.Globalization;
 using Telescope.Experiments.Sensitivity;
 using Telescope.Smoothing;
+using Telescope.Verdicts;
 using static Telescope.Experiments.Grokking.GrokkingFindings;
 
 namespace Telescope.Experiments.Grokking;
@@ -23,6 +24,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     /// p that is not finite means the surrogate's label sensitivities have blown up: p no longer measures the network.
     /// </summary>
     private double PTrainLimit => context.Settings.GetDouble("p_train_limit");
+    private ClearlyBelowRule Rule => ClearlyBelowRule.From(context.Settings);
 
     private GrokkingPoint? FirstUnreliable(GrokkingMnistRun r)
     {
@@ -157,6 +159,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         ]);
 
         report.Heading("Findings");
+        report.Paragraph(context.Settings.GetVerdictCriteria().Describe());
         var findings = new List<string>();
         foreach (var r in runs)
         {
@@ -164,17 +167,17 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 (r.StepTrainPerfect is int z ? $" Training error first 0 at logged step {z}." : " Training error never reached 0."));
             if (setup.UseSmoother)
             {
-                findings.Add($"{r.Label} — from the surrogate smoother's p (SPEC §2b): {EffectiveParameterFinding(r)}");
+                findings.Add($"{r.Label} — from the surrogate smoother's p (SPEC §2b): {EffectiveParameterFinding(r, Rule)}");
                 findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
             }
             if (GrokkingNetworkView.Of(r, r.Sensitivity) is { } view)
-                findings.Add($"{r.Label} — {GrokkingNetworkView.Finding(view, r.Sensitivity[^1])}");
+                findings.Add($"{r.Label} — {GrokkingNetworkView.Finding(view, r.Sensitivity[^1], Rule)}");
             findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, SmootherSeries(r),
                 PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se")));
         }
         findings.AddRange(Comparisons());
         findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
-            $"\"Clearly below\" here = at least {Pct(ClearlyBelow)} below p_train and more than 2 standard errors.");
+            Rule.Describe());
         foreach (var r in runs.Where(_ => setup.UseSmoother))
             findings.Add($"{r.Label} fidelity: mean |f̂ − f| = {F(r.SurrogateGapTrain)} (train), {F(r.SurrogateGapTest)} (test probes) at step {r.Final.Step}" +
                 (double.IsFinite(r.SurrogateGapTrain) && r.SurrogateGapTrain < UsableSurrogateGap
@@ -223,9 +226,12 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         var small = runs.FirstOrDefault(r => r.Config.Activation.Kind == Models.ActivationKind.ReLU && r.Config.Alpha == 1);
         if (large is null || small is null || ReferenceEquals(large, small)) yield break;
         double delayLarge = (double)large.TestPlateau / Math.Max(large.TrainPlateau, 1), delaySmall = (double)small.TestPlateau / Math.Max(small.TrainPlateau, 1);
-        yield return $"α = {F(large.Config.Alpha)} vs α = 1 (ReLU): test/train plateau ratio {F(delayLarge)} vs {F(delaySmall)}; final test error {F(large.Final.Test)} vs {F(small.Final.Test)}; " +
-            $"final p_train {F(large.Final.PTrain)} vs {F(small.Final.PTrain)}, p_test {F(large.Final.PTest)} vs {F(small.Final.PTest)} — " +
-            (small.Final.PTrain < large.Final.PTrain ? "α = 1 ends with fewer effective parameters, as the paper finds." : "α = 1 does NOT end with fewer effective parameters here.");
+        string[] labels = ["α = 1", $"α = {F(large.Config.Alpha)}"];
+        yield return $"Omnigrok (Liu et al. 2023) and SPEC §6: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(large.Config.Alpha)} vs α = 1 (ReLU): final test error {F(large.Final.Test)} vs {F(small.Final.Test)}. " +
+            OrderingTest.SingleRun([delaySmall, delayLarge], labels, Verdicts.TrendDirection.Grows).About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
+            OrderingTest.SingleRun([small.TestPlateau, large.TestPlateau], labels, Verdicts.TrendDirection.Grows).About("Delay as the absolute test plateau step, expected larger at large α") + " " +
+            OrderingTest.SingleRun([small.Final.PTrain, large.Final.PTrain], labels, Verdicts.TrendDirection.Grows).About($"Final p_train{(setup.UseSmoother ? " (smoother)" : "")}, expected lower at α = 1") + " " +
+            OrderingTest.SingleRun([small.Final.PTest, large.Final.PTest], labels, Verdicts.TrendDirection.Grows).About($"Final p_test{(setup.UseSmoother ? " (smoother)" : "")}, expected lower at α = 1");
     }
 
     private SensitivityPoint? Net(GrokkingMnistRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);

@@ -46,6 +46,7 @@ public sealed class GrokkingMnistRecipe : IRecipe
         .AddInt("log_every", 2000, "Also log every this many steps", quick: 500, min: 1)
         .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining, quickStabilityIterations: 20)
         .AddDouble("p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n (an interpolating least-squares smoother has p_train = n)", min: 1)
+        .AddGrokkingVerdicts()
         .AddComputeSettings();
 
     public void Run(RunContext context)

@@ -22,12 +22,12 @@ internal static class GrokkingNetworkView
     }
 
     /// <summary>The SPEC §6 verdict from p_net, with the caveat when the final response is not linear at σ.</summary>
-    public static string Finding(GrokkingRun view, SensitivityPoint last)
+    public static string Finding(GrokkingRun view, SensitivityPoint last, ClearlyBelowRule rule)
     {
         string caveat = last.Train?.IsLinear == false || last.Test?.IsLinear == false
             ? $" **Caveat: at step {last.Step} the label response is not linear at σ = {SensitivityFindings.F(last.Train!.Sigma)} (p_0(σ)/p_0(σ/4) = {SensitivityFindings.F(last.Train.LinearityRatio ?? double.NaN)} train, {SensitivityFindings.F(last.Test!.LinearityRatio ?? double.NaN)} test), so these are finite-σ responses, not measurements of the first-order sensitivity.**"
             : "";
-        return "**From p_net (retraining, SPEC §3b)**: " + GrokkingFindings.EffectiveParameterFinding(view) + caveat;
+        return "**From p_net (retraining, SPEC §3b)**: " + GrokkingFindings.EffectiveParameterFinding(view, rule) + caveat;
     }
 
     /// <summary>

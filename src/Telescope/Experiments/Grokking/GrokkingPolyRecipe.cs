@@ -31,6 +31,7 @@ public sealed class GrokkingPolyRecipe : IRecipe
         .AddString("smoother", "kernel", "The SPEC §2a kernel smoother (p_train, p_test; exact for full-batch GD): kernel, or none (p_net by retraining only)", choices: ["kernel", "none"])
         .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining)
         .AddDouble("p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n", min: 1)
+        .AddGrokkingVerdicts()
         // float64 by default (the accumulated smoother spans tens of thousands of steps); quick mode uses
         // float32, which halves the per-step cost on this machine.
         .AddString(RecipeSettings.DTypeKey, "float64", "Floating-point type of model, data and smoother", quick: "float32", choices: ["float32", "float64"])
