@@ -30,7 +30,8 @@ public static class PeakTest
     /// <param name="series">The measured series (at least three grid points).</param>
     /// <param name="criteria">The verdict thresholds.</param>
     /// <param name="expectPeak">True when the expectation is a peak (e.g. noisy labels), false when it is none.</param>
-    public static PeakResult Find(SeededSeries series, VerdictCriteria criteria, bool expectPeak)
+    /// <param name="xName">What the grid coordinate is called in the statement (e.g. "width").</param>
+    public static PeakResult Find(SeededSeries series, VerdictCriteria criteria, bool expectPeak, string xName = "x")
     {
         var m = series.Means;
         var candidates = Enumerable.Range(1, Math.Max(0, series.Count - 1)).Where(i => double.IsFinite(m[i])).ToList();
@@ -42,7 +43,7 @@ public static class PeakTest
         int lowAfter = Enumerable.Range(top + 1, series.Count - top - 1).Where(i => double.IsFinite(m[i])).DefaultIfEmpty(-1).MinBy(i => i < 0 ? double.PositiveInfinity : m[i]);
         if (lowAfter < 0 || lowBefore < 0)
         {
-            string rising = $"the maximum beyond the first point is at the end of the grid (x = {F(series.X[top])}, {F(m[top])}): the series has no interior peak";
+            string rising = $"the maximum beyond the first point is at the end of the grid ({xName} {F(series.X[top])}, {F(m[top])}): the series has no interior peak";
             return new PeakResult(top, series.X[top], m[top], 0, double.NaN, "", false,
                 new Verdict(expectPeak ? VerdictOutcome.Disagrees : VerdictOutcome.Agrees, rising));
         }
@@ -50,12 +51,15 @@ public static class PeakTest
         double prominence = m[top] - m[higherMin];
         var (noise, source) = Noise(series, top, higherMin);
         bool found = double.IsFinite(noise) && prominence > criteria.PeakNoiseFactor * noise;
-        string numbers = $"maximum beyond the first point at x = {F(series.X[top])} ({F(m[top])}), prominence {F(prominence)} over the higher side minimum " +
-            $"({F(m[higherMin])} at x = {F(series.X[higherMin])}), noise unit {F(noise)} from the {source}, criterion > {F(criteria.PeakNoiseFactor)} units";
+        if (prominence <= 0)
+            return new PeakResult(top, series.X[top], m[top], prominence, double.NaN, "", false, new Verdict(expectPeak ? VerdictOutcome.Disagrees : VerdictOutcome.Agrees,
+                $"no interior peak: the maximum beyond the first point ({xName} {F(series.X[top])}, {F(m[top])}) is not above the values on both sides " +
+                $"(the lowest before it is {F(m[lowBefore])} at {xName} {F(series.X[lowBefore])})"));
+        string numbers = $"maximum beyond the first point at {xName} {F(series.X[top])} ({F(m[top])}), prominence {F(prominence)} over the higher side minimum " +
+            $"({F(m[higherMin])} at {xName} {F(series.X[higherMin])}), noise unit {F(noise)} from the {source}, criterion > {F(criteria.PeakNoiseFactor)} units";
         VerdictOutcome outcome;
         if (!double.IsFinite(noise)) { outcome = VerdictOutcome.Inconclusive; numbers += " (the noise could not be estimated: too few points)"; }
         else if (found) outcome = expectPeak ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees;
-        else if (prominence <= 0) outcome = expectPeak ? VerdictOutcome.Disagrees : VerdictOutcome.Agrees;
         else outcome = VerdictOutcome.Inconclusive;
         return new PeakResult(top, series.X[top], m[top], prominence, noise, source, found, new Verdict(outcome,
             (found ? "a peak: " : "no peak beyond the noise: ") + numbers));
