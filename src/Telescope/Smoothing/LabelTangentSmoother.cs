@@ -86,11 +86,9 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
 
         if (Directions == LabelDirections.Hutchinson)
         {
-            // A private generator: the directions depend on the seed alone, not on global RNG history.
-            using var generator = new Generator((ulong)options.Seed, device: torch.CPU);
-            using var bits = torch.randint(0, 2, [_labelDirections, TrainingCount, OutputCount], generator: generator, dtype: ScalarType.Int64);
-            using var signs = bits.to(DType) * 2.0 - 1.0;
-            _randomDirections = signs.to(Device).DetachFromDisposeScope();
+            // Shared with the retraining estimate p_net (SPEC §3b): the same seed gives the same V_d there.
+            _randomDirections = RademacherDirections.Create(_labelDirections, TrainingCount, OutputCount, options.Seed, DType, Device)
+                .DetachFromDisposeScope();
         }
 
         // Long-lived state must not belong to a caller's dispose scope.

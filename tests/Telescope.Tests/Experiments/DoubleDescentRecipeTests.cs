@@ -69,9 +69,33 @@ public sealed class DoubleDescentRecipeTests : IDisposable
         Assert.Contains(results, r => r.GetProperty("label_noise").GetDouble() == 0.25);
 
         var csv = File.ReadAllLines(Path.Combine(_root, "hutchinson", "metrics.csv"));
-        Assert.Equal("run,step,label_noise,width,parameters,train_mse,test_mse,test_error,p_train,p_test,p_train_se,p_test_se", csv[0]);
+        Assert.Equal("run,step,label_noise,width,parameters,train_mse,test_mse,test_error,p_train,p_test,p_train_se,p_test_se," +
+            "p_net_train,p_net_train_se,p_net_test,p_net_test_se,p_net_gap_se,sensitivity_linearity,sensitivity_linearity_test,sensitivity_floor,sensitivity_difference," +
+            "p_minus_p_net_train,p_minus_p_net_train_se,p_minus_p_net_test,p_minus_p_net_test_se,surrogate_sharpness", csv[0]);
         Assert.Equal(1 + 6 * 3, csv.Length);   // steps 0, 10, 20 per network
         Assert.Contains("Findings", File.ReadAllText(Path.Combine(_root, "hutchinson", "report.md")));
+    }
+
+    [Fact]
+    public void RetrainingSensitivityAndStabilityAreReportedAtEveryWidth()
+    {
+        // Quick mode turns p_net on (sensitivity = retraining); gd has the bound 2, and λ_t at a logged step is
+        // γ·c·λ_max(J Jᵀ)/n, the same quantity the kernel recursion's residual map has.
+        var summary = Run("pnet", "optimizer=gd", "lr.gd=0.05", "smoother=kernel", "label_noise=0", "sensitivity_directions=3");
+        Assert.Equal(2.0, summary.GetProperty("stability_bound").GetDouble());
+        foreach (var r in summary.GetProperty("results").EnumerateArray())
+        {
+            Assert.Equal(8, r.GetProperty("retraining_members").GetInt32());   // 2·3 + the σ/4 pair
+            foreach (var key in new[] { "p_net_train", "p_net_test", "p_net_train_se", "p_net_test_se", "sensitivity_linearity", "sensitivity_floor", "surrogate_sharpness" })
+                Assert.True(r.GetProperty(key).ValueKind == JsonValueKind.Number && double.IsFinite(r.GetProperty(key).GetDouble()) && r.GetProperty(key).GetDouble() >= 0, key);
+            Assert.True(r.TryGetProperty("step_surrogate_unstable", out _));
+            // Plain GD at a small rate on a tiny net: the kernel smoother describes the network, so p ≈ p_net (within 20%).
+            Assert.InRange(r.GetProperty("p_net_train").GetDouble(), 0.8 * r.GetProperty("p_train").GetDouble() - 1e-9, 1.2 * r.GetProperty("p_train").GetDouble() + 1e-9);
+        }
+        string report = File.ReadAllText(Path.Combine(_root, "pnet", "report.md"));
+        Assert.Contains("p_net (retraining)", report);
+        Assert.Contains("surrogate_sharpness λ_t", report);
+        Assert.True(File.Exists(Path.Combine(_root, "pnet", "p_net_vs_width.png")));
     }
 
     [Fact]

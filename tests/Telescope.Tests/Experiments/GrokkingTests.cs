@@ -103,7 +103,7 @@ public sealed class GrokkingTests : IDisposable
         foreach (var file in new[] { "config.json", "metrics.csv", "summary.json", "report.md", "dynamics_eps=0.02.png", "dynamics_eps=0.5.svg" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         var header = File.ReadLines(Path.Combine(folder, "metrics.csv")).First().Split(',');
-        Assert.Equal(["run", "step", "epsilon", "train_mse", "test_mse", "p_train", "p_test"], header);
+        Assert.Equal(["run", "step", "epsilon", "train_mse", "test_mse", "p_train", "p_test", .. Telescope.Experiments.Sensitivity.SensitivityColumns.Names], header);
         var results = Summary(folder).GetProperty("results");
         Assert.Equal(2, results.GetArrayLength());
         foreach (var r in results.EnumerateArray())
@@ -122,7 +122,7 @@ public sealed class GrokkingTests : IDisposable
     {
         var folder = Run(new GrokkingMnistRecipe(), "mnist",
             ["data=synthetic", "configs=relu:2,sigmoid:1", "train_size=30", "test_size=20", "test_probes=8", "hidden=6,5",
-             "batch_size=10", "steps=9", "directions=3", "log_every=3"]);
+             "batch_size=10", "steps=9", "directions=3", "log_every=3", "smoother=label-tangent"]);
         var header = File.ReadLines(Path.Combine(folder, "metrics.csv")).First().Split(',');
         foreach (var column in new[] { "run", "step", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se" })
             Assert.Contains(column, header);
@@ -148,11 +148,50 @@ public sealed class GrokkingTests : IDisposable
     }
 
     [Fact]
+    public void MnistRecipeWithoutTheSmootherReportsPNetAndTheAdamBound()
+    {
+        var folder = Run(new GrokkingMnistRecipe(), "pnet",
+            ["data=synthetic", "configs=relu:2", "train_size=30", "test_size=20", "test_probes=8", "hidden=6,5",
+             "batch_size=10", "steps=12", "log_every=4", "smoother=none", "sensitivity=retraining", "dtype=float64"]);
+        var summary = Summary(folder);
+        Assert.Equal("none", summary.GetProperty("smoother").GetString());
+        Assert.Equal(38.0, summary.GetProperty("stability_bound").GetDouble(), 10);
+        var r = summary.GetProperty("results")[0];
+        Assert.Equal(6, r.GetProperty("retraining_members").GetInt32());
+        foreach (var key in new[] { "p_net_train", "p_net_test", "p_net_train_se", "p_net_gap_se", "surrogate_sharpness", "sensitivity_linearity" })
+            Assert.True(double.IsFinite(r.GetProperty(key).GetDouble()), key);
+        // No smoother: p is an empty cell (not measured), p_net is filled at every logged step after 0.
+        var lines = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
+        var header = lines[0].Split(',');
+        int p = Array.IndexOf(header, "p_train"), net = Array.IndexOf(header, "p_net_train");
+        Assert.All(lines.Skip(2), l => { var cells = l.Split(','); Assert.Equal("", cells[p]); Assert.NotEqual("", cells[net]); });
+        string report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("From p_net (retraining, SPEC §3b)", report);
+        Assert.Contains("adam: λ < 2(1+β1)/(1−β1) = 38", report);
+    }
+
+    [Fact]
+    public void PolySharpnessIsTheGradientDescentKernelSharpness()
+    {
+        // Full-batch GD, T = I: λ_t = γ·c·λ_max(J Jᵀ)/n, which the recipe also computes from the explicit trace kernel at the start.
+        var folder = Run(new GrokkingPolyRecipe(), "poly-sharpness",
+            ["epsilons=0.1", "width=16", "input_dim=4", "train_size=20", "test_size=15", "test_probes=6", "steps=4", "log_every=1",
+             "lr_factor=1", "dtype=float64", "stability_iterations=500"]);
+        var r = Summary(folder).GetProperty("results")[0];
+        var first = File.ReadLines(Path.Combine(folder, "metrics.csv")).Skip(2).First().Split(',');   // step 1: λ at θ_0
+        var header = File.ReadLines(Path.Combine(folder, "metrics.csv")).First().Split(',');
+        double lambda = double.Parse(first[Array.IndexOf(header, "surrogate_sharpness")], System.Globalization.CultureInfo.InvariantCulture);
+        // The recipe stops the power iteration once the Rayleigh quotient moves by < 1e-4 relatively (a lower bound on λ_max).
+        Assert.InRange(lambda, (1 - 2e-4) * r.GetProperty("gd_sharpness_initial").GetDouble(), (1 + 1e-9) * r.GetProperty("gd_sharpness_initial").GetDouble());
+        Assert.Equal(2.0, Summary(folder).GetProperty("stability_bound").GetDouble());
+    }
+
+    [Fact]
     public void MnistRecipeDifferentiatedPreconditionerChangesOnlyTheSmoother()
     {
         // Same seeds: the network's errors are identical, the smoother's p differ, and the report says which T.
         string[] tiny = ["data=synthetic", "configs=relu:2", "train_size=30", "test_size=20", "test_probes=8", "hidden=6",
-            "batch_size=10", "steps=20", "directions=3", "log_every=10", "dtype=float64"];
+            "batch_size=10", "steps=20", "directions=3", "log_every=10", "dtype=float64", "smoother=label-tangent"];
         var frozen = Summary(Run(new GrokkingMnistRecipe(), "frozen", tiny)).GetProperty("results")[0];
         string folder = Run(new GrokkingMnistRecipe(), "differentiated", [.. tiny, "preconditioner=differentiated"]);
         var own = Summary(folder).GetProperty("results")[0];

@@ -2,6 +2,7 @@ using System.Globalization;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Reporting;
+using Telescope.Verdicts;
 using Telescope.Telescoping;
 
 namespace Telescope.Experiments.Approximation;
@@ -112,6 +113,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
         ]);
 
         report.Heading("Findings");
+        report.Paragraph(context.Settings.GetVerdictCriteria().Describe());
         report.Bullets(Findings());
 
         report.Heading("Final values (test probes)");
@@ -138,18 +140,20 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
         {
             var d = Default(o).Final.Test;
             double ratio = (d.ErrAbsLinear ?? double.NaN) / d.ErrAbsTelescoping;
+            double factor = context.Settings.GetDouble(ApproximationRecipe.LinearGapFactorKey);
             findings.Add($"**{o} at its default learning rate {Format(Default(o).LearningRate)}**: final |f − f̃| = {Format(d.ErrAbsTelescoping)} vs |f − f_lin| = {Format(d.ErrAbsLinear ?? double.NaN)} " +
-                $"(f_lin's error is {Format(ratio)}× f̃'s; {(ratio >= 10 ? "at least 10×, as the paper finds" : "less than the paper's order-of-magnitude gap")}).");
+                $"(f_lin's error is {Format(ratio)}× f̃'s). The paper finds f_lin's error orders of magnitude above f̃'s: " +
+                (ratio >= factor ? $"agrees (at least {Format(factor)}×, {ApproximationRecipe.LinearGapFactorKey})." : $"does NOT agree (less than {Format(factor)}×, {ApproximationRecipe.LinearGapFactorKey})."));
         }
         foreach (var o in Optimizers)
         {
             var grid = Grid(o).Where(r => r.Diverged is null).ToList();
             var errors = grid.Select(r => r.Final.Test.ErrAbsTelescoping).ToList();
             int rising = errors.Zip(errors.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
-            string verdict = grid.Count < 2 ? "only one learning rate ran"
-                : rising == grid.Count - 1 ? "grows monotonically with the learning rate, as the paper finds"
-                : $"does NOT grow monotonically with the learning rate ({rising} of {grid.Count - 1} steps up the grid increase it)";
-            findings.Add($"{o}: final |f − f̃| over the grid {Join(grid.Select(r => r.LearningRate))} is {Join(errors)} — {verdict}.");
+            string verdict = grid.Count < 3 ? $"only {grid.Count} learning rate(s) ran; a trend needs 3 — inconclusive"
+                : TrendTest.Judge(SeededSeries.FromSingle(grid.Select(r => Math.Log10(r.LearningRate)).ToList(), errors.Select(Math.Log10).ToList()),
+                    context.Settings.GetVerdictCriteria(), TrendDirection.Grows).Verdict.About("the paper finds it growing with the learning rate (log error against log lr, one seed)");
+            findings.Add($"{o}: final |f − f̃| over the grid {Join(grid.Select(r => r.LearningRate))} is {Join(errors)}, rising in {rising} of {grid.Count - 1} steps up the grid; {verdict}");
         }
         findings.AddRange(EqualErrorRates());
         foreach (var o in Optimizers)

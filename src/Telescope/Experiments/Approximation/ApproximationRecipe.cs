@@ -17,6 +17,9 @@ namespace Telescope.Experiments.Approximation;
 /// </remarks>
 public sealed class ApproximationRecipe : ISweepRecipe
 {
+    /// <summary>Setting key of the factor by which f_lin's error must exceed f̃'s for the paper's claim.</summary>
+    public const string LinearGapFactorKey = "linear_gap_factor";
+
     public string Name => "approximation";
     public string Description => "Telescoping vs linearized model error of an MLP on MNIST across optimizers and learning rates (paper Figs. 2, 7, 8)";
 
@@ -45,7 +48,9 @@ public sealed class ApproximationRecipe : ISweepRecipe
              .AddDouble($"default_lr.{name}", defaultRate, $"The learning rate of {name} shown in the per-step figures", min: 0);
         return s
             .AddBool("stop_on_divergence", true, "A non-finite loss stops the run (false: record the sub-run as diverged and go on)")
-            .AddComputeSettings();
+            .AddDouble(LinearGapFactorKey, 10, "The paper's 'orders of magnitude' claim counts as reproduced when |f − f_lin| is at least this many times |f − f̃| (fixed before any run)", min: 1)
+        .AddVerdictCriteria()
+        .AddComputeSettings();
     }
 
     /// <summary>Learning-rate grids (full, quick) and the default rate of each optimizer.</summary>

@@ -1,13 +1,15 @@
 using System.Globalization;
 using Telescope.Data;
+using Telescope.Experiments.Sensitivity;
 using Telescope.Reporting;
 using Telescope.Smoothing;
+using Telescope.Verdicts;
 
 namespace Telescope.Experiments.DoubleDescent;
 
 /// <summary>Writes the double-descent run's metrics.csv, summary.json, figures and report.md.</summary>
 internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData data, DoubleDescentConfig config,
-    IReadOnlyDictionary<double, BinaryTask> tasks, IReadOnlyList<WidthRun> runs)
+    IReadOnlyDictionary<double, BinaryTask> tasks, IReadOnlyList<WidthRun> runs, StabilityBound? bound)
 {
     private bool Hutchinson => config.Smoother == SmootherChoice.Hutchinson;
     private int N => data.Train.Count;
@@ -33,14 +35,15 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
     public void WriteMetrics()
     {
         string[] columns = ["label_noise", "width", "parameters", "train_mse", "test_mse", "test_error", "p_train", "p_test",
-            .. Hutchinson ? new[] { "p_train_se", "p_test_se" } : []];
+            .. Hutchinson ? new[] { "p_train_se", "p_test_se" } : [], .. SensitivityColumns.Names];
         using var csv = context.Folder.OpenMetrics(columns);
         foreach (var run in runs)
-            foreach (var p in run.Points)
+            foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
                 csv.WriteRow(run.Label, p.Step,
                 [
-                    run.LabelNoise, run.Width, run.Parameters, p.TrainMse, p.TestMse, p.TestError, p.PTrain.Value, p.PTest.Value,
+                    run.LabelNoise, run.Width, run.Parameters, p.TrainMse, p.TestMse, p.TestError, SensitivityColumns.Measured(p.PTrain.Value), SensitivityColumns.Measured(p.PTest.Value),
                     .. Hutchinson ? new double?[] { p.PTrain.StandardError, p.PTest.StandardError } : [],
+                    .. SensitivityColumns.Values(net),
                 ]);
     }
 
@@ -56,8 +59,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 ["train_mse"] = r.Final.TrainMse,
                 ["test_mse"] = r.Final.TestMse,
                 ["test_error"] = r.Final.TestError,
-                ["p_train"] = r.Final.PTrain.Value,
-                ["p_test"] = r.Final.PTest.Value,
+                ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain.Value),
+                ["p_test"] = SensitivityColumns.Measured(r.Final.PTest.Value),
             };
             if (Hutchinson)
             {
@@ -71,6 +74,11 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             row["last_interval_train_mse_change"] = r.LastTrainMseChange;
             row["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 2);
             row["cpu_seconds"] = Math.Round(r.CpuTime.TotalSeconds, 2);
+            row["retraining_members"] = r.Members;
+            row["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 2);
+            row["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 2);
+            row["step_p_unreliable"] = FirstBlowUp(r)?.Step;
+            foreach (var (key, value) in SensitivityColumns.Summary(r.Sensitivity, bound)) row[key] = value;
             return row;
         }).ToList();
         context.Folder.WriteSummary(new Dictionary<string, object?>
@@ -83,6 +91,11 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             ["threshold_width"] = ThresholdWidth,
             ["optimizer"] = config.Optimizer,
             ["smoother"] = SmootherName,
+            ["sensitivity"] = config.Sensitivity is { } o
+                ? FormattableString.Invariant($"retraining (SPEC §3b), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
+                : "none",
+            ["stability_bound"] = bound?.Value,
+            ["stability_bound_setting"] = bound?.Description,
             ["peaks"] = Noises.ToDictionary(n => n.ToString("G4", CultureInfo.InvariantCulture), n =>
             {
                 var sweep = Sweep(n);
@@ -109,8 +122,16 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         ["telescoping_vs_network"] = f.TelescopedVsNetwork,
     };
 
+
+    /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
+    private DoubleDescentPoint? FirstBlowUp(WidthRun r) => !config.HasSmoother ? null
+        : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= context.Settings.GetDouble("p_train_limit") * N && double.IsFinite(p.PTest.Value)));
+
+    private SensitivityPoint? Net(WidthRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
+
     private string SmootherName => config.Smoother switch
     {
+        SmootherChoice.None => "none (p_net by retraining only)",
         SmootherChoice.Kernel => "kernel recursion (SPEC §2a), exact for plain GD/SGD",
         SmootherChoice.Exact => $"label-tangent propagation (SPEC §2b), exact basis (D = n = {N}), exact for {config.Optimizer}" + PreconditionerNote,
         _ => $"label-tangent propagation (SPEC §2b), Hutchinson with D = {config.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {config.Optimizer}" + PreconditionerNote,
@@ -132,6 +153,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             ("peak", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.GetDouble("peak_prominence"))}; 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*"),
             ("p reliable", $"the surrogate stayed close to the network — mean |f̂ − f| on the training set ≤ {F(s.GetDouble("fidelity_limit"))} (targets are ±1) — and its label sensitivities did not blow up — p_train ≤ {F(s.GetDouble("p_train_limit"))}·n (an interpolating least-squares smoother has p_train = n); p at other widths describes an unstable surrogate and is left out of the p findings and figure"),
             ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (SPEC §2)"),
+            ("which estimate", $"p_train / p_test are the surrogate smoother's ({SmootherName}); p_net_train / p_net_test are the network's own by retraining (SPEC §3b)"),
+            .. SensitivityFindings.Definitions(s, bound, config.Sensitivity is not null),
         ]);
 
         report.Heading("Setup").Bullets(
@@ -149,6 +172,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         ]);
 
         report.Heading("Findings");
+        report.Paragraph(context.Settings.GetVerdictCriteria().Describe());
         report.Bullets(Findings());
 
         foreach (var noise in Noises)
@@ -162,12 +186,24 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
                 ("|f̃ − f| train", r => r.TrainFidelity?.TelescopedVsNetwork),
                 ("|f̂ − f̃| test", r => r.TestFidelity?.SurrogateVsTelescoped), ("|f̂ − f| test", r => r.TestFidelity?.SurrogateVsNetwork),
                 ("|f̃ − f| test", r => r.TestFidelity?.TelescopedVsNetwork),
+                ("p_net_train", r => Net(r) is { Train: { } a } ? PNet(a) : null), ("p_net_test", r => Net(r) is { Test: { } b } ? PNet(b) : null),
+                ("linearity train / test", r => Net(r) is { Train: { } a, Test: { } b } ? $"{F(a.LinearityRatio ?? double.NaN)} / {F(b.LinearityRatio ?? double.NaN)}" : null),
+                ("floor / Δf at σ (test)", r => Net(r) is { Test: { } b } ? $"{F(b.FloorDifference)} / {F(b.MeanDifference)}" : null),
+                ("p − p_net train", r => Net(r)?.TrainAgreement is { } d ? $"{F(d.Difference)} ± {F(d.StandardError)}" : null),
+                ("p − p_net test", r => Net(r)?.TestAgreement is { } d ? $"{F(d.Difference)} ± {F(d.StandardError)}" : null),
+                ("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
+                ("λ > bound from", r => bound is null ? null : SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step),
+                ("p_train > limit from", r => FirstBlowUp(r)?.Step),
                 ("last-interval Δtrain MSE", r => r.LastTrainMseChange), ("wall s", r => Math.Round(r.WallTime.TotalSeconds, 1)), ("CPU s", r => Math.Round(r.CpuTime.TotalSeconds, 1)));
         }
 
         report.Heading("Figures");
         report.Figure(context.Folder.SaveFigure(MseFigure(), "mse_vs_width"),
             "Test MSE (top) and train MSE (bottom) of the final networks against width; the dashed vertical line marks the interpolation threshold h* (P = n).");
+        if (config.Sensitivity is not null)
+            report.Figure(context.Folder.SaveFigure(NetFigure(), "p_net_vs_width"),
+                "The network's own p_net_train (solid) and p_net_test (dashed) by retraining at EVERY width (markers: circles), with the smoother's p at the same widths where it is finite (no markers; log scale, so blown-up values show as such); dashed vertical line: h*.");
+        if (config.HasSmoother)
         report.Figure(context.Folder.SaveFigure(PFigure(), "p_vs_width"),
             "Effective parameters p_train (solid) and p_test (dashed) against width, at widths where p is reliable (see the tables); dashed vertical line: h*." + (Hutchinson ? " Hutchinson estimates (standard errors in the tables)." : ""));
         context.Folder.WriteReport(report.ToString());
@@ -181,6 +217,62 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         _ => "Exact for plain gradient descent; with Adam use `smoother=hutchinson` or `exact` (SPEC §2b).",
     };
 
+    private string PNet(NetworkSensitivityEstimate e) => e.IsLinear == false ? $"{F(e.Value)} ± {F(e.StandardError)} (not linear)" : $"{F(e.Value)} ± {F(e.StandardError)}";
+
+    /// <summary>
+    /// The SPEC §6 double-descent question answered from p_net (the network's own label sensitivity) at every width,
+    /// including those where the smoother's p is flagged; stability and agreement per width.
+    /// </summary>
+    private IEnumerable<string> NetworkFindings(double noise, double prominence, double near)
+    {
+        var s = context.Settings;
+        var sweep = Sweep(noise).Where(r => Net(r) is not null).ToList();
+        if (sweep.Count == 0) yield break;
+        string level = $"**Label noise {F(noise)}, p_net (retraining)**";
+        var finals = sweep.Select(r => Net(r)!).ToList();
+        var linear = sweep.Where(r => Net(r) is { Train.IsLinear: true, Test.IsLinear: true }).ToList();
+        yield return $"{level}: p_net_train {Join(finals.Select(p => p.Train!.Value))} and p_net_test {Join(finals.Select(p => p.Test!.Value))} over widths {JoinInts(sweep.Select(r => r.Width))} " +
+            $"(σ = {F(finals[0].Train!.Sigma)}); the response is linear at σ (both sets) at widths {JoinInts(linear.Select(r => r.Width))}" +
+            (linear.Count == sweep.Count ? " — all of them." : $"; at the others p_net is a finite-σ response, not a measurement (linearity ratios train {Join(finals.Select(p => p.Train!.LinearityRatio ?? double.NaN))}).");
+        var (up, steps) = DoubleDescentAnalysis.Growth(finals.Select(p => p.Train!.Value).ToList(), finals.Select(p => 2 * p.Train!.StandardError).ToList());
+        yield return $"{level}: p_net_train " + (up == steps ? "grows with width (no step up the grid decreases it by more than two standard errors), as the paper finds for p_train."
+            : $"does NOT grow monotonically with width ({steps - up} of {steps} steps up the grid decrease it by more than two standard errors).");
+        var peak = DoubleDescentAnalysis.Peak(sweep.Select(r => r.Width).ToList(), finals.Select(p => p.Test!.Value).ToList());
+        bool isNear = DoubleDescentAnalysis.IsNearThreshold(peak.Width, ThresholdWidth, near);
+        yield return $"{level}: p_net_test " + (peak.IsPeak(prominence)
+            ? $"peaks at width {peak.Width} (value {F(peak.Value)}, prominence {F(peak.Prominence)}×), {(isNear ? "" : "NOT ")}within {F(near)}× of h* = {F(ThresholdWidth)}, and is {F(finals[^1].Test!.Value)} at width {sweep[^1].Width}" + (isNear ? " — as the paper finds for p_test." : ".")
+            : $"has no peak by the ≥ {F(prominence)}× criterion (best interior prominence {F(peak.Prominence)} at width {peak.Width}).");
+        var beyond = sweep.Where(r => r.Width > ThresholdWidth).ToList();
+        if (beyond.Count > 0)
+            yield return $"{level}: beyond the threshold p_net_test < p_net_train at {beyond.Count(r => Net(r)!.Test!.Value < Net(r)!.Train!.Value)} of {beyond.Count} widths.";
+        var flagged = config.HasSmoother ? Sweep(noise).Where(r => !Reliable(r)).ToList() : [];
+        if (flagged.Count > 0)
+            yield return $"{level}: at the widths where the smoother's p is flagged unreliable ({JoinInts(flagged.Select(r => r.Width))}) the smoother's final p_train is {Join(flagged.Select(r => r.Final.PTrain.Value))} against p_net_train {Join(flagged.Select(r => Net(r)?.Train?.Value ?? double.NaN))}.";
+        double limit = s.GetDouble("p_train_limit") * N;
+        foreach (var r in Sweep(noise))
+            foreach (var line in SensitivityFindings.For(r.Label, r.Sensitivity, bound,
+                config.HasSmoother ? r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList() : [], limit, s.GetDouble("agreement_se"), describeNetwork: false))
+                yield return line;
+    }
+
+    private IFigure NetFigure()
+    {
+        var chart = new LineChart { Title = "p_net (retraining) and the smoother's p against width", XLabel = "hidden width h (log scale)", YLabel = "effective parameters", LogX = true, LogY = true, LegendOutside = true };
+        foreach (var noise in Noises)
+        {
+            var sweep = Sweep(noise).Where(r => Net(r) is not null).ToList();
+            var widths = sweep.Select(r => (double)r.Width).ToArray();
+            chart.AddSeries($"p_net_train, noise {F(noise)}", widths, sweep.Select(r => Net(r)!.Train!.Value).ToArray(), markers: true);
+            chart.AddSeries($"p_net_test, noise {F(noise)}", widths, sweep.Select(r => Net(r)!.Test!.Value).ToArray(), markers: true, dashed: true);
+            if (config.HasSmoother)
+            {
+                chart.AddSeries($"p_train (smoother), noise {F(noise)}", widths, sweep.Select(r => r.Final.PTrain.Value).ToArray());
+                chart.AddSeries($"p_test (smoother), noise {F(noise)}", widths, sweep.Select(r => r.Final.PTest.Value).ToArray(), dashed: true);
+            }
+        }
+        return chart;
+    }
+
     private List<string> Findings()
     {
         var s = context.Settings;
@@ -189,6 +281,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         {
             $"Interpolation threshold: P = n = {N} at width h* = {F(ThresholdWidth)} (d = {data.FeatureCount}).",
         };
+        foreach (var noise in Noises) findings.AddRange(NetworkFindings(noise, prominence, near));
         foreach (var noise in Noises)
         {
             var sweep = Sweep(noise);
@@ -199,8 +292,9 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
 
             var test = Peak(sweep, r => r.Final.TestMse);
             findings.Add($"{level}: test MSE is {Join(sweep.Select(r => r.Final.TestMse))} over widths {JoinInts(sweep.Select(r => r.Width))}; " +
-                PeakSentence("test MSE", test, prominence, near, sweep));
+                PeakSentence("test MSE", test, prominence, near, sweep, expectPeak: noise > 0));
 
+            if (!config.HasSmoother) continue;
             var reliable = ReliableSweep(noise);
             var flagged = sweep.Where(r => !Reliable(r)).ToList();
             if (flagged.Count > 0)
@@ -219,13 +313,15 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             }
             var pTrain = reliable.Select(r => r.Final.PTrain.Value).ToList();
             var (up, steps) = DoubleDescentAnalysis.Growth(pTrain, reliable.Select(r => 2 * r.Final.PTrain.StandardError).ToList());
+            var pTrainTrend = TrendTest.Judge(SeededSeries.FromSingle(reliable.Select(r => Math.Log(r.Width)).ToList(), pTrain), context.Settings.GetVerdictCriteria(), TrendDirection.Grows);
+            findings.Add($"{level}: " + pTrainTrend.Verdict.About("the paper finds p_train growing with width (slope against log width, one seed)"));
             findings.Add($"{level}: p_train is {Join(pTrain)} over widths {JoinInts(reliable.Select(r => r.Width))} — " +
-                (up == steps ? "it grows with width (no step up the grid decreases it" + (Hutchinson ? " by more than two standard errors" : "") + "), as the paper finds."
+                (up == steps ? "no step up the grid decreases it" + (Hutchinson ? " by more than two standard errors" : "") + "."
                     : $"it does NOT grow monotonically with width ({steps - up} of {steps} steps up the grid decrease it" + (Hutchinson ? " by more than two standard errors" : "") + $"); first {F(pTrain[0])}, last {F(pTrain[^1])}." +
                       DecreaseContext(reliable)));
 
             var pTest = Peak(reliable, r => r.Final.PTest.Value);
-            findings.Add($"{level}: p_test is {Join(reliable.Select(r => r.Final.PTest.Value))}; " + PeakSentence("p_test", pTest, prominence, near, reliable));
+            findings.Add($"{level}: p_test is {Join(reliable.Select(r => r.Final.PTest.Value))}; " + PeakSentence("p_test", pTest, prominence, near, reliable, expectPeak: true));
             var below = reliable.Where(r => r.Width > ThresholdWidth).Count(r => r.Final.PTest.Value < r.Final.PTrain.Value);
             int beyond = reliable.Count(r => r.Width > ThresholdWidth);
             if (beyond > 0)
@@ -238,11 +334,16 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             var clean = Peak(Sweep(0.0), r => r.Final.TestMse);
             var withNoise = noisy.Select(n => (Noise: n, Peak: Peak(Sweep(n), r => r.Final.TestMse))).ToList();
             bool cleanPeak = clean.IsPeak(prominence);
+            var criteria = context.Settings.GetVerdictCriteria();
+            PeakResult Judged(double n, bool expect) => PeakTest.Find(SeededSeries.FromSingle(Sweep(n).Select(r => (double)r.Width).ToList(),
+                Sweep(n).Select(r => r.Final.TestMse).ToList()), criteria, expect, "width");
             findings.Add($"Without noise the test-MSE prominence is {F(clean.Prominence)} (maximum at width {clean.Width}) vs " +
                 string.Join(", ", withNoise.Select(w => $"{F(w.Peak.Prominence)} with noise {F(w.Noise)}")) + " — " +
-                (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(prominence)}× criterion, unlike the paper's finding."
-                    : $"no peak without noise (below {F(prominence)}×), as the paper finds.") +
-                (withNoise.Any(w => w.Peak.IsPeak(prominence)) ? "" : $" But no noisy sweep has a peak by the same criterion either, so the contrast is not shown."));
+                (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(prominence)}× ratio criterion, unlike the paper's finding."
+                    : $"no peak without noise by the ratio criterion (below {F(prominence)}×).") +
+                (withNoise.Any(w => w.Peak.IsPeak(prominence)) ? "" : $" But no noisy sweep has a peak by the same criterion either, so the contrast is not shown.") +
+                " " + Judged(0, false).Verdict.About("Judged against the noise, the paper's 'no peak without label noise'") +
+                string.Concat(noisy.Select(n => " " + Judged(n, true).Verdict.About($"The paper's peak with noise {F(n)}"))));
         }
 
         var gaps = runs.Where(r => r.TestFidelity is not null).ToList();
@@ -271,18 +372,25 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
             $"({string.Join(", ", drops.Select(i => $"{sweep[i - 1].Width}→{sweep[i].Width}: train MSE {F(sweep[i - 1].Final.TrainMse)}→{F(sweep[i].Final.TrainMse)}"))}), i.e. it fit less of the labels.";
     }
 
-    private string PeakSentence(string what, SeriesPeak peak, double prominence, double near, List<WidthRun> sweep)
+    private string PeakSentence(string what, SeriesPeak peak, double prominence, double near, List<WidthRun> sweep, bool expectPeak)
     {
+        // The ratio criterion picks the most prominent interior bump; the noise criterion (issue: findings that survive
+        // noise) only accepts the grid's maximum beyond its first point, and only when it stands out of the noise.
+        var values = sweep.Select(r => what == "p_test" ? r.Final.PTest.Value : r.Final.TestMse).ToList();
+        var judged = PeakTest.Find(SeededSeries.FromSingle(sweep.Select(r => (double)r.Width).ToList(), values), context.Settings.GetVerdictCriteria(), expectPeak, "width");
+        string noise = $" Judged against the noise (one seed): {judged.Verdict.Statement} — " +
+            (expectPeak ? "the paper's peak " : "the paper's 'no peak' ") + judged.Verdict.Tag + ".";
         if (!peak.IsPeak(prominence))
-            return peak.Prominence >= 1
-                ? $"its most prominent interior maximum ({F(peak.Value)} at width {peak.Width}) stands out only {F(peak.Prominence)}× (< {F(prominence)}): no peak."
-                : $"no interior width stands above both sides (best prominence {F(peak.Prominence)} < 1): no peak.";
+            return (peak.Prominence >= 1
+                ? $"its most prominent interior maximum ({F(peak.Value)} at width {peak.Width}) stands out only {F(peak.Prominence)}× (< {F(prominence)}): no peak by the ratio criterion."
+                : $"no interior width stands above both sides (best prominence {F(peak.Prominence)} < 1): no peak by the ratio criterion.") + noise;
         bool isNear = DoubleDescentAnalysis.IsNearThreshold(peak.Width, ThresholdWidth, near);
-        double last = sweep[^1].Final is var f ? (what == "p_test" ? f.PTest.Value : f.TestMse) : double.NaN;
-        return $"it peaks at width {peak.Width} (P = {sweep[peak.Index].Parameters}, value {F(peak.Value)}, prominence {F(peak.Prominence)}×), " +
+        bool sameWidth = sweep[judged.Index].Width == peak.Width;
+        return $"by the ratio criterion it peaks at width {peak.Width} (P = {sweep[peak.Index].Parameters}, value {F(peak.Value)}, prominence {F(peak.Prominence)}×), " +
             (isNear ? $"within {F(near)}× of h* = {F(ThresholdWidth)}" : $"NOT within {F(near)}× of h* = {F(ThresholdWidth)}") +
-            $", and falls to {F(last)} at the largest width {sweep[^1].Width}" +
-            (isNear ? " — as the paper finds." : " — the peak is away from the parameter-count threshold.");
+            $", and falls to {F(values[^1])} at the largest width {sweep[^1].Width}" +
+            (sameWidth ? "" : $"; that bump is NOT the grid's maximum beyond the first width (width {sweep[judged.Index].Width}, {F(values[judged.Index])})") + "." +
+            noise + (judged.Found && sameWidth && isNear && expectPeak ? " A peak near the threshold that survives the noise, as the paper finds." : "");
     }
 
     private int? InterpolationWidth(List<WidthRun> sweep) => DoubleDescentAnalysis.InterpolationWidth(

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Telescope.Experiments.Sensitivity;
 using Telescope.Smoothing;
 using TorchSharp;
 
@@ -34,7 +35,7 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddInt("steps", 4000, "Training steps per network", min: 1)
         .AddInt("log_every", 100, "Measure every this many steps", quick: 100, min: 1)
         .AddString("smoother", "hutchinson",
-            "Effective-parameter smoother: hutchinson (SPEC §2b, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only)",
+            "Effective-parameter smoother: hutchinson (SPEC §2b, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only), none (p_net by retraining only)",
             choices: SmootherChoice.All)
         .AddString("preconditioner", "frozen", "With adam and a label-tangent smoother: frozen (SPEC §2b, the realized preconditioner) or differentiated (the surrogate's own second moment, differentiated; an option beyond the SPEC; measured to blow up sooner than frozen, see TangentPreconditioner)",
             choices: ["frozen", "differentiated"])
@@ -45,6 +46,8 @@ public sealed class DoubleDescentRecipe : IRecipe
         .AddDouble("fidelity_limit", 0.5, "p counts as reliable at a width when the surrogate's mean |f̂ − f| on the training set is at most this (targets ±1)", min: 0)
         .AddDouble("p_train_limit", 1.25, "p counts as reliable only while p_train ≤ this × n (beyond, the surrogate's label sensitivities have blown up)", min: 1)
         .AddDouble("interpolation_tolerance", 1e-3, "A network interpolates when its final train MSE is at most this", min: 0)
+        .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining)
+        .AddVerdictCriteria()
         // One intra-op thread: the tensors are small, so per-op threading costs more than it saves (measured ~10× on
         // a loaded 2-core machine for width 32, n = 400); raise it for large widths with --set threads=N.
         .AddComputeSettings(threads: 1);
@@ -80,7 +83,15 @@ public sealed class DoubleDescentRecipe : IRecipe
             smootherChoice, s.GetInt("directions"), s.GetDouble("loss_scale"), (int)(context.Seed & int.MaxValue), dtype,
             s.GetString(RecipeSettings.DeviceKey),
             new BatchSchedule(trainSize, batchSize == 0 ? trainSize : batchSize, (ulong)context.Seed), batchSize == 0 || batchSize == trainSize,
-            s.GetString("preconditioner") == "differentiated" ? TangentPreconditioner.Differentiated : TangentPreconditioner.Frozen);
+            s.GetString("preconditioner") == "differentiated" ? TangentPreconditioner.Differentiated : TangentPreconditioner.Frozen)
+        {
+            // The Hutchinson smoother's seed: p_net's V_d are its first D directions (a paired comparison).
+            Sensitivity = SensitivitySettings.Options(s, (int)(context.Seed & int.MaxValue)),
+            StabilityIterations = s.GetInt("stability_iterations"),
+        };
+        if (!config.HasSmoother && config.Sensitivity is null)
+            throw new TelescopeException("smoother=none with sensitivity=none measures no effective parameters.")
+            { Hint = "Use --set sensitivity=retraining, or a smoother." };
 
         var noises = s.GetDoubleList("label_noise").Distinct().ToArray();
         var runs = new List<WidthRun>();
@@ -104,7 +115,11 @@ public sealed class DoubleDescentRecipe : IRecipe
                 }
             }
 
-        var output = new DoubleDescentOutput(context, data, config, tasks, runs);
+        var output = new DoubleDescentOutput(context, data, config, tasks, runs, config.StabilityIterations > 0
+            ? SensitivitySettings.Bound(s, optimizer == "adam"
+                ? new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = config.LearningRate, Beta1 = 0.9 }
+                : new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = config.LearningRate })
+            : null);
         output.WriteMetrics();
         output.WriteSummary();
         output.WriteReport();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Telescope.Autodiff;
+using Telescope.Experiments.Sensitivity;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Smoothing;
@@ -18,14 +19,23 @@ internal static class SmootherChoice
     public const string Exact = "exact";
     /// <summary>SPEC §2a kernel recursion (exact and cheap, plain GD/SGD only).</summary>
     public const string Kernel = "kernel";
-    public static readonly string[] All = [Hutchinson, Exact, Kernel];
+    /// <summary>No surrogate smoother (p from retraining only, sensitivity = retraining).</summary>
+    public const string None = "none";
+    public static readonly string[] All = [Hutchinson, Exact, Kernel, None];
 }
 
 /// <summary>Everything that is the same for every network of the sweep.</summary>
 internal sealed record DoubleDescentConfig(
     string Optimizer, double LearningRate, int Steps, int LogEvery, string Smoother, int Directions,
     double LossScale, int Seed, ScalarType DType, string Device, BatchSchedule Batches, bool FullBatch,
-    TangentPreconditioner Preconditioner = TangentPreconditioner.Frozen);
+    TangentPreconditioner Preconditioner = TangentPreconditioner.Frozen)
+{
+    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    public RetrainingSensitivityOptions? Sensitivity { get; init; }
+    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    public int StabilityIterations { get; init; }
+    public bool HasSmoother => Smoother != SmootherChoice.None;
+}
 
 /// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>
 internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInputs, Tensor TestTargets, Tensor TestProbes);
@@ -45,7 +55,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         using var scope = torch.NewDisposeScope();
         int inputs = checked((int)data.TrainInputs.shape[1]);
-        var network = new Mlp(new MlpOptions
+        var modelOptions = new MlpOptions
         {
             InputSize = inputs,
             HiddenWidths = [run.Width],
@@ -53,16 +63,26 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             Activation = Activation.ReLU,
             DType = config.DType,
             Device = config.Device,
-        }, config.Seed);
+        };
+        var network = new Mlp(modelOptions, config.Seed);
         var jvp = new ForwardModeJvp(network);
+        var vjp = new ParameterVjp(network);
         using var optimizer = CreateOptimizer(jvp.Parameters);
         optimizer.IncludeComponents = false;
         using var tracker = new TelescopingTracker(jvp,
             [new TrackedSet(SmootherSets.Training, data.TrainInputs), new TrackedSet(Test, data.TestProbes)],
             new TelescopingOptions { TrackLinearized = false });
-        using var smoother = new RunSmoother(config, network, jvp, data, trainTargets, tracker);
+        using var smoother = config.HasSmoother ? new RunSmoother(config, network, jvp, data, trainTargets, tracker) : null;
+        // The members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.
+        using var batchCache = new BatchIndexCache(config.Batches, data.TrainInputs.device);
+        using var sensitivity = new RecipeSensitivity(config.Sensitivity, config.StabilityIterations, config.LossScale, trainTargets,
+            labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, config.Seed), m => CreateOptimizer(new TrainableParameters(m)),
+                data.TrainInputs, labels, config.LossScale, config.FullBatch ? null : batchCache.At,
+                new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.TestProbes }));
+        run.Members = sensitivity.MemberCount;
 
-        run.Points.Add(Measure(network, data, trainTargets, smoother.Smoother, 0));
+        run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, 0));
+        run.Sensitivity.Add(sensitivity.Record(0, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
         var index = torch.empty(config.Batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         var trainAll = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
         for (int t = 1; t <= config.Steps; t++)
@@ -84,16 +104,20 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             double lossValue = loss.to_type(ScalarType.Float64).item<double>();
             DivergenceException.ThrowIfNotFinite(lossValue, run.Label, t);
             loss.backward();
+            bool logged = t % config.LogEvery == 0 || t == config.Steps;
             using (var update = optimizer.ComputeUpdate())
             {
                 // Everything below evaluates J at θ_{t-1}: the update is applied last.
                 tracker.Record(update);
-                smoother.Step(batch, optimizer, update);
+                smoother?.Step(batch, optimizer, update);
+                if (logged && sensitivity.HasStability) sensitivity.MeasureSharpness(jvp, vjp, x, TangentStepRule.FromOptimizer(optimizer, update));
                 optimizer.Apply(update);
             }
-            if (t % config.LogEvery == 0 || t == config.Steps)
+            sensitivity.Step(t);
+            if (logged)
             {
-                run.Points.Add(Measure(network, data, trainTargets, smoother.Smoother, t));
+                run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
+                run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
                 progress.SetStatus($"{run.Label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
             }
             progress.Advance();
@@ -103,7 +127,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             double before = run.Points[^2].TrainMse, after = run.Points[^1].TrainMse;
             run.LastTrainMseChange = before > 0 ? (after - before) / before : 0;
         }
-        (run.TrainFidelity, run.TestFidelity) = smoother.Fidelity(network, data);
+        if (smoother is not null) (run.TrainFidelity, run.TestFidelity) = smoother.Fidelity(network, data);
+        run.RetrainingTime = sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
+        run.StabilityTime = sensitivity.StabilityTime;
         run.WallTime = clock.Elapsed;
         run.CpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
     }
@@ -115,7 +141,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         _ => throw new TelescopeException($"Unknown optimizer '{config.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
     };
 
-    private static DoubleDescentPoint Measure(Mlp network, DoubleDescentTensors data, Tensor trainTargets, ISmoother smoother, int step)
+    private static DoubleDescentPoint Measure(Mlp network, DoubleDescentTensors data, Tensor trainTargets, ISmoother? smoother, int step)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -127,8 +153,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         double testMse = (fTest - yTest).square().mean().item<double>();
         // sign(f) ≠ y ⇔ f·y ≤ 0 for ±1 targets (f = 0 counts as an error).
         double testError = (fTest * yTest).le(0).to_type(ScalarType.Float64).mean().item<double>();
+        var none = new EffectiveParameterEstimate("", step, double.NaN, double.NaN, 0, false);
         return new DoubleDescentPoint(step, trainMse, testMse, testError,
-            EffectiveParameters.Compute(smoother, SmootherSets.Training), EffectiveParameters.Compute(smoother, Test));
+            smoother is null ? none with { Set = SmootherSets.Training } : EffectiveParameters.Compute(smoother, SmootherSets.Training),
+            smoother is null ? none with { Set = Test } : EffectiveParameters.Compute(smoother, Test));
     }
 
     /// <summary>The smoother of the run's optimizer, behind one Step/Fidelity interface.</summary>

@@ -28,4 +28,12 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Parameters)
     public TimeSpan WallTime { get; set; }
     /// <summary>CPU time of the process while this network trained (robust to other load on a shared machine).</summary>
     public TimeSpan CpuTime { get; set; }
+    /// <summary>Wall time of the retraining members (steps and evaluations), SPEC §3b.</summary>
+    public TimeSpan RetrainingTime { get; set; }
+    /// <summary>Wall time of the power iterations for λ_t, SPEC §3c.</summary>
+    public TimeSpan StabilityTime { get; set; }
+    /// <summary>Number of retraining members.</summary>
+    public int Members { get; set; }
+    /// <summary>p_net, its paired comparison with p and λ_t at every logged step (aligned with <see cref="Points"/>).</summary>
+    public List<Sensitivity.SensitivityPoint> Sensitivity { get; } = [];
 }

@@ -5,9 +5,6 @@ namespace Telescope.Experiments.Grokking;
 /// <summary>Findings common to both grokking recipes, computed from the logged points only.</summary>
 internal static class GrokkingFindings
 {
-    /// <summary>p_test below p_train by at least this fraction of p_train counts as "clearly below".</summary>
-    public const double ClearlyBelow = 0.1;
-
     /// <summary>The last logged step at which p_test − p_train changes sign from ≥ 0 to &lt; 0 (null if it never crosses below).</summary>
     public static int? CrossingBelow(GrokkingRun run)
     {
@@ -26,7 +23,7 @@ internal static class GrokkingFindings
     /// training metric settles (logged steps in (0, step_train_plateau]): the first few steps are a transient in which
     /// both p grow from 0, so a single step would not describe it.
     /// </summary>
-    public static string EffectiveParameterFinding(GrokkingRun run)
+    public static string EffectiveParameterFinding(GrokkingRun run, ClearlyBelowRule rule)
     {
         var first = FirstAfterStart(run);
         var last = run.Final;
@@ -38,11 +35,14 @@ internal static class GrokkingFindings
         double gap = (last.PTrain - last.PTest) / last.PTrain;
         // The paired SE of the difference when known (shared Hutchinson directions); else the independent bound.
         double se = last.PGapSe ?? Math.Sqrt(last.PTrainSe * last.PTrainSe + last.PTestSe * last.PTestSe);
-        bool clearly = gap >= ClearlyBelow && last.PTrain - last.PTest > 2 * se;
+        var verdict = rule.Judge(last.PTest, last.PTrain, se);
         var crossing = CrossingBelow(run);
-        string endVerdict = clearly ? $"clearly below p_train (by {Pct(gap)} of p_train{(se > 0 ? $", more than 2 SE of the difference = {F(2 * se)}" : "")})"
-            : gap > 0 ? $"below p_train but NOT clearly (by {Pct(gap)}; the criterion is ≥ {Pct(ClearlyBelow)}{(se > 0 ? " and > 2 SE" : "")})"
-            : $"NOT below p_train ({(gap == 0 ? "equal" : $"above by {Pct(-gap)}")})";
+        string endVerdict = (verdict.Outcome switch
+        {
+            Verdicts.VerdictOutcome.Agrees => "clearly below p_train",
+            Verdicts.VerdictOutcome.Disagrees => "clearly ABOVE p_train",
+            _ => gap > 0 ? "below p_train but NOT clearly" : "NOT below p_train",
+        }) + $" ({verdict.Statement}; the SPEC §6 expectation 'ends clearly below' {verdict.Tag})";
         return $"before train settles (logged steps 1–{atPlateau.Step}) p_test ≥ p_train at {Pct(aboveShare)} of the logged steps — p_test {(startsAbove ? "starts at or above p_train" : "starts BELOW p_train")} " +
             $"(step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)}; step {atPlateau.Step}: p_train {F(atPlateau.PTrain)}, p_test {F(atPlateau.PTest)}); " +
             $"at step {last.Step}: p_train {F(last.PTrain)}{Se(last.PTrainSe)}, p_test {F(last.PTest)}{Se(last.PTestSe)} — p_test ends {endVerdict}" +

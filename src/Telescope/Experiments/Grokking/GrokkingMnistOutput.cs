@@ -1,14 +1,17 @@
 using System.Globalization;
+using Telescope.Experiments.Sensitivity;
 using Telescope.Smoothing;
+using Telescope.Verdicts;
 using static Telescope.Experiments.Grokking.GrokkingFindings;
 
 namespace Telescope.Experiments.Grokking;
 
 /// <summary>Writes grokking-mnist's metrics.csv, summary.json, figures and report.md.</summary>
-internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source, MnistGrokkingSetup setup, IReadOnlyList<GrokkingMnistRun> runs)
+internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source, MnistGrokkingSetup setup, IReadOnlyList<GrokkingMnistRun> runs,
+    StabilityBound? bound)
 {
     private static readonly string[] Columns =
-        ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse"];
+        ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse", .. SensitivityColumns.Names];
 
     /// <summary>The number of steps of the full (non-quick) run: a run this long reports its cost as measured, shorter ones extrapolate.</summary>
     private const int FullSteps = 100000;
@@ -17,10 +20,11 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     private const double UsableSurrogateGap = 0.5;
 
     /// <summary>
-    /// p_train above this multiple of n — an interpolating least-squares smoother has p_train = n — or a p that is
-    /// not finite means the surrogate's label sensitivities have blown up: p no longer measures the network.
+    /// p_train above this multiple of n (setting p_train_limit) — an interpolating least-squares smoother has p_train = n — or a
+    /// p that is not finite means the surrogate's label sensitivities have blown up: p no longer measures the network.
     /// </summary>
-    private const double PTrainLimit = 1.25;
+    private double PTrainLimit => context.Settings.GetDouble("p_train_limit");
+    private ClearlyBelowRule Rule => ClearlyBelowRule.From(context.Settings);
 
     private GrokkingPoint? FirstUnreliable(GrokkingMnistRun r)
     {
@@ -48,15 +52,23 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         WriteReport();
     }
 
-    private double SecondsPerStep(GrokkingMnistRun r) => (r.TrainingTime + r.SmootherTime).TotalSeconds / r.Final.Step;
+    private double SecondsPerStep(GrokkingMnistRun r) =>
+        (r.TrainingTime + r.SmootherTime + r.RetrainingTime + r.StabilityTime).TotalSeconds / r.Final.Step;
+
+    private IReadOnlyList<(int Step, double PTrain, double PTest)> SmootherSeries(GrokkingMnistRun r) => setup.UseSmoother
+        ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList()
+        : [];
 
     private void WriteMetrics()
     {
         using var csv = context.Folder.OpenMetrics(Columns);
         foreach (var run in runs)
-            foreach (var p in run.Points)
+            foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
                 csv.WriteRow(run.Label, p.Step,
-                    [run.Config.Alpha, p.Train, p.Test, p.PTrain, p.PTest, p.PTrainSe, p.PTestSe, p.PGapSe, p.TrainMse, p.TestMse]);
+                [
+                    run.Config.Alpha, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), SensitivityColumns.Measured(p.PTrainSe), SensitivityColumns.Measured(p.PTestSe), p.PGapSe, p.TrainMse, p.TestMse,
+                    .. SensitivityColumns.Values(net),
+                ]);
     }
 
     private void WriteSummary()
@@ -67,10 +79,16 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             ["data"] = source.Description,
             ["synthetic_data"] = source.IsSynthetic,
             ["loss_scale_c"] = setup.LossScale,
-            ["smoother"] = $"label-tangent propagation (SPEC §2b), Hutchinson, D = {setup.Directions}",
+            ["smoother"] = setup.UseSmoother ? $"label-tangent propagation (SPEC §2b), Hutchinson, D = {setup.Directions}" : "none",
+            ["sensitivity"] = setup.Sensitivity is { } o
+                ? $"retraining (SPEC §3b), σ = {o.Sigma.ToString("R", CultureInfo.InvariantCulture)}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}"
+                : "none",
+            ["stability_bound"] = bound?.Value,
+            ["stability_bound_setting"] = bound?.Description,
+            ["p_train_limit"] = PTrainLimit,
             ["test_probes"] = context.Settings.GetInt("test_probes"),
             ["directions"] = setup.Directions,
-            ["results"] = runs.Select(r => new Dictionary<string, object?>
+            ["results"] = runs.Select(r => SensitivityColumns.Merge(new Dictionary<string, object?>
             {
                 ["alpha"] = r.Config.Alpha,
                 ["activation"] = r.Config.Activation.ToString(),
@@ -79,10 +97,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["test_error"] = r.Final.Test,
                 ["train_mse"] = r.Final.TrainMse,
                 ["test_mse"] = r.Final.TestMse,
-                ["p_train"] = r.Final.PTrain,
-                ["p_train_se"] = r.Final.PTrainSe,
-                ["p_test"] = r.Final.PTest,
-                ["p_test_se"] = r.Final.PTestSe,
+                ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
+                ["p_train_se"] = SensitivityColumns.Measured(r.Final.PTrainSe),
+                ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
+                ["p_test_se"] = SensitivityColumns.Measured(r.Final.PTestSe),
                 ["p_gap_se"] = r.Final.PGapSe,
                 ["step_train_plateau"] = r.TrainPlateau,
                 ["step_test_plateau"] = r.TestPlateau,
@@ -97,9 +115,15 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ["measure_seconds"] = Math.Round(r.MeasureTime.TotalSeconds, 1),
                 ["seconds_per_step"] = SecondsPerStep(r),
                 ["process_cpu_seconds"] = Math.Round(r.ProcessorTime.TotalSeconds, 1),
-            }).ToList(),
+                ["retraining_members"] = r.Members,
+                ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
+                ["retraining_measure_seconds"] = Math.Round(r.RetrainingMeasureTime.TotalSeconds, 1),
+                ["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 1),
+            }, SensitivityColumns.Summary(r.Sensitivity, bound))).ToList(),
         });
     }
+
+
 
     private void WriteReport()
     {
@@ -112,7 +136,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 ? " = 2/k: exactly PyTorch's MSELoss (mean over batch and outputs of (f − y)²). Note SPEC §0's remark \"c = 1/k reproduces MSELoss\" is half of that (MSELoss/2); AdamW is invariant to the loss scale up to its ε, so only the smoother's c must match the training loss, and it does."
                 : "")),
             ("train_error, test_error", $"1 − accuracy on the {s.GetInt("train_size")} training images / the first {s.GetInt("test_size")} test images"),
-            ("p_train, p_test", $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (SPEC §3), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (SPEC §2b{PreconditionerText}); I = the training images / the first {probes} test images; ± = standard error over directions"),
+            ("p_train, p_test (surrogate smoother estimate)", setup.UseSmoother
+                ? $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (SPEC §3), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (SPEC §2b{PreconditionerText}); I = the training images / the first {probes} test images; ± = standard error over directions"
+                : "not computed in this run (smoother = none); the effective parameters below are the network's own p_net"),
+            .. SensitivityFindings.Definitions(s, bound, setup.Sensitivity is not null),
             ("p_gap_se", "standard error of p_train − p_test from the per-direction differences (both use the same directions, so this is far smaller than either SE)"),
             ("step_train_plateau, step_test_plateau", "first logged step at which the error is within 10% of its initial-to-final drop of its final value"),
             ("surrogate gap", "mean |f̂_T − f_θT| over inputs and logits: the surrogate run (carried as one more tangent) against the network (f̃ is not tracked here, to save a JVP per step)"),
@@ -127,23 +154,31 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 $"AdamW (β = 0.9, 0.999, ε = 1e-8), lr {setup.LearningRate}, weight decay {setup.WeightDecay}, batch {setup.BatchSize}, {setup.Steps} steps, {setup.DType}; same data order (seed {context.Seed}) and the same unscaled initialization (seed {setup.ModelSeed}) for every configuration."),
             $"Configurations: {string.Join(", ", runs.Select(r => r.Label))}.",
             context.Quick
-                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵.** Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps, so a quick run can at most show its beginning (train error reaching zero, test error lagging); it cannot show the late rise."
+                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : ", with p_net by retraining")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled at step 36000), so a quick run shows its first part: train error reaching zero early, test error falling only much later."
                 : $"Full run: {setup.Steps} steps.",
         ]);
 
         report.Heading("Findings");
+        report.Paragraph(context.Settings.GetVerdictCriteria().Describe());
         var findings = new List<string>();
         foreach (var r in runs)
         {
             findings.Add($"**{r.Label}** — {DelayFinding(r, "error")}" +
                 (r.StepTrainPerfect is int z ? $" Training error first 0 at logged step {z}." : " Training error never reached 0."));
-            findings.Add($"{r.Label} — {EffectiveParameterFinding(r)}");
-            findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
+            if (setup.UseSmoother)
+            {
+                findings.Add($"{r.Label} — from the surrogate smoother's p (SPEC §2b): {EffectiveParameterFinding(r, Rule)}");
+                findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
+            }
+            if (GrokkingNetworkView.Of(r, r.Sensitivity) is { } view)
+                findings.Add($"{r.Label} — {GrokkingNetworkView.Finding(view, r.Sensitivity[^1], Rule)}");
+            findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, SmootherSeries(r),
+                PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se")));
         }
         findings.AddRange(Comparisons());
         findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
-            $"\"Clearly below\" here = at least {Pct(ClearlyBelow)} below p_train and more than 2 standard errors.");
-        foreach (var r in runs)
+            Rule.Describe());
+        foreach (var r in runs.Where(_ => setup.UseSmoother))
             findings.Add($"{r.Label} fidelity: mean |f̂ − f| = {F(r.SurrogateGapTrain)} (train), {F(r.SurrogateGapTest)} (test probes) at step {r.Final.Step}" +
                 (double.IsFinite(r.SurrogateGapTrain) && r.SurrogateGapTrain < UsableSurrogateGap
                     ? "."
@@ -163,12 +198,25 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             ("configuration", r => r.Label), ("train error", r => r.Final.Train), ("test error", r => r.Final.Test),
             ("p_train", r => r.Final.PTrain), ("± SE", r => r.Final.PTrainSe), ("p_test", r => r.Final.PTest), ("± SE ", r => r.Final.PTestSe), ("SE of gap", r => r.Final.PGapSe),
             ("train plateau", r => r.TrainPlateau), ("test plateau", r => r.TestPlateau), ("train error 0 at", r => r.StepTrainPerfect),
+            ("p_net_train", r => Net(r)?.Train?.Value), ("± SE  ", r => Net(r)?.Train?.StandardError),
+            ("p_net_test", r => Net(r)?.Test?.Value), ("± SE   ", r => Net(r)?.Test?.StandardError),
+            ("linearity train / test", r => Net(r) is { Train: { } a, Test: { } b } ? $"{F(a.LinearityRatio ?? double.NaN)} / {F(b.LinearityRatio ?? double.NaN)}" : null),
+            ("floor (test)", r => Net(r)?.Test?.FloorDifference),
+            ("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
+            ("λ above bound from", r => bound is null ? null : SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step),
             ("s/step", r => Math.Round(SecondsPerStep(r), 4)));
 
         report.Heading("Figures");
         foreach (var r in runs)
-            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(r, r.Label, "classification error", logMetric: false), $"dynamics_{r.Label}"),
-                $"{r.Label}: train (solid) and test (dashed) error (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis).");
+        {
+            var view = setup.UseSmoother ? r : GrokkingNetworkView.Of(r, r.Sensitivity) ?? r;
+            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(view, r.Label, "classification error", logMetric: false), $"dynamics_{r.Label}"),
+                $"{r.Label}: train (solid) and test (dashed) error (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis)" +
+                (setup.UseSmoother ? " — the surrogate smoother's p." : " — the network's p_net by retraining (no smoother in this run)."));
+            if (r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null))
+                report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(r, r.Sensitivity, bound, r.Label), $"p_net_vs_p_{r.Label}"),
+                    $"{r.Label}: the smoother's p (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).");
+        }
         context.Folder.WriteReport(report.ToString());
     }
 
@@ -178,16 +226,31 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         var small = runs.FirstOrDefault(r => r.Config.Activation.Kind == Models.ActivationKind.ReLU && r.Config.Alpha == 1);
         if (large is null || small is null || ReferenceEquals(large, small)) yield break;
         double delayLarge = (double)large.TestPlateau / Math.Max(large.TrainPlateau, 1), delaySmall = (double)small.TestPlateau / Math.Max(small.TrainPlateau, 1);
-        yield return $"α = {F(large.Config.Alpha)} vs α = 1 (ReLU): test/train plateau ratio {F(delayLarge)} vs {F(delaySmall)}; final test error {F(large.Final.Test)} vs {F(small.Final.Test)}; " +
-            $"final p_train {F(large.Final.PTrain)} vs {F(small.Final.PTrain)}, p_test {F(large.Final.PTest)} vs {F(small.Final.PTest)} — " +
-            (small.Final.PTrain < large.Final.PTrain ? "α = 1 ends with fewer effective parameters, as the paper finds." : "α = 1 does NOT end with fewer effective parameters here.");
+        string[] labels = ["α = 1", $"α = {F(large.Config.Alpha)}"];
+        yield return $"Omnigrok (Liu et al. 2023) and SPEC §6: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(large.Config.Alpha)} vs α = 1 (ReLU): final test error {F(large.Final.Test)} vs {F(small.Final.Test)}. " +
+            OrderingTest.SingleRun([delaySmall, delayLarge], labels, Verdicts.TrendDirection.Grows).About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
+            OrderingTest.SingleRun([small.TestPlateau, large.TestPlateau], labels, Verdicts.TrendDirection.Grows).About("Delay as the absolute test plateau step, expected larger at large α") + " " +
+            OrderingTest.SingleRun([small.Final.PTrain, large.Final.PTrain], labels, Verdicts.TrendDirection.Grows).About($"Final p_train{(setup.UseSmoother ? " (smoother)" : "")}, expected lower at α = 1") + " " +
+            OrderingTest.SingleRun([small.Final.PTest, large.Final.PTest], labels, Verdicts.TrendDirection.Grows).About($"Final p_test{(setup.UseSmoother ? " (smoother)" : "")}, expected lower at α = 1");
     }
+
+    private SensitivityPoint? Net(GrokkingMnistRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
 
     private IEnumerable<string> CostLines()
     {
         foreach (var r in runs)
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s ({r.WallTime.TotalHours:F2} h, measured) — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per tracked step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s; machine load {MachineLoad()}.");
+                $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s ({r.WallTime.TotalHours:F2} h, measured) — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, " +
+                $"{r.Members} retraining members {r.RetrainingTime.TotalSeconds:F0} s ({(r.Members > 0 ? r.RetrainingTime.TotalSeconds / r.Members / r.Final.Step * 1000 : 0):F1} ms per member-step) + {r.RetrainingMeasureTime.TotalSeconds:F0} s evaluating them, " +
+                $"stability power iterations {r.StabilityTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s; machine load {MachineLoad()}.");
+        foreach (var r in runs.Where(r => r.Members > 0))
+        {
+            // What the full-length run would cost at the rates measured here (training and members scale with steps).
+            double stepping = (r.TrainingTime + r.RetrainingTime + r.SmootherTime).TotalSeconds / r.Final.Step;
+            double perLog = (r.MeasureTime + r.RetrainingMeasureTime + r.StabilityTime).TotalSeconds / Math.Max(1, r.Points.Count);
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"Estimate (not a measurement) for {r.Label} at {FullSteps} steps with the same members and smoother setting: {stepping * FullSteps / 3600:F2} h of stepping + ≈ {perLog:F2} s per logged step ({FullSteps} steps log ≈ {LogSchedule.Steps(FullSteps, context.Settings.GetInt("log_per_decade"), context.Settings.GetInt("log_every")).Count} steps with the current log settings).");
+        }
         double perStep = runs.Average(SecondsPerStep);
         int defaultConfigurations = ((string[])context.Settings["configs"].DefaultValue).Length;
         if (runs.All(r => r.Final.Step >= FullSteps))
@@ -201,6 +264,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                     : "");
             yield break;
         }
+        if (!setup.UseSmoother) yield break;   // the estimate above covers runs without the smoother
         double cpuPerStep = runs.Average(r => r.ProcessorTime.TotalSeconds / r.Final.Step);
         yield return string.Create(CultureInfo.InvariantCulture,
             $"Extrapolation from process CPU time (not a measurement): {cpuPerStep * 1000:F0} ms of CPU per step (all threads, logging included); ") +

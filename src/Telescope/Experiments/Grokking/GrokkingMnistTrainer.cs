@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Telescope.Autodiff;
+using Telescope.Experiments.Sensitivity;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Smoothing;
@@ -17,7 +18,17 @@ internal sealed record MnistGrokkingData(Tensor TrainInputs, Tensor TrainTargets
 
 /// <summary>The resolved settings every configuration shares.</summary>
 internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double LearningRate, double WeightDecay, double LossScale,
-    int Steps, int Directions, TangentPreconditioner Preconditioner, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device);
+    int Steps, int Directions, TangentPreconditioner Preconditioner, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
+{
+    /// <summary>Whether the label-tangent smoother (SPEC §2b) runs; off, p comes from retraining only.</summary>
+    public bool UseSmoother { get; init; } = true;
+    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    public RetrainingSensitivityOptions? Sensitivity { get; init; }
+    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    public int StabilityIterations { get; init; }
+    /// <summary>Seed of the Hutchinson directions, shared by p_net.</summary>
+    public int DirectionSeed => ModelSeed + 1;
+}
 
 /// <summary>One configuration's measurements, with the time spent training and the time spent in the smoother.</summary>
 internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(config.Label)
@@ -29,6 +40,16 @@ internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(
     public TimeSpan SmootherTime { get; set; }
     /// <summary>Wall time of the logged measurements (errors, MSE, p).</summary>
     public TimeSpan MeasureTime { get; set; }
+    /// <summary>Wall time of the retraining members' steps (SPEC §3b).</summary>
+    public TimeSpan RetrainingTime { get; set; }
+    /// <summary>Wall time of evaluating the retraining members at logged steps.</summary>
+    public TimeSpan RetrainingMeasureTime { get; set; }
+    /// <summary>Wall time of the power iterations for λ_t (SPEC §3c).</summary>
+    public TimeSpan StabilityTime { get; set; }
+    /// <summary>Number of retraining members run next to this configuration.</summary>
+    public int Members { get; set; }
+    /// <summary>p_net, the paired comparison with p and λ_t at every logged step.</summary>
+    public List<SensitivityPoint> Sensitivity { get; } = [];
     /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
     public TimeSpan ProcessorTime { get; set; }
     /// <summary>First logged step with zero training error, or null.</summary>
@@ -51,16 +72,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var run = new GrokkingMnistRun(config);
         using var scope = torch.NewDisposeScope();
-        var network = new Mlp(new MlpOptions
-        {
-            InputSize = (int)data.TrainInputs.shape[1],
-            HiddenWidths = setup.Hidden,
-            OutputSize = (int)data.TrainTargets.shape[1],
-            Activation = config.Activation,
-            InitScale = config.Alpha,
-            DType = setup.DType,
-            Device = setup.Device,
-        }, setup.ModelSeed);
+        var network = new Mlp(ModelOptions(config), setup.ModelSeed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
         using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, setup.LearningRate, weightDecay: setup.WeightDecay);
@@ -73,21 +85,32 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             f0Train = network.forward(data.TrainInputs);
             f0Probes = network.forward(data.Probes);
         }
-        using var smoother = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
-        {
-            OutputCount = k,
-            LossScale = setup.LossScale,
-            Directions = LabelDirections.Hutchinson,
-            DirectionCount = setup.Directions,
-            Seed = setup.ModelSeed + 1,
-            SurrogateLabels = data.TrainTargets,
-            Preconditioner = setup.Preconditioner,
-        }, f0Train);
-        smoother.Track("test", data.Probes, f0Probes);
+        using var smoother = setup.UseSmoother
+            ? new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
+            {
+                OutputCount = k,
+                LossScale = setup.LossScale,
+                Directions = LabelDirections.Hutchinson,
+                DirectionCount = setup.Directions,
+                Seed = setup.DirectionSeed,
+                SurrogateLabels = data.TrainTargets,
+                Preconditioner = setup.Preconditioner,
+            }, f0Train)
+            : null;
+        smoother?.Track("test", data.Probes, f0Probes);
+        // The members: the same MLP from the same seed (θ_0), the same AdamW, the same batches; labels Y ± σV_d.
+        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
+        using var sensitivity = new RecipeSensitivity(setup.Sensitivity, setup.StabilityIterations, setup.LossScale, data.TrainTargets,
+            labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(config), setup.ModelSeed),
+                m => ExactOptimizers.AdamW(new TrainableParameters(m), setup.LearningRate, weightDecay: setup.WeightDecay),
+                data.TrainInputs, labels, setup.LossScale, batchCache.At,
+                new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes }));
+        run.Members = sensitivity.MemberCount;
 
         var logSteps = new HashSet<int>(setup.LogSteps);
         var measureClock = Stopwatch.StartNew();
         run.Points.Add(Measure(network, smoother, 0));
+        run.Sensitivity.Add(sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
         run.MeasureTime += measureClock.Elapsed;
         var index = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         var trainClock = new Stopwatch();
@@ -105,14 +128,20 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
                 loss.backward();
                 var update = optimizer.ComputeUpdate();
                 trainClock.Stop();
-                // The tangents read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
-                smootherClock.Start();
-                smoother.Step(jvp, vjp, index, optimizer, update);
-                smootherClock.Stop();
+                // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
+                if (logSteps.Contains(t) && sensitivity.HasStability)
+                    sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, index), TangentStepRule.FromOptimizer(optimizer, update));
+                if (smoother is not null)
+                {
+                    smootherClock.Start();
+                    smoother.Step(jvp, vjp, index, optimizer, update);
+                    smootherClock.Stop();
+                }
                 trainClock.Start();
                 optimizer.Apply(update);
                 update.Dispose();
                 trainClock.Stop();
+                sensitivity.Step(t);
             }
             if (logSteps.Contains(t))
             {
@@ -121,14 +150,21 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
                 run.MeasureTime += measureClock.Elapsed;
                 DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
                 run.Points.Add(point);
+                var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
+                run.Sensitivity.Add(net);
                 progress.SetStatus(FormattableString.Invariant(
-                    $"{run.Label}  train err {point.Train:F3}  test err {point.Test:F3}  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
+                    $"{run.Label}  train err {point.Train:F3}  test err {point.Test:F3}  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}  p_net {net.Train?.Value:F0}/{net.Test?.Value:F0}  λ {net.Sharpness:G3}"));
             }
             progress.Advance();
         }
         run.TrainingTime = trainClock.Elapsed;
         run.SmootherTime = smootherClock.Elapsed;
+        run.RetrainingTime = sensitivity.RetrainingTime;
+        run.RetrainingMeasureTime = sensitivity.RetrainingMeasureTime;
+        run.StabilityTime = sensitivity.StabilityTime;
+        run.SurrogateGapTrain = run.SurrogateGapTest = double.NaN;
 
+        if (smoother is not null)
         using (torch.no_grad())
         using (var gapScope = torch.NewDisposeScope())
         {
@@ -140,7 +176,18 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         return run;
     }
 
-    private GrokkingPoint Measure(Mlp network, LabelTangentSmoother smoother, int step)
+    private MlpOptions ModelOptions(MnistConfiguration config) => new()
+    {
+        InputSize = (int)data.TrainInputs.shape[1],
+        HiddenWidths = setup.Hidden,
+        OutputSize = (int)data.TrainTargets.shape[1],
+        Activation = config.Activation,
+        InitScale = config.Alpha,
+        DType = setup.DType,
+        Device = setup.Device,
+    };
+
+    private GrokkingPoint Measure(Mlp network, LabelTangentSmoother? smoother, int step)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -153,6 +200,8 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         }
         var train = Evaluate(data.TrainInputs, data.TrainTargets, data.TrainClasses);
         var test = Evaluate(data.TestInputs, data.TestTargets, data.TestClasses);
+        if (smoother is null)
+            return new GrokkingPoint(step, train.Error, test.Error, double.NaN, double.NaN, double.NaN, double.NaN, train.Mse, test.Mse);
         var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
         var pTest = EffectiveParameters.Compute(smoother, "test");
         return new GrokkingPoint(step, train.Error, test.Error, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Telescope.Experiments.Sensitivity;
 using TorchSharp;
 
 namespace Telescope.Experiments.Grokking;
@@ -27,6 +28,10 @@ public sealed class GrokkingPolyRecipe : IRecipe
         .AddInt("steps", 60000, "Full-batch gradient steps per ε", quick: 1500, min: 1)
         .AddInt("log_per_decade", 20, "Logged steps per decade of the geometric grid", min: 1)
         .AddInt("log_every", 500, "Also log every this many steps", quick: 50, min: 1)
+        .AddString("smoother", "kernel", "The SPEC §2a kernel smoother (p_train, p_test; exact for full-batch GD): kernel, or none (p_net by retraining only)", choices: ["kernel", "none"])
+        .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining)
+        .AddDouble("p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n", min: 1)
+        .AddGrokkingVerdicts()
         // float64 by default (the accumulated smoother spans tens of thousands of steps); quick mode uses
         // float32, which halves the per-step cost on this machine.
         .AddString(RecipeSettings.DTypeKey, "float64", "Floating-point type of model, data and smoother", quick: "float32", choices: ["float32", "float64"])
@@ -49,7 +54,14 @@ public sealed class GrokkingPolyRecipe : IRecipe
             Width: s.GetInt("width"), Alpha: s.GetDouble("alpha"), LearningRate: s.GetDouble("lr_factor") * s.GetInt("width") / Math.Pow(s.GetDouble("alpha"), 2),
             LossScale: s.GetDouble("loss_scale"), Steps: s.GetInt("steps"), TestProbes: probes,
             LogSteps: LogSchedule.Steps(s.GetInt("steps"), s.GetInt("log_per_decade"), s.GetInt("log_every")),
-            ModelSeed: (int)((context.Seed + 1) & int.MaxValue), DType: context.DType, Device: s.GetString(RecipeSettings.DeviceKey));
+            ModelSeed: (int)((context.Seed + 1) & int.MaxValue), DType: context.DType, Device: s.GetString(RecipeSettings.DeviceKey))
+        {
+            UseSmoother = s.GetString("smoother") == "kernel",
+            Sensitivity = SensitivitySettings.Options(s, (int)((context.Seed + 2) & int.MaxValue)),
+            StabilityIterations = s.GetInt("stability_iterations"),
+        };
+        if (!config.UseSmoother && config.Sensitivity is null)
+            throw new TelescopeException("smoother=none with sensitivity=none measures no effective parameters.") { Hint = "Use --set sensitivity=retraining, or smoother=kernel." };
         context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
             $"Learning rate γ = {config.LearningRate:G6} ({s.GetDouble("lr_factor")}·N/α²), c = {config.LossScale}"));
 
@@ -58,6 +70,7 @@ public sealed class GrokkingPolyRecipe : IRecipe
             foreach (double epsilon in epsilons)
                 runs.Add(new GrokkingPolyTrainer(config, task).Run(epsilon, progress, context.CancellationToken));
 
-        new GrokkingPolyOutput(context, config, runs).Write();
+        new GrokkingPolyOutput(context, config, runs,
+            config.StabilityIterations > 0 ? SensitivitySettings.Bound(s, new Smoothing.TangentStepRule { Kind = Smoothing.TangentOptimizerKind.Sgd, Step = 1, LearningRate = config.LearningRate }) : null).Write();
     }
 }

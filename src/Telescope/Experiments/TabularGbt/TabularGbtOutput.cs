@@ -1,5 +1,6 @@
 using System.Globalization;
 using Telescope.Reporting;
+using Telescope.Verdicts;
 
 namespace Telescope.Experiments.TabularGbt;
 
@@ -10,8 +11,6 @@ namespace Telescope.Experiments.TabularGbt;
 /// </summary>
 internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<DatasetOutcome> outcomes)
 {
-    /// <summary>W_GBT(π) counts as flat when it stays within this relative distance of 1 at every π (fixed before any run).</summary>
-    public const double FlatTolerance = 0.1;
     /// <summary>The GBT smoother check passes at this tolerance (SPEC §4).</summary>
     public const double SmootherTolerance = 1e-8;
 
@@ -150,6 +149,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         ]);
 
         report.Heading("Findings");
+        report.Paragraph(Criteria.Describe() + " Here the noise is the spread over the R test-set draws (one trained network and one tree ensemble per data set).");
         foreach (var o in outcomes)
         {
             report.Heading(o.Name, 3);
@@ -189,40 +189,52 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         context.Folder.WriteReport(report.ToString());
     }
 
+    private double FlatTolerance => context.Settings.GetDouble(TabularGbtRecipe.FlatToleranceKey);
+    private VerdictCriteria Criteria => context.Settings.GetVerdictCriteria();
+
+    /// <summary>The paper's three claims on one data set, judged against the spread over the R test-set draws.</summary>
+    private sealed record Claims(Verdict GbtBetterAtZero, TrendResult GapGrows, TrendResult WNnGrows, bool GbtFlat);
+
+    private Claims Judge(DatasetOutcome o)
+    {
+        var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(g => g.Key).ToList();
+        var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
+        var pis = byPi.Select(g => g.Key).ToList();
+        var deltas = SeededSeries.FromSeeds(pis, byPi.Select(g => (IReadOnlyList<double>)g.Select(r => r.Delta).ToArray()).ToList());
+        var wNn = SeededSeries.FromSeeds(pis, byPi.Select(g => (IReadOnlyList<double>)g.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
+        int reps = o.Repetitions.Count(r => r.Pi == 0);
+        var p0 = o.First;
+        var better = GapTest.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
+        return new Claims(better, TrendTest.Judge(deltas, Criteria, TrendDirection.Grows), TrendTest.Judge(wNn, Criteria, TrendDirection.Grows),
+            o.Points.Max(p => Math.Abs(p.WGbt - 1)) <= FlatTolerance);
+    }
+
     private List<string> Findings(DatasetOutcome o)
     {
         var f = new List<string>();
         var p0 = o.First;
         var p1 = o.Last;
+        var claims = Judge(o);
         f.Add($"Test error at π = 0 (standardized target): network {Format(p0.MseNn)}, LightGBM {Format(p0.MseGbt)}, constant predictor {Format(p0.MseConstant)} — " +
             (p0.MseNn < p0.MseConstant && p0.MseGbt < p0.MseConstant
                 ? $"both models are far better than the constant ({Format(p0.MseNn / p0.MseConstant)} and {Format(p0.MseGbt / p0.MseConstant)} of its MSE)."
                 : "at least one model is NOT better than the constant predictor; the comparison below is not meaningful."));
-        f.Add($"Gap at π = 0: Δ(0) = {Format(p0.Delta)} ± {Format(p0.DeltaStd)} (sd over repetitions) — " +
-            (p0.Delta > 0 ? "LightGBM is better already on regular inputs, as the paper finds" +
-                (p0.Delta < p0.DeltaStd ? ", though by less than one standard deviation of the test-set draws (weak evidence)." : ".")
-                : "the network is at least as good on regular inputs: this does NOT reproduce the paper's finding."));
-        var pis = o.Points.Select(p => p.Pi).ToList();
-        double slope = PiAnalysis.Slope(pis, o.Points.Select(p => p.Delta).ToList());
-        bool grows = slope > 0 && p1.Delta > p0.Delta;
+        f.Add($"Gap at π = 0: Δ(0) = {Format(p0.Delta)} ± {Format(p0.DeltaStd)} (sd over the test-set draws). " +
+            claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
         int rises = o.Points.Zip(o.Points.Skip(1), (a, b) => b.Delta > a.Delta ? 1 : 0).Sum();
         string shape = $" Δ̄ rises in {rises} of the {o.Points.Count - 1} steps of the π grid" + (rises == o.Points.Count - 1 ? " (monotone)." : " (not monotone).");
+        string gapClaim = claims.GapGrows.Verdict.About("The paper finds the gap growing with π");
         if (o.DeltaZeroIsTiny)
             f.Add($"|Δ(0)| is below {TinyGapText} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
-                $"Δ(1) = {Format(p1.Delta)}; slope of Δ̄ against π = {Format(slope)} — " + (grows ? "the gap grows with π, as the paper finds." : "the gap does NOT grow with π.") + shape);
+                $"Δ(1) = {Format(p1.Delta)}. " + gapClaim + shape);
         else
-            f.Add($"Gap against π: ρ(1) = {Format(p1.RelativeGapIncrease)} (Δ(1) = {Format(p1.Delta)} ± {Format(p1.DeltaStd)}); least-squares slope of Δ̄ against π = {Format(slope)} — " +
-                (grows ? "the gap grows as irregular inputs are added, as the paper finds." : "the gap does NOT grow with π here.") +
-                (p0.Delta <= 0 && grows ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
+            f.Add($"Gap against π: ρ(1) = {Format(p1.RelativeGapIncrease)} (Δ(1) = {Format(p1.Delta)} ± {Format(p1.DeltaStd)}). " + gapClaim +
+                (p0.Delta <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
         double gbtDeviation = o.Points.Max(p => Math.Abs(p.WGbt - 1));
-        bool flat = gbtDeviation <= FlatTolerance;
-        f.Add($"Kernel weights: W_GBT(1) = {Format(p1.WGbt)} ± {Format(p1.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(gbtDeviation)} — " +
-            (flat ? $"flat (within {Format(FlatTolerance)} of 1 at every π), as the paper finds." : $"NOT flat by our criterion (within {Format(FlatTolerance)} of 1 at every π)."));
-        double nnSlope = PiAnalysis.Slope(pis, o.Points.Select(p => p.WNn).ToList());
-        bool nnGrows = nnSlope > 0 && p1.WNn > 1 && p1.WNn > p1.WGbt;
-        f.Add($"W_NN(1) = {Format(p1.WNn)} ± {Format(p1.WNnStd)}, slope against π {Format(nnSlope)} — " +
-            (nnGrows ? $"the network's largest kernel weight norm grows with the share of irregular inputs, and more than the trees' (W_NN(1) − 1 = {Format(p1.WNn - 1)} vs W_GBT(1) − 1 = {Format(p1.WGbt - 1)}), as the paper finds."
-                : "the network's W does NOT grow beyond the trees' here."));
+        f.Add($"Kernel weights: W_GBT(1) = {Format(p1.WGbt)} ± {Format(p1.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(gbtDeviation)} — The paper finds W_GBT flat: " +
+            (claims.GbtFlat ? $"agrees (within {Format(FlatTolerance)} of 1 at every π, {TabularGbtRecipe.FlatToleranceKey})." : $"does NOT agree (not within {Format(FlatTolerance)} of 1 at every π, {TabularGbtRecipe.FlatToleranceKey})."));
+        f.Add($"W_NN(1) = {Format(p1.WNn)} ± {Format(p1.WNnStd)} vs W_GBT(1) = {Format(p1.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
+            (p1.WNn > p1.WGbt ? $" W_NN(1) − 1 = {Format(p1.WNn - 1)} exceeds W_GBT(1) − 1 = {Format(p1.WGbt - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
         f.Add($"GBT smoother check: max |S_B·Y − LightGBM prediction| = {Format(o.Gbt.SmootherMaxAbsErrorTrain)} on the {o.Data.TrainRows} training rows and {Format(o.Gbt.SmootherMaxAbsErrorTracked)} on the {o.Data.TrackedRows} tracked rows " +
             (o.Gbt.SmootherMaxAbsError <= SmootherTolerance ? $"(passes at {Format(SmootherTolerance)})"
                 : $"(FAILS the absolute {Format(SmootherTolerance)} check; relative to the largest |y| = {Format(o.Gbt.MaxAbsLabel)} it is {Format(o.Gbt.SmootherMaxAbsError / o.Gbt.MaxAbsLabel)}: " +
@@ -242,13 +254,13 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
     private IEnumerable<string> Overall()
     {
-        int better = outcomes.Count(o => o.First.Delta > 0);
-        int grows = outcomes.Count(o => o.Last.Delta > o.First.Delta && PiAnalysis.Slope(o.Points.Select(p => p.Pi).ToList(), o.Points.Select(p => p.Delta).ToList()) > 0);
-        int flat = outcomes.Count(o => o.Points.Max(p => Math.Abs(p.WGbt - 1)) <= FlatTolerance);
-        int nnGrows = outcomes.Count(o => o.Last.WNn > 1 && o.Last.WNn > o.Last.WGbt);
+        var claims = outcomes.Select(Judge).ToList();
         int n = outcomes.Count;
-        yield return $"LightGBM better at π = 0 on {better} of {n} data sets; the gap grows with π on {grows} of {n}.";
-        yield return $"W_GBT flat on {flat} of {n}; W_NN(1) above 1 and above W_GBT(1) on {nnGrows} of {n}.";
+        string Count(Func<Claims, VerdictOutcome> pick) =>
+            $"agrees on {claims.Count(c => pick(c) == VerdictOutcome.Agrees)}, does not on {claims.Count(c => pick(c) == VerdictOutcome.Disagrees)}, inconclusive on {claims.Count(c => pick(c) == VerdictOutcome.Inconclusive)} of {n} data sets";
+        yield return $"LightGBM better at π = 0: {Count(c => c.GbtBetterAtZero.Outcome)}. The gap grows with π: {Count(c => c.GapGrows.Verdict.Outcome)}.";
+        yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {outcomes.Count(o => o.Last.WNn > o.Last.WGbt)} of {n}.";
+        yield return "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
     }
 
     private string TinyGapText => context.Settings.GetDouble("tiny_gap").ToString("G3", CultureInfo.InvariantCulture);

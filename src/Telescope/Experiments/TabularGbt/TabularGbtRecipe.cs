@@ -57,7 +57,12 @@ public sealed class TabularGbtRecipe : ISweepRecipe
         .AddInt("gbt_max_rounds", 1000, "Tuning: most boosting rounds (the best round on the validation rows is kept)", quick: 500, min: 1)
         .AddDouble("gbt_validation_fraction", 0.2, "Tuning: share of the training rows held out to choose the grid point and rounds", min: 0.01, max: 0.9)
         .AddDouble("tiny_gap", 0.01, "|Δ(0)| below this fraction of the constant predictor's MSE at π = 0 counts as tiny: Δ(π) is plotted instead of ρ(π)", min: 0)
+        .AddDouble(FlatToleranceKey, 0.1, "W_GBT(π) counts as flat when it stays within this relative distance of 1 at every π (fixed before any run)", min: 0)
+        .AddVerdictCriteria()
         .AddComputeSettings();
+
+    /// <summary>Setting key of the W_GBT flatness tolerance.</summary>
+    public const string FlatToleranceKey = "flat_tolerance";
 
     public void Run(RunContext context)
     {

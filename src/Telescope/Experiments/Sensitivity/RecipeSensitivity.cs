@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Telescope.Autodiff;
+using Telescope.Smoothing;
+using static TorchSharp.torch;
+
+namespace Telescope.Experiments.Sensitivity;
+
+/// <summary>
+/// One sub-run's p_net members (SPEC §3b, in lockstep with the recipe's own run, which is the base run) and its
+/// surrogate sharpness λ_t (SPEC §3c), turned into a <see cref="SensitivityPoint"/> per logged step.
+/// </summary>
+internal sealed class RecipeSensitivity : IDisposable
+{
+    public const string Train = "train";
+    public const string Test = "test";
+    private readonly RetrainingSensitivity? _retraining;
+    private readonly int _stabilityIterations;
+    private readonly double _lossScale;
+    private readonly Stopwatch _stabilityClock = new();
+    private double? _pendingSharpness;
+
+    /// <param name="options">Null = no retraining.</param>
+    /// <param name="stabilityIterations">0 = no sharpness.</param>
+    /// <param name="lossScale">c.</param>
+    /// <param name="labels">Y [n, k].</param>
+    /// <param name="factory">One member run from θ_0 (tracking the sets <see cref="Train"/> and <see cref="Test"/>).</param>
+    public RecipeSensitivity(RetrainingSensitivityOptions? options, int stabilityIterations, double lossScale, Tensor labels, RetrainingRunFactory factory)
+    {
+        _stabilityIterations = stabilityIterations;
+        _lossScale = lossScale;
+        if (options is not null) _retraining = new RetrainingSensitivity(labels, options, factory, [Train, Test]);
+    }
+
+    public bool HasRetraining => _retraining is not null;
+    public bool HasStability => _stabilityIterations > 0;
+    /// <summary>Wall time of the members' training steps.</summary>
+    public TimeSpan RetrainingTime => _retraining?.TrainingTime ?? TimeSpan.Zero;
+    /// <summary>Wall time of evaluating the members.</summary>
+    public TimeSpan RetrainingMeasureTime => _retraining?.PredictionTime ?? TimeSpan.Zero;
+    /// <summary>Wall time of the power iterations.</summary>
+    public TimeSpan StabilityTime => _stabilityClock.Elapsed;
+    /// <summary>The members' number (2D, plus 2 with the linearity check).</summary>
+    public int MemberCount => _retraining?.Members.Count ?? 0;
+
+    /// <summary>Takes step t in every member.</summary>
+    public void Step(int step) => _retraining?.Step(step);
+
+    /// <summary>λ_t of the step just computed (call between ComputeUpdate and Apply, at logged steps only).</summary>
+    public void MeasureSharpness(IJvpEngine jvp, ParameterVjp vjp, Tensor batchInputs, TangentStepRule rule)
+    {
+        if (!HasStability) return;
+        _stabilityClock.Start();
+        try
+        {
+            _pendingSharpness = SurrogateSharpness.Compute(jvp, vjp, batchInputs, rule, _lossScale, _stabilityIterations, tolerance: 1e-4, seed: rule.Step).Value;
+        }
+        finally { _stabilityClock.Stop(); }
+    }
+
+    /// <summary>
+    /// The point of logged step t: p_net (members at step t), the paired comparison with <paramref name="smoother"/>
+    /// along the shared directions (when given), and λ_t from <see cref="MeasureSharpness"/> (when measured).
+    /// </summary>
+    /// <param name="step">The logged step.</param>
+    /// <param name="smoother">The recipe's smoother at step t, or null.</param>
+    /// <param name="basePredictions">The recipe's own network on <see cref="Train"/> and <see cref="Test"/> (for the curvature diagnostic).</param>
+    public SensitivityPoint Record(int step, ISmoother? smoother, IReadOnlyDictionary<string, Tensor>? basePredictions)
+    {
+        var point = new SensitivityPoint(step) { Sharpness = _pendingSharpness };
+        _pendingSharpness = null;
+        if (_retraining is null) return point;
+        var estimates = _retraining.Record(step, basePredictions);
+        var train = estimates.Single(e => e.Set == Train);
+        var test = estimates.Single(e => e.Set == Test);
+        point = point with { Train = train, Test = test };
+        if (smoother is null || step == 0) return point;
+        int shared = _retraining.Directions.shape[0] is var d && smoother is LabelTangentSmoother { IsExact: false } h
+            ? Math.Min((int)d, h.DirectionCount) : (int)_retraining.Directions.shape[0];
+        if (shared < 2) return point;
+        var pTrain = DirectionalEffectiveParameters.Compute(smoother, SmootherSets.Training, _retraining.Directions, shared);
+        var pTest = DirectionalEffectiveParameters.Compute(smoother, Test, _retraining.Directions, shared);
+        return point with
+        {
+            TrainAgreement = DirectionalEffectiveParameters.PairedDifference(pTrain, train.PerDirection),
+            TestAgreement = DirectionalEffectiveParameters.PairedDifference(pTest, test.PerDirection),
+        };
+    }
+
+    /// <summary><see cref="Record"/> with the recipe's own network (the base run) evaluated on the tracked sets.</summary>
+    public SensitivityPoint Record(int step, ISmoother? smoother, TorchSharp.torch.nn.Module<Tensor, Tensor> network, Tensor trainInputs, Tensor testInputs)
+    {
+        if (!HasRetraining) return Record(step, smoother, null);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        return Record(step, smoother, new Dictionary<string, Tensor> { [Train] = network.forward(trainInputs), [Test] = network.forward(testInputs) });
+    }
+
+    public void Dispose() => _retraining?.Dispose();
+}

@@ -1,0 +1,54 @@
+using Telescope.Smoothing;
+
+namespace Telescope.Experiments.Sensitivity;
+
+/// <summary>
+/// The settings every recipe that reports effective parameters shares for the network's own label sensitivity by
+/// retraining (SPEC §3b) and the surrogate stability diagnostic (SPEC §3c). Verdict thresholds are settings, and the
+/// reports print them.
+/// </summary>
+public static class SensitivitySettings
+{
+    /// <summary>No retraining estimate.</summary>
+    public const string None = "none";
+    /// <summary>p_net by retraining on Y ± σ·V_d (SPEC §3b).</summary>
+    public const string Retraining = "retraining";
+
+    /// <summary>Adds sensitivity, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
+    public static RecipeSettings AddSensitivitySettings(this RecipeSettings settings, string? quickMode = null, int? quickStabilityIterations = null) => settings
+        .AddString("sensitivity", None,
+            "The network's own label sensitivity p_net (SPEC §3b): none, or retraining (2D + 2 extra training runs from the same θ_0 and batches on Y ± σV_d, plus ±σ/4 along V_0)",
+            quick: quickMode, choices: [None, Retraining])
+        .AddInt("sensitivity_directions", 2, "D, Rademacher label directions of p_net (two runs each; the same V_d as the Hutchinson smoother's first D)", min: 2)
+        .AddDouble("sensitivity_sigma", 0.1,
+            "σ of p_net: 0.1 for one-hot / ±1 targets, well above the chaos floor measured below σ ≈ 0.01 under AdamW (FINDINGS)", min: 1e-12)
+        .AddBool("sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more runs): p_net counts as a measurement only where p_0(σ) and p_0(σ/4) agree")
+        .AddDouble("sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
+        .AddDouble("agreement_se", 2.0, "p_net and the smoother's p agree at a logged step when their paired difference over the shared directions is within this many standard errors", min: 0)
+        .AddInt("stability_iterations", 50, "Power iterations (at most; stops when the Rayleigh quotient settles to 1e-4) for the surrogate sharpness λ_t at logged steps (SPEC §3c); 0 = off", quick: quickStabilityIterations, min: 0)
+        .AddString("stability_bound", "auto",
+            "Stability bound on λ_t: auto (from the optimizer), gd (2), heavy-ball (2(1+β)) or adam (2(1+β1)/(1−β1))", choices: ["auto", "gd", "heavy-ball", "adam"]);
+
+    /// <summary>The retraining options, or null when sensitivity = none.</summary>
+    /// <param name="settings">The recipe's settings.</param>
+    /// <param name="seed">Seed of V_d: pass the Hutchinson smoother's seed so the directions are shared.</param>
+    public static RetrainingSensitivityOptions? Options(RecipeSettings settings, int seed) =>
+        settings.GetString("sensitivity") == Retraining
+            ? new RetrainingSensitivityOptions
+            {
+                Sigma = settings.GetDouble("sensitivity_sigma"),
+                DirectionCount = settings.GetInt("sensitivity_directions"),
+                Seed = seed,
+                LinearityCheck = settings.GetBool("sensitivity_linearity"),
+                LinearityStandardErrors = settings.GetDouble("sensitivity_linearity_se"),
+            }
+            : null;
+
+    /// <summary>The bound to compare λ_t with: the setting, or for auto the one matching the optimizer's rule.</summary>
+    public static StabilityBound Bound(RecipeSettings settings, TangentStepRule rule)
+    {
+        string name = settings.GetString("stability_bound");
+        double momentum = rule.Kind == TangentOptimizerKind.Adam ? rule.Beta1 : rule.Momentum;
+        return name == "auto" ? StabilityBound.For(rule) : StabilityBound.Parse(name, momentum);
+    }
+}
