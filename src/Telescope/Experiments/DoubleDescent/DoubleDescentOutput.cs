@@ -251,7 +251,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentData 
         double limit = s.GetDouble("p_train_limit") * N;
         foreach (var r in Sweep(noise))
             foreach (var line in SensitivityFindings.For(r.Label, r.Sensitivity, bound,
-                config.HasSmoother ? r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList() : [], limit, s.GetDouble("agreement_se"), describeNetwork: false))
+                config.HasSmoother ? r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList() : [], limit, s.GetDouble("agreement_se"), s.GetDouble("agreement_relative"), describeNetwork: false))
                 yield return line;
     }
 

@@ -173,7 +173,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             if (GrokkingNetworkView.Of(r, r.Sensitivity) is { } view)
                 findings.Add($"{r.Label} — {GrokkingNetworkView.Finding(view, r.Sensitivity[^1], Rule)}");
             findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, SmootherSeries(r),
-                PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se")));
+                PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
         }
         findings.AddRange(Comparisons());
         findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +

@@ -38,14 +38,14 @@ internal static class GrokkingNetworkView
     {
         var pairs = run.Points.Zip(sensitivity).Where(x => x.First.Step > 0).ToList();
         var steps = pairs.Select(x => (double)x.First.Step).ToArray();
-        var top = new LineChart { Title = title, YLabel = "effective parameters", LogX = true, LogY = true, LegendOutside = true };
+        var top = new LineChart { Title = title, YLabel = "effective parameters", LogX = true, LogY = true };
         if (pairs.Any(x => double.IsFinite(x.First.PTrain)))
             top.AddSeries("p_train (smoother)", steps, pairs.Select(x => x.First.PTrain).ToArray())
                .AddSeries("p_test (smoother)", steps, pairs.Select(x => x.First.PTest).ToArray(), dashed: true);
         if (pairs.Any(x => x.Second.Train is not null))
             top.AddSeries("p_net_train (retraining)", steps, pairs.Select(x => x.Second.Train?.Value ?? double.NaN).ToArray(), markers: true)
                .AddSeries("p_net_test (retraining)", steps, pairs.Select(x => x.Second.Test?.Value ?? double.NaN).ToArray(), markers: true, dashed: true);
-        var bottom = new LineChart { XLabel = "step", YLabel = "surrogate sharpness λ_t", LogX = true, LogY = true, LegendOutside = true };
+        var bottom = new LineChart { XLabel = "step", YLabel = "surrogate sharpness λ_t", LogX = true, LogY = true };
         if (pairs.Any(x => x.Second.Sharpness is not null))
         {
             bottom.AddSeries("λ_t", steps, pairs.Select(x => x.Second.Sharpness ?? double.NaN).ToArray(), markers: true);

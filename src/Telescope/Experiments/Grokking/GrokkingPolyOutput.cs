@@ -133,7 +133,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
                 findings.Add($"ε = {F(r.Epsilon)} — {GrokkingNetworkView.Finding(view, r.Sensitivity[^1], Rule)}");
             findings.AddRange(SensitivityFindings.For($"ε = {F(r.Epsilon)}", r.Sensitivity, bound,
                 config.UseSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [],
-                s.GetDouble("p_train_limit") * s.GetInt("train_size"), s.GetDouble("agreement_se")));
+                s.GetDouble("p_train_limit") * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
         }
         findings.Add("SPEC §6 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + Rule.Describe());

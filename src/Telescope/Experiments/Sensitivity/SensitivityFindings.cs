@@ -19,7 +19,7 @@ internal static class SensitivityFindings
                 $"the network's own label sensitivity (SPEC §3b): members retrained from the same θ_0 with the same batches on Y ± σV_d, V_d Rademacher over all n·k label entries (d = 1..D = {s.GetInt("sensitivity_directions")}, the same V_d as the Hutchinson smoother's first D), σ = {F(s.GetDouble("sensitivity_sigma"))}; ŝ_d = (f_{{Y+σV_d}} − f_{{Y−σV_d}})/(2σ), p_net = n/(|I|·k)·mean_d Σ_{{x∈I}} ||ŝ_d(x)||², ± = standard error over d; all members run in lockstep in one process with the recipe's thread count");
             yield return ("sensitivity_linearity", $"p_0(σ)/p_0(σ/4) along V_0 (1 for a response linear in the labels); the response counts as linear at σ where |p_0(σ) − p_0(σ/4)| ≤ {F(s.GetDouble("sensitivity_linearity_se"))} standard error(s) of p_net (setting sensitivity_linearity_se); elsewhere p_net is a finite-σ response, NOT a measurement of the first-order sensitivity");
             yield return ("chaos floor (sensitivity_floor)", "mean |f_{Y+σ′V_0} − f_{Y−σ′V_0}| over the test inputs and outputs at the smallest σ′ run (σ/4); sensitivity_difference is the same at σ. A linear response has difference/floor = 4; a floor-dominated (chaotic) one ≈ 1");
-            yield return ("p − p_net (paired)", $"the smoother's p_d minus the network's p_net,d along the same V_d, averaged over the shared directions, with its SE; the two agree at a logged step when |p − p_net| ≤ {F(s.GetDouble("agreement_se"))} SE (setting agreement_se)");
+            yield return ("p − p_net (paired)", $"the smoother's p_d minus the network's p_net,d along the same V_d, averaged over the shared directions, with its SE; the two agree at a logged step when |p − p_net| ≤ {F(s.GetDouble("agreement_se"))} SE (setting agreement_se) or ≤ {Pct(s.GetDouble("agreement_relative"))} of p_net (setting agreement_relative; the paired SE is so small that 1% differences are many SE), on both sets");
         }
         if (bound is not null)
             yield return ("surrogate_sharpness λ_t", $"largest eigenvalue of the surrogate's one-step map on the batch residuals A_t = γ_t·c·J_B T_t J_Bᵀ/|B| (SPEC §3c; T_t = I for SGD, Adam's realized preconditioner for Adam(W)) by {s.GetInt("stability_iterations")} power iterations at most with VJP/JVP products (a Rayleigh quotient: never above the true λ_max); bound {bound.Description} (setting stability_bound); step_surrogate_unstable = the first logged step with λ_t above it");
@@ -32,9 +32,11 @@ internal static class SensitivityFindings
     /// <param name="smootherP">The smoother's (step, p_train, p_test), or empty without a smoother.</param>
     /// <param name="pTrainLimit">p_train above this counts as a blow-up of the surrogate.</param>
     /// <param name="agreementSe">Agreement threshold in SEs.</param>
+    /// <param name="agreementRelative">Agreement threshold as a fraction of p_net (either threshold suffices).</param>
     /// <param name="describeNetwork">Include the final p_net and linearity sentences (off where a table already shows them).</param>
     public static IEnumerable<string> For(string label, IReadOnlyList<SensitivityPoint> points, StabilityBound? bound,
-        IReadOnlyList<(int Step, double PTrain, double PTest)> smootherP, double pTrainLimit, double agreementSe, bool describeNetwork = true)
+        IReadOnlyList<(int Step, double PTrain, double PTest)> smootherP, double pTrainLimit, double agreementSe, double agreementRelative,
+        bool describeNetwork = true)
     {
         var measured = points.Where(p => p.Step > 0 && p.Train is not null).ToList();
         if (measured.Count > 0 && describeNetwork)
@@ -64,10 +66,11 @@ internal static class SensitivityFindings
         var compared = points.Where(p => p.TrainAgreement is not null && p.TestAgreement is not null).ToList();
         if (compared.Count > 0)
         {
-            bool Agrees(SensitivityPoint p) => Within(p.TrainAgreement!.Value, agreementSe) && Within(p.TestAgreement!.Value, agreementSe);
+            bool Agrees(SensitivityPoint p) => Within(p.TrainAgreement!.Value, agreementSe, agreementRelative, p.Train!.Value)
+                && Within(p.TestAgreement!.Value, agreementSe, agreementRelative, p.Test!.Value);
             int agree = compared.Count(Agrees);
             var firstDisagree = compared.FirstOrDefault(p => !Agrees(p));
-            yield return $"{label} — smoother p and p_net agree (paired, within {F(agreementSe)} SE on both sets) at {agree} of {compared.Count} logged steps" +
+            yield return $"{label} — smoother p and p_net agree (paired, within {F(agreementSe)} SE or {Pct(agreementRelative)} on both sets) at {agree} of {compared.Count} logged steps" +
                 (firstDisagree is null ? "." : $"; first disagreement at logged step {firstDisagree.Step} (p − p_net = {F(firstDisagree.TrainAgreement!.Value.Difference)} ± {F(firstDisagree.TrainAgreement.Value.StandardError)} train, {F(firstDisagree.TestAgreement!.Value.Difference)} ± {F(firstDisagree.TestAgreement.Value.StandardError)} test).");
             // Trustworthy = stable, not blown up, and agreeing with the network: the prefix of logged steps where all hold.
             var trusted = compared.TakeWhile(p => Agrees(p) && (unstable is null || p.Step < unstable.Step) && (firstBlowUp.Step <= 0 || p.Step < firstBlowUp.Step)).ToList();
@@ -83,8 +86,10 @@ internal static class SensitivityFindings
         ? $"**not linear at σ** (p_0(σ)/p_0(σ/4) = {F(e.LinearityRatio!.Value)}; finite-σ response {F(e.Value)} ± {F(e.StandardError)}, not a measurement of the first-order sensitivity)"
         : $"p_net {F(e.Value)} ± {F(e.StandardError)}" + (e.LinearityRatio is double r ? $" (linearity ratio {F(r)})" : " (linearity not checked)");
 
-    private static bool Within((double Difference, double StandardError) d, double z) =>
-        double.IsFinite(d.Difference) && Math.Abs(d.Difference) <= z * d.StandardError;
+    private static bool Within((double Difference, double StandardError) d, double z, double relative, double reference) =>
+        double.IsFinite(d.Difference) && (Math.Abs(d.Difference) <= z * d.StandardError || Math.Abs(d.Difference) <= relative * Math.Abs(reference));
+
+    private static string Pct(double v) => (100 * v).ToString("G3", CultureInfo.InvariantCulture) + "%";
 
     public static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
 }

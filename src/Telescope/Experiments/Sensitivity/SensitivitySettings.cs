@@ -25,6 +25,7 @@ public static class SensitivitySettings
         .AddBool("sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more runs): p_net counts as a measurement only where p_0(σ) and p_0(σ/4) agree")
         .AddDouble("sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
         .AddDouble("agreement_se", 2.0, "p_net and the smoother's p agree at a logged step when their paired difference over the shared directions is within this many standard errors", min: 0)
+        .AddDouble("agreement_relative", 0.1, "p_net and the smoother's p also agree when their paired difference is within this fraction of p_net (either criterion suffices)", min: 0)
         .AddInt("stability_iterations", 50, "Power iterations (at most; stops when the Rayleigh quotient settles to 1e-4) for the surrogate sharpness λ_t at logged steps (SPEC §3c); 0 = off", quick: quickStabilityIterations, min: 0)
         .AddString("stability_bound", "auto",
             "Stability bound on λ_t: auto (from the optimizer), gd (2), heavy-ball (2(1+β)) or adam (2(1+β1)/(1−β1))", choices: ["auto", "gd", "heavy-ball", "adam"]);
