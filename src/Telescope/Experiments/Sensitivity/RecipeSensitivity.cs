@@ -86,7 +86,7 @@ internal sealed class RecipeSensitivity : IDisposable
         };
     }
 
-    /// <summary><see cref="Record"/> with the recipe's own network (the base run) evaluated on the tracked sets.</summary>
+    /// <summary><see cref="Record(int, ISmoother?, IReadOnlyDictionary{string, Tensor}?)"/> with the recipe's own network (the base run) evaluated on the tracked sets.</summary>
     public SensitivityPoint Record(int step, ISmoother? smoother, TorchSharp.torch.nn.Module<Tensor, Tensor> network, Tensor trainInputs, Tensor testInputs)
     {
         if (!HasRetraining) return Record(step, smoother, null);
