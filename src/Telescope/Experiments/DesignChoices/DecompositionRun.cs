@@ -61,6 +61,8 @@ internal sealed class DecompositionRun(string optimizer, double learningRate, Ne
     /// <summary>The homogeneity degree L used for the weight-decay prediction, and whether the net is homogeneous.</summary>
     public int Degree { get; set; }
     public bool Homogeneous { get; set; }
+    /// <summary>Per set ("train", "test") and component: the final C_c(x) on every probe, flattened [N·k].</summary>
+    public Dictionary<(string Set, string Component), double[]> FinalContributions { get; } = [];
     /// <summary>Random-projection check of the final K^T block (test×train), adaptive optimizers only.</summary>
     public ProjectionCheck? Projection { get; set; }
     public TimeSpan WallTime { get; set; }

@@ -132,6 +132,9 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             }
             progress.Advance();
         }
+        foreach (var set in new[] { "train", "test" })
+            foreach (var c in tracker.Components)
+                run.FinalContributions[(set, c)] = tracker.ComponentContribution(set, c).flatten().data<double>().ToArray();
         run.MeanDriftPerInput = driftPerInput.Select(v => driftWindows > 0 ? v / driftWindows : double.NaN).ToArray();
         if (kernel is not null) run.Projection = ProjectionCheckOf(jvp, kernel, adam!);
         if (decaySums is not null) foreach (var (m, p) in decaySums.Values) { m.Dispose(); p.Dispose(); }

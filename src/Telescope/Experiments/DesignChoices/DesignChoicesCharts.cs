@@ -68,7 +68,8 @@ internal static class DesignChoicesCharts
         var steps = gaps.Select(g => (double)g.Step).ToArray();
         var top = new LineChart { Title = $"SGD+momentum (γ = {c.Momentum.LearningRate:G3}) vs SGD at γ/(1−β) = {c.Rescaled.LearningRate:G3}",
             YLabel = "gap (test probes)", LogY = true }
-            .AddSeries("mean |f̃_mom − f̃_sgd| / mean |f̃_sgd − f_θ0|", steps, gaps.Select(g => g.Relative).ToArray())
+            .AddSeries("networks: mean |f_mom − f_sgd| / mean |f_sgd − f_θ0|", steps, gaps.Select(g => g.RelativeNetwork).ToArray())
+            .AddSeries("telescoping models: mean |f̃_mom − f̃_sgd| / mean |f̃_sgd − f_θ0|", steps, gaps.Select(g => g.RelativeTelescoped).ToArray())
             .AddSeries("argmax disagreement", steps, gaps.Select(g => g.Disagreement).ToArray(), dashed: true);
         var momentum = c.Momentum.Points.Where(p => p.JacobianDrift is not null).ToList();
         var rescaled = c.Rescaled.Points.Where(p => p.JacobianDrift is not null).ToList();

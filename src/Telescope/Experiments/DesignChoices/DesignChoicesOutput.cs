@@ -7,9 +7,11 @@ namespace Telescope.Experiments.DesignChoices;
 
 /// <summary>Writes the design-choices run's metrics.csv, summary.json, figures and report.md.</summary>
 internal sealed partial class DesignChoicesOutput(RunContext context, ImageSource source, MlpOptions model, IReadOnlyList<DecompositionRun> runs,
-    MomentumComparison? momentum, (string Name, TabularGbtData Data, IReadOnlyList<TabularKernelRun> Runs)? tabular)
+    MomentumComparison? momentum, (string Name, TabularGbtData Data, IReadOnlyList<TabularKernelRun> Runs)? tabular,
+    IReadOnlyDictionary<string, long[]> labels)
 {
     private static readonly string[] Components = DesignChoicesCharts.Components;
+    private long[] TestLabels => labels["test"];
 
     private static readonly string[] Columns =
     [
@@ -18,7 +20,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
         "wd_step_deviation_max", "wd_step_deviation_mean", "wd_cumulative_deviation", "wd_cumulative_deviation_train",
         "carried_share_magnitude", "carried_share_projection", "blending_jacobian_relative", "blending_undelivered_relative", "jacobian_drift",
         "kernel_alignment_train", "kernel_alignment_test",
-        "gap_telescoped", "gap_network", "gap_relative", "argmax_disagreement",
+        "gap_telescoped", "gap_network", "gap_relative_telescoped", "gap_relative_network", "argmax_disagreement",
         "tab_train_mse", "tab_w1_own", "tab_w1_plain", "tab_irregular_ratio_own", "tab_irregular_ratio_plain",
     ];
 
@@ -58,13 +60,14 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
                 Put("jacobian_drift", p.JacobianDrift);
                 Put("kernel_alignment_train", p.AlignmentTrain);
                 Put("kernel_alignment_test", p.AlignmentTest);
-                csv.WriteRow(run.Label + (run.Role == SubRunRole.Identity ? "" : ""), p.Step, values);
+                csv.WriteRow(run.Label, p.Step, values);
             }
         if (momentum is not null)
             foreach (var g in momentum.Gaps)
             {
                 var values = new Dictionary<string, double> { ["gap_telescoped"] = g.Telescoped, ["gap_network"] = g.Network, ["argmax_disagreement"] = g.Disagreement };
-                if (double.IsFinite(g.Relative)) values["gap_relative"] = g.Relative;
+                if (double.IsFinite(g.RelativeTelescoped)) values["gap_relative_telescoped"] = g.RelativeTelescoped;
+                if (double.IsFinite(g.RelativeNetwork)) values["gap_relative_network"] = g.RelativeNetwork;
                 if (g.Drift is double d) values["jacobian_drift"] = d;
                 csv.WriteRow("momentum_vs_rescaled", g.Step, values);
             }
@@ -77,6 +80,37 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
                         ["tab_irregular_ratio_own"] = p.IrregularToRegularOwn, ["tab_irregular_ratio_plain"] = p.IrregularToRegularPlain,
                         ["kernel_alignment_train"] = p.AlignmentTrain, ["kernel_alignment_test"] = p.AlignmentTest,
                     });
+    }
+
+    /// <summary>Name of the per-input file: every probe's final contribution of each component, per run.</summary>
+    public const string PerInputFileName = "contributions_per_input.csv";
+
+    /// <summary>
+    /// Per run, tracked set and probe: ‖C_c(x)‖₂ over the logits and C_c(x) at the true class (how much each component
+    /// raised the correct logit), for every component of the compared optimizers.
+    /// </summary>
+    public void WritePerInput()
+    {
+        var sb = new System.Text.StringBuilder("run,set,input,label," +
+            string.Join(",", Components.SelectMany(c => new[] { $"{c}_norm", $"{c}_label" })) + "\n");
+        foreach (var run in runs.Where(r => r.Role != SubRunRole.Identity))
+            foreach (var set in new[] { "train", "test" })
+            {
+                var y = labels[set];
+                int k = model.OutputSize;
+                for (int i = 0; i < y.Length; i++)
+                {
+                    sb.Append(run.Label).Append(',').Append(set).Append(',').Append(i).Append(',').Append(y[i]);
+                    foreach (var c in Components)
+                    {
+                        if (!run.FinalContributions.TryGetValue((set, c), out var v)) { sb.Append(",,"); continue; }
+                        double norm = Math.Sqrt(Enumerable.Range(0, k).Sum(a => v[i * k + a] * v[i * k + a]));
+                        sb.Append(',').Append(MetricsCsvWriter.FormatValue(norm)).Append(',').Append(MetricsCsvWriter.FormatValue(v[i * k + (int)y[i]]));
+                    }
+                    sb.Append('\n');
+                }
+            }
+        context.Folder.WriteText(PerInputFileName, sb.ToString());
     }
 
     public void WriteSummary()
@@ -132,7 +166,10 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
             momentumSummary["rescaled_learning_rate"] = momentum.Rescaled.LearningRate;
             momentumSummary["gap_telescoped_final"] = momentum.Final.Telescoped;
             momentumSummary["gap_network_final"] = momentum.Final.Network;
-            momentumSummary["gap_relative_final"] = Finite(momentum.Final.Relative);
+            momentumSummary["gap_relative_telescoped_final"] = Finite(momentum.Final.RelativeTelescoped);
+            momentumSummary["gap_relative_network_final"] = Finite(momentum.Final.RelativeNetwork);
+            momentumSummary["telescoping_error_momentum"] = momentum.Momentum.Final.Test.ErrAbsTelescoping;
+            momentumSummary["telescoping_error_rescaled"] = momentum.Rescaled.Final.Test.ErrAbsTelescoping;
             momentumSummary["argmax_disagreement_final"] = momentum.Final.Disagreement;
             momentumSummary["part_threshold"] = momentum.Threshold;
             momentumSummary["parted_at_step"] = momentum.PartedAt;

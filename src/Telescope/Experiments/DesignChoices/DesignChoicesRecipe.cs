@@ -177,9 +177,15 @@ public sealed class DesignChoicesRecipe : IRecipe
         var comparison = momentumRun is not null && rescaledRun is not null
             ? new MomentumComparison(momentumRun, rescaledRun, source.Train.NumClasses, s.GetDouble("part_threshold"))
             : null;
+        var labels = new Dictionary<string, long[]>
+        {
+            ["train"] = data.TrainProbeLabels.to_type(ScalarType.Int64).data<long>().ToArray(),
+            ["test"] = data.TestProbeLabels.to_type(ScalarType.Int64).data<long>().ToArray(),
+        };
         var output = new DesignChoicesOutput(context, source, model, runs.Select(r => r.Run).ToList(), comparison,
-            tabularData is null ? null : (tabular, tabularData, tabularRuns));
+            tabularData is null ? null : (tabular, tabularData, tabularRuns), labels);
         output.WriteMetrics();
+        output.WritePerInput();
         output.WriteSummary();
         output.WriteReport();
     }

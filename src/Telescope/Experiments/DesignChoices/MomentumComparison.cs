@@ -3,10 +3,11 @@ namespace Telescope.Experiments.DesignChoices;
 /// <summary>One logged step of the heavy-ball vs rescaled-SGD comparison (test probes).</summary>
 /// <param name="Telescoped">mean |f̃^mom_t − f̃^sgd_t|.</param>
 /// <param name="Network">mean |f^mom_t − f^sgd_t|.</param>
-/// <param name="Relative">Telescoped / mean |f̃^sgd_t − f_θ0|.</param>
+/// <param name="RelativeTelescoped">Telescoped / mean |f̃^sgd_t − f_θ0|.</param>
+/// <param name="RelativeNetwork">Network / mean |f^sgd_t − f_θ0| (the functions themselves; decides "parted").</param>
 /// <param name="Disagreement">share of probes whose argmax differs between the two networks.</param>
 /// <param name="Drift">mean of the two runs' Jacobian drift over the last momentum window.</param>
-internal sealed record MomentumGap(int Step, double Telescoped, double Network, double Relative, double Disagreement, double? Drift);
+internal sealed record MomentumGap(int Step, double Telescoped, double Network, double RelativeTelescoped, double RelativeNetwork, double Disagreement, double? Drift);
 
 /// <summary>
 /// SGD with heavy-ball momentum β at rate γ against plain SGD at rate γ/(1−β) from the same initialization and data
@@ -22,18 +23,20 @@ internal sealed class MomentumComparison
         Threshold = threshold;
         int count = Math.Min(momentum.Points.Count, rescaled.Points.Count);
         var initial = rescaled.TelescopedTest[0];
+        var initialNetwork = rescaled.NetworkTest[0];
         for (int i = 0; i < count; i++)
         {
             var a = momentum.TelescopedTest[i];
             var b = rescaled.TelescopedTest[i];
             var na = momentum.NetworkTest[i];
             var nb = rescaled.NetworkTest[i];
-            double change = MeanAbs(b, initial);
+            double change = MeanAbs(b, initial), networkChange = MeanAbs(nb, initialNetwork);
             double drift = Mean(momentum.Points[i].JacobianDrift, rescaled.Points[i].JacobianDrift);
             Gaps.Add(new MomentumGap(momentum.Points[i].Step, MeanAbs(a, b), MeanAbs(na, nb),
-                change > 0 ? MeanAbs(a, b) / change : double.NaN, Disagreement(na, nb, outputs), double.IsNaN(drift) ? null : drift));
+                change > 0 ? MeanAbs(a, b) / change : double.NaN, networkChange > 0 ? MeanAbs(na, nb) / networkChange : double.NaN,
+                Disagreement(na, nb, outputs), double.IsNaN(drift) ? null : drift));
         }
-        PartedAt = Gaps.FirstOrDefault(g => g.Step > 0 && g.Relative > threshold)?.Step;
+        PartedAt = Gaps.FirstOrDefault(g => g.Step > 0 && g.RelativeNetwork > threshold)?.Step;
 
         // When: does the gap grow fastest where the Jacobian moves most? Pearson over log intervals.
         var growth = new List<double>();
@@ -55,7 +58,7 @@ internal sealed class MomentumComparison
     public DecompositionRun Rescaled { get; }
     public double Threshold { get; }
     public List<MomentumGap> Gaps { get; } = [];
-    /// <summary>First logged step with relative divergence above the threshold (null: never).</summary>
+    /// <summary>First logged step at which the networks' relative gap exceeds the threshold (null: never).</summary>
     public int? PartedAt { get; }
     /// <summary>Pearson correlation over log intervals between the growth of the telescoped gap and the Jacobian drift.</summary>
     public double GrowthDriftCorrelation { get; }
