@@ -34,7 +34,7 @@ internal static class DesignChoicesCharts
         foreach (var run in runs)
         {
             var points = run.Points.Where(p => p.DecayStepDeviationMax is not null).ToList();
-            chart.AddSeries($"{run.Label} ({run.Net.Name})", points.Select(p => (double)p.Step).ToArray(),
+            chart.AddSeries(run.Role == SubRunRole.Identity ? run.Label : $"{run.Label}@{run.Net.Name}", points.Select(p => (double)p.Step).ToArray(),
                 points.Select(p => p.DecayStepDeviationMax!.Value).ToArray(), dashed: !run.Homogeneous);
         }
         return chart;

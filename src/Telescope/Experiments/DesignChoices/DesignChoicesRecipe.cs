@@ -57,7 +57,7 @@ public sealed class DesignChoicesRecipe : IRecipe
         foreach (var (name, rate) in Rates)
             s.AddDouble($"lr.{name}", rate, $"Learning rate of {name}", min: 0);
         return s
-            .AddDouble("part_threshold", 0.1, "Momentum vs rescaled SGD: the functions have parted once mean |f̃_mom − f̃_sgd| exceeds this fraction of mean |f̃_sgd − f_θ0|", min: 0)
+            .AddDouble("part_threshold", 0.1, "Momentum vs rescaled SGD: the networks have parted once mean |f_mom − f_sgd| exceeds this fraction of mean |f_sgd − f_θ0| (test probes)", min: 0)
             .AddStringList("identity_nets", ["relu-nobias", "tanh-nobias", "tanh-bias"], "Extra network variants for the weight-decay identity (the main network is relu-bias)",
                 choices: NetVariant.Choices, allowEmpty: true)
             .AddStringList("identity_optimizers", [OptimizerChoice.SgdMomentumWeightDecay, OptimizerChoice.AdamW], "Optimizers (with scalar weight-decay shrinkage) run on each identity net",
