@@ -83,3 +83,21 @@ public class PreconditionedKernelTests
         Assert.InRange(ratio, 2.0, 8.0);
     }
 }
+
+/// <summary>Float64: centered alignment ignores a shared constant offset that makes plain alignment look perfect.</summary>
+public class KernelAlignmentTests
+{
+    [Fact]
+    public void CenteringRemovesASharedOffset()
+    {
+        using var g = new Generator(61);
+        var a = torch.randn(7, 5, dtype: ScalarType.Float64, generator: g);
+        var b = torch.randn(7, 5, dtype: ScalarType.Float64, generator: g);
+        Assert.Equal(1.0, KernelAlignment.Compute(a * 3, a), 12);
+        Assert.True(KernelAlignment.Compute(a + 100, b + 100) > 0.99);
+        Assert.Equal(KernelAlignment.Centered(a, b), KernelAlignment.Centered(a + 100, b + 100), 10);
+        Assert.True(Math.Abs(KernelAlignment.Centered(a, b)) < 0.9);
+        var rowOffset = torch.randn(7, 1, dtype: ScalarType.Float64, generator: g);
+        Assert.Equal(1.0, KernelAlignment.Centered(a + rowOffset, a), 10);   // row means are removed too
+    }
+}

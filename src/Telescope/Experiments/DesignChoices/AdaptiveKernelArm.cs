@@ -19,7 +19,7 @@ internal sealed record TabularKernelSettings(IReadOnlyList<int> Hidden, double S
 /// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.
 /// </summary>
 internal sealed record TabularKernelPoint(int Step, double TrainMse, double W1Own, double W1Plain, double IrregularToRegularOwn,
-    double IrregularToRegularPlain, double AlignmentTrain, double AlignmentTest);
+    double IrregularToRegularPlain, double AlignmentTrain, double AlignmentTest, double AlignmentTrainCentered, double AlignmentTestCentered);
 
 /// <summary>What one tabular network measured.</summary>
 internal sealed class TabularKernelRun(string optimizer, double learningRate)
@@ -88,15 +88,19 @@ internal static class AdaptiveKernelArm
                 var plainRows = isAdam ? kernel.Compute(xTracked, xTrain, null) : ownRows;
                 wOwn = RowNorms(ownRows);
                 wPlain = RowNorms(plainRows);
-                double alignTrain = 1, alignTest = 1;
+                double alignTrain = 1, alignTest = 1, centeredTrain = 1, centeredTest = 1;
                 if (isAdam)
                 {
+                    var trainT = kernel.Compute(xTrain, xTrain, preconditioner);
+                    var train = kernel.Compute(xTrain, xTrain, null);
                     alignTest = KernelAlignment.Compute(ownRows, plainRows);
-                    alignTrain = KernelAlignment.Compute(kernel.Compute(xTrain, xTrain, preconditioner), kernel.Compute(xTrain, xTrain, null));
+                    alignTrain = KernelAlignment.Compute(trainT, train);
+                    centeredTest = KernelAlignment.Centered(ownRows, plainRows);
+                    centeredTrain = KernelAlignment.Centered(trainT, train);
                 }
                 double trainMse = (Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
                 run.Points.Add(new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
-                    MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest));
+                    MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest));
                 progress.SetStatus($"{data.Train.Name} {optimizerName}: step {t}, train MSE {trainMse:G3}");
             }
             progress.Advance();

@@ -34,6 +34,9 @@ internal sealed record DecompositionPoint(int Step, double Loss, SetPoint Train,
     /// <summary>Alignment of K^T with K (train×train and test×train kernel probes); adaptive optimizers only.</summary>
     public double? AlignmentTrain { get; init; }
     public double? AlignmentTest { get; init; }
+    /// <summary>The same alignments after double-centering both blocks.</summary>
+    public double? AlignmentTrainCentered { get; init; }
+    public double? AlignmentTestCentered { get; init; }
 }
 
 /// <summary>One trained network of the recipe and what it measured.</summary>

@@ -65,7 +65,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
         var driftPerInput = new double[data.DriftProbes.shape[0]];
         int driftWindows = 0;
         var kernel = adam is null ? null : new PreconditionedMlpKernel(network);
-        (double Train, double Test)? alignment = null;
+        (double Train, double Test, double TrainCentered, double TestCentered)? alignment = null;
 
         var windowDecay = new List<double>();
         var windowShares = new List<(double Magnitude, double Projection)>();
@@ -165,7 +165,8 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
                 };
             }
             if (step > 0) point = point with { JacobianDrift = double.IsNaN(lastDrift) ? null : lastDrift };
-            if (alignment is { } a) point = point with { AlignmentTrain = a.Train, AlignmentTest = a.Test };
+            if (alignment is { } a)
+                point = point with { AlignmentTrain = a.Train, AlignmentTest = a.Test, AlignmentTrainCentered = a.TrainCentered, AlignmentTestCentered = a.TestCentered };
             run.Points.Add(point);
             run.TelescopedTest.Add(tracker.Telescoped("test").flatten().data<double>().ToArray());
             run.NetworkTest.Add(Forward(network, data.TestProbes).to_type(ScalarType.Float64).flatten().data<double>().ToArray());
@@ -184,13 +185,16 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
     }
 
     /// <summary>Alignment of K^T_t = J_t T_t J_tᵀ with K_t = J_t J_tᵀ on the train×train and test×train kernel probes.</summary>
-    private (double Train, double Test) Alignment(PreconditionedMlpKernel kernel, AdamOptimizer adam)
+    private (double Train, double Test, double TrainCentered, double TestCentered) Alignment(PreconditionedMlpKernel kernel, AdamOptimizer adam)
     {
         using var scope = torch.NewDisposeScope();
         var t = adam.Preconditioners;
-        double train = KernelAlignment.Compute(kernel.Compute(data.KernelTrain, data.KernelTrain, t), kernel.Compute(data.KernelTrain, data.KernelTrain, null));
-        double test = KernelAlignment.Compute(kernel.Compute(data.KernelTest, data.KernelTrain, t), kernel.Compute(data.KernelTest, data.KernelTrain, null));
-        return (train, test);
+        var trainT = kernel.Compute(data.KernelTrain, data.KernelTrain, t);
+        var train = kernel.Compute(data.KernelTrain, data.KernelTrain, null);
+        var testT = kernel.Compute(data.KernelTest, data.KernelTrain, t);
+        var test = kernel.Compute(data.KernelTest, data.KernelTrain, null);
+        return (KernelAlignment.Compute(trainT, train), KernelAlignment.Compute(testT, test),
+            KernelAlignment.Centered(trainT, train), KernelAlignment.Centered(testT, test));
     }
 
     /// <summary>The random-projection estimate of the final test×train K^T block against the exact per-layer value.</summary>

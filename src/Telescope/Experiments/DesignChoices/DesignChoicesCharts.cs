@@ -82,23 +82,27 @@ internal static class DesignChoicesCharts
     }
 
     /// <summary>Alignment of K^T with K over training (MNIST adaptive runs and the tabular Adam run).</summary>
-    public static LineChart Alignment(IEnumerable<DecompositionRun> adaptive, TabularKernelRun? tabularAdam, string tabularName)
+    public static StackedChart Alignment(IEnumerable<DecompositionRun> adaptive, TabularKernelRun? tabularAdam, string tabularName) =>
+        new(AlignmentPanel(adaptive, tabularAdam, tabularName, centered: false), AlignmentPanel(adaptive, tabularAdam, tabularName, centered: true));
+
+    private static LineChart AlignmentPanel(IEnumerable<DecompositionRun> adaptive, TabularKernelRun? tabularAdam, string tabularName, bool centered)
     {
-        var chart = new LineChart { Title = "Alignment ⟨K^T, K⟩ / (‖K^T‖‖K‖)", XLabel = "step", YLabel = "alignment", LegendOutside = true };
+        var chart = new LineChart { Title = centered ? "" : "Alignment ⟨K^T, K⟩ / (‖K^T‖‖K‖)", XLabel = centered ? "step" : "",
+            YLabel = centered ? "centered alignment" : "alignment", LegendOutside = true };
         int color = 0;
         foreach (var run in adaptive)
         {
             var points = run.Points.Where(p => p.AlignmentTrain is not null).ToList();
             var steps = points.Select(p => (double)p.Step).ToArray();
-            chart.AddSeries($"{run.Label} MNIST train×train", steps, points.Select(p => p.AlignmentTrain!.Value).ToArray(), markers: true, colorGroup: color);
-            chart.AddSeries($"{run.Label} MNIST test×train", steps, points.Select(p => p.AlignmentTest!.Value).ToArray(), markers: true, dashed: true, colorGroup: color);
+            chart.AddSeries($"{run.Label} MNIST train×train", steps, points.Select(p => (centered ? p.AlignmentTrainCentered : p.AlignmentTrain)!.Value).ToArray(), markers: true, colorGroup: color);
+            chart.AddSeries($"{run.Label} MNIST test×train", steps, points.Select(p => (centered ? p.AlignmentTestCentered : p.AlignmentTest)!.Value).ToArray(), markers: true, dashed: true, colorGroup: color);
             color++;
         }
         if (tabularAdam is not null)
         {
             var steps = tabularAdam.Points.Select(p => (double)p.Step).ToArray();
-            chart.AddSeries($"adam {tabularName} train×train", steps, tabularAdam.Points.Select(p => p.AlignmentTrain).ToArray(), markers: true, colorGroup: color);
-            chart.AddSeries($"adam {tabularName} test×train", steps, tabularAdam.Points.Select(p => p.AlignmentTest).ToArray(), markers: true, dashed: true, colorGroup: color);
+            chart.AddSeries($"adam {tabularName} train×train", steps, tabularAdam.Points.Select(p => centered ? p.AlignmentTrainCentered : p.AlignmentTrain).ToArray(), markers: true, colorGroup: color);
+            chart.AddSeries($"adam {tabularName} test×train", steps, tabularAdam.Points.Select(p => centered ? p.AlignmentTestCentered : p.AlignmentTest).ToArray(), markers: true, dashed: true, colorGroup: color);
         }
         return chart;
     }

@@ -19,7 +19,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
         .. Components.SelectMany(c => new[] { $"train_contribution_{c}", $"test_contribution_{c}", $"train_projection_{c}", $"test_projection_{c}" }),
         "wd_step_deviation_max", "wd_step_deviation_mean", "wd_cumulative_deviation", "wd_cumulative_deviation_train",
         "carried_share_magnitude", "carried_share_projection", "blending_jacobian_relative", "blending_undelivered_relative", "jacobian_drift",
-        "kernel_alignment_train", "kernel_alignment_test",
+        "kernel_alignment_train", "kernel_alignment_test", "kernel_alignment_train_centered", "kernel_alignment_test_centered",
         "gap_telescoped", "gap_network", "gap_relative_telescoped", "gap_relative_network", "argmax_disagreement",
         "tab_train_mse", "tab_w1_own", "tab_w1_plain", "tab_irregular_ratio_own", "tab_irregular_ratio_plain",
     ];
@@ -60,6 +60,8 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
                 Put("jacobian_drift", p.JacobianDrift);
                 Put("kernel_alignment_train", p.AlignmentTrain);
                 Put("kernel_alignment_test", p.AlignmentTest);
+                Put("kernel_alignment_train_centered", p.AlignmentTrainCentered);
+                Put("kernel_alignment_test_centered", p.AlignmentTestCentered);
                 csv.WriteRow(run.Label, p.Step, values);
             }
         if (momentum is not null)
@@ -79,6 +81,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
                         ["learning_rate"] = run.LearningRate, ["tab_train_mse"] = p.TrainMse, ["tab_w1_own"] = p.W1Own, ["tab_w1_plain"] = p.W1Plain,
                         ["tab_irregular_ratio_own"] = p.IrregularToRegularOwn, ["tab_irregular_ratio_plain"] = p.IrregularToRegularPlain,
                         ["kernel_alignment_train"] = p.AlignmentTrain, ["kernel_alignment_test"] = p.AlignmentTest,
+                        ["kernel_alignment_train_centered"] = p.AlignmentTrainCentered, ["kernel_alignment_test_centered"] = p.AlignmentTestCentered,
                     });
     }
 
@@ -187,6 +190,10 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
                 ["alignment_test_final"] = LastAlignment(r).Test,
                 ["alignment_train_min"] = r.Points.Where(p => p.AlignmentTrain is not null).Min(p => p.AlignmentTrain),
                 ["alignment_test_min"] = r.Points.Where(p => p.AlignmentTest is not null).Min(p => p.AlignmentTest),
+                ["alignment_train_centered_final"] = LastAlignment(r).TrainCentered,
+                ["alignment_test_centered_final"] = LastAlignment(r).TestCentered,
+                ["alignment_train_centered_min"] = r.Points.Where(p => p.AlignmentTrainCentered is not null).Min(p => p.AlignmentTrainCentered),
+                ["alignment_test_centered_min"] = r.Points.Where(p => p.AlignmentTestCentered is not null).Min(p => p.AlignmentTestCentered),
                 ["projection_check"] = r.Projection,
             }),
         };
@@ -203,6 +210,8 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
                 ["irregular_to_regular_plain"] = r.Final.IrregularToRegularPlain,
                 ["alignment_train_final"] = r.Final.AlignmentTrain,
                 ["alignment_test_final"] = r.Final.AlignmentTest,
+                ["alignment_train_centered_final"] = r.Final.AlignmentTrainCentered,
+                ["alignment_test_centered_final"] = r.Final.AlignmentTestCentered,
                 ["train_mse"] = r.Final.TrainMse,
                 ["test_mse_regular"] = r.TestMseRegular,
                 ["test_mse_irregular"] = r.TestMseIrregular,
@@ -223,10 +232,10 @@ internal sealed partial class DesignChoicesOutput(RunContext context, ImageSourc
         });
     }
 
-    private static (double? Train, double? Test) LastAlignment(DecompositionRun r)
+    private static (double? Train, double? Test, double? TrainCentered, double? TestCentered) LastAlignment(DecompositionRun r)
     {
         var p = r.Points.LastOrDefault(p => p.AlignmentTrain is not null);
-        return (p?.AlignmentTrain, p?.AlignmentTest);
+        return (p?.AlignmentTrain, p?.AlignmentTest, p?.AlignmentTrainCentered, p?.AlignmentTestCentered);
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -23,7 +23,7 @@ internal sealed partial class DesignChoicesOutput
                 "the gradient not yet delivered; M_T = Σ_s Σ_{t≥s} β^{t−s}(J_{t−1} − J_{s−1})(−γ g_s) is exactly the Jacobian's change inside the window (0 for a linear model); reported as ‖M_T‖/‖f̃_T − f_θ0‖"),
             ("Jacobian drift", $"‖J_t v − J_{{t−W}} v‖_F/‖J_{{t−W}} v‖_F on {S.GetInt("drift_probes")} test probes, v a fixed N(0, I) direction, W = round(1/(1−β)) = {window} steps"),
             ("momentum vs rescaled SGD", $"SGD at γ/(1−β) from the same initialization and batches; relative gap = mean |f_mom,t − f_sgd,t| / mean |f_sgd,t − f_θ0| on the test probes for the networks, and the same with f̃ for the telescoping models; parted = first log step with the networks' relative gap > part_threshold = {S.GetDouble("part_threshold")}"),
-            ("K, K^T, alignment", "trace kernels K(x, x′) = (1/k) tr J(x)J(x′)ᵀ and K^T = (1/k) tr J(x) T J(x′)ᵀ with T = 1/(sqrt(v̂_t) + ε) Adam's preconditioner of the last step, computed exactly per layer; alignment = ⟨K^T, K⟩_F/(‖K^T‖‖K‖)"),
+            ("K, K^T, alignment", "trace kernels K(x, x′) = (1/k) tr J(x)J(x′)ᵀ and K^T = (1/k) tr J(x) T J(x′)ᵀ with T = 1/(sqrt(v̂_t) + ε) Adam's preconditioner of the last step, computed exactly per layer; alignment = ⟨K^T, K⟩_F/(‖K^T‖‖K‖); centered alignment = the same after double-centering both blocks (row and column means removed), insensitive to a shared constant offset"),
             ("w(x), W(π)", "w(x) = ‖K(x, X_train)‖₂ (the kernel that drives the optimizer's functional step: K for SGD, K^T for Adam; 'plain' = K of the Adam network); W(π) = repetition mean of max_{T_π} w / max_{T_0} w (SPEC §5); irregular/regular = mean w over irregular tracked rows / mean w over regular ones"),
         ]);
 
@@ -70,6 +70,7 @@ internal sealed partial class DesignChoicesOutput
                 ("W(1) own kernel", r => $"{F(r.WOwn[^1].Mean)} ± {F(r.WOwn[^1].Std)}"), ("W(1) plain K", r => $"{F(r.WPlain[^1].Mean)} ± {F(r.WPlain[^1].Std)}"),
                 ("irregular/regular own", r => r.Final.IrregularToRegularOwn), ("irregular/regular plain", r => r.Final.IrregularToRegularPlain),
                 ("alignment train", r => r.Final.AlignmentTrain), ("alignment test", r => r.Final.AlignmentTest),
+                ("centered train", r => r.Final.AlignmentTrainCentered), ("centered test", r => r.Final.AlignmentTestCentered),
             ]);
         if (source.IsSynthetic)
             report.Paragraph("The MNIST-part numbers come from the built-in synthetic images, not MNIST.");
@@ -91,7 +92,7 @@ internal sealed partial class DesignChoicesOutput
         var tabularAdam = tabular?.Runs.FirstOrDefault(r => r.Optimizer == OptimizerChoice.Adam);
         if (Adaptive.Any() || tabularAdam is not null)
             report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.Alignment(Adaptive, tabularAdam, tabular?.Name ?? ""), "kernel_alignment"),
-                "Alignment of the preconditioned kernel K^T with K over training (1 = same shape).");
+                "Alignment of the preconditioned kernel K^T with K over training (1 = same shape): plain (top) and double-centered (bottom).");
         if (tabular is { } tb)
             report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.KernelWeights(tb.Runs, tb.Name), "kernel_weights"),
                 $"{tb.Name}: normalized maximum kernel-row norm W(π) of the final kernels against the share of irregular inputs (a tree ensemble's rows are bounded: flat W is tree-like).");
@@ -181,8 +182,10 @@ internal sealed partial class DesignChoicesOutput
         foreach (var r in Adaptive)
         {
             var aligned = r.Points.Where(p => p.AlignmentTrain is not null).ToList();
-            var (train, test) = LastAlignment(r);
-            list.Add($"**{r.Label} (MNIST)**: alignment of K^T with K at the last checkpoint {F(train)} (train×train) and {F(test)} (test×train); lowest over training {F(aligned.Min(p => p.AlignmentTrain))} / {F(aligned.Min(p => p.AlignmentTest))}, first checkpoint {F(aligned.FirstOrDefault()?.AlignmentTrain)} / {F(aligned.FirstOrDefault()?.AlignmentTest)}.");
+            var (train, test, trainC, testC) = LastAlignment(r);
+            list.Add($"**{r.Label} (MNIST)**: alignment of K^T with K at the last checkpoint {F(train)} (train×train) and {F(test)} (test×train), centered {F(trainC)} / {F(testC)}; " +
+                $"lowest over training {F(aligned.Min(p => p.AlignmentTrain))} / {F(aligned.Min(p => p.AlignmentTest))} (centered {F(aligned.Min(p => p.AlignmentTrainCentered))} / {F(aligned.Min(p => p.AlignmentTestCentered))}), " +
+                $"first checkpoint {F(aligned.FirstOrDefault()?.AlignmentTrain)} / {F(aligned.FirstOrDefault()?.AlignmentTest)} (centered {F(aligned.FirstOrDefault()?.AlignmentTrainCentered)} / {F(aligned.FirstOrDefault()?.AlignmentTestCentered)}).");
             if (r.Projection is { } c)
                 list.Add($"{r.Label}: the random-projection estimate (R = {c.Directions}) of the final test×train K^T block vs the exact per-layer kernel: mean |K̂ − K^T|/SE = {F(c.MeanAbsZ)}, {Pct(c.FractionBeyond3Se)} of entries beyond 3 SE (≈ 0.3% expected for a normal error), mean SE / mean |K^T| = {F(c.RelativeSe)}, alignment(K̂, K^T) = {F(c.AlignmentEstimateVsExact)}.");
         }
@@ -197,7 +200,7 @@ internal sealed partial class DesignChoicesOutput
                     $"mean kernel weight irregular/regular: SGD {F(sgd.Final.IrregularToRegularOwn)}, Adam K^T {F(adam.Final.IrregularToRegularOwn)}, Adam K {F(adam.Final.IrregularToRegularPlain)}. " +
                     $"By W(1), Adam's functional kernel is {(dOwn < dSgd ? "closer to" : "further from")} the flat, tree-like W = 1 than SGD's ({F(dOwn)} vs {F(dSgd)} away)" +
                     (Math.Abs(adam.WOwn[^1].Mean - sgd.WOwn[^1].Mean) <= adam.WOwn[^1].Std + sgd.WOwn[^1].Std ? ", a difference within the repetitions' spread." : ", beyond the repetitions' spread (sum of the two sds).") +
-                    $" Alignment of Adam's K^T with K: {F(adam.Final.AlignmentTrain)} (train×train), {F(adam.Final.AlignmentTest)} (test×train).");
+                    $" Alignment of Adam's K^T with K: {F(adam.Final.AlignmentTrain)} (train×train), {F(adam.Final.AlignmentTest)} (test×train); centered {F(adam.Final.AlignmentTrainCentered)} / {F(adam.Final.AlignmentTestCentered)}.");
             }
         }
         if (list.Count == 0) list.Add("No adaptive optimizer ran and no tabular part ran.");
