@@ -1,4 +1,5 @@
 using Telescope.Experiments.Approximation;
+using Telescope.Experiments.DesignChoices;
 using Telescope.Experiments.DoubleDescent;
 using Telescope.Experiments.Grokking;
 using Telescope.Experiments.TabularGbt;
@@ -19,5 +20,6 @@ public static class BuiltInRecipes
         new GrokkingPolyRecipe(),
         new GrokkingMnistRecipe(),
         new TabularGbtRecipe(),
+        new DesignChoicesRecipe(),
     ];
 }

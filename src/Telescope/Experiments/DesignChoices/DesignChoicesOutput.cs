@@ -1,0 +1,251 @@
+using System.Globalization;
+using Telescope.Experiments.TabularGbt;
+using Telescope.Models;
+using Telescope.Optim;
+
+namespace Telescope.Experiments.DesignChoices;
+
+/// <summary>Writes the design-choices run's metrics.csv, summary.json, figures and report.md.</summary>
+internal sealed partial class DesignChoicesOutput(RunContext context, ImageSource source, MlpOptions model, IReadOnlyList<DecompositionRun> runs,
+    MomentumComparison? momentum, (string Name, TabularGbtData Data, IReadOnlyList<TabularKernelRun> Runs)? tabular,
+    IReadOnlyDictionary<string, long[]> labels)
+{
+    private static readonly string[] Components = DesignChoicesCharts.Components;
+    private long[] TestLabels => labels["test"];
+
+    private static readonly string[] Columns =
+    [
+        "learning_rate", "loss", "test_err_abs_telescoping", "test_mean_change", "test_accuracy", "decomposition_gap",
+        .. Components.SelectMany(c => new[] { $"train_contribution_{c}", $"test_contribution_{c}", $"train_projection_{c}", $"test_projection_{c}" }),
+        "wd_step_deviation_max", "wd_step_deviation_mean", "wd_cumulative_deviation", "wd_cumulative_deviation_train",
+        "carried_share_magnitude", "carried_share_projection", "blending_jacobian_relative", "blending_undelivered_relative", "jacobian_drift",
+        "kernel_alignment_train", "kernel_alignment_test", "kernel_alignment_train_centered", "kernel_alignment_test_centered",
+        "gap_telescoped", "gap_network", "gap_relative_telescoped", "gap_relative_network", "argmax_disagreement",
+        "tab_train_mse", "tab_w1_own", "tab_w1_plain", "tab_irregular_ratio_own", "tab_irregular_ratio_plain",
+    ];
+
+    private IEnumerable<DecompositionRun> Main => runs.Where(r => r.Role == SubRunRole.Main);
+    private IEnumerable<DecompositionRun> Decayed => runs.Where(r => r.Final.DecayCumulativeDeviation is not null);
+    private IEnumerable<DecompositionRun> Adaptive => Main.Where(r => r.Projection is not null);
+    private RecipeSettings S => context.Settings;
+
+    public void WriteMetrics()
+    {
+        using var csv = context.Folder.OpenMetrics(Columns);
+        foreach (var run in runs)
+            foreach (var p in run.Points)
+            {
+                var values = new Dictionary<string, double>
+                {
+                    ["learning_rate"] = run.LearningRate, ["test_err_abs_telescoping"] = p.Test.ErrAbsTelescoping,
+                    ["test_mean_change"] = p.Test.MeanChange, ["decomposition_gap"] = Math.Max(p.Train.SumGap, p.Test.SumGap),
+                };
+                if (!double.IsNaN(p.Loss)) values["loss"] = p.Loss;
+                if (p.Test.Accuracy is double acc) values["test_accuracy"] = acc;
+                foreach (var c in Components.Where(p.Test.ContributionAbs.ContainsKey))
+                {
+                    values[$"train_contribution_{c}"] = p.Train.ContributionAbs[c];
+                    values[$"test_contribution_{c}"] = p.Test.ContributionAbs[c];
+                    if (!double.IsNaN(p.Test.Projection[c])) { values[$"train_projection_{c}"] = p.Train.Projection[c]; values[$"test_projection_{c}"] = p.Test.Projection[c]; }
+                }
+                void Put(string key, double? v) { if (v is double x && double.IsFinite(x)) values[key] = x; }
+                Put("wd_step_deviation_max", p.DecayStepDeviationMax);
+                Put("wd_step_deviation_mean", p.DecayStepDeviationMean);
+                Put("wd_cumulative_deviation", p.DecayCumulativeDeviation);
+                Put("wd_cumulative_deviation_train", p.DecayCumulativeDeviationTrain);
+                Put("carried_share_magnitude", p.CarriedMagnitude);
+                Put("carried_share_projection", p.CarriedProjection);
+                Put("blending_jacobian_relative", p.BlendingJacobianRelative);
+                Put("blending_undelivered_relative", p.BlendingUndeliveredRelative);
+                Put("jacobian_drift", p.JacobianDrift);
+                Put("kernel_alignment_train", p.AlignmentTrain);
+                Put("kernel_alignment_test", p.AlignmentTest);
+                Put("kernel_alignment_train_centered", p.AlignmentTrainCentered);
+                Put("kernel_alignment_test_centered", p.AlignmentTestCentered);
+                csv.WriteRow(run.Label, p.Step, values);
+            }
+        if (momentum is not null)
+            foreach (var g in momentum.Gaps)
+            {
+                var values = new Dictionary<string, double> { ["gap_telescoped"] = g.Telescoped, ["gap_network"] = g.Network, ["argmax_disagreement"] = g.Disagreement };
+                if (double.IsFinite(g.RelativeTelescoped)) values["gap_relative_telescoped"] = g.RelativeTelescoped;
+                if (double.IsFinite(g.RelativeNetwork)) values["gap_relative_network"] = g.RelativeNetwork;
+                if (g.Drift is double d) values["jacobian_drift"] = d;
+                csv.WriteRow("momentum_vs_rescaled", g.Step, values);
+            }
+        if (tabular is { } tab)
+            foreach (var run in tab.Runs)
+                foreach (var p in run.Points)
+                    csv.WriteRow($"{tab.Name}_{run.Optimizer}", p.Step, new Dictionary<string, double>
+                    {
+                        ["learning_rate"] = run.LearningRate, ["tab_train_mse"] = p.TrainMse, ["tab_w1_own"] = p.W1Own, ["tab_w1_plain"] = p.W1Plain,
+                        ["tab_irregular_ratio_own"] = p.IrregularToRegularOwn, ["tab_irregular_ratio_plain"] = p.IrregularToRegularPlain,
+                        ["kernel_alignment_train"] = p.AlignmentTrain, ["kernel_alignment_test"] = p.AlignmentTest,
+                        ["kernel_alignment_train_centered"] = p.AlignmentTrainCentered, ["kernel_alignment_test_centered"] = p.AlignmentTestCentered,
+                    });
+    }
+
+    /// <summary>Name of the per-input file: every probe's final contribution of each component, per run.</summary>
+    public const string PerInputFileName = "contributions_per_input.csv";
+
+    /// <summary>
+    /// Per run, tracked set and probe: ‖C_c(x)‖₂ over the logits and C_c(x) at the true class (how much each component
+    /// raised the correct logit), for every component of the compared optimizers.
+    /// </summary>
+    public void WritePerInput()
+    {
+        var sb = new System.Text.StringBuilder("run,set,input,label," +
+            string.Join(",", Components.SelectMany(c => new[] { $"{c}_norm", $"{c}_label" })) + "\n");
+        foreach (var run in runs.Where(r => r.Role != SubRunRole.Identity))
+            foreach (var set in new[] { "train", "test" })
+            {
+                var y = labels[set];
+                int k = model.OutputSize;
+                for (int i = 0; i < y.Length; i++)
+                {
+                    sb.Append(run.Label).Append(',').Append(set).Append(',').Append(i).Append(',').Append(y[i]);
+                    foreach (var c in Components)
+                    {
+                        if (!run.FinalContributions.TryGetValue((set, c), out var v)) { sb.Append(",,"); continue; }
+                        double norm = Math.Sqrt(Enumerable.Range(0, k).Sum(a => v[i * k + a] * v[i * k + a]));
+                        sb.Append(',').Append(MetricsCsvWriter.FormatValue(norm)).Append(',').Append(MetricsCsvWriter.FormatValue(v[i * k + (int)y[i]]));
+                    }
+                    sb.Append('\n');
+                }
+            }
+        context.Folder.WriteText(PerInputFileName, sb.ToString());
+    }
+
+    public void WriteSummary()
+    {
+        var results = runs.Where(r => r.Role != SubRunRole.Identity).SelectMany(r => r.Final.Test.ContributionAbs.Keys.Select(c => new Dictionary<string, object?>
+        {
+            ["optimizer"] = r.Label,
+            ["learning_rate"] = r.LearningRate,
+            ["component"] = c,
+            ["contribution_train"] = r.Final.Train.ContributionAbs[c],
+            ["contribution_test"] = r.Final.Test.ContributionAbs[c],
+            ["projection_train"] = Finite(r.Final.Train.Projection[c]),
+            ["projection_test"] = Finite(r.Final.Test.Projection[c]),
+            ["change_train"] = r.Final.Train.MeanChange,
+            ["change_test"] = r.Final.Test.MeanChange,
+            ["decomposition_gap"] = Math.Max(r.Final.Train.SumGap, r.Final.Test.SumGap),
+        })).ToList();
+
+        var identity = new Dictionary<string, object?>
+        {
+            ["definition"] = "per-step deviation = ‖J_{t−1}·Δθ^wd_t − (−s_t·L·f_{θ_{t−1}})‖_F / ‖s_t·L·f_{θ_{t−1}}‖_F on the test probes (s_t = γλ); cumulative = the same for the sums over steps",
+            ["runs"] = Decayed.Select(r => new Dictionary<string, object?>
+            {
+                ["run"] = r.Label, ["optimizer"] = r.Optimizer, ["net"] = r.Net.Name, ["homogeneous"] = r.Homogeneous, ["degree"] = r.Degree,
+                ["steps"] = r.Final.Step,
+                ["max_step_deviation"] = r.Points.Max(p => p.DecayStepDeviationMax ?? 0),
+                ["mean_step_deviation"] = r.Points.Where(p => p.DecayStepDeviationMean is not null).Average(p => p.DecayStepDeviationMean!.Value),
+                ["cumulative_deviation_test"] = r.Final.DecayCumulativeDeviation,
+                ["cumulative_deviation_train"] = r.Final.DecayCumulativeDeviationTrain,
+                ["weight_decay_contribution_test"] = r.Final.Test.ContributionAbs[UpdateComponent.WeightDecay],
+            }).ToList(),
+            ["homogeneous_max_step_deviation"] = Decayed.Where(r => r.Homogeneous).Select(r => r.Points.Max(p => p.DecayStepDeviationMax ?? 0)).DefaultIfEmpty(double.NaN).Max() is var h && double.IsFinite(h) ? h : null,
+        };
+
+        var carried = Main.Where(r => r.Points.Any(p => p.CarriedProjection is not null)).ToDictionary(r => r.Label, r => (object?)new Dictionary<string, object?>
+        {
+            ["carried_share_projection_mean"] = r.Points.Where(p => p.CarriedProjection is not null).Average(p => p.CarriedProjection!.Value),
+            ["carried_share_magnitude_mean"] = r.Points.Where(p => p.CarriedMagnitude is not null).Average(p => p.CarriedMagnitude!.Value),
+            ["carried_share_projection_final_window"] = r.Final.CarriedProjection,
+            ["blending_jacobian_relative_final"] = r.Final.BlendingJacobianRelative,
+            ["blending_undelivered_relative_final"] = r.Final.BlendingUndeliveredRelative,
+            ["jacobian_drift_mean"] = MeanOrNull(r.Points.Select(p => p.JacobianDrift)),
+        });
+        var momentumSummary = new Dictionary<string, object?>
+        {
+            ["beta"] = S.GetDouble("momentum"),
+            ["window_steps"] = (int)Math.Round(1 / (1 - S.GetDouble("momentum"))),
+            ["runs"] = carried,
+        };
+        if (momentum is not null)
+        {
+            momentumSummary["momentum_learning_rate"] = momentum.Momentum.LearningRate;
+            momentumSummary["rescaled_learning_rate"] = momentum.Rescaled.LearningRate;
+            momentumSummary["gap_telescoped_final"] = momentum.Final.Telescoped;
+            momentumSummary["gap_network_final"] = momentum.Final.Network;
+            momentumSummary["gap_relative_telescoped_final"] = Finite(momentum.Final.RelativeTelescoped);
+            momentumSummary["gap_relative_network_final"] = Finite(momentum.Final.RelativeNetwork);
+            momentumSummary["telescoping_error_momentum"] = momentum.Momentum.Final.Test.ErrAbsTelescoping;
+            momentumSummary["telescoping_error_rescaled"] = momentum.Rescaled.Final.Test.ErrAbsTelescoping;
+            momentumSummary["argmax_disagreement_final"] = momentum.Final.Disagreement;
+            momentumSummary["part_threshold"] = momentum.Threshold;
+            momentumSummary["parted_at_step"] = momentum.PartedAt;
+            momentumSummary["jacobian_drift_mean_momentum"] = MeanOrNull(momentum.Momentum.Points.Select(p => p.JacobianDrift));
+            momentumSummary["jacobian_drift_mean_rescaled"] = MeanOrNull(momentum.Rescaled.Points.Select(p => p.JacobianDrift));
+            momentumSummary["correlation_gap_growth_vs_drift"] = Finite(momentum.GrowthDriftCorrelation);
+            momentumSummary["rank_correlation_per_input_gap_vs_drift"] = Finite(momentum.PerInputRankCorrelation);
+        }
+
+        var kernel = new Dictionary<string, object?>
+        {
+            ["mnist"] = Adaptive.ToDictionary(r => r.Label, r => (object?)new Dictionary<string, object?>
+            {
+                ["alignment_train_final"] = LastAlignment(r).Train,
+                ["alignment_test_final"] = LastAlignment(r).Test,
+                ["alignment_train_min"] = r.Points.Where(p => p.AlignmentTrain is not null).Min(p => p.AlignmentTrain),
+                ["alignment_test_min"] = r.Points.Where(p => p.AlignmentTest is not null).Min(p => p.AlignmentTest),
+                ["alignment_train_centered_final"] = LastAlignment(r).TrainCentered,
+                ["alignment_test_centered_final"] = LastAlignment(r).TestCentered,
+                ["alignment_train_centered_min"] = r.Points.Where(p => p.AlignmentTrainCentered is not null).Min(p => p.AlignmentTrainCentered),
+                ["alignment_test_centered_min"] = r.Points.Where(p => p.AlignmentTestCentered is not null).Min(p => p.AlignmentTestCentered),
+                ["projection_check"] = r.Projection,
+            }),
+        };
+        if (tabular is { } tab)
+            kernel[tab.Name] = tab.Runs.ToDictionary(r => r.Optimizer, r => (object?)new Dictionary<string, object?>
+            {
+                ["learning_rate"] = r.LearningRate,
+                ["kernel"] = r.Optimizer == OptimizerChoice.Adam ? "K^T = J T Jᵀ" : "K = J Jᵀ",
+                ["w1_own"] = r.WOwn[^1].Mean, ["w1_own_std"] = r.WOwn[^1].Std,
+                ["w1_plain"] = r.WPlain[^1].Mean, ["w1_plain_std"] = r.WPlain[^1].Std,
+                ["w_own"] = r.WOwn.Select(w => w.Mean).ToArray(),
+                ["w_plain"] = r.WPlain.Select(w => w.Mean).ToArray(),
+                ["irregular_to_regular_own"] = r.Final.IrregularToRegularOwn,
+                ["irregular_to_regular_plain"] = r.Final.IrregularToRegularPlain,
+                ["alignment_train_final"] = r.Final.AlignmentTrain,
+                ["alignment_test_final"] = r.Final.AlignmentTest,
+                ["alignment_train_centered_final"] = r.Final.AlignmentTrainCentered,
+                ["alignment_test_centered_final"] = r.Final.AlignmentTestCentered,
+                ["train_mse"] = r.Final.TrainMse,
+                ["test_mse_regular"] = r.TestMseRegular,
+                ["test_mse_irregular"] = r.TestMseIrregular,
+                ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
+            });
+
+        context.Folder.WriteSummary(new Dictionary<string, object?>
+        {
+            ["recipe"] = "design-choices",
+            ["data"] = source.Description,
+            ["synthetic_data"] = source.IsSynthetic,
+            ["tabular_data"] = tabular?.Name,
+            ["results"] = results,
+            ["weight_decay_identity"] = identity,
+            ["momentum"] = momentumSummary,
+            ["adaptive_kernel"] = kernel,
+            ["wall_seconds"] = runs.ToDictionary(r => r.Label, r => Math.Round(r.WallTime.TotalSeconds, 1)),
+        });
+    }
+
+    private static (double? Train, double? Test, double? TrainCentered, double? TestCentered) LastAlignment(DecompositionRun r)
+    {
+        var p = r.Points.LastOrDefault(p => p.AlignmentTrain is not null);
+        return (p?.AlignmentTrain, p?.AlignmentTest, p?.AlignmentTrainCentered, p?.AlignmentTestCentered);
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+    private static double? MeanOrNull(IEnumerable<double?> values)
+    {
+        var list = values.Where(v => v is double x && double.IsFinite(x)).Select(v => v!.Value).ToList();
+        return list.Count == 0 ? null : list.Average();
+    }
+
+    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+    private static string F(double? v) => v is double x ? F(x) : "—";
+    private static string Pct(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%";
+}
