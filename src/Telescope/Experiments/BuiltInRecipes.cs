@@ -1,6 +1,7 @@
 using Telescope.Experiments.Approximation;
 using Telescope.Experiments.DoubleDescent;
 using Telescope.Experiments.Grokking;
+using Telescope.Experiments.Lmc;
 using Telescope.Experiments.TabularGbt;
 
 namespace Telescope.Experiments;
@@ -19,5 +20,6 @@ public static class BuiltInRecipes
         new GrokkingPolyRecipe(),
         new GrokkingMnistRecipe(),
         new TabularGbtRecipe(),
+        new LmcRecipe(),
     ];
 }
