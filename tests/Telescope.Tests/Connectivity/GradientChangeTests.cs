@@ -15,7 +15,8 @@ namespace Telescope.Tests.Connectivity;
 /// </summary>
 public class GradientChangeTests
 {
-    private static nn.Module<Tensor, Tensor> ConvNet(int seed)
+    /// <summary>conv 2→3 (3×3) → tanh → linear 48→4 on 2×6×6 inputs, float64.</summary>
+    internal static nn.Module<Tensor, Tensor> ConvNet(int seed)
     {
         torch.manual_seed(seed);
         return nn.Sequential(

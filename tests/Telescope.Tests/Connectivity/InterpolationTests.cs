@@ -72,9 +72,7 @@ public class InterpolationTests
     public void LinearizationViewMatchesExplicitJacobian()
     {
         using var scope = torch.NewDisposeScope();
-        torch.manual_seed(4);
-        var net = nn.Sequential(("conv", nn.Conv2d(2, 3, 3, dtype: ScalarType.Float64)), ("tanh", nn.Tanh()),
-            ("flat", nn.Flatten()), ("fc", nn.Linear(3 * 4 * 4, 4, dtype: ScalarType.Float64)));
+        var net = GradientChangeTests.ConvNet(4);
         var parameters = new TrainableParameters(net);
         var probes = Randn([5, 2, 6, 6], seed: 5);
         NetworkState Shifted(int seed) => new(parameters.Tensors.Select((p, i) => p.detach() + 0.3 * Randn(p.shape, seed + i)).ToArray(), []);

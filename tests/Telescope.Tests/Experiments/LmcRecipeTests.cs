@@ -115,4 +115,20 @@ public sealed class LmcRecipeTests : IDisposable
             Assert.True(File.Exists(Path.Combine(folder, figure + ".png")), figure);
         Assert.Contains("SPEC §6 expects", File.ReadAllText(Path.Combine(folder, "report.md")));
     }
+
+    [RealDataFact]
+    [Trait("Category", "RealData")]
+    public void HutchinsonAndInterpolatedStatisticsOptionsRun()
+    {
+        var (code, err) = Cli(DataOrEmpty, "arms=random", "gradient_method=hutchinson", "directions=3", "bn_mode=interpolate", "norm=groupnorm", "groups=2");
+        Assert.True(code == 0, err);
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "run", "summary.json"))).RootElement;
+        Assert.Equal("hutchinson", summary.GetProperty("gradient_method").GetString());
+        foreach (var r in summary.GetProperty("results").EnumerateArray())
+        {
+            Assert.Equal("random", r.GetProperty("arm").GetString());
+            foreach (var g in r.GetProperty("gradient_change_se").EnumerateObject())
+                Assert.True(g.Value.GetDouble() >= 0 && double.IsFinite(r.GetProperty("gradient_change").GetProperty(g.Name).GetDouble()), g.Name);
+        }
+    }
 }
