@@ -18,6 +18,14 @@ public sealed record SpawnLinearizationResult(double PathNonlinearity, double Li
 /// mode: J_t′ and f_θt′ with θ_t′'s BatchNorm statistics (the linearization is over the trainable parameters only),
 /// each real function with its own statistics (θ(½)'s as loaded by the caller, e.g. recomputed).
 /// </summary>
+/// <example>
+/// <code>
+/// path.Load(child1, child2, 0.5);                                   // θ(½) with its BatchNorm statistics
+/// using var midpoint = ClassifierEvaluation.Logits(net, probes);
+/// var view = SpawnLinearization.Measure(net, spawn, child1, child2, midpoint, probes);
+/// Console.WriteLine($"path non-linearity {view.PathNonlinearity}, linearization gap {view.LinearizationGap}");
+/// </code>
+/// </example>
 public static class SpawnLinearization
 {
     /// <param name="module">Any module of the architecture; its state is overwritten (the caller reloads what it needs).</param>
