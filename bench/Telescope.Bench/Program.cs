@@ -10,10 +10,10 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
-// Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2]
+// Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50]
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
-int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0;
+int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -23,7 +23,9 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--threads": threads = value; break;
         case "--probes": probes = value; break;
         case "--batch": batch = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch."); return 2;
+        case "--resnet-steps": resnetSteps = value; break;
+        case "--resnet-probes": resnetProbes = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes."); return 2;
     }
 }
 torch.set_num_threads(threads);
@@ -120,5 +122,6 @@ var report = new Dictionary<string, object>
     ["spread_ms"] = new[] { forward, jvpForward, jvpDouble, plain, plainBuiltin, tracked, kernelTrace, kernelFull, labelTangent }
         .ToDictionary(m => m.Name, m => new { median = Round(m.MedianMs), min = Round(m.MinMs), max = Round(m.MaxMs), repetitions = m.Repetitions }),
 };
+foreach (var (key, value) in ResNetBench.Run(resnetSteps, resnetProbes, seed, Log)) report[key] = value;
 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
 return 0;

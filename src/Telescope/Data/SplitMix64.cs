@@ -14,6 +14,12 @@ public sealed class SplitMix64
     /// <summary>Creates a generator; the seed is the initial state of the reference implementation.</summary>
     public SplitMix64(ulong seed) => _state = seed;
 
+    /// <summary>
+    /// The generator's whole state. <c>new SplitMix64(g.State)</c> continues exactly where g is (the seed is the
+    /// initial state), which is how training snapshots save a random stream.
+    /// </summary>
+    public ulong State => _state;
+
     /// <summary>Next 64 uniformly distributed bits (the reference <c>next()</c>).</summary>
     public ulong NextUInt64()
     {

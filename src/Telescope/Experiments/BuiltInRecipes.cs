@@ -2,6 +2,7 @@ using Telescope.Experiments.Approximation;
 using Telescope.Experiments.DesignChoices;
 using Telescope.Experiments.DoubleDescent;
 using Telescope.Experiments.Grokking;
+using Telescope.Experiments.Lmc;
 using Telescope.Experiments.TabularGbt;
 
 namespace Telescope.Experiments;
@@ -21,5 +22,6 @@ public static class BuiltInRecipes
         new GrokkingMnistRecipe(),
         new TabularGbtRecipe(),
         new DesignChoicesRecipe(),
+        new LmcRecipe(),
     ];
 }
