@@ -50,8 +50,12 @@ public sealed class PackageFixture : IDisposable
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (string id in new[] { "telescope", "telescope.cli" })
         {
-            string versionFolder = Path.Combine(cache, id, Version.ToLowerInvariant());
-            try { if (Directory.Exists(versionFolder)) Directory.Delete(versionFolder, recursive: true); }
+            string idFolder = Path.Combine(cache, id), versionFolder = Path.Combine(idFolder, Version.ToLowerInvariant());
+            try
+            {
+                if (Directory.Exists(versionFolder)) Directory.Delete(versionFolder, recursive: true);
+                if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any()) Directory.Delete(idFolder);
+            }
             catch (IOException) { }
         }
     }
