@@ -13,6 +13,12 @@ namespace Telescope.DesignChoices;
 /// tends to β.</item>
 /// </list>
 /// </summary>
+/// <example>
+/// <code>
+/// var parts = increments.Components.Select(increments.Step).ToArray();          // this step's Δf^(c)
+/// var (magnitude, projection) = CarriedShare.Of(increments.Step("momentum"), parts);
+/// </code>
+/// </example>
 public static class CarriedShare
 {
     /// <summary>The magnitude and projection shares of <paramref name="component"/> among <paramref name="all"/> (which includes it).</summary>

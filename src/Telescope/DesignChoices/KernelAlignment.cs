@@ -9,6 +9,12 @@ namespace Telescope.DesignChoices;
 /// column means, add back the grand mean; Cortes et al. 2012) so that a shared constant offset — e.g. the readout
 /// layer's all-positive a·a′ + 1 term — cannot make two differently shaped kernels look aligned.
 /// </summary>
+/// <example>
+/// <code>
+/// double plain = KernelAlignment.Compute(kT, k);      // ⟨K^T, K⟩ / (‖K^T‖‖K‖)
+/// double centered = KernelAlignment.Centered(kT, k);  // after removing row and column means
+/// </code>
+/// </example>
 public static class KernelAlignment
 {
     public static double Compute(Tensor a, Tensor b)

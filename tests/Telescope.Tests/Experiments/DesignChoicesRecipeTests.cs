@@ -80,6 +80,16 @@ public sealed class DesignChoicesRecipeTests : IDisposable
     }
 
     [Fact]
+    public void CoupledAdamDecayIsTrackedButNotCheckedAsShrinkage()
+    {
+        var folder = Run("coupled", "tabular=none", "adam_weight_decay=0.01", "optimizers=adam", "identity_nets=").Folder;
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var root = summary.RootElement;
+        Assert.Contains(root.GetProperty("results").EnumerateArray(), r => r.GetProperty("component").GetString() == "weight_decay");
+        Assert.Empty(root.GetProperty("weight_decay_identity").GetProperty("runs").EnumerateArray());
+    }
+
+    [Fact]
     public void BadSettingsAreUserErrorsWithoutAFolder()
     {
         foreach (var bad in new[] { "kernel_every=7", "kernel_train=99", "momentum=0", "identity_nets=gelu-bias" })

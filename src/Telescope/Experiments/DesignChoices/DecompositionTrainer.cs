@@ -42,13 +42,16 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
         using var incTrain = new ComponentIncrements(tracker, "train");
         using var incTest = new ComponentIncrements(tracker, "test");
 
+        // The shrinkage identity applies where the decay is a scalar multiple of θ: SGD (coupled) and AdamW (decoupled);
+        // coupled Adam's decay passes through the preconditioner, so it is tracked as a component but not checked.
         bool hasDecay = optimizer switch
         {
             SgdOptimizer s => s.Options.WeightDecay > 0,
-            AdamOptimizer a => a.Options.WeightDecay > 0,
+            AdamOptimizer a => a.Options.WeightDecay > 0 && a.Options.Decoupled,
             _ => false,
         };
         var heavyBall = optimizer as SgdOptimizer is { Options.Momentum: > 0, Options.Nesterov: false } sgd ? sgd : null;
+        bool coupledSgdDecay = heavyBall is { Options.WeightDecay: > 0 };
         var adam = optimizer as AdamOptimizer;
         run.Degree = network.Layers.Count(l => l.weight!.requires_grad);
         run.Homogeneous = WeightDecayShrinkage.HomogeneityDegree(network) is not null;
@@ -92,8 +95,8 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
 
             if (hasDecay)
             {
-                double s = WeightDecayShrinkage.Coefficient(optimizer) ?? double.NaN;
-                if (double.IsNaN(s)) throw new InvalidOperationException($"{run.Label}: weight decay is not a scalar shrinkage (coupled Adam).");
+                double s = WeightDecayShrinkage.Coefficient(optimizer)
+                    ?? throw new InvalidOperationException($"{run.Label}: weight decay is not a scalar shrinkage.");
                 foreach (var (set, increments) in new[] { ("test", incTest), ("train", incTrain) })
                 {
                     var measured = increments.Step(UpdateComponent.WeightDecay);
@@ -109,7 +112,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             {
                 // The current step's g = ∇ + λθ (coupled decay is blended by the buffer like the gradient).
                 var current = incTest.Step(UpdateComponent.Gradient);
-                if (hasDecay) current.add_(incTest.Step(UpdateComponent.WeightDecay));
+                if (coupledSgdDecay) current.add_(incTest.Step(UpdateComponent.WeightDecay));
                 blendTest.Add(current, incTest.StepTotal);
             }
             if (t % window == 0)
