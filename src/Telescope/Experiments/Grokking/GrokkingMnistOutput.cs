@@ -224,9 +224,16 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         if (large is null || small is null || ReferenceEquals(large, small)) yield break;
         double delayLarge = (double)large.TestPlateau / Math.Max(large.TrainPlateau, 1), delaySmall = (double)small.TestPlateau / Math.Max(small.TrainPlateau, 1);
         yield return $"α = {F(large.Config.Alpha)} vs α = 1 (ReLU): test/train plateau ratio {F(delayLarge)} vs {F(delaySmall)}; final test error {F(large.Final.Test)} vs {F(small.Final.Test)}; " +
-            $"final p_train {F(large.Final.PTrain)} vs {F(small.Final.PTrain)}, p_test {F(large.Final.PTest)} vs {F(small.Final.PTest)} — " +
-            (small.Final.PTrain < large.Final.PTrain ? "α = 1 ends with fewer effective parameters, as the paper finds." : "α = 1 does NOT end with fewer effective parameters here.");
+            $"final {Estimate} p_train {F(FinalP(large).Train)} vs {F(FinalP(small).Train)}, p_test {F(FinalP(large).Test)} vs {F(FinalP(small).Test)} — " +
+            (FinalP(small).Train < FinalP(large).Train ? "α = 1 ends with fewer effective parameters, as the paper finds." : "α = 1 does NOT end with fewer effective parameters here.");
     }
+
+    /// <summary>Which estimate the comparisons use: the smoother's p when it ran, else the network's p_net.</summary>
+    private string Estimate => setup.UseSmoother ? "smoother" : "p_net (retraining)";
+
+    private (double Train, double Test) FinalP(GrokkingMnistRun r) => setup.UseSmoother
+        ? (r.Final.PTrain, r.Final.PTest)
+        : (Net(r)?.Train?.Value ?? double.NaN, Net(r)?.Test?.Value ?? double.NaN);
 
     private SensitivityPoint? Net(GrokkingMnistRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
 
