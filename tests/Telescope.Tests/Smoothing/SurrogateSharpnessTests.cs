@@ -68,5 +68,8 @@ public sealed class SurrogateSharpnessTests
         Assert.Equal(2, StabilityBound.Parse("gd", 0).Value);
         Assert.Equal(3.8, StabilityBound.Parse("heavy-ball", 0.9).Value, 12);
         Assert.Throws<ArgumentException>(() => StabilityBound.Parse("lbfgs", 0));
+        // auto: heavy ball for SGD with momentum, plain GD without.
+        Assert.Equal(3.8, StabilityBound.For(new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = 0.1, Momentum = 0.9 }).Value, 12);
+        Assert.Equal(2.0, StabilityBound.For(new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = 0.1 }).Value);
     }
 }
