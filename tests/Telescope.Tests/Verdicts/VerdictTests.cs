@@ -145,4 +145,18 @@ public class VerdictTests
         Assert.Contains("90%", criteria.Describe());
         Assert.Throws<TelescopeException>(() => settings.Apply(["verdict_trend_confidence=1.5"]));
     }
+
+    [Fact]
+    public void SingleRunOrderingsAreInconclusiveButNameTheMeasuredDirection()
+    {
+        string[] labels = ["ε = 0.02", "ε = 0.1"];
+        var opposite = OrderingTest.SingleRun([2.3, 6.3], labels, TrendDirection.Falls);
+        Assert.Equal(VerdictOutcome.Inconclusive, opposite.Outcome);
+        Assert.Contains("OPPOSITE", opposite.Statement);
+        var expected = OrderingTest.SingleRun([300, 200], labels, TrendDirection.Falls);
+        Assert.Contains("the expected ordering", expected.Statement);
+        var mixed = OrderingTest.SingleRun([1, 3, 2], ["a", "b", "c"], TrendDirection.Grows);
+        Assert.Contains("neither", mixed.Statement);
+        Assert.Throws<ArgumentException>(() => OrderingTest.SingleRun([1], ["a"], TrendDirection.Grows));
+    }
 }
