@@ -70,18 +70,6 @@ public static class PiAnalysis
         }).ToList();
     }
 
-    /// <summary>Least-squares slope of y against x.</summary>
-    public static double Slope(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0;
-        for (int i = 0; i < x.Count; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-        }
-        return sxx == 0 ? double.NaN : sxy / sxx;
-    }
-
     /// <summary>Sample standard deviation (0 for a single value).</summary>
     public static double Std(IReadOnlyList<double> values)
     {
