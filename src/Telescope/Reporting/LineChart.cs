@@ -17,6 +17,7 @@ namespace Telescope.Reporting;
 public sealed class LineChart : IFigure
 {
     private readonly List<ChartSeries> _series = [];
+    private readonly List<ChartBand> _bands = [];
 
     /// <summary>Title above the plot.</summary>
     public string Title { get; set; } = "";
@@ -57,6 +58,41 @@ public sealed class LineChart : IFigure
         return this;
     }
 
+    /// <summary>The shaded bands added so far (seed spread, intervals).</summary>
+    public IReadOnlyList<ChartBand> Bands => _bands;
+
+    /// <summary>
+    /// Shades the region between <paramref name="lower"/> and <paramref name="upper"/> in the colour of the series
+    /// added last (e.g. ±1 sd over seeds around a mean line). Points where either bound cannot be drawn are left out.
+    /// </summary>
+    public LineChart AddBand(IReadOnlyList<double> x, IReadOnlyList<double> lower, IReadOnlyList<double> upper)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(lower);
+        ArgumentNullException.ThrowIfNull(upper);
+        if (_series.Count == 0) throw new InvalidOperationException("Add the series a band belongs to before the band.");
+        if (x.Count != lower.Count || x.Count != upper.Count)
+            throw new ArgumentException($"A band needs one lower and one upper bound per x value; got {x.Count}, {lower.Count}, {upper.Count}.");
+        _bands.Add(new ChartBand(_series.Count - 1, x.ToArray(), lower.ToArray(), upper.ToArray()));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a seed-repeated series: its mean over seeds as a line and, with two or more seeds, a band of ±1
+    /// standard deviation around it (the legend says how many seeds). With one seed it is an ordinary line.
+    /// </summary>
+    public LineChart AddSeeded(string label, Verdicts.SeededSeries series, bool markers = false, bool dashed = false,
+        int? colorGroup = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        int seeds = series.SeedCount;
+        AddSeries(seeds >= 2 ? $"{label} (mean ± sd, {seeds} seeds)" : label, series.X, series.Means, markers, dashed, colorGroup);
+        if (seeds >= 2)
+            AddBand(series.X, series.Means.Zip(series.Sds, (m, sd) => m - sd).ToArray(),
+                series.Means.Zip(series.Sds, (m, sd) => m + sd).ToArray());
+        return this;
+    }
+
     /// <inheritdoc/>
     public IReadOnlyList<string> Notes => Prepare().Where(p => p.Dropped > 0).Select(p =>
         $"{Describe(p.Series)}: {p.Dropped} of {p.Series.X.Count} points not drawn " +
@@ -91,6 +127,28 @@ public sealed class LineChart : IFigure
             result.Add(new PreparedSeries(s, xs.ToArray(), ys.ToArray(), s.X.Count - xs.Count));
         }
         return result;
+    }
+
+    private (double[] X, double[] Lower, double[] Upper) PrepareBand(ChartBand band)
+    {
+        var xs = new List<double>(band.X.Count);
+        var lo = new List<double>(band.X.Count);
+        var hi = new List<double>(band.X.Count);
+        for (int i = 0; i < band.X.Count; i++)
+        {
+            double x = band.X[i], l = band.Lower[i], u = band.Upper[i];
+            if (!double.IsFinite(x) || !double.IsFinite(l) || !double.IsFinite(u) || (LogX && x <= 0)) continue;
+            if (LogY)
+            {
+                if (u <= 0) continue;
+                // A lower bound at or below 0 cannot be drawn on a log axis: the band is drawn one decade deep there.
+                l = l > 0 ? l : u / 10;
+            }
+            xs.Add(LogX ? Math.Log10(x) : x);
+            lo.Add(LogY ? Math.Log10(l) : l);
+            hi.Add(LogY ? Math.Log10(u) : u);
+        }
+        return (xs.ToArray(), lo.ToArray(), hi.ToArray());
     }
 
     /// <summary>Range of the drawn (transformed) x values, or null when nothing is drawn.</summary>
@@ -144,6 +202,16 @@ public sealed class LineChart : IFigure
 
         var palette = new ScottPlot.Palettes.Category10();
         var prepared = Prepare();
+        foreach (var band in _bands)
+        {
+            // Drawn first, so the lines stay on top; translucent, so overlapping bands stay readable.
+            var (bx, lo, hi) = PrepareBand(band);
+            if (bx.Length == 0) continue;
+            var fill = plot.Add.FillY(bx, lo, hi);
+            var owner = _series[band.SeriesIndex];
+            fill.FillStyle.Color = palette.GetColor(owner.ColorGroup ?? band.SeriesIndex).WithAlpha(0.2);
+            fill.LineStyle.Width = 0;
+        }
         bool anyLabel = false;
         for (int i = 0; i < prepared.Count; i++)
         {
