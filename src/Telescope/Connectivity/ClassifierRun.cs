@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Data;
 using Telescope.Experiments;
 using Telescope.Optim;
@@ -18,7 +19,7 @@ namespace Telescope.Connectivity;
 /// <code>
 /// using var parent = ClassifierRun.Start(net, train, options, new SpawnSeeds(1, 2));
 /// while (parent.Step &lt; 100) parent.TrainStep();
-/// using var at100 = parent.Snapshot();
+/// var at100 = parent.Snapshot();
 /// using var child = ClassifierRun.Spawn(net2, train, options, at100, new SpawnSeeds(3, 4));  // different streams
 /// </code>
 /// </example>
@@ -55,10 +56,10 @@ public sealed class ClassifierRun : IDisposable
         new(model, data, options, seeds.DataOrder, new RandomCropFlip(seeds.Augmentation), augment);
 
     /// <summary>
-    /// A child continuing from <paramref name="snapshot"/>: parameters, buffers, momentum and step count are loaded
-    /// into <paramref name="model"/> (same architecture as the parent's). With <paramref name="seeds"/> null the child
-    /// keeps the parent's data order and augmentation stream (and so reproduces the parent's continuation exactly);
-    /// otherwise it draws both from the given seeds.
+    /// A child continuing from <paramref name="snapshot"/>: parameters, buffers and the optimizer's state (momentum,
+    /// step count) are loaded into <paramref name="model"/> (same architecture as the parent's). With
+    /// <paramref name="seeds"/> null the child keeps the parent's data order and augmentation stream (and so reproduces
+    /// the parent's continuation exactly); otherwise it draws both from the given seeds.
     /// </summary>
     public static ClassifierRun Spawn(nn.Module<Tensor, Tensor> model, ImageClassifierData data, ClassifierTrainingOptions options,
         TrainingSnapshot snapshot, SpawnSeeds? seeds, bool augment = true)
@@ -67,11 +68,9 @@ public sealed class ClassifierRun : IDisposable
         if (snapshot.Step >= options.Steps)
             throw new TelescopeException($"Cannot spawn at step {snapshot.Step}: the run ends at T = {options.Steps}.")
             { Hint = "Spawn steps must lie in [0, T)." };
-        var augmentation = new RandomCropFlip(seeds?.Augmentation ?? 0);
-        if (seeds is null) augmentation.Restore(snapshot.AugmentationState);
-        var run = new ClassifierRun(model, data, options, seeds?.DataOrder ?? snapshot.DataOrderSeed, augmentation, augment);
-        ModuleState.Load(run.Parameters, model, snapshot.Parameters, snapshot.Buffers);
-        run._optimizer.RestoreState(snapshot.Step, snapshot.Momentum);
+        ulong dataOrder = seeds?.DataOrder ?? (ulong)snapshot.State.GetLong(DataOrderKey);
+        var run = new ClassifierRun(model, data, options, dataOrder, new RandomCropFlip(seeds?.Augmentation ?? 0), augment);
+        run.LoadCore(snapshot.State, "", streams: seeds is null);
         return run;
     }
 
@@ -104,15 +103,49 @@ public sealed class ClassifierRun : IDisposable
         return value;
     }
 
-    /// <summary>An exact copy of the run's state now (the caller disposes it).</summary>
+    /// <summary>An exact copy of the run's state now, in memory (see <see cref="TrainingSnapshot"/>).</summary>
     public TrainingSnapshot Snapshot()
     {
-        using var _ = torch.no_grad();
-        return new TrainingSnapshot(Step,
-            Parameters.CloneValues().Select(t => t.DetachFromDisposeScope()).ToArray(),
-            ModuleState.CloneBuffers(_model),
-            _optimizer.MomentumBuffers.Select(b => b.detach().clone().DetachFromDisposeScope()).ToArray(),
-            _dataOrderSeed, _augment.State);
+        var state = new CheckpointState();
+        SaveState(state, "");
+        return new TrainingSnapshot(Step, state);
+    }
+
+    private const string DataOrderKey = "data_order_seed";
+    private const string AugmentationKey = "augmentation_state";
+
+    /// <summary>
+    /// Adds the run's complete state under <paramref name="prefix"/>: the module's parameters and buffers
+    /// (<see cref="Checkpointing.ModuleState"/>), the optimizer's state (<see cref="ExactOptimizer.SaveState"/>: momentum
+    /// buffers, step count), the data-order seed and the augmentation generator's state. Call between steps.
+    /// </summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Checkpointing.ModuleState.Save(_model, state, prefix + "model/");
+        _optimizer.SaveState(state, prefix + "optimizer/");
+        state.Set(prefix + DataOrderKey, unchecked((long)_dataOrderSeed));
+        state.Set(prefix + AugmentationKey, unchecked((long)_augment.State));
+    }
+
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> stored into this run (built with the same model architecture, data,
+    /// options and seeds), so it continues bit for bit as the saved run would.
+    /// </summary>
+    /// <exception cref="CheckpointMismatchException">The state is of another architecture, optimizer or data order.</exception>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (unchecked((ulong)state.GetLong(prefix + DataOrderKey)) != _dataOrderSeed)
+            throw new CheckpointMismatchException($"The checkpoint's run under '{prefix}' has another data-order seed than this one (other seeds or settings?).");
+        LoadCore(state, prefix, streams: true);
+    }
+
+    private void LoadCore(CheckpointState state, string prefix, bool streams)
+    {
+        Checkpointing.ModuleState.Load(_model, state, prefix + "model/");
+        _optimizer.LoadState(state, prefix + "optimizer/");
+        if (streams) _augment.Restore(unchecked((ulong)state.GetLong(prefix + AugmentationKey)));
     }
 
     public void Dispose() => _optimizer.Dispose();

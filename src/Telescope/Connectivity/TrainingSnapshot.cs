@@ -1,39 +1,25 @@
-using static TorchSharp.torch;
+using Telescope.Checkpointing;
 
 namespace Telescope.Connectivity;
 
 /// <summary>
-/// Everything a training run needs to continue exactly from step <see cref="Step"/>: the trainable parameters,
-/// the module's buffers (BatchNorm running statistics and counters), the SGD momentum buffers and step count,
-/// the data-order seed (the batch at step t is a pure function of it and t) and the augmentation generator's
-/// state. Restoring all of it reproduces the run's continuation bit for bit on the same thread count.
-/// Owns its tensors (detached clones).
+/// Everything a <see cref="ClassifierRun"/> needs to continue exactly from step <see cref="Step"/>, held in memory in
+/// the same form a checkpoint stores it (<see cref="ClassifierRun.SaveState"/>: the module's parameters and buffers,
+/// the optimizer's state with its step count, the data-order seed and the augmentation generator's state), so a
+/// spawn and a resume restore a run through one mechanism. Restoring it reproduces the run's continuation bit for
+/// bit on the same thread count. The tensors are copies (CPU bytes): later training does not change a snapshot.
 /// </summary>
-public sealed class TrainingSnapshot : IDisposable
+public sealed class TrainingSnapshot
 {
-    internal TrainingSnapshot(int step, Tensor[] parameters, Tensor[] buffers, Tensor[] momentum, ulong dataOrderSeed, ulong augmentationState)
+    internal TrainingSnapshot(int step, CheckpointState state)
     {
         Step = step;
-        Parameters = parameters;
-        Buffers = buffers;
-        Momentum = momentum;
-        DataOrderSeed = dataOrderSeed;
-        AugmentationState = augmentationState;
+        State = state;
     }
 
     /// <summary>t′: the optimizer steps taken.</summary>
     public int Step { get; }
-    /// <summary>θ_t′ in <see cref="Autodiff.TrainableParameters"/> order.</summary>
-    public IReadOnlyList<Tensor> Parameters { get; }
-    /// <summary>The module's buffers in <c>buffers()</c> order.</summary>
-    public IReadOnlyList<Tensor> Buffers { get; }
-    /// <summary>SGD momentum buffers b_t′ (empty without momentum).</summary>
-    public IReadOnlyList<Tensor> Momentum { get; }
-    public ulong DataOrderSeed { get; }
-    public ulong AugmentationState { get; }
 
-    public void Dispose()
-    {
-        foreach (var t in Parameters.Concat(Buffers).Concat(Momentum)) t.Dispose();
-    }
+    /// <summary>The run's state as <see cref="ClassifierRun.SaveState"/> wrote it (no key prefix).</summary>
+    internal CheckpointState State { get; }
 }

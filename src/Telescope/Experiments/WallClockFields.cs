@@ -13,7 +13,7 @@ public static class WallClockFields
     public static IReadOnlySet<string> Keys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "wall_seconds", "nn_seconds", "gbt_seconds", "cpu_seconds", "process_cpu_seconds", "measure_seconds",
-        "smoother_seconds", "training_seconds", "seconds_per_step",
+        "smoother_seconds", "training_seconds", "seconds_per_step", "train_seconds", "ms_per_training_step",
     };
 
     /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry removed, re-serialized (for comparisons).</summary>

@@ -195,18 +195,6 @@ public abstract class ExactOptimizer : IExactOptimizer
         throw new NotSupportedException($"{GetType().Name} does not support checkpoints yet: override SaveStateCore and LoadStateCore.");
 
     /// <summary>
-    /// Sets the step counter when a subclass restores saved state (a training snapshot), so the schedule and
-    /// bias corrections continue from that step. Any pending update is dropped.
-    /// </summary>
-    protected void RestoreStepCount(int stepCount)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
-        StepCount = stepCount;
-        _pending = null;
-    }
-
-    /// <summary>
     /// Zero state tensors shaped like the parameters, owned by the optimizer: detached from any enclosing
     /// DisposeScope, so constructing an optimizer inside a scope does not free its state when the scope ends.
     /// </summary>

@@ -39,28 +39,6 @@ public sealed class SgdOptimizer : ExactOptimizer
 
     protected override ILearningRateSchedule Schedule => Options.LearningRate;
 
-    /// <summary>
-    /// Continues from saved state: the step count and, with momentum, the buffers b_t (copied, so the caller keeps
-    /// its tensors). With the parameters restored too, the following steps are bit for bit those of the run the
-    /// state was taken from.
-    /// </summary>
-    public void RestoreState(int stepCount, IReadOnlyList<Tensor> momentumBuffers)
-    {
-        ArgumentNullException.ThrowIfNull(momentumBuffers);
-        if (momentumBuffers.Count != _momentum.Length)
-            throw new ArgumentException(
-                $"Expected {_momentum.Length} momentum buffers (one per parameter when momentum > 0), got {momentumBuffers.Count}.",
-                nameof(momentumBuffers));
-        for (int i = 0; i < _momentum.Length; i++)
-            if (!momentumBuffers[i].shape.SequenceEqual(_momentum[i].shape))
-                throw new ArgumentException(
-                    $"Momentum buffer {i} is [{string.Join(", ", momentumBuffers[i].shape)}] but the parameter is [{string.Join(", ", _momentum[i].shape)}].",
-                    nameof(momentumBuffers));
-        using (TorchSharp.torch.no_grad())
-            for (int i = 0; i < _momentum.Length; i++) _momentum[i].copy_(momentumBuffers[i]);
-        RestoreStepCount(stepCount);
-    }
-
     protected override ParameterUpdate ComputeUpdateCore(int step, double learningRate, IReadOnlyList<Tensor> gradients)
     {
         var parameters = Parameters.Tensors;

@@ -14,7 +14,7 @@ namespace Telescope.Experiments.Lmc;
 /// and augmentation; their linear path gives the accuracy drop and barrier, the Jacobians at t′ and T the gradient
 /// change by layer group, and the linearization at t′ the telescoping view of the spawn.
 /// </summary>
-public sealed class LmcRecipe : IRecipe
+public sealed class LmcRecipe : ISweepRecipe
 {
     public string Name => "lmc";
     public string Description => "Linear mode connectivity of ResNet-20 on CIFAR-10: accuracy drop/barrier and gradient change by layer vs spawn step, random init vs pretrained (paper Fig. 6)";
@@ -53,6 +53,9 @@ public sealed class LmcRecipe : IRecipe
         .AddInt("log_every", 25, "Training curves: one point per this many steps", quick: 10, min: 1)
         .AddDouble("near_zero_drop", 0.02, "Verdict threshold: an accuracy drop below this counts as 'near zero'", min: 0)
         .AddDouble("large_drop", 0.05, "Verdict threshold: an accuracy drop at least this large counts as 'large'", min: 0)
+        // One repetition by default in both modes: each seed repeats the whole protocol (≈ 20 min quick, ≈ 2 h full here).
+        .AddSeeds()
+        .AddVerdictCriteria()
         .AddComputeSettings();
 
     public void Run(RunContext context)
@@ -98,12 +101,32 @@ public sealed class LmcRecipe : IRecipe
         var statisticsImages = train.Images.index_select(0, order);
 
         var clock = Stopwatch.StartNew();
-        var arms = new List<LmcArmResult>();
-        long totalSteps = setup.Arms.Sum(a => LmcProtocol.StepsOf(setup, a));
-        using (var progress = context.Progress.Start($"{setup.Arms.Count} arm(s), {setup.SpawnSteps.Count} spawn steps, {totalSteps} training steps", totalSteps))
-            foreach (var arm in setup.Arms)
-                arms.Add(new LmcProtocol(setup, train, pretrain, test, probeInputs, statisticsImages, (ulong)context.Seed, progress, context.CancellationToken).Run(arm));
-        new LmcOutput(context, setup, description, arms, clock.Elapsed.TotalSeconds).Write();
+        var lmcData = new LmcData(train, pretrain, test, probeInputs, statisticsImages);
+        var plan = setup.Plan();
+        var sweep = new Sweep<LmcSpawnResult>(context, plan.Count);
+        var csv = context.Folder.OpenMetrics(LmcOutput.Columns);   // rows appear as they are measured
+        var assigned = plan.Where(p => sweep.Shard.Includes(p.Index)).ToList();
+        long totalSteps = LmcProtocol.StepsOf(setup, assigned);
+        using (var progress = context.Progress.Start(
+            $"{setup.Arms.Count} arm(s) × {setup.Seeds.Count} seed(s), {setup.SpawnSteps.Count} spawn steps, {assigned.Count} of {plan.Count} sub-runs, {totalSteps} training steps", totalSteps))
+        {
+            var protocol = new LmcProtocol(setup, lmcData, sweep, context.Checkpoints, csv, progress, context.CancellationToken);
+            progress.Advance(protocol.ResumedSteps);
+            protocol.Run(plan);
+        }
+        csv.Dispose();
+        var facts = new LmcFacts(description);
+        sweep.Finish(SubRunResults.Serialize(facts), results => new LmcOutput(context, setup, facts, results, clock.Elapsed.TotalSeconds).Write());
+    }
+
+    /// <inheritdoc/>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
+    {
+        var setup = Resolve(context.Settings, context.Seed);
+        var f = SubRunResults.Deserialize<LmcFacts>(facts, ShardFile.FileName);
+        var runs = results.Select(r => SubRunResults.Deserialize<LmcSpawnResult>(r, ShardFile.FileName)).ToList();
+        LmcOutput.WriteMetrics(context, setup, runs);
+        new LmcOutput(context, setup, f, runs, runs.Sum(r => r.TrainSeconds + r.MeasureSeconds)).Write();
     }
 
     private static ImageDataset LoadTrain(DataFolder folder, int count)
@@ -119,8 +142,8 @@ public sealed class LmcRecipe : IRecipe
     internal static LmcSetup Resolve(RecipeSettings s, long seed)
     {
         int steps = s.GetInt("steps");
-        var spawn = s.GetIntList("spawn_steps");
-        if (spawn.Any(t => t < 0 || t >= steps) || spawn.Distinct().Count() != spawn.Count)
+        var spawn = s.GetIntList("spawn_steps").Order().ToArray();
+        if (spawn.Any(t => t < 0 || t >= steps) || spawn.Distinct().Count() != spawn.Length)
             throw new TelescopeException($"Spawn steps [{string.Join(", ", spawn)}] must be distinct and lie in [0, T = {steps}).")
             { Hint = "Children need at least one step to train: e.g. --set spawn_steps=0,10,50,100." };
         var alphas = s.GetDoubleList("alphas");
@@ -159,6 +182,6 @@ public sealed class LmcRecipe : IRecipe
         return new LmcSetup(model, training, pretraining, spawn, arms, alphas,
             s.GetString("bn_mode") == "interpolate" ? BatchNormMode.Interpolate : BatchNormMode.Recompute, s.GetInt("bn_batches"),
             s.GetString("gradient_method") == "hutchinson" ? GradientChangeMethod.Hutchinson : GradientChangeMethod.Exact,
-            s.GetInt("directions"), s.GetInt("log_every"), (int)(seed & int.MaxValue));
+            s.GetInt("directions"), s.GetInt("log_every"), s.GetSeeds());
     }
 }
