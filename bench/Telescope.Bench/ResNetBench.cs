@@ -9,7 +9,8 @@ namespace Telescope.Bench;
 /// <summary>
 /// The lmc recipe's two costs: one ResNet-20 (w = 16, BatchNorm, float32) training step at batch 128 including the
 /// crop + flip augmentation and the SGD update (what every parent and child step costs), and the exact gradient
-/// change by layer group between two networks over a probe set (per spawn step). Inputs are random tensors of
+/// change by layer group between two networks over a probe set (per spawn step; exact, and Hutchinson with 8 directions
+/// per group for the cost comparison). Inputs are random tensors of
 /// CIFAR's shape: the costs do not depend on pixel values.
 /// </summary>
 public static class ResNetBench
@@ -35,18 +36,23 @@ public static class ResNetBench
         log($"gradient change (exact, 11 layer groups) over {probes} probe inputs");
         var change = Measurement.Time("resnet20_gradient_change", () => GradientChange.Measure(net, other, probeInputs, groups, GradientChangeMethod.Exact),
             warmup: 1, repetitions: 3);
+        log($"gradient change (Hutchinson, 8 directions per group, 11 layer groups) over {probes} probe inputs");
+        var hutchinson = Measurement.Time("resnet20_gradient_change_hutchinson",
+            () => GradientChange.Measure(net, other, probeInputs, groups, GradientChangeMethod.Hutchinson, directions: 8, seed: 1), warmup: 1, repetitions: 3);
         double stepMs = step.MedianMs / steps;
         return new Dictionary<string, object>
         {
             ["resnet20_how"] = $"median of 3 repetitions (after 1 warm-up) of {steps} consecutive steps of ClassifierRun.TrainStep: index batch, crop+flip, forward, cross-entropy, backward, exact SGD (momentum 0.9, wd 1e-4); " +
-                $"gradient change: median of 3 (after 1 warm-up) GradientChange.Measure(Exact) calls over {probes} probes, both networks' per-example Jacobians",
+                $"gradient change: median of 3 (after 1 warm-up) GradientChange.Measure(Exact) calls over {probes} probes, both networks' per-example Jacobians, and the same for Measure(Hutchinson, 8 directions per group)",
             ["resnet20_step_ms"] = Math.Round(stepMs, 2),
             ["resnet20_step_pytorch_reference_ms"] = PyTorchReferenceStepMs,
             ["ratio_resnet20_step_to_pytorch_reference"] = Math.Round(stepMs / PyTorchReferenceStepMs, 3),
             ["resnet20_gradient_change_probes"] = probes,
             ["resnet20_gradient_change_ms"] = Math.Round(change.MedianMs, 1),
             ["resnet20_gradient_change_ms_per_probe"] = Math.Round(change.MedianMs / probes, 2),
-            ["resnet20_spread_ms"] = new[] { step, change }.ToDictionary(m => m.Name, m => new { median = Math.Round(m.MedianMs, 1), min = Math.Round(m.MinMs, 1), max = Math.Round(m.MaxMs, 1) }),
+            ["resnet20_gradient_change_hutchinson_d8_ms"] = Math.Round(hutchinson.MedianMs, 1),
+            ["ratio_hutchinson_d8_to_exact_gradient_change"] = Math.Round(hutchinson.MedianMs / change.MedianMs, 3),
+            ["resnet20_spread_ms"] = new[] { step, change, hutchinson }.ToDictionary(m => m.Name, m => new { median = Math.Round(m.MedianMs, 1), min = Math.Round(m.MinMs, 1), max = Math.Round(m.MaxMs, 1) }),
         };
     }
 }

@@ -130,7 +130,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             _rows = [];
             _ownedSeconds = 0;
             _ownedSteps = 0;
-            cancel.ThrowIfCancellationRequested();
+            // A stop requested meanwhile is honoured at the next step boundary, after a checkpoint that holds this result.
         }
         _live = null;
         _stage = "";
