@@ -101,7 +101,10 @@ public static class RecipeRunner
                 $"({recipe.Name}{(savedRecipe == recipe.Name ? ", other settings or seed" : "")}).")
             { Hint = "Do not edit config.json of a partial folder; resume the folder the checkpoint was written in." };
         var shard = RunShard.Parse(state.GetString(ShardKey));
-        string? data = ResolveDataDirectory(dataDirectory ?? Environment.GetEnvironmentVariable(DataEnvironmentVariable) ?? config!.DataDirectory);
+        // A resume continues with the data the run started on: the folder it recorded wins over TELESCOPE_DATA (which
+        // may point elsewhere in the new shell) unless that folder is gone (moved machine); --data overrides both.
+        string? recorded = config!.DataDirectory is { } r && Directory.Exists(r) ? r : null;
+        string? data = ResolveDataDirectory(dataDirectory ?? recorded ?? Environment.GetEnvironmentVariable(DataEnvironmentVariable));
 
         // The same intra-op thread count as before the interruption: reductions split by thread can round differently.
         int threads = state.GetInt(RunCheckpoints.ThreadsKey);
