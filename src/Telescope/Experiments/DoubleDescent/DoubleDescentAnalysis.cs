@@ -80,4 +80,24 @@ public static class DoubleDescentAnalysis
             if (trainMse[i] <= tolerance) return widths[i];
         return null;
     }
+
+    /// <summary>
+    /// Optimization failures along one sweep (one noise level, one seed; widths increasing): every network whose
+    /// final training MSE exceeds that of some narrower network by more than <paramref name="tolerance"/>. A wider
+    /// network can fit at least as well as a narrower one (it contains it), so a clearly worse fit means the
+    /// optimizer failed, not that the width is worse. Returns, per failing index, the narrower index with the
+    /// lowest training MSE (the one it loses to most clearly). Non-finite values never count as a better fit.
+    /// </summary>
+    public static IReadOnlyDictionary<int, int> WorseFitThanNarrower(IReadOnlyList<double> trainMse, double tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(trainMse);
+        var failures = new Dictionary<int, int>();
+        int best = -1;
+        for (int i = 0; i < trainMse.Count; i++)
+        {
+            if (best >= 0 && !(trainMse[i] <= trainMse[best] + tolerance)) failures[i] = best;
+            if (double.IsFinite(trainMse[i]) && (best < 0 || trainMse[i] < trainMse[best])) best = i;
+        }
+        return failures;
+    }
 }
