@@ -1,3 +1,5 @@
+using Telescope.Verdicts;
+
 namespace Telescope.Experiments.DoubleDescent;
 
 /// <summary>The most prominent interior maximum of a series over the width grid.</summary>
@@ -99,5 +101,18 @@ public static class DoubleDescentAnalysis
             if (double.IsFinite(trainMse[i]) && (best < 0 || trainMse[i] < trainMse[best])) best = i;
         }
         return failures;
+    }
+
+    /// <summary>
+    /// The curve the verdicts judge: at each width (increasing) the values of the networks that are part of the curve,
+    /// one per seed. Networks flagged out of it (capped, optimization failures) are left out, and so is a width with
+    /// none left; with one seed per width this is the plain series.
+    /// </summary>
+    public static SeededSeries Curve(IEnumerable<(int Width, double Value, bool InCurve)> networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        var groups = networks.Where(n => n.InCurve).GroupBy(n => n.Width).OrderBy(g => g.Key).ToList();
+        return SeededSeries.FromSeeds(groups.Select(g => (double)g.Key).ToList(),
+            groups.Select(g => (IReadOnlyList<double>)g.Select(n => n.Value).ToList()).ToList());
     }
 }

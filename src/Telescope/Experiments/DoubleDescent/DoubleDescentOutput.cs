@@ -82,12 +82,8 @@ internal sealed class DoubleDescentOutput
     /// A curve over width: at each width the values of the networks that <paramref name="include"/> admits (one per
     /// seed); widths with no admitted network are left out.
     /// </summary>
-    private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include)
-    {
-        var groups = Sweep(noise).Where(include).GroupBy(r => r.Width).OrderBy(g => g.Key).ToList();
-        return SeededSeries.FromSeeds(groups.Select(g => (double)g.Key).ToList(),
-            groups.Select(g => (IReadOnlyList<double>)g.Select(value).ToList()).ToList());
-    }
+    private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) =>
+        DoubleDescentAnalysis.Curve(Sweep(noise).Select(r => include(r) ? (r.Width, value(r), true) : (r.Width, double.NaN, false)));
 
     private static List<int> WidthsOf(SeededSeries series) => series.X.Select(x => (int)x).ToList();
 
@@ -208,7 +204,7 @@ internal sealed class DoubleDescentOutput
                 var test = Ratio(testCurve);
                 var judged = PeakTest.Find(testCurve, criteria, n > 0, "width");
                 var pCurve = Curve(n, r => r.Final.PTest.Value, r => InCurve(r) && Reliable(r));
-                var pTest = pCurve.Count > 0 ? Ratio(pCurve) : new SeriesPeak(0, 0, double.NaN, 0);
+                var pTest = Ratio(pCurve);
                 return new Dictionary<string, object?>
                 {
                     ["test_mse_peak_width"] = test.Width,
@@ -219,7 +215,7 @@ internal sealed class DoubleDescentOutput
                     ["test_mse_peak_noise_source"] = judged.NoiseSource,
                     ["p_test_peak_width"] = pTest.Width,
                     ["p_test_peak_prominence"] = pTest.Prominence,
-                    ["interpolation_width"] = InterpolationWidth(testCurve.Count > 0 ? Curve(n, r => r.Final.TrainMse, InCurve) : testCurve),
+                    ["interpolation_width"] = InterpolationWidth(Curve(n, r => r.Final.TrainMse, InCurve)),
                 };
             }),
             ["results"] = results,
@@ -567,7 +563,8 @@ internal sealed class DoubleDescentOutput
     private int? InterpolationWidth(SeededSeries trainCurve) => DoubleDescentAnalysis.InterpolationWidth(
         WidthsOf(trainCurve), trainCurve.Means, context.Settings.GetDouble("interpolation_tolerance"));
 
-    private static SeriesPeak Ratio(SeededSeries curve) => DoubleDescentAnalysis.Peak(WidthsOf(curve), curve.Means);
+    private static SeriesPeak Ratio(SeededSeries curve) =>
+        curve.Count == 0 ? new SeriesPeak(0, 0, double.NaN, 0) : DoubleDescentAnalysis.Peak(WidthsOf(curve), curve.Means);
 
     /// <summary>Mean ± sd curves of the networks in the curve, and the others as crosses at their own values.</summary>
     private void AddCurves(LineChart chart, Func<WidthRun, double> value, Func<WidthRun, bool> include, bool dashed = false, string suffix = "")
