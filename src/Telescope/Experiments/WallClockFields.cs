@@ -14,9 +14,13 @@ public static class WallClockFields
     {
         "wall_seconds", "nn_seconds", "gbt_seconds", "cpu_seconds", "process_cpu_seconds", "measure_seconds",
         "smoother_seconds", "training_seconds", "seconds_per_step", "train_seconds", "ms_per_training_step",
+        "retraining_seconds", "stability_seconds",
     };
 
-    /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry removed, re-serialized (for comparisons).</summary>
+    /// <summary>Whether <paramref name="key"/> is a timing key or its seed standard deviation (<c>&lt;key&gt;_sd</c>, Verdicts.SeedAggregate).</summary>
+    public static bool IsTiming(string key) => Keys.Contains(key) || (key.EndsWith("_sd", StringComparison.Ordinal) && Keys.Contains(key[..^3]));
+
+    /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry (and its <c>_sd</c>) removed, re-serialized (for comparisons).</summary>
     public static string Strip(string summaryJson)
     {
         var root = JsonNode.Parse(summaryJson);
@@ -29,7 +33,7 @@ public static class WallClockFields
         switch (node)
         {
             case JsonObject o:
-                foreach (string key in o.Select(kv => kv.Key).Where(Keys.Contains).ToList()) o.Remove(key);
+                foreach (string key in o.Select(kv => kv.Key).Where(IsTiming).ToList()) o.Remove(key);
                 foreach (var (_, child) in o) Remove(child);
                 break;
             case JsonArray a:

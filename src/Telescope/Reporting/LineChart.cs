@@ -58,6 +58,17 @@ public sealed class LineChart : IFigure
         return this;
     }
 
+    /// <summary>
+    /// Adds flagged points: large crosses without a line, for values that are shown but are not part of a curve
+    /// (e.g. networks that hit a step cap). Give the curve's <paramref name="colorGroup"/> to colour them alike.
+    /// </summary>
+    public LineChart AddFlagged(string label, IReadOnlyList<double> x, IReadOnlyList<double> y, int? colorGroup = null)
+    {
+        AddSeries(label, x, y, markers: true, colorGroup: colorGroup);
+        _series[^1] = _series[^1] with { Flagged = true };
+        return this;
+    }
+
     /// <summary>The shaded bands added so far (seed spread, intervals).</summary>
     public IReadOnlyList<ChartBand> Bands => _bands;
 
@@ -222,6 +233,13 @@ public sealed class LineChart : IFigure
             scatter.LineWidth = 2;
             scatter.MarkerSize = p.Series.Markers ? 7 : 0;
             if (p.Series.Dashed) scatter.LinePattern = LinePattern.Dashed;
+            if (p.Series.Flagged)
+            {
+                scatter.LineWidth = 0;
+                scatter.MarkerSize = 12;
+                scatter.MarkerShape = MarkerShape.Eks;
+                scatter.MarkerLineWidth = 2;
+            }
             if (p.Series.Label.Length > 0)
             {
                 scatter.LegendText = p.Series.Label;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Telescope.Checkpointing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -260,6 +261,31 @@ public sealed class RetrainingSensitivity : IDisposable
                 result.Add(Estimate(set, step, members.ToDictionary(m => m.Member, m => m.At(step, set)), options, trainingCount));
         return result;
     }
+
+    /// <summary>
+    /// Adds the members' step and every member's state (<see cref="ICheckpointableRetrainingRun"/>) to a checkpoint.
+    /// The recorded <see cref="Estimates"/> are not saved: a caller that needs them after a resume keeps its own copy.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A member cannot be checkpointed.</exception>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(state);
+        state.Set(prefix + "step", _step);
+        foreach (var (member, run) in _runs) Checkpointable(run).SaveState(state, $"{prefix}{member.Key}/");
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote into members built exactly as before (same options, labels and factory).</summary>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var (member, run) in _runs) Checkpointable(run).LoadState(state, $"{prefix}{member.Key}/");
+        _step = state.GetInt(prefix + "step");
+    }
+
+    private static ICheckpointableRetrainingRun Checkpointable(IRetrainingRun run) => run as ICheckpointableRetrainingRun
+        ?? throw new NotSupportedException($"The retraining run {run.GetType().Name} cannot be checkpointed: implement {nameof(ICheckpointableRetrainingRun)}.");
 
     public void Dispose()
     {

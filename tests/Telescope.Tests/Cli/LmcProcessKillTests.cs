@@ -9,8 +9,11 @@ namespace Telescope.Tests.Cli;
 /// <c>telescope resume</c> finishes it; metrics.csv is byte-identical to an uninterrupted run's and summary.json
 /// identical outside the wall-clock fields (<see cref="ProcessKillTests.KillResumeAndCompare"/>).
 /// </summary>
-public sealed class LmcProcessKillTests
+public sealed class LmcProcessKillTests : IDisposable
 {
+    private readonly string _root = Directory.CreateTempSubdirectory("telescope-lmc-kill-").FullName;
+    public void Dispose() => Directory.Delete(_root, true);
+
     /// <summary>w = 2, T = 6, t′ ∈ {0, 3}, 2 pretraining steps, a row per step: 1 + 2 arms × (2 spawn points × (curve + 5 α)) + parent and pretraining rows.</summary>
     internal static readonly string[] Tiny =
     [
@@ -23,9 +26,6 @@ public sealed class LmcProcessKillTests
 
     [RealDataFact]
     [Trait("Category", "RealData")]
-    public void LmcKilledMidRunResumesToTheUninterruptedResult()
-    {
-        using var kill = new ProcessKillTests();
-        kill.KillResumeAndCompare("lmc", Tiny, Rows, signal: 9);
-    }
+    public void LmcKilledMidRunResumesToTheUninterruptedResult() =>
+        ProcessKillTests.KillResumeAndCompare(_root, "lmc", Tiny, Rows, ProcessKillTests.Sigkill);
 }

@@ -36,30 +36,31 @@ public sealed class ProcessKillTests : IDisposable
 
     [Fact]
     public void ApproximationKilledMidRunResumesToTheUninterruptedResult() =>
-        KillResumeAndCompare("approximation", Approximation, ApproximationRows, signal: Sigkill);
+        KillResumeAndCompare(_root, "approximation", Approximation, ApproximationRows, signal: Sigkill);
 
     [Fact]
     public void SigtermWritesACheckpointKeepsTheFolderAndResumes() =>
-        KillResumeAndCompare("approximation", Approximation, ApproximationRows, signal: Sigterm);
+        KillResumeAndCompare(_root, "approximation", Approximation, ApproximationRows, signal: Sigterm);
 
     [RealDataFact]
     [Trait("Category", "RealData")]
     public void TabularGbtKilledMidRunResumesToTheUninterruptedResult() =>
-        KillResumeAndCompare("tabular-gbt", Tabular, TabularRows, signal: Sigkill);
+        KillResumeAndCompare(_root, "tabular-gbt", Tabular, TabularRows, signal: Sigkill);
 
-    private const int Sigkill = 9, Sigterm = 15;
+    internal const int Sigkill = 9, Sigterm = 15;
 
-    internal void KillResumeAndCompare(string recipe, string[] settings, int totalRows, int signal)
+    /// <summary>Runs <paramref name="recipe"/> uninterrupted and interrupted (by <paramref name="signal"/>) + resumed in child processes under <paramref name="root"/>, and compares the folders.</summary>
+    internal static void KillResumeAndCompare(string root, string recipe, string[] settings, int totalRows, int signal)
     {
-        string reference = Path.Combine(_root, "reference");
-        var (code, _, error) = Telescope(["run", recipe, "--quick", .. Sets(settings), "--out", reference]).Finish();
+        string reference = Path.Combine(root, "reference");
+        var (code, _, error) = Telescope(root, ["run", recipe, "--quick", .. Sets(settings), "--out", reference]).Finish();
         Assert.True(code == 0, error);
 
         // SIGKILL: checkpoints every 0.3 s. SIGTERM: none on the clock, so the checkpoint found must be the one
         // written on the signal.
         double minutes = signal == Sigkill ? 0.005 : 60;
-        string target = Path.Combine(_root, "interrupted");
-        var child = Telescope(["run", recipe, "--quick", .. Sets(settings), "--set", $"checkpoint_minutes={minutes}", "--out", target]);
+        string target = Path.Combine(root, "interrupted");
+        var child = Telescope(root, ["run", recipe, "--quick", .. Sets(settings), "--set", $"checkpoint_minutes={minutes}", "--out", target]);
         string partial = WaitForProgress(child, target, needCheckpoint: signal == Sigkill, minRows: totalRows / 3);
         Assert.Equal(0, Kill(child.Process.Id, signal));
         var (killedCode, _, killedError) = child.Finish();
@@ -74,7 +75,7 @@ public sealed class ProcessKillTests : IDisposable
         int rowsAtKill = File.ReadAllLines(Path.Combine(partial, "metrics.csv")).Length;
         Assert.InRange(rowsAtKill, totalRows / 3, totalRows - 1);   // really in the middle
 
-        var (resumeCode, resumeOut, resumeError) = Telescope(["resume", partial]).Finish();
+        var (resumeCode, resumeOut, resumeError) = Telescope(root, ["resume", partial]).Finish();
         Assert.True(resumeCode == 0, resumeError + resumeOut);
         Assert.False(Directory.Exists(partial));
         ResumeAndShardTests.AssertSameResults(reference, target);
@@ -123,9 +124,9 @@ public sealed class ProcessKillTests : IDisposable
         return dll!;
     }
 
-    private Child Telescope(string[] args)
+    private static Child Telescope(string root, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _root };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
         start.ArgumentList.Add(CliPath());
         foreach (string a in args) start.ArgumentList.Add(a);
         return new Child(Process.Start(start)!);

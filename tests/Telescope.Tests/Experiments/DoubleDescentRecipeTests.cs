@@ -21,7 +21,7 @@ public sealed class DoubleDescentRecipeTests : IDisposable
 
     private static readonly string[] Tiny =
     [
-        "data=synthetic", "train_size=24", "test_size=12", "test_probes=8", "widths=1,3,16", "steps=20", "log_every=10",
+        "data=synthetic", "train_size=24", "test_size=12", "test_probes=8", "widths=1,3,16", "max_steps=20", "converge_window=0", "log_every=10",
         "directions=4", "dtype=float64",
     ];
 
@@ -79,9 +79,9 @@ public sealed class DoubleDescentRecipeTests : IDisposable
     [Fact]
     public void RetrainingSensitivityAndStabilityAreReportedAtEveryWidth()
     {
-        // Quick mode turns p_net on (sensitivity = retraining); gd has the bound 2, and λ_t at a logged step is
+        // p_net on (sensitivity = retraining); gd has the bound 2, and λ_t at a logged step is
         // γ·c·λ_max(J Jᵀ)/n, the same quantity the kernel recursion's residual map has.
-        var summary = Run("pnet", "optimizer=gd", "lr.gd=0.05", "smoother=kernel", "label_noise=0", "sensitivity_directions=3");
+        var summary = Run("pnet", "optimizer=gd", "lr.gd=0.05", "smoother=kernel", "label_noise=0", "sensitivity=retraining", "sensitivity_directions=3");
         Assert.Equal(2.0, summary.GetProperty("stability_bound").GetDouble());
         foreach (var r in summary.GetProperty("results").EnumerateArray())
         {

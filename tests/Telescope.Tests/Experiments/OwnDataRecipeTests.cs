@@ -164,7 +164,7 @@ public sealed class OwnDataRecipeTests : IDisposable
         string folder = Path.Combine(_root, "dd");
         Run(new DoubleDescentRecipe(), folder,
         [
-            "train_size=12", "test_size=8", "test_probes=4", "widths=1,3", "steps=10", "log_every=5", "directions=2",
+            "train_size=12", "test_size=8", "test_probes=4", "widths=1,3", "max_steps=10", "converge_window=0", "log_every=5", "directions=2",
             "label_noise=0", "dtype=float64", "threads=1", $"train_images={train}", $"test_images={test}",
         ]);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));

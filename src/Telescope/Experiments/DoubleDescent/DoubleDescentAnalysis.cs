@@ -1,3 +1,5 @@
+using Telescope.Verdicts;
+
 namespace Telescope.Experiments.DoubleDescent;
 
 /// <summary>The most prominent interior maximum of a series over the width grid.</summary>
@@ -79,5 +81,38 @@ public static class DoubleDescentAnalysis
         for (int i = 0; i < widths.Count; i++)
             if (trainMse[i] <= tolerance) return widths[i];
         return null;
+    }
+
+    /// <summary>
+    /// Optimization failures along one sweep (one noise level, one seed; widths increasing): every network whose
+    /// final training MSE exceeds that of some narrower network by more than <paramref name="tolerance"/>. A wider
+    /// network can fit at least as well as a narrower one (it contains it), so a clearly worse fit means the
+    /// optimizer failed, not that the width is worse. Returns, per failing index, the narrower index with the
+    /// lowest training MSE (the one it loses to most clearly). Non-finite values never count as a better fit.
+    /// </summary>
+    public static IReadOnlyDictionary<int, int> WorseFitThanNarrower(IReadOnlyList<double> trainMse, double tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(trainMse);
+        var failures = new Dictionary<int, int>();
+        int best = -1;
+        for (int i = 0; i < trainMse.Count; i++)
+        {
+            if (best >= 0 && !(trainMse[i] <= trainMse[best] + tolerance)) failures[i] = best;
+            if (double.IsFinite(trainMse[i]) && (best < 0 || trainMse[i] < trainMse[best])) best = i;
+        }
+        return failures;
+    }
+
+    /// <summary>
+    /// The curve the verdicts judge: at each width (increasing) the values of the networks that are part of the curve,
+    /// one per seed. Networks flagged out of it (capped, optimization failures) are left out, and so is a width with
+    /// none left; with one seed per width this is the plain series.
+    /// </summary>
+    public static SeededSeries Curve(IEnumerable<(int Width, double Value, bool InCurve)> networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        var groups = networks.Where(n => n.InCurve).GroupBy(n => n.Width).OrderBy(g => g.Key).ToList();
+        return SeededSeries.FromSeeds(groups.Select(g => (double)g.Key).ToList(),
+            groups.Select(g => (IReadOnlyList<double>)g.Select(n => n.Value).ToList()).ToList());
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Experiments.Sensitivity;
 using Telescope.Models;
 using Telescope.Optim;
@@ -24,35 +25,59 @@ internal static class SmootherChoice
     public static readonly string[] All = [Hutchinson, Exact, Kernel, None];
 }
 
-/// <summary>Everything that is the same for every network of the sweep.</summary>
+/// <summary>Everything that is the same for every network of the sweep (the seed is each sub-run's own).</summary>
 internal sealed record DoubleDescentConfig(
-    string Optimizer, double LearningRate, int Steps, int LogEvery, string Smoother, int Directions,
-    double LossScale, int Seed, ScalarType DType, string Device, BatchSchedule Batches, bool FullBatch,
+    string Optimizer, double LearningRate, ConvergenceRule Convergence, int LogEvery, string Smoother, int Directions,
+    double LossScale, ScalarType DType, string Device, int TrainCount, int BatchSize,
     TangentPreconditioner Preconditioner = TangentPreconditioner.Frozen)
 {
-    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    /// <summary>The retraining estimate p_net (SPEC §3b), or null; its seed is replaced by each sub-run's.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
     public int StabilityIterations { get; init; }
     public bool HasSmoother => Smoother != SmootherChoice.None;
+    public bool FullBatch => BatchSize == TrainCount;
+    /// <summary>The step cap (every network's longest possible run).</summary>
+    public int MaxSteps => Convergence.MaxSteps;
 }
 
 /// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>
 internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInputs, Tensor TestTargets, Tensor TestProbes);
 
 /// <summary>
-/// Trains one d-h-1 ReLU network with squared loss on ±1 targets and, alongside it, the telescoping model
-/// f̃ (SPEC §1) and the smoother of the optimizer actually used (SPEC §2), logging train/test MSE and
-/// p_train/p_test (SPEC §3); at the end it measures the smoother's fidelity gap.
+/// Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
+/// and, alongside it, the telescoping model f̃ (SPEC §1), the smoother of the optimizer actually used (SPEC §2) and
+/// the p_net members (SPEC §3b), logging train/test MSE and p_train/p_test (SPEC §3); at the end it measures the
+/// smoother's fidelity gap. The members step in lockstep right after the network's step t and stop when it stops,
+/// so they train exactly the network's T steps: T is decided by the network's own training MSE alone (the members'
+/// losses are never consulted), and the labels are the only difference between them.
+/// Before every step it offers a checkpoint: model, optimizer, tracker, smoother and members' state, the points so
+/// far (the convergence rule's whole state: it is a function of the logged training MSEs) and the elapsed time.
 /// </summary>
 internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
 {
     private const string Test = "test";
+    /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
+    public const string Current = "current/";
 
-    public void Run(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, IProgressTask progress, CancellationToken cancel)
+    /// <param name="run">The sub-run (empty; filled with its points).</param>
+    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
+    /// <param name="data">Tensors shared by the sweep.</param>
+    /// <param name="trainTargets">The sub-run's training targets (its seed's label-noise flips).</param>
+    /// <param name="label">The sub-run's name in metrics.csv and messages.</param>
+    /// <param name="progress">Advanced once per step (the rest of the cap when the rule stops it early).</param>
+    /// <param name="log">Called with every logged point as soon as it is measured (metrics.csv rows).</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public WidthRun Run(WidthRun run, int index, DoubleDescentTensors data, Tensor trainTargets, string label, IProgressTask progress,
+        Action<WidthRun, int> log, RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        double wallBefore = 0, cpuBefore = 0, retrainingBefore = 0, stabilityBefore = 0;
+        int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
         int inputs = checked((int)data.TrainInputs.shape[1]);
         var modelOptions = new MlpOptions
@@ -64,7 +89,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             DType = config.DType,
             Device = config.Device,
         };
-        var network = new Mlp(modelOptions, config.Seed);
+        var batches = new BatchSchedule(config.TrainCount, config.BatchSize, (ulong)run.Seed);
+        var network = new Mlp(modelOptions, seed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
         using var optimizer = CreateOptimizer(jvp.Parameters);
@@ -72,29 +98,72 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         using var tracker = new TelescopingTracker(jvp,
             [new TrackedSet(SmootherSets.Training, data.TrainInputs), new TrackedSet(Test, data.TestProbes)],
             new TelescopingOptions { TrackLinearized = false });
-        using var smoother = config.HasSmoother ? new RunSmoother(config, network, jvp, data, trainTargets, tracker) : null;
+        using var smoother = config.HasSmoother ? new RunSmoother(config, seed, network, jvp, data, trainTargets, tracker) : null;
         // The members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.
-        using var batchCache = new BatchIndexCache(config.Batches, data.TrainInputs.device);
-        using var sensitivity = new RecipeSensitivity(config.Sensitivity, config.StabilityIterations, config.LossScale, trainTargets,
-            labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, config.Seed), m => CreateOptimizer(new TrainableParameters(m)),
+        // V_d are the Hutchinson smoother's first D directions (the same seed): a paired comparison.
+        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
+        using var sensitivity = new RecipeSensitivity(config.Sensitivity is { } o ? o with { Seed = seed } : null, config.StabilityIterations,
+            config.LossScale, trainTargets,
+            labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, seed), m => CreateOptimizer(new TrainableParameters(m)),
                 data.TrainInputs, labels, config.LossScale, config.FullBatch ? null : batchCache.At,
                 new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.TestProbes }));
         run.Members = sensitivity.MemberCount;
 
-        run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, 0));
-        run.Sensitivity.Add(sensitivity.Record(0, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
-        var index = torch.empty(config.Batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        var trainAll = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
-        for (int t = 1; t <= config.Steps; t++)
+        int first = 1;
+        if (resume is null)
         {
+            run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, 0));
+            run.Sensitivity.Add(sensitivity.Record(0, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
+            log(run, 0);
+        }
+        else
+        {
+            if (resume.GetInt(Current + "index") != index)
+                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
+            first = resume.GetInt(Current + "step");
+            wallBefore = resume.GetDouble(Current + "wall_seconds");
+            cpuBefore = resume.GetDouble(Current + "cpu_seconds");
+            retrainingBefore = resume.GetDouble(Current + "retraining_seconds");
+            stabilityBefore = resume.GetDouble(Current + "stability_seconds");
+            run.Points.AddRange(SubRunResults.Deserialize<List<DoubleDescentPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+            run.Sensitivity.AddRange(SubRunResults.Deserialize<List<SensitivityPoint>>(resume.GetString(Current + "sensitivity"), RunCheckpoints.FileName));
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            tracker.LoadState(resume, Current + "tracker/");
+            smoother?.LoadState(resume, Current + "smoother/");
+            sensitivity.LoadState(resume, Current + "members/", first - 1);
+            progress.Advance(first - 1);
+        }
+        var index1 = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        var trainAll = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
+        run.Stop = StopReason.Capped;
+        for (int t = first; t <= config.MaxSteps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveSweep(state);
+                state.Set(Current + "index", index);
+                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "wall_seconds", wallBefore + clock.Elapsed.TotalSeconds);
+                state.Set(Current + "cpu_seconds", cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+                state.Set(Current + "retraining_seconds", retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds);
+                state.Set(Current + "stability_seconds", stabilityBefore + sensitivity.StabilityTime.TotalSeconds);
+                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+                state.Set(Current + "sensitivity", SubRunResults.Serialize(run.Sensitivity));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+                tracker.SaveState(state, Current + "tracker/");
+                smoother?.SaveState(state, Current + "smoother/");
+                sensitivity.SaveState(state, Current + "members/");
+            });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             Tensor batch;
             if (trainAll is not null) batch = trainAll;
             else
             {
-                index.copy_(torch.tensor(config.Batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
-                batch = index;
+                index1.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+                batch = index1;
             }
             var x = trainAll is null ? data.TrainInputs.index_select(0, batch) : data.TrainInputs;
             var y = trainAll is null ? trainTargets.index_select(0, batch) : trainTargets;
@@ -102,9 +171,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             // (c/2)·||f − y||² per example, mean over the batch (SPEC §0).
             var loss = (network.forward(x) - y).square().mean().mul(config.LossScale / 2);
             double lossValue = loss.to_type(ScalarType.Float64).item<double>();
-            DivergenceException.ThrowIfNotFinite(lossValue, run.Label, t);
+            DivergenceException.ThrowIfNotFinite(lossValue, label, t);
             loss.backward();
-            bool logged = t % config.LogEvery == 0 || t == config.Steps;
+            bool logged = t % config.LogEvery == 0 || t == config.MaxSteps;
             using (var update = optimizer.ComputeUpdate())
             {
                 // Everything below evaluates J at θ_{t-1}: the update is applied last.
@@ -114,13 +183,18 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
                 optimizer.Apply(update);
             }
             sensitivity.Step(t);
-            if (logged)
-            {
-                run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
-                run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
-                progress.SetStatus($"{run.Label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
-            }
             progress.Advance();
+            if (!logged) continue;
+            run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
+            run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
+            log(run, run.Points.Count - 1);
+            progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
+            if (config.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
+            {
+                run.Stop = stop;
+                progress.Advance(config.MaxSteps - t);   // the cap was the budget; the rule stopped it early
+                break;
+            }
         }
         if (run.Points.Count >= 2)
         {
@@ -128,10 +202,11 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             run.LastTrainMseChange = before > 0 ? (after - before) / before : 0;
         }
         if (smoother is not null) (run.TrainFidelity, run.TestFidelity) = smoother.Fidelity(network, data);
-        run.RetrainingTime = sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
-        run.StabilityTime = sensitivity.StabilityTime;
-        run.WallTime = clock.Elapsed;
-        run.CpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        run.RetrainingSeconds = retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds;
+        run.StabilitySeconds = stabilityBefore + sensitivity.StabilityTime.TotalSeconds;
+        run.WallSeconds = wallBefore + clock.Elapsed.TotalSeconds;
+        run.CpuSeconds = cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        return run;
     }
 
     private ExactOptimizer CreateOptimizer(TrainableParameters parameters) => config.Optimizer switch
@@ -171,7 +246,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         private readonly IJvpEngine _jvp;
         private readonly ParameterVjp? _vjp;
 
-        public RunSmoother(DoubleDescentConfig config, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
+        public RunSmoother(DoubleDescentConfig config, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
             TelescopingTracker tracker)
         {
             _config = config;
@@ -201,7 +276,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
                     LossScale = config.LossScale,
                     Directions = config.Smoother == SmootherChoice.Exact ? LabelDirections.ExactBasis : LabelDirections.Hutchinson,
                     DirectionCount = config.Directions,
-                    Seed = config.Seed,
+                    Seed = seed,
                     SurrogateLabels = trainTargets,
                     Preconditioner = config.Preconditioner,
                 }, f0Train);
@@ -216,6 +291,18 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         {
             if (_kernel is not null) _kernel.Step(_kernelEngine!, batch, update.LearningRate);
             else _tangent!.Step(_jvp, _vjp!, batch, optimizer, update);
+        }
+
+        public void SaveState(CheckpointState state, string prefix)
+        {
+            if (_kernel is not null) _kernel.SaveState(state, prefix);
+            else _tangent!.SaveState(state, prefix);
+        }
+
+        public void LoadState(CheckpointState state, string prefix)
+        {
+            if (_kernel is not null) _kernel.LoadState(state, prefix);
+            else _tangent!.LoadState(state, prefix);
         }
 
         /// <summary>Gaps between the surrogate f̂_T, the telescoping model f̃_T and the network f_θT, on train and test probes.</summary>

@@ -95,5 +95,17 @@ internal sealed class RecipeSensitivity : IDisposable
         return Record(step, smoother, new Dictionary<string, Tensor> { [Train] = network.forward(trainInputs), [Test] = network.forward(testInputs) });
     }
 
+    /// <summary>Adds the members' state to a checkpoint (at a step boundary; nothing when there is no retraining).</summary>
+    public void SaveState(Checkpointing.CheckpointState state, string prefix) => _retraining?.SaveState(state, prefix);
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote; <paramref name="step"/> is the step the members are at (checked).</summary>
+    public void LoadState(Checkpointing.CheckpointState state, string prefix, int step)
+    {
+        if (_retraining is null) return;
+        _retraining.LoadState(state, prefix);
+        if (state.GetInt(prefix + "step") != step)
+            throw new Checkpointing.CheckpointMismatchException($"The checkpoint's members are at step {state.GetInt(prefix + "step")}, the run at {step}.");
+    }
+
     public void Dispose() => _retraining?.Dispose();
 }
