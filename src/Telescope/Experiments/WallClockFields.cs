@@ -24,12 +24,19 @@ public static class WallClockFields
         return root?.ToJsonString() ?? "null";
     }
 
+    /// <summary>
+    /// Whether <paramref name="key"/> holds measured time: one of <see cref="Keys"/>, or its seed spread
+    /// (<c>&lt;key&gt;_sd</c>, written by <see cref="Verdicts.SeedAggregate"/> when a summary combines seeds).
+    /// </summary>
+    public static bool IsWallClock(string key) =>
+        Keys.Contains(key) || (key.EndsWith(Verdicts.SeedAggregate.SdSuffix, StringComparison.Ordinal) && Keys.Contains(key[..^Verdicts.SeedAggregate.SdSuffix.Length]));
+
     private static void Remove(JsonNode? node)
     {
         switch (node)
         {
             case JsonObject o:
-                foreach (string key in o.Select(kv => kv.Key).Where(Keys.Contains).ToList()) o.Remove(key);
+                foreach (string key in o.Select(kv => kv.Key).Where(IsWallClock).ToList()) o.Remove(key);
                 foreach (var (_, child) in o) Remove(child);
                 break;
             case JsonArray a:

@@ -47,9 +47,9 @@ public sealed class ProcessKillTests : IDisposable
     public void TabularGbtKilledMidRunResumesToTheUninterruptedResult() =>
         KillResumeAndCompare("tabular-gbt", Tabular, TabularRows, signal: Sigkill);
 
-    private const int Sigkill = 9, Sigterm = 15;
+    internal const int Sigkill = 9, Sigterm = 15;
 
-    private void KillResumeAndCompare(string recipe, string[] settings, int totalRows, int signal)
+    internal void KillResumeAndCompare(string recipe, string[] settings, int totalRows, int signal)
     {
         string reference = Path.Combine(_root, "reference");
         var (code, _, error) = Telescope(["run", recipe, "--quick", .. Sets(settings), "--out", reference]).Finish();
