@@ -117,6 +117,7 @@ public sealed class DesignChoicesResumeTests : IDisposable
         void Check(JsonElement combined, JsonElement a, JsonElement b, string field)
         {
             double x = a.GetProperty(field).GetDouble(), y = b.GetProperty(field).GetDouble();
+            Assert.NotEqual(x, y);
             Assert.Equal((x + y) / 2, combined.GetProperty(field).GetDouble(), 1e-12);
             Assert.Equal(Math.Abs(x - y) / Math.Sqrt(2), combined.GetProperty(field + "_sd").GetDouble(), 1e-12);
         }

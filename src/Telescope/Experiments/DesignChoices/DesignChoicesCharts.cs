@@ -12,16 +12,8 @@ internal static class DesignChoicesCharts
 {
     public static readonly string[] Components = [UpdateComponent.Gradient, UpdateComponent.Momentum, UpdateComponent.WeightDecay];
 
-    /// <summary>
-    /// The per-seed values of <paramref name="pick"/> at each logged step where the first seed has one. Seeds share
-    /// their log steps (same settings), so the i-th point of every seed is the same step.
-    /// </summary>
-    public static SeededSeries Seeded<TPoint>(IReadOnlyList<IReadOnlyList<TPoint>> perSeed, Func<TPoint, int> step, Func<TPoint, double?> pick)
-    {
-        var indices = Enumerable.Range(0, perSeed[0].Count).Where(i => pick(perSeed[0][i]) is not null).ToList();
-        return SeededSeries.FromSeeds(indices.Select(i => (double)step(perSeed[0][i])).ToList(),
-            indices.Select(i => (IReadOnlyList<double>)perSeed.Where(p => i < p.Count).Select(p => pick(p[i]) ?? double.NaN).ToArray()).ToList());
-    }
+    private static SeededSeries Seeded<TPoint>(IReadOnlyList<IReadOnlyList<TPoint>> perSeed, Func<TPoint, int> step, Func<TPoint, double?> pick) =>
+        SeededPoints.Of(perSeed, step, pick);
 
     private static SeededSeries Seeded(Arm arm, Func<DecompositionPoint, double?> pick) =>
         Seeded(arm.Runs.Select(r => (IReadOnlyList<DecompositionPoint>)r.Points).ToList(), p => p.Step, pick);

@@ -168,7 +168,7 @@ public sealed class DesignChoicesRecipe : ISweepRecipe
         var csv = context.Folder.OpenMetrics(DesignChoicesOutput.Columns);   // rows appear as they are measured
         var assigned = sweep.Assigned.ToList();
         double total = assigned.Sum(k => (double)plan[k].Steps);
-        using (var progress = context.Progress.Start($"{assigned.Count} of {plan.Count} sub-runs ({plan.Count(p => p.Mnist is not null)} MNIST, {plan.Count(p => p.Tabular is not null)} {tabular})", total))
+        using (var progress = context.Progress.Start($"{assigned.Count} of {plan.Count} sub-runs ({plan.Count(p => p.Mnist is not null)} MNIST{(tabularData is null ? "" : $", {plan.Count(p => p.Tabular is not null)} {tabular}")})", total))
         {
             progress.Advance(assigned.Where(sweep.IsDone).Sum(k => (double)plan[k].Steps));
             foreach (int k in sweep.Pending.ToList())

@@ -86,9 +86,9 @@ internal sealed partial class DesignChoicesOutput
         if (Seeded)
         {
             var (mean, sd, count) = SeedAggregate.MeanSd(finite);
-            return GapTest.ClearlyBelow(0, mean, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria, ("0", $"mean {name} over {count} seeds"));
+            return GapTest.ClearlyBelow(0, mean, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria, ("no correlation", $"mean {name} over {count} seeds"));
         }
-        return GapTest.ClearlyBelow(0, finite[0], pairs > 3 ? 1 / Math.Sqrt(pairs - 3) : double.NaN, Criteria, ("0", $"{name} of {pairs} pairs"));
+        return GapTest.ClearlyBelow(0, finite[0], pairs > 3 ? 1 / Math.Sqrt(pairs - 3) : double.NaN, Criteria, ("no correlation", $"{name} of {pairs} pairs"));
     }
 
     /// <summary>alignment(K^T, K) clearly below 1 by at least <paramref name="minimum"/> (and, with seeds, beyond the seed spread).</summary>
@@ -97,10 +97,10 @@ internal sealed partial class DesignChoicesOutput
         var finite = alignments.Where(double.IsFinite).ToList();
         if (finite.Count == 0) return new Verdict(VerdictOutcome.Inconclusive, "no kernel checkpoint was measured");
         if (!Seeded)   // an exact computation of one run: the threshold alone decides
-            return GapTest.ClearlyBelow(finite[0], 1, 0, Criteria, ("alignment(K^T, K)", "1"), minimum);
+            return GapTest.ClearlyBelow(finite[0], 1, 0, Criteria, ("alignment(K^T, K)", "identical kernels"), minimum);
         var (mean, sd, count) = SeedAggregate.MeanSd(finite);
         return GapTest.ClearlyBelow(mean, 1, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria,
-            ($"mean alignment(K^T, K) over {count} seeds", "1"), minimum);
+            ($"mean alignment(K^T, K) over {count} seeds", "identical kernels"), minimum);
     }
 
     /// <summary>Our tabular comparison (no paper claim): is Adam's K^T closer to the flat, tree-like W(1) = 1 than SGD's K?</summary>
