@@ -79,9 +79,9 @@ public sealed class DesignChoicesRecipe : ISweepRecipe
             .AddInt("tab_batch_size", 64, "Tabular minibatch size", min: 1)
             .AddInt("tab_steps", 4000, "Tabular training steps per optimizer", quick: 1500, min: 1)
             .AddInt("tab_kernel_every", 500, "Tabular kernel checkpoint every this many steps", quick: 300, min: 1)
-            .AddDouble(DesignChoicesVerdicts.DecompositionToleranceKey, 1e-9, "Σ_c C_c = f̃ − f_θ0 counts as exact when max |Σ_c C_c − (f̃ − f_θ0)| over every run, probe and log step is at most this (float64; a float32 run needs ≈ 1e-4; fixed before any run)", min: 0)
-            .AddDouble(DesignChoicesVerdicts.IdentityToleranceKey, 1e-9, "The weight-decay identity J·Δθ^wd = −γλL·f counts as exact for a homogeneous net when its largest per-step relative deviation is at most this (float64; fixed before any run)", min: 0)
-            .AddDouble(DesignChoicesVerdicts.MisalignmentKey, 0.01, "Adam's K^T differs measurably from K when 1 − alignment(K^T, K) at the end is at least this (and, with seeds, beyond verdict_gap_se_factor standard errors of the seed mean; fixed before any run)", min: 0, max: 1)
+            .AddDouble(DesignChoicesVerdicts.DecompositionToleranceKey, 1e-9, "Σ_c C_c = f̃ − f_θ0 counts as exact when max |Σ_c C_c − (f̃ − f_θ0)| over every run, probe and log step is at most this (float64; a float32 run needs ≈ 1e-4)", min: 0)
+            .AddDouble(DesignChoicesVerdicts.IdentityToleranceKey, 1e-9, "The weight-decay identity J·Δθ^wd = −γλL·f counts as exact for a homogeneous net when its largest per-step relative deviation is at most this (float64)", min: 0)
+            .AddDouble(DesignChoicesVerdicts.MisalignmentKey, 0.01, "Adam's K^T differs measurably from K when 1 − alignment(K^T, K) at the end is at least this (and, with seeds, beyond verdict_gap_se_factor standard errors of the seed mean); set after the committed one-seed full run was seen, as a round 1% difference of shape", min: 0, max: 1)
             .AddSeeds(full: [0, 1, 2], quick: [])
             .AddVerdictCriteria()
             .AddComputeSettings(dtype: "float64");

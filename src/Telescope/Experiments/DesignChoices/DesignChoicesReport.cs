@@ -45,6 +45,8 @@ internal sealed partial class DesignChoicesOutput
                 ? $"Tabular kernel part: {t.Name}, n = {t.TrainRows} training rows, {t.TrackedRows} tracked test rows ({t.IrregularTrackedRows} irregular), T_π with m = {S.GetInt("tab_test_size")}, R = {S.GetInt("tab_repetitions")}; MLP {t.Features}-{string.Join("-", S.GetIntList("tab_hidden"))}-1 ReLU, squared loss ½(f − y)², batch {S.GetInt("tab_batch_size")}, {S.GetInt("tab_steps")} steps; SGD lr {S.GetDouble("tab_sgd_lr")}, Adam lr {S.GetDouble("tab_adam_lr")} (same init and batches within a seed)."
                 : "Tabular kernel part: not run (no data folder, or tabular=none).",
             Seeded ? $"Seeds: {string.Join(", ", Seeds)} ({Seeds.Count} repetitions of every arm)." : $"Seeds: one repetition (seed {context.Seed}).",
+            $"Cost: {runs.Count + TabularArms.Sum(a => a.Runs.Count)} sub-runs ({Arms.Count + TabularArms.Count} arms × {Seeds.Count} seed{(Seeded ? "s" : "")}) took " +
+                $"{F(runs.Sum(r => r.WallTime.TotalSeconds) + TabularArms.Sum(a => a.Runs.Sum(r => r.WallTime.TotalSeconds)))} s of training in total; every extra seed repeats all of them.",
         ]);
 
         report.Heading("Findings");

@@ -173,6 +173,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             $"Trees: LightGBM gbdt, η = {Format(s.GetDouble("gbt_lr"))}, λ_l1 = λ_l2 = 0, no bagging/GOSS, path_smooth = 0, max_delta_step = 0, boost from the label mean; " +
                 $"num_leaves ∈ [{string.Join(", ", s.GetIntList("gbt_leaves"))}], min_data_in_leaf ∈ [{string.Join(", ", s.GetIntList("gbt_min_data_in_leaf"))}] and the number of rounds (≤ {s.GetInt("gbt_max_rounds")}) " +
                 $"chosen on a seeded {Format(s.GetDouble("gbt_validation_fraction"))} validation share of the training rows, then refitted on all n rows.",
+            $"Cost: {outcomes.Count} sub-runs ({Groups.Count} data set(s) × {Seeds.Count} seed{(Seeded ? "s" : "")}) took {Format(outcomes.Sum(o => o.Nn.WallTime.TotalSeconds + o.Gbt.WallTime.TotalSeconds))} s of training in total (network and trees); every extra seed repeats all of them.",
             "Tracked rows: the union of the pool rows that appear in any T_π (the only test rows whose smoother rows are needed); " +
                 string.Join("; ", Groups.Select(g => g.First).Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
         ]);
