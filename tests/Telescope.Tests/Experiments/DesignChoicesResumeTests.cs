@@ -20,15 +20,10 @@ public sealed class DesignChoicesResumeTests : IDisposable
     private readonly RecipeCatalog _catalog = new([new DesignChoicesRecipe(name => TabularGbtTests.Synthetic(name, rows: 500))]);
     public void Dispose() => Directory.Delete(_root, true);
 
-    // 11 sub-runs: sgd (30 steps; it doubles as SGD at γ/(1−β)), sgd_momentum, sgd_momentum_wd, adam, adamw (30 each),
-    // adamw and sgd_momentum_wd on relu-nobias and tanh-bias (10 each), then the tabular sgd and adam networks (30 each).
-    private static readonly string[] Tiny =
-    [
-        "data=synthetic", "train_size=80", "train_probes=16", "test_probes=16", "kernel_train=8", "kernel_test=6", "drift_probes=6",
-        "hidden=10", "batch_size=16", "steps=30", "identity_steps=10", "log_every=5", "kernel_every=10", "kernel_directions=8",
-        "identity_nets=relu-nobias,tanh-bias", "tab_train_size=100", "tab_pool_size=300", "tab_test_size=10", "tab_repetitions=2",
-        "tab_hidden=8", "tab_steps=30", "tab_kernel_every=10", "tab_batch_size=16", "threads=1",
-    ];
+    // DesignChoicesRecipeTests.Tiny has 11 sub-runs: sgd (30 steps; it doubles as SGD at γ/(1−β)), sgd_momentum,
+    // sgd_momentum_wd, adam, adamw (30 each), adamw and sgd_momentum_wd on relu-nobias and tanh-bias (10 each), then the
+    // tabular sgd and adam networks (30 each).
+    private static readonly string[] Tiny = DesignChoicesRecipeTests.Tiny;
 
     // Fewer arms for the seed cases: sgd_momentum, adamw and SGD at γ/(1−β) (20 steps), adamw on relu-nobias (10), tabular sgd and adam (20).
     private static readonly string[] TinySeeded =
