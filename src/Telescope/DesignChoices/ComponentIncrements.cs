@@ -8,7 +8,9 @@ namespace Telescope.DesignChoices;
 /// The per-step functional increments J_{t−1}(x)·Δθ_t^(c) of every tracked update component on one tracked set,
 /// read from a <see cref="TelescopingTracker"/> (with <see cref="TelescopingOptions.TrackComponents"/>, stride 1)
 /// as differences of its float64 cumulative contributions, so they cost no extra JVP. Call <see cref="Advance"/>
-/// once after every recorded step.
+/// once after every recorded step. It starts from the tracker's current state, so a reader created after the
+/// tracker was restored from a checkpoint (<see cref="TelescopingTracker.LoadState"/>) continues exactly as the
+/// reader of the uninterrupted run would: its only state between steps is the tracker's cumulative sums.
 /// </summary>
 /// <example>
 /// <code>
@@ -35,6 +37,8 @@ public sealed class ComponentIncrements : IDisposable
             throw new ArgumentException($"Per-step increments need stride 1; the tracker has stride {tracker.Options.Stride}.", nameof(tracker));
         Set = set;
         _previousTotal = Keep(tracker.Telescoped(set));
+        // Empty before the first step; after a restored tracker, the sums the next increment is taken against.
+        foreach (var c in tracker.Components) _previous[c] = Keep(tracker.ComponentContribution(set, c));
     }
 
     // Held across steps: detached from whatever dispose scope the training loop has open.

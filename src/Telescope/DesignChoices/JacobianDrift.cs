@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,6 +57,25 @@ public sealed class JacobianDrift : IDisposable
         }
         _last = now;
         return change;
+    }
+
+    /// <summary>
+    /// Adds the last measurement J_s·v under <paramref name="prefix"/> (v itself is a function of the seed and is
+    /// drawn again by a new instance), so a restored instance's next <see cref="Measure"/> returns what this one's would.
+    /// </summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Set(prefix + "measured", _last is null ? 0L : 1L);
+        if (_last is not null) state.Set(prefix + "last", _last);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored into an instance built with the same engine, inputs and seed.</summary>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _last?.Dispose();
+        _last = state.GetLong(prefix + "measured") == 0 ? null : state.GetTensor(prefix + "last").to(_inputs.device).DetachFromDisposeScope();
     }
 
     public void Dispose()

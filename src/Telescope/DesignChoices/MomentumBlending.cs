@@ -1,3 +1,4 @@
+using Telescope.Checkpointing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -70,6 +71,27 @@ public sealed class MomentumBlending : IDisposable
 
     /// <summary>f̃_T − f_θ0 accumulated from the increments (a new tensor).</summary>
     public Tensor Change() => _change.clone();
+
+    /// <summary>Adds the three accumulated sums and the step count under <paramref name="prefix"/> (bit for bit).</summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Set(prefix + "steps", Steps);
+        state.Set(prefix + "current", _current);
+        state.Set(prefix + "undelivered", _undelivered);
+        state.Set(prefix + "change", _change);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored into a blending built with the same β and shape.</summary>
+    /// <exception cref="CheckpointMismatchException">Another shape or dtype.</exception>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Steps = state.GetInt(prefix + "steps");
+        state.CopyTo(prefix + "current", _current);
+        state.CopyTo(prefix + "undelivered", _undelivered);
+        state.CopyTo(prefix + "change", _change);
+    }
 
     public void Dispose()
     {

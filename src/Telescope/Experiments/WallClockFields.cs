@@ -17,9 +17,6 @@ public static class WallClockFields
         "retraining_seconds", "stability_seconds",
     };
 
-    /// <summary>Whether <paramref name="key"/> is a timing key or its seed standard deviation (<c>&lt;key&gt;_sd</c>, Verdicts.SeedAggregate).</summary>
-    public static bool IsTiming(string key) => Keys.Contains(key) || (key.EndsWith("_sd", StringComparison.Ordinal) && Keys.Contains(key[..^3]));
-
     /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry (and its <c>_sd</c>) removed, re-serialized (for comparisons).</summary>
     public static string Strip(string summaryJson)
     {
@@ -28,12 +25,19 @@ public static class WallClockFields
         return root?.ToJsonString() ?? "null";
     }
 
+    /// <summary>
+    /// Whether <paramref name="key"/> holds measured time: one of <see cref="Keys"/>, or its seed spread
+    /// (<c>&lt;key&gt;_sd</c>, written by <see cref="Verdicts.SeedAggregate"/> when a summary combines seeds).
+    /// </summary>
+    public static bool IsWallClock(string key) =>
+        Keys.Contains(key) || (key.EndsWith(Verdicts.SeedAggregate.SdSuffix, StringComparison.Ordinal) && Keys.Contains(key[..^Verdicts.SeedAggregate.SdSuffix.Length]));
+
     private static void Remove(JsonNode? node)
     {
         switch (node)
         {
             case JsonObject o:
-                foreach (string key in o.Select(kv => kv.Key).Where(IsTiming).ToList()) o.Remove(key);
+                foreach (string key in o.Select(kv => kv.Key).Where(IsWallClock).ToList()) o.Remove(key);
                 foreach (var (_, child) in o) Remove(child);
                 break;
             case JsonArray a:

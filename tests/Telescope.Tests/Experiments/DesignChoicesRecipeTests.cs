@@ -18,7 +18,7 @@ public sealed class DesignChoicesRecipeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, true);
 
-    private static readonly string[] Tiny =
+    internal static readonly string[] Tiny =
     [
         "data=synthetic", "train_size=80", "train_probes=16", "test_probes=16", "kernel_train=8", "kernel_test=6", "drift_probes=6",
         "hidden=10", "batch_size=16", "steps=30", "identity_steps=10", "log_every=5", "kernel_every=10", "kernel_directions=8",

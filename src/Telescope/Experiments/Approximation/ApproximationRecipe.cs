@@ -11,7 +11,7 @@ namespace Telescope.Experiments.Approximation;
 /// optimizers over a learning-rate grid.
 /// </summary>
 /// <remarks>
-/// Its sub-runs (optimizer × learning rate) are independent, so it shards (<c>--shard i/N</c>) and merges
+/// Its sub-runs (optimizer × learning rate × seed) are independent, so it shards (<c>--shard i/N</c>) and merges
 /// (<see cref="Merge"/>); every step of a sub-run can be checkpointed and resumed (see Experiments/README.md,
 /// where this recipe is the worked example).
 /// </remarks>
@@ -49,6 +49,7 @@ public sealed class ApproximationRecipe : ISweepRecipe
         return s
             .AddBool("stop_on_divergence", true, "A non-finite loss stops the run (false: record the sub-run as diverged and go on)")
             .AddDouble(LinearGapFactorKey, 10, "The paper's 'orders of magnitude' claim counts as reproduced when |f − f_lin| is at least this many times |f − f̃| (fixed before any run)", min: 1)
+        .AddSeeds(full: [0, 1, 2], quick: [])
         .AddVerdictCriteria()
         .AddComputeSettings();
     }
@@ -68,7 +69,6 @@ public sealed class ApproximationRecipe : ISweepRecipe
         var s = context.Settings;
         var dtype = context.DType;
         var device = context.Device;
-        int seed = (int)(context.Seed & int.MaxValue);
 
         int trainSize = s.GetInt("train_size"), testProbes = s.GetInt("test_probes"), trainProbes = s.GetInt("train_probes");
         if (trainProbes > trainSize)
@@ -99,9 +99,8 @@ public sealed class ApproximationRecipe : ISweepRecipe
 
         var runs = Plan(s);
         int steps = s.GetInt("steps");
-        var trainer = new ApproximationTrainer(model, seed, steps, s.GetInt("log_every"), s.GetInt("stride"),
-            s.GetString("engine"), s.GetString("components"), s.GetBool("stop_on_divergence"),
-            new BatchSchedule(trainSize, s.GetInt("batch_size"), (ulong)context.Seed));
+        var trainer = new ApproximationTrainer(model, steps, s.GetInt("log_every"), s.GetInt("stride"),
+            s.GetString("engine"), s.GetString("components"), s.GetBool("stop_on_divergence"), trainSize, s.GetInt("batch_size"));
         var facts = new ApproximationFacts(source.Description, source.IsSynthetic, string.Join("-", model.LayerSizes),
             model.Activation.ToString(), model.DType.ToString());
 
@@ -137,10 +136,11 @@ public sealed class ApproximationRecipe : ISweepRecipe
         output.WriteReport();
     }
 
-    /// <summary>The sub-runs of the sweep, in index order: optimizers in the order given, each over its grid.</summary>
+    /// <summary>The sub-runs of the sweep, in index order: optimizers in the order given, each over its grid, each rate at every seed.</summary>
     private static List<SubRun> Plan(RecipeSettings s)
     {
         var runs = new List<SubRun>();
+        var seeds = s.GetSeeds();
         foreach (var optimizer in s.GetStringList("optimizers"))
         {
             double defaultRate = s.GetDouble($"default_lr.{optimizer}");
@@ -149,7 +149,7 @@ public sealed class ApproximationRecipe : ISweepRecipe
                 throw new TelescopeException(string.Create(CultureInfo.InvariantCulture,
                     $"default_lr.{optimizer} = {defaultRate} is not in lr.{optimizer} = [{string.Join(", ", grid)}]."))
                 { Hint = $"Add it to the grid or set default_lr.{optimizer} to one of the grid's values." };
-            runs.AddRange(grid.Select(lr => new SubRun(optimizer, lr, lr == defaultRate)));
+            runs.AddRange(grid.SelectMany(lr => seeds.Select(seed => new SubRun(optimizer, lr, lr == defaultRate, seed, seeds.Count > 1))));
         }
         return runs;
     }

@@ -14,14 +14,14 @@ internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels,
     Tensor TrainProbes, Tensor TrainProbeLabels);
 
 /// <summary>
-/// Trains one network with cross-entropy from the shared initialization and data order, keeping its
+/// Trains one network with cross-entropy from its seed's initialization and data order, keeping its
 /// telescoping model on the test and train probes, and logs the SPEC §1 metrics every few steps (each row
 /// goes to metrics.csv as soon as it is measured). Before every step it offers a checkpoint: the sub-run's
 /// model, optimizer and tracker state, its position t in the data order (the batches are a pure function of
 /// the seed and t, so no generator state is needed), the loss accumulators and the points so far.
 /// </summary>
-internal sealed class ApproximationTrainer(MlpOptions model, int seed, int steps, int logEvery, int stride,
-    string engine, string components, bool divergenceStops, BatchSchedule batches)
+internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logEvery, int stride,
+    string engine, string components, bool divergenceStops, int trainSize, int batchSize)
 {
     /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
     public const string Current = "current/";
@@ -43,7 +43,9 @@ internal sealed class ApproximationTrainer(MlpOptions model, int seed, int steps
         var clock = Stopwatch.StartNew();
         var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
-        var network = new Mlp(model, seed);
+        // The run's own seed draws its initialization and its batch order (a pure function of the seed and t).
+        var network = new Mlp(model, (int)(run.Seed & int.MaxValue));
+        var batches = new BatchSchedule(trainSize, batchSize, (ulong)run.Seed);
         IJvpEngine jvp = engine == "forward" ? new ForwardModeJvp(network) : new DoubleBackwardJvp(network);
         var sets = new List<TrackedSet> { new("test", data.TestProbes, data.TestLabels) };
         if (data.TrainProbes.shape[0] > 0) sets.Add(new("train", data.TrainProbes, data.TrainProbeLabels));

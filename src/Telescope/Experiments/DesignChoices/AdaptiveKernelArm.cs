@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Telescope.Checkpointing;
 using Telescope.Autodiff;
 using Telescope.Data.Tabular;
 using Telescope.DesignChoices;
@@ -21,33 +23,52 @@ internal sealed record TabularKernelSettings(IReadOnlyList<int> Hidden, double S
 internal sealed record TabularKernelPoint(int Step, double TrainMse, double W1Own, double W1Plain, double IrregularToRegularOwn,
     double IrregularToRegularPlain, double AlignmentTrain, double AlignmentTest, double AlignmentTrainCentered, double AlignmentTestCentered);
 
-/// <summary>What one tabular network measured.</summary>
-internal sealed class TabularKernelRun(string optimizer, double learningRate)
+/// <summary>W(π) at one π: the mean and sample sd over the T_π repetitions.</summary>
+internal sealed record RepetitionSpread(double Mean, double Std);
+
+/// <summary>What one tabular network (an optimizer at one seed) measured; JSON-serializable for checkpoints and shards.</summary>
+/// <param name="Seed">The repetition's seed: initialization and batch order (the data split and T_π draws come from 'seed').</param>
+/// <param name="Seeded">Whether the run is one of several seed repetitions (its metrics.csv name then ends in <c>_seed=N</c>).</param>
+internal sealed record TabularKernelRun(string Optimizer, double LearningRate, long Seed, bool Seeded)
 {
-    public string Optimizer { get; } = optimizer;
-    public double LearningRate { get; } = learningRate;
-    public List<TabularKernelPoint> Points { get; } = [];
+    public List<TabularKernelPoint> Points { get; init; } = [];
     /// <summary>W(π) on the grid π = 0, 0.1, …, 1 at the end of training: mean and sample sd over repetitions.</summary>
-    public (double Mean, double Std)[] WOwn { get; set; } = [];
-    public (double Mean, double Std)[] WPlain { get; set; } = [];
+    public RepetitionSpread[] WOwn { get; set; } = [];
+    public RepetitionSpread[] WPlain { get; set; } = [];
     public double TestMseRegular { get; set; }
     public double TestMseIrregular { get; set; }
     public TimeSpan WallTime { get; set; }
+    [JsonIgnore]
     public TabularKernelPoint Final => Points[^1];
+
+    /// <summary>The metrics.csv run name on data set <paramref name="dataset"/>.</summary>
+    public string Label(string dataset) => Seeded ? $"{dataset}_{Optimizer}_seed={Seed}" : $"{dataset}_{Optimizer}";
 }
 
 /// <summary>
 /// Adaptive learning rates change the kernel (SPEC §1, our measurement): on a tabular data set, trains the same MLP
 /// (squared loss ½(f − y)², batch mean) with plain SGD and with Adam from one initialization and data order, and at
 /// kernel checkpoints computes the kernel rows w(x) = ‖K(x, X_train)‖₂ of the tracked test rows, the normalized
-/// maximum weight W(π) of SPEC §5 (irregular vs regular inputs), and for Adam the alignment of K^T with K.
+/// maximum weight W(π) of SPEC §5 (irregular vs regular inputs), and for Adam the alignment of K^T with K. Each
+/// kernel checkpoint's row goes to metrics.csv as it is measured; before every step a checkpoint is offered (model,
+/// optimizer, points so far; the batches are a pure function of the seed and t).
 /// </summary>
 internal static class AdaptiveKernelArm
 {
-    public static TabularKernelRun Run(TabularGbtData data, string optimizerName, TabularKernelSettings settings, int seed,
-        IProgressTask progress, CancellationToken cancel)
+    /// <summary>Key prefix of the in-flight tabular network inside a checkpoint.</summary>
+    public const string Current = "current/tabular/";
+
+    /// <param name="run">The sub-run (empty; filled with its points).</param>
+    /// <param name="logPoint">Writes a kernel checkpoint's metrics.csv row as it is measured.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index.</param>
+    /// <param name="resume">The checkpoint to continue from, or null to start.</param>
+    public static TabularKernelRun Run(TabularGbtData data, TabularKernelRun run, TabularKernelSettings settings,
+        IProgressTask progress, Action<TabularKernelPoint> logPoint, RunCheckpoints checkpoints, Action<CheckpointState> saveOuter,
+        CheckpointState? resume, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
         var device = torch.device(settings.Device);
         var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, settings.DType, device);
@@ -58,27 +79,45 @@ internal static class AdaptiveKernelArm
         {
             InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
             DType = settings.DType, Device = settings.Device,
-        }, seed);
+        }, (int)(run.Seed & int.MaxValue));
         var parameters = new TrainableParameters(network);
-        bool isAdam = optimizerName == OptimizerChoice.Adam;
-        double rate = isAdam ? settings.AdamRate : settings.SgdRate;
-        using ExactOptimizer optimizer = isAdam ? ExactOptimizers.Adam(parameters, rate) : ExactOptimizers.Sgd(parameters, rate);
+        bool isAdam = run.Optimizer == OptimizerChoice.Adam;
+        using ExactOptimizer optimizer = isAdam ? ExactOptimizers.Adam(parameters, run.LearningRate) : ExactOptimizers.Sgd(parameters, run.LearningRate);
         optimizer.IncludeComponents = false;
         var kernel = new PreconditionedMlpKernel(network);
-        var run = new TabularKernelRun(optimizerName, rate);
-        var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)seed);
+        var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)run.Seed);
         var irregular = data.TrackedIsIrregular;
 
-        double[] wOwn = [], wPlain = [];
-        for (int t = 1; t <= settings.Steps; t++)
+        int first = 1;
+        if (resume is not null)
         {
+            first = resume.GetInt(Current + "step");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            run.Points.AddRange(SubRunResults.Deserialize<List<TabularKernelPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            progress.Advance(first - 1);
+        }
+        // The kernel rows of the last checkpoint; the last step is always one, so they need no place in a checkpoint.
+        double[] wOwn = [], wPlain = [];
+        for (int t = first; t <= settings.Steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveOuter(state);
+                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+            });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64, device: device);
             optimizer.ZeroGrad();
             var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
             var loss = residual.square().mean() * 0.5;
-            DivergenceException.ThrowIfNotFinite(loss.to_type(ScalarType.Float64).item<double>(), $"{data.Train.Name} {optimizerName}", t);
+            DivergenceException.ThrowIfNotFinite(loss.to_type(ScalarType.Float64).item<double>(), $"{data.Train.Name} {run.Optimizer}", t);
             loss.backward();
             optimizer.Step().Dispose();
             if (t % settings.KernelEvery == 0 || t == settings.Steps)
@@ -99,9 +138,11 @@ internal static class AdaptiveKernelArm
                     centeredTrain = KernelAlignment.Centered(trainT, train);
                 }
                 double trainMse = (Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
-                run.Points.Add(new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
-                    MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest));
-                progress.SetStatus($"{data.Train.Name} {optimizerName}: step {t}, train MSE {trainMse:G3}");
+                var point = new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
+                    MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest);
+                run.Points.Add(point);
+                logPoint(point);
+                progress.SetStatus($"{data.Train.Name} {run.Optimizer}: step {t}, train MSE {trainMse:G3}");
             }
             progress.Advance();
         }
@@ -110,7 +151,7 @@ internal static class AdaptiveKernelArm
         var squaredError = (Predict(network, xTracked) - yTracked).square().flatten().data<double>().ToArray();
         run.TestMseRegular = Enumerable.Range(0, squaredError.Length).Where(i => !irregular[i]).Average(i => squaredError[i]);
         run.TestMseIrregular = Enumerable.Range(0, squaredError.Length).Where(i => irregular[i]).Average(i => squaredError[i]);
-        run.WallTime = clock.Elapsed;
+        run.WallTime = before + clock.Elapsed;
         return run;
     }
 
@@ -122,14 +163,14 @@ internal static class AdaptiveKernelArm
         Enumerable.Range(0, w.Length).Where(i => !irregular[i]).Average(i => w[i]);
 
     /// <summary>W(π) = repetition mean of max_{T_π} w / max_{T_0} w (SPEC §5), with its sample sd, on the π grid.</summary>
-    public static (double Mean, double Std)[] WCurve(IReadOnlyList<MixedTestSet> sets, double[] w)
+    public static RepetitionSpread[] WCurve(IReadOnlyList<MixedTestSet> sets, double[] w)
     {
         var baseline = sets.Where(s => s.Pi == 0).ToDictionary(s => s.Repetition, s => s.Rows.Max(r => w[r]));
         return sets.GroupBy(s => s.Pi).OrderBy(g => g.Key)
             .Select(g =>
             {
                 var ratios = g.Select(s => s.Rows.Max(r => w[r]) / baseline[s.Repetition]).ToList();
-                return (ratios.Average(), PiAnalysis.Std(ratios));
+                return new RepetitionSpread(ratios.Average(), PiAnalysis.Std(ratios));
             }).ToArray();
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Telescope.Experiments.DesignChoices;
 
@@ -39,37 +40,50 @@ internal sealed record DecompositionPoint(int Step, double Loss, SetPoint Train,
     public double? AlignmentTestCentered { get; init; }
 }
 
-/// <summary>One trained network of the recipe and what it measured.</summary>
-internal sealed class DecompositionRun(string optimizer, double learningRate, NetVariant net, SubRunRole role)
+/// <summary>
+/// One trained network of the recipe — an arm (optimizer, rate, network variant, role) at one seed — and what it
+/// measured. JSON-serializable (<see cref="SubRunResults"/>): checkpoints and shards store it, and every output is
+/// written from it alone.
+/// </summary>
+/// <param name="Seed">The repetition's seed: initialization, batch order, the drift direction and the projection check.</param>
+/// <param name="Seeded">Whether the run is one of several seed repetitions (its label then ends in <c>_seed=N</c>).</param>
+internal sealed record DecompositionRun(string Optimizer, double LearningRate, NetVariant Net, SubRunRole Role, long Seed, bool Seeded)
 {
-    public string Optimizer { get; } = optimizer;
-    public double LearningRate { get; } = learningRate;
-    public NetVariant Net { get; } = net;
-    public SubRunRole Role { get; } = role;
-    public string Label => Role switch
+    /// <summary>The arm's name, the same for every seed: sgd, sgd_rescaled, adamw@relu-nobias, …</summary>
+    [JsonIgnore]
+    public string Arm => Role switch
     {
         SubRunRole.Rescaled => "sgd_rescaled",
         SubRunRole.Identity => $"{Optimizer}@{Net.Name}",
         _ => Optimizer,
     };
+
+    /// <summary>The metrics.csv run name: the arm, with the seed when there are several.</summary>
+    [JsonIgnore]
+    public string Label => Seeded ? $"{Arm}_seed={Seed}" : Arm;
+
     public string Description(RecipeSettings s) => string.Create(CultureInfo.InvariantCulture,
         $"{(Role == SubRunRole.Rescaled ? "SGD at γ/(1−β)" : OptimizerChoice.Describe(Optimizer, s))}, lr {LearningRate:G4}, net {Net.Name}");
 
-    public List<DecompositionPoint> Points { get; } = [];
+    public List<DecompositionPoint> Points { get; init; } = [];
     /// <summary>f̃_t and f_θt on the test probes at every log point (flattened [N·k]), for the momentum comparison.</summary>
-    public List<double[]> TelescopedTest { get; } = [];
-    public List<double[]> NetworkTest { get; } = [];
+    public List<double[]> TelescopedTest { get; init; } = [];
+    public List<double[]> NetworkTest { get; init; } = [];
     /// <summary>Per drift probe: mean relative change of J·v over the momentum windows of the run.</summary>
     public double[] MeanDriftPerInput { get; set; } = [];
     /// <summary>The homogeneity degree L used for the weight-decay prediction, and whether the net is homogeneous.</summary>
     public int Degree { get; set; }
     public bool Homogeneous { get; set; }
-    /// <summary>Per set ("train", "test") and component: the final C_c(x) on every probe, flattened [N·k].</summary>
-    public Dictionary<(string Set, string Component), double[]> FinalContributions { get; } = [];
+    /// <summary>Per "set/component" ("train/gradient", "test/momentum", …): the final C_c(x) on every probe, flattened [N·k].</summary>
+    public Dictionary<string, double[]> FinalContributions { get; init; } = [];
     /// <summary>Random-projection check of the final K^T block (test×train), adaptive optimizers only.</summary>
     public ProjectionCheck? Projection { get; set; }
     public TimeSpan WallTime { get; set; }
+    [JsonIgnore]
     public DecompositionPoint Final => Points[^1];
+
+    /// <summary>The key of <see cref="FinalContributions"/>.</summary>
+    public static string ContributionKey(string set, string component) => $"{set}/{component}";
 }
 
 /// <summary>The random-projection estimate of K^T against the exact per-layer value, on one block.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Telescope.Checkpointing;
 using Telescope.Autodiff;
 using Telescope.DesignChoices;
 using Telescope.Models;
@@ -13,25 +14,45 @@ namespace Telescope.Experiments.DesignChoices;
 internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels, Tensor TrainProbes, Tensor TrainProbeLabels,
     Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
 
-/// <summary>Settings of the MNIST sub-runs (from the recipe settings).</summary>
-internal sealed record DecompositionSettings(MlpOptions Model, int Seed, int LogEvery, int KernelEvery, int KernelDirections,
-    double Momentum, BatchSchedule Batches);
+
+/// <summary>Settings of the MNIST sub-runs (from the recipe settings); each run brings its own seed.</summary>
+internal sealed record DecompositionSettings(MlpOptions Model, int LogEvery, int KernelEvery, int KernelDirections,
+    double Momentum, int TrainSize, int BatchSize);
 
 /// <summary>
-/// Trains one MLP with cross-entropy from the shared initialization and data order, keeping its telescoping model
+/// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
 /// on train and test probes with every update component tracked, and measures per step: the weight-decay
 /// contribution against −s·L·f_{t−1}, momentum's share of the functional step and its blending decomposition,
 /// every momentum window the Jacobian's drift along a fixed direction, and at kernel checkpoints the alignment of
-/// Adam's preconditioned kernel with the plain one.
+/// Adam's preconditioned kernel with the plain one. Each logged point goes to metrics.csv as it is measured, and
+/// before every step a checkpoint is offered: the model, optimizer, tracker, blending and drift state, the
+/// weight-decay sums, the open log window's lists and the points so far (the batches are a pure function of the
+/// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).
 /// </summary>
 internal sealed class DecompositionTrainer(DecompositionData data, DecompositionSettings settings, RecipeSettings recipe)
 {
-    public void Run(DecompositionRun run, int steps, IProgressTask progress, CancellationToken cancel)
+    /// <summary>Key prefix of the in-flight MNIST sub-run inside a checkpoint.</summary>
+    public const string Current = "current/mnist/";
+
+    /// <param name="run">The sub-run (empty; filled with its points).</param>
+    /// <param name="steps">Training steps.</param>
+    /// <param name="keepTestOutputs">Keep f̃ and f on the test probes at every log point (the momentum comparison needs them).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="logPoint">Writes a measured point's metrics.csv row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public DecompositionRun Run(DecompositionRun run, int steps, bool keepTestOutputs, IProgressTask progress, Action<DecompositionPoint> logPoint,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveOuter, CheckpointState? resume, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
+        int seed = (int)(run.Seed & int.MaxValue);
+        var batches = new BatchSchedule(settings.TrainSize, settings.BatchSize, (ulong)run.Seed);
         var options = settings.Model with { Activation = run.Net.Activation, Bias = run.Net.Bias };
-        var network = new Mlp(options, settings.Seed);
+        var network = new Mlp(options, seed);
         var jvp = new ForwardModeJvp(network);
         using var tracker = new TelescopingTracker(jvp,
             [new TrackedSet("train", data.TrainProbes, data.TrainProbeLabels), new TrackedSet("test", data.TestProbes, data.TestProbeLabels)],
@@ -39,8 +60,6 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
         using var optimizer = run.Role == SubRunRole.Rescaled
             ? ExactOptimizers.Sgd(jvp.Parameters, run.LearningRate)
             : OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, recipe);
-        using var incTrain = new ComponentIncrements(tracker, "train");
-        using var incTest = new ComponentIncrements(tracker, "test");
 
         // The shrinkage identity applies where the decay is a scalar multiple of θ: SGD (coupled) and AdamW (decoupled);
         // coupled Adam's decay passes through the preconditioner, so it is tracked as a component but not checked.
@@ -62,24 +81,88 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             : null;
         using var blendTest = heavyBall is null ? null : new MomentumBlending(heavyBall.Options.Momentum, tracker.Initial("test"));
         int window = Math.Max(1, (int)Math.Round(1 / (1 - settings.Momentum)));
-        using var drift = new JacobianDrift(jvp, data.DriftProbes, (ulong)settings.Seed ^ 0xD81F7UL);
-        drift.Measure();
+        using var drift = new JacobianDrift(jvp, data.DriftProbes, (ulong)seed ^ 0xD81F7UL);
         double lastDrift = double.NaN;
         var driftPerInput = new double[data.DriftProbes.shape[0]];
         int driftWindows = 0;
         var kernel = adam is null ? null : new PreconditionedMlpKernel(network);
+        // Set at kernel checkpoints, which are log points (kernel_every is a multiple of log_every), and cleared by
+        // the log: so it is always null at a step boundary and needs no place in a checkpoint.
         (double Train, double Test, double TrainCentered, double TestCentered)? alignment = null;
 
         var windowDecay = new List<double>();
         var windowShares = new List<(double Magnitude, double Projection)>();
-        Record(0, double.NaN);
         double lossSum = 0;
         int lossCount = 0;
-        for (int t = 1; t <= steps; t++)
+        int first = 1;
+        if (resume is null)
         {
+            drift.Measure();
+            Record(0, double.NaN);
+        }
+        else
+        {
+            first = resume.GetInt(Current + "step");
+            lossSum = resume.GetDouble(Current + "loss_sum");
+            lossCount = resume.GetInt(Current + "loss_count");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            var saved = SubRunResults.Deserialize<DecompositionRun>(resume.GetString(Current + "run"), RunCheckpoints.FileName);
+            run.Points.AddRange(saved.Points);
+            run.TelescopedTest.AddRange(saved.TelescopedTest);
+            run.NetworkTest.AddRange(saved.NetworkTest);
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            tracker.LoadState(resume, Current + "tracker/");
+            blendTest?.LoadState(resume, Current + "blending/");
+            drift.LoadState(resume, Current + "drift/");
+            lastDrift = resume.GetDouble(Current + "last_drift");
+            driftWindows = resume.GetInt(Current + "drift_windows");
+            Read<double[]>("drift_per_input").CopyTo(driftPerInput, 0);
+            if (decaySums is not null)
+                foreach (var (set, sums) in decaySums)
+                {
+                    resume.CopyTo($"{Current}decay/{set}/measured", sums.Measured);
+                    resume.CopyTo($"{Current}decay/{set}/predicted", sums.Predicted);
+                }
+            windowDecay.AddRange(Read<double[]>("window_decay"));
+            windowShares.AddRange(Read<double[]>("window_magnitudes").Zip(Read<double[]>("window_projections")));
+            progress.Advance(first - 1);
+        }
+        // Created after a restore: they continue from the tracker's (restored) cumulative sums.
+        using var incTrain = new ComponentIncrements(tracker, "train");
+        using var incTest = new ComponentIncrements(tracker, "test");
+
+        for (int t = first; t <= steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveOuter(state);
+                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "loss_sum", lossSum);
+                state.Set(Current + "loss_count", lossCount);
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "run", SubRunResults.Serialize(run));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+                tracker.SaveState(state, Current + "tracker/");
+                blendTest?.SaveState(state, Current + "blending/");
+                drift.SaveState(state, Current + "drift/");
+                state.Set(Current + "last_drift", lastDrift);
+                state.Set(Current + "drift_windows", driftWindows);
+                state.Set(Current + "drift_per_input", SubRunResults.Serialize(driftPerInput));
+                if (decaySums is not null)
+                    foreach (var (set, sums) in decaySums)
+                    {
+                        state.Set($"{Current}decay/{set}/measured", sums.Measured);
+                        state.Set($"{Current}decay/{set}/predicted", sums.Predicted);
+                    }
+                state.Set(Current + "window_decay", SubRunResults.Serialize(windowDecay));
+                state.Set(Current + "window_magnitudes", SubRunResults.Serialize(windowShares.Select(w => w.Magnitude).ToArray()));
+                state.Set(Current + "window_projections", SubRunResults.Serialize(windowShares.Select(w => w.Projection).ToArray()));
+            });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
-            var index = torch.tensor(settings.Batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
+            var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
             var x = data.TrainInputs.index_select(0, index);
             var y = data.TrainLabels.index_select(0, index);
             // f_{θ_{t−1}} on the probes, for the homogeneous prediction of the weight-decay contribution.
@@ -137,11 +220,14 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
         }
         foreach (var set in new[] { "train", "test" })
             foreach (var c in tracker.Components)
-                run.FinalContributions[(set, c)] = tracker.ComponentContribution(set, c).flatten().data<double>().ToArray();
+                run.FinalContributions[DecompositionRun.ContributionKey(set, c)] = tracker.ComponentContribution(set, c).flatten().data<double>().ToArray();
         run.MeanDriftPerInput = driftPerInput.Select(v => driftWindows > 0 ? v / driftWindows : double.NaN).ToArray();
-        if (kernel is not null) run.Projection = ProjectionCheckOf(jvp, kernel, adam!);
+        if (kernel is not null) run.Projection = ProjectionCheckOf(run, jvp, kernel, adam!);
         if (decaySums is not null) foreach (var (m, p) in decaySums.Values) { m.Dispose(); p.Dispose(); }
-        run.WallTime = clock.Elapsed;
+        run.WallTime = before + clock.Elapsed;
+        return run;
+
+        T Read<T>(string key) => SubRunResults.Deserialize<T>(resume!.GetString(Current + key), RunCheckpoints.FileName);
 
         void Record(int step, double loss)
         {
@@ -171,8 +257,12 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             if (alignment is { } a)
                 point = point with { AlignmentTrain = a.Train, AlignmentTest = a.Test, AlignmentTrainCentered = a.TrainCentered, AlignmentTestCentered = a.TestCentered };
             run.Points.Add(point);
-            run.TelescopedTest.Add(tracker.Telescoped("test").flatten().data<double>().ToArray());
-            run.NetworkTest.Add(Forward(network, data.TestProbes).to_type(ScalarType.Float64).flatten().data<double>().ToArray());
+            logPoint(point);
+            if (keepTestOutputs)
+            {
+                run.TelescopedTest.Add(tracker.Telescoped("test").flatten().data<double>().ToArray());
+                run.NetworkTest.Add(Forward(network, data.TestProbes).to_type(ScalarType.Float64).flatten().data<double>().ToArray());
+            }
             windowDecay.Clear();
             windowShares.Clear();
             alignment = null;
@@ -201,12 +291,12 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
     }
 
     /// <summary>The random-projection estimate of the final test×train K^T block against the exact per-layer value.</summary>
-    private ProjectionCheck ProjectionCheckOf(ForwardModeJvp jvp, PreconditionedMlpKernel kernel, AdamOptimizer adam)
+    private ProjectionCheck ProjectionCheckOf(DecompositionRun run, ForwardModeJvp jvp, PreconditionedMlpKernel kernel, AdamOptimizer adam)
     {
         using var scope = torch.NewDisposeScope();
         var exact = kernel.Compute(data.KernelTest, data.KernelTrain, adam.Preconditioners).to_type(ScalarType.Float64);
         var (estimate, se) = ProjectedKernelEstimate.Compute(jvp, data.KernelTest, data.KernelTrain, adam.Preconditioners,
-            settings.KernelDirections, (ulong)settings.Seed ^ 0x9E37UL);
+            settings.KernelDirections, (ulong)(run.Seed & int.MaxValue) ^ 0x9E37UL);
         var z = (estimate - exact).abs() / se;
         return new ProjectionCheck(settings.KernelDirections, z.mean().item<double>(),
             (z > 3).to_type(ScalarType.Float64).mean().item<double>(),

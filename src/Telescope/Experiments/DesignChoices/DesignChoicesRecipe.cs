@@ -1,4 +1,4 @@
-using System.Globalization;
+using Telescope.Checkpointing;
 using Telescope.Data.Tabular;
 using Telescope.Experiments.TabularGbt;
 using Telescope.Models;
@@ -15,7 +15,12 @@ namespace Telescope.Experiments.DesignChoices;
 /// SGD at γ/(1−β); Adam's preconditioned kernel K^T against K. On a tabular data set: K^T's weighting of irregular
 /// vs regular inputs, Adam vs SGD.
 /// </summary>
-public sealed class DesignChoicesRecipe : IRecipe
+/// <remarks>
+/// Its sub-runs are the arms (each optimizer, SGD at γ/(1−β), each identity-net run, the two tabular networks) at
+/// every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and every network
+/// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.
+/// </remarks>
+public sealed class DesignChoicesRecipe : ISweepRecipe
 {
     private readonly Func<string, TabularDataset>? _loader;
 
@@ -74,6 +79,11 @@ public sealed class DesignChoicesRecipe : IRecipe
             .AddInt("tab_batch_size", 64, "Tabular minibatch size", min: 1)
             .AddInt("tab_steps", 4000, "Tabular training steps per optimizer", quick: 1500, min: 1)
             .AddInt("tab_kernel_every", 500, "Tabular kernel checkpoint every this many steps", quick: 300, min: 1)
+            .AddDouble(DesignChoicesVerdicts.DecompositionToleranceKey, 1e-9, "Σ_c C_c = f̃ − f_θ0 counts as exact when max |Σ_c C_c − (f̃ − f_θ0)| over every run, probe and log step is at most this (float64; a float32 run needs ≈ 1e-4)", min: 0)
+            .AddDouble(DesignChoicesVerdicts.IdentityToleranceKey, 1e-9, "The weight-decay identity J·Δθ^wd = −γλL·f counts as exact for a homogeneous net when its largest per-step relative deviation is at most this (float64)", min: 0)
+            .AddDouble(DesignChoicesVerdicts.MisalignmentKey, 0.01, "Adam's K^T differs measurably from K when 1 − alignment(K^T, K) at the end is at least this (and, with seeds, beyond verdict_gap_se_factor standard errors of the seed mean); set after the committed one-seed full run was seen, as a round 1% difference of shape", min: 0, max: 1)
+            .AddSeeds(full: [0, 1, 2], quick: [])
+            .AddVerdictCriteria()
             .AddComputeSettings(dtype: "float64");
     }
 
@@ -82,7 +92,6 @@ public sealed class DesignChoicesRecipe : IRecipe
         var s = context.Settings;
         var dtype = context.DType;
         var device = context.Device;
-        int seed = (int)(context.Seed & int.MaxValue);
         int trainSize = s.GetInt("train_size"), trainProbes = s.GetInt("train_probes"), testProbes = s.GetInt("test_probes");
         Require(trainProbes <= trainSize, $"train_probes ({trainProbes}) exceeds train_size ({trainSize}).", "Track at most train_size training images.");
         Require(s.GetInt("kernel_train") <= trainProbes, $"kernel_train ({s.GetInt("kernel_train")}) exceeds train_probes ({trainProbes}).", "Use kernel_train ≤ train_probes.");
@@ -128,67 +137,132 @@ public sealed class DesignChoicesRecipe : IRecipe
             InputSize = source.Train.FeatureCount, HiddenWidths = s.GetIntList("hidden").ToArray(), OutputSize = source.Train.NumClasses,
             Activation = activation, DType = dtype, Device = s.GetString(RecipeSettings.DeviceKey),
         };
-        var settings = new DecompositionSettings(model, seed, s.GetInt("log_every"), s.GetInt("kernel_every"), s.GetInt("kernel_directions"),
-            beta, new BatchSchedule(trainSize, s.GetInt("batch_size"), (ulong)context.Seed));
-
-        // The sub-runs: the compared optimizers, SGD at γ/(1−β) unless plain SGD already runs at that rate, identity nets.
-        int steps = s.GetInt("steps"), identitySteps = s.GetInt("identity_steps");
-        var runs = optimizers.Select(o => (Run: new DecompositionRun(o, s.GetDouble($"lr.{o}"), main, SubRunRole.Main), Steps: steps)).ToList();
-        DecompositionRun? momentumRun = runs.Select(r => r.Run).FirstOrDefault(r => r.Optimizer == OptimizerChoice.SgdMomentum);
-        DecompositionRun? rescaledRun = null;
-        if (momentumRun is not null)
-        {
-            double rescaled = momentumRun.LearningRate / (1 - beta);
-            rescaledRun = runs.Select(r => r.Run).FirstOrDefault(r => r.Optimizer == OptimizerChoice.Sgd && Math.Abs(r.LearningRate - rescaled) <= 1e-12 * rescaled);
-            if (rescaledRun is null)
-            {
-                rescaledRun = new DecompositionRun(OptimizerChoice.Sgd, rescaled, main, SubRunRole.Rescaled);
-                runs.Add((rescaledRun, steps));
-            }
-        }
-        foreach (var net in s.GetStringList("identity_nets").Select(NetVariant.Parse).Where(n => n != main))
-            foreach (var o in s.GetStringList("identity_optimizers"))
-                runs.Add((new DecompositionRun(o, s.GetDouble($"lr.{o}"), net, SubRunRole.Identity), identitySteps));
+        var settings = new DecompositionSettings(model, s.GetInt("log_every"), s.GetInt("kernel_every"), s.GetInt("kernel_directions"),
+            beta, trainSize, s.GetInt("batch_size"));
 
         TabularGbtData? tabularData = null;
         if (tabular != "none")
         {
             string name = TabularGbtRecipe.DatasetNames.First(d => d.Equals(tabular, StringComparison.OrdinalIgnoreCase));
             var raw = _loader is not null ? _loader(name) : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), tabularDirectory!);
+            // The split, the pools and the T_π draws come from 'seed' and are shared by every seed repetition.
             tabularData = TabularGbtData.Prepare(raw, s.GetInt("tab_train_size"), s.GetInt("tab_pool_size"), s.GetInt("tab_test_size"),
                 s.GetInt("tab_repetitions"), IrregularityMethod.Mahalanobis, (ulong)context.Seed);
             Require(s.GetInt("tab_batch_size") <= tabularData.Train.Rows, "tab_batch_size exceeds tab_train_size.", "Use a smaller batch.");
+            tabular = name;
             context.Progress.Message($"{name}: n = {tabularData.Train.Rows}, {tabularData.Train.Columns} features, {tabularData.Tracked.Rows} tracked test rows");
         }
         var tabSettings = new TabularKernelSettings(s.GetIntList("tab_hidden"), s.GetDouble("tab_sgd_lr"), s.GetDouble("tab_adam_lr"),
             s.GetInt("tab_batch_size"), s.GetInt("tab_steps"), s.GetInt("tab_kernel_every"), dtype, s.GetString(RecipeSettings.DeviceKey));
 
-        var trainer = new DecompositionTrainer(data, settings, s);
-        var tabularRuns = new List<TabularKernelRun>();
-        double total = runs.Sum(r => (double)r.Steps) + (tabularData is null ? 0 : 2.0 * tabSettings.Steps);
-        using (var progress = context.Progress.Start($"{runs.Count} MNIST sub-runs{(tabularData is null ? "" : $" + 2 {tabular} runs")}", total))
-        {
-            foreach (var (run, n) in runs) trainer.Run(run, n, progress, context.CancellationToken);
-            if (tabularData is not null)
-                foreach (var o in new[] { OptimizerChoice.Sgd, OptimizerChoice.Adam })
-                    tabularRuns.Add(AdaptiveKernelArm.Run(tabularData, o, tabSettings, seed, progress, context.CancellationToken));
-        }
+        var plan = Plan(s, main, tabularData is null ? null : tabSettings);
+        var facts = new DesignChoicesFacts(source.Description, source.IsSynthetic, string.Join("-", model.LayerSizes), model.Activation.ToString(),
+            model.DType.ToString(), model.OutputSize,
+            data.TrainProbeLabels.to_type(ScalarType.Int64).data<long>().ToArray(), data.TestProbeLabels.to_type(ScalarType.Int64).data<long>().ToArray(),
+            tabularData is null ? null : TabularFacts.Of(tabular, tabularData));
 
-        var comparison = momentumRun is not null && rescaledRun is not null
-            ? new MomentumComparison(momentumRun, rescaledRun, source.Train.NumClasses, s.GetDouble("part_threshold"))
-            : null;
-        var labels = new Dictionary<string, long[]>
+        var trainer = new DecompositionTrainer(data, settings, s);
+        var sweep = new Sweep<DesignChoicesSubRun>(context, plan.Count);
+        var resumed = context.Checkpoints.Resumed;
+        int? inFlight = resumed?.Contains(CurrentIndex) == true ? resumed.GetInt(CurrentIndex) : null;
+        var csv = context.Folder.OpenMetrics(DesignChoicesOutput.Columns);   // rows appear as they are measured
+        var assigned = sweep.Assigned.ToList();
+        double total = assigned.Sum(k => (double)plan[k].Steps);
+        using (var progress = context.Progress.Start($"{assigned.Count} of {plan.Count} sub-runs ({plan.Count(p => p.Mnist is not null)} MNIST{(tabularData is null ? "" : $", {plan.Count(p => p.Tabular is not null)} {tabular}")})", total))
         {
-            ["train"] = data.TrainProbeLabels.to_type(ScalarType.Int64).data<long>().ToArray(),
-            ["test"] = data.TestProbeLabels.to_type(ScalarType.Int64).data<long>().ToArray(),
-        };
-        var output = new DesignChoicesOutput(context, source, model, runs.Select(r => r.Run).ToList(), comparison,
-            tabularData is null ? null : (tabular, tabularData, tabularRuns), labels);
-        output.WriteMetrics();
+            progress.Advance(assigned.Where(sweep.IsDone).Sum(k => (double)plan[k].Steps));
+            foreach (int k in sweep.Pending.ToList())
+            {
+                var resume = k == inFlight ? resumed : null;
+                void SaveOuter(CheckpointState state)
+                {
+                    sweep.SaveState(state);
+                    state.Set(CurrentIndex, k);
+                }
+                var p = plan[k];
+                sweep.Complete(k, p.Mnist is { } run
+                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, progress, point => DesignChoicesOutput.WritePoint(csv, run, point),
+                        context.Checkpoints, SaveOuter, resume, context.CancellationToken), null)
+                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tabSettings, progress,
+                        point => DesignChoicesOutput.WritePoint(csv, tabular, p.Tabular!, point), context.Checkpoints, SaveOuter, resume, context.CancellationToken)));
+            }
+        }
+        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results, csv));
+        csv.Dispose();
+    }
+
+    private const string CurrentIndex = "current/index";
+
+    /// <inheritdoc/>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
+    {
+        var f = SubRunResults.Deserialize<DesignChoicesFacts>(facts, ShardFile.FileName);
+        var subRuns = results.Select(r => SubRunResults.Deserialize<DesignChoicesSubRun>(r, ShardFile.FileName)).ToList();
+        using var csv = context.Folder.OpenMetrics(DesignChoicesOutput.Columns);
+        foreach (var r in subRuns)
+        {
+            if (r.Mnist is { } run) foreach (var p in run.Points) DesignChoicesOutput.WritePoint(csv, run, p);
+            if (r.Tabular is { } tab) foreach (var p in tab.Points) DesignChoicesOutput.WritePoint(csv, f.Tabular!.Name, tab, p);
+        }
+        WriteOutputs(context, f, subRuns, csv);
+    }
+
+    /// <summary>Everything written from all sub-runs: the momentum comparison's rows of metrics.csv, the per-input file, summary, figures, report.</summary>
+    private static void WriteOutputs(RunContext context, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results, MetricsCsvWriter csv)
+    {
+        var output = new DesignChoicesOutput(context, facts,
+            results.Where(r => r.Mnist is not null).Select(r => r.Mnist!).ToList(),
+            results.Where(r => r.Tabular is not null).Select(r => r.Tabular!).ToList());
+        output.WriteMomentumMetrics(csv);
         output.WritePerInput();
         output.WriteSummary();
         output.WriteReport();
     }
+
+    /// <summary>
+    /// The sub-runs, in index order: every arm (the compared optimizers, SGD at γ/(1−β) unless plain SGD already runs
+    /// at that rate, the identity nets, then the tabular SGD and Adam networks), each at every seed of <c>seeds</c>.
+    /// </summary>
+    private static List<PlannedSubRun> Plan(RecipeSettings s, NetVariant main, TabularKernelSettings? tabular)
+    {
+        var seeds = s.GetSeeds();
+        bool seeded = seeds.Count > 1;
+        double beta = s.GetDouble("momentum");
+        var arms = s.GetStringList("optimizers").Select(o => (Optimizer: o, Rate: s.GetDouble($"lr.{o}"), Net: main, Role: SubRunRole.Main, Steps: s.GetInt("steps"))).ToList();
+        bool hasMomentum = arms.Any(a => a.Optimizer == OptimizerChoice.SgdMomentum);
+        int rescaledArm = -1;
+        if (hasMomentum)
+        {
+            double rescaled = MomentumComparison.RescaledRate(s.GetDouble($"lr.{OptimizerChoice.SgdMomentum}"), beta);
+            rescaledArm = arms.FindIndex(a => a.Optimizer == OptimizerChoice.Sgd && MomentumComparison.SameRate(a.Rate, rescaled));
+            if (rescaledArm < 0)
+            {
+                arms.Add((OptimizerChoice.Sgd, rescaled, main, SubRunRole.Rescaled, s.GetInt("steps")));
+                rescaledArm = arms.Count - 1;
+            }
+        }
+        foreach (var net in s.GetStringList("identity_nets").Select(NetVariant.Parse).Where(n => n != main))
+            foreach (var o in s.GetStringList("identity_optimizers"))
+                arms.Add((o, s.GetDouble($"lr.{o}"), net, SubRunRole.Identity, s.GetInt("identity_steps")));
+
+        var plan = new List<PlannedSubRun>();
+        for (int a = 0; a < arms.Count; a++)
+            foreach (long seed in seeds)
+            {
+                var arm = arms[a];
+                bool keep = a == rescaledArm || (arm.Role == SubRunRole.Main && arm.Optimizer == OptimizerChoice.SgdMomentum);
+                plan.Add(new PlannedSubRun(new DecompositionRun(arm.Optimizer, arm.Rate, arm.Net, arm.Role, seed, seeded), null, arm.Steps, keep));
+            }
+        if (tabular is not null)
+            foreach (var o in new[] { OptimizerChoice.Sgd, OptimizerChoice.Adam })
+                foreach (long seed in seeds)
+                    plan.Add(new PlannedSubRun(null, new TabularKernelRun(o, o == OptimizerChoice.Adam ? tabular.AdamRate : tabular.SgdRate, seed, seeded),
+                        tabular.Steps, false));
+        return plan;
+    }
+
+    /// <summary>One sub-run of the sweep before it runs: an MNIST network or a tabular network, its steps, and whether it keeps its test outputs.</summary>
+    private sealed record PlannedSubRun(DecompositionRun? Mnist, TabularKernelRun? Tabular, int Steps, bool KeepsTestOutputs);
 
     private static void Require(bool condition, string message, string hint)
     {

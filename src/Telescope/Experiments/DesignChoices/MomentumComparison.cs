@@ -44,6 +44,7 @@ internal sealed class MomentumComparison
         for (int i = 1; i < Gaps.Count; i++)
             if (Gaps[i].Drift is double d) { growth.Add(Gaps[i].Telescoped - Gaps[i - 1].Telescoped); drifts.Add(d); }
         GrowthDriftCorrelation = Pearson(growth, drifts);
+        GrowthDriftPairs = growth.Count;
 
         // Where: are the probes on which the two functions end furthest apart those whose J·v moved most?
         int probes = momentum.MeanDriftPerInput.Length;
@@ -52,7 +53,14 @@ internal sealed class MomentumComparison
         var perInputGap = Enumerable.Range(0, probes).Select(i => Enumerable.Range(0, outputs).Average(a => Math.Abs(final[i * outputs + a] - finalOther[i * outputs + a]))).ToList();
         var perInputDrift = Enumerable.Range(0, probes).Select(i => 0.5 * (momentum.MeanDriftPerInput[i] + rescaled.MeanDriftPerInput[i])).ToList();
         PerInputRankCorrelation = Pearson(Ranks(perInputGap), Ranks(perInputDrift));
+        PerInputPairs = probes;
     }
+
+    /// <summary>γ/(1−β): the rate at which plain SGD is the classical equivalent of heavy-ball momentum at rate γ.</summary>
+    public static double RescaledRate(double momentumRate, double beta) => momentumRate / (1 - beta);
+
+    /// <summary>Whether a run's rate is the rescaled rate (up to rounding of the division).</summary>
+    public static bool SameRate(double rate, double rescaled) => Math.Abs(rate - rescaled) <= 1e-12 * rescaled;
 
     public DecompositionRun Momentum { get; }
     public DecompositionRun Rescaled { get; }
@@ -64,6 +72,10 @@ internal sealed class MomentumComparison
     public double GrowthDriftCorrelation { get; }
     /// <summary>Spearman correlation across drift probes between the final per-input gap and the mean per-input drift.</summary>
     public double PerInputRankCorrelation { get; }
+    /// <summary>Number of (log interval) pairs behind <see cref="GrowthDriftCorrelation"/>.</summary>
+    public int GrowthDriftPairs { get; }
+    /// <summary>Number of drift probes behind <see cref="PerInputRankCorrelation"/>.</summary>
+    public int PerInputPairs { get; }
     public MomentumGap Final => Gaps[^1];
 
     private static double Mean(double? a, double? b) => (a, b) switch

@@ -3,11 +3,16 @@ using System.Text.Json.Serialization;
 namespace Telescope.Experiments.TabularGbt;
 
 /// <summary>
-/// What one data set (one sub-run of the sweep) measured — JSON-serializable, so that checkpoints and shards
-/// store it and the outputs can be written from it alone.
+/// What one data set at one seed (one sub-run of the sweep) measured — JSON-serializable, so that checkpoints and
+/// shards store it and the outputs can be written from it alone.
 /// </summary>
+/// <param name="Seed">The repetition's seed: the network's initialization and batch order, and LightGBM's tuning split and seed
+/// (the train/pool split and the T_π draws come from 'seed' and are shared by the seeds).</param>
+/// <param name="Seeded">Whether the run is one of several seed repetitions (its metrics run names then end in <c>_seed=N</c>).</param>
 internal sealed record DatasetOutcome(
     string Name,
+    long Seed,
+    bool Seeded,
     DatasetFacts Data,
     NeuralResult Nn,
     GbtResult Gbt,
@@ -15,6 +20,9 @@ internal sealed record DatasetOutcome(
     IReadOnlyList<PiPoint> Points,
     bool DeltaZeroIsTiny)
 {
+    /// <summary>The metrics.csv run name: the data set, with the seed when there are several.</summary>
+    [JsonIgnore]
+    public string Label => Seeded ? $"{Name}_seed={Seed}" : Name;
     [JsonIgnore]
     public PiPoint First => Points[0];
     [JsonIgnore]

@@ -11,6 +11,21 @@ namespace Telescope.Experiments.TabularGbt;
 /// </summary>
 internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<DatasetOutcome> outcomes)
 {
+    private IReadOnlyList<long> Seeds { get; } = context.Settings.GetSeeds();
+    private bool Seeded => Seeds.Count > 1;
+
+    /// <summary>One data set with its outcomes, one per seed (in seed order).</summary>
+    private sealed record DatasetGroup(string Name, IReadOnlyList<DatasetOutcome> Runs)
+    {
+        public DatasetOutcome First => Runs[0];
+        /// <summary>Per π index: the values of <paramref name="pick"/> over the seeds (each a mean over the R test-set draws).</summary>
+        public IReadOnlyList<double[]> PerPi(Func<PiPoint, double> pick) =>
+            Enumerable.Range(0, First.Points.Count).Select(i => Runs.Select(o => pick(o.Points[i])).ToArray()).ToList();
+        public double[] Pis => First.Points.Select(p => p.Pi).ToArray();
+    }
+
+    private IReadOnlyList<DatasetGroup> Groups => outcomes.GroupBy(o => o.Name).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
+
     /// <summary>The GBT smoother check passes at this tolerance (SPEC §4).</summary>
     public const double SmootherTolerance = 1e-8;
 
@@ -28,7 +43,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     {
         using var csv = context.Folder.OpenMetrics(CurveColumns);
         foreach (var o in outcomes)
-            foreach (var p in o.Nn.Curve) WritePoint(csv, o.Name, p);
+            foreach (var p in o.Nn.Curve) WritePoint(csv, o.Label, p);
     }
 
     /// <summary>The metrics.csv row of one point of a network's training curve.</summary>
@@ -45,14 +60,19 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         {
             var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
             foreach (var r in o.Repetitions)
-                pi.WriteRow($"{o.Name}/r{r.Repetition}", (long)Math.Round(r.Pi * 10), r.Pi, r.MseNn, r.MseGbt, r.MseConstant, r.Delta,
+                pi.WriteRow($"{o.Label}/r{r.Repetition}", (long)Math.Round(r.Pi * 10), r.Pi, r.MseNn, r.MseGbt, r.MseConstant, r.Delta,
                     r.MaxWNn, r.MaxWGbt, r.MaxWNn / baseline[r.Repetition].MaxWNn, r.MaxWGbt / baseline[r.Repetition].MaxWGbt);
         }
     }
 
+    /// <summary>
+    /// summary.json: per data set and π (and per data set) the one run's values with one seed; with several, the
+    /// <see cref="SeedAggregate.Combine"/> of the per-seed entries (means and sds over seeds of the values that are
+    /// themselves averages over the R test-set draws; each seed's own draw sds stay in <c>per_seed</c>).
+    /// </summary>
     public void WriteSummary()
     {
-        var results = outcomes.SelectMany(o => o.Points.Select(p => new Dictionary<string, object?>
+        static IEnumerable<Dictionary<string, object?>> PiEntries(DatasetOutcome o) => o.Points.Select(p => new Dictionary<string, object?>
         {
             ["dataset"] = o.Name,
             ["pi"] = p.Pi,
@@ -66,8 +86,8 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             ["w_nn_std"] = p.WNnStd,
             ["w_gbt"] = p.WGbt,
             ["w_gbt_std"] = p.WGbtStd,
-        })).ToList();
-        var datasets = outcomes.Select(o => new Dictionary<string, object?>
+        });
+        static Dictionary<string, object?> DatasetEntry(DatasetOutcome o) => new()
         {
             ["dataset"] = o.Name,
             ["source_rows"] = o.Data.SourceRows,
@@ -104,14 +124,20 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             ["delta_zero_is_tiny"] = o.DeltaZeroIsTiny,
             ["nn_seconds"] = Math.Round(o.Nn.WallTime.TotalSeconds, 2),
             ["gbt_seconds"] = Math.Round(o.Gbt.WallTime.TotalSeconds, 2),
-        }).ToList();
-        context.Folder.WriteSummary(new Dictionary<string, object?>
+        };
+        var results = Groups.SelectMany(g => Seeded
+            ? Enumerable.Range(0, g.First.Points.Count).Select(i => (object)SeedAggregate.Combine(Seeds, g.Runs.Select(o => (object)PiEntries(o).ElementAt(i)).ToList()))
+            : PiEntries(g.First).Cast<object>()).ToList();
+        var datasets = Groups.Select(g => Seeded ? SeedAggregate.Combine(Seeds, g.Runs.Select(o => (object)DatasetEntry(o)).ToList()) : (object)DatasetEntry(g.First)).ToList();
+        var summary = new Dictionary<string, object?>
         {
             ["recipe"] = "tabular-gbt",
             ["target_scale"] = "standardized with training statistics",
-            ["results"] = results,
-            ["datasets"] = datasets,
-        });
+        };
+        if (Seeded) summary["seeds"] = Seeds;
+        summary["results"] = results;
+        summary["datasets"] = datasets;
+        context.Folder.WriteSummary(summary);
     }
 
     public void WriteReport()
@@ -123,7 +149,10 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
                 ? "mean Euclidean distance to the 10 nearest training rows (standardized features)"
                 : "Mahalanobis distance to the training rows (training mean and covariance + 1e-6·I, standardized features)"),
             ("irregular pool", "the top 10% of the test pool by irregularity score; the rest is the regular pool"),
-            ("T_π", $"{s.GetInt("test_size")} rows: round(π·m) from the irregular pool, the rest from the regular pool; {s.GetInt("repetitions")} seeded repetitions"),
+            ("T_π", $"{s.GetInt("test_size")} rows: round(π·m) from the irregular pool, the rest from the regular pool; {s.GetInt("repetitions")} seeded repetitions (drawn from seed {context.Seed}, shared by every seed repetition)"),
+            ("seeds", Seeded
+                ? $"{Seeds.Count} repetitions (seeds {string.Join(", ", Seeds)}): each seed draws the network's initialization and batch order and LightGBM's tuning split and seed; the training rows, the test pool and the T_π draws are shared. ± = sd over the seeds"
+                : $"one repetition (seed {context.Seed}): one trained network and one tree ensemble per data set; ± = sd over the R test-set draws"),
             ("MSE", "mean squared error on T_π in the standardized target scale; the constant predictor predicts the training mean (0)"),
             ("Δ(π)", "MSE_NN(T_π) − MSE_GBT(T_π); positive = the trees are better"),
             ("ρ(π)", "(Δ̄(π) − Δ̄(0)) / |Δ̄(0)| from the repetition-averaged gaps Δ̄ (relative increase of the gap)"),
@@ -137,51 +166,62 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
         report.Heading("Setup").Bullets(
         [
-            $"Data: {string.Join(", ", outcomes.Select(o => $"{o.Name} ({o.Data.SourceRows} rows, {o.Data.Features} features)"))}, with the benchmark's preprocessing; " +
+            $"Data: {string.Join(", ", Groups.Select(g => g.First).Select(o => $"{o.Name} ({o.Data.SourceRows} rows, {o.Data.Features} features)"))}, with the benchmark's preprocessing; " +
                 $"a seeded subset of n = {s.GetInt("train_size")} training rows and a disjoint test pool; features and target standardized with training statistics.",
             $"Network: MLP {string.Join("-", s.GetIntList("hidden"))} hidden, {s.GetString("activation")}, {context.DType}, squared loss ½(f − y)² (c = 1, batch mean), " +
                 $"plain SGD lr {Format(s.GetDouble("lr"))}, batch {s.GetInt("batch_size")}, {s.GetInt("steps")} steps; smoother accumulated in float64.",
             $"Trees: LightGBM gbdt, η = {Format(s.GetDouble("gbt_lr"))}, λ_l1 = λ_l2 = 0, no bagging/GOSS, path_smooth = 0, max_delta_step = 0, boost from the label mean; " +
                 $"num_leaves ∈ [{string.Join(", ", s.GetIntList("gbt_leaves"))}], min_data_in_leaf ∈ [{string.Join(", ", s.GetIntList("gbt_min_data_in_leaf"))}] and the number of rounds (≤ {s.GetInt("gbt_max_rounds")}) " +
                 $"chosen on a seeded {Format(s.GetDouble("gbt_validation_fraction"))} validation share of the training rows, then refitted on all n rows.",
+            $"Cost: {outcomes.Count} sub-runs ({Groups.Count} data set(s) × {Seeds.Count} seed{(Seeded ? "s" : "")}) took {Format(outcomes.Sum(o => o.Nn.WallTime.TotalSeconds + o.Gbt.WallTime.TotalSeconds))} s of training in total (network and trees); every extra seed repeats all of them.",
             "Tracked rows: the union of the pool rows that appear in any T_π (the only test rows whose smoother rows are needed); " +
-                string.Join("; ", outcomes.Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
+                string.Join("; ", Groups.Select(g => g.First).Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
         ]);
 
         report.Heading("Findings");
-        report.Paragraph(Criteria.Describe() + " Here the noise is the spread over the R test-set draws (one trained network and one tree ensemble per data set).");
-        foreach (var o in outcomes)
+        report.Paragraph(Criteria.Describe() + " " + SpreadText);
+        foreach (var g in Groups)
         {
-            report.Heading(o.Name, 3);
-            report.Bullets(Findings(o));
+            report.Heading(g.Name, 3);
+            report.Bullets(Findings(g));
         }
-        if (outcomes.Count > 1) report.Heading("Across data sets", 3).Bullets(Overall());
+        if (Groups.Count > 1) report.Heading("Across data sets", 3).Bullets(Overall());
 
         report.Heading("Results by π");
-        foreach (var o in outcomes)
+        if (Seeded)
+            report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of the values averaged over the R = {s.GetInt("repetitions")} test-set draws " +
+                "(each seed's sd over the draws is in `summary.json` → `per_seed`, and every draw in `pi_metrics.csv`).");
+        foreach (var g in Groups)
         {
-            report.Heading(o.Name, 3);
-            report.Table(o.Points,
-                ("π", p => p.Pi), ("MSE NN", p => p.MseNn), ("MSE GBT", p => p.MseGbt), ("MSE const", p => p.MseConstant),
-                ("Δ", p => p.Delta), ("sd Δ", p => p.DeltaStd), ("ρ", p => p.RelativeGapIncrease),
-                ("W_NN", p => p.WNn), ("sd", p => p.WNnStd), ("W_GBT", p => p.WGbt), ("sd ", p => p.WGbtStd));
+            report.Heading(g.Name, 3);
+            if (Seeded)
+                report.Table(Enumerable.Range(0, g.Pis.Length).ToList(),
+                    ("π", i => g.Pis[i]), ("MSE NN", i => Spread(g.PerPi(p => p.MseNn)[i])), ("MSE GBT", i => Spread(g.PerPi(p => p.MseGbt)[i])),
+                    ("MSE const", i => Spread(g.PerPi(p => p.MseConstant)[i])), ("Δ", i => Spread(g.PerPi(p => p.Delta)[i])),
+                    ("ρ", i => Spread(g.PerPi(p => p.RelativeGapIncrease)[i])), ("W_NN", i => Spread(g.PerPi(p => p.WNn)[i])), ("W_GBT", i => Spread(g.PerPi(p => p.WGbt)[i])));
+            else
+                report.Table(g.First.Points,
+                    ("π", p => p.Pi), ("MSE NN", p => p.MseNn), ("MSE GBT", p => p.MseGbt), ("MSE const", p => p.MseConstant),
+                    ("Δ", p => p.Delta), ("sd Δ", p => p.DeltaStd), ("ρ", p => p.RelativeGapIncrease),
+                    ("W_NN", p => p.WNn), ("sd", p => p.WNnStd), ("W_GBT", p => p.WGbt), ("sd ", p => p.WGbtStd));
         }
 
         report.Heading("Figures");
-        foreach (var o in outcomes)
+        string band = Seeded ? $" Lines: mean over {Seeds.Count} seeds; bands: ±1 sd over the seeds." : "";
+        foreach (var g in Groups)
         {
-            report.Figure(context.Folder.SaveFigure(GapAndWeights(o), $"gap_and_weights_{o.Name}"),
-                $"{o.Name}: " + (o.DeltaZeroIsTiny ? "Δ(π) = MSE_NN − MSE_GBT (|Δ(0)| is tiny, so ρ is not shown)" : "relative increase of the MSE gap ρ(π)") +
-                 " (top) and normalized maximum kernel weight norm W(π) of both models (bottom), averaged over repetitions (standard deviations in the table above and per repetition in pi_metrics.csv).");
-            report.Figure(context.Folder.SaveFigure(TrainingCurve(o), $"training_{o.Name}"),
-                $"{o.Name}: the network's MSE on all training rows and on the tracked pool rows during SGD, with LightGBM's MSE on the tracked rows (dashed) (top); the smoother's and the telescoping model's mean distance to the network on the tracked rows (bottom).");
+            report.Figure(context.Folder.SaveFigure(GapAndWeights(g), $"gap_and_weights_{g.Name}"),
+                $"{g.Name}: " + (IsTiny(g) ? "Δ(π) = MSE_NN − MSE_GBT (|Δ(0)| is tiny, so ρ is not shown)" : "relative increase of the MSE gap ρ(π)") +
+                 " (top) and normalized maximum kernel weight norm W(π) of both models (bottom), averaged over repetitions (standard deviations in the table above and per repetition in pi_metrics.csv)." + band);
+            report.Figure(context.Folder.SaveFigure(TrainingCurve(g), $"training_{g.Name}"),
+                $"{g.Name}: the network's MSE on all training rows and on the tracked pool rows during SGD, with LightGBM's MSE on the tracked rows (dashed) (top); the smoother's and the telescoping model's mean distance to the network on the tracked rows (bottom)." + band);
         }
         report.Heading("Files").Bullets(
         [
             "`metrics.csv`: the network's training curve, run = data set, step = SGD step; train_batch_mse (mean batch MSE since the previous row), " +
                 "train_mse and tracked_mse (network on all training rows / on the tracked pool rows), the fidelity gaps on the tracked rows " +
                 "(surrogate_vs_network = |f̂ − f|, telescoped_vs_network = |f̃ − f|, surrogate_vs_telescoped = |f̂ − f̃|), p_train and p_tracked.",
-            "`pi_metrics.csv`: every test set, run = `<data set>/r<repetition>`, step = 10·π; pi, mse_nn, mse_gbt, mse_constant, delta, " +
+            "`pi_metrics.csv`: every test set, run = `<data set>/r<repetition>` (`<data set>_seed=<seed>/r<repetition>` with several seeds), step = 10·π; pi, mse_nn, mse_gbt, mse_constant, delta, " +
                 "max_w_nn and max_w_gbt (max of w over T_π), w_nn and w_gbt (the same divided by its repetition's T_0 maximum).",
             "`summary.json`: `results` (one row per data set and π, averaged over repetitions, with standard deviations) and `datasets` " +
                 "(sizes, the GBT smoother check `gbt_smoother_max_abs_error`, the chosen LightGBM settings, the network's fidelity and cost).",
@@ -192,112 +232,152 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     private double FlatTolerance => context.Settings.GetDouble(TabularGbtRecipe.FlatToleranceKey);
     private VerdictCriteria Criteria => context.Settings.GetVerdictCriteria();
 
-    /// <summary>The paper's three claims on one data set, judged against the spread over the R test-set draws.</summary>
+    /// <summary>Which spread the verdicts and the ± numbers are judged against.</summary>
+    private string SpreadText => Seeded
+        ? $"Here the noise is the spread over the {Seeds.Count} seeds (each seed retrains the network and the trees on the same training rows; " +
+          $"each seed's value at a π is already the mean over the R = {context.Settings.GetInt("repetitions")} test-set draws, which the seeds share): gaps are judged against sd/√{Seeds.Count}, trends take every seed's value as a point. " +
+          "The spread of the test-set draws around one trained pair is a different, smaller noise: it is in each seed's entry (`per_seed`) and in pi_metrics.csv."
+        : "Here the noise is the spread over the R test-set draws around one trained network and one tree ensemble per data set (one seed): it does not include retraining noise.";
+
+    /// <summary>The paper's three claims on one data set.</summary>
     private sealed record Claims(Verdict GbtBetterAtZero, TrendResult GapGrows, TrendResult WNnGrows, bool GbtFlat);
 
-    private Claims Judge(DatasetOutcome o)
+    /// <summary>
+    /// One seed: judged against the spread over the R test-set draws. Several: against the spread over the seeds of
+    /// the draw-averaged values (every seed's value a point of the slope fits).
+    /// </summary>
+    private Claims Judge(DatasetGroup g)
     {
-        var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(g => g.Key).ToList();
+        var pis = g.Pis;
+        double flat = Enumerable.Range(0, pis.Length).Max(i => Math.Abs(g.PerPi(p => p.WGbt)[i].Average() - 1));
+        if (Seeded)
+        {
+            var deltas = SeededSeries.FromSeeds(pis, g.PerPi(p => p.Delta).Select(v => (IReadOnlyList<double>)v).ToList());
+            var wNn = SeededSeries.FromSeeds(pis, g.PerPi(p => p.WNn).Select(v => (IReadOnlyList<double>)v).ToList());
+            var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
+            var better = GapTest.ClearlyBelow(g.Runs.Average(o => o.First.MseGbt), g.Runs.Average(o => o.First.MseNn),
+                d0.Sd is double sd ? sd / Math.Sqrt(d0.Count) : double.NaN, Criteria, ($"MSE_GBT (mean over {Seeds.Count} seeds)", "MSE_NN"));
+            return new Claims(better, TrendTest.Judge(deltas, Criteria, TrendDirection.Grows), TrendTest.Judge(wNn, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
+        }
+        var o = g.First;
+        var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(x => x.Key).ToList();
         var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
-        var pis = byPi.Select(g => g.Key).ToList();
-        var deltas = SeededSeries.FromSeeds(pis, byPi.Select(g => (IReadOnlyList<double>)g.Select(r => r.Delta).ToArray()).ToList());
-        var wNn = SeededSeries.FromSeeds(pis, byPi.Select(g => (IReadOnlyList<double>)g.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
+        var grid = byPi.Select(x => x.Key).ToList();
+        var perDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.Delta).ToArray()).ToList());
+        var wPerDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
         int reps = o.Repetitions.Count(r => r.Pi == 0);
         var p0 = o.First;
-        var better = GapTest.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
-        return new Claims(better, TrendTest.Judge(deltas, Criteria, TrendDirection.Grows), TrendTest.Judge(wNn, Criteria, TrendDirection.Grows),
-            o.Points.Max(p => Math.Abs(p.WGbt - 1)) <= FlatTolerance);
+        var gap = GapTest.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
+        return new Claims(gap, TrendTest.Judge(perDraw, Criteria, TrendDirection.Grows), TrendTest.Judge(wPerDraw, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
     }
 
-    private List<string> Findings(DatasetOutcome o)
+    /// <summary>|Δ̄(0)| tiny against the constant predictor's MSE (seed means with several seeds).</summary>
+    private bool IsTiny(DatasetGroup g) => Seeded
+        ? Math.Abs(g.Runs.Average(o => o.First.Delta)) < context.Settings.GetDouble("tiny_gap") * g.Runs.Average(o => o.First.MseConstant)
+        : g.First.DeltaZeroIsTiny;
+
+    private List<string> Findings(DatasetGroup g)
     {
         var f = new List<string>();
-        var p0 = o.First;
-        var p1 = o.Last;
-        var claims = Judge(o);
-        f.Add($"Test error at π = 0 (standardized target): network {Format(p0.MseNn)}, LightGBM {Format(p0.MseGbt)}, constant predictor {Format(p0.MseConstant)} — " +
-            (p0.MseNn < p0.MseConstant && p0.MseGbt < p0.MseConstant
-                ? $"both models are far better than the constant ({Format(p0.MseNn / p0.MseConstant)} and {Format(p0.MseGbt / p0.MseConstant)} of its MSE)."
+        var claims = Judge(g);
+        string Of(Func<DatasetOutcome, double> pick) => Text(g.Runs.Select(pick));
+        double Mean(Func<DatasetOutcome, double> pick) => g.Runs.Average(pick);
+        f.Add($"Test error at π = 0 (standardized target): network {Of(o => o.First.MseNn)}, LightGBM {Of(o => o.First.MseGbt)}, constant predictor {Of(o => o.First.MseConstant)} — " +
+            (Mean(o => o.First.MseNn) < Mean(o => o.First.MseConstant) && Mean(o => o.First.MseGbt) < Mean(o => o.First.MseConstant)
+                ? $"both models are far better than the constant ({Format(Mean(o => o.First.MseNn) / Mean(o => o.First.MseConstant))} and {Format(Mean(o => o.First.MseGbt) / Mean(o => o.First.MseConstant))} of its MSE)."
                 : "at least one model is NOT better than the constant predictor; the comparison below is not meaningful."));
-        f.Add($"Gap at π = 0: Δ(0) = {Format(p0.Delta)} ± {Format(p0.DeltaStd)} (sd over the test-set draws). " +
-            claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
-        int rises = o.Points.Zip(o.Points.Skip(1), (a, b) => b.Delta > a.Delta ? 1 : 0).Sum();
-        string shape = $" Δ̄ rises in {rises} of the {o.Points.Count - 1} steps of the π grid" + (rises == o.Points.Count - 1 ? " (monotone)." : " (not monotone).");
+        string gapText = Seeded ? $"Δ̄(0) = {Of(o => o.First.Delta)} (mean ± sd over the seeds)" : $"Δ(0) = {Format(g.First.First.Delta)} ± {Format(g.First.First.DeltaStd)} (sd over the test-set draws)";
+        f.Add($"Gap at π = 0: {gapText}. " + claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
+        var meanDelta = g.PerPi(p => p.Delta).Select(v => v.Average()).ToList();
+        int rises = meanDelta.Zip(meanDelta.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
+        string shape = $" Δ̄ rises in {rises} of the {meanDelta.Count - 1} steps of the π grid" + (rises == meanDelta.Count - 1 ? " (monotone)." : " (not monotone).");
         string gapClaim = claims.GapGrows.Verdict.About("The paper finds the gap growing with π");
-        if (o.DeltaZeroIsTiny)
+        string delta1 = Seeded ? Of(o => o.Last.Delta) : $"{Format(g.First.Last.Delta)} ± {Format(g.First.Last.DeltaStd)}";
+        if (IsTiny(g))
             f.Add($"|Δ(0)| is below {TinyGapText} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
-                $"Δ(1) = {Format(p1.Delta)}. " + gapClaim + shape);
+                $"Δ(1) = {delta1}. " + gapClaim + shape);
         else
-            f.Add($"Gap against π: ρ(1) = {Format(p1.RelativeGapIncrease)} (Δ(1) = {Format(p1.Delta)} ± {Format(p1.DeltaStd)}). " + gapClaim +
-                (p0.Delta <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
-        double gbtDeviation = o.Points.Max(p => Math.Abs(p.WGbt - 1));
-        f.Add($"Kernel weights: W_GBT(1) = {Format(p1.WGbt)} ± {Format(p1.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(gbtDeviation)} — The paper finds W_GBT flat: " +
+            f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
+                (Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
+        double gbtDeviation = g.PerPi(p => p.WGbt).Max(v => Math.Abs(v.Average() - 1));
+        string Weight(Func<PiPoint, double> mean, Func<PiPoint, double> sd) => Seeded ? Of(o => mean(o.Last)) : $"{Format(mean(g.First.Last))} ± {Format(sd(g.First.Last))}";
+        f.Add($"Kernel weights: W_GBT(1) = {Weight(p => p.WGbt, p => p.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(gbtDeviation)}{(Seeded ? " (seed means)" : "")} — The paper finds W_GBT flat: " +
             (claims.GbtFlat ? $"agrees (within {Format(FlatTolerance)} of 1 at every π, {TabularGbtRecipe.FlatToleranceKey})." : $"does NOT agree (not within {Format(FlatTolerance)} of 1 at every π, {TabularGbtRecipe.FlatToleranceKey})."));
-        f.Add($"W_NN(1) = {Format(p1.WNn)} ± {Format(p1.WNnStd)} vs W_GBT(1) = {Format(p1.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
-            (p1.WNn > p1.WGbt ? $" W_NN(1) − 1 = {Format(p1.WNn - 1)} exceeds W_GBT(1) − 1 = {Format(p1.WGbt - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
-        f.Add($"GBT smoother check: max |S_B·Y − LightGBM prediction| = {Format(o.Gbt.SmootherMaxAbsErrorTrain)} on the {o.Data.TrainRows} training rows and {Format(o.Gbt.SmootherMaxAbsErrorTracked)} on the {o.Data.TrackedRows} tracked rows " +
-            (o.Gbt.SmootherMaxAbsError <= SmootherTolerance ? $"(passes at {Format(SmootherTolerance)})"
-                : $"(FAILS the absolute {Format(SmootherTolerance)} check; relative to the largest |y| = {Format(o.Gbt.MaxAbsLabel)} it is {Format(o.Gbt.SmootherMaxAbsError / o.Gbt.MaxAbsLabel)}: " +
+        double wNn1 = Mean(o => o.Last.WNn), wGbt1 = Mean(o => o.Last.WGbt);
+        f.Add($"W_NN(1) = {Weight(p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
+            (wNn1 > wGbt1 ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
+        double worst = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError);
+        var first = g.First;
+        f.Add($"GBT smoother check{(Seeded ? " (worst over the seeds)" : "")}: max |S_B·Y − LightGBM prediction| = {Format(g.Runs.Max(o => o.Gbt.SmootherMaxAbsErrorTrain))} on the {first.Data.TrainRows} training rows and {Format(g.Runs.Max(o => o.Gbt.SmootherMaxAbsErrorTracked))} on the {first.Data.TrackedRows} tracked rows " +
+            (worst <= SmootherTolerance ? $"(passes at {Format(SmootherTolerance)})"
+                : $"(FAILS the absolute {Format(SmootherTolerance)} check; relative to the largest |y| = {Format(first.Gbt.MaxAbsLabel)} it is {Format(worst / first.Gbt.MaxAbsLabel)}: " +
                   "LightGBM computes residuals in float32, so its rounding error grows with the size of the residuals)") +
-            $"; tree smoother rows sum to [{Format(o.Gbt.MinKernelRowSum)}, {Format(o.Gbt.MaxKernelRowSum)}]. " +
-            $"Chosen: {o.Gbt.Options.NumLeaves} leaves, min_data_in_leaf {o.Gbt.Options.MinDataInLeaf}, {o.Gbt.Options.NumRounds} rounds (validation MSE {Format(o.Gbt.ValidationMse)}).");
-        var fid = o.Nn.Final.Fidelity;
-        f.Add($"Network smoother fidelity on the tracked rows (mean |·|, network outputs have mean |f| = {Format(o.Nn.MeanAbsPrediction)}): |f̂ − f| = {Format(fid.SurrogateVsNetwork)}, " +
-            $"|f̃ − f| = {Format(fid.TelescopedVsNetwork)}, |f̂ − f̃| = {Format(fid.SurrogateVsTelescoped)}; by subset " +
-            string.Join("; ", o.Nn.FinalFidelity.Select(kv => $"{kv.Key} rows: {Format(kv.Value.SurrogateVsNetwork)}, {Format(kv.Value.TelescopedVsNetwork)}, {Format(kv.Value.SurrogateVsTelescoped)}")) + ". " +
+            $"; tree smoother rows sum to [{Format(g.Runs.Min(o => o.Gbt.MinKernelRowSum))}, {Format(g.Runs.Max(o => o.Gbt.MaxKernelRowSum))}]. " +
+            "Chosen: " + string.Join("; ", g.Runs.Select(o => $"{o.Gbt.Options.NumLeaves} leaves, min_data_in_leaf {o.Gbt.Options.MinDataInLeaf}, {o.Gbt.Options.NumRounds} rounds (validation MSE {Format(o.Gbt.ValidationMse)}{(Seeded ? $", seed {o.Seed}" : "")})")) + ".");
+        f.Add($"Network smoother fidelity on the tracked rows (mean |·|, network outputs have mean |f| = {Of(o => o.Nn.MeanAbsPrediction)}): |f̂ − f| = {Of(o => o.Nn.Final.Fidelity.SurrogateVsNetwork)}, " +
+            $"|f̃ − f| = {Of(o => o.Nn.Final.Fidelity.TelescopedVsNetwork)}, |f̂ − f̃| = {Of(o => o.Nn.Final.Fidelity.SurrogateVsTelescoped)}; by subset " +
+            string.Join("; ", first.Nn.FinalFidelity.Keys.Select(k => $"{k} rows: {Of(o => o.Nn.FinalFidelity[k].SurrogateVsNetwork)}, {Of(o => o.Nn.FinalFidelity[k].TelescopedVsNetwork)}, {Of(o => o.Nn.FinalFidelity[k].SurrogateVsTelescoped)}")) + ". " +
             "f̂ is exact for the surrogate run that uses its own predictions in the residuals; the gap to f is what that surrogate and the first-order telescoping steps leave out.");
-        f.Add($"Network: final training MSE {Format(o.Nn.Final.TrainMse)} (trees {Format(o.Gbt.TrainMse)}); effective parameters p_train = {Format(o.Nn.Final.PTrain)}, p_tracked = {Format(o.Nn.Final.PTracked)} of n = {o.Data.TrainRows}. " +
-            $"Cost: {Format(o.Nn.WallTime.TotalSeconds)} s for {o.Nn.Curve[^1].Step} SGD steps with {o.Data.TrainRows + o.Data.TrackedRows} smoother rows of length {o.Data.TrainRows} " +
-            $"({Format(1000 * o.Nn.WallTime.TotalSeconds / Math.Max(1, o.Nn.Curve[^1].Step))} ms/step); LightGBM tuning, fit and smoother {Format(o.Gbt.WallTime.TotalSeconds)} s.");
+        double nnSeconds = g.Runs.Sum(o => o.Nn.WallTime.TotalSeconds);
+        int steps = g.Runs.Sum(o => o.Nn.Curve[^1].Step);
+        f.Add($"Network: final training MSE {Of(o => o.Nn.Final.TrainMse)} (trees {Of(o => o.Gbt.TrainMse)}); effective parameters p_train = {Of(o => o.Nn.Final.PTrain)}, p_tracked = {Of(o => o.Nn.Final.PTracked)} of n = {first.Data.TrainRows}. " +
+            $"Cost{(Seeded ? $" (all {Seeds.Count} seeds)" : "")}: {Format(nnSeconds)} s for {steps} SGD steps with {first.Data.TrainRows + first.Data.TrackedRows} smoother rows of length {first.Data.TrainRows} " +
+            $"({Format(1000 * nnSeconds / Math.Max(1, steps))} ms/step); LightGBM tuning, fit and smoother {Format(g.Runs.Sum(o => o.Gbt.WallTime.TotalSeconds))} s.");
         return f;
     }
 
     private IEnumerable<string> Overall()
     {
-        var claims = outcomes.Select(Judge).ToList();
-        int n = outcomes.Count;
+        var groups = Groups;
+        var claims = groups.Select(Judge).ToList();
+        int n = groups.Count;
         string Count(Func<Claims, VerdictOutcome> pick) =>
             $"agrees on {claims.Count(c => pick(c) == VerdictOutcome.Agrees)}, does not on {claims.Count(c => pick(c) == VerdictOutcome.Disagrees)}, inconclusive on {claims.Count(c => pick(c) == VerdictOutcome.Inconclusive)} of {n} data sets";
         yield return $"LightGBM better at π = 0: {Count(c => c.GbtBetterAtZero.Outcome)}. The gap grows with π: {Count(c => c.GapGrows.Verdict.Outcome)}.";
-        yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {outcomes.Count(o => o.Last.WNn > o.Last.WGbt)} of {n}.";
-        yield return "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
+        yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {groups.Count(g => g.Runs.Average(o => o.Last.WNn) > g.Runs.Average(o => o.Last.WGbt))} of {n}.";
+        yield return Seeded
+            ? $"The spread behind these verdicts is that of the {Seeds.Count} seeds (retraining noise), each value averaged over the shared R test-set draws."
+            : "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
     }
 
     private string TinyGapText => context.Settings.GetDouble("tiny_gap").ToString("G3", CultureInfo.InvariantCulture);
 
-    private static StackedChart GapAndWeights(DatasetOutcome o)
+    /// <summary>A table cell: mean ± sd over the seeds.</summary>
+    private static string Spread(double[] values)
     {
-        var pis = o.Points.Select(p => p.Pi).ToArray();
-        LineChart top;
-        if (o.DeltaZeroIsTiny)
-        {
-            top = new LineChart { Title = $"{o.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }
-                .AddSeries("Δ(π)", pis, o.Points.Select(p => p.Delta).ToArray(), markers: true);
-        }
-        else
-        {
-            top = new LineChart { Title = $"{o.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }
-                .AddSeries("ρ(π)", pis, o.Points.Select(p => p.RelativeGapIncrease).ToArray(), markers: true);
-        }
+        var (mean, sd, count) = SeedAggregate.MeanSd(values);
+        return count == 0 ? "—" : sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean);
+    }
+
+    /// <summary>Report text: the value with one seed, mean ± sd over the seeds with several.</summary>
+    private string Text(IEnumerable<double> values) => Seeded ? Spread(values.ToArray()) : Format(values.First());
+
+    private StackedChart GapAndWeights(DatasetGroup g)
+    {
+        var pis = g.Pis;
+        SeededSeries Curve(Func<PiPoint, double> pick) => SeededSeries.FromSeeds(pis, g.PerPi(pick).Select(v => (IReadOnlyList<double>)v).ToList());
+        var top = IsTiny(g)
+            ? new LineChart { Title = $"{g.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }.AddSeeded("Δ(π)", Curve(p => p.Delta), markers: true)
+            : new LineChart { Title = $"{g.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }.AddSeeded("ρ(π)", Curve(p => p.RelativeGapIncrease), markers: true);
         var bottom = new LineChart { XLabel = "π (share of irregular test inputs)", YLabel = "W(π)" }
-            .AddSeries("neural network", pis, o.Points.Select(p => p.WNn).ToArray(), markers: true)
-            .AddSeries("gradient boosted trees", pis, o.Points.Select(p => p.WGbt).ToArray(), markers: true);
+            .AddSeeded("neural network", Curve(p => p.WNn), markers: true)
+            .AddSeeded("gradient boosted trees", Curve(p => p.WGbt), markers: true);
         return new StackedChart(top, bottom);
     }
 
-    private static StackedChart TrainingCurve(DatasetOutcome o)
+    private static StackedChart TrainingCurve(DatasetGroup g)
     {
-        var steps = o.Nn.Curve.Select(p => (double)p.Step).ToArray();
-        double gbtTracked = GbtArm.Mse(o.Gbt.TrackedPredictions, o.Data.TrackedTarget);
-        var mse = new LineChart { Title = $"{o.Name}: network training (SGD)", YLabel = "MSE (standardized target)", LogY = true }
-            .AddSeries("NN, training rows", steps, o.Nn.Curve.Select(p => p.TrainMse).ToArray())
-            .AddSeries("NN, tracked pool rows", steps, o.Nn.Curve.Select(p => p.TrackedMse).ToArray())
+        var curves = g.Runs.Select(o => (IReadOnlyList<NeuralPoint>)o.Nn.Curve).ToList();
+        var steps = g.First.Nn.Curve.Select(p => (double)p.Step).ToArray();
+        double gbtTracked = g.Runs.Average(o => GbtArm.Mse(o.Gbt.TrackedPredictions, o.Data.TrackedTarget));
+        var mse = new LineChart { Title = $"{g.Name}: network training (SGD)", YLabel = "MSE (standardized target)", LogY = true }
+            .AddSeeded("NN, training rows", SeededPoints.Of(curves, p => p.Step, p => p.TrainMse))
+            .AddSeeded("NN, tracked pool rows", SeededPoints.Of(curves, p => p.Step, p => p.TrackedMse))
             .AddSeries("GBT, tracked pool rows", [steps[0], steps[^1]], [gbtTracked, gbtTracked], dashed: true);
-        var later = o.Nn.Curve.Where(p => p.Step > 0).ToList();   // all gaps are 0 at step 0
-        var laterSteps = later.Select(p => (double)p.Step).ToArray();
+        var later = g.Runs.Select(o => (IReadOnlyList<NeuralPoint>)o.Nn.Curve.Where(p => p.Step > 0).ToList()).ToList();   // all gaps are 0 at step 0
         var fidelity = new LineChart { XLabel = "step", YLabel = "mean |gap| on tracked rows", LogY = true }
-            .AddSeries("smoother S·Y + c vs network", laterSteps, later.Select(p => p.Fidelity.SurrogateVsNetwork).ToArray())
-            .AddSeries("telescoping model vs network", laterSteps, later.Select(p => p.Fidelity.TelescopedVsNetwork).ToArray(), dashed: true);
+            .AddSeeded("smoother S·Y + c vs network", SeededPoints.Of(later, p => p.Step, p => p.Fidelity.SurrogateVsNetwork))
+            .AddSeeded("telescoping model vs network", SeededPoints.Of(later, p => p.Step, p => p.Fidelity.TelescopedVsNetwork), dashed: true);
         return new StackedChart(mse, fidelity);
     }
 

@@ -10,7 +10,7 @@ namespace Telescope.Experiments.TabularGbt;
 /// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.
 /// </summary>
 /// <remarks>
-/// Its sub-runs are the data sets: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
+/// Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
 /// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).
 /// </remarks>
 public sealed class TabularGbtRecipe : ISweepRecipe
@@ -58,6 +58,7 @@ public sealed class TabularGbtRecipe : ISweepRecipe
         .AddDouble("gbt_validation_fraction", 0.2, "Tuning: share of the training rows held out to choose the grid point and rounds", min: 0.01, max: 0.9)
         .AddDouble("tiny_gap", 0.01, "|Δ(0)| below this fraction of the constant predictor's MSE at π = 0 counts as tiny: Δ(π) is plotted instead of ρ(π)", min: 0)
         .AddDouble(FlatToleranceKey, 0.1, "W_GBT(π) counts as flat when it stays within this relative distance of 1 at every π (fixed before any run)", min: 0)
+        .AddSeeds(full: [0, 1, 2], quick: [])
         .AddVerdictCriteria()
         .AddComputeSettings();
 
@@ -67,7 +68,6 @@ public sealed class TabularGbtRecipe : ISweepRecipe
     public void Run(RunContext context)
     {
         var s = context.Settings;
-        int seed = (int)(context.Seed & int.MaxValue);
         var datasets = s.GetStringList("datasets");
 
         Activation activation;
@@ -84,18 +84,23 @@ public sealed class TabularGbtRecipe : ISweepRecipe
 
         // Every data set is read and checked before any training: a bad file stops the run at once.
         var sources = TabularSources.Load(context, datasets, _loader);
-        var sweep = new Sweep<DatasetOutcome>(context, datasets.Count);
+        // Sub-run k = data set k / S at seed k % S: every data set at every seed repetition.
+        var seeds = s.GetSeeds();
+        var sweep = new Sweep<DatasetOutcome>(context, datasets.Count * seeds.Count);
         var resumed = context.Checkpoints.Resumed;
         int? inFlight = resumed?.Contains(CurrentIndex) == true ? resumed.GetInt(CurrentIndex) : null;
         var csv = context.Folder.OpenMetrics(TabularGbtOutput.CurveColumns);   // the training curves, row by row
         int assigned = sweep.Assigned.Count();
-        using (var progress = context.Progress.Start($"{assigned} data set(s) × {nn.Steps} SGD steps", (double)assigned * nn.Steps))
+        using (var progress = context.Progress.Start($"{assigned} of {sweep.Count} sub-runs (data set × seed) × {nn.Steps} SGD steps", (double)assigned * nn.Steps))
         {
             progress.Advance((double)sweep.Results.Count * nn.Steps);
             foreach (int k in sweep.Pending.ToList())
             {
-                var raw = sources[k];
+                var raw = sources[k / seeds.Count];
+                long runSeed = seeds[k % seeds.Count];
+                int seed = (int)(runSeed & int.MaxValue);
                 string name = raw.Name;
+                string label = seeds.Count > 1 ? $"{name}_seed={runSeed}" : name;
                 var resume = k == inFlight ? resumed : null;
                 var data = TabularGbtData.Prepare(raw, s.GetInt("train_size"), s.GetInt("pool_size"), s.GetInt("test_size"),
                     s.GetInt("repetitions"), method, (ulong)context.Seed);
@@ -105,7 +110,7 @@ public sealed class TabularGbtRecipe : ISweepRecipe
                     ? SubRunResults.Deserialize<GbtResult>(resume.GetString(CurrentGbt), RunCheckpoints.FileName)
                     : GbtArm.Run(data, tuning, seed, context.CancellationToken);
                 context.Progress.Message($"{name}: LightGBM {gbt.Options.NumLeaves} leaves, min leaf {gbt.Options.MinDataInLeaf}, {gbt.Options.NumRounds} rounds; |S·Y − LightGBM| ≤ {gbt.SmootherMaxAbsError:G3}");
-                var nnResult = NeuralArm.Run(data, nn, seed, progress, point => TabularGbtOutput.WritePoint(csv, name, point),
+                var nnResult = NeuralArm.Run(data, nn, seed, progress, point => TabularGbtOutput.WritePoint(csv, label, point),
                     context.Checkpoints, state =>
                     {
                         sweep.SaveState(state);
@@ -117,7 +122,7 @@ public sealed class TabularGbtRecipe : ISweepRecipe
                     0.0, nnResult.TrackedWeightNorms, gbt.TrackedWeightNorms);
                 var points = PiAnalysis.Average(reps);
                 bool tiny = Math.Abs(points[0].Delta) < s.GetDouble("tiny_gap") * points[0].MseConstant;
-                sweep.Complete(k, new DatasetOutcome(name, DatasetFacts.Of(data), nnResult, gbt, reps, points, tiny));
+                sweep.Complete(k, new DatasetOutcome(name, runSeed, seeds.Count > 1, DatasetFacts.Of(data), nnResult, gbt, reps, points, tiny));
             }
         }
         csv.Dispose();
