@@ -26,8 +26,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     private double PTrainLimit => context.Settings.GetDouble("p_train_limit");
     private ClearlyBelowRule Rule => ClearlyBelowRule.From(context.Settings);
 
+    /// <summary>The first logged step whose smoother p is blown up; null when the smoother did not run (p was not measured, so it cannot be unreliable).</summary>
     private GrokkingPoint? FirstUnreliable(GrokkingMnistRun r)
     {
+        if (!setup.UseSmoother) return null;
         double limit = PTrainLimit * context.Settings.GetInt("train_size");
         return r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain <= limit && double.IsFinite(p.PTest)));
     }
@@ -154,7 +156,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                 $"AdamW (β = 0.9, 0.999, ε = 1e-8), lr {setup.LearningRate}, weight decay {setup.WeightDecay}, batch {setup.BatchSize}, {setup.Steps} steps, {setup.DType}; same data order (seed {context.Seed}) and the same unscaled initialization (seed {setup.ModelSeed}) for every configuration."),
             $"Configurations: {string.Join(", ", runs.Select(r => r.Label))}.",
             context.Quick
-                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : ", with p_net by retraining")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled at step 36000), so a quick run shows its first part: train error reaching zero early, test error falling only much later."
+                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : $", with p_net by retraining (D = {setup.Sensitivity.DirectionCount}, linearity check {(setup.Sensitivity.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, one seed. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
                 : $"Full run: {setup.Steps} steps.",
         ]);
 

@@ -152,8 +152,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
                 run.Points.Add(point);
                 var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
                 run.Sensitivity.Add(net);
-                progress.SetStatus(FormattableString.Invariant(
-                    $"{run.Label}  train err {point.Train:F3}  test err {point.Test:F3}  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}  p_net {net.Train?.Value:F0}/{net.Test?.Value:F0}  λ {net.Sharpness:G3}"));
+                progress.SetStatus(StatusLine(run.Label, point, net));
             }
             progress.Advance();
         }
@@ -174,6 +173,22 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         run.WallTime = clock.Elapsed;
         run.ProcessorTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         return run;
+    }
+
+    /// <summary>
+    /// The progress line of a logged step: errors, the smoother's p only when it ran (never "NaN±NaN"), p_net and λ_t
+    /// only when measured.
+    /// </summary>
+    internal static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net)
+    {
+        var line = new System.Text.StringBuilder(FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}"));
+        if (!double.IsNaN(point.PTrain))
+            line.Append(FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
+        if (net.Train is not null)
+            line.Append(FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}"));
+        if (net.Sharpness is double lambda)
+            line.Append(FormattableString.Invariant($"  λ {lambda:G3}"));
+        return line.ToString();
     }
 
     private MlpOptions ModelOptions(MnistConfiguration config) => new()
