@@ -14,6 +14,7 @@ public static class WallClockFields
     {
         "wall_seconds", "nn_seconds", "gbt_seconds", "cpu_seconds", "process_cpu_seconds", "measure_seconds",
         "smoother_seconds", "training_seconds", "seconds_per_step",
+        "retraining_seconds", "retraining_measure_seconds", "stability_seconds",
     };
 
     /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry removed, re-serialized (for comparisons).</summary>
@@ -24,12 +25,16 @@ public static class WallClockFields
         return root?.ToJsonString() ?? "null";
     }
 
+    /// <summary>A timing key, or the seed-to-seed sd of one (<see cref="Verdicts.SeedAggregate.SdSuffix"/>), which is measured time too.</summary>
+    private static bool IsTiming(string key) => Keys.Contains(key) ||
+        (key.EndsWith(Verdicts.SeedAggregate.SdSuffix, StringComparison.Ordinal) && Keys.Contains(key[..^Verdicts.SeedAggregate.SdSuffix.Length]));
+
     private static void Remove(JsonNode? node)
     {
         switch (node)
         {
             case JsonObject o:
-                foreach (string key in o.Select(kv => kv.Key).Where(Keys.Contains).ToList()) o.Remove(key);
+                foreach (string key in o.Select(kv => kv.Key).Where(IsTiming).ToList()) o.Remove(key);
                 foreach (var (_, child) in o) Remove(child);
                 break;
             case JsonArray a:

@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace Telescope.Smoothing;
 /// module and any <see cref="IExactOptimizer"/>: the module must hold θ_0 (build it from the same seed, or copy
 /// the values in), and <c>batch(t)</c> must return the same indices B_t in every member.
 /// </summary>
-public sealed class SquaredLossRetrainingRun : IRetrainingRun
+public sealed class SquaredLossRetrainingRun : ICheckpointableRetrainingRun
 {
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly IExactOptimizer _optimizer;
@@ -83,6 +84,25 @@ public sealed class SquaredLossRetrainingRun : IRetrainingRun
         using var noGrad = torch.no_grad();
         return _model.forward(x).detach();
     }
+
+    /// <inheritdoc/>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ModuleState.Save(_model, state, prefix + "model/");
+        Checkpointable().SaveState(state, prefix + "optimizer/");
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ModuleState.Load(_model, state, prefix + "model/");
+        Checkpointable().LoadState(state, prefix + "optimizer/");
+    }
+
+    private ExactOptimizer Checkpointable() => _optimizer as ExactOptimizer
+        ?? throw new NotSupportedException($"The member's optimizer {_optimizer.GetType().Name} cannot be checkpointed (only ExactOptimizer subclasses can).");
 
     public void Dispose()
     {

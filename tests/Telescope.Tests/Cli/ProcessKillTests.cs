@@ -49,7 +49,7 @@ public sealed class ProcessKillTests : IDisposable
 
     private const int Sigkill = 9, Sigterm = 15;
 
-    private void KillResumeAndCompare(string recipe, string[] settings, int totalRows, int signal)
+    internal void KillResumeAndCompare(string recipe, string[] settings, int totalRows, int signal)
     {
         string reference = Path.Combine(_root, "reference");
         var (code, _, error) = Telescope(["run", recipe, "--quick", .. Sets(settings), "--out", reference]).Finish();

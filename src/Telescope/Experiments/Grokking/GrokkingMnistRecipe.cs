@@ -18,7 +18,7 @@ namespace Telescope.Experiments.Grokking;
 /// base training, 5.6 ms per member-step): ≈ 67 min for 10⁵ steps including ≈ 1 min of logging.
 /// </para>
 /// </summary>
-public sealed class GrokkingMnistRecipe : IRecipe
+public sealed class GrokkingMnistRecipe : ISweepRecipe
 {
     /// <summary>
     /// Steps of the quick mode. Sized from measured costs (≈ 5.7 ms per base step and 5.6–6.3 ms per member-step on the
@@ -57,6 +57,8 @@ public sealed class GrokkingMnistRecipe : IRecipe
         .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining, quickStabilityIterations: 20, quickLinearity: false)
         .AddDouble("p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n (an interpolating least-squares smoother has p_train = n)", min: 1)
         .AddGrokkingVerdicts()
+        // One seed by default, quick and full: a full configuration costs ≈ 1.3 h with p_net (README), so repetitions are opt-in.
+        .AddSeeds()
         .AddComputeSettings();
 
     public void Run(RunContext context)
@@ -65,9 +67,7 @@ public sealed class GrokkingMnistRecipe : IRecipe
         int trainSize = s.GetInt("train_size"), testSize = s.GetInt("test_size"), probes = s.GetInt("test_probes");
         if (probes > testSize)
             throw new TelescopeException($"test_probes ({probes}) exceeds test_size ({testSize}).") { Hint = "Track at most test_size test images." };
-        var configs = s.GetStringList("configs").Select(MnistConfiguration.Parse).ToList();
-        if (configs.Count == 0 || configs.Select(c => c.Label).Distinct().Count() != configs.Count)
-            throw new TelescopeException("configs must list at least one configuration, each once.") { Hint = "E.g. --set configs=relu:8,relu:1,sigmoid:1" };
+        var plan = Plan(s);
 
         var source = ImageSource.Load(context, s.GetString("data"), trainSize, testSize);
         context.Progress.Message($"Data: {source.Description}");
@@ -77,30 +77,81 @@ public sealed class GrokkingMnistRecipe : IRecipe
         var data = new MnistGrokkingData(
             source.Train.ToTensor(dtype, device), source.Train.OneHot(dtype, device), source.Train.LabelsTensor(device),
             source.Test.ToTensor(dtype, device), source.Test.OneHot(dtype, device), source.Test.LabelsTensor(device), probes);
+        var facts = new GrokkingMnistFacts(source.Description, source.IsSynthetic, source.Train.FeatureCount);
+        var setup = Setup(context);
 
+        var sweep = new Sweep<GrokkingMnistRun>(context, plan.Count);
+        var resumed = context.Checkpoints.Resumed;
+        int? inFlight = resumed?.Contains(GrokkingMnistTrainer.Current + "index") == true ? resumed.GetInt(GrokkingMnistTrainer.Current + "index") : null;
+        var csv = context.Folder.OpenMetrics(GrokkingMnistOutput.Columns);   // rows appear as they are measured
+        int assigned = sweep.Assigned.Count();
+        using (var progress = context.Progress.Start($"{assigned} sub-runs (configuration × seed) × {setup.Steps} steps", (double)assigned * setup.Steps))
+        {
+            progress.Advance((double)sweep.Results.Count * setup.Steps);
+            foreach (int k in sweep.Pending.ToList())
+            {
+                var repetition = setup.ForSeed(plan[k].Seed);
+                var batches = new BatchSchedule(trainSize, setup.BatchSize, (ulong)plan[k].Seed);
+                sweep.Complete(k, new GrokkingMnistTrainer(repetition, data, batches).Run(plan[k], k, progress, csv, context.Checkpoints,
+                    sweep.SaveState, k == inFlight ? resumed : null, context.CancellationToken));
+            }
+        }
+        csv.Dispose();
+        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
+    }
+
+    /// <inheritdoc/>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
+    {
+        var f = SubRunResults.Deserialize<GrokkingMnistFacts>(facts, ShardFile.FileName);
+        var runs = results.Select(r => SubRunResults.Deserialize<GrokkingMnistRun>(r, ShardFile.FileName)).ToList();
+        using (var csv = context.Folder.OpenMetrics(GrokkingMnistOutput.Columns))
+            foreach (var run in runs)
+                foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
+                    GrokkingMnistOutput.WriteRow(csv, run, p, net);
+        WriteOutputs(context, f, runs);
+    }
+
+    private static void WriteOutputs(RunContext context, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> runs)
+    {
+        var s = context.Settings;
+        var setup = Setup(context);
+        // AdamW with β1 = 0.9 (ExactOptimizers.AdamW's default, as trained): the rule the stability bound is read from.
+        var bound = setup.StabilityIterations > 0
+            ? SensitivitySettings.Bound(s, new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = setup.LearningRate, Beta1 = 0.9 })
+            : null;
+        new GrokkingMnistOutput(context, facts, setup, runs, bound).Write();
+    }
+
+    /// <summary>The sub-runs of the sweep in index order: every configuration (in the order given) at every seed.</summary>
+    private static List<GrokkingMnistRun> Plan(RecipeSettings s)
+    {
+        var specs = s.GetStringList("configs");
+        var configs = specs.Select(MnistConfiguration.Parse).ToList();
+        if (configs.Count == 0 || configs.Select(c => c.Label).Distinct().Count() != configs.Count)
+            throw new TelescopeException("configs must list at least one configuration, each once.") { Hint = "E.g. --set configs=relu:8,relu:1,sigmoid:1" };
+        var seeds = s.GetSeeds();
+        return configs.SelectMany((c, i) => seeds.Select(seed => new GrokkingMnistRun
+        {
+            Spec = specs[i], Configuration = c.Label, Seed = seed, Label = GrokkingRun.RunName(c.Label, seed, seeds.Count),
+        })).ToList();
+    }
+
+    /// <summary>The settings every sub-run shares (the run's own seed; <see cref="MnistGrokkingSetup.ForSeed"/> gives a repetition's).</summary>
+    private static MnistGrokkingSetup Setup(RunContext context)
+    {
+        var s = context.Settings;
         var setup = new MnistGrokkingSetup(
             Hidden: s.GetIntList("hidden").ToArray(), BatchSize: s.GetInt("batch_size"), LearningRate: s.GetDouble("lr"),
             WeightDecay: s.GetDouble("weight_decay"), LossScale: s.GetDouble("loss_scale"), Steps: s.GetInt("steps"),
             Directions: s.GetInt("directions"),
             Preconditioner: s.GetString("preconditioner") == "differentiated" ? TangentPreconditioner.Differentiated : TangentPreconditioner.Frozen,
             LogSteps: LogSchedule.Steps(s.GetInt("steps"), s.GetInt("log_per_decade"), s.GetInt("log_every")),
-            ModelSeed: (int)(context.Seed & int.MaxValue), DType: dtype, Device: s.GetString(RecipeSettings.DeviceKey))
+            ModelSeed: (int)(context.Seed & int.MaxValue), DType: context.DType, Device: s.GetString(RecipeSettings.DeviceKey))
         {
             UseSmoother = s.GetString("smoother") != "none",
             StabilityIterations = s.GetInt("stability_iterations"),
         };
-        setup = setup with { Sensitivity = SensitivitySettings.Options(s, setup.DirectionSeed) };
-        var batches = new BatchSchedule(trainSize, setup.BatchSize, (ulong)context.Seed);
-
-        var runs = new List<GrokkingMnistRun>();
-        using (var progress = context.Progress.Start($"{configs.Count} configurations × {setup.Steps} steps", (double)configs.Count * setup.Steps))
-            foreach (var config in configs)
-                runs.Add(new GrokkingMnistTrainer(setup, data, batches).Run(config, progress, context.CancellationToken));
-
-        // AdamW with β1 = 0.9 (ExactOptimizers.AdamW's default, as trained): the rule the stability bound is read from.
-        var bound = setup.StabilityIterations > 0
-            ? SensitivitySettings.Bound(s, new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = setup.LearningRate, Beta1 = 0.9 })
-            : null;
-        new GrokkingMnistOutput(context, source, setup, runs, bound).Write();
+        return setup with { Sensitivity = SensitivitySettings.Options(s, setup.DirectionSeed) };
     }
 }

@@ -10,8 +10,11 @@ namespace Telescope.Experiments.Grokking;
 /// y = (βᵀx)²/2. The exact kernel smoother (SPEC §2a) gives p_train(t) and p_test(t) alongside train and
 /// test MSE, for a sweep over ε.
 /// </summary>
-public sealed class GrokkingPolyRecipe : IRecipe
+public sealed class GrokkingPolyRecipe : ISweepRecipe
 {
+    /// <summary>The full mode's seed repetitions of every ε.</summary>
+    public static readonly int[] FullSeeds = [0, 1, 2];
+
     public string Name => "grokking-poly";
     public string Description => "Grokking on polynomial regression: train/test MSE and effective parameters under full-batch GD, ε sweep (paper Figs. 4, 11)";
 
@@ -32,6 +35,8 @@ public sealed class GrokkingPolyRecipe : IRecipe
         .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining)
         .AddDouble("p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n", min: 1)
         .AddGrokkingVerdicts()
+        // Full: three seeds (the ε ordering is judged against their spread); quick: one, to stay within its budget.
+        .AddSeeds(full: FullSeeds, quick: [])
         // float64 by default (the accumulated smoother spans tens of thousands of steps); quick mode uses
         // float32, which halves the per-step cost on this machine.
         .AddString(RecipeSettings.DTypeKey, "float64", "Floating-point type of model, data and smoother", quick: "float32", choices: ["float32", "float64"])
@@ -49,10 +54,58 @@ public sealed class GrokkingPolyRecipe : IRecipe
             throw new TelescopeException("epsilons must list at least one value, each once.") { Hint = "E.g. --set epsilons=0.02,0.1" };
 
         using var scope = torch.NewDisposeScope();
+        // The task (β, inputs, labels) is the data: drawn from 'seed' and shared by every repetition.
         var task = PolynomialTask.Create(s.GetInt("input_dim"), s.GetInt("train_size"), testSize, (ulong)context.Seed, context.DType, context.Device);
+        var config = Config(context);
+        context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
+            $"Learning rate γ = {config.LearningRate:G6} ({s.GetDouble("lr_factor")}·N/α²), c = {config.LossScale}"));
+
+        var seeds = s.GetSeeds();
+        var plan = epsilons.SelectMany(e => seeds.Select(seed => new GrokkingPolyRun
+        {
+            Epsilon = e, Seed = seed, Configuration = GrokkingPolyRun.ConfigurationOf(e), Label = GrokkingRun.RunName(GrokkingPolyRun.ConfigurationOf(e), seed, seeds.Count),
+        })).ToList();
+        var sweep = new Sweep<GrokkingPolyRun>(context, plan.Count);
+        var resumed = context.Checkpoints.Resumed;
+        int? inFlight = resumed?.Contains(GrokkingPolyTrainer.Current + "index") == true ? resumed.GetInt(GrokkingPolyTrainer.Current + "index") : null;
+        var csv = context.Folder.OpenMetrics(GrokkingPolyOutput.Columns);   // rows appear as they are measured
+        int assigned = sweep.Assigned.Count();
+        using (var progress = context.Progress.Start($"{assigned} sub-runs (ε × seed) × {config.Steps} steps", (double)assigned * config.Steps))
+        {
+            progress.Advance((double)sweep.Results.Count * config.Steps);
+            foreach (int k in sweep.Pending.ToList())
+                sweep.Complete(k, new GrokkingPolyTrainer(config.ForSeed(plan[k].Seed), task).Run(plan[k], k, progress, csv, context.Checkpoints,
+                    sweep.SaveState, k == inFlight ? resumed : null, context.CancellationToken));
+        }
+        csv.Dispose();
+        sweep.Finish("{}", results => WriteOutputs(context, results));
+    }
+
+    /// <inheritdoc/>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
+    {
+        var runs = results.Select(r => SubRunResults.Deserialize<GrokkingPolyRun>(r, ShardFile.FileName)).ToList();
+        using (var csv = context.Folder.OpenMetrics(GrokkingPolyOutput.Columns))
+            foreach (var run in runs)
+                foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
+                    GrokkingPolyOutput.WriteRow(csv, run, p, net);
+        WriteOutputs(context, runs);
+    }
+
+    private static void WriteOutputs(RunContext context, IReadOnlyList<GrokkingPolyRun> runs)
+    {
+        var config = Config(context);
+        new GrokkingPolyOutput(context, config, runs,
+            config.StabilityIterations > 0 ? SensitivitySettings.Bound(context.Settings, new Smoothing.TangentStepRule { Kind = Smoothing.TangentOptimizerKind.Sgd, Step = 1, LearningRate = config.LearningRate }) : null).Write();
+    }
+
+    /// <summary>The settings every sub-run shares (the run's own seed; <see cref="GrokkingPolyConfig.ForSeed"/> gives a repetition's).</summary>
+    private static GrokkingPolyConfig Config(RunContext context)
+    {
+        var s = context.Settings;
         var config = new GrokkingPolyConfig(
             Width: s.GetInt("width"), Alpha: s.GetDouble("alpha"), LearningRate: s.GetDouble("lr_factor") * s.GetInt("width") / Math.Pow(s.GetDouble("alpha"), 2),
-            LossScale: s.GetDouble("loss_scale"), Steps: s.GetInt("steps"), TestProbes: probes,
+            LossScale: s.GetDouble("loss_scale"), Steps: s.GetInt("steps"), TestProbes: s.GetInt("test_probes"),
             LogSteps: LogSchedule.Steps(s.GetInt("steps"), s.GetInt("log_per_decade"), s.GetInt("log_every")),
             ModelSeed: (int)((context.Seed + 1) & int.MaxValue), DType: context.DType, Device: s.GetString(RecipeSettings.DeviceKey))
         {
@@ -62,15 +115,6 @@ public sealed class GrokkingPolyRecipe : IRecipe
         };
         if (!config.UseSmoother && config.Sensitivity is null)
             throw new TelescopeException("smoother=none with sensitivity=none measures no effective parameters.") { Hint = "Use --set sensitivity=retraining, or smoother=kernel." };
-        context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
-            $"Learning rate γ = {config.LearningRate:G6} ({s.GetDouble("lr_factor")}·N/α²), c = {config.LossScale}"));
-
-        var runs = new List<GrokkingPolyRun>();
-        using (var progress = context.Progress.Start($"{epsilons.Count} ε × {config.Steps} steps", (double)epsilons.Count * config.Steps))
-            foreach (double epsilon in epsilons)
-                runs.Add(new GrokkingPolyTrainer(config, task).Run(epsilon, progress, context.CancellationToken));
-
-        new GrokkingPolyOutput(context, config, runs,
-            config.StabilityIterations > 0 ? SensitivitySettings.Bound(s, new Smoothing.TangentStepRule { Kind = Smoothing.TangentOptimizerKind.Sgd, Step = 1, LearningRate = config.LearningRate }) : null).Write();
+        return config;
     }
 }

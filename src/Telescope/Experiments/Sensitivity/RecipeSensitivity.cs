@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Smoothing;
 using static TorchSharp.torch;
 
@@ -94,6 +95,16 @@ internal sealed class RecipeSensitivity : IDisposable
         using var noGrad = TorchSharp.torch.no_grad();
         return Record(step, smoother, new Dictionary<string, Tensor> { [Train] = network.forward(trainInputs), [Test] = network.forward(testInputs) });
     }
+
+    /// <summary>Adds the members' state (when retraining) under <paramref name="prefix"/>; call at a step boundary, where no λ_t is pending.</summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        if (_pendingSharpness is not null) throw new InvalidOperationException("λ_t was measured but not recorded; save at a step boundary.");
+        _retraining?.SaveState(state, prefix);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored.</summary>
+    public void LoadState(CheckpointState state, string prefix) => _retraining?.LoadState(state, prefix);
 
     public void Dispose() => _retraining?.Dispose();
 }
