@@ -119,7 +119,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
             string.Create(CultureInfo.InvariantCulture,
                 $"Full-batch gradient descent, γ = {lrFactor}·N/α² = {config.LearningRate:G6}, {config.Steps} steps, α = {config.Alpha}, {config.DType}; same task (seed {context.Seed}) for every ε and seed; ") +
                 (Seeds.Count == 1
-                    ? $"one seed ({(context.Quick ? "quick mode" : "--set seeds=… repeats it")}): the same initial w (seed {config.ForSeed(Seeds[0]).ModelSeed}) for every ε."
+                    ? $"one seed ({(context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolyRecipe.FullRunCost}")}): the same initial w (seed {config.ForSeed(Seeds[0]).ModelSeed}) for every ε."
                     : $"{Seeds.Count} seed repetitions per ε (seeds {string.Join(", ", Seeds)}): seed S draws the initial w (seed S + 1) and the label directions of p_net (seed S + 2). Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
             "Learning-rate convention: with the SPEC's loss (c/2)·batch mean and c = 1 the gradient is (1/n) Σ (f − y)∇f, the convention of Kumar et al.'s L = (1/2n) Σ (y − f)²; " +
                 "the batch mean does not change the effective rate relative to that loss, so γ = N/α² is the SPEC's rate. " +
