@@ -11,11 +11,11 @@ namespace Telescope.Tests.Cli;
 /// </summary>
 public sealed class GrokkingProcessKillTests
 {
-    private const int Steps = 300, LogEvery = 20, LogPerDecade = 20, SubRuns = 2;
+    private const int Steps = 160, LogEvery = 20, LogPerDecade = 20, SubRuns = 2;
 
     private static readonly string[] Mnist =
     [
-        "data=synthetic", "configs=relu:2,sigmoid:1", "train_size=60", "test_size=40", "test_probes=10", "hidden=16,16",
+        "data=synthetic", "configs=relu:2,sigmoid:1", "train_size=60", "test_size=40", "test_probes=10", "hidden=12,12",
         "batch_size=20", $"steps={Steps}", $"log_every={LogEvery}", "directions=2", "smoother=label-tangent", "sensitivity=retraining",
         "sensitivity_linearity=true", "stability_iterations=5", "threads=1",
     ];

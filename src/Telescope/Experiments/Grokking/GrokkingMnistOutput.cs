@@ -164,7 +164,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
                     : $"{Seeds.Count} seed repetitions per configuration (seeds {string.Join(", ", Seeds)}): each seed S draws the data order and the unscaled initialization (seed S) and the label directions (seed S + 1); the training images and test probes are the same in every repetition. Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
             $"Configurations: {string.Join(", ", Groups.Select(g => g[0].Configuration))}" + (Seeds.Count == 1 ? $", one seed ({(context.Quick ? "quick mode" : "the full default: one full α = 8 configuration with p_net is ≈ 1.3 h, an estimate from the measured 3·10⁴-step run (22.5 min), so seed repetitions are opt-in via --set seeds=0,1,2")})." : "."),
             context.Quick
-                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : $", with p_net by retraining (D = {setup.Sensitivity.DirectionCount}, linearity check {(setup.Sensitivity.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, one seed. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
+                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : $", with p_net by retraining (D = {setup.Sensitivity.DirectionCount}, linearity check {(setup.Sensitivity.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, {(Seeds.Count == 1 ? "one seed" : $"{Seeds.Count} seeds")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
                 : $"Full run: {setup.Steps} steps.",
         ]);
 
@@ -209,7 +209,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
         report.Bullets(CostLines());
 
         report.Heading("Final values");
-        if (Seeds.Count > 1) report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of each configuration (the SE columns are each seed's own standard errors, averaged).");
+        if (Seeds.Count > 1) report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of each configuration (the SE columns: mean ± sd of each seed's own standard error over its directions).");
         report.Table(Groups,
             ("configuration", g => g[0].Configuration), ("train error", g => SeedMean.Cell(g, r => r.Final.Train)), ("test error", g => SeedMean.Cell(g, r => r.Final.Test)),
             ("p_train", g => SeedMean.Cell(g, r => r.Final.PTrain)), ("± SE", g => SeedMean.Cell(g, r => r.Final.PTrainSe)), ("p_test", g => SeedMean.Cell(g, r => r.Final.PTest)), ("± SE ", g => SeedMean.Cell(g, r => r.Final.PTestSe)), ("SE of gap", g => SeedMean.Cell(g, r => r.Final.PGapSe)),

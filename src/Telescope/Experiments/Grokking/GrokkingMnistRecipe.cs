@@ -18,6 +18,10 @@ namespace Telescope.Experiments.Grokking;
 /// base training, 5.6 ms per member-step): ≈ 67 min for 10⁵ steps including ≈ 1 min of logging.
 /// </para>
 /// </summary>
+/// <remarks>
+/// Its sub-runs (configuration × seed of <c>seeds</c>) are independent, so it shards (<c>--shard i/N</c>) and merges
+/// (<see cref="Merge"/>); every step can be checkpointed and resumed, the retraining members included.
+/// </remarks>
 public sealed class GrokkingMnistRecipe : ISweepRecipe
 {
     /// <summary>
@@ -81,24 +85,10 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
         var facts = new GrokkingMnistFacts(source.Description, source.IsSynthetic, source.Train.FeatureCount);
         var setup = Setup(context);
 
-        var sweep = new Sweep<GrokkingMnistRun>(context, plan.Count);
-        var resumed = context.Checkpoints.Resumed;
-        int? inFlight = resumed?.Contains(GrokkingMnistTrainer.Current + "index") == true ? resumed.GetInt(GrokkingMnistTrainer.Current + "index") : null;
-        var csv = context.Folder.OpenMetrics(GrokkingMnistOutput.Columns);   // rows appear as they are measured
-        int assigned = sweep.Assigned.Count();
-        using (var progress = context.Progress.Start($"{assigned} sub-runs (configuration × seed) × {setup.Steps} steps", (double)assigned * setup.Steps))
-        {
-            progress.Advance((double)sweep.Results.Count * setup.Steps);
-            foreach (int k in sweep.Pending.ToList())
-            {
-                var repetition = setup.ForSeed(plan[k].Seed);
-                var batches = new BatchSchedule(trainSize, setup.BatchSize, (ulong)plan[k].Seed);
-                sweep.Complete(k, new GrokkingMnistTrainer(repetition, data, batches).Run(plan[k], k, progress, csv, context.Checkpoints,
-                    sweep.SaveState, k == inFlight ? resumed : null, context.CancellationToken));
-            }
-        }
-        csv.Dispose();
-        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
+        GrokkingSweep.Run(context, plan, setup.Steps, GrokkingMnistOutput.Columns, "configuration × seed",
+            (k, run, progress, csv, saveSweep, resume) => new GrokkingMnistTrainer(setup.ForSeed(run.Seed), data, new BatchSchedule(trainSize, setup.BatchSize, (ulong)run.Seed))
+                .Run(run, k, progress, csv, context.Checkpoints, saveSweep, resume, context.CancellationToken),
+            SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
     }
 
     /// <inheritdoc/>

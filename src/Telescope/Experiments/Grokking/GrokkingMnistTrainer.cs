@@ -81,9 +81,6 @@ internal sealed class GrokkingMnistRun : GrokkingRun
 /// </summary>
 internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokkingData data, BatchSchedule batches)
 {
-    /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
-    public const string Current = "current/";
-
     /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
     /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
     /// <param name="progress">Advanced once per step.</param>
@@ -136,14 +133,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         int first = 1;
         if (resume is not null)
         {
-            if (resume.GetInt(Current + "index") != index)
-                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
-            first = resume.GetInt(Current + "step");
-            run = SubRunResults.Deserialize<GrokkingMnistRun>(resume.GetString(Current + "run"), RunCheckpoints.FileName);
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            smoother?.LoadState(resume, Current + "smoother/");
-            sensitivity.LoadState(resume, Current + "sensitivity/");
+            (run, first) = GrokkingSweep.Load<GrokkingMnistRun>(resume, index, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.LoadState));
             progress.Advance(first - 1);
         }
         run.Members = sensitivity.MemberCount;
@@ -176,15 +166,8 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         {
             checkpoints.SaveIfDue(state =>
             {
-                saveSweep(state);
                 Totals();
-                state.Set(Current + "index", index);
-                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "run", SubRunResults.Serialize(run));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-                smoother?.SaveState(state, Current + "smoother/");
-                sensitivity.SaveState(state, Current + "sensitivity/");
+                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.SaveState));
             });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())

@@ -10,6 +10,10 @@ namespace Telescope.Experiments.Grokking;
 /// y = (βᵀx)²/2. The exact kernel smoother (SPEC §2a) gives p_train(t) and p_test(t) alongside train and
 /// test MSE, for a sweep over ε.
 /// </summary>
+/// <remarks>
+/// Its sub-runs (ε × seed of <c>seeds</c>; the task is shared) are independent, so it shards (<c>--shard i/N</c>) and
+/// merges (<see cref="Merge"/>); every step can be checkpointed and resumed (smoother, tracker and members included).
+/// </remarks>
 public sealed class GrokkingPolyRecipe : ISweepRecipe
 {
     /// <summary>
@@ -69,20 +73,10 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         {
             Epsilon = e, Seed = seed, Configuration = GrokkingPolyRun.ConfigurationOf(e), Label = GrokkingRun.RunName(GrokkingPolyRun.ConfigurationOf(e), seed, seeds.Count),
         })).ToList();
-        var sweep = new Sweep<GrokkingPolyRun>(context, plan.Count);
-        var resumed = context.Checkpoints.Resumed;
-        int? inFlight = resumed?.Contains(GrokkingPolyTrainer.Current + "index") == true ? resumed.GetInt(GrokkingPolyTrainer.Current + "index") : null;
-        var csv = context.Folder.OpenMetrics(GrokkingPolyOutput.Columns);   // rows appear as they are measured
-        int assigned = sweep.Assigned.Count();
-        using (var progress = context.Progress.Start($"{assigned} sub-runs (ε × seed) × {config.Steps} steps", (double)assigned * config.Steps))
-        {
-            progress.Advance((double)sweep.Results.Count * config.Steps);
-            foreach (int k in sweep.Pending.ToList())
-                sweep.Complete(k, new GrokkingPolyTrainer(config.ForSeed(plan[k].Seed), task).Run(plan[k], k, progress, csv, context.Checkpoints,
-                    sweep.SaveState, k == inFlight ? resumed : null, context.CancellationToken));
-        }
-        csv.Dispose();
-        sweep.Finish("{}", results => WriteOutputs(context, results));
+        GrokkingSweep.Run(context, plan, config.Steps, GrokkingPolyOutput.Columns, "ε × seed",
+            (k, run, progress, csv, saveSweep, resume) => new GrokkingPolyTrainer(config.ForSeed(run.Seed), task)
+                .Run(run, k, progress, csv, context.Checkpoints, saveSweep, resume, context.CancellationToken),
+            "{}", results => WriteOutputs(context, results));
     }
 
     /// <inheritdoc/>

@@ -53,9 +53,6 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 /// </summary>
 internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialTask task)
 {
-    /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
-    public const string Current = "current/";
-
     /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
     /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
     /// <param name="progress">Advanced once per step.</param>
@@ -99,15 +96,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             run.InitialSharpness = Sharpness(kernel);
         else
         {
-            if (resume.GetInt(Current + "index") != index)
-                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
-            first = resume.GetInt(Current + "step");
-            run = SubRunResults.Deserialize<GrokkingPolyRun>(resume.GetString(Current + "run"), RunCheckpoints.FileName);
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            smoother?.LoadState(resume, Current + "smoother/");
-            tracker.LoadState(resume, Current + "tracker/");
-            sensitivity.LoadState(resume, Current + "sensitivity/");
+            (run, first) = GrokkingSweep.Load<GrokkingPolyRun>(resume, index, network, optimizer, sensitivity,
+                ("smoother", smoother is null ? null : smoother.LoadState), ("tracker", tracker.LoadState));
             progress.Advance(first - 1);
         }
         run.Members = sensitivity.MemberCount;
@@ -126,16 +116,9 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         {
             checkpoints.SaveIfDue(state =>
             {
-                saveSweep(state);
                 Totals();
-                state.Set(Current + "index", index);
-                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "run", SubRunResults.Serialize(run));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-                smoother?.SaveState(state, Current + "smoother/");
-                tracker.SaveState(state, Current + "tracker/");
-                sensitivity.SaveState(state, Current + "sensitivity/");
+                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity,
+                    ("smoother", smoother is null ? null : smoother.SaveState), ("tracker", tracker.SaveState));
             });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
