@@ -263,8 +263,8 @@ public sealed class RetrainingSensitivity : IDisposable
     }
 
     /// <summary>
-    /// Adds the members' step and every member's state (<see cref="ICheckpointableRetrainingRun"/>) to a checkpoint.
-    /// The recorded <see cref="Estimates"/> are not saved: a caller that needs them after a resume keeps its own copy.
+    /// Adds the members' step and every member's state under <paramref name="prefix"/> (call between steps; the
+    /// recorded estimates are the caller's to keep). Every member must be an <see cref="ICheckpointableRetrainingRun"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">A member cannot be checkpointed.</exception>
     public void SaveState(CheckpointState state, string prefix)
@@ -272,20 +272,25 @@ public sealed class RetrainingSensitivity : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(state);
         state.Set(prefix + "step", _step);
+        state.Set(prefix + "members", string.Join(",", _runs.Select(r => r.Member.Key)));
         foreach (var (member, run) in _runs) Checkpointable(run).SaveState(state, $"{prefix}{member.Key}/");
     }
 
-    /// <summary>Restores what <see cref="SaveState"/> wrote into members built exactly as before (same options, labels and factory).</summary>
+    /// <summary>Restores what <see cref="SaveState"/> stored into an estimate built with the same options and factory.</summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint holds other members.</exception>
     public void LoadState(CheckpointState state, string prefix)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(state);
+        string members = state.GetString(prefix + "members"), expected = string.Join(",", _runs.Select(r => r.Member.Key));
+        if (members != expected)
+            throw new CheckpointMismatchException($"The checkpoint's retraining members are [{members}], but these settings give [{expected}].");
         foreach (var (member, run) in _runs) Checkpointable(run).LoadState(state, $"{prefix}{member.Key}/");
         _step = state.GetInt(prefix + "step");
     }
 
     private static ICheckpointableRetrainingRun Checkpointable(IRetrainingRun run) => run as ICheckpointableRetrainingRun
-        ?? throw new NotSupportedException($"The retraining run {run.GetType().Name} cannot be checkpointed: implement {nameof(ICheckpointableRetrainingRun)}.");
+        ?? throw new NotSupportedException($"The retraining member {run.GetType().Name} cannot be checkpointed: implement ICheckpointableRetrainingRun.");
 
     public void Dispose()
     {

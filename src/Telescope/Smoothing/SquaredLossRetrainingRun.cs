@@ -90,7 +90,7 @@ public sealed class SquaredLossRetrainingRun : ICheckpointableRetrainingRun
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ModuleState.Save(_model, state, prefix + "model/");
-        Exact.SaveState(state, prefix + "optimizer/");
+        Checkpointable().SaveState(state, prefix + "optimizer/");
     }
 
     /// <inheritdoc/>
@@ -98,11 +98,11 @@ public sealed class SquaredLossRetrainingRun : ICheckpointableRetrainingRun
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ModuleState.Load(_model, state, prefix + "model/");
-        Exact.LoadState(state, prefix + "optimizer/");
+        Checkpointable().LoadState(state, prefix + "optimizer/");
     }
 
-    private ExactOptimizer Exact => _optimizer as ExactOptimizer
-        ?? throw new NotSupportedException($"Only an {nameof(ExactOptimizer)} can be checkpointed; this run uses {_optimizer.GetType().Name}.");
+    private ExactOptimizer Checkpointable() => _optimizer as ExactOptimizer
+        ?? throw new NotSupportedException($"The member's optimizer {_optimizer.GetType().Name} cannot be checkpointed (only ExactOptimizer subclasses can).");
 
     public void Dispose()
     {

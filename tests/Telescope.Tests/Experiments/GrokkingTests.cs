@@ -152,7 +152,7 @@ public sealed class GrokkingTests : IDisposable
     {
         var folder = Run(new GrokkingMnistRecipe(), "pnet",
             ["data=synthetic", "configs=relu:2", "train_size=30", "test_size=20", "test_probes=8", "hidden=6,5",
-             "batch_size=10", "steps=12", "log_every=4", "smoother=none", "sensitivity=retraining", "dtype=float64"]);
+             "batch_size=10", "steps=12", "log_every=4", "smoother=none", "sensitivity=retraining", "sensitivity_linearity=true", "dtype=float64"]);
         var summary = Summary(folder);
         Assert.Equal("none", summary.GetProperty("smoother").GetString());
         Assert.Equal(38.0, summary.GetProperty("stability_bound").GetDouble(), 10);
@@ -168,6 +168,55 @@ public sealed class GrokkingTests : IDisposable
         string report = File.ReadAllText(Path.Combine(folder, "report.md"));
         Assert.Contains("From p_net (retraining, SPEC §3b)", report);
         Assert.Contains("adam: λ < 2(1+β1)/(1−β1) = 38", report);
+    }
+
+    [Fact]
+    public void MnistWithoutTheSmootherHasNoUnreliableStepAndNoNaNInItsProgressLines()
+    {
+        // Issue 10: without the smoother p is not measured, so it cannot be "unreliable" (null, not step 1), and the
+        // progress line prints p_net and λ but no "p_train NaN±NaN".
+        var statuses = new List<string>();
+        string output = Path.Combine(_root, "no-smoother");
+        RecipeRunner.Run(new RecipeCatalog([new GrokkingMnistRecipe()]), new RunRequest
+        {
+            Recipe = "grokking-mnist", Quick = true, Out = output,
+            Assignments = ["data=synthetic", "configs=relu:2", "train_size=30", "test_size=20", "test_probes=8", "hidden=6",
+                "batch_size=10", "steps=8", "log_every=4", "smoother=none", "sensitivity=retraining"],
+        }, new StatusRecorder(statuses));
+        var r = Summary(output).GetProperty("results")[0];
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("step_p_unreliable").ValueKind);
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("p_train").ValueKind);
+        Assert.NotEmpty(statuses);
+        Assert.All(statuses, line =>
+        {
+            Assert.DoesNotContain("NaN", line);
+            Assert.DoesNotContain("p_train", line);
+            Assert.Contains("p_net", line);
+            Assert.Contains("λ", line);
+        });
+        // With the smoother the same line carries p.
+        statuses.Clear();
+        RecipeRunner.Run(new RecipeCatalog([new GrokkingMnistRecipe()]), new RunRequest
+        {
+            Recipe = "grokking-mnist", Quick = true, Out = Path.Combine(_root, "smoother"),
+            Assignments = ["data=synthetic", "configs=relu:2", "train_size=30", "test_size=20", "test_probes=8", "hidden=6",
+                "batch_size=10", "steps=8", "log_every=4", "smoother=label-tangent", "sensitivity=none", "stability_iterations=0"],
+        }, new StatusRecorder(statuses));
+        Assert.All(statuses, line => { Assert.Contains("p_train", line); Assert.DoesNotContain("p_net", line); Assert.DoesNotContain("λ", line); });
+    }
+
+    /// <summary>Records every status line the recipe sets.</summary>
+    private sealed class StatusRecorder(List<string> statuses) : IProgressReporter
+    {
+        public IProgressTask Start(string description, double total) => new Task(statuses);
+        public void Message(string text) { }
+        private sealed class Task(List<string> statuses) : IProgressTask
+        {
+            public void Advance(double amount = 1) { }
+            public void SetStatus(string status) => statuses.Add(status);
+            public void Finish() { }
+            public void Dispose() { }
+        }
     }
 
     [Fact]

@@ -7,10 +7,11 @@ using static Telescope.Experiments.Grokking.GrokkingFindings;
 namespace Telescope.Experiments.Grokking;
 
 /// <summary>Writes grokking-mnist's metrics.csv, summary.json, figures and report.md.</summary>
-internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source, MnistGrokkingSetup setup, IReadOnlyList<GrokkingMnistRun> runs,
+internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts facts, MnistGrokkingSetup setup, IReadOnlyList<GrokkingMnistRun> runs,
     StabilityBound? bound)
 {
-    private static readonly string[] Columns =
+    /// <summary>The metrics.csv columns after run and step.</summary>
+    public static readonly string[] Columns =
         ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse", .. SensitivityColumns.Names];
 
     /// <summary>The number of steps of the full (non-quick) run: a run this long reports its cost as measured, shorter ones extrapolate.</summary>
@@ -26,8 +27,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
     private double PTrainLimit => context.Settings.GetDouble("p_train_limit");
     private ClearlyBelowRule Rule => ClearlyBelowRule.From(context.Settings);
 
+    /// <summary>The first logged step whose smoother p is blown up; null when the smoother did not run (p was not measured, so it cannot be unreliable).</summary>
     private GrokkingPoint? FirstUnreliable(GrokkingMnistRun r)
     {
+        if (!setup.UseSmoother) return null;
         double limit = PTrainLimit * context.Settings.GetInt("train_size");
         return r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain <= limit && double.IsFinite(p.PTest)));
     }
@@ -47,7 +50,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
 
     public void Write()
     {
-        WriteMetrics();
         WriteSummary();
         WriteReport();
     }
@@ -59,25 +61,27 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList()
         : [];
 
-    private void WriteMetrics()
-    {
-        using var csv = context.Folder.OpenMetrics(Columns);
-        foreach (var run in runs)
-            foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
-                csv.WriteRow(run.Label, p.Step,
-                [
-                    run.Config.Alpha, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), SensitivityColumns.Measured(p.PTrainSe), SensitivityColumns.Measured(p.PTestSe), p.PGapSe, p.TrainMse, p.TestMse,
-                    .. SensitivityColumns.Values(net),
-                ]);
-    }
+    /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
+    public static void WriteRow(MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
+        csv.WriteRow(run.Label, p.Step,
+        [
+            run.Config.Alpha, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), SensitivityColumns.Measured(p.PTrainSe), SensitivityColumns.Measured(p.PTestSe), p.PGapSe, p.TrainMse, p.TestMse,
+            .. SensitivityColumns.Values(net),
+        ]);
+
+    /// <summary>The sub-runs by configuration (in the order given), each with its seeds in order.</summary>
+    private IReadOnlyList<IReadOnlyList<GrokkingMnistRun>> Groups =>
+        runs.GroupBy(r => r.Configuration).Select(g => (IReadOnlyList<GrokkingMnistRun>)g.ToList()).ToList();
+
+    private IReadOnlyList<long> Seeds => context.Settings.GetSeeds();
 
     private void WriteSummary()
     {
         context.Folder.WriteSummary(new Dictionary<string, object?>
         {
             ["recipe"] = "grokking-mnist",
-            ["data"] = source.Description,
-            ["synthetic_data"] = source.IsSynthetic,
+            ["data"] = facts.Data,
+            ["synthetic_data"] = facts.Synthetic,
             ["loss_scale_c"] = setup.LossScale,
             ["smoother"] = setup.UseSmoother ? $"label-tangent propagation (SPEC §2b), Hutchinson, D = {setup.Directions}" : "none",
             ["sensitivity"] = setup.Sensitivity is { } o
@@ -88,42 +92,45 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
             ["p_train_limit"] = PTrainLimit,
             ["test_probes"] = context.Settings.GetInt("test_probes"),
             ["directions"] = setup.Directions,
-            ["results"] = runs.Select(r => SensitivityColumns.Merge(new Dictionary<string, object?>
-            {
-                ["alpha"] = r.Config.Alpha,
-                ["activation"] = r.Config.Activation.ToString(),
-                ["steps"] = r.Final.Step,
-                ["train_error"] = r.Final.Train,
-                ["test_error"] = r.Final.Test,
-                ["train_mse"] = r.Final.TrainMse,
-                ["test_mse"] = r.Final.TestMse,
-                ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
-                ["p_train_se"] = SensitivityColumns.Measured(r.Final.PTrainSe),
-                ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
-                ["p_test_se"] = SensitivityColumns.Measured(r.Final.PTestSe),
-                ["p_gap_se"] = r.Final.PGapSe,
-                ["step_train_plateau"] = r.TrainPlateau,
-                ["step_test_plateau"] = r.TestPlateau,
-                ["step_train_error_zero"] = r.StepTrainPerfect,
-                ["step_p_test_below_p_train"] = CrossingBelow(r),
-                ["step_p_unreliable"] = FirstUnreliable(r)?.Step,
-                ["surrogate_gap_train"] = r.SurrogateGapTrain,
-                ["surrogate_gap_test"] = r.SurrogateGapTest,
-                ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
-                ["training_seconds"] = Math.Round(r.TrainingTime.TotalSeconds, 1),
-                ["smoother_seconds"] = Math.Round(r.SmootherTime.TotalSeconds, 1),
-                ["measure_seconds"] = Math.Round(r.MeasureTime.TotalSeconds, 1),
-                ["seconds_per_step"] = SecondsPerStep(r),
-                ["process_cpu_seconds"] = Math.Round(r.ProcessorTime.TotalSeconds, 1),
-                ["retraining_members"] = r.Members,
-                ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
-                ["retraining_measure_seconds"] = Math.Round(r.RetrainingMeasureTime.TotalSeconds, 1),
-                ["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 1),
-            }, SensitivityColumns.Summary(r.Sensitivity, bound))).ToList(),
+            ["seeds"] = Seeds.ToArray(),
+            ["results"] = Groups.Select(g => g.Count == 1 ? (object)Entry(g[0]) : SeedAggregate.Combine(Seeds, g.Select(r => (object)Entry(r)).ToList())).ToList(),
         });
     }
 
 
+
+    private Dictionary<string, object?> Entry(GrokkingMnistRun r) => SensitivityColumns.Merge(new Dictionary<string, object?>
+    {
+        ["alpha"] = r.Config.Alpha,
+        ["activation"] = r.Config.Activation.ToString(),
+        ["steps"] = r.Final.Step,
+        ["train_error"] = r.Final.Train,
+        ["test_error"] = r.Final.Test,
+        ["train_mse"] = r.Final.TrainMse,
+        ["test_mse"] = r.Final.TestMse,
+        ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
+        ["p_train_se"] = SensitivityColumns.Measured(r.Final.PTrainSe),
+        ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
+        ["p_test_se"] = SensitivityColumns.Measured(r.Final.PTestSe),
+        ["p_gap_se"] = r.Final.PGapSe,
+        ["step_train_plateau"] = r.TrainPlateau,
+        ["step_test_plateau"] = r.TestPlateau,
+        ["step_train_error_zero"] = r.StepTrainPerfect,
+        ["step_p_test_below_p_train"] = CrossingBelow(r),
+        ["step_p_unreliable"] = FirstUnreliable(r)?.Step,
+        ["surrogate_gap_train"] = r.SurrogateGapTrain,
+        ["surrogate_gap_test"] = r.SurrogateGapTest,
+        ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
+        ["training_seconds"] = Math.Round(r.TrainingTime.TotalSeconds, 1),
+        ["smoother_seconds"] = Math.Round(r.SmootherTime.TotalSeconds, 1),
+        ["measure_seconds"] = Math.Round(r.MeasureTime.TotalSeconds, 1),
+        ["seconds_per_step"] = SecondsPerStep(r),
+        ["process_cpu_seconds"] = Math.Round(r.ProcessorTime.TotalSeconds, 1),
+        ["retraining_members"] = r.Members,
+        ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
+        ["retraining_measure_seconds"] = Math.Round(r.RetrainingMeasureTime.TotalSeconds, 1),
+        ["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 1),
+    }, SensitivityColumns.Summary(r.Sensitivity, bound));
 
     private void WriteReport()
     {
@@ -131,7 +138,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         int probes = s.GetInt("test_probes");
         var report = context.CreateReport("Grokking on MNIST (Omnigrok): α sweep with α = 1 ReLU/sigmoid controls",
         [
-            ("model", $"MLP {string.Join("-", new[] { (int)784 }.Concat(setup.Hidden).Append(10))} (input size from the data), every initial parameter (PyTorch's default uniform init) multiplied by α"),
+            ("model", $"MLP {string.Join("-", new[] { facts.InputSize }.Concat(setup.Hidden).Append(10))} (input size from the data), every initial parameter (PyTorch's default uniform init) multiplied by α"),
             ("loss", $"(c/2)·mean_i ||f(x_i) − y_i||² on one-hot y, c = {F(setup.LossScale)}" + (Math.Abs(setup.LossScale - 0.2) < 1e-12
                 ? " = 2/k: exactly PyTorch's MSELoss (mean over batch and outputs of (f − y)²). Note SPEC §0's remark \"c = 1/k reproduces MSELoss\" is half of that (MSELoss/2); AdamW is invariant to the loss scale up to its ε, so only the smoother's c must match the training loss, and it does."
                 : "")),
@@ -147,33 +154,41 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
 
         report.Heading("Setup").Bullets(
         [
-            $"Data: {source.Description}." + (source.IsSynthetic
+            $"Data: {facts.Data}." + (facts.Synthetic
                 ? " **These are not MNIST**: no data folder was given; pass `--data DIR` or set `TELESCOPE_DATA` to run on MNIST."
                 : ""),
             string.Create(CultureInfo.InvariantCulture,
-                $"AdamW (β = 0.9, 0.999, ε = 1e-8), lr {setup.LearningRate}, weight decay {setup.WeightDecay}, batch {setup.BatchSize}, {setup.Steps} steps, {setup.DType}; same data order (seed {context.Seed}) and the same unscaled initialization (seed {setup.ModelSeed}) for every configuration."),
-            $"Configurations: {string.Join(", ", runs.Select(r => r.Label))}.",
+                $"AdamW (β = 0.9, 0.999, ε = 1e-8), lr {setup.LearningRate}, weight decay {setup.WeightDecay}, batch {setup.BatchSize}, {setup.Steps} steps, {setup.DType}; ") +
+                (Seeds.Count == 1
+                    ? $"same data order (seed {Seeds[0]}) and the same unscaled initialization (seed {setup.ForSeed(Seeds[0]).ModelSeed}) for every configuration."
+                    : $"{Seeds.Count} seed repetitions per configuration (seeds {string.Join(", ", Seeds)}): each seed S draws the data order and the unscaled initialization (seed S) and the label directions (seed S + 1); the training images and test probes are the same in every repetition. Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
+            $"Configurations: {string.Join(", ", Groups.Select(g => g[0].Configuration))}" + (Seeds.Count == 1 ? $", one seed ({(context.Quick ? "quick mode" : "the full default: one full α = 8 configuration with p_net is ≈ 1.3 h, an estimate from the measured 3·10⁴-step run (22.5 min), so seed repetitions are opt-in via --set seeds=0,1,2")})." : "."),
             context.Quick
-                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : ", with p_net by retraining")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled at step 36000), so a quick run shows its first part: train error reaching zero early, test error falling only much later."
+                ? $"**Quick mode: {setup.Steps} steps, not the paper's 10⁵**, {(setup.UseSmoother ? "with" : "without")} the surrogate smoother{(setup.Sensitivity is null ? "" : $", with p_net by retraining (D = {setup.Sensitivity.DirectionCount}, linearity check {(setup.Sensitivity.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, {(Seeds.Count == 1 ? "one seed" : $"{Seeds.Count} seeds")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
                 : $"Full run: {setup.Steps} steps.",
         ]);
 
         report.Heading("Findings");
         report.Paragraph(context.Settings.GetVerdictCriteria().Describe());
         var findings = new List<string>();
-        foreach (var r in runs)
+        foreach (var g in Groups)
         {
-            findings.Add($"**{r.Label}** — {DelayFinding(r, "error")}" +
-                (r.StepTrainPerfect is int z ? $" Training error first 0 at logged step {z}." : " Training error never reached 0."));
+            var mean = SeedMean.Of(g);
+            string name = g[0].Configuration, spread = SeedMean.Describe(g.Count);
+            findings.Add($"**{name}**{spread} — {DelayFinding(mean, "error")}" + (g.Count == 1
+                ? (g[0].StepTrainPerfect is int z ? $" Training error first 0 at logged step {z}." : " Training error never reached 0.")
+                : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}; training error first 0 at {string.Join(", ", g.Select(r => r.StepTrainPerfect?.ToString(CultureInfo.InvariantCulture) ?? "never"))}."));
             if (setup.UseSmoother)
             {
-                findings.Add($"{r.Label} — from the surrogate smoother's p (SPEC §2b): {EffectiveParameterFinding(r, Rule)}");
-                findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
+                findings.Add($"{name} — from the surrogate smoother's p (SPEC §2b){spread}: {EffectiveParameterFinding(mean, Rule)}");
+                foreach (var r in g) findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
             }
-            if (GrokkingNetworkView.Of(r, r.Sensitivity) is { } view)
-                findings.Add($"{r.Label} — {GrokkingNetworkView.Finding(view, r.Sensitivity[^1], Rule)}");
-            findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, SmootherSeries(r),
-                PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
+            var views = g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
+            if (views.All(v => v is not null))
+                findings.Add($"{name}{spread} — {GrokkingNetworkView.Finding(SeedMean.Of(views!), g[0].Sensitivity[^1], Rule)}");
+            foreach (var r in g)
+                findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, SmootherSeries(r),
+                    PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
         }
         findings.AddRange(Comparisons());
         findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
@@ -186,7 +201,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
                       (setup.Preconditioner == TangentPreconditioner.Frozen
                           ? " With Adam's realized preconditioner frozen (SPEC §2b), T_t approaches 1/ε on coordinates whose gradients vanished once the training error is zero, and the surrogate's label tangents grow exponentially."
                           : "")));
-        if (source.IsSynthetic)
+        if (facts.Synthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
         report.Bullets(findings);
 
@@ -194,44 +209,53 @@ internal sealed class GrokkingMnistOutput(RunContext context, ImageSource source
         report.Bullets(CostLines());
 
         report.Heading("Final values");
-        report.Table(runs,
-            ("configuration", r => r.Label), ("train error", r => r.Final.Train), ("test error", r => r.Final.Test),
-            ("p_train", r => r.Final.PTrain), ("± SE", r => r.Final.PTrainSe), ("p_test", r => r.Final.PTest), ("± SE ", r => r.Final.PTestSe), ("SE of gap", r => r.Final.PGapSe),
-            ("train plateau", r => r.TrainPlateau), ("test plateau", r => r.TestPlateau), ("train error 0 at", r => r.StepTrainPerfect),
-            ("p_net_train", r => Net(r)?.Train?.Value), ("± SE  ", r => Net(r)?.Train?.StandardError),
-            ("p_net_test", r => Net(r)?.Test?.Value), ("± SE   ", r => Net(r)?.Test?.StandardError),
-            ("linearity train / test", r => Net(r) is { Train: { } a, Test: { } b } ? $"{F(a.LinearityRatio ?? double.NaN)} / {F(b.LinearityRatio ?? double.NaN)}" : null),
-            ("floor (test)", r => Net(r)?.Test?.FloorDifference),
-            ("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
-            ("λ above bound from", r => bound is null ? null : SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step),
-            ("s/step", r => Math.Round(SecondsPerStep(r), 4)));
+        if (Seeds.Count > 1) report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of each configuration (the SE columns: mean ± sd of each seed's own standard error over its directions).");
+        report.Table(Groups,
+            ("configuration", g => g[0].Configuration), ("train error", g => SeedMean.Cell(g, r => r.Final.Train)), ("test error", g => SeedMean.Cell(g, r => r.Final.Test)),
+            ("p_train", g => SeedMean.Cell(g, r => r.Final.PTrain)), ("± SE", g => SeedMean.Cell(g, r => r.Final.PTrainSe)), ("p_test", g => SeedMean.Cell(g, r => r.Final.PTest)), ("± SE ", g => SeedMean.Cell(g, r => r.Final.PTestSe)), ("SE of gap", g => SeedMean.Cell(g, r => r.Final.PGapSe)),
+            ("train plateau", g => SeedMean.Cell(g, r => r.TrainPlateau)), ("test plateau", g => SeedMean.Cell(g, r => r.TestPlateau)), ("train error 0 at", g => SeedMean.Cell(g, r => r.StepTrainPerfect)),
+            ("p_net_train", g => SeedMean.Cell(g, r => Net(r)?.Train?.Value)), ("± SE  ", g => SeedMean.Cell(g, r => Net(r)?.Train?.StandardError)),
+            ("p_net_test", g => SeedMean.Cell(g, r => Net(r)?.Test?.Value)), ("± SE   ", g => SeedMean.Cell(g, r => Net(r)?.Test?.StandardError)),
+            ("linearity train / test", g => setup.Sensitivity is { LinearityCheck: false } ? "not checked"
+                : g.Count == 1 && Net(g[0]) is { Train: { } a, Test: { } b } ? $"{F(a.LinearityRatio ?? double.NaN)} / {F(b.LinearityRatio ?? double.NaN)}"
+                : g.Count > 1 ? $"{SeedMean.Cell(g, r => Net(r)?.Train?.LinearityRatio)} / {SeedMean.Cell(g, r => Net(r)?.Test?.LinearityRatio)}" : null),
+            ("floor (test)", g => setup.Sensitivity is { LinearityCheck: false } ? "not measured" : SeedMean.Cell(g, r => Net(r)?.Test?.FloorDifference)),
+            ("λ_T", g => SeedMean.Cell(g, r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness)),
+            ("λ above bound from", g => bound is null ? null : string.Join(", ", g.Select(r => SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step.ToString(CultureInfo.InvariantCulture) ?? "—"))),
+            ("s/step", g => SeedMean.Cell(g, r => Math.Round(SecondsPerStep(r), 4))));
 
         report.Heading("Figures");
-        foreach (var r in runs)
+        foreach (var g in Groups)
         {
-            var view = setup.UseSmoother ? r : GrokkingNetworkView.Of(r, r.Sensitivity) ?? r;
-            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(view, r.Label, "classification error", logMetric: false), $"dynamics_{r.Label}"),
-                $"{r.Label}: train (solid) and test (dashed) error (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis)" +
-                (setup.UseSmoother ? " — the surrogate smoother's p." : " — the network's p_net by retraining (no smoother in this run)."));
-            if (r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null))
-                report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(r, r.Sensitivity, bound, r.Label), $"p_net_vs_p_{r.Label}"),
-                    $"{r.Label}: the smoother's p (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).");
+            string name = g[0].Configuration, bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
+            IReadOnlyList<GrokkingRun> shown = setup.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
+            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, name, "classification error", logMetric: false), $"dynamics_{name}"),
+                $"{name}: train (solid) and test (dashed) error (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis)" +
+                (setup.UseSmoother ? " — the surrogate smoother's p." : " — the network's p_net by retraining (no smoother in this run).") + bands);
+            if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
+                report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, bound, name), $"p_net_vs_p_{name}"),
+                    $"{name}: the smoother's p (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).{bands}");
         }
         context.Folder.WriteReport(report.ToString());
     }
 
     private IEnumerable<string> Comparisons()
     {
-        var large = runs.Where(r => r.Config.Activation.Kind == Models.ActivationKind.ReLU).OrderByDescending(r => r.Config.Alpha).FirstOrDefault();
-        var small = runs.FirstOrDefault(r => r.Config.Activation.Kind == Models.ActivationKind.ReLU && r.Config.Alpha == 1);
+        bool Relu(IReadOnlyList<GrokkingMnistRun> g) => g[0].Config.Activation.Kind == Models.ActivationKind.ReLU;
+        var large = Groups.Where(Relu).OrderByDescending(g => g[0].Config.Alpha).FirstOrDefault();
+        var small = Groups.FirstOrDefault(g => Relu(g) && g[0].Config.Alpha == 1);
         if (large is null || small is null || ReferenceEquals(large, small)) yield break;
-        double delayLarge = (double)large.TestPlateau / Math.Max(large.TrainPlateau, 1), delaySmall = (double)small.TestPlateau / Math.Max(small.TrainPlateau, 1);
-        string[] labels = ["α = 1", $"α = {F(large.Config.Alpha)}"];
-        yield return $"Omnigrok (Liu et al. 2023) and SPEC §6: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(large.Config.Alpha)} vs α = 1 (ReLU): final test error {F(large.Final.Test)} vs {F(small.Final.Test)}. " +
-            OrderingTest.SingleRun([delaySmall, delayLarge], labels, Verdicts.TrendDirection.Grows).About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
-            OrderingTest.SingleRun([small.TestPlateau, large.TestPlateau], labels, Verdicts.TrendDirection.Grows).About("Delay as the absolute test plateau step, expected larger at large α") + " " +
-            OrderingTest.SingleRun([FinalP(small).Train, FinalP(large).Train], labels, Verdicts.TrendDirection.Grows).About($"Final p_train ({Estimate}), expected lower at α = 1") + " " +
-            OrderingTest.SingleRun([FinalP(small).Test, FinalP(large).Test], labels, Verdicts.TrendDirection.Grows).About($"Final p_test ({Estimate}), expected lower at α = 1");
+        string[] labels = ["α = 1", $"α = {F(large[0].Config.Alpha)}"];
+        double[] x = [1, large[0].Config.Alpha];
+        var criteria = context.Settings.GetVerdictCriteria();
+        Verdict Judge(Func<GrokkingMnistRun, double> value) => SeededOrdering.Judge(x,
+            [small.Select(value).ToArray(), large.Select(value).ToArray()], labels, TrendDirection.Grows, criteria);
+        yield return $"Omnigrok (Liu et al. 2023) and SPEC §6: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(large[0].Config.Alpha)} vs α = 1 (ReLU): final test error {SeedMean.SeedCell(large.Select(r => (double?)r.Final.Test))} vs {SeedMean.SeedCell(small.Select(r => (double?)r.Final.Test))}" +
+            (Seeds.Count > 1 ? $" (mean ± sd over {Seeds.Count} seeds; the orderings below are judged by the slope over every seed's value)" : "") + ". " +
+            Judge(r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)).About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
+            Judge(r => r.TestPlateau).About("Delay as the absolute test plateau step, expected larger at large α") + " " +
+            Judge(r => FinalP(r).Train).About($"Final p_train ({Estimate}), expected lower at α = 1") + " " +
+            Judge(r => FinalP(r).Test).About($"Final p_test ({Estimate}), expected lower at α = 1");
     }
 
     /// <summary>Which estimate the comparisons use: the smoother's p when it ran, else the network's p_net.</summary>

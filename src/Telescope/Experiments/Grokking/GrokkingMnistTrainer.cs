@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Telescope.Checkpointing;
 using Telescope.Autodiff;
 using Telescope.Experiments.Sensitivity;
 using Telescope.Models;
@@ -28,12 +30,25 @@ internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double Le
     public int StabilityIterations { get; init; }
     /// <summary>Seed of the Hutchinson directions, shared by p_net.</summary>
     public int DirectionSeed => ModelSeed + 1;
+
+    /// <summary>The setup of one seed repetition: its initialization (<see cref="ModelSeed"/>) and label directions derive from <paramref name="seed"/>.</summary>
+    public MnistGrokkingSetup ForSeed(long seed)
+    {
+        var repetition = this with { ModelSeed = (int)(seed & int.MaxValue) };
+        return repetition with { Sensitivity = Sensitivity is null ? null : Sensitivity with { Seed = repetition.DirectionSeed } };
+    }
 }
 
-/// <summary>One configuration's measurements, with the time spent training and the time spent in the smoother.</summary>
-internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(config.Label)
+/// <summary>What grokking-mnist's outputs need from the data (JSON: shard files carry it to <c>telescope merge</c>).</summary>
+internal sealed record GrokkingMnistFacts(string Data, bool Synthetic, int InputSize);
+
+/// <summary>One configuration at one seed: its measurements, with the time spent training, in the smoother and in the members (JSON-serializable).</summary>
+internal sealed class GrokkingMnistRun : GrokkingRun
 {
-    public MnistConfiguration Config { get; } = config;
+    /// <summary>The configuration as given in <c>configs</c>, e.g. "relu:8".</summary>
+    public string Spec { get; init; } = "";
+    [JsonIgnore]
+    public MnistConfiguration Config => MnistConfiguration.Parse(Spec);
     /// <summary>Wall time of the optimizer steps (forward, backward, AdamW), summed over steps.</summary>
     public TimeSpan TrainingTime { get; set; }
     /// <summary>Wall time of the label-tangent propagation, summed over steps.</summary>
@@ -46,31 +61,40 @@ internal sealed class GrokkingMnistRun(MnistConfiguration config) : GrokkingRun(
     public TimeSpan RetrainingMeasureTime { get; set; }
     /// <summary>Wall time of the power iterations for λ_t (SPEC §3c).</summary>
     public TimeSpan StabilityTime { get; set; }
-    /// <summary>Number of retraining members run next to this configuration.</summary>
-    public int Members { get; set; }
-    /// <summary>p_net, the paired comparison with p and λ_t at every logged step.</summary>
-    public List<SensitivityPoint> Sensitivity { get; } = [];
     /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
     public TimeSpan ProcessorTime { get; set; }
     /// <summary>First logged step with zero training error, or null.</summary>
+    [JsonIgnore]
     public int? StepTrainPerfect => Points.FirstOrDefault(p => p.Train == 0)?.Step;
     /// <summary>Mean |f̂_T − f_θT| over the test probes and outputs (the surrogate run against the network).</summary>
-    public double SurrogateGapTest { get; set; }
+    public double SurrogateGapTest { get; set; } = double.NaN;
     /// <summary>The same on the training images.</summary>
-    public double SurrogateGapTrain { get; set; }
+    public double SurrogateGapTrain { get; set; } = double.NaN;
 }
 
 /// <summary>
-/// Trains one configuration with AdamW on (c/2)·mean ||f − y||² over seeded minibatches, propagating D Hutchinson
-/// label tangents (SPEC §2b) and the surrogate run itself on the training images and the test probes.
+/// Trains one configuration at one seed with AdamW on (c/2)·mean ||f − y||² over seeded minibatches, propagating D
+/// Hutchinson label tangents (SPEC §2b) and the surrogate run itself on the training images and the test probes, with
+/// the retraining members (SPEC §3b) in lockstep. Each logged row goes to metrics.csv as soon as it is measured; before
+/// every step it offers a checkpoint: the model, AdamW's state, the smoother's tangents, every member's model and
+/// optimizer, the position t (batches are a pure function of the seed and t) and the points so far.
 /// </summary>
 internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokkingData data, BatchSchedule batches)
 {
-    public GrokkingMnistRun Run(MnistConfiguration config, IProgressTask progress, CancellationToken cancel)
+    /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
+    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="csv">metrics.csv, written row by row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public GrokkingMnistRun Run(GrokkingMnistRun run, int index, IProgressTask progress, MetricsCsvWriter csv,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        var run = new GrokkingMnistRun(config);
+        var config = run.Config;
         using var scope = torch.NewDisposeScope();
         var network = new Mlp(ModelOptions(config), setup.ModelSeed);
         var jvp = new ForwardModeJvp(network);
@@ -105,36 +129,64 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
                 m => ExactOptimizers.AdamW(new TrainableParameters(m), setup.LearningRate, weightDecay: setup.WeightDecay),
                 data.TrainInputs, labels, setup.LossScale, batchCache.At,
                 new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes }));
-        run.Members = sensitivity.MemberCount;
 
-        var logSteps = new HashSet<int>(setup.LogSteps);
-        var measureClock = Stopwatch.StartNew();
-        run.Points.Add(Measure(network, smoother, 0));
-        run.Sensitivity.Add(sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
-        run.MeasureTime += measureClock.Elapsed;
-        var index = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        int first = 1;
+        if (resume is not null)
+        {
+            (run, first) = GrokkingSweep.Load<GrokkingMnistRun>(resume, index, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.LoadState));
+            progress.Advance(first - 1);
+        }
+        run.Members = sensitivity.MemberCount;
+        // Times measured before a resume, so the totals cover the whole sub-run.
+        var before = (run.WallTime, run.TrainingTime, run.SmootherTime, run.MeasureTime, run.RetrainingTime, run.RetrainingMeasureTime, run.StabilityTime, run.ProcessorTime);
         var trainClock = new Stopwatch();
         var smootherClock = new Stopwatch();
-        for (int t = 1; t <= setup.Steps; t++)
+        var measureClock = new Stopwatch();
+        void Totals()
         {
+            run.WallTime = before.WallTime + clock.Elapsed;
+            run.TrainingTime = before.TrainingTime + trainClock.Elapsed;
+            run.SmootherTime = before.SmootherTime + smootherClock.Elapsed;
+            run.MeasureTime = before.MeasureTime + measureClock.Elapsed;
+            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime;
+            run.RetrainingMeasureTime = before.RetrainingMeasureTime + sensitivity.RetrainingMeasureTime;
+            run.StabilityTime = before.StabilityTime + sensitivity.StabilityTime;
+            run.ProcessorTime = before.ProcessorTime + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart);
+        }
+
+        var logSteps = new HashSet<int>(setup.LogSteps);
+        if (resume is null)
+        {
+            measureClock.Start();
+            Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
+            measureClock.Stop();
+        }
+        var batchIndex = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        for (int t = first; t <= setup.Steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                Totals();
+                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.SaveState));
+            });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
             {
                 trainClock.Start();
-                index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+                batchIndex.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
                 optimizer.ZeroGrad();
-                var residual = network.forward(data.TrainInputs.index_select(0, index)) - data.TrainTargets.index_select(0, index);
+                var residual = network.forward(data.TrainInputs.index_select(0, batchIndex)) - data.TrainTargets.index_select(0, batchIndex);
                 var loss = residual.square().sum(1).mean().mul(0.5 * setup.LossScale);
                 loss.backward();
                 var update = optimizer.ComputeUpdate();
                 trainClock.Stop();
                 // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
                 if (logSteps.Contains(t) && sensitivity.HasStability)
-                    sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, index), TangentStepRule.FromOptimizer(optimizer, update));
+                    sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, batchIndex), TangentStepRule.FromOptimizer(optimizer, update));
                 if (smoother is not null)
                 {
                     smootherClock.Start();
-                    smoother.Step(jvp, vjp, index, optimizer, update);
+                    smoother.Step(jvp, vjp, batchIndex, optimizer, update);
                     smootherClock.Stop();
                 }
                 trainClock.Start();
@@ -145,24 +197,16 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             }
             if (logSteps.Contains(t))
             {
-                measureClock.Restart();
+                measureClock.Start();
                 var point = Measure(network, smoother, t);
-                run.MeasureTime += measureClock.Elapsed;
+                measureClock.Stop();
                 DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
-                run.Points.Add(point);
                 var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
-                run.Sensitivity.Add(net);
-                progress.SetStatus(FormattableString.Invariant(
-                    $"{run.Label}  train err {point.Train:F3}  test err {point.Test:F3}  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}  p_net {net.Train?.Value:F0}/{net.Test?.Value:F0}  λ {net.Sharpness:G3}"));
+                Log(point, net);
+                progress.SetStatus(StatusLine(run.Label, point, net));
             }
             progress.Advance();
         }
-        run.TrainingTime = trainClock.Elapsed;
-        run.SmootherTime = smootherClock.Elapsed;
-        run.RetrainingTime = sensitivity.RetrainingTime;
-        run.RetrainingMeasureTime = sensitivity.RetrainingMeasureTime;
-        run.StabilityTime = sensitivity.StabilityTime;
-        run.SurrogateGapTrain = run.SurrogateGapTest = double.NaN;
 
         if (smoother is not null)
         using (torch.no_grad())
@@ -171,9 +215,31 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             run.SurrogateGapTrain = (smoother.Predict(SmootherSets.Training) - network.forward(data.TrainInputs).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
             run.SurrogateGapTest = (smoother.Predict("test") - network.forward(data.Probes).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
         }
-        run.WallTime = clock.Elapsed;
-        run.ProcessorTime = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        Totals();
         return run;
+
+        void Log(GrokkingPoint point, SensitivityPoint net)
+        {
+            run.Points.Add(point);
+            run.Sensitivity.Add(net);
+            GrokkingMnistOutput.WriteRow(csv, run, point, net);
+        }
+    }
+
+    /// <summary>
+    /// The progress line of a logged step: errors, the smoother's p only when it ran (never "NaN±NaN"), p_net and λ_t
+    /// only when measured.
+    /// </summary>
+    internal static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net)
+    {
+        var line = new System.Text.StringBuilder(FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}"));
+        if (!double.IsNaN(point.PTrain))
+            line.Append(FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
+        if (net.Train is not null)
+            line.Append(FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}"));
+        if (net.Sharpness is double lambda)
+            line.Append(FormattableString.Invariant($"  λ {lambda:G3}"));
+        return line.ToString();
     }
 
     private MlpOptions ModelOptions(MnistConfiguration config) => new()

@@ -14,7 +14,7 @@ internal static class GrokkingNetworkView
     public static GrokkingRun? Of(GrokkingRun run, IReadOnlyList<SensitivityPoint> sensitivity)
     {
         if (sensitivity.Count != run.Points.Count || sensitivity.All(s => s.Train is null)) return null;
-        var view = new GrokkingRun(run.Label);
+        var view = new GrokkingRun { Label = run.Label, Configuration = run.Configuration, Seed = run.Seed };
         foreach (var (p, s) in run.Points.Zip(sensitivity))
             if (s.Train is { } a && s.Test is { } b)
                 view.Points.Add(p with { PTrain = a.Value, PTrainSe = a.StandardError, PTest = b.Value, PTestSe = b.StandardError, PGapSe = SensitivityColumns.GapStandardError(s) });
@@ -32,23 +32,26 @@ internal static class GrokkingNetworkView
 
     /// <summary>
     /// p_train, p_test of the smoother and p_net_train, p_net_test against the step (top, log-log), and λ_t with its bound
-    /// (bottom): where the surrogate leaves the network, and whether it is unstable there.
+    /// (bottom): where the surrogate leaves the network, and whether it is unstable there. Mean ± sd over the
+    /// configuration's seeds (plain lines with one seed).
     /// </summary>
-    public static IFigure Overlay(GrokkingRun run, IReadOnlyList<SensitivityPoint> sensitivity, StabilityBound? bound, string title)
+    public static IFigure Overlay(IReadOnlyList<GrokkingRun> seeds, StabilityBound? bound, string title)
     {
-        var pairs = run.Points.Zip(sensitivity).Where(x => x.First.Step > 0).ToList();
-        var steps = pairs.Select(x => (double)x.First.Step).ToArray();
+        var net = seeds.Select(r => r.Points.Zip(r.Sensitivity).Where(x => x.First.Step > 0).Select(x => x.Second).ToArray()).ToArray();
+        var steps = seeds[0].Points.Where(p => p.Step > 0).Select(p => (double)p.Step).ToArray();
+        Verdicts.SeededSeries Net(Func<SensitivityPoint, double?> value) => Verdicts.SeededSeries.FromSeeds(steps,
+            steps.Select((_, i) => (IReadOnlyList<double>)net.Select(points => value(points[i]) ?? double.NaN).ToArray()).ToArray());
         var top = new LineChart { Title = title, YLabel = "effective parameters", LogX = true, LogY = true };
-        if (pairs.Any(x => double.IsFinite(x.First.PTrain)))
-            top.AddSeries("p_train (smoother)", steps, pairs.Select(x => x.First.PTrain).ToArray())
-               .AddSeries("p_test (smoother)", steps, pairs.Select(x => x.First.PTest).ToArray(), dashed: true);
-        if (pairs.Any(x => x.Second.Train is not null))
-            top.AddSeries("p_net_train (retraining)", steps, pairs.Select(x => x.Second.Train?.Value ?? double.NaN).ToArray(), markers: true)
-               .AddSeries("p_net_test (retraining)", steps, pairs.Select(x => x.Second.Test?.Value ?? double.NaN).ToArray(), markers: true, dashed: true);
+        if (seeds.Any(r => r.Points.Any(p => p.Step > 0 && double.IsFinite(p.PTrain))))
+            top.AddSeeded("p_train (smoother)", GrokkingCharts.Series(seeds, p => p.PTrain))
+               .AddSeeded("p_test (smoother)", GrokkingCharts.Series(seeds, p => p.PTest), dashed: true);
+        if (net.Any(points => points.Any(p => p.Train is not null)))
+            top.AddSeeded("p_net_train (retraining)", Net(p => p.Train?.Value), markers: true)
+               .AddSeeded("p_net_test (retraining)", Net(p => p.Test?.Value), markers: true, dashed: true);
         var bottom = new LineChart { XLabel = "step", YLabel = "surrogate sharpness λ_t", LogX = true, LogY = true };
-        if (pairs.Any(x => x.Second.Sharpness is not null))
+        if (net.Any(points => points.Any(p => p.Sharpness is not null)))
         {
-            bottom.AddSeries("λ_t", steps, pairs.Select(x => x.Second.Sharpness ?? double.NaN).ToArray(), markers: true);
+            bottom.AddSeeded("λ_t", Net(p => p.Sharpness), markers: true);
             if (bound is not null) bottom.AddSeries($"bound {bound.Name} = {SensitivityFindings.F(bound.Value)}", [steps[0], steps[^1]], [bound.Value, bound.Value], dashed: true);
         }
         return bottom.Series.Count == 0 ? top : new StackedChart(top, bottom);

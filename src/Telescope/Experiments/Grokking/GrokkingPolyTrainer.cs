@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Telescope.Checkpointing;
 using Telescope.Autodiff;
 using Telescope.Experiments.Sensitivity;
 using Telescope.Models;
@@ -21,34 +22,50 @@ internal sealed record GrokkingPolyConfig(int Width, double Alpha, double Learni
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
     public int StabilityIterations { get; init; }
+
+    /// <summary>The configuration of one seed repetition: its initialization (seed + 1) and label directions (seed + 2) derive from <paramref name="seed"/>.</summary>
+    public GrokkingPolyConfig ForSeed(long seed) => this with
+    {
+        ModelSeed = (int)((seed + 1) & int.MaxValue),
+        Sensitivity = Sensitivity is null ? null : Sensitivity with { Seed = (int)((seed + 2) & int.MaxValue) },
+    };
 }
 
-/// <summary>One ε of the sweep, with the GD stability number γ·c·λ_max(K)/n at the start and the end.</summary>
-internal sealed class GrokkingPolyRun(double epsilon) : GrokkingRun(string.Create(CultureInfo.InvariantCulture, $"eps={epsilon:G6}"))
+/// <summary>One ε of the sweep at one seed, with the GD stability number γ·c·λ_max(K)/n at the start and the end (JSON-serializable).</summary>
+internal sealed class GrokkingPolyRun : GrokkingRun
 {
-    public double Epsilon { get; } = epsilon;
+    public double Epsilon { get; init; }
     /// <summary>γ·c·λ_max(K_0(X_train, X_train))/n: the largest per-step contraction factor of the residual; GD ≈ gradient flow when ≪ 2.</summary>
     public double InitialSharpness { get; set; }
     public double FinalSharpness { get; set; }
-    /// <summary>p_net, its paired comparison with p and λ_t at every logged step (aligned with <see cref="GrokkingRun.Points"/>).</summary>
-    public List<SensitivityPoint> Sensitivity { get; } = [];
     /// <summary>Wall time of the retraining members (steps and evaluations).</summary>
     public TimeSpan RetrainingTime { get; set; }
-    /// <summary>Number of retraining members.</summary>
-    public int Members { get; set; }
+
+    /// <summary>The label of an ε, e.g. "eps=0.02".</summary>
+    public static string ConfigurationOf(double epsilon) => string.Create(CultureInfo.InvariantCulture, $"eps={epsilon:G6}");
 }
 
 /// <summary>
-/// Trains the polynomial-task network for one ε by full-batch gradient descent on (c/2)·mean (f − y)², while the
-/// kernel smoother (SPEC §2a, exact for plain GD) and the telescoping model follow it on the training set and
-/// the test probes.
+/// Trains the polynomial-task network for one ε at one seed by full-batch gradient descent on (c/2)·mean (f − y)²,
+/// while the kernel smoother (SPEC §2a, exact for plain GD) and the telescoping model follow it on the training set and
+/// the test probes. Each logged row goes to metrics.csv as soon as it is measured; before every step it offers a
+/// checkpoint (model, optimizer, smoother, telescoping tracker, retraining members, position and points so far).
 /// </summary>
 internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialTask task)
 {
-    public GrokkingPolyRun Run(double epsilon, IProgressTask progress, CancellationToken cancel)
+    /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
+    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="csv">metrics.csv, written row by row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public GrokkingPolyRun Run(GrokkingPolyRun run, int index, IProgressTask progress, MetricsCsvWriter csv,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        var run = new GrokkingPolyRun(epsilon);
+        double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
         var network = new Mlp(Model(epsilon), config.ModelSeed);
         var kernel = new MlpTangentKernel(network);
@@ -71,18 +88,38 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), config.ModelSeed), m => ExactOptimizers.Sgd(new TrainableParameters(m), config.LearningRate),
                 task.TrainInputs, labels, config.LossScale, null,
                 new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes }));
-        run.Members = sensitivity.MemberCount;
         using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
             new TelescopingOptions { TrackLinearized = false });
-        run.InitialSharpness = Sharpness(kernel);
+
+        int first = 1;
+        if (resume is null)
+            run.InitialSharpness = Sharpness(kernel);
+        else
+        {
+            (run, first) = GrokkingSweep.Load<GrokkingPolyRun>(resume, index, network, optimizer, sensitivity,
+                ("smoother", smoother is null ? null : smoother.LoadState), ("tracker", tracker.LoadState));
+            progress.Advance(first - 1);
+        }
+        run.Members = sensitivity.MemberCount;
+        var before = (run.WallTime, run.RetrainingTime);
+        void Totals()
+        {
+            run.WallTime = before.WallTime + clock.Elapsed;
+            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
+        }
 
         int n = (int)task.TrainInputs.shape[0];
         var batch = torch.arange(n, dtype: ScalarType.Int64, device: task.TrainInputs.device);
         var logSteps = new HashSet<int>(config.LogSteps);
-        run.Points.Add(Measure(network, smoother, 0));
-        run.Sensitivity.Add(sensitivity.Record(0, smoother, null));
-        for (int t = 1; t <= config.Steps; t++)
+        if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
+        for (int t = first; t <= config.Steps; t++)
         {
+            checkpoints.SaveIfDue(state =>
+            {
+                Totals();
+                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity,
+                    ("smoother", smoother is null ? null : smoother.SaveState), ("tracker", tracker.SaveState));
+            });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
             {
@@ -101,24 +138,33 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             {
                 var point = Measure(network, smoother, t);
                 DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
-                run.Points.Add(point);
-                run.Sensitivity.Add(sensitivity.Record(t, smoother, null));
-                progress.SetStatus(FormattableString.Invariant($"{run.Label}  train {point.Train:G3}  test {point.Test:G3}  p_train {point.PTrain:F1}  p_test {point.PTest:F1}"));
+                Log(point, sensitivity.Record(t, smoother, null));
+                progress.SetStatus(StatusLine(run.Label, point));
             }
             progress.Advance();
         }
 
         run.FinalSharpness = Sharpness(kernel);
-        run.RetrainingTime = sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
         if (smoother is not null)
         using (torch.no_grad())
         {
             run.TrainFidelity = smoother.Fidelity("train", task.TrainLabels, tracker.Telescoped("train"), network.forward(task.TrainInputs));
             run.TestFidelity = smoother.Fidelity("test", task.TrainLabels, tracker.Telescoped("test"), network.forward(probes));
         }
-        run.WallTime = clock.Elapsed;
+        Totals();
         return run;
+
+        void Log(GrokkingPoint point, SensitivityPoint net)
+        {
+            run.Points.Add(point);
+            run.Sensitivity.Add(net);
+            GrokkingPolyOutput.WriteRow(csv, run, point, net);
+        }
     }
+
+    /// <summary>The progress line of a logged step: the MSEs, and p only when the smoother ran.</summary>
+    private static string StatusLine(string label, GrokkingPoint point) => FormattableString.Invariant($"{label}  train {point.Train:G3}  test {point.Test:G3}") +
+        (double.IsNaN(point.PTrain) ? "" : FormattableString.Invariant($"  p_train {point.PTrain:F1}  p_test {point.PTest:F1}"));
 
     private MlpOptions Model(double epsilon) => new()
     {

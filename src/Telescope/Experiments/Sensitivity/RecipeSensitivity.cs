@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using Telescope.Smoothing;
 using static TorchSharp.torch;
 
@@ -95,16 +96,23 @@ internal sealed class RecipeSensitivity : IDisposable
         return Record(step, smoother, new Dictionary<string, Tensor> { [Train] = network.forward(trainInputs), [Test] = network.forward(testInputs) });
     }
 
-    /// <summary>Adds the members' state to a checkpoint (at a step boundary; nothing when there is no retraining).</summary>
-    public void SaveState(Checkpointing.CheckpointState state, string prefix) => _retraining?.SaveState(state, prefix);
+    /// <summary>Adds the members' state (when retraining) under <paramref name="prefix"/>; call at a step boundary, where no λ_t is pending.</summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        if (_pendingSharpness is not null) throw new InvalidOperationException("λ_t was measured but not recorded; save at a step boundary.");
+        _retraining?.SaveState(state, prefix);
+    }
 
-    /// <summary>Restores what <see cref="SaveState"/> wrote; <paramref name="step"/> is the step the members are at (checked).</summary>
-    public void LoadState(Checkpointing.CheckpointState state, string prefix, int step)
+    /// <summary>Restores what <see cref="SaveState"/> stored.</summary>
+    public void LoadState(CheckpointState state, string prefix) => _retraining?.LoadState(state, prefix);
+
+    /// <summary>Restores what <see cref="SaveState"/> stored and checks that the members are at <paramref name="step"/>, the run's step.</summary>
+    public void LoadState(CheckpointState state, string prefix, int step)
     {
         if (_retraining is null) return;
         _retraining.LoadState(state, prefix);
         if (state.GetInt(prefix + "step") != step)
-            throw new Checkpointing.CheckpointMismatchException($"The checkpoint's members are at step {state.GetInt(prefix + "step")}, the run at {step}.");
+            throw new CheckpointMismatchException($"The checkpoint's members are at step {state.GetInt(prefix + "step")}, the run at {step}.");
     }
 
     public void Dispose() => _retraining?.Dispose();

@@ -43,7 +43,9 @@ internal static class SensitivityFindings
         {
             var last = measured[^1];
             yield return $"{label} — p_net at step {last.Step} (retraining, σ = {F(last.Train!.Sigma)}): {Describe(last.Train)} on the training set, {Describe(last.Test!)} on the test set; " +
-                $"chaos floor {F(last.Test!.FloorDifference)} at σ/4 against {F(last.Test.MeanDifference)} at σ (ratio {F(last.Test.MeanDifference / last.Test.FloorDifference)}; 4 if linear, ≈ 1 if floor-dominated).";
+                (last.Test!.LinearityValue is null
+                    ? $"mean |Δf| {F(last.Test.MeanDifference)} at σ (no smaller σ was run, so the chaos floor was not measured)."
+                    : $"chaos floor {F(last.Test.FloorDifference)} at σ/4 against {F(last.Test.MeanDifference)} at σ (ratio {F(last.Test.MeanDifference / last.Test.FloorDifference)}; 4 if linear, ≈ 1 if floor-dominated).");
             int linear = measured.Count(p => p.Train!.IsLinear == true && p.Test!.IsLinear == true);
             if (measured[0].Train!.IsLinear is not null)
                 yield return $"{label} — the label response is linear at σ (both sets) at {linear} of {measured.Count} logged steps" +

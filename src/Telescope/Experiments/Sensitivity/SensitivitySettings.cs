@@ -15,14 +15,19 @@ public static class SensitivitySettings
     public const string Retraining = "retraining";
 
     /// <summary>Adds sensitivity, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
-    public static RecipeSettings AddSensitivitySettings(this RecipeSettings settings, string? quickMode = null, int? quickStabilityIterations = null) => settings
+    /// <param name="settings">The recipe's settings.</param>
+    /// <param name="quickMode">The quick mode's <c>sensitivity</c> (null = the full default, none).</param>
+    /// <param name="quickStabilityIterations">The quick mode's <c>stability_iterations</c> (null = the full default).</param>
+    /// <param name="quickLinearity">The quick mode's <c>sensitivity_linearity</c> (null = the full default, on): off saves two member runs.</param>
+    public static RecipeSettings AddSensitivitySettings(this RecipeSettings settings, string? quickMode = null, int? quickStabilityIterations = null,
+        bool? quickLinearity = null) => settings
         .AddString("sensitivity", None,
             "The network's own label sensitivity p_net (SPEC §3b): none, or retraining (2D + 2 extra training runs from the same θ_0 and batches on Y ± σV_d, plus ±σ/4 along V_0)",
             quick: quickMode, choices: [None, Retraining])
         .AddInt("sensitivity_directions", 2, "D, Rademacher label directions of p_net (two runs each; the same V_d as the Hutchinson smoother's first D)", min: 2)
         .AddDouble("sensitivity_sigma", 0.1,
             "σ of p_net: 0.1 for one-hot / ±1 targets, well above the chaos floor measured below σ ≈ 0.01 under AdamW (FINDINGS)", min: 1e-12)
-        .AddBool("sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more runs): p_net counts as a measurement only where p_0(σ) and p_0(σ/4) agree")
+        .AddBool("sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more runs): p_net counts as a measurement only where p_0(σ) and p_0(σ/4) agree", quick: quickLinearity)
         .AddDouble("sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
         .AddDouble("agreement_se", 2.0, "p_net and the smoother's p agree at a logged step when their paired difference over the shared directions is within this many standard errors", min: 0)
         .AddDouble("agreement_relative", 0.1, "p_net and the smoother's p also agree when their paired difference is within this fraction of p_net (either criterion suffices)", min: 0)
