@@ -89,19 +89,23 @@ public sealed class LineChart : IFigure
     }
 
     /// <summary>
-    /// Adds a seed-repeated series: its mean over seeds as a line and, with two or more seeds, a band of ±1
-    /// standard deviation around it (the legend says how many seeds). With one seed it is an ordinary line.
+    /// Adds a seed-repeated series: its mean over seeds as a line and, wherever a point has two or more seeds, a band
+    /// of ±1 standard deviation around it (points with fewer seeds — e.g. seeds left out of a curve — have no band
+    /// there). The legend says how many seeds the band rests on ("≤ N" when points differ). With one seed everywhere
+    /// it is an ordinary line.
     /// </summary>
     public LineChart AddSeeded(string label, Verdicts.SeededSeries series, bool markers = false, bool dashed = false,
         int? colorGroup = null)
     {
         ArgumentNullException.ThrowIfNull(series);
-        int seeds = series.SeedCount;
-        AddSeries(seeds >= 2 ? $"{label} (mean ± sd, {seeds} seeds)" : label, series.X, series.Means, markers, dashed, colorGroup);
-        if (seeds >= 2)
-            AddBand(series.X, series.Means.Zip(series.Sds, (m, sd) => m - sd).ToArray(),
-                series.Means.Zip(series.Sds, (m, sd) => m + sd).ToArray());
-        return this;
+        int most = series.Samples.Count == 0 ? 0 : series.Samples.Max(s => s.Length);
+        if (most < 2)
+            return AddSeries(label, series.X, series.Means, markers, dashed, colorGroup);
+        string seeds = series.SeedCount == most ? $"{most} seeds" : $"≤ {most} seeds";
+        AddSeries($"{label} (mean ± sd, {seeds})", series.X, series.Means, markers, dashed, colorGroup);
+        // Sds are NaN below two seeds: those points are left out of the band (PrepareBand drops non-finite bounds).
+        return AddBand(series.X, series.Means.Zip(series.Sds, (m, sd) => m - sd).ToArray(),
+            series.Means.Zip(series.Sds, (m, sd) => m + sd).ToArray());
     }
 
     /// <inheritdoc/>

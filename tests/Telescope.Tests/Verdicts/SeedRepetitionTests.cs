@@ -85,6 +85,13 @@ public class SeedRepetitionTests : IDisposable
         Assert.True(new FileInfo(png).Length > 2000);
         Assert.Empty(chart.Notes);
 
+        // A point with one seed (the others left out of the curve) has no band there; the rest keep theirs.
+        var partial = new LineChart().AddSeeded("MSE", SeededSeries.FromSeeds([1, 2, 4], [[1.0, 2.0, 3.0], [2.0], [3.0, 3.5]]));
+        Assert.Equal("MSE (mean ± sd, ≤ 3 seeds)", partial.Series[0].Label);
+        Assert.Single(partial.Bands);
+        Assert.True(double.IsNaN(partial.Bands[0].Lower[1]));
+        Assert.Equal(2.0 - 1.0, partial.Bands[0].Lower[0], 12);
+
         var one = new LineChart().AddSeeded("MSE", SeededSeries.FromSingle([1, 2], [1.0, 2.0]));
         Assert.Empty(one.Bands);
         Assert.Equal("MSE", one.Series[0].Label);
