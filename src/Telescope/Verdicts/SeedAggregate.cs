@@ -49,6 +49,16 @@ public static class SeedAggregate
         return (mean, sd, finite.Length);
     }
 
+    /// <summary>
+    /// A report cell of seed repetitions: "mean ± sd" over the finite values, the value alone with one, <paramref name="none"/>
+    /// with none; <paramref name="format"/> renders each number (the recipe's own digits).
+    /// </summary>
+    public static string Text(IEnumerable<double> values, Func<double, string> format, string none = "—")
+    {
+        var (mean, sd, count) = MeanSd(values);
+        return count == 0 ? none : sd is { } d ? $"{format(mean)} ± {format(d)}" : format(mean);
+    }
+
     private static JsonObject CombineObjects(JsonObject[] nodes)
     {
         var result = new JsonObject();

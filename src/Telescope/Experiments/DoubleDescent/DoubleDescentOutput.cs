@@ -347,11 +347,7 @@ internal sealed class DoubleDescentOutput
     private IEnumerable<WidthRun> At(double noise, int width, Func<WidthRun, bool> include) => Sweep(noise).Where(r => r.Width == width && include(r));
 
     /// <summary>"mean ± sd" over the finite values (just the value with one, "—" with none).</summary>
-    private static string MeanSd(IEnumerable<double> values)
-    {
-        var (mean, sd, count) = SeedAggregate.MeanSd(values);
-        return count == 0 ? "—" : sd is { } d ? $"{F(mean)} ± {F(d)}" : F(mean);
-    }
+    private static string MeanSd(IEnumerable<double> values) => SeedAggregate.Text(values, F);
 
     private string SmootherChoiceNote() => config.Smoother switch
     {

@@ -59,8 +59,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
     private object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value)
     {
         if (point.Count == 1) return value(point[0]);
-        var (mean, sd, _) = SeedAggregate.MeanSd(point.Select(value));
-        return sd is { } s ? $"{F(mean)} ± {F(s)}" : F(mean);
+        return SeedAggregate.Text(point.Select(value), F);
     }
 
     public void Write()

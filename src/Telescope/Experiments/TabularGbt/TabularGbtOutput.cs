@@ -343,11 +343,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     private string TinyGapText => context.Settings.GetDouble("tiny_gap").ToString("G3", CultureInfo.InvariantCulture);
 
     /// <summary>A table cell: mean ± sd over the seeds.</summary>
-    private static string Spread(double[] values)
-    {
-        var (mean, sd, count) = SeedAggregate.MeanSd(values);
-        return count == 0 ? "—" : sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean);
-    }
+    private static string Spread(double[] values) => SeedAggregate.Text(values, Format);
 
     /// <summary>Report text: the value with one seed, mean ± sd over the seeds with several.</summary>
     private string Text(IEnumerable<double> values) => Seeded ? Spread(values.ToArray()) : Format(values.First());
