@@ -15,8 +15,10 @@ namespace Telescope.Smoothing;
 /// <para>
 /// Runs the members in lockstep in one process: <see cref="Step"/> after the caller's own step t,
 /// <see cref="Record"/> at logged steps. Each member is an independent deterministic run whose predictions are its
-/// only output, so <see cref="RunMember"/> can compute members separately (as separate processes) and
-/// <see cref="Combine"/> gives the same estimates from them.
+/// only output, so the work splits two ways and gives the same estimates: by pair — an instance that runs only some
+/// <see cref="SensitivityPair"/>s reports their <see cref="PairResponse"/>s (<see cref="Responses"/>), plain numbers
+/// that <see cref="Aggregate"/> turns into p_net — or by member, keeping predictions (<see cref="RunMember"/>,
+/// <see cref="Combine"/>).
 /// </para>
 /// <example><code>
 /// using var sensitivity = new RetrainingSensitivity(y, new RetrainingSensitivityOptions { Sigma = 0.1, DirectionCount = 2 },
@@ -32,6 +34,7 @@ public sealed class RetrainingSensitivity : IDisposable
     private readonly RetrainingSensitivityOptions _options;
     private readonly int _trainingCount;
     private readonly IReadOnlyList<string> _sets;
+    private readonly IReadOnlyList<SensitivityPair> _pairs;
     private readonly List<(SensitivityMember Member, IRetrainingRun Run)> _runs = [];
     private readonly List<NetworkSensitivityEstimate> _estimates = [];
     private readonly Stopwatch _trainingClock = new();
@@ -45,8 +48,10 @@ public sealed class RetrainingSensitivity : IDisposable
     /// <param name="factory">Creates one deterministic run from θ_0 on the given labels.</param>
     /// <param name="sets">The tracked sets the runs can predict on.</param>
     /// <param name="runBase">Also run the unperturbed member (off when the caller's own run is the base: pass its predictions to <see cref="Record"/>).</param>
+    /// <param name="pairs">Run only these pairs of <see cref="RetrainingSensitivityOptions.Pairs"/> (null = all): the share of a
+    /// process when pairs run separately; such an instance reports <see cref="Responses"/>, not <see cref="Record"/>.</param>
     public RetrainingSensitivity(Tensor labels, RetrainingSensitivityOptions options, RetrainingRunFactory factory,
-        IReadOnlyList<string> sets, bool runBase = false)
+        IReadOnlyList<string> sets, bool runBase = false, IReadOnlyList<SensitivityPair>? pairs = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,9 +64,13 @@ public sealed class RetrainingSensitivity : IDisposable
         _options = options;
         _trainingCount = checked((int)labels.shape[0]);
         _sets = sets.ToArray();
+        var all = options.Pairs();
+        _pairs = pairs?.ToArray() ?? all;
+        if (_pairs.Count == 0 || _pairs.Distinct().Count() != _pairs.Count || _pairs.Any(p => !all.Contains(p)))
+            throw new ArgumentException($"Pairs [{string.Join(", ", _pairs.Select(p => p.Key))}] must be distinct pairs of these options: [{string.Join(", ", all.Select(p => p.Key))}].");
         Directions = RademacherDirections.Create(options.DirectionCount, _trainingCount, (int)labels.shape[1], options.Seed, labels.dtype, labels.device)
             .DetachFromDisposeScope();
-        var members = (runBase ? new[] { SensitivityMember.Base } : []).Concat(options.PerturbedMembers());
+        var members = (runBase ? new[] { SensitivityMember.Base } : []).Concat(_pairs.SelectMany(p => new[] { p.Plus, p.Minus }));
         try
         {
             foreach (var member in members)
@@ -82,6 +91,9 @@ public sealed class RetrainingSensitivity : IDisposable
 
     /// <summary>The members run here, in order.</summary>
     public IReadOnlyList<SensitivityMember> Members => _runs.Select(r => r.Member).ToArray();
+
+    /// <summary>The pairs run here, in order.</summary>
+    public IReadOnlyList<SensitivityPair> Pairs => _pairs;
 
     /// <summary>Every estimate recorded so far (one per set and logged step).</summary>
     public IReadOnlyList<NetworkSensitivityEstimate> Estimates => _estimates;
@@ -127,6 +139,8 @@ public sealed class RetrainingSensitivity : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (step != _step) throw new InvalidOperationException($"Members are at step {_step}; cannot record step {step}.");
+        if (_pairs.Count != _options.Pairs().Count)
+            throw new InvalidOperationException($"This instance runs only pairs [{string.Join(", ", _pairs.Select(p => p.Key))}]: report their Responses and Aggregate them with the other pairs'.");
         _predictClock.Start();
         try
         {
@@ -147,9 +161,31 @@ public sealed class RetrainingSensitivity : IDisposable
         finally { _predictClock.Stop(); }
     }
 
+    /// <summary>The responses of the pairs run here on every tracked set at the current step (set by set, pair by pair).</summary>
+    /// <param name="step">The step the members are at (checked).</param>
+    public IReadOnlyList<PairResponse> Responses(int step)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (step != _step) throw new InvalidOperationException($"Members are at step {_step}; cannot record step {step}.");
+        _predictClock.Start();
+        try
+        {
+            var responses = new List<PairResponse>();
+            foreach (var set in _sets)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                var predictions = _runs.ToDictionary(r => r.Member, r => r.Run.Predict(set));
+                responses.AddRange(_pairs.Select(p => PairResponse.Compute(set, step, p, predictions[p.Plus], predictions[p.Minus], _trainingCount)));
+            }
+            return responses;
+        }
+        finally { _predictClock.Stop(); }
+    }
+
     /// <summary>
     /// p_net of one set at one step from the members' predictions [N, k] (the ±σ pairs of every direction, and the
-    /// ±σ/4 pair of direction 0 with the linearity check; the base run is optional).
+    /// ±σ/4 pair of direction 0 with the linearity check; the base run is optional and gives the curvature).
     /// </summary>
     public static NetworkSensitivityEstimate Estimate(string set, int step, IReadOnlyDictionary<SensitivityMember, Tensor> predictions,
         RetrainingSensitivityOptions options, int trainingCount)
@@ -161,43 +197,61 @@ public sealed class RetrainingSensitivity : IDisposable
         Tensor Get(SensitivityMember m) => predictions.TryGetValue(m, out var f)
             ? f.detach().to_type(ScalarType.Float64)
             : throw new ArgumentException($"Set '{set}', step {step}: no predictions of member {m.Key}.");
-        var reference = Get(new SensitivityMember(0, +1, options.Sigma));
-        if (reference.dim() != 2 || reference.shape[0] == 0)
-            throw new ArgumentException($"Set '{set}', step {step}: predictions must be [N, k] with N ≥ 1; got [{string.Join(", ", reference.shape)}].");
-        long count = reference.shape[0], k = reference.shape[1];
-        double factor = trainingCount / ((double)count * k);
-
-        (double P, double MeanAbs, Tensor Plus, Tensor Minus) Pair(int d, double sigma)
-        {
-            var plus = Get(new SensitivityMember(d, +1, sigma));
-            var minus = Get(new SensitivityMember(d, -1, sigma));
-            if (!plus.shape.SequenceEqual(reference.shape) || !minus.shape.SequenceEqual(reference.shape))
+        var pairs = options.Pairs();
+        var shape = Get(pairs[0].Plus).shape;
+        foreach (var member in options.PerturbedMembers())
+            if (!Get(member).shape.SequenceEqual(shape))
                 throw new ArgumentException($"Set '{set}', step {step}: members' predictions differ in shape.");
-            var difference = plus - minus;
-            double p = factor * difference.div(2 * sigma).square().sum().item<double>();
-            return (p, difference.abs().mean().item<double>(), plus, minus);
-        }
+        var responses = pairs.Select(p => PairResponse.Compute(set, step, p, Get(p.Plus), Get(p.Minus), trainingCount)).ToList();
 
-        var pairs = Enumerable.Range(0, options.DirectionCount).Select(d => Pair(d, options.Sigma)).ToArray();
-        var perDirection = pairs.Select(p => p.P).ToArray();
-        double mean = perDirection.Average();
-        double se = Math.Sqrt(perDirection.Sum(p => (p - mean) * (p - mean)) / (perDirection.Length - 1) / perDirection.Length);
-        double meanDifference = pairs.Average(p => p.MeanAbs);
-
-        double? linearity = null;
-        double floor = pairs[0].MeanAbs;
-        if (options.LinearityCheck)
-        {
-            var small = Pair(0, options.LinearitySigma);
-            linearity = small.P;
-            floor = small.MeanAbs;
-        }
         double? curvature = null;
         if (predictions.TryGetValue(SensitivityMember.Base, out var baseRun))
         {
             var f0 = baseRun.detach().to_type(ScalarType.Float64);
-            double second = pairs.Average(p => (p.Plus + p.Minus - 2 * f0).abs().mean().item<double>());
+            var atSigma = pairs.Take(options.DirectionCount).ToArray();
+            double meanDifference = responses.Take(options.DirectionCount).Average(r => r.MeanDifference);
+            double second = atSigma.Average(p => (Get(p.Plus) + Get(p.Minus) - 2 * f0).abs().mean().item<double>());
             curvature = meanDifference > 0 ? second / meanDifference : 0;
+        }
+        return Aggregate(set, step, responses, options, curvature);
+    }
+
+    /// <summary>
+    /// p_net of one set at one step from pair responses, wherever they were computed: the mean of p_d over the D
+    /// directions at σ with its standard error, the mean |Δf|, and with the linearity check p_0(σ/4) and the floor
+    /// from the σ/4 pair. Responses of other sets or steps are ignored; a missing or repeated pair throws.
+    /// </summary>
+    /// <param name="set">The tracked set.</param>
+    /// <param name="step">The logged step.</param>
+    /// <param name="responses">Responses of (at least) every pair of <paramref name="options"/> at that set and step.</param>
+    /// <param name="options">σ, D and the linearity check.</param>
+    /// <param name="curvature">The second-order share, when the base run's predictions were at hand (<see cref="Estimate"/>).</param>
+    public static NetworkSensitivityEstimate Aggregate(string set, int step, IEnumerable<PairResponse> responses,
+        RetrainingSensitivityOptions options, double? curvature = null)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var here = responses.Where(r => r.Set == set && r.Step == step).ToList();
+        PairResponse Find(SensitivityPair pair) => here.Count(r => r.Of(pair)) switch
+        {
+            1 => here.Single(r => r.Of(pair)),
+            0 => throw new ArgumentException($"Set '{set}', step {step}: no response of pair {pair.Key}."),
+            _ => throw new ArgumentException($"Set '{set}', step {step}: pair {pair.Key} responded twice."),
+        };
+        var pairs = Enumerable.Range(0, options.DirectionCount).Select(d => Find(new SensitivityPair(d, options.Sigma))).ToArray();
+        var perDirection = pairs.Select(p => p.Value).ToArray();
+        double mean = perDirection.Average();
+        double se = Math.Sqrt(perDirection.Sum(p => (p - mean) * (p - mean)) / (perDirection.Length - 1) / perDirection.Length);
+        double meanDifference = pairs.Average(p => p.MeanDifference);
+
+        double? linearity = null;
+        double floor = pairs[0].MeanDifference;
+        if (options.LinearityCheck)
+        {
+            var small = Find(new SensitivityPair(0, options.LinearitySigma));
+            linearity = small.Value;
+            floor = small.MeanDifference;
         }
         return new NetworkSensitivityEstimate(set, step, options.Sigma, mean, se, perDirection, meanDifference, linearity, floor,
             options.LinearityStandardErrors, curvature);

@@ -43,20 +43,14 @@ public sealed record RetrainingSensitivityOptions
             throw new ArgumentException($"RetrainingSensitivityOptions.LinearityStandardErrors must be ≥ 0; got {LinearityStandardErrors}.");
     }
 
-    /// <summary>The perturbed members this estimate needs: ±σ along every V_d, and ±σ/4 along V_0 with the linearity check.</summary>
-    public IReadOnlyList<SensitivityMember> PerturbedMembers()
+    /// <summary>The pairs this estimate needs: ±σ along every V_d, then ±σ/4 along V_0 with the linearity check.</summary>
+    public IReadOnlyList<SensitivityPair> Pairs()
     {
-        var members = new List<SensitivityMember>();
-        for (int d = 0; d < DirectionCount; d++)
-        {
-            members.Add(new SensitivityMember(d, +1, Sigma));
-            members.Add(new SensitivityMember(d, -1, Sigma));
-        }
-        if (LinearityCheck)
-        {
-            members.Add(new SensitivityMember(0, +1, LinearitySigma));
-            members.Add(new SensitivityMember(0, -1, LinearitySigma));
-        }
-        return members;
+        var pairs = Enumerable.Range(0, DirectionCount).Select(d => new SensitivityPair(d, Sigma)).ToList();
+        if (LinearityCheck) pairs.Add(new SensitivityPair(0, LinearitySigma));
+        return pairs;
     }
+
+    /// <summary>The perturbed members this estimate needs: the two runs of every pair of <see cref="Pairs"/>, in that order.</summary>
+    public IReadOnlyList<SensitivityMember> PerturbedMembers() => Pairs().SelectMany(p => new[] { p.Plus, p.Minus }).ToList();
 }

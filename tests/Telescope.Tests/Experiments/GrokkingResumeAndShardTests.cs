@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Telescope.Checkpointing;
 using Telescope.Experiments;
 using Telescope.Experiments.Grokking;
 using Xunit;
@@ -82,6 +83,40 @@ public sealed class GrokkingResumeAndShardTests : IDisposable
 
         var resumed = RecipeRunner.Resume(_catalog, partial, SilentProgressReporter.Instance);
         Assert.Equal(Path.Combine(_root, "stopped"), resumed.Folder);
+        ResumeAndShardTests.AssertSameResults(whole.Folder, resumed.Folder);
+    }
+
+    [Theory]
+    [InlineData("grokking-mnist")]
+    [InlineData("grokking-poly")]
+    public void SeparatePairSubRunsGiveTheLockstepNumbersAndShardAndResume(string recipe)
+    {
+        // Two configurations × two seeds, each followed by its three pair sub-runs (D = 2 and the σ/4 pair): 16 sub-runs.
+        string[] settings = [.. Tiny(recipe), "seeds=0,1", "checkpoint_minutes=0"];
+        string[] separate = [.. settings, "sensitivity_members=separate"];
+        var lockstep = Run(recipe, settings, "lockstep");
+        var whole = Run(recipe, separate, "separate");
+        // The pairs are the lockstep members, trained in sub-runs of their own: metrics.csv (p_net, its SE, the linearity
+        // ratios, the agreement with the smoother, λ_t) byte for byte, and the same summary.
+        ResumeAndShardTests.AssertSameResults(lockstep.Folder, whole.Folder);
+        var rows = File.ReadAllLines(Path.Combine(whole.Folder, "metrics.csv"));
+        int column = Array.IndexOf(rows[0].Split(','), "p_net_test");
+        Assert.All(rows.Skip(1), row => Assert.True(double.Parse(row.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture) >= 0));
+
+        // Three shares spread the 16 sub-runs (pairs included) over three processes; the merge combines them.
+        var shards = Enumerable.Range(0, 3).Select(i => Run(recipe, separate, $"shard{i}", shard: new RunShard(i, 3)).Folder).ToList();
+        var merged = RecipeRunner.Merge(_catalog, shards, Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
+        ResumeAndShardTests.AssertSameResults(whole.Folder, merged.Folder);
+
+        // Ctrl+C inside the first pair sub-run (sub-run 1), then resume: its members continue from the checkpoint.
+        using var stop = new CancellationTokenSource();
+        var progress = new ResumeAndShardTests.HookedProgress(onAdvance: units => { if (units >= 12 + 5) stop.Cancel(); });
+        var stopped = Assert.Throws<RunInterruptedException>(() => Run(recipe, separate, "stopped", cancel: stop.Token, progress: progress));
+        var state = CheckpointFile.Read(Path.Combine(stopped.PartialFolder, RunCheckpoints.FileName));
+        Assert.Equal(1, state.GetInt("current/index"));
+        Assert.InRange(state.GetInt("current/step"), 2, 12);
+        Assert.Contains("\"Pair\":{\"Direction\":0", state.GetString("current/run"));
+        var resumed = RecipeRunner.Resume(_catalog, stopped.PartialFolder, SilentProgressReporter.Instance);
         ResumeAndShardTests.AssertSameResults(whole.Folder, resumed.Folder);
     }
 

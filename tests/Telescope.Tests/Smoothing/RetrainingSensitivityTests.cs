@@ -191,6 +191,64 @@ public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void PairsRunSeparatelyAggregateToTheLockstepEstimate()
+    {
+        const int n = 16, inputs = 3, k = 2, steps = 30, batchSize = 4;
+        using var scope = NewDisposeScope();
+        using var gen = new Generator(41);
+        var x = torch.randn([n, inputs], dtype: ScalarType.Float64, generator: gen);
+        var y = torch.randn([n, k], dtype: ScalarType.Float64, generator: gen);
+        var xTest = torch.randn([5, inputs], dtype: ScalarType.Float64, generator: gen);
+        var batches = Enumerable.Range(0, steps).Select(_ => torch.randperm(n, generator: gen)[..batchSize].DetachFromDisposeScope()).ToArray();
+        var options = new RetrainingSensitivityOptions { Sigma = 0.1, DirectionCount = 3, Seed = 8 };
+        RetrainingRunFactory factory = labels => new SquaredLossRetrainingRun(Net(inputs, 6, k, 3),
+            m => ExactOptimizers.AdamW(new TrainableParameters(m), 1e-2, weightDecay: 0.01), x, labels, 1.0, t => batches[t - 1], Sets(x, xTest));
+        int[] logged = [0, 7, 30];
+        string[] sets = ["train", "test"];
+
+        using var lockstep = new RetrainingSensitivity(y, options, factory, sets);
+        lockstep.Record(0);
+        for (int t = 1; t <= steps; t++)
+        {
+            lockstep.Step(t);
+            if (logged.Contains(t)) lockstep.Record(t);
+        }
+
+        // Each pair by itself (as a process of its own would run it), then aggregated.
+        Assert.Equal(4, options.Pairs().Count);
+        var responses = new List<PairResponse>();
+        foreach (var pair in options.Pairs())
+        {
+            using var alone = new RetrainingSensitivity(y, options, factory, sets, pairs: [pair]);
+            Assert.Equal([pair.Plus, pair.Minus], alone.Members);
+            Assert.Throws<InvalidOperationException>(() => alone.Record(0));   // one pair is not an estimate
+            responses.AddRange(alone.Responses(0));
+            for (int t = 1; t <= steps; t++)
+            {
+                alone.Step(t);
+                if (logged.Contains(t)) responses.AddRange(alone.Responses(t));
+            }
+        }
+        foreach (var a in lockstep.Estimates)
+        {
+            var b = RetrainingSensitivity.Aggregate(a.Set, a.Step, responses, options);
+            // Same deterministic runs, same float64 arithmetic: equal to the last bit.
+            Assert.Equal(a.PerDirection, b.PerDirection);
+            Assert.Equal(a.Value, b.Value);
+            Assert.Equal(a.StandardError, b.StandardError);
+            Assert.Equal(a.MeanDifference, b.MeanDifference);
+            Assert.Equal(a.LinearityValue, b.LinearityValue);
+            Assert.Equal(a.FloorDifference, b.FloorDifference);
+        }
+        Assert.True(lockstep.Estimates.Last().Value > 0);
+        // A pair missing from the responses is named.
+        var error = Assert.Throws<ArgumentException>(() => RetrainingSensitivity.Aggregate("test", steps, responses.Where(r => r.Direction != 2), options));
+        Assert.Contains("d2±0.1", error.Message);
+        // Pairs that are not the options' are refused.
+        Assert.Throws<ArgumentException>(() => new RetrainingSensitivity(y, options, factory, sets, pairs: [new SensitivityPair(5, 0.1)]));
+    }
+
+    [Fact]
     public void DirectionsAreTheHutchinsonSmoothersOwn()
     {
         using var scope = NewDisposeScope();

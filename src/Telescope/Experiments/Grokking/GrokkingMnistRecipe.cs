@@ -88,20 +88,18 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
         GrokkingSweep.Run(context, plan, setup.Steps, GrokkingMnistOutput.Columns, "configuration × seed",
             (k, run, progress, csv, saveSweep, resume) => new GrokkingMnistTrainer(setup.ForSeed(run.Seed), data, new BatchSchedule(trainSize, setup.BatchSize, (ulong)run.Seed))
                 .Run(run, k, progress, csv, context.Checkpoints, saveSweep, resume, context.CancellationToken),
-            SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
+            SubRunResults.Serialize(facts), GrokkingMnistOutput.WriteRows, SeparatePairs(setup), results => WriteOutputs(context, facts, results));
     }
 
     /// <inheritdoc/>
     public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
     {
         var f = SubRunResults.Deserialize<GrokkingMnistFacts>(facts, ShardFile.FileName);
-        var runs = results.Select(r => SubRunResults.Deserialize<GrokkingMnistRun>(r, ShardFile.FileName)).ToList();
-        using (var csv = context.Folder.OpenMetrics(GrokkingMnistOutput.Columns))
-            foreach (var run in runs)
-                foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
-                    GrokkingMnistOutput.WriteRow(csv, run, p, net);
-        WriteOutputs(context, f, runs);
+        GrokkingSweep.Merge<GrokkingMnistRun>(context, results, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRows, SeparatePairs(Setup(context)),
+            runs => WriteOutputs(context, f, runs));
     }
+
+    private static RetrainingSensitivityOptions? SeparatePairs(MnistGrokkingSetup setup) => setup.SeparatePairs ? setup.Sensitivity : null;
 
     private static void WriteOutputs(RunContext context, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> runs)
     {
@@ -143,6 +141,6 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
             UseSmoother = s.GetString("smoother") != "none",
             StabilityIterations = s.GetInt("stability_iterations"),
         };
-        return setup with { Sensitivity = SensitivitySettings.Options(s, setup.DirectionSeed) };
+        return setup with { Sensitivity = SensitivitySettings.Options(s, setup.DirectionSeed), SeparatePairs = SensitivitySettings.SeparatePairs(s) };
     }
 }

@@ -26,6 +26,8 @@ internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double Le
     public bool UseSmoother { get; init; } = true;
     /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
+    public bool SeparatePairs { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
     public int StabilityIterations { get; init; }
     /// <summary>Seed of the Hutchinson directions, shared by p_net.</summary>
@@ -55,14 +57,16 @@ internal sealed class GrokkingMnistRun : GrokkingRun
     public TimeSpan SmootherTime { get; set; }
     /// <summary>Wall time of the logged measurements (errors, MSE, p).</summary>
     public TimeSpan MeasureTime { get; set; }
-    /// <summary>Wall time of the retraining members' steps (SPEC §3b).</summary>
-    public TimeSpan RetrainingTime { get; set; }
-    /// <summary>Wall time of evaluating the retraining members at logged steps.</summary>
-    public TimeSpan RetrainingMeasureTime { get; set; }
     /// <summary>Wall time of the power iterations for λ_t (SPEC §3c).</summary>
     public TimeSpan StabilityTime { get; set; }
     /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
     public TimeSpan ProcessorTime { get; set; }
+    /// <inheritdoc/>
+    public override void AddPairCost(GrokkingRun pair)
+    {
+        base.AddPairCost(pair);
+        ProcessorTime += ((GrokkingMnistRun)pair).ProcessorTime;
+    }
     /// <summary>First logged step with zero training error, or null.</summary>
     [JsonIgnore]
     public int? StepTrainPerfect => Points.FirstOrDefault(p => p.Train == 0)?.Step;
@@ -96,6 +100,19 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var config = run.Config;
         using var scope = torch.NewDisposeScope();
+        // The members: the same MLP from the same seed (θ_0), the same AdamW, the same batches; labels Y ± σV_d.
+        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(config), setup.ModelSeed),
+            m => ExactOptimizers.AdamW(new TrainableParameters(m), setup.LearningRate, weightDecay: setup.WeightDecay),
+            data.TrainInputs, labels, setup.LossScale, batchCache.At,
+            new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
+        if (run.Pair is not null)
+        {
+            run = GrokkingSweep.RunPair(run, index, setup.Sensitivity!, data.TrainTargets, members, setup.Steps, setup.LogSteps,
+                progress, checkpoints, saveSweep, resume, cancel);
+            run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+            return run;
+        }
         var network = new Mlp(ModelOptions(config), setup.ModelSeed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
@@ -122,13 +139,8 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             }, f0Train)
             : null;
         smoother?.Track("test", data.Probes, f0Probes);
-        // The members: the same MLP from the same seed (θ_0), the same AdamW, the same batches; labels Y ± σV_d.
-        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
-        using var sensitivity = new RecipeSensitivity(setup.Sensitivity, setup.StabilityIterations, setup.LossScale, data.TrainTargets,
-            labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(config), setup.ModelSeed),
-                m => ExactOptimizers.AdamW(new TrainableParameters(m), setup.LearningRate, weightDecay: setup.WeightDecay),
-                data.TrainInputs, labels, setup.LossScale, batchCache.At,
-                new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes }));
+        using var sensitivity = new RecipeSensitivity(setup.Sensitivity, setup.StabilityIterations, setup.LossScale, data.TrainTargets, members,
+            setup.SeparatePairs);
 
         int first = 1;
         if (resume is not null)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Telescope.Experiments.Sensitivity;
+using Telescope.Smoothing;
 using TorchSharp;
 
 namespace Telescope.Experiments.Grokking;
@@ -76,19 +77,15 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         GrokkingSweep.Run(context, plan, config.Steps, GrokkingPolyOutput.Columns, "ε × seed",
             (k, run, progress, csv, saveSweep, resume) => new GrokkingPolyTrainer(config.ForSeed(run.Seed), task)
                 .Run(run, k, progress, csv, context.Checkpoints, saveSweep, resume, context.CancellationToken),
-            "{}", results => WriteOutputs(context, results));
+            "{}", GrokkingPolyOutput.WriteRows, SeparatePairs(config), results => WriteOutputs(context, results));
     }
 
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
-    {
-        var runs = results.Select(r => SubRunResults.Deserialize<GrokkingPolyRun>(r, ShardFile.FileName)).ToList();
-        using (var csv = context.Folder.OpenMetrics(GrokkingPolyOutput.Columns))
-            foreach (var run in runs)
-                foreach (var (p, net) in run.Points.Zip(run.Sensitivity))
-                    GrokkingPolyOutput.WriteRow(csv, run, p, net);
-        WriteOutputs(context, runs);
-    }
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) =>
+        GrokkingSweep.Merge<GrokkingPolyRun>(context, results, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRows, SeparatePairs(Config(context)),
+            runs => WriteOutputs(context, runs));
+
+    private static RetrainingSensitivityOptions? SeparatePairs(GrokkingPolyConfig config) => config.SeparatePairs ? config.Sensitivity : null;
 
     private static void WriteOutputs(RunContext context, IReadOnlyList<GrokkingPolyRun> runs)
     {
@@ -109,6 +106,7 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         {
             UseSmoother = s.GetString("smoother") == "kernel",
             Sensitivity = SensitivitySettings.Options(s, (int)((context.Seed + 2) & int.MaxValue)),
+            SeparatePairs = SensitivitySettings.SeparatePairs(s),
             StabilityIterations = s.GetInt("stability_iterations"),
         };
         if (!config.UseSmoother && config.Sensitivity is null)

@@ -20,6 +20,8 @@ internal sealed record GrokkingPolyConfig(int Width, double Alpha, double Learni
     public bool UseSmoother { get; init; } = true;
     /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
+    public bool SeparatePairs { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
     public int StabilityIterations { get; init; }
 
@@ -38,8 +40,14 @@ internal sealed class GrokkingPolyRun : GrokkingRun
     /// <summary>γ·c·λ_max(K_0(X_train, X_train))/n: the largest per-step contraction factor of the residual; GD ≈ gradient flow when ≪ 2.</summary>
     public double InitialSharpness { get; set; }
     public double FinalSharpness { get; set; }
-    /// <summary>Wall time of the retraining members (steps and evaluations).</summary>
-    public TimeSpan RetrainingTime { get; set; }
+    // RetrainingTime here covers the members' steps and evaluations (RetrainingMeasureTime stays 0).
+
+    /// <inheritdoc/>
+    public override void AddPairCost(GrokkingRun pair)
+    {
+        WallTime += pair.WallTime;
+        RetrainingTime += pair.RetrainingTime + pair.RetrainingMeasureTime;
+    }
 
     /// <summary>The label of an ε, e.g. "eps=0.02".</summary>
     public static string ConfigurationOf(double epsilon) => string.Create(CultureInfo.InvariantCulture, $"eps={epsilon:G6}");
@@ -67,6 +75,14 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         var clock = Stopwatch.StartNew();
         double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
+        var probes = task.TestInputs.narrow(0, 0, config.TestProbes);
+        // The members: the same network from the same seed (θ_0), full-batch GD at the same rate; labels Y ± σV_d.
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), config.ModelSeed),
+            m => ExactOptimizers.Sgd(new TrainableParameters(m), config.LearningRate), task.TrainInputs, labels, config.LossScale, null,
+            new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
+        if (run.Pair is not null)
+            return GrokkingSweep.RunPair(run, index, config.Sensitivity!, task.TrainLabels, members, config.Steps, config.LogSteps,
+                progress, checkpoints, saveSweep, resume, cancel);
         var network = new Mlp(Model(epsilon), config.ModelSeed);
         var kernel = new MlpTangentKernel(network);
         var jvp = new ForwardModeJvp(network);
@@ -74,7 +90,6 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         using var optimizer = ExactOptimizers.Sgd(jvp.Parameters, config.LearningRate);
         optimizer.IncludeComponents = false;   // plain GD has one component; the total is all the smoother needs
 
-        var probes = task.TestInputs.narrow(0, 0, config.TestProbes);
         Tensor f0Train, f0Probes;
         using (torch.no_grad())
         {
@@ -83,11 +98,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         }
         using var smoother = config.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = config.LossScale }) : null;
         smoother?.Track("test", probes, f0Probes);
-        // The members: the same network from the same seed (θ_0), full-batch GD at the same rate; labels Y ± σV_d.
-        using var sensitivity = new RecipeSensitivity(config.Sensitivity, config.StabilityIterations, config.LossScale, task.TrainLabels,
-            labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), config.ModelSeed), m => ExactOptimizers.Sgd(new TrainableParameters(m), config.LearningRate),
-                task.TrainInputs, labels, config.LossScale, null,
-                new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes }));
+        using var sensitivity = new RecipeSensitivity(config.Sensitivity, config.StabilityIterations, config.LossScale, task.TrainLabels, members,
+            config.SeparatePairs);
         using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
             new TelescopingOptions { TrackLinearized = false });
 

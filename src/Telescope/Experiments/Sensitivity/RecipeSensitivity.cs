@@ -8,13 +8,16 @@ namespace Telescope.Experiments.Sensitivity;
 
 /// <summary>
 /// One sub-run's p_net members (SPEC §3b, in lockstep with the recipe's own run, which is the base run) and its
-/// surrogate sharpness λ_t (SPEC §3c), turned into a <see cref="SensitivityPoint"/> per logged step.
+/// surrogate sharpness λ_t (SPEC §3c), turned into a <see cref="SensitivityPoint"/> per logged step. When the pairs run
+/// as sub-runs of their own (<see cref="SensitivitySettings.Separate"/>), it runs no members and keeps the smoother's
+/// p_d along the same directions instead, for <see cref="SeparatePairs.Combine"/>.
 /// </summary>
 internal sealed class RecipeSensitivity : IDisposable
 {
     public const string Train = "train";
     public const string Test = "test";
     private readonly RetrainingSensitivity? _retraining;
+    private readonly Tensor? _separateDirections;
     private readonly int _stabilityIterations;
     private readonly double _lossScale;
     private readonly Stopwatch _stabilityClock = new();
@@ -25,12 +28,22 @@ internal sealed class RecipeSensitivity : IDisposable
     /// <param name="lossScale">c.</param>
     /// <param name="labels">Y [n, k].</param>
     /// <param name="factory">One member run from θ_0 (tracking the sets <see cref="Train"/> and <see cref="Test"/>).</param>
-    public RecipeSensitivity(RetrainingSensitivityOptions? options, int stabilityIterations, double lossScale, Tensor labels, RetrainingRunFactory factory)
+    /// <param name="separatePairs">The pairs run as sub-runs of their own: no members here.</param>
+    public RecipeSensitivity(RetrainingSensitivityOptions? options, int stabilityIterations, double lossScale, Tensor labels, RetrainingRunFactory factory,
+        bool separatePairs = false)
     {
         _stabilityIterations = stabilityIterations;
         _lossScale = lossScale;
-        if (options is not null) _retraining = new RetrainingSensitivity(labels, options, factory, [Train, Test]);
+        if (options is null) return;
+        if (separatePairs)
+            _separateDirections = RademacherDirections.Create(options.DirectionCount, (int)labels.shape[0], (int)labels.shape[1], options.Seed, labels.dtype, labels.device)
+                .DetachFromDisposeScope();
+        else
+            _retraining = new RetrainingSensitivity(labels, options, factory, [Train, Test]);
     }
+
+    /// <summary>V [D, n, k] of p_net (null without retraining).</summary>
+    private Tensor? Directions => _retraining?.Directions ?? _separateDirections;
 
     public bool HasRetraining => _retraining is not null;
     public bool HasStability => _stabilityIterations > 0;
@@ -69,22 +82,31 @@ internal sealed class RecipeSensitivity : IDisposable
     {
         var point = new SensitivityPoint(step) { Sharpness = _pendingSharpness };
         _pendingSharpness = null;
-        if (_retraining is null) return point;
+        if (Directions is not { } directions) return point;
+        var smootherP = SmootherAlong(directions, smoother, step);
+        if (_retraining is null)
+            return point with { SmootherTrain = smootherP?.Train, SmootherTest = smootherP?.Test };
         var estimates = _retraining.Record(step, basePredictions);
         var train = estimates.Single(e => e.Set == Train);
         var test = estimates.Single(e => e.Set == Test);
         point = point with { Train = train, Test = test };
-        if (smoother is null || step == 0) return point;
-        int shared = _retraining.Directions.shape[0] is var d && smoother is LabelTangentSmoother { IsExact: false } h
-            ? Math.Min((int)d, h.DirectionCount) : (int)_retraining.Directions.shape[0];
-        if (shared < 2) return point;
-        var pTrain = DirectionalEffectiveParameters.Compute(smoother, SmootherSets.Training, _retraining.Directions, shared);
-        var pTest = DirectionalEffectiveParameters.Compute(smoother, Test, _retraining.Directions, shared);
+        if (smootherP is not { } p) return point;
         return point with
         {
-            TrainAgreement = DirectionalEffectiveParameters.PairedDifference(pTrain, train.PerDirection),
-            TestAgreement = DirectionalEffectiveParameters.PairedDifference(pTest, test.PerDirection),
+            TrainAgreement = DirectionalEffectiveParameters.PairedDifference(p.Train, train.PerDirection),
+            TestAgreement = DirectionalEffectiveParameters.PairedDifference(p.Test, test.PerDirection),
         };
+    }
+
+    /// <summary>The smoother's p_d on both sets along the directions it shares with p_net (null without a smoother, at step 0, or with fewer than two shared).</summary>
+    private static (double[] Train, double[] Test)? SmootherAlong(Tensor directions, ISmoother? smoother, int step)
+    {
+        if (smoother is null || step == 0) return null;
+        int count = (int)directions.shape[0];
+        int shared = smoother is LabelTangentSmoother { IsExact: false } h ? Math.Min(count, h.DirectionCount) : count;
+        if (shared < 2) return null;
+        return (DirectionalEffectiveParameters.Compute(smoother, SmootherSets.Training, directions, shared),
+            DirectionalEffectiveParameters.Compute(smoother, Test, directions, shared));
     }
 
     /// <summary><see cref="Record(int, ISmoother?, IReadOnlyDictionary{string, Tensor}?)"/> with the recipe's own network (the base run) evaluated on the tracked sets.</summary>
@@ -115,5 +137,9 @@ internal sealed class RecipeSensitivity : IDisposable
             throw new CheckpointMismatchException($"The checkpoint's members are at step {state.GetInt(prefix + "step")}, the run at {step}.");
     }
 
-    public void Dispose() => _retraining?.Dispose();
+    public void Dispose()
+    {
+        _retraining?.Dispose();
+        _separateDirections?.Dispose();
+    }
 }

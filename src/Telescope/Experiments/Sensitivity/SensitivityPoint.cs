@@ -15,6 +15,13 @@ public sealed record SensitivityPoint(int Step)
     public (double Difference, double StandardError)? TrainAgreement { get; init; }
     /// <summary>The same on the test set.</summary>
     public (double Difference, double StandardError)? TestAgreement { get; init; }
+    /// <summary>
+    /// The smoother's p_d along the shared directions on the training set, kept when the pairs run as sub-runs of their
+    /// own (<c>sensitivity_members=separate</c>), so that the agreement can be formed once their responses are combined.
+    /// </summary>
+    public IReadOnlyList<double>? SmootherTrain { get; init; }
+    /// <summary>The same on the test set.</summary>
+    public IReadOnlyList<double>? SmootherTest { get; init; }
     /// <summary>λ_t, the largest eigenvalue of the surrogate's one-step map on the batch residuals.</summary>
     public double? Sharpness { get; init; }
 }

@@ -13,6 +13,10 @@ public static class SensitivitySettings
     public const string None = "none";
     /// <summary>p_net by retraining on Y ± σ·V_d (SPEC §3b).</summary>
     public const string Retraining = "retraining";
+    /// <summary>The members train next to the recipe's own network, inside its sub-run.</summary>
+    public const string Lockstep = "lockstep";
+    /// <summary>Each ±σ pair of members is a sub-run of its own (<see cref="SeparatePairs"/>).</summary>
+    public const string Separate = "separate";
 
     /// <summary>Adds sensitivity, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
     /// <param name="settings">The recipe's settings.</param>
@@ -24,6 +28,9 @@ public static class SensitivitySettings
         .AddString("sensitivity", None,
             "The network's own label sensitivity p_net (SPEC §3b): none, or retraining (2D + 2 extra training runs from the same θ_0 and batches on Y ± σV_d, plus ±σ/4 along V_0)",
             quick: quickMode, choices: [None, Retraining])
+        .AddString("sensitivity_members", Lockstep,
+            "Where p_net's members train: lockstep (next to the recipe's own network, in its sub-run) or separate (each ±σ pair — D of them, + the σ/4 pair — is a sub-run of its own, so --shard spreads them over processes and telescope merge combines them; the same numbers)",
+            choices: [Lockstep, Separate])
         .AddInt("sensitivity_directions", 2, "D, Rademacher label directions of p_net (two runs each; the same V_d as the Hutchinson smoother's first D)", min: 2)
         .AddDouble("sensitivity_sigma", 0.1,
             "σ of p_net: 0.1 for one-hot / ±1 targets, well above the chaos floor measured below σ ≈ 0.01 under AdamW (FINDINGS)", min: 1e-12)
@@ -49,6 +56,10 @@ public static class SensitivitySettings
                 LinearityStandardErrors = settings.GetDouble("sensitivity_linearity_se"),
             }
             : null;
+
+    /// <summary>Whether p_net's pairs run as sub-runs of their own (sensitivity = retraining with sensitivity_members = separate).</summary>
+    public static bool SeparatePairs(RecipeSettings settings) =>
+        settings.GetString("sensitivity") == Retraining && settings.GetString("sensitivity_members") == Separate;
 
     /// <summary>The bound to compare λ_t with: the setting, or for auto the one matching the optimizer's rule.</summary>
     public static StabilityBound Bound(RecipeSettings settings, TangentStepRule rule)
