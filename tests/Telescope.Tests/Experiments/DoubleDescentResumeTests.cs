@@ -1,3 +1,4 @@
+using Telescope.Checkpointing;
 using Telescope.Experiments;
 using Telescope.Experiments.DoubleDescent;
 using Xunit;
@@ -60,5 +61,37 @@ public sealed class DoubleDescentResumeTests : IDisposable
         var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
         Assert.Equal(Path.Combine(_root, "interrupted"), resumed.Folder);
         ResumeAndShardTests.AssertSameResults(uninterrupted.Folder, resumed.Folder);
+    }
+
+    [Fact]
+    public void SeparatePairSubRunsGiveTheLockstepNumbersAndShardAndResume()
+    {
+        // Each of the 12 networks is followed by its 3 pair sub-runs (D = 2 and the σ/4 pair); with the convergence rule
+        // on, a pair replays its network to stop where it stops.
+        var lockstep = Run("lockstep");
+        var separate = Run("separate", extra: "sensitivity_members=separate");
+        ResumeAndShardTests.AssertSameResults(lockstep.Folder, separate.Folder);
+        var rows = File.ReadAllLines(Path.Combine(separate.Folder, "metrics.csv"));
+        int column = Array.IndexOf(rows[0].Split(','), "p_net_train");
+        Assert.All(rows.Skip(1), row => Assert.True(double.Parse(row.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture) >= 0));
+
+        var shards = Enumerable.Range(0, 3).Select(i => Run($"shard{i}", shard: new RunShard(i, 3), extra: "sensitivity_members=separate").Folder).ToList();
+        var merged = RecipeRunner.Merge(_catalog, shards, Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
+        ResumeAndShardTests.AssertSameResults(separate.Folder, merged.Folder);
+
+        // Ctrl+C at step 15 of sub-run 1, the first pair (the rule cannot stop anything before step 20), then resume.
+        using var cancel = new CancellationTokenSource();
+        var progress = new ResumeAndShardTests.HookedProgress(onAdvance: units => { if (units >= 60 + 15) cancel.Cancel(); });
+        var interrupted = Assert.Throws<RunInterruptedException>(() =>
+            Run("interrupted", progress, cancel: cancel.Token, extra: ["sensitivity_members=separate", "checkpoint_minutes=0"]));
+        var state = CheckpointFile.Read(Path.Combine(interrupted.PartialFolder, RunCheckpoints.FileName));
+        Assert.Equal(1, state.GetInt("current/index"));
+        var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
+        ResumeAndShardTests.AssertSameResults(separate.Folder, resumed.Folder);
+
+        // A fixed step count needs no replay: the pairs alone give the lockstep numbers too.
+        string[] fixedSteps = ["converge_window=0", "max_steps=30", "seeds=0"];
+        ResumeAndShardTests.AssertSameResults(Run("fixed-lockstep", extra: fixedSteps).Folder,
+            Run("fixed-separate", extra: [.. fixedSteps, "sensitivity_members=separate"]).Folder);
     }
 }

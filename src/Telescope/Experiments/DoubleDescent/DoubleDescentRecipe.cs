@@ -103,6 +103,8 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
         var noises = s.GetDoubleList("label_noise").Distinct().ToArray();
         var seeds = s.GetSeeds();
         var plan = Plan(noises, widths, seeds, data.FeatureCount);
+        // With separate p_net pairs every network is followed by one sub-run per pair, so shards spread the members too.
+        if (config.SeparatePairs) plan = plan.SelectMany(r => config.Sensitivity!.Pairs().Select(r.ForPair).Prepend(r)).ToList();
         // One flip set per (noise level, seed), shared by every width: the widths differ in the model only.
         var tasks = noises.SelectMany(n => seeds.Select(seed => (Noise: n, Seed: seed)))
             .ToDictionary(k => k, k => data.Train.WithLabelNoise(k.Noise, (ulong)k.Seed ^ 0x6E6F697365UL));
@@ -125,35 +127,49 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
                 using var targetScope = torch.NewDisposeScope();
                 var targets = tasks[(target.LabelNoise, target.Seed)].TargetsTensor(dtype, device);
                 string label = target.Label(seeded);
+                var resume = k == inFlight ? resumed : null;
+                if (target.Pair is { } pair)
+                {
+                    var done = trainer.RunPair(target, k, tensors, targets, label, progress, context.Checkpoints, sweep.SaveState, resume, context.CancellationToken);
+                    sweep.Complete(k, done);
+                    context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
+                        $"{label} p_net pair {pair.Key}: {done.PairResponses[^1].Step} steps ({done.WallSeconds:F1} s)"));
+                    continue;
+                }
                 var run = trainer.Run(target, k, tensors, targets, label, progress,
                     (r, i) => DoubleDescentOutput.WritePoint(csv, config, r, i, seeded), context.Checkpoints, sweep.SaveState,
-                    k == inFlight ? resumed : null, context.CancellationToken);
+                    resume, context.CancellationToken);
                 sweep.Complete(k, run);
                 context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
                     $"{label}: {run.Steps} steps ({run.Stop}), train MSE {run.Final.TrainMse:G3}, test MSE {run.Final.TestMse:G3}, p_train {run.Final.PTrain.Value:G4}, p_test {run.Final.PTest.Value:G4} ({run.WallSeconds:F1} s)"));
             }
         }
         csv.Dispose();
-        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
+        // Separate pairs: the live rows had no p_net, so metrics.csv is written again from the combined results.
+        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results, rewriteMetrics: config.SeparatePairs));
     }
 
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
-    {
-        var f = SubRunResults.Deserialize<DoubleDescentFacts>(facts, ShardFile.FileName);
-        var runs = results.Select(r => SubRunResults.Deserialize<WidthRun>(r, ShardFile.FileName)).ToList();
-        var config = Config(context.Settings, context.Settings.GetString("optimizer"), context.Settings.GetString("smoother"), f.TrainCount, context.DType);
-        bool seeded = context.Settings.GetSeeds().Count > 1;
-        using (var csv = context.Folder.OpenMetrics(DoubleDescentOutput.Columns(config)))
-            foreach (var run in runs)
-                for (int i = 0; i < run.Points.Count; i++) DoubleDescentOutput.WritePoint(csv, config, run, i, seeded);
-        WriteOutputs(context, f, runs);
-    }
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) =>
+        WriteOutputs(context, SubRunResults.Deserialize<DoubleDescentFacts>(facts, ShardFile.FileName),
+            results.Select(r => SubRunResults.Deserialize<WidthRun>(r, ShardFile.FileName)).ToList(), rewriteMetrics: true);
 
-    private static void WriteOutputs(RunContext context, DoubleDescentFacts facts, IReadOnlyList<WidthRun> runs)
+    /// <summary>
+    /// Summary, figures and report from every sub-run's result (separate p_net pairs combined into their networks first),
+    /// and metrics.csv too when <paramref name="rewriteMetrics"/> (a merge, or separate pairs).
+    /// </summary>
+    private static void WriteOutputs(RunContext context, DoubleDescentFacts facts, IReadOnlyList<WidthRun> results, bool rewriteMetrics = false)
     {
         var s = context.Settings;
         var config = Config(s, s.GetString("optimizer"), s.GetString("smoother"), facts.TrainCount, context.DType);
+        var runs = config.SeparatePairs ? CombinePairs(results, config.Sensitivity!) : results;
+        if (rewriteMetrics)
+        {
+            bool seeded = s.GetSeeds().Count > 1;
+            using var csv = context.Folder.OpenMetrics(DoubleDescentOutput.Columns(config));
+            foreach (var run in runs)
+                for (int i = 0; i < run.Points.Count; i++) DoubleDescentOutput.WritePoint(csv, config, run, i, seeded);
+        }
         var output = new DoubleDescentOutput(context, facts, config, runs, config.StabilityIterations > 0
             ? SensitivitySettings.Bound(s, config.Optimizer == "adam"
                 ? new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = config.LearningRate, Beta1 = 0.9 }
@@ -175,8 +191,34 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
         {
             // The seed is replaced by each sub-run's own (the Hutchinson smoother's seed: p_net's V_d are its first D directions).
             Sensitivity = SensitivitySettings.Options(s, 0),
+            SeparatePairs = SensitivitySettings.SeparatePairs(s),
             StabilityIterations = s.GetInt("stability_iterations"),
         };
+    }
+
+    /// <summary>
+    /// The networks' sub-runs with p_net and the agreement from their pair sub-runs, and the pairs' cost added to their
+    /// times. A pair that stopped at another step than its network means the runs were not the same computation.
+    /// </summary>
+    private static List<WidthRun> CombinePairs(IReadOnlyList<WidthRun> results, RetrainingSensitivityOptions options)
+    {
+        var pairs = results.Where(r => r.Pair is not null).ToLookup(r => (r.LabelNoise, r.Width, r.Seed));
+        return results.Where(r => r.Pair is null).Select(run =>
+        {
+            var mine = pairs[(run.LabelNoise, run.Width, run.Seed)].ToList();
+            foreach (var pair in mine.Where(p => p.PairResponses[^1].Step != run.Steps))
+                throw new TelescopeException(string.Create(CultureInfo.InvariantCulture,
+                    $"p_net pair {pair.Pair!.Key} of noise={run.LabelNoise:G4}, width={run.Width}, seed={run.Seed} stopped at step {pair.PairResponses[^1].Step}, its network at {run.Steps}: they were not the same computation."))
+                { Hint = "Run every share with the same threads, device and dtype (Telescope version too), or use --set sensitivity_members=lockstep." };
+            return run with
+            {
+                Sensitivity = SeparatePairs.Combine(run.Sensitivity, mine.SelectMany(p => p.PairResponses), options),
+                Members = 2 * mine.Count,
+                RetrainingSeconds = run.RetrainingSeconds + mine.Sum(p => p.WallSeconds),
+                WallSeconds = run.WallSeconds + mine.Sum(p => p.WallSeconds),
+                CpuSeconds = run.CpuSeconds + mine.Sum(p => p.CpuSeconds),
+            };
+        }).ToList();
     }
 
     /// <summary>The sub-runs in index order: noise levels as given, widths increasing, then seed repetitions.</summary>

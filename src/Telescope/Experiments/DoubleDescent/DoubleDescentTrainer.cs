@@ -35,6 +35,8 @@ internal sealed record DoubleDescentConfig(
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
     public int StabilityIterations { get; init; }
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="DoubleDescentTrainer.RunPair"/>), not members next to the network.</summary>
+    public bool SeparatePairs { get; init; }
     public bool HasSmoother => Smoother != SmootherChoice.None;
     public bool FullBatch => BatchSize == TrainCount;
     /// <summary>The step cap (every network's longest possible run).</summary>
@@ -79,16 +81,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         double wallBefore = 0, cpuBefore = 0, retrainingBefore = 0, stabilityBefore = 0;
         int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
-        int inputs = checked((int)data.TrainInputs.shape[1]);
-        var modelOptions = new MlpOptions
-        {
-            InputSize = inputs,
-            HiddenWidths = [run.Width],
-            OutputSize = 1,
-            Activation = Activation.ReLU,
-            DType = config.DType,
-            Device = config.Device,
-        };
+        var modelOptions = ModelOptions(run, data);
         var batches = new BatchSchedule(config.TrainCount, config.BatchSize, (ulong)run.Seed);
         var network = new Mlp(modelOptions, seed);
         var jvp = new ForwardModeJvp(network);
@@ -102,11 +95,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         // The members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.
         // V_d are the Hutchinson smoother's first D directions (the same seed): a paired comparison.
         using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
-        using var sensitivity = new RecipeSensitivity(config.Sensitivity is { } o ? o with { Seed = seed } : null, config.StabilityIterations,
-            config.LossScale, trainTargets,
-            labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, seed), m => CreateOptimizer(new TrainableParameters(m)),
-                data.TrainInputs, labels, config.LossScale, config.FullBatch ? null : batchCache.At,
-                new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.TestProbes }));
+        using var sensitivity = new RecipeSensitivity(SensitivityOptions(seed), config.StabilityIterations, config.LossScale, trainTargets,
+            Members(modelOptions, seed, data, batchCache), config.SeparatePairs);
         run.Members = sensitivity.MemberCount;
 
         int first = 1;
@@ -134,8 +124,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             sensitivity.LoadState(resume, Current + "members/", first - 1);
             progress.Advance(first - 1);
         }
-        var index1 = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        var trainAll = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
+        var stepBatches = new StepBatches(batches, config, data);
         run.Stop = StopReason.Capped;
         for (int t = first; t <= config.MaxSteps; t++)
         {
@@ -158,23 +147,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
-            Tensor batch;
-            if (trainAll is not null) batch = trainAll;
-            else
-            {
-                index1.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
-                batch = index1;
-            }
-            var x = trainAll is null ? data.TrainInputs.index_select(0, batch) : data.TrainInputs;
-            var y = trainAll is null ? trainTargets.index_select(0, batch) : trainTargets;
-            optimizer.ZeroGrad();
-            // (c/2)·||f − y||² per example, mean over the batch (SPEC §0).
-            var loss = (network.forward(x) - y).square().mean().mul(config.LossScale / 2);
-            double lossValue = loss.to_type(ScalarType.Float64).item<double>();
-            DivergenceException.ThrowIfNotFinite(lossValue, label, t);
-            loss.backward();
-            bool logged = t % config.LogEvery == 0 || t == config.MaxSteps;
-            using (var update = optimizer.ComputeUpdate())
+            bool logged = IsLogged(t);
+            using (var update = ComputeUpdate(t, network, optimizer, stepBatches, data, trainTargets, label, out var batch, out var x))
             {
                 // Everything below evaluates J at θ_{t-1}: the update is applied last.
                 tracker.Record(update);
@@ -207,6 +181,156 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         run.WallSeconds = wallBefore + clock.Elapsed.TotalSeconds;
         run.CpuSeconds = cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         return run;
+    }
+
+    /// <summary>
+    /// Trains the pair sub-run <paramref name="run"/> (<see cref="WidthRun.Pair"/>, <c>sensitivity_members=separate</c>):
+    /// the pair's two members on Y ± σ·V_d exactly as the lockstep members are made and, unless the step count is fixed
+    /// (converge_window = 0), a replay of the network itself — the same seed, optimizer, batches and arithmetic, without
+    /// tracker, smoother or λ_t, which only read it — whose training MSE the convergence rule judges, so the pair stops at
+    /// the network's own step T as lockstep members do. Records the pair's responses at step 0 and every logged step;
+    /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).
+    /// </summary>
+    public WidthRun RunPair(WidthRun run, int index, DoubleDescentTensors data, Tensor trainTargets, string label, IProgressTask progress,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    {
+        var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{index} ({label}) is not a pair sub-run.");
+        var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        double wallBefore = 0, cpuBefore = 0;
+        int seed = (int)(run.Seed & int.MaxValue);
+        using var scope = torch.NewDisposeScope();
+        var modelOptions = ModelOptions(run, data);
+        var batches = new BatchSchedule(config.TrainCount, config.BatchSize, (ulong)run.Seed);
+        bool replay = config.Convergence.Window > 0;
+        var network = replay ? new Mlp(modelOptions, seed) : null;
+        using var optimizer = network is null ? null : CreateOptimizer(new TrainableParameters(network));
+        if (optimizer is not null) optimizer.IncludeComponents = false;
+        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
+        using var members = new RetrainingSensitivity(trainTargets, SensitivityOptions(seed)!, Members(modelOptions, seed, data, batchCache),
+            [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
+
+        int first = 1;
+        if (resume is null)
+        {
+            if (network is not null) run.Points.Add(Measure(network, data, trainTargets, null, 0));
+            run.PairResponses.AddRange(members.Responses(0));
+        }
+        else
+        {
+            if (resume.GetInt(Current + "index") != index)
+                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
+            first = resume.GetInt(Current + "step");
+            wallBefore = resume.GetDouble(Current + "wall_seconds");
+            cpuBefore = resume.GetDouble(Current + "cpu_seconds");
+            run.Points.AddRange(SubRunResults.Deserialize<List<DoubleDescentPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+            run.PairResponses.AddRange(SubRunResults.Deserialize<List<PairResponse>>(resume.GetString(Current + "responses"), RunCheckpoints.FileName));
+            if (network is not null)
+            {
+                ModuleState.Load(network, resume, Current + "model/");
+                optimizer!.LoadState(resume, Current + "optimizer/");
+            }
+            members.LoadState(resume, Current + "members/");
+            progress.Advance(first - 1);
+        }
+        var stepBatches = new StepBatches(batches, config, data);
+        run.Stop = StopReason.Capped;
+        for (int t = first; t <= config.MaxSteps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveSweep(state);
+                state.Set(Current + "index", index);
+                state.Set(Current + "step", t);
+                state.Set(Current + "wall_seconds", wallBefore + clock.Elapsed.TotalSeconds);
+                state.Set(Current + "cpu_seconds", cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+                state.Set(Current + "responses", SubRunResults.Serialize(run.PairResponses));
+                if (network is not null)
+                {
+                    ModuleState.Save(network, state, Current + "model/");
+                    optimizer!.SaveState(state, Current + "optimizer/");
+                }
+                members.SaveState(state, Current + "members/");
+            });
+            cancel.ThrowIfCancellationRequested();
+            if (network is not null)
+                using (var stepScope = torch.NewDisposeScope())
+                using (var update = ComputeUpdate(t, network, optimizer!, stepBatches, data, trainTargets, label, out _, out _))
+                    optimizer!.Apply(update);
+            members.Step(t);
+            progress.Advance();
+            if (!IsLogged(t)) continue;
+            run.PairResponses.AddRange(members.Responses(t));
+            progress.SetStatus(FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"));
+            if (network is null) continue;
+            run.Points.Add(Measure(network, data, trainTargets, null, t));
+            if (config.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
+            {
+                run.Stop = stop;
+                progress.Advance(config.MaxSteps - t);
+                break;
+            }
+        }
+        run.RetrainingSeconds = (members.TrainingTime + members.PredictionTime).TotalSeconds;
+        run.WallSeconds = wallBefore + clock.Elapsed.TotalSeconds;
+        run.CpuSeconds = cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        return run;
+    }
+
+    /// <summary>p_net's options with this network's directions (the Hutchinson smoother's seed), or null.</summary>
+    private RetrainingSensitivityOptions? SensitivityOptions(int seed) => config.Sensitivity is { } o ? o with { Seed = seed } : null;
+
+    private MlpOptions ModelOptions(WidthRun run, DoubleDescentTensors data) => new()
+    {
+        InputSize = checked((int)data.TrainInputs.shape[1]),
+        HiddenWidths = [run.Width],
+        OutputSize = 1,
+        Activation = Activation.ReLU,
+        DType = config.DType,
+        Device = config.Device,
+    };
+
+    /// <summary>The p_net members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.</summary>
+    private RetrainingRunFactory Members(MlpOptions modelOptions, int seed, DoubleDescentTensors data, BatchIndexCache batchCache) =>
+        labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, seed), m => CreateOptimizer(new TrainableParameters(m)),
+            data.TrainInputs, labels, config.LossScale, config.FullBatch ? null : batchCache.At,
+            new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.TestProbes });
+
+    private bool IsLogged(int t) => t % config.LogEvery == 0 || t == config.MaxSteps;
+
+    /// <summary>
+    /// Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (SPEC §0), backward, and the
+    /// optimizer's update at θ_{t−1}, which the caller applies (after whatever must still read θ_{t−1}).
+    /// </summary>
+    private ParameterUpdate ComputeUpdate(int t, Mlp network, ExactOptimizer optimizer, StepBatches batches, DoubleDescentTensors data,
+        Tensor trainTargets, string label, out Tensor batch, out Tensor x)
+    {
+        batch = batches.At(t);
+        x = batches.FullBatch ? data.TrainInputs : data.TrainInputs.index_select(0, batch);
+        var y = batches.FullBatch ? trainTargets : trainTargets.index_select(0, batch);
+        optimizer.ZeroGrad();
+        var loss = (network.forward(x) - y).square().mean().mul(config.LossScale / 2);
+        double lossValue = loss.to_type(ScalarType.Float64).item<double>();
+        DivergenceException.ThrowIfNotFinite(lossValue, label, t);
+        loss.backward();
+        return optimizer.ComputeUpdate();
+    }
+
+    /// <summary>B_t as int64 indices: every example with full batches, else the schedule's batch copied into one reused tensor.</summary>
+    private sealed class StepBatches(BatchSchedule batches, DoubleDescentConfig config, DoubleDescentTensors data)
+    {
+        private readonly Tensor _index = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        private readonly Tensor? _all = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
+
+        public bool FullBatch => _all is not null;
+
+        public Tensor At(int t)
+        {
+            if (_all is not null) return _all;
+            _index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+            return _index;
+        }
     }
 
     private ExactOptimizer CreateOptimizer(TrainableParameters parameters) => config.Optimizer switch

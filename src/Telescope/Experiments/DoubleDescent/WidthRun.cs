@@ -59,4 +59,14 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Pa
     public int Members { get; set; }
     /// <summary>p_net, its paired comparison with p and λ_t at every logged step (aligned with <see cref="Points"/>).</summary>
     public List<SensitivityPoint> Sensitivity { get; init; } = [];
+    /// <summary>
+    /// With <c>sensitivity_members=separate</c>: the ±σ pair of p_net this sub-run trains (null for the network's own
+    /// sub-run). Its <see cref="Points"/> are then those of the network's replay that decided when the pair stopped.
+    /// </summary>
+    public SensitivityPair? Pair { get; init; }
+    /// <summary>The pair's responses at every logged step (empty unless <see cref="Pair"/> is set).</summary>
+    public List<PairResponse> PairResponses { get; init; } = [];
+
+    /// <summary>The pair sub-run of this network for <paramref name="pair"/>, with nothing measured yet.</summary>
+    public WidthRun ForPair(SensitivityPair pair) => this with { Pair = pair, Points = [], Sensitivity = [], PairResponses = [] };
 }
