@@ -108,14 +108,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         }
         else
         {
-            if (resume.GetInt(Current + "index") != index)
-                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
-            first = resume.GetInt(Current + "step");
-            wallBefore = resume.GetDouble(Current + "wall_seconds");
-            cpuBefore = resume.GetDouble(Current + "cpu_seconds");
+            (first, wallBefore, cpuBefore) = LoadHeader(resume, index, run);
             retrainingBefore = resume.GetDouble(Current + "retraining_seconds");
             stabilityBefore = resume.GetDouble(Current + "stability_seconds");
-            run.Points.AddRange(SubRunResults.Deserialize<List<DoubleDescentPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
             run.Sensitivity.AddRange(SubRunResults.Deserialize<List<SensitivityPoint>>(resume.GetString(Current + "sensitivity"), RunCheckpoints.FileName));
             ModuleState.Load(network, resume, Current + "model/");
             optimizer.LoadState(resume, Current + "optimizer/");
@@ -130,14 +125,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         {
             checkpoints.SaveIfDue(state =>
             {
-                saveSweep(state);
-                state.Set(Current + "index", index);
-                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "wall_seconds", wallBefore + clock.Elapsed.TotalSeconds);
-                state.Set(Current + "cpu_seconds", cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+                SaveHeader(state, saveSweep, index, t, wallBefore + clock.Elapsed.TotalSeconds,
+                    cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds, run);
                 state.Set(Current + "retraining_seconds", retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds);
                 state.Set(Current + "stability_seconds", stabilityBefore + sensitivity.StabilityTime.TotalSeconds);
-                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
                 state.Set(Current + "sensitivity", SubRunResults.Serialize(run.Sensitivity));
                 ModuleState.Save(network, state, Current + "model/");
                 optimizer.SaveState(state, Current + "optimizer/");
@@ -218,12 +209,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         }
         else
         {
-            if (resume.GetInt(Current + "index") != index)
-                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
-            first = resume.GetInt(Current + "step");
-            wallBefore = resume.GetDouble(Current + "wall_seconds");
-            cpuBefore = resume.GetDouble(Current + "cpu_seconds");
-            run.Points.AddRange(SubRunResults.Deserialize<List<DoubleDescentPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+            (first, wallBefore, cpuBefore) = LoadHeader(resume, index, run);
             run.PairResponses.AddRange(SubRunResults.Deserialize<List<PairResponse>>(resume.GetString(Current + "responses"), RunCheckpoints.FileName));
             if (network is not null)
             {
@@ -239,12 +225,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         {
             checkpoints.SaveIfDue(state =>
             {
-                saveSweep(state);
-                state.Set(Current + "index", index);
-                state.Set(Current + "step", t);
-                state.Set(Current + "wall_seconds", wallBefore + clock.Elapsed.TotalSeconds);
-                state.Set(Current + "cpu_seconds", cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
-                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+                SaveHeader(state, saveSweep, index, t, wallBefore + clock.Elapsed.TotalSeconds,
+                    cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds, run);
                 state.Set(Current + "responses", SubRunResults.Serialize(run.PairResponses));
                 if (network is not null)
                 {
@@ -276,6 +258,27 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         run.WallSeconds = wallBefore + clock.Elapsed.TotalSeconds;
         run.CpuSeconds = cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         return run;
+    }
+
+    /// <summary>The finished sub-runs, then the one in flight: its index, the next step to take (θ is θ_{t−1}), its clocks and points so far.</summary>
+    private static void SaveHeader(CheckpointState state, Action<CheckpointState> saveSweep, int index, int step, double wallSeconds, double cpuSeconds, WidthRun run)
+    {
+        saveSweep(state);
+        state.Set(Current + "index", index);
+        state.Set(Current + "step", step);
+        state.Set(Current + "wall_seconds", wallSeconds);
+        state.Set(Current + "cpu_seconds", cpuSeconds);
+        state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+    }
+
+    /// <summary>Restores what <see cref="SaveHeader"/> stored (the points into <paramref name="run"/>); returns the next step and the clocks.</summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint's sub-run in flight is another one.</exception>
+    private static (int NextStep, double WallSeconds, double CpuSeconds) LoadHeader(CheckpointState resume, int index, WidthRun run)
+    {
+        if (resume.GetInt(Current + "index") != index)
+            throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
+        run.Points.AddRange(SubRunResults.Deserialize<List<DoubleDescentPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+        return (resume.GetInt(Current + "step"), resume.GetDouble(Current + "wall_seconds"), resume.GetDouble(Current + "cpu_seconds"));
     }
 
     /// <summary>p_net's options with this network's directions (the Hutchinson smoother's seed), or null.</summary>
