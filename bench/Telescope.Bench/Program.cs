@@ -36,7 +36,8 @@ var probeInputs = torch.rand(probes, 784);
 var batches = Enumerable.Range(0, 8).Select(_ => (X: torch.rand(batch, 784), Y: torch.randint(0, 10, [batch]))).ToArray();
 var forwardMode = new ForwardModeJvp(model);
 var doubleBackward = new DoubleBackwardJvp(model);
-IReadOnlyList<Tensor> tangent = forwardMode.Parameters.Tensors.Select(p => torch.randn_like(p) * 1e-3).ToArray();
+using var tangentScale = 1e-3.ToScalar();
+IReadOnlyList<Tensor> tangent = forwardMode.Parameters.Tensors.Select(p => torch.randn_like(p).mul_(tangentScale)).ToArray();
 
 void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
 void Backward(int t)
@@ -76,7 +77,9 @@ var kernelFull = Measurement.Time("kernel_full", () => kernel.Compute(kernelX, k
 Log($"label-tangent smoother, Hutchinson D = 8, {probes} training inputs tracked, {Math.Min(steps, 20)} steps");
 int tangentSteps = Math.Min(steps, 20);
 var tangentTrain = probeInputs;   // the tracked training set; batches are drawn from it
-var tangentBatches = Enumerable.Range(0, 8).Select(b => torch.arange(b * batch % probes, b * batch % probes + batch, dtype: ScalarType.Int64) % probes).ToArray();
+var tangentBatches = Enumerable.Range(0, 8)
+    .Select(b => torch.tensor(Enumerable.Range(b * batch, batch).Select(i => (long)(i % probes)).ToArray(), dtype: ScalarType.Int64))
+    .ToArray();
 var vjp = new ParameterVjp(model);
 var labelTangent = Measurement.Time("label_tangent_d8_step", () =>
 {

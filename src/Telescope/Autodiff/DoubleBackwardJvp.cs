@@ -67,7 +67,7 @@ public sealed class DoubleBackwardJvp : IJvpEngine
                 // A parameter the output does not use has no gradient and contributes nothing.
                 if (g[p] is null || g[p].IsInvalid || !g[p].requires_grad) continue;
                 var term = (g[p] * tangents[t][p]).sum();
-                s = s is null ? term : s + term;
+                s = s is null ? term : s.add_(term, TorchScalars.One);
             }
             jvps[t] = s is null
                 ? torch.zeros_like(f)

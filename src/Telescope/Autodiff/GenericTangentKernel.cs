@@ -47,9 +47,10 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
                 throw new InvalidOperationException($"The module returned {mine.shape[1]} outputs for one input set and {k} for the other.");
             long n = mine.shape[0];
             using var noGrad = torch.no_grad();
+            using var outputs = k.ToScalar();
             var block = mode == KernelOutputMode.Full
                 ? KernelLayout.ToPairMajor(mine.view(n * k, -1).mm(other.view(m * k, -1).t()).view(n, k, m, k))
-                : mine.view(n, -1).mm(other.view(m, -1).t()).div_(k);
+                : mine.view(n, -1).mm(other.view(m, -1).t()).div_(outputs);
             blocks.Add(block.MoveToOuterDisposeScope());
         }
         var result = blocks.Count == 1 ? blocks[0] : torch.cat(blocks, 0);

@@ -124,13 +124,14 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         if (!w && !b) return null;
         if (!w) return torch.ones(x.Rows, y.Rows, dtype: x.Inputs[0]!.dtype, device: x.Inputs[0]!.device);
         var dot = x.Inputs[l]!.mm(y.Inputs[l]!.t());
-        return b ? dot.add_(1.0) : dot;
+        return b ? dot.add_(TorchScalars.One, TorchScalars.One) : dot;
     }
 
     private Tensor TraceBlock(LayerFeatures x, LayerFeatures y)
     {
         int L = _map.LayerCount;
         long k = OutputSize;
+        using var outputCount = k.ToScalar();
         Tensor? kernel = null;
         for (int l = L - 1; l >= _map.LowestTrainableLayer; l--)
         {
@@ -143,9 +144,9 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
                 var outputs = l == L - 2
                     ? x.PenultimateTraceFactor!.mm(y.Derivatives[l]!.t())
                     : x.Sensitivities[l]!.view(x.Rows, -1).mm(y.Sensitivities[l]!.view(y.Rows, -1).t());
-                term = outputs.mul_(input).div_(k);
+                term = outputs.mul_(input).div_(outputCount);
             }
-            kernel = kernel is null ? term : kernel.add_(term);
+            kernel = kernel is null ? term : kernel.add_(term, TorchScalars.One);
         }
         return kernel!;
     }
@@ -161,14 +162,14 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
             if (input is null) continue;
             var term = x.Sensitivities[l]!.view(n * k, -1).mm(y.Sensitivities[l]!.view(m * k, -1).t())
                 .view(n, k, m, k).mul_(input.view(n, 1, m, 1));
-            kernel = kernel is null ? term : kernel.add_(term);
+            kernel = kernel is null ? term : kernel.add_(term, TorchScalars.One);
         }
         // Readout: Δ = I_k, so its term (a·a' + 1)·I_k lives on the output diagonal a = b only;
         // adding it there in place avoids an N·N'·k² temporary.
         if (InputFactor(L - 1, x, y) is Tensor readout)
         {
             kernel ??= torch.zeros(new[] { n, k, m, k }, dtype: readout.dtype, device: readout.device);
-            kernel.diagonal(0, 1, 3).add_(readout.unsqueeze(-1));
+            kernel.diagonal(0, 1, 3).add_(readout.unsqueeze(-1), TorchScalars.One);
         }
         return KernelLayout.ToPairMajor(kernel!);
     }

@@ -68,11 +68,14 @@ public sealed class ParameterVjp
                     retain_graph: k + 1 < d, allow_unused: true);
                 for (int p = 0; p < parameters.Length; p++)
                     // A parameter the output does not use has a zero gradient.
-                    if (g[p] is not null && !g[p].IsInvalid) sums[k][p].add_(g[p]);
+                    if (g[p] is not null && !g[p].IsInvalid) sums[k][p].add_(g[p], TorchScalars.One);
             }
         }
         if (reduction == VjpReduction.Mean && n > 0)
-            foreach (var perParameter in sums) foreach (var t in perParameter) t.div_(n);
+        {
+            using var count = n.ToScalar();
+            foreach (var perParameter in sums) foreach (var t in perParameter) t.div_(count);
+        }
         foreach (var perParameter in sums) foreach (var t in perParameter) t.MoveToOuterDisposeScope();
         return sums;
     }

@@ -46,12 +46,13 @@ public static class SpawnLinearization
         // The module holds θ_t′ with its buffers now (LogitsAt loaded it last).
         module.eval();
         using var jvp = engine.Compute(probes, tangents);
-        var lin1 = jvp.Output + jvp.Jvps[0];
-        var lin2 = jvp.Output + jvp.Jvps[1];
-        var linMid = jvp.Output + jvp.Jvps[2];
+        var lin1 = jvp.Output.add(jvp.Jvps[0], TorchScalars.One);
+        var lin2 = jvp.Output.add(jvp.Jvps[1], TorchScalars.One);
+        var linMid = jvp.Output.add(jvp.Jvps[2], TorchScalars.One);
+        using var two = 2.ToScalar();
         double Mean(Tensor t) => t.abs().mean().ToDouble();
         return new SpawnLinearizationResult(
-            PathNonlinearity: Mean(midpointLogits - (f1 + f2) / 2),
+            PathNonlinearity: Mean(midpointLogits - f1.add(f2, TorchScalars.One).div_(two)),
             LinearizationGap: Mean(midpointLogits - linMid),
             ChildGap1: Mean(f1 - lin1),
             ChildGap2: Mean(f2 - lin2),

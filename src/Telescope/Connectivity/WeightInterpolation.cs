@@ -15,11 +15,19 @@ public static class WeightInterpolation
         if (a.Count != b.Count) throw new ArgumentException($"{a.Count} tensors against {b.Count}.");
         using var _ = torch.no_grad();
         var result = new Tensor[a.Count];
+        using var weightA = alpha.ToScalar();
+        using var weightB = (1 - alpha).ToScalar();
         for (int i = 0; i < a.Count; i++)
         {
             if (!a[i].shape.SequenceEqual(b[i].shape))
                 throw new ArgumentException($"Tensor {i}: [{string.Join(", ", a[i].shape)}] against [{string.Join(", ", b[i].shape)}].");
-            result[i] = (a[i].is_floating_point() ? a[i] * alpha + b[i] * (1 - alpha) : a[i].clone()).DetachFromDisposeScope();
+            if (!a[i].is_floating_point())
+            {
+                result[i] = a[i].clone().DetachFromDisposeScope();
+                continue;
+            }
+            using var fromB = b[i].mul(weightB);
+            result[i] = a[i].mul(weightA).add_(fromB, TorchScalars.One).DetachFromDisposeScope();
         }
         return result;
     }

@@ -28,7 +28,7 @@ public static class CarriedShare
         ArgumentNullException.ThrowIfNull(all);
         using var scope = torch.NewDisposeScope();
         var c = component.to_type(ScalarType.Float64);
-        var total = all.Select(t => t.to_type(ScalarType.Float64)).Aggregate((a, b) => a + b);
+        var total = all.Select(t => t.to_type(ScalarType.Float64)).Aggregate((a, b) => a.add(b, TorchScalars.One));
         double norms = all.Sum(t => t.to_type(ScalarType.Float64).norm().item<double>());
         double totalSquare = total.square().sum().item<double>();
         double magnitude = norms > 0 ? c.norm().item<double>() / norms : double.NaN;

@@ -34,7 +34,7 @@ public static class KernelAlignment
     }
 
     private static Tensor DoubleCenter(Tensor k) =>
-        k - k.mean([1], keepdim: true) - k.mean([0], keepdim: true) + k.mean();
+        (k - k.mean([1], keepdim: true) - k.mean([0], keepdim: true)).add(k.mean(), TorchScalars.One);
 
     private static double Cosine(Tensor x, Tensor y)
     {

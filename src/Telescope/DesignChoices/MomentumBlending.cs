@@ -50,17 +50,28 @@ public sealed class MomentumBlending : IDisposable
         ArgumentNullException.ThrowIfNull(currentIncrement);
         ArgumentNullException.ThrowIfNull(totalIncrement);
         using var noGrad = torch.no_grad();
-        _current.add_(currentIncrement);
-        _undelivered.add_(currentIncrement).mul_(_beta);
-        _change.add_(totalIncrement);
+        using var beta = _beta.ToScalar();
+        _current.add_(currentIncrement, TorchScalars.One);
+        _undelivered.add_(currentIncrement, TorchScalars.One).mul_(beta);
+        _change.add_(totalIncrement, TorchScalars.One);
         Steps++;
     }
 
     /// <summary>(Σ_s c_s − E_T)/(1−β): the rescaled-SGD reading of the same gradients, minus what is still in the buffer.</summary>
-    public Tensor BlendedGradientTerm() => (_current - _undelivered) / (1 - _beta);
+    public Tensor BlendedGradientTerm()
+    {
+        using var difference = _current - _undelivered;
+        return DivideByOneMinusBeta(difference);
+    }
 
     /// <summary>E_T/(1−β): what the gradients so far would still add with a frozen Jacobian.</summary>
-    public Tensor UndeliveredTerm() => _undelivered / (1 - _beta);
+    public Tensor UndeliveredTerm() => DivideByOneMinusBeta(_undelivered);
+
+    private Tensor DivideByOneMinusBeta(Tensor t)
+    {
+        using var oneMinusBeta = (1 - _beta).ToScalar();
+        return t.div(oneMinusBeta);
+    }
 
     /// <summary>f̃_T − f_θ0 − (Σ c − E_T)/(1−β): the Jacobian-change term, exactly (a new tensor).</summary>
     public Tensor JacobianChangeTerm()

@@ -90,12 +90,13 @@ public sealed class PreconditionedMlpKernel
                 if (bi >= 0)
                 {
                     var b = tauB is null ? torch.ones(c, 1, 1, dtype: w0.dtype, device: w0.device) : tauB.narrow(0, start, c).view(c, 1, 1);
-                    factor = factor is null ? b : factor + b;
+                    factor = factor is null ? b : factor.add(b, TorchScalars.One);
                 }
-                kernel.add_((p * factor!).sum(0L));
+                kernel.add_((p * factor!).sum(0L), TorchScalars.One);
             }
         }
-        return kernel.div_(k).MoveToOuterDisposeScope();
+        using var outputs = k.ToScalar();
+        return kernel.div_(outputs).MoveToOuterDisposeScope();
     }
 
     private void Validate(Tensor x, string name)

@@ -34,6 +34,7 @@ public static class ProjectedKernelEstimate
         using var generator = new torch.Generator(seed, device: torch.CPU);
         var roots = preconditioner?.Select(t => t.to_type(ScalarType.Float64).sqrt()).ToArray();
         Tensor? sum = null, sumSquares = null;
+        using var two = 2.ToScalar();
         for (int done = 0; done < directions; done += DirectionsPerPass)
         {
             using var passScope = torch.NewDisposeScope();
@@ -42,7 +43,7 @@ public static class ProjectedKernelEstimate
             for (int r = 0; r < count; r++)
                 tangents.Add(parameters.Select((p, i) =>
                 {
-                    var v = torch.randint(0, 2, p.shape, dtype: ScalarType.Float64, generator: generator).mul_(2).sub_(1);
+                    var v = torch.randint(0, 2, p.shape, dtype: ScalarType.Float64, generator: generator).mul_(two).sub_(TorchScalars.One);
                     if (roots is not null) v.mul_(roots[i]);
                     return v.to(p.dtype, p.device);
                 }).ToArray());
@@ -50,17 +51,19 @@ public static class ProjectedKernelEstimate
             using var jy = engine.Compute(otherInputs, tangents);
             var a = jx.Jvps.to_type(ScalarType.Float64);                       // [R, N, k]
             var b = jy.Jvps.to_type(ScalarType.Float64);                       // [R, N′, k]
-            long k = a.shape[2];
+            using var k = a.shape[2].ToScalar();
             var samples = a.bmm(b.transpose(1, 2)).div_(k);                     // [R, N, N′]
             var s = samples.sum(0L);
             var q = samples.square().sum(0L);
             if (sum is null) { sum = s.MoveToOuterDisposeScope(); sumSquares = q.MoveToOuterDisposeScope(); }
-            else { sum.add_(s); sumSquares!.add_(q); }
+            else { sum.add_(s, TorchScalars.One); sumSquares!.add_(q, TorchScalars.One); }
         }
-        var mean = sum!.div(directions);
+        using var directionCount = directions.ToScalar();
+        using var besselCorrection = (directions / (directions - 1.0)).ToScalar();
+        var mean = sum!.div(directionCount);
         // Unbiased sample variance over directions, then the standard error of the mean.
-        var variance = (sumSquares!.div(directions) - mean.square()).mul_(directions / (directions - 1.0)).clamp_min_(0);
-        var standardError = variance.div_(directions).sqrt_();
+        var variance = (sumSquares!.div(directionCount) - mean.square()).mul_(besselCorrection).clamp_min_(TorchScalars.Zero);
+        var standardError = variance.div_(directionCount).sqrt_();
         return (mean.MoveToOuterDisposeScope(), standardError.MoveToOuterDisposeScope());
     }
 }

@@ -58,7 +58,8 @@ public static class WeightDecayShrinkage
     public static Tensor Predicted(Tensor previousOutput, double coefficient, int degree)
     {
         ArgumentNullException.ThrowIfNull(previousOutput);
-        return previousOutput.mul(-coefficient * degree);
+        using var factor = (-coefficient * degree).ToScalar();
+        return previousOutput.mul(factor);
     }
 
     /// <summary>

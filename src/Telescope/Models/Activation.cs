@@ -22,7 +22,7 @@ public sealed record Activation(ActivationKind Kind, double Epsilon = 0.0)
         ActivationKind.ReLU => nn.functional.relu(z),
         ActivationKind.Sigmoid => torch.sigmoid(z),
         ActivationKind.Tanh => torch.tanh(z),
-        ActivationKind.Polynomial => z + (Epsilon / 2.0) * z * z,
+        ActivationKind.Polynomial => PolynomialValue(z),
         _ => throw new InvalidOperationException($"Unknown activation {Kind}."),
     };
 
@@ -41,16 +41,40 @@ public sealed record Activation(ActivationKind Kind, double Epsilon = 0.0)
             case ActivationKind.Sigmoid:
                 {
                     using var s = torch.sigmoid(z);
-                    return s * (1.0 - s);
+                    using var oneMinusS = OneMinus(s);
+                    return s.mul(oneMinusS);
                 }
             case ActivationKind.Tanh:
                 {
                     using var t = torch.tanh(z);
-                    return 1.0 - t * t;
+                    using var square = t.mul(t);
+                    return OneMinus(square);
                 }
-            case ActivationKind.Polynomial: return 1.0 + Epsilon * z;
+            case ActivationKind.Polynomial:
+                {
+                    // 1 + εz
+                    using var epsilon = Epsilon.ToScalar();
+                    using var scaled = z.mul(epsilon);
+                    return scaled.add(TorchScalars.One, TorchScalars.One);
+                }
             default: throw new InvalidOperationException($"Unknown activation {Kind}.");
         }
+    }
+
+    // z + (ε/2)·z·z, in that order of operations. Scalars are held until LibTorch returns (see TorchScalars).
+    private Tensor PolynomialValue(Tensor z)
+    {
+        using var half = (Epsilon / 2.0).ToScalar();
+        using var scaled = z.mul(half);
+        using var quadratic = scaled.mul(z);
+        return z.add(quadratic, TorchScalars.One);
+    }
+
+    // 1 − x, formed as (−x) + 1 like TorchSharp's operator.
+    private static Tensor OneMinus(Tensor x)
+    {
+        using var negated = x.negative();
+        return negated.add(TorchScalars.One, TorchScalars.One);
     }
 
     /// <summary>Parses "relu", "sigmoid", "tanh", "identity" or "poly:0.02".</summary>

@@ -33,18 +33,24 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
                 double bound = 1.0 / Math.Sqrt(sizes[l]);
                 if (readout && options.FixedReadout is double c)
                 {
-                    layer.weight!.fill_(c);
+                    using var value = c.ToScalar();
+                    layer.weight!.fill_(value);
                     layer.bias?.zero_();
                 }
                 else
                 {
-                    if (options.HiddenWeightStd is double std)
-                        layer.weight!.copy_(torch.randn(layer.weight.shape, dtype: options.DType, generator: generator) * std);
-                    else
-                        layer.weight!.copy_(torch.rand(layer.weight.shape, dtype: options.DType, generator: generator) * (2 * bound) - bound);
-                    layer.bias?.copy_(torch.rand(layer.bias.shape, dtype: options.DType, generator: generator) * (2 * bound) - bound);
-                    layer.weight.mul_(options.InitScale);
-                    layer.bias?.mul_(options.InitScale);
+                    using (var weight = options.HiddenWeightStd is double std
+                        ? InitialWeights.Normal(layer.weight!.shape, std, options.DType, generator)
+                        : InitialWeights.Uniform(layer.weight!.shape, bound, options.DType, generator))
+                        layer.weight.copy_(weight);
+                    if (layer.bias is not null)
+                    {
+                        using var bias = InitialWeights.Uniform(layer.bias.shape, bound, options.DType, generator);
+                        layer.bias.copy_(bias);
+                    }
+                    using var initScale = options.InitScale.ToScalar();
+                    layer.weight.mul_(initScale);
+                    layer.bias?.mul_(initScale);
                 }
             }
             if (readout && options.FixedReadout is not null)

@@ -106,15 +106,15 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
                     // Kaiming normal, mode fan_out, ReLU gain: std = sqrt(2 / (out_channels · kh · kw)).
                     var shape = conv.weight!.shape;
                     double std = Math.Sqrt(2.0 / (shape[0] * shape[2] * shape[3]));
-                    conv.weight.copy_(torch.randn(shape, dtype: conv.weight.dtype, generator: generator) * std);
+                    using (var weight = InitialWeights.Normal(shape, std, conv.weight.dtype, generator)) conv.weight.copy_(weight);
                     conv.bias?.zero_();
                     break;
                 case BatchNorm2d bn:
-                    bn.weight?.fill_(1.0);
+                    bn.weight?.fill_(TorchScalars.One);
                     bn.bias?.zero_();
                     break;
                 case GroupNorm gn:
-                    gn.weight?.fill_(1.0);
+                    gn.weight?.fill_(TorchScalars.One);
                     gn.bias?.zero_();
                     break;
             }
@@ -126,8 +126,12 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     {
         using var _ = torch.no_grad();
         double bound = 1.0 / Math.Sqrt(layer.weight!.shape[1]);
-        layer.weight.copy_(torch.rand(layer.weight.shape, dtype: layer.weight.dtype, generator: generator) * (2 * bound) - bound);
-        layer.bias?.copy_(torch.rand(layer.bias.shape, dtype: layer.bias.dtype, generator: generator) * (2 * bound) - bound);
+        using (var weight = InitialWeights.Uniform(layer.weight.shape, bound, layer.weight.dtype, generator)) layer.weight.copy_(weight);
+        if (layer.bias is not null)
+        {
+            using var bias = InitialWeights.Uniform(layer.bias.shape, bound, layer.bias.dtype, generator);
+            layer.bias.copy_(bias);
+        }
     }
 
     internal static nn.Module<Tensor, Tensor> Norm(ResNetOptions options, int channels) => options.Norm switch
@@ -181,7 +185,8 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
             var h = nn.functional.relu(norm1.forward(conv1.forward(x)));
             h = norm2.forward(conv2.forward(h));
             var skip = shortcut_conv is null ? x : shortcut_norm!.forward(shortcut_conv.forward(x));
-            return nn.functional.relu(h + skip);
+            using var sum = h.add(skip, TorchScalars.One);
+            return nn.functional.relu(sum);
         }
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Telescope.Autodiff;
 using Telescope.Checkpointing;
 using static TorchSharp.torch;
@@ -65,6 +66,20 @@ public sealed class AdamOptimizer : ExactOptimizer
         double rootBiasCorrection2 = Math.Sqrt(biasCorrection2);
         double stepSize = learningRate / biasCorrection1;
 
+        // Every Scalar handed to LibTorch is held until the call returns (see TorchScalars); one set per step.
+        using var beta1Scalar = beta1.ToScalar();
+        using var beta2Scalar = beta2.ToScalar();
+        using var oneMinusBeta1 = (1 - beta1).ToScalar();
+        using var oneMinusBeta2 = (1 - beta2).ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var epsScalar = eps.ToScalar();
+        using var rootBiasCorrection2Scalar = rootBiasCorrection2.ToScalar();
+        using var gradientScale = (-stepSize * (1 - beta1)).ToScalar();
+        using var momentumScale = (-stepSize * beta1).ToScalar();
+        using var decoupledDecayScale = (-learningRate * lambda).ToScalar();
+        using var coupledDecayScale = (-stepSize * (1 - beta1) * lambda).ToScalar();
+        using var minusStepSize = (-stepSize).ToScalar();
+
         var total = new Tensor[n];
         bool split = IncludeComponents;
         var gradientPart = split ? new Tensor[n] : null;
@@ -74,28 +89,28 @@ public sealed class AdamOptimizer : ExactOptimizer
         {
             var theta = parameters[i];
             var grad = gradients[i];
-            var g = hasDecay && !decoupled ? _decayed![i].copy_(grad).add_(theta, alpha: lambda) : grad;
+            var g = hasDecay && !decoupled ? _decayed![i].copy_(grad).add_(theta, alpha: lambdaScalar) : grad;
             var m = _firstMoment[i];
             var v = _secondMoment[i];
             var denominator = _denominator[i];
             var preconditioner = _preconditioner[i];
 
             // v_t first: T_t depends on v_t only, and the momentum component needs m_{t−1} before m is updated.
-            v.mul_(beta2).addcmul_(g, g, value: 1 - beta2);
-            denominator.copy_(v).sqrt_().div_(rootBiasCorrection2).add_(eps);
+            v.mul_(beta2Scalar).addcmul_(g, g, value: oneMinusBeta2);
+            denominator.copy_(v).sqrt_().div_(rootBiasCorrection2Scalar).add_(epsScalar, TorchScalars.One);
             preconditioner.copy_(denominator).reciprocal_();
 
-            if (gradientPart is not null) gradientPart[i] = grad.mul(preconditioner).mul_(-stepSize * (1 - beta1));
-            if (momentumPart is not null) momentumPart[i] = m.mul(preconditioner).mul_(-stepSize * beta1);
+            if (gradientPart is not null) gradientPart[i] = grad.mul(preconditioner).mul_(gradientScale);
+            if (momentumPart is not null) momentumPart[i] = m.mul(preconditioner).mul_(momentumScale);
             if (decayPart is not null)
                 decayPart[i] = decoupled
-                    ? theta.mul(-learningRate * lambda)
-                    : theta.mul(preconditioner).mul_(-stepSize * (1 - beta1) * lambda);
+                    ? theta.mul(decoupledDecayScale)
+                    : theta.mul(preconditioner).mul_(coupledDecayScale);
 
-            m.mul_(beta1).add_(g, alpha: 1 - beta1);
+            m.mul_(beta1Scalar).add_(g, alpha: oneMinusBeta1);
             // PyTorch: θ.addcdiv_(m, denom, value: −c) (after θ.mul_(1 − γλ) for AdamW).
-            var t = m.div(denominator).mul_(-stepSize);
-            if (hasDecay && decoupled) t.add_(theta, alpha: -learningRate * lambda);
+            var t = m.div(denominator).mul_(minusStepSize);
+            if (hasDecay && decoupled) t.add_(theta, alpha: decoupledDecayScale);
             total[i] = t;
         }
 

@@ -118,7 +118,7 @@ public abstract class ExactOptimizer : IExactOptimizer
         _pending = null;
         using var _ = torch.no_grad();
         var parameters = Parameters.Tensors;
-        for (int i = 0; i < parameters.Count; i++) parameters[i].add_(update.Total[i]);
+        for (int i = 0; i < parameters.Count; i++) parameters[i].add_(update.Total[i], TorchScalars.One);
     }
 
     /// <summary><see cref="ComputeUpdate"/> then <see cref="Apply"/>; returns the applied update (caller disposes).</summary>
@@ -220,9 +220,14 @@ public abstract class ExactOptimizer : IExactOptimizer
             for (int i = 0; i < norms.Length; i++) norms[i] = torch.linalg.vector_norm(_currentGradients[i]);
             using var stacked = torch.stack(norms);
             using var total = torch.linalg.vector_norm(stacked);
-            using var shifted = total + 1e-6;
-            using var ratio = maxNorm / shifted;
-            using var coefficient = ratio.clamp_max(1.0);
+            // total + 1e-6, then maxNorm / shifted as PyTorch's __rtruediv__ forms it (reciprocal, then multiply).
+            using var epsilon = 1e-6.ToScalar();
+            using var maxNormScalar = maxNorm.ToScalar();
+            using var upperBound = 1.0.ToScalar();
+            using var shifted = total.add(epsilon, TorchScalars.One);
+            using var inverse = shifted.reciprocal();
+            using var ratio = inverse.mul(maxNormScalar);
+            using var coefficient = ratio.clamp_max(upperBound);
             LastGradientNorm = total.ToDouble();
             LastGradientScale = coefficient.ToDouble();
             for (int i = 0; i < clipped.Length; i++)

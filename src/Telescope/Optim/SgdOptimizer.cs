@@ -1,3 +1,4 @@
+using TorchSharp;
 using Telescope.Autodiff;
 using Telescope.Checkpointing;
 using static TorchSharp.torch;
@@ -49,6 +50,14 @@ public sealed class SgdOptimizer : ExactOptimizer
         double currentFactor = Options.Nesterov ? 1 + beta : 1.0;
         double carriedFactor = Options.Nesterov ? beta * beta : beta;
 
+        // Every Scalar handed to LibTorch is held until the call returns (see TorchScalars); one set per step.
+        using var betaScalar = beta.ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var minusLearningRate = (-learningRate).ToScalar();
+        using var gradientScale = (-learningRate * currentFactor).ToScalar();
+        using var decayScale = (-learningRate * currentFactor * lambda).ToScalar();
+        using var momentumScale = (-learningRate * carriedFactor).ToScalar();
+
         var total = new Tensor[n];
         bool split = IncludeComponents;
         var gradientPart = split ? new Tensor[n] : null;
@@ -58,29 +67,29 @@ public sealed class SgdOptimizer : ExactOptimizer
         {
             var theta = parameters[i];
             var grad = gradients[i];
-            if (gradientPart is not null) gradientPart[i] = grad.mul(-learningRate * currentFactor);
-            if (decayPart is not null) decayPart[i] = theta.mul(-learningRate * currentFactor * lambda);
+            if (gradientPart is not null) gradientPart[i] = grad.mul(gradientScale);
+            if (decayPart is not null) decayPart[i] = theta.mul(decayScale);
 
             // g_t = ∇' + λθ, as PyTorch forms it before the buffer update.
             var g = grad;
-            if (hasDecay) g = _decayed![i].copy_(grad).add_(theta, alpha: lambda);
+            if (hasDecay) g = _decayed![i].copy_(grad).add_(theta, alpha: lambdaScalar);
 
             if (!hasMomentum)
             {
-                total[i] = g.mul(-learningRate);
+                total[i] = g.mul(minusLearningRate);
                 continue;
             }
             var buffer = _momentum[i];
-            if (momentumPart is not null) momentumPart[i] = buffer.mul(-learningRate * carriedFactor);
+            if (momentumPart is not null) momentumPart[i] = buffer.mul(momentumScale);
             // b_t = β b_{t−1} + g_t. At t = 1 the buffer is exactly 0, so this gives b_1 = g_1 bit for bit,
             // PyTorch's clone of the first gradient.
-            buffer.mul_(beta).add_(g);
+            buffer.mul_(betaScalar).add_(g, TorchScalars.One);
             if (Options.Nesterov)
             {
-                var direction = g.add(buffer, alpha: beta);
-                total[i] = direction.mul_(-learningRate);
+                var direction = g.add(buffer, alpha: betaScalar);
+                total[i] = direction.mul_(minusLearningRate);
             }
-            else total[i] = buffer.mul(-learningRate);
+            else total[i] = buffer.mul(minusLearningRate);
         }
 
         var components = new Dictionary<string, IReadOnlyList<Tensor>>();

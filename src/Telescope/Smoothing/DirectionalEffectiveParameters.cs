@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Smoothing;
@@ -45,7 +46,8 @@ public static class DirectionalEffectiveParameters
             default:
                 throw new NotSupportedException($"No directional p for a {smoother.GetType().Name}.");
         }
-        return responses.square().sum([1, 2]).mul(factor).data<double>().ToArray();
+        using var factorScalar = factor.ToScalar();
+        return responses.square().sum([1, 2]).mul(factorScalar).data<double>().ToArray();
     }
 
     /// <summary>S(x)·vec(V_d) for every x and d: weights [N, k, n·k], V [D, n, k] → [D, N, k].</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Smoothing;
@@ -27,7 +28,8 @@ public static class EffectiveParameters
         long count = samples.shape[1];
         if (count == 0) throw new ArgumentException($"Set '{set}' is empty; p(I) needs at least one input.");
         double factor = (double)smoother.TrainingCount / ((double)count * smoother.OutputCount);
-        var perDirection = samples.sum(1) * factor;                                      // [D]
+        using var factorScalar = factor.ToScalar();
+        var perDirection = samples.sum(1).mul(factorScalar);                             // [D]
         double value = perDirection.mean().item<double>();
         double se = smoother.IsExact || directions < 2
             ? 0.0

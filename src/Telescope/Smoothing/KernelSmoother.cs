@@ -155,22 +155,23 @@ public sealed class KernelSmoother : ISmoother, IDisposable
         if (Mode == KernelOutputMode.Trace)
         {
             // residual [b, n]: subtract the one-hot of each batch row's own label index.
-            residual.scatter_add_(1, batch.unsqueeze(1), torch.full([b, 1], -1.0, dtype: DType, device: Device));
+            residual.scatter_add_(1, batch.unsqueeze(1), torch.full([b, 1], TorchScalars.MinusOne, dtype: DType, device: Device));
             weightStep = K.mm(residual);                              // [N, n]
             offsetStep = K.mm(batchOffsets);                          // [N, k]
         }
         else
         {
             // residual [b, k, nk]: row a of E_i has its 1 at column i·k + a.
-            var columns = (batch.unsqueeze(1) * k + torch.arange(k, dtype: ScalarType.Int64, device: Device).unsqueeze(0)).unsqueeze(2);
-            residual.scatter_add_(2, columns, torch.full([b, k, 1], -1.0, dtype: DType, device: Device));
+            var columns = FlatOutputIndex.Of(batch, k, Device).unsqueeze(2);
+            residual.scatter_add_(2, columns, torch.full([b, k, 1], TorchScalars.MinusOne, dtype: DType, device: Device));
             // Σ_i K(x, x_i) R_i as one product: [N·k, b·k] × [b·k, n·k].
             var K2 = K.permute(0, 2, 1, 3).reshape(total * k, b * k);
             weightStep = K2.mm(residual.reshape(b * k, (long)n * k)).view(total, k, (long)n * k);
             offsetStep = K2.mm(batchOffsets.reshape(b * k, 1)).view(total, k);
         }
-        _weights.add_(weightStep, alpha: -scale);
-        _offsets.add_(offsetStep, alpha: -scale);
+        using var minusScale = (-scale).ToScalar();
+        _weights.add_(weightStep, alpha: minusScale);
+        _offsets.add_(offsetStep, alpha: minusScale);
         StepCount++;
     }
 
@@ -219,7 +220,7 @@ public sealed class KernelSmoother : ISmoother, IDisposable
         var fit = Mode == KernelOutputMode.Trace
             ? s.mm(y)
             : s.reshape((long)count * OutputCount, -1).mv(y.reshape(-1)).view(count, OutputCount);
-        return (fit + c).MoveToOuterDisposeScope();
+        return fit.add(c, TorchScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>||S_t(x)||²_F per input of a tracked set, [N] (Trace mode: k·||s(x)||²).</summary>
@@ -230,7 +231,9 @@ public sealed class KernelSmoother : ISmoother, IDisposable
         using var flat = s.reshape(count, -1);
         using var sq = flat.square();
         using var sum = sq.sum(1);
-        return Mode == KernelOutputMode.Trace ? sum * (double)OutputCount : sum.clone();
+        if (Mode != KernelOutputMode.Trace) return sum.clone();
+        using var outputs = ((double)OutputCount).ToScalar();
+        return sum.mul(outputs);
     }
 
     /// <summary>||S_t(x)||_F per input of a tracked set, [N] (Trace mode: sqrt(k)·||s(x)||₂).</summary>

@@ -190,7 +190,8 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         var batchInputs = _trainInputs.index_select(0, batch.to(_trainInputs.device));
 
         // ṙ_i = c·(ḟ̂_{t-1}(x_i) − V_i) for all directions: [D_total, b, k].
-        var residual = _fDot.index_select(1, batch).sub_(BatchDirections(batch)).mul_(LossScale);
+        using var lossScale = LossScale.ToScalar();
+        var residual = _fDot.index_select(1, batch).sub_(BatchDirections(batch)).mul_(lossScale);
         var gradients = BatchGradientTangents(vjp, batchInputs, residual);                  // Ġ per parameter [D_total, ...]
 
         var steps = new Tensor[_thetaDot.Length];
@@ -206,8 +207,9 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
                 $"The JVP engine returned [{string.Join(", ", result.Jvps.shape)}]; expected [{string.Join(", ", expected)}].");
 
         // θ̇ moves only now: every Δθ̇ above was formed from θ̇_{t-1} (weight decay reads it).
-        for (int p = 0; p < _thetaDot.Length; p++) _thetaDot[p].add_(steps[p]);
-        _fDot.add_(result.Jvps.to(DType));
+        for (int p = 0; p < _thetaDot.Length; p++) _thetaDot[p].add_(steps[p], TorchScalars.One);
+        using var jvps = result.Jvps.to(DType);
+        _fDot.add_(jvps, TorchScalars.One);
         StepCount++;
     }
 
@@ -262,7 +264,8 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         using var samples = SquaredNormSamples(set);
         if (IsExact || samples.shape[0] < 2) return torch.zeros(samples.shape[1], dtype: samples.dtype, device: samples.device);
         using var sd = samples.std(0, unbiased: true);
-        return sd / Math.Sqrt(samples.shape[0]);
+        using var rootCount = Math.Sqrt(samples.shape[0]).ToScalar();
+        return sd.div(rootCount);
     }
 
     /// <summary>The surrogate prediction f̂_t on a tracked set, [N, k]; needs <see cref="LabelTangentOptions.SurrogateLabels"/>.</summary>
@@ -368,7 +371,8 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
                 "TangentGradientMethod.BatchJacobian needs a module mapping one tensor to one tensor; use TangentGradientMethod.Vjp.");
         var jacobian = PerExampleJacobian.Compute(module, _parameters, batchInputs).to(DType);          // [b, k, P]
         // [D, b·k] × [b·k, P] → [D, P], then the batch mean.
-        var flat = residual.reshape(_totalDirections, b * OutputCount).mm(jacobian.reshape(b * OutputCount, -1)).div_(b);
+        using var batchSize = b.ToScalar();
+        var flat = residual.reshape(_totalDirections, b * OutputCount).mm(jacobian.reshape(b * OutputCount, -1)).div_(batchSize);
         var result = new Tensor[_thetaDot.Length];
         long offset = 0;
         for (int p = 0; p < result.Length; p++)
@@ -386,24 +390,33 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
     {
         var thetaDot = _thetaDot[p];
         double gamma = rule.LearningRate, lambda = rule.WeightDecay;
-        var g = gradient.mul_(rule.GradientScale);
-        if (lambda > 0 && !rule.DecoupledWeightDecay) g.add_(thetaDot, alpha: lambda);
+        // Every Scalar handed to LibTorch is held until the call returns (see TorchScalars).
+        using var gradientScale = rule.GradientScale.ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var minusGamma = (-gamma).ToScalar();
+        var g = gradient.mul_(gradientScale);
+        if (lambda > 0 && !rule.DecoupledWeightDecay) g.add_(thetaDot, alpha: lambdaScalar);
 
         if (rule.Kind == TangentOptimizerKind.Sgd)
         {
-            if (rule.Momentum <= 0) return g.mul(-gamma);
-            var m = _momentDot![p].mul_(rule.Momentum).add_(g);
-            return rule.Nesterov ? g.add(m, alpha: rule.Momentum).mul_(-gamma) : m.mul(-gamma);
+            if (rule.Momentum <= 0) return g.mul(minusGamma);
+            using var momentum = rule.Momentum.ToScalar();
+            var m = _momentDot![p].mul_(momentum).add_(g, TorchScalars.One);
+            return rule.Nesterov ? g.add(m, alpha: momentum).mul_(minusGamma) : m.mul(minusGamma);
         }
 
-        var moment = _momentDot![p].mul_(rule.Beta1).add_(g, alpha: 1 - rule.Beta1);
+        using var beta1 = rule.Beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - rule.Beta1).ToScalar();
+        var moment = _momentDot![p].mul_(beta1).add_(g, alpha: oneMinusBeta1);
         double stepSize = gamma / (1 - Math.Pow(rule.Beta1, rule.Step));
+        using var minusStepSize = (-stepSize).ToScalar();
+        using var decoupledDecay = (-gamma * lambda).ToScalar();
         // T_t has the parameter's shape and broadcasts over the leading direction dimension.
         var delta = _secondMoment is null
             ? moment.mul(rule.Preconditioner![p].to(DType, Device))
             : DifferentiatedPreconditioning(rule, p, g, moment);
-        delta.mul_(-stepSize);
-        if (lambda > 0 && rule.DecoupledWeightDecay) delta.add_(thetaDot, alpha: -gamma * lambda);
+        delta.mul_(minusStepSize);
+        if (lambda > 0 && rule.DecoupledWeightDecay) delta.add_(thetaDot, alpha: decoupledDecay);
         return delta;
     }
 
@@ -416,15 +429,21 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
     {
         var gHat = g[_labelDirections];
         var mHat = moment[_labelDirections];
-        var v = _secondMoment![p].mul_(rule.Beta2).addcmul_(gHat, gHat, value: 1 - rule.Beta2);
-        var vDot = _secondMomentDot![p].mul_(rule.Beta2).add_(g.narrow(0, 0, _labelDirections).mul(gHat).mul_(2 * (1 - rule.Beta2)));
         double correction2 = 1 - Math.Pow(rule.Beta2, rule.Step);
-        var root = v.div(correction2).sqrt_();
-        var preconditioner = root.add(rule.Epsilon).reciprocal_();
+        using var beta2 = rule.Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - rule.Beta2).ToScalar();
+        using var twiceOneMinusBeta2 = (2 * (1 - rule.Beta2)).ToScalar();
+        using var correction2Scalar = correction2.ToScalar();
+        using var epsilon = rule.Epsilon.ToScalar();
+        using var derivativeScale = (-2 * correction2).ToScalar();
+        var v = _secondMoment![p].mul_(beta2).addcmul_(gHat, gHat, value: oneMinusBeta2);
+        var vDot = _secondMomentDot![p].mul_(beta2).add_(g.narrow(0, 0, _labelDirections).mul(gHat).mul_(twiceOneMinusBeta2), TorchScalars.One);
+        var root = v.div(correction2Scalar).sqrt_();
+        var preconditioner = root.add(epsilon, TorchScalars.One).reciprocal_();
         // dT/dv = −T²/(2·root·(1−β2^t)). Where v̂ = 0 no gradient ever reached the coordinate, so v̇ = 0 as well.
-        var dTdv = torch.where(root.gt(0), preconditioner.square().div_(root.mul(-2 * correction2)), torch.zeros_like(root));
+        var dTdv = torch.where(root.gt(TorchScalars.Zero), preconditioner.square().div_(root.mul(derivativeScale)), torch.zeros_like(root));
         var result = moment.mul(preconditioner);
-        result.narrow(0, 0, _labelDirections).add_(vDot.mul(dTdv).mul_(mHat));
+        result.narrow(0, 0, _labelDirections).add_(vDot.mul(dTdv).mul_(mHat), TorchScalars.One);
         return result;
     }
 
@@ -439,7 +458,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         {
             // Basis direction d = i·k + a has a single 1 at row i, output a.
             var flat = torch.zeros([_labelDirections, b * k], dtype: DType, device: Device);
-            var rows = (batch.unsqueeze(1) * k + torch.arange(k, dtype: ScalarType.Int64, device: Device).unsqueeze(0)).reshape(1, b * k);
+            var rows = FlatOutputIndex.Of(batch, k, Device).reshape(1, b * k);
             flat.scatter_(0, rows, torch.ones([1, b * k], dtype: DType, device: Device));
             labelPart = flat.view(_labelDirections, b, k);
         }

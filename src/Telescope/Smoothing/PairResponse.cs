@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Smoothing;
@@ -35,7 +36,8 @@ public sealed record PairResponse(string Set, int Step, int Direction, double Si
         using var scope = NewDisposeScope();
         var difference = plus.detach().to_type(ScalarType.Float64) - minus.detach().to_type(ScalarType.Float64);
         double factor = trainingCount / ((double)plus.shape[0] * plus.shape[1]);
-        double value = factor * difference.div(2 * pair.Sigma).square().sum().item<double>();
+        using var twoSigma = (2 * pair.Sigma).ToScalar();
+        double value = factor * difference.div(twoSigma).square().sum().item<double>();
         return new PairResponse(set, step, pair.Direction, pair.Sigma, value, difference.abs().mean().item<double>());
     }
 

@@ -20,6 +20,8 @@ public static class RademacherDirections
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)seed, device: torch.CPU);
         var bits = torch.randint(0, 2, [count, trainingCount, outputCount], generator: generator, dtype: ScalarType.Int64);
-        return (bits.to(dtype) * 2.0 - 1.0).to(device).MoveToOuterDisposeScope();
+        using var two = 2.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        return bits.to(dtype).mul_(two).sub_(one).to(device).MoveToOuterDisposeScope();
     }
 }

@@ -113,7 +113,9 @@ public sealed class RetrainingSensitivity : IDisposable
         using var v = directions[member.Direction];
         if (!v.shape.SequenceEqual(labels.shape))
             throw new ArgumentException($"Direction [{string.Join(", ", v.shape)}] does not match the labels [{string.Join(", ", labels.shape)}].");
-        return labels.detach().add(v.to(labels.dtype, labels.device), alpha: member.Sign * member.Sigma);
+        using var step = (member.Sign * member.Sigma).ToScalar();
+        using var direction = v.to(labels.dtype, labels.device);
+        return labels.detach().add(direction, alpha: step);
     }
 
     /// <summary>Takes step t in every member (call once per step, in order, after or before the caller's own step t).</summary>
@@ -210,7 +212,9 @@ public sealed class RetrainingSensitivity : IDisposable
             var f0 = baseRun.detach().to_type(ScalarType.Float64);
             var atSigma = pairs.Take(options.DirectionCount).ToArray();
             double meanDifference = responses.Take(options.DirectionCount).Average(r => r.MeanDifference);
-            double second = atSigma.Average(p => (Get(p.Plus) + Get(p.Minus) - 2 * f0).abs().mean().item<double>());
+            using var two = 2.ToScalar();
+            var twiceBase = f0.mul(two);
+            double second = atSigma.Average(p => (Get(p.Plus).add(Get(p.Minus), TorchScalars.One) - twiceBase).abs().mean().item<double>());
             curvature = meanDifference > 0 ? second / meanDifference : 0;
         }
         return Aggregate(set, step, responses, options, curvature);

@@ -66,7 +66,8 @@ public sealed class SquaredLossRetrainingRun : ICheckpointableRetrainingRun
         var f = _model.forward(x);
         if (!f.shape.SequenceEqual(y.shape))
             throw new InvalidOperationException($"The model returned [{string.Join(", ", f.shape)}] for labels [{string.Join(", ", y.shape)}].");
-        var loss = (f - y).square().sum(1).mean().mul(0.5 * _lossScale);
+        using var halfLossScale = (0.5 * _lossScale).ToScalar();
+        var loss = (f - y).square().sum(1).mean().mul(halfLossScale);
         double value = loss.to_type(ScalarType.Float64).item<double>();
         if (!double.IsFinite(value))
             throw new TelescopeException($"A retraining member diverged: its loss is {value} at step {step}.")

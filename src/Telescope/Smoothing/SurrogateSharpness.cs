@@ -72,7 +72,8 @@ public static class SurrogateSharpness
             var u = vjp.Compute(batchInputs, v.to(dtype, f.device), VjpReduction.Sum);            // J_Bᵀ v
             var tangent = preconditioner is null ? u : u.Select((g, p) => g.mul(preconditioner[p].to(g.dtype, g.device))).ToArray();
             using var result = jvp.Compute(batchInputs, [tangent]);
-            var av = result.Jvps[0].reshape(b, k).to_type(ScalarType.Float64).mul(scale / b);     // A v
+            using var perRow = (scale / b).ToScalar();
+            var av = result.Jvps[0].reshape(b, k).to_type(ScalarType.Float64).mul(perRow);       // A v
             double next = v.mul(av).sum().item<double>();                                         // Rayleigh quotient (|v| = 1)
             double norm = av.norm().item<double>();
             if (!double.IsFinite(next) || !double.IsFinite(norm))
@@ -80,7 +81,8 @@ public static class SurrogateSharpness
             bool done = double.IsFinite(lambda) && Math.Abs(next - lambda) <= tolerance * Math.Abs(next);
             lambda = next;
             if (norm == 0) { converged = true; break; }
-            v = av.div(norm).MoveToOuterDisposeScope();
+            using var normScalar = norm.ToScalar();
+            v = av.div(normScalar).MoveToOuterDisposeScope();
             if (done) { converged = true; break; }
         }
         return new SharpnessEstimate(lambda, iterations, converged);

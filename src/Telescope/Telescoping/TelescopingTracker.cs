@@ -102,7 +102,7 @@ public sealed class TelescopingTracker : IDisposable
         using var noGrad = torch.no_grad();
 
         if (_displacement is not null)
-            for (int i = 0; i < _displacement.Length; i++) _displacement[i].add_(update.Total[i]);
+            for (int i = 0; i < _displacement.Length; i++) _displacement[i].add_(update.Total[i], TorchScalars.One);
 
         var componentNames = Options.TrackComponents ? update.Components.Keys.ToArray() : [];
         if (Options.Stride == 1)
@@ -116,7 +116,7 @@ public sealed class TelescopingTracker : IDisposable
 
         if (_windowSteps == 0)
             for (int i = 0; i < _windowStart!.Length; i++) _windowStart[i].copy_(parameters.Tensors[i]);
-        for (int i = 0; i < _windowSum!.Length; i++) _windowSum[i].add_(update.Total[i]);
+        for (int i = 0; i < _windowSum!.Length; i++) _windowSum[i].add_(update.Total[i], TorchScalars.One);
         foreach (var c in componentNames)
         {
             if (!_componentWindow.TryGetValue(c, out var sum))
@@ -125,7 +125,7 @@ public sealed class TelescopingTracker : IDisposable
                 foreach (var t in sum) t.DetachFromDisposeScope();   // lives as long as the tracker
                 _componentWindow[c] = sum;
             }
-            for (int i = 0; i < sum.Length; i++) sum[i].add_(update.Components[c][i]);
+            for (int i = 0; i < sum.Length; i++) sum[i].add_(update.Components[c][i], TorchScalars.One);
         }
         _windowSteps++;
         if (_windowSteps == Options.Stride) CloseWindow();
@@ -172,9 +172,9 @@ public sealed class TelescopingTracker : IDisposable
             if (!jvps.isfinite().all().item<bool>())
                 throw new TelescopeException(
                     $"The telescoping update at step {StepCount} is not finite: training has diverged. Lower the learning rate.");
-            _telescoped.narrow(0, start, length).add_(jvps[0]);
+            _telescoped.narrow(0, start, length).add_(jvps[0], TorchScalars.One);
             for (int j = 0; j < componentNames.Count; j++)
-                _componentFunction[componentNames[j]].narrow(0, start, length).add_(jvps[j + 1]);
+                _componentFunction[componentNames[j]].narrow(0, start, length).add_(jvps[j + 1], TorchScalars.One);
         }
     }
 
@@ -210,7 +210,8 @@ public sealed class TelescopingTracker : IDisposable
                 long length = Math.Min(Options.ChunkSize, n - start);
                 using var chunk = _inputs.narrow(0, start, length);
                 using var jvp = _engine.Compute(chunk, [displacement]);
-                result.narrow(0, start, length).add_(jvp.Jvps[0].to_type(Options.AccumulatorType));
+                using var accumulated = jvp.Jvps[0].to_type(Options.AccumulatorType);
+                result.narrow(0, start, length).add_(accumulated, TorchScalars.One);
             }
         }
         foreach (var d in displacement) d.Dispose();
@@ -261,13 +262,27 @@ public sealed class TelescopingTracker : IDisposable
         change > 0 ? error / change : (error == 0 ? 0.0 : double.NaN);
 
     /// <summary>Class predictions: argmax for k &gt; 1 outputs, the sign for a scalar output (labels ±1).</summary>
-    private static Tensor Predictions(Tensor outputs) =>
-        outputs.shape[1] == 1 ? torch.where(outputs[.., 0] >= 0, 1L, -1L) : outputs.argmax(1);
+    private static Tensor Predictions(Tensor outputs)
+    {
+        if (outputs.shape[1] != 1) return outputs.argmax(1);
+        using var column = outputs[.., 0];
+        return SignLabels(column);
+    }
 
     private static double Accuracy(Tensor outputs, Tensor labels)
     {
-        var target = outputs.shape[1] == 1 ? torch.where(labels.to_type(ScalarType.Float64) >= 0, 1L, -1L) : labels.to_type(ScalarType.Int64);
+        using var scope = torch.NewDisposeScope();
+        var target = outputs.shape[1] == 1 ? SignLabels(labels.to_type(ScalarType.Float64)) : labels.to_type(ScalarType.Int64);
         return Predictions(outputs).eq(target).to_type(ScalarType.Float64).mean().item<double>();
+    }
+
+    /// <summary>Int64 +1 where x ≥ 0, −1 elsewhere.</summary>
+    private static Tensor SignLabels(Tensor x)
+    {
+        using var nonNegative = x.ge(TorchScalars.Zero);
+        using var plus = torch.tensor(1L);
+        using var minus = torch.tensor(-1L);
+        return torch.where(nonNegative, plus, minus);
     }
 
     /// <summary>f̃_t on the named set [N, k] (a copy, accumulator dtype).</summary>

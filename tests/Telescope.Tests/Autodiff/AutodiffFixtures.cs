@@ -25,7 +25,9 @@ internal static class AutodiffFixtures
     public static Tensor Randn(long[] shape, int seed, double scale = 1.0)
     {
         using var g = new Generator((ulong)seed, device: torch.CPU);
-        return torch.randn(shape, dtype: ScalarType.Float64, generator: g) * scale;
+        using var factor = scale.ToScalar();
+        using var unit = torch.randn(shape, dtype: ScalarType.Float64, generator: g);
+        return unit.mul(factor);
     }
 
     public static Tensor[] RandomTangent(TrainableParameters parameters, int seed)
@@ -42,11 +44,13 @@ internal static class AutodiffFixtures
         var theta = parameters.CloneValues();
         Tensor Eval(double sign)
         {
-            using var loaded = parameters.Load(theta.Select((p, i) => p + sign * h * tangent[i]).ToArray());
+            using var shift = (sign * h).ToScalar();
+            using var loaded = parameters.Load(theta.Select((p, i) => p.add(tangent[i].mul(shift), TorchScalars.One)).ToArray());
             var f = module.forward(inputs);
             return f.dim() == 1 ? f.unsqueeze(1) : f;
         }
-        return (Eval(+1) - Eval(-1)) / (2 * h);
+        using var twoH = (2 * h).ToScalar();
+        return (Eval(+1) - Eval(-1)).div(twoH);
     }
 
     /// <summary>max |a − b| / max |b|.</summary>
@@ -76,7 +80,8 @@ internal static class AutodiffFixtures
         for (int l = 0; l + 1 < model.Layers.Count; l++)
         {
             var z = model.Layers[l].forward(a);
-            keep = keep.logical_and(z.abs().min(1).values.gt(margin));
+            using var marginScalar = margin.ToScalar();
+            keep = keep.logical_and(z.abs().min(1).values.gt(marginScalar));
             a = model.Activation.Apply(z);
         }
         return inputs.index(keep);
@@ -106,7 +111,7 @@ internal static class AutodiffFixtures
         {
             var w = Take(model.Layers[l].weight);
             var z = a.mm(w.t());
-            if (model.Layers[l].bias is Tensor b) z = z + Take(b);
+            if (model.Layers[l].bias is Tensor b) z = z.add(Take(b), TorchScalars.One);
             a = l + 1 < model.Layers.Count ? model.Activation.Apply(z) : z;
         }
         return a;

@@ -137,9 +137,11 @@ public class JvpEngineTests
         var engine = new ForwardModeJvp(model);
         var u = RandomTangent(engine.Parameters, 1);
         var w = RandomTangent(engine.Parameters, 2);
-        var combo = u.Select((x, i) => 2 * x - 3 * w[i]).ToArray();
+        using var two = 2.ToScalar();
+        using var three = 3.ToScalar();
+        var combo = u.Select((x, i) => x.mul(two) - w[i].mul(three)).ToArray();
         using var r = engine.Compute(Randn([7, 3], seed: 4), [u, w, combo]);
-        Assert.True(MaxAbs(r.Jvps[2], 2 * r.Jvps[0] - 3 * r.Jvps[1]) < 1e-12);
+        Assert.True(MaxAbs(r.Jvps[2], r.Jvps[0].mul(two) - r.Jvps[1].mul(three)) < 1e-12);
     }
 
     [Fact]

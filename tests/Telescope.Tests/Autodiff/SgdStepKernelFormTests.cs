@@ -29,13 +29,15 @@ public class SgdStepKernelFormTests
 
         // Residual gradients c (f(x_i) − y_i) at the pre-step parameters.
         Tensor residual;
-        using (torch.no_grad()) residual = c * (model.forward(batch) - labels);
+        using var cScalar = c.ToScalar();
+        using (torch.no_grad()) residual = (model.forward(batch) - labels).mul(cScalar);
         var before = parameters.CloneValues();
 
         // Δθ from torch's SGD on the batch-mean loss.
         var sgd = torch.optim.SGD(parameters.Tensors.Select(p => (TorchSharp.Modules.Parameter)p).ToArray(), gamma);
         sgd.zero_grad();
-        var loss = ((c / 2) * (model.forward(batch) - labels).square().sum(1)).mean();
+        using var halfC = (c / 2).ToScalar();
+        var loss = (model.forward(batch) - labels).square().sum(1).mul(halfC).mean();
         loss.backward();
         sgd.step();
         var delta = parameters.CloneValues().Select((after, i) => after - before[i]).ToArray();
@@ -43,12 +45,14 @@ public class SgdStepKernelFormTests
             foreach (var (p, b) in parameters.Tensors.Zip(before)) p.copy_(b);
 
         // The same Δθ from the library's VJP.
-        var vjpDelta = new ParameterVjp(model).Compute(batch, residual, VjpReduction.Mean).Select(g => -gamma * g).ToArray();
+        using var minusGamma = (-gamma).ToScalar();
+        var vjpDelta = new ParameterVjp(model).Compute(batch, residual, VjpReduction.Mean).Select(g => g.mul(minusGamma)).ToArray();
         Assert.True(RelativeError(Flatten(vjpDelta), Flatten(delta)) < 1e-12);
 
         using var jvp = new ForwardModeJvp(model).Compute(tracked, [delta]);
         var kernel = new MlpTangentKernel(model).Compute(tracked, batch, KernelOutputMode.Full); // [N, B, k, k]
-        var kernelForm = -(gamma / batch.shape[0]) * torch.einsum("nbij,bj->ni", kernel, residual);
+        using var stepPerExample = (-(gamma / batch.shape[0])).ToScalar();
+        var kernelForm = torch.einsum("nbij,bj->ni", kernel, residual).mul(stepPerExample);
         double err = RelativeError(jvp.Jvps[0], kernelForm);
         Assert.True(err < 1e-10, $"kernel form vs JVP of the SGD update: {err:E2}");
     }

@@ -37,7 +37,8 @@ public class TangentKernelTests
         var y = Randn([5, 4], seed: 2);
         var parameters = new TrainableParameters(model);
         var expected = ExplicitKernel(ExplicitJacobian(model, parameters, x), ExplicitJacobian(model, parameters, y));
-        var expectedTrace = expected.diagonal(0, 2, 3).sum(-1) / k;
+        using var outputs = k.ToScalar();
+        var expectedTrace = expected.diagonal(0, 2, 3).sum(-1).div(outputs);
 
         ITangentKernelEngine[] engines = [new MlpTangentKernel(model), new GenericTangentKernel(model, chunkSize: 3)];
         foreach (var engine in engines)
@@ -91,7 +92,7 @@ public class TangentKernelTests
         for (long i = 0; i < p.Count; i++)
         {
             var e = torch.zeros(p.Count, dtype: ScalarType.Float64);
-            e[i] = 1.0;
+            using (var entry = e[i]) entry.fill_(TorchScalars.One);
             long offset = 0;
             basis.Add(p.Tensors.Select(t => { var s = e.narrow(0, offset, t.numel()).view(t.shape); offset += t.numel(); return s; }).ToArray());
         }
@@ -103,7 +104,8 @@ public class TangentKernelTests
         var expected = ExplicitKernel(JacobianByJvps(x), JacobianByJvps(y));
         var engine = new GenericTangentKernel(module, chunkSize: 3);
         Assert.True(RelativeError(engine.Compute(x, y, KernelOutputMode.Full), expected) < 1e-10);
-        Assert.True(RelativeError(engine.Compute(x, y, KernelOutputMode.Trace), expected.diagonal(0, 2, 3).sum(-1) / 2) < 1e-10);
+        using var two = 2.ToScalar();
+        Assert.True(RelativeError(engine.Compute(x, y, KernelOutputMode.Trace), expected.diagonal(0, 2, 3).sum(-1).div(two)) < 1e-10);
     }
 
     [Fact]

@@ -58,7 +58,8 @@ public sealed class CheckpointFileTests : IDisposable
     public void ACorruptOrTruncatedCheckpointIsRefusedWithItsName()
     {
         var state = new CheckpointState();
-        state.Set("w", torch.arange(100, dtype: ScalarType.Float64));
+        using var count = 100.ToScalar();
+        state.Set("w", torch.arange(count, dtype: ScalarType.Float64));
         string path = Path.Combine(_root, "checkpoint.bin");
         CheckpointFile.Write(path, state);
         byte[] good = File.ReadAllBytes(path);
@@ -168,7 +169,8 @@ public sealed class CheckpointFileTests : IDisposable
             using var scope = torch.NewDisposeScope();
             var batch = torch.tensor(Enumerable.Range(0, 4).Select(i => (long)((t * 7 + i * 5) % 12)).ToArray());
             s.Optimizer.ZeroGrad();
-            ((s.Model.forward(x.index_select(0, batch)) - y.index_select(0, batch)).square().sum(1).mean() * 0.5).backward();
+            using var half = 0.5.ToScalar();
+            (s.Model.forward(x.index_select(0, batch)) - y.index_select(0, batch)).square().sum(1).mean().mul(half).backward();
             using var update = s.Optimizer.ComputeUpdate();
             s.Smoother.Step(new ForwardModeJvp(s.Model), new ParameterVjp(s.Model), batch, s.Optimizer, update);
             s.Optimizer.Apply(update);

@@ -50,7 +50,12 @@ public class GradientChangeTests
     {
         using var g = new Generator((ulong)seed, device: torch.CPU);
         using var _ = torch.no_grad();
-        foreach (var p in module.parameters()) p.add_(torch.randn(p.shape, dtype: p.dtype, generator: g) * scale);
+        using var factor = scale.ToScalar();
+        foreach (var p in module.parameters())
+        {
+            using var noise = torch.randn(p.shape, dtype: p.dtype, generator: g).mul_(factor);
+            p.add_(noise, TorchScalars.One);
+        }
     }
 
     private static nn.Module<Tensor, Tensor> Copy(nn.Module<Tensor, Tensor> source, Func<nn.Module<Tensor, Tensor>> build)

@@ -40,7 +40,7 @@ public class InterpolationTests
         using var scope = torch.NewDisposeScope();
         var bn = nn.BatchNorm2d(3, dtype: ScalarType.Float64);
         var module = nn.Sequential(("bn", bn));
-        var images = Randn([40, 3, 4, 4], seed: 1, scale: 2) + 1;
+        var images = Randn([40, 3, 4, 4], seed: 1, scale: 2).add(TorchScalars.One, TorchScalars.One);
         BatchNormStatistics.Recompute(module, images, batchSize: 10, batches: 3);
         var batches = Enumerable.Range(0, 3).Select(b => images.narrow(0, b * 10, 10)).ToArray();
         var mean = torch.stack(batches.Select(x => x.mean([0L, 2L, 3L])).ToArray()).mean([0L]);
@@ -75,7 +75,7 @@ public class InterpolationTests
         var net = GradientChangeTests.ConvNet(4);
         var parameters = new TrainableParameters(net);
         var probes = Randn([5, 2, 6, 6], seed: 5);
-        NetworkState Shifted(int seed) => new(parameters.Tensors.Select((p, i) => p.detach() + 0.3 * Randn(p.shape, seed + i)).ToArray(), []);
+        NetworkState Shifted(int seed) => new(parameters.Tensors.Select((p, i) => p.detach().add(Randn(p.shape, seed + i, scale: 0.3), TorchScalars.One)).ToArray(), []);
         var spawn = new NetworkState(parameters.CloneValues(), []);
         var c1 = Shifted(10);
         var c2 = Shifted(20);
@@ -86,10 +86,11 @@ public class InterpolationTests
         var fMid = F(mid);
         var f1 = F(c1);
         var f2 = F(c2);
-        Tensor Lin(NetworkState s) => f0 + torch.einsum("nkp,p->nk", jacobian,
-            Explicit.Flatten(s.Parameters.Select((t, i) => t - spawn.Parameters[i]).ToArray()));
+        Tensor Lin(NetworkState s) => f0.add(torch.einsum("nkp,p->nk", jacobian,
+            Explicit.Flatten(s.Parameters.Select((t, i) => t - spawn.Parameters[i]).ToArray())), TorchScalars.One);
         var result = SpawnLinearization.Measure(net, spawn, c1, c2, fMid, probes);
-        Assert.Equal((fMid - (f1 + f2) / 2).abs().mean().item<double>(), result.PathNonlinearity, 10);
+        using var two = 2.ToScalar();
+        Assert.Equal((fMid - f1.add(f2, TorchScalars.One).div(two)).abs().mean().item<double>(), result.PathNonlinearity, 10);
         Assert.Equal((fMid - Lin(mid)).abs().mean().item<double>(), result.LinearizationGap, 10);
         Assert.Equal((f1 - Lin(c1)).abs().mean().item<double>(), result.ChildGap1, 10);
         Assert.Equal((f2 - Lin(c2)).abs().mean().item<double>(), result.ChildGap2, 10);

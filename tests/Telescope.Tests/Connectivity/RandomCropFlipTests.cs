@@ -13,7 +13,8 @@ public class RandomCropFlipTests
     {
         using var scope = torch.NewDisposeScope();
         const int pad = 2, h = 5, w = 6;
-        var images = torch.arange(8 * 3 * h * w, dtype: ScalarType.Float32).view(8, 3, h, w) + 1;   // all distinct, none zero
+        using var count = (8 * 3 * h * w).ToScalar();
+        var images = torch.arange(count, dtype: ScalarType.Float32).view(8, 3, h, w).add(TorchScalars.One, TorchScalars.One);   // all distinct, none zero
         var augment = new RandomCropFlip(seed: 3, padding: pad);
         var output = augment.Apply(images);
         Assert.Equal(images.shape, output.shape);

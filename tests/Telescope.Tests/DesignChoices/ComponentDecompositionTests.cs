@@ -50,7 +50,7 @@ public class ComponentDecompositionTests
             Backward(model, optimizer, x, y);
             tracker.Step(optimizer).Dispose();
             increments.Advance();
-            using var stepSum = increments.Components.Select(increments.Step).Aggregate((a, b) => a + b);
+            using var stepSum = increments.Components.Select(increments.Step).Aggregate((a, b) => a.add(b, TorchScalars.One));
             largestStepGap = Math.Max(largestStepGap, (stepSum - increments.StepTotal).abs().max().item<double>());
         }
         Assert.Equal(expectedComponents, tracker.Components.Count);
@@ -58,7 +58,7 @@ public class ComponentDecompositionTests
         {
             var change = tracker.Telescoped(set) - tracker.Initial(set);
             Assert.True(change.abs().max().item<double>() > 1e-2, "the run must move the function");
-            var sum = tracker.Components.Select(c => tracker.ComponentContribution(set, c)).Aggregate((a, b) => a + b);
+            var sum = tracker.Components.Select(c => tracker.ComponentContribution(set, c)).Aggregate((a, b) => a.add(b, TorchScalars.One));
             double gap = (sum - change).abs().max().item<double>();
             Assert.True(gap < Tolerance, $"{optimizerName} {set}: Σ_c contributions − (f̃ − f0) = {gap:G3}");
         }

@@ -52,7 +52,10 @@ public class MomentumBlendingTests
         if (direct)
             for (int s = 1; s <= steps; s++)
                 for (int t = s; t <= steps; t++)
-                    expected.add_((jacobians[t - 1] - jacobians[s - 1]).mv(gradients[s - 1]) * Math.Pow(Beta, t - s));
+                {
+                    using var decay = Math.Pow(Beta, t - s).ToScalar();
+                    expected.add_((jacobians[t - 1] - jacobians[s - 1]).mv(gradients[s - 1]).mul(decay), TorchScalars.One);
+                }
         var change = tracker.Telescoped("test") - tracker.Initial("test");
         using var accumulated = blending.Change();
         Assert.True((accumulated - change).abs().max().item<double>() < 1e-12);
@@ -84,10 +87,12 @@ public class MomentumBlendingTests
         var g = torch.ones(5, 2, dtype: ScalarType.Float64);
         double buffer = 0;
         (double Magnitude, double Projection) share = default;
+        using var minusRate = (-Rate).ToScalar();
         for (int t = 0; t < 200; t++)
         {
-            using var current = g * -Rate;
-            using var carried = g * (-Rate * Beta * buffer);
+            using var current = g.mul(minusRate);
+            using var carriedScale = (-Rate * Beta * buffer).ToScalar();
+            using var carried = g.mul(carriedScale);
             share = CarriedShare.Of(carried, [current, carried]);
             buffer = Beta * buffer + 1;
         }

@@ -21,7 +21,9 @@ public class PreconditionedKernelTests
     private static Tensor[] RandomPreconditioner(Mlp model, int seed)
     {
         using var g = new Generator((ulong)seed);
-        return new TrainableParameters(model).Tensors.Select(p => torch.rand(p.shape, dtype: ScalarType.Float64, generator: g).mul_(3).add_(0.05)).ToArray();
+        using var three = 3.ToScalar();
+        using var offset = 0.05.ToScalar();
+        return new TrainableParameters(model).Tensors.Select(p => torch.rand(p.shape, dtype: ScalarType.Float64, generator: g).mul_(three).add_(offset, TorchScalars.One)).ToArray();
     }
 
     private static Tensor Exact(Mlp model, Tensor x, Tensor y, Tensor[] t)
@@ -30,7 +32,8 @@ public class PreconditionedKernelTests
         var jx = e.Of(x);                                   // [N, k, P]
         var jy = e.Of(y);
         var tau = ExplicitJacobian.Flatten(t);
-        return torch.einsum("nap,map->nm", jx * tau, jy) / jx.shape[1];
+        using var k = jx.shape[1].ToScalar();
+        return torch.einsum("nap,map->nm", jx * tau, jy).div(k);
     }
 
     [Theory]
@@ -69,12 +72,13 @@ public class PreconditionedKernelTests
         for (int s = 0; s < seeds; s++)
         {
             var (estimate, se) = ProjectedKernelEstimate.Compute(engine, x, y, t, directions, (ulong)(100 + s));
-            sum.add_(estimate);
-            variance.add_(se.square());
+            sum.add_(estimate, TorchScalars.One);
+            variance.add_(se.square(), TorchScalars.One);
             meanSe += se.mean().item<double>() / seeds;
         }
-        var pooled = sum / seeds;
-        var pooledSe = variance.sqrt() / seeds;
+        using var seedCount = seeds.ToScalar();
+        var pooled = sum.div(seedCount);
+        var pooledSe = variance.sqrt().div(seedCount);
         double worst = ((pooled - exact).abs() / pooledSe).max().item<double>();
         Assert.True(worst < 4.5, $"largest |estimate − exact| / SE over {exact.numel()} entries: {worst:G3}");
 
@@ -93,11 +97,13 @@ public class KernelAlignmentTests
         using var g = new Generator(61);
         var a = torch.randn(7, 5, dtype: ScalarType.Float64, generator: g);
         var b = torch.randn(7, 5, dtype: ScalarType.Float64, generator: g);
-        Assert.Equal(1.0, KernelAlignment.Compute(a * 3, a), 12);
-        Assert.True(KernelAlignment.Compute(a + 100, b + 100) > 0.99);
-        Assert.Equal(KernelAlignment.Centered(a, b), KernelAlignment.Centered(a + 100, b + 100), 10);
+        using var three = 3.ToScalar();
+        using var hundred = 100.ToScalar();
+        Assert.Equal(1.0, KernelAlignment.Compute(a.mul(three), a), 12);
+        Assert.True(KernelAlignment.Compute(a.add(hundred, TorchScalars.One), b.add(hundred, TorchScalars.One)) > 0.99);
+        Assert.Equal(KernelAlignment.Centered(a, b), KernelAlignment.Centered(a.add(hundred, TorchScalars.One), b.add(hundred, TorchScalars.One)), 10);
         Assert.True(Math.Abs(KernelAlignment.Centered(a, b)) < 0.9);
         var rowOffset = torch.randn(7, 1, dtype: ScalarType.Float64, generator: g);
-        Assert.Equal(1.0, KernelAlignment.Centered(a + rowOffset, a), 10);   // row means are removed too
+        Assert.Equal(1.0, KernelAlignment.Centered(a.add(rowOffset, TorchScalars.One), a), 10);   // row means are removed too
     }
 }

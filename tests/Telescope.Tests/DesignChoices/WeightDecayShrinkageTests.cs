@@ -25,7 +25,8 @@ public class WeightDecayShrinkageTests
         var engine = new ForwardModeJvp(model);
         Assert.Equal(4, WeightDecayShrinkage.HomogeneityDegree(model));
         using var result = engine.Compute(x, [engine.Parameters.Tensors]);
-        double deviation = WeightDecayShrinkage.RelativeDeviation(result.Jvps[0], result.Output * 4);
+        using var degree = 4.ToScalar();
+        double deviation = WeightDecayShrinkage.RelativeDeviation(result.Jvps[0], result.Output.mul(degree));
         Assert.True(deviation < 1e-12, $"J·θ vs L·f: {deviation:G3}");
     }
 

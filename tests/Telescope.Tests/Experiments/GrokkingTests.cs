@@ -70,8 +70,10 @@ public sealed class GrokkingTests : IDisposable
         using var scope = torch.NewDisposeScope();
         using var generator = new Generator(seed, device: torch.CPU);
         var beta = torch.randn([d, 1], dtype: ScalarType.Float64, generator: generator);
-        var x = torch.randn([n, d], dtype: ScalarType.Float64, generator: generator) / Math.Sqrt(d);
-        var y = x.mm(beta).square() * 0.5;
+        using var rootD = Math.Sqrt(d).ToScalar();
+        using var half = 0.5.ToScalar();
+        var x = torch.randn([n, d], dtype: ScalarType.Float64, generator: generator).div(rootD);
+        var y = x.mm(beta).square().mul(half);
         var network = new Mlp(new MlpOptions
         {
             InputSize = d, HiddenWidths = [width], OutputSize = 1, Activation = Activation.Polynomial(0), Bias = false,
@@ -80,8 +82,10 @@ public sealed class GrokkingTests : IDisposable
         Tensor r0;
         using (torch.no_grad()) r0 = network.forward(x) - y;
         double gamma = lrFactor * width / (alpha * alpha);
-        var kernel = x.mm(x.t()) * (alpha * alpha / width);
-        var contraction = torch.eye(n, dtype: ScalarType.Float64) - kernel * (gamma * c / n);
+        using var kernelScale = (alpha * alpha / width).ToScalar();
+        using var stepScale = (gamma * c / n).ToScalar();
+        var kernel = x.mm(x.t()).mul(kernelScale);
+        var contraction = torch.eye(n, dtype: ScalarType.Float64) - kernel.mul(stepScale);
         var power = torch.eye(n, dtype: ScalarType.Float64);
         for (int t = 0; t < steps; t++) power = power.mm(contraction);
         double pTrain = (torch.eye(n, dtype: ScalarType.Float64) - power).square().sum().item<double>();

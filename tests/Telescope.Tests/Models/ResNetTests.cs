@@ -24,7 +24,10 @@ public class ResNetTests
     {
         net.train();
         using (torch.no_grad())
-            for (int i = 0; i < 2; i++) net.forward(Randn([8, 3, 32, 32], seed + i, scale: 1.5) + 0.3).Dispose();
+        {
+            using var shift = 0.3.ToScalar();
+            for (int i = 0; i < 2; i++) net.forward(Randn([8, 3, 32, 32], seed + i, scale: 1.5).add(shift, TorchScalars.One)).Dispose();
+        }
         net.eval();
     }
 
@@ -77,7 +80,11 @@ public class ResNetTests
             using var g = new Generator(12, device: torch.CPU);
             using (torch.no_grad())
                 foreach (var (name, p) in net.named_parameters().Where(np => np.name.EndsWith("bias")))
-                    p.add_(torch.randn(p.shape, dtype: p.dtype, generator: g) * 0.1);
+                {
+                    using var tenth = 0.1.ToScalar();
+                    using var noise = torch.randn(p.shape, dtype: p.dtype, generator: g).mul_(tenth);
+                    p.add_(noise, TorchScalars.One);
+                }
         }
         var engine = new DoubleBackwardJvp(net);
         var inputs = Randn([3, 3, 32, 32], seed: 4);
@@ -119,7 +126,7 @@ public class ResNetTests
         using var loss = nn.functional.cross_entropy(net.forward(batch), torch.tensor(new long[] { 0, 1, 2, 3 }));
         loss.backward();
         using var update = tracker.Step(optimizer);
-        var expected = f0 + torch.einsum("nkp,p->nk", jacobian, Telescope.Tests.Smoothing.ExplicitJacobian.Flatten(update.Total));
+        var expected = f0.add(torch.einsum("nkp,p->nk", jacobian, Telescope.Tests.Smoothing.ExplicitJacobian.Flatten(update.Total)), TorchScalars.One);
         double err = MaxAbs(tracker.Telescoped("probe"), expected);
         Assert.True(err < 1e-10, $"max |f̃_1 − (f_0 + J_0 Δθ)| = {err:E2}");
     }

@@ -79,7 +79,7 @@ internal static class OptimTestKit
         foreach (var part in parts)
         {
             if (sum is null) sum = part.Select(t => t.clone()).ToArray();
-            else for (int i = 0; i < sum.Length; i++) sum[i].add_(part[i]);
+            else for (int i = 0; i < sum.Length; i++) sum[i].add_(part[i], TorchScalars.One);
         }
         return sum ?? throw new InvalidOperationException("No parts to sum.");
     }

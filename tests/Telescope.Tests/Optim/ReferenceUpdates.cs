@@ -45,20 +45,30 @@ internal static class ReferenceUpdates
         var grad = new Tensor[n];
         var mom = new Tensor[n];
         var wd = new Tensor[n];
+        var f = o.Nesterov ? 1 + beta : 1.0;
+        // Scalars held for the whole step, once for all tensors (see TorchScalars); the products are computed in double as before.
+        using var sScalar = s.ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var betaScalar = beta.ToScalar();
+        using var minusGamma = (-gamma).ToScalar();
+        using var gradientScale = (-gamma * f).ToScalar();
+        using var decayScale = (-gamma * f * lambda).ToScalar();
+        using var momentumScale = (-gamma * (o.Nesterov ? beta * beta : beta)).ToScalar();
         for (int i = 0; i < n; i++)
         {
-            var scaled = gradient[i] * s;
-            var g = scaled + lambda * theta[i];
+            var scaled = gradient[i].mul(sScalar);                                  // ∇·s
+            var g = scaled.add(theta[i].mul(lambdaScalar), TorchScalars.One);        // ∇·s + λθ
             var previous = buffers[i] ?? torch.zeros_like(g);
-            var f = o.Nesterov ? 1 + beta : 1.0;
-            grad[i] = -gamma * f * scaled;
-            wd[i] = -gamma * f * lambda * theta[i];
-            mom[i] = -gamma * (o.Nesterov ? beta * beta : beta) * previous;
-            if (beta == 0) total[i] = -gamma * g;
+            grad[i] = scaled.mul(gradientScale);                                    // −γ·f·(∇·s)
+            wd[i] = theta[i].mul(decayScale);                                       // −γ·f·λ·θ
+            mom[i] = previous.mul(momentumScale);                                   // −γ·(β² or β)·b_{t−1}
+            if (beta == 0) total[i] = g.mul(minusGamma);                            // −γ·g
             else
             {
-                var b = buffers[i] is null ? g.clone() : beta * previous + g;
-                total[i] = o.Nesterov ? -gamma * (g + beta * b) : -gamma * b;
+                var b = buffers[i] is null ? g.clone() : previous.mul(betaScalar).add(g, TorchScalars.One); // β·b_{t−1} + g
+                total[i] = o.Nesterov
+                    ? g.add(b.mul(betaScalar), TorchScalars.One).mul(minusGamma)   // −γ·(g + β·b)
+                    : b.mul(minusGamma);                                            // −γ·b
                 buffers[i]?.Dispose();
                 buffers[i] = b;
             }
@@ -84,18 +94,36 @@ internal static class ReferenceUpdates
         var grad = new Tensor[n];
         var mom = new Tensor[n];
         var wd = new Tensor[n];
+        // Scalars held for the whole step, once for all tensors (see TorchScalars); the products are computed in double as before.
+        using var sScalar = s.ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var b1Scalar = b1.ToScalar();
+        using var b2Scalar = b2.ToScalar();
+        using var oneMinusB1 = (1 - b1).ToScalar();
+        using var oneMinusB2 = (1 - b2).ToScalar();
+        using var biasCorrection2 = (1 - Math.Pow(b2, t)).ToScalar();
+        using var epsilon = o.Epsilon.ToScalar();
+        using var gradientScale = (-c * (1 - b1)).ToScalar();
+        using var momentumScale = (-c * b1).ToScalar();
+        using var decoupledDecayScale = (-gamma * lambda).ToScalar();
+        using var coupledDecayScale = (-c * (1 - b1) * lambda).ToScalar();
+        using var minusC = (-c).ToScalar();
+        using var gammaLambda = (gamma * lambda).ToScalar();
         for (int i = 0; i < n; i++)
         {
-            var scaled = gradient[i] * s;
-            var g = o.Decoupled ? scaled : scaled + lambda * theta[i];
-            var vNew = b2 * v[i] + (1 - b2) * g * g;
-            var T = 1.0 / ((vNew / (1 - Math.Pow(b2, t))).sqrt() + o.Epsilon);
-            grad[i] = -c * (1 - b1) * T * scaled;
-            mom[i] = -c * b1 * T * m[i];
-            wd[i] = o.Decoupled ? -gamma * lambda * theta[i] : -c * (1 - b1) * lambda * T * theta[i];
-            var mNew = b1 * m[i] + (1 - b1) * g;
-            total[i] = -c * T * mNew;
-            if (o.Decoupled) total[i] = total[i] - gamma * lambda * theta[i];
+            var scaled = gradient[i].mul(sScalar);                                               // ∇·s
+            var g = o.Decoupled ? scaled : scaled.add(theta[i].mul(lambdaScalar), TorchScalars.One); // ∇·s + λθ
+            var vNew = v[i].mul(b2Scalar).add(g.mul(oneMinusB2).mul(g), TorchScalars.One);        // β2·v + (1−β2)·g·g
+            // T = 1/(sqrt(v/(1−β2^t)) + ε)
+            var T = vNew.div(biasCorrection2).sqrt().add(epsilon, TorchScalars.One).reciprocal();
+            grad[i] = T.mul(gradientScale).mul(scaled);                                         // −c·(1−β1)·T·(∇·s)
+            mom[i] = T.mul(momentumScale).mul(m[i]);                                            // −c·β1·T·m_{t−1}
+            wd[i] = o.Decoupled
+                ? theta[i].mul(decoupledDecayScale)                                             // −γ·λ·θ
+                : T.mul(coupledDecayScale).mul(theta[i]);                                       // −c·(1−β1)·λ·T·θ
+            var mNew = m[i].mul(b1Scalar).add(g.mul(oneMinusB1), TorchScalars.One);              // β1·m + (1−β1)·g
+            total[i] = T.mul(minusC).mul(mNew);                                                 // −c·T·m_t
+            if (o.Decoupled) total[i] = total[i] - theta[i].mul(gammaLambda);                   // … − γ·λ·θ
             m[i].Dispose(); m[i] = mNew;
             v[i].Dispose(); v[i] = vNew;
             preconditioner[i]?.Dispose(); preconditioner[i] = T;

@@ -24,10 +24,12 @@ public sealed class KernelSmootherTests
         using var scope = NewDisposeScope();
         var xb = x.index_select(0, batch);
         var yb = y.index_select(0, batch);
-        var loss = (model.forward(xb) - yb).square().sum(1).mean() * (c / 2);
+        using var halfScale = (c / 2).ToScalar();
+        using var minusLearningRate = (-lr).ToScalar();
+        var loss = (model.forward(xb) - yb).square().sum(1).mean().mul(halfScale);
         var grads = torch.autograd.grad([loss], model.parameters().ToArray());
         using (torch.no_grad())
-            foreach (var (p, g) in model.parameters().Zip(grads)) p.add_(g, alpha: -lr);
+            foreach (var (p, g) in model.parameters().Zip(grads)) p.add_(g, alpha: minusLearningRate);
     }
 
     private static Tensor Predict(Mlp model, Tensor x)
@@ -49,9 +51,10 @@ public sealed class KernelSmootherTests
         smoother.Track("test", xTest, Predict(model, xTest));
 
         // γ = 2/(λmin+λmax) of XᵀX/n, the fastest rate for full-batch GD on this quadratic.
-        var eig = torch.linalg.eigvalsh(x.T.mm(x) / n);
+        using var sampleCount = n.ToScalar();
+        var eig = torch.linalg.eigvalsh(x.T.mm(x).div(sampleCount));
         double lr = 2.0 / (eig.min().item<double>() + eig.max().item<double>());
-        var all = torch.arange(n, dtype: ScalarType.Int64);
+        var all = torch.arange(sampleCount, dtype: ScalarType.Int64);
         var history = new EffectiveParameterHistory();
         for (int t = 0; t < steps; t++)
         {
@@ -60,10 +63,14 @@ public sealed class KernelSmootherTests
             history.Record(smoother);
         }
         // p_train(t) = Σ_j (1 − (1 − γλ_j)^t)² over the eigenvalues λ_j of XXᵀ/n: recorded for every step and set.
-        var eigAll = torch.linalg.eigvalsh(x.mm(x.T) / n);
+        var eigAll = torch.linalg.eigvalsh(x.mm(x.T).div(sampleCount));
+        using var learningRate = lr.ToScalar();
         foreach (int t in new[] { 1, 5, steps })
         {
-            double expected = (1 - (1 - lr * eigAll).pow(t)).square().sum().item<double>();
+            using var exponent = t.ToScalar();
+            // 1 − x written as −x + 1, as TorchSharp's operator does.
+            var decay = eigAll.mul(learningRate).negative().add(TorchScalars.One, TorchScalars.One).pow(exponent);   // (1 − γλ_j)^t
+            double expected = decay.negative().add(TorchScalars.One, TorchScalars.One).square().sum().item<double>();
             Assert.Equal(expected, history.Series(SmootherSets.Training)[t - 1].Value, 1e-9);
         }
         Assert.Equal(steps, history.Series("test").Count);
@@ -98,9 +105,10 @@ public sealed class KernelSmootherTests
         using var smoother = new KernelSmoother(x, Predict(model, x));
         smoother.Track("test", xTest, Predict(model, xTest));
 
-        var eig = torch.linalg.eigvalsh(x.mm(x.T) / n);
+        using var sampleCount = n.ToScalar();
+        var eig = torch.linalg.eigvalsh(x.mm(x.T).div(sampleCount));
         double lr = 2.0 / (eig.min().item<double>() + eig.max().item<double>());
-        var all = torch.arange(n, dtype: ScalarType.Int64);
+        var all = torch.arange(sampleCount, dtype: ScalarType.Int64);
         for (int t = 0; t < steps; t++)
         {
             smoother.Step(engine, all, lr);
@@ -180,24 +188,28 @@ public sealed class KernelSmootherTests
 
         Tensor Surrogate(Tensor labels)
         {
+            using var lossScale = c.ToScalar();
+            using var stepScale = (-lr / b).ToScalar();
             var f = f0.clone();
             for (int t = 0; t < steps; t++)
             {
                 var jb = jacobians[t].index_select(0, batches[t]);                          // [b, k, P]
-                var r = (f.index_select(0, batches[t]) - labels.index_select(0, batches[t])) * c;
-                var dTheta = -lr / b * torch.einsum("bkp,bk->p", jb, r);
-                f = f + torch.einsum("nkp,p->nk", jacobians[t], dTheta);
+                var r = (f.index_select(0, batches[t]) - labels.index_select(0, batches[t])).mul(lossScale);
+                var dTheta = torch.einsum("bkp,bk->p", jb, r).mul(stepScale);             // −γ/|B| · Σ J_iᵀ r_i
+                f = f.add(torch.einsum("nkp,p->nk", jacobians[t], dTheta), TorchScalars.One);
             }
             return f;
         }
 
         var baseRun = Surrogate(y);
         var weights = full.Weights(SmootherSets.Training);                                      // [n, k, nk]
+        using var shift = h.ToScalar();
         for (int j = 0; j < n * k; j++)
         {
             var shifted = y.clone();
-            shifted.view(-1)[j] += h;
-            var column = (Surrogate(shifted) - baseRun) / h;                                   // S(x)·e_j, [n, k]
+            var flat = shifted.view(-1);
+            flat[j] = flat[j].add(shift, TorchScalars.One);                                    // y_j += h
+            var column = (Surrogate(shifted) - baseRun).div(shift);                            // S(x)·e_j, [n, k]
             AssertClose(column, weights[.., .., j], 1e-10, $"S column {j}");
         }
         AssertClose(Surrogate(torch.zeros_like(y)), full.Offsets(SmootherSets.Training), 1e-10, "c_T");

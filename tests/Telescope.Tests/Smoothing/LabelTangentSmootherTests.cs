@@ -99,9 +99,13 @@ public sealed class LabelTangentSmootherTests
         var surrogate = new SurrogateReplay(recording, rule, c);
         var propagated = torch.cat([tangents.Tangents(SmootherSets.Training), tangents.Tangents("test")], 1);   // [D, N_all, k]
         var v = tangents.LabelDirectionMatrix();
+        using var shift = h.ToScalar();
+        using var width = (2 * h).ToScalar();
         for (int d = 0; d < directions; d++)
         {
-            var difference = (surrogate.Run(data.Y + h * v[d]) - surrogate.Run(data.Y - h * v[d])) / (2 * h);
+            var up = surrogate.Run(data.Y.add(v[d].mul(shift), TorchScalars.One));
+            var down = surrogate.Run(data.Y - v[d].mul(shift));
+            var difference = (up - down).div(width);
             AssertClose(difference, propagated[d], 1e-9, $"{rule}: ḟ̂ along direction {d} vs central difference");
         }
         var fHat = torch.cat([tangents.Predict(SmootherSets.Training), tangents.Predict("test")], 0);
@@ -137,9 +141,13 @@ public sealed class LabelTangentSmootherTests
         var own = new SurrogateReplay(recording, rule, c, ownPreconditioner: true);
         var propagated = torch.cat([tangents.Tangents(SmootherSets.Training), tangents.Tangents("test")], 1);
         var v = tangents.LabelDirectionMatrix();
+        using var shift = h.ToScalar();
+        using var width = (2 * h).ToScalar();
         for (int d = 0; d < directions; d++)
         {
-            var difference = (own.Run(data.Y + h * v[d]) - own.Run(data.Y - h * v[d])) / (2 * h);
+            var up = own.Run(data.Y.add(v[d].mul(shift), TorchScalars.One));
+            var down = own.Run(data.Y - v[d].mul(shift));
+            var difference = (up - down).div(width);
             AssertClose(difference, propagated[d], tolerance, $"{rule}: ḟ̂ along direction {d} vs central difference of the self-preconditioned surrogate");
         }
         var fHat = torch.cat([tangents.Predict(SmootherSets.Training), tangents.Predict("test")], 0);
@@ -148,7 +156,8 @@ public sealed class LabelTangentSmootherTests
         // its tangents (the Ṫ term is not negligible).
         var frozen = new SurrogateReplay(recording, rule, c);
         Assert.True((frozen.Run(data.Y) - fHat).abs().max().item<double>() > 1e-4, "the surrogate's own T equals the realized one; the test is vacuous");
-        var frozenTangent = (frozen.Run(data.Y + v[0]) - frozen.Run(data.Y - v[0])) / 2;
+        using var two = 2.ToScalar();
+        var frozenTangent = (frozen.Run(data.Y.add(v[0], TorchScalars.One)) - frozen.Run(data.Y - v[0])).div(two);
         Assert.True((frozenTangent - propagated[0]).abs().max().item<double>() > 1e-4, "Ṫ made no difference; the test is vacuous");
     }
 
@@ -196,7 +205,8 @@ public sealed class LabelTangentSmootherTests
                     // Per-input estimate and standard error: mean and sd/sqrt(D) of ||ḟ̂_d(x)||² over directions.
                     var samples = h.Tangents("test").square().sum(2);                                  // [D, N]
                     AssertClose(samples.mean([0]), h.SquaredNorms("test"), 1e-12, "per-input Hutchinson mean");
-                    AssertClose(samples.std(0, unbiased: true) / Math.Sqrt(directions), h.SquaredNormStandardErrors("test"), 1e-12,
+                    using var sqrtDirections = Math.Sqrt(directions).ToScalar();
+                    AssertClose(samples.std(0, unbiased: true).div(sqrtDirections), h.SquaredNormStandardErrors("test"), 1e-12,
                         "per-input Hutchinson standard error");
                 }
                 trainEstimates.Add(EffectiveParameters.Compute(h, SmootherSets.Training));
@@ -228,7 +238,8 @@ public sealed class LabelTangentSmootherTests
             var data = new SmoothingFixture(n: 12, inputs: 3, outputs: 1, testCount: 3, seed: 12);
             using var model = data.Network(hidden: 0, seed: 1, bias: false);
             var x = data.X;
-            var eig = torch.linalg.eigvalsh(x.T.mm(x) / 12);
+            using var sampleCount = 12.ToScalar();
+            var eig = torch.linalg.eigvalsh(x.T.mm(x).div(sampleCount));
             double lr = 2.0 / (eig.min().item<double>() + eig.max().item<double>());
             using var optimizer = Sgd(model, lr);
             using var smoother = new LabelTangentSmoother(optimizer.Parameters, x,
@@ -244,7 +255,8 @@ public sealed class LabelTangentSmootherTests
             using var model = data.Network(hidden: 0, seed: 1, bias: false);
             using (torch.no_grad()) model.Layers[0].weight!.zero_();
             var x = data.X;
-            var eig = torch.linalg.eigvalsh(x.mm(x.T) / 6);
+            using var sampleCount = 6.ToScalar();
+            var eig = torch.linalg.eigvalsh(x.mm(x.T).div(sampleCount));
             double lr = 2.0 / (eig.min().item<double>() + eig.max().item<double>());
             using var optimizer = Sgd(model, lr);
             using var smoother = new LabelTangentSmoother(optimizer.Parameters, x,
@@ -286,27 +298,39 @@ public sealed class LabelTangentSmootherTests
             var theta = recording.InitialTheta.clone();                                    // [P]
             var moment = torch.zeros_like(theta);
             var second = torch.zeros_like(theta);
+            using var lossScale = c.ToScalar();
+            using var sgdMomentum = 0.9.ToScalar();           // sgd-momentum-wd, sgd-clipped-momentum-wd
+            using var nesterovMomentum = 0.8.ToScalar();      // sgd-nesterov-wd
+            using var sgdDecay = 0.05.ToScalar();             // the SGD rules' weight decay
+            using var beta1 = 0.8.ToScalar();                 // Adam
+            using var oneMinusBeta1 = 0.2.ToScalar();
+            using var beta2 = 0.95.ToScalar();
+            using var oneMinusBeta2 = 0.05.ToScalar();
+            using var epsilon = 1e-8.ToScalar();
             for (int t = 0; t < recording.Jacobians.Count; t++)
             {
                 var j = recording.Jacobians[t];                                            // [N_all, k, P]
                 var b = recording.Batches[t];
                 double lr = recording.Rates[t];
-                var residual = (f.index_select(0, b) - labels.index_select(0, b)) * c;
+                using var minusLearningRate = (-lr).ToScalar();
+                using var batchSize = b.shape[0].ToScalar();
+                using var gradientScale = recording.GradientScales[t].ToScalar();
+                var residual = (f.index_select(0, b) - labels.index_select(0, b)).mul(lossScale);
                 // Clipping rescales the realized gradient by s_t; the surrogate freezes that factor.
-                var gradient = torch.einsum("bkp,bk->p", j.index_select(0, b), residual) / b.shape[0] * recording.GradientScales[t];
+                var gradient = torch.einsum("bkp,bk->p", j.index_select(0, b), residual).div(batchSize).mul(gradientScale);
                 Tensor step;
                 switch (rule)
                 {
                     case "sgd-momentum-wd":
                     case "sgd-clipped-momentum-wd":
-                        moment = moment * 0.9 + (gradient + 0.05 * theta);
-                        step = -lr * moment;
+                        moment = moment.mul(sgdMomentum).add(gradient.add(theta.mul(sgdDecay), TorchScalars.One), TorchScalars.One);
+                        step = moment.mul(minusLearningRate);
                         break;
                     case "sgd-nesterov-wd":
                         {
-                            var g = gradient + 0.05 * theta;
-                            moment = moment * 0.8 + g;
-                            step = -lr * (g + 0.8 * moment);
+                            var g = gradient.add(theta.mul(sgdDecay), TorchScalars.One);
+                            moment = moment.mul(nesterovMomentum).add(g, TorchScalars.One);
+                            step = g.add(moment.mul(nesterovMomentum), TorchScalars.One).mul(minusLearningRate);
                             break;
                         }
                     case "adam-l2":
@@ -314,21 +338,28 @@ public sealed class LabelTangentSmootherTests
                         {
                             bool decoupled = rule == "adamw";
                             double lambda = decoupled ? 0.3 : 0.1;
-                            var g = decoupled ? gradient : gradient + lambda * theta;
-                            moment = 0.8 * moment + 0.2 * g;
+                            using var weightDecay = lambda.ToScalar();
+                            var g = decoupled ? gradient : gradient.add(theta.mul(weightDecay), TorchScalars.One);
+                            moment = moment.mul(beta1).add(g.mul(oneMinusBeta1), TorchScalars.One);
                             // Own preconditioner: Adam's v from the surrogate's own gradients (β2 = 0.95, ε = 1e-8).
-                            second = 0.95 * second + 0.05 * g * g;
+                            second = second.mul(beta2).add(g.mul(oneMinusBeta2) * g, TorchScalars.One);
+                            using var secondCorrection = (1 - Math.Pow(0.95, t + 1)).ToScalar();
                             var preconditioner = ownPreconditioner
-                                ? 1 / ((second / (1 - Math.Pow(0.95, t + 1))).sqrt() + 1e-8)
+                                ? second.div(secondCorrection).sqrt().add(epsilon, TorchScalars.One).reciprocal()   // 1 / (√v̂ + ε)
                                 : recording.Preconditioners[t]!;
-                            step = -lr / (1 - Math.Pow(0.8, t + 1)) * preconditioner * moment;
-                            if (decoupled) step = step - lr * lambda * theta;
+                            using var correctedStep = (-lr / (1 - Math.Pow(0.8, t + 1))).ToScalar();
+                            step = preconditioner.mul(correctedStep) * moment;
+                            if (decoupled)
+                            {
+                                using var decayStep = (lr * lambda).ToScalar();
+                                step = step - theta.mul(decayStep);
+                            }
                             break;
                         }
                     default: throw new ArgumentException(rule);
                 }
-                theta = theta + step;
-                f = f + torch.einsum("nkp,p->nk", j, step);
+                theta = theta.add(step, TorchScalars.One);
+                f = f.add(torch.einsum("nkp,p->nk", j, step), TorchScalars.One);
             }
             return f;
         }

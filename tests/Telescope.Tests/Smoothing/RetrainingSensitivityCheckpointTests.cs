@@ -24,7 +24,12 @@ public sealed class RetrainingSensitivityCheckpointTests
             labels => new SquaredLossRetrainingRun(
                 new Mlp(new MlpOptions { InputSize = Inputs, HiddenWidths = [8], OutputSize = Outputs, Activation = Activation.Tanh, DType = ScalarType.Float64 }, 11),
                 m => ExactOptimizers.AdamW(new TrainableParameters(m), 0.01, weightDecay: 0.01),
-                x, labels, 1.0, t => torch.arange((t * Batch) % N, (t * Batch) % N + Batch, dtype: ScalarType.Int64),
+                x, labels, 1.0, t =>
+                {
+                    using var start = ((t * Batch) % N).ToScalar();
+                    using var stop = ((t * Batch) % N + Batch).ToScalar();
+                    return torch.arange(start, stop, dtype: ScalarType.Int64);
+                },
                 new Dictionary<string, Tensor> { ["train"] = x, ["test"] = xTest }),
             ["train", "test"]);
 

@@ -38,7 +38,8 @@ public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
         var x = torch.randn([n, q], dtype: ScalarType.Float64, generator: gen);
         var y = torch.randn([n, k], dtype: ScalarType.Float64, generator: gen);
         var xTest = torch.randn([9, q], dtype: ScalarType.Float64, generator: gen);
-        var eig = torch.linalg.eigvalsh(x.T.mm(x) / n);
+        using var sampleCount = n.ToScalar();
+        var eig = torch.linalg.eigvalsh(x.T.mm(x).div(sampleCount));
         double lr = 2.0 / (eig.min().item<double>() + eig.max().item<double>());
         var options = new RetrainingSensitivityOptions { Sigma = 0.3, DirectionCount = 3, Seed = 5 };
         using var sensitivity = new RetrainingSensitivity(y, options,

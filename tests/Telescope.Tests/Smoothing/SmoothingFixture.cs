@@ -67,6 +67,7 @@ internal sealed class SmoothingFixture
         var xAll = XAll;
         var recording = new Recording(Predict(model, xAll), ExplicitJacobian.Flatten(optimizer.Parameters.CloneValues()),
             [], [], [], [], []);
+        using var halfScale = (c / 2).ToScalar();
         for (int t = 0; t < steps; t++)
         {
             var batch = torch.randperm(N, generator: gen)[..batchSize];
@@ -80,7 +81,7 @@ internal sealed class SmoothingFixture
             optimizer.ZeroGrad();
             using (var scope = NewDisposeScope())
             {
-                var loss = (model.forward(X.index_select(0, batch)) - Y.index_select(0, batch)).square().sum(1).mean() * (c / 2);
+                var loss = (model.forward(X.index_select(0, batch)) - Y.index_select(0, batch)).square().sum(1).mean().mul(halfScale);
                 loss.backward();
             }
             using var update = optimizer.ComputeUpdate();

@@ -29,14 +29,17 @@ public sealed class SurrogateSharpnessTests
         var parameters = new TrainableParameters(model);
         using var gen = new Generator(6);
         var x = torch.randn([8, 5], dtype: ScalarType.Float64, generator: gen);
+        using var spread = 50.ToScalar();
+        using var floor = 0.5.ToScalar();
         Tensor[]? t = preconditioned
-            ? parameters.Tensors.Select(p => torch.rand(p.shape, dtype: ScalarType.Float64, generator: gen).mul_(50).add_(0.5)).ToArray()
+            ? parameters.Tensors.Select(p => torch.rand(p.shape, dtype: ScalarType.Float64, generator: gen).mul_(spread).add_(floor, TorchScalars.One)).ToArray()
             : null;
         const double scale = 0.3;   // γ·c
 
         var jacobian = PerExampleJacobian.Compute(model, parameters, x).reshape(8 * 3, -1);          // [b·k, P]
         var diagonal = t is null ? torch.ones(jacobian.shape[1], dtype: ScalarType.Float64) : torch.cat(t.Select(p => p.reshape(-1)).ToArray());
-        var a = jacobian.mul(diagonal).mm(jacobian.T).mul(scale / 8);
+        using var scalePerExample = (scale / 8).ToScalar();
+        var a = jacobian.mul(diagonal).mm(jacobian.T).mul(scalePerExample);
         double expected = torch.linalg.eigvalsh(a).max().item<double>();
 
         var estimate = SurrogateSharpness.Compute(new ForwardModeJvp(model), new ParameterVjp(model), x, scale, t, maxIterations: 500, tolerance: 1e-12);
@@ -55,7 +58,8 @@ public sealed class SurrogateSharpnessTests
         var y = torch.randn([6, 3], dtype: ScalarType.Float64);
         using var adam = ExactOptimizers.Adam(parameters, 1e-3);
         adam.ZeroGrad();
-        (model.forward(x) - y).square().sum(1).mean().mul(0.5).backward();
+        using var half = 0.5.ToScalar();
+        (model.forward(x) - y).square().sum(1).mean().mul(half).backward();
         using var update = adam.ComputeUpdate();
         var rule = TangentStepRule.FromOptimizer(adam, update);
         var viaRule = SurrogateSharpness.Compute(new ForwardModeJvp(model), new ParameterVjp(model), x, rule, lossScale: 1.0, maxIterations: 300, tolerance: 1e-12);

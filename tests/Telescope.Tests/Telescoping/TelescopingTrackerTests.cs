@@ -80,7 +80,7 @@ public class TelescopingTrackerTests
             // Independent: the explicit Jacobian at θ_{t-1} times the recorded Δθ_t.
             using (var jac = ExplicitJacobian(model, probe))
             using (torch.no_grad())
-                expected.add_(torch.einsum("nkp,p->nk", jac, Flatten(update.Total)));
+                expected.add_(torch.einsum("nkp,p->nk", jac, Flatten(update.Total)), TorchScalars.One);
             tracker.Record(update);
             optimizer.Apply(update);
             update.Dispose();
@@ -114,7 +114,7 @@ public class TelescopingTrackerTests
             tracker.Step(optimizer).Dispose();
         }
         using var theta = Flatten(engine.Parameters.CloneValues());
-        using var expectedLinear = f0 + torch.einsum("nkp,p->nk", jac0, theta - theta0);
+        using var expectedLinear = f0.add(torch.einsum("nkp,p->nk", jac0, theta - theta0), TorchScalars.One);
         using var network = model.forward(probe).detach();
         var m = Assert.Single(tracker.Measure());
         Assert.Equal((network - expectedLinear).abs().mean().item<double>(), m.ErrAbsLinear!.Value, 10);
@@ -140,11 +140,11 @@ public class TelescopingTrackerTests
             TrainStep(model, optimizer, x, y);
             if (t % 3 == 0) { jacobianAtWindowStart = ExplicitJacobian(model, probe); windowSum = null; }
             var update = optimizer.ComputeUpdate();
-            windowSum = windowSum is null ? Flatten(update.Total) : windowSum + Flatten(update.Total);
+            windowSum = windowSum is null ? Flatten(update.Total) : windowSum.add(Flatten(update.Total), TorchScalars.One);
             tracker.Record(update);
             optimizer.Apply(update);
             if (t % 3 == 2 || t == 6)
-                using (torch.no_grad()) expected.add_(torch.einsum("nkp,p->nk", jacobianAtWindowStart!, windowSum));
+                using (torch.no_grad()) expected.add_(torch.einsum("nkp,p->nk", jacobianAtWindowStart!, windowSum), TorchScalars.One);
         }
         tracker.Measure();
         Assert.True(tracker.Telescoped("probe").allclose(expected, rtol: 0, atol: Tolerance));
@@ -191,7 +191,7 @@ public class TelescopingTrackerTests
             tracker.Measure();
             var change = tracker.Telescoped("probe") - tracker.Initial("probe");
             Assert.Equal(3, tracker.Components.Count);
-            var sum = tracker.Components.Select(c => tracker.ComponentContribution("probe", c)).Aggregate((a, b) => a + b);
+            var sum = tracker.Components.Select(c => tracker.ComponentContribution("probe", c)).Aggregate((a, b) => a.add(b, TorchScalars.One));
             Assert.True(sum.allclose(change, rtol: 0, atol: Tolerance), $"components do not sum to f̃ − f0 (stride {stride})");
         }
     }
@@ -219,7 +219,9 @@ public class TelescopingTrackerTests
         var model = new Mlp(new MlpOptions { InputSize = 2, HiddenWidths = [3], OutputSize = 1, DType = ScalarType.Float64 }, 0);
         var inputs = torch.tensor(new double[] { 1, 0, 0, 1, -1, 0, 0, -1 }, [4, 2], ScalarType.Float64);
         using var outputs = model.forward(inputs).detach();
-        var labels = torch.where(outputs[.., 0] >= 0, 1.0, -1.0);
+        using var plusOne = torch.tensor(1.0);
+        using var minusOne = torch.tensor(-1.0);
+        var labels = torch.where(outputs[.., 0].ge(TorchScalars.Zero), plusOne, minusOne);
         labels[0] = -labels[0];
         using var tracker = new TelescopingTracker(new ForwardModeJvp(model), [new TrackedSet("s", inputs, labels)]);
         var m = tracker.Measure()[0];

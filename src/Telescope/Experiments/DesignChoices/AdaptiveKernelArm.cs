@@ -113,10 +113,11 @@ internal static class AdaptiveKernelArm
             });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
+            using var half = 0.5.ToScalar();
             var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64, device: device);
             optimizer.ZeroGrad();
             var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
-            var loss = residual.square().mean() * 0.5;
+            var loss = residual.square().mean().mul(half);
             DivergenceException.ThrowIfNotFinite(loss.to_type(ScalarType.Float64).item<double>(), $"{data.Train.Name} {run.Optimizer}", t);
             loss.backward();
             optimizer.Step().Dispose();

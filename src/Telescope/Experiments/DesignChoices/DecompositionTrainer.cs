@@ -185,8 +185,8 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
                     var measured = increments.Step(UpdateComponent.WeightDecay);
                     var predicted = WeightDecayShrinkage.Predicted(previous![set], s, run.Degree);
                     if (set == "test") windowDecay.Add(WeightDecayShrinkage.RelativeDeviation(measured, predicted));
-                    decaySums![set].Measured.add_(measured);
-                    decaySums[set].Predicted.add_(predicted);
+                    decaySums![set].Measured.add_(measured, TorchScalars.One);
+                    decaySums[set].Predicted.add_(predicted, TorchScalars.One);
                 }
             }
             if (incTest.Components.Contains(UpdateComponent.Momentum))
@@ -195,7 +195,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             {
                 // The current step's g = ∇ + λθ (coupled decay is blended by the buffer like the gradient).
                 var current = incTest.Step(UpdateComponent.Gradient);
-                if (coupledSgdDecay) current.add_(incTest.Step(UpdateComponent.WeightDecay));
+                if (coupledSgdDecay) current.add_(incTest.Step(UpdateComponent.WeightDecay), TorchScalars.One);
                 blendTest.Add(current, incTest.StepTotal);
             }
             if (t % window == 0)
@@ -298,8 +298,9 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
         var (estimate, se) = ProjectedKernelEstimate.Compute(jvp, data.KernelTest, data.KernelTrain, adam.Preconditioners,
             settings.KernelDirections, (ulong)(run.Seed & int.MaxValue) ^ 0x9E37UL);
         var z = (estimate - exact).abs() / se;
+        using var three = 3.ToScalar();
         return new ProjectionCheck(settings.KernelDirections, z.mean().item<double>(),
-            (z > 3).to_type(ScalarType.Float64).mean().item<double>(),
+            z.gt(three).to_type(ScalarType.Float64).mean().item<double>(),
             se.mean().item<double>() / exact.abs().mean().item<double>(), KernelAlignment.Compute(estimate, exact));
     }
 
@@ -316,7 +317,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             var contribution = tracker.ComponentContribution(set, c);
             abs[c] = contribution.abs().mean().item<double>();
             projection[c] = changeSquare > 0 ? (contribution * change).sum().item<double>() / changeSquare : double.NaN;
-            sum = sum is null ? contribution : sum + contribution;
+            sum = sum is null ? contribution : sum.add(contribution, TorchScalars.One);
         }
         double gap = sum is null ? 0 : (sum - change).abs().max().item<double>();
         return new SetPoint(m.ErrAbsTelescoping, m.MeanFunctionChange, m.AccNetwork, abs, projection, gap);

@@ -313,7 +313,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         x = batches.FullBatch ? data.TrainInputs : data.TrainInputs.index_select(0, batch);
         var y = batches.FullBatch ? trainTargets : trainTargets.index_select(0, batch);
         optimizer.ZeroGrad();
-        var loss = (network.forward(x) - y).square().mean().mul(config.LossScale / 2);
+        using var halfLossScale = (config.LossScale / 2).ToScalar();
+        var loss = (network.forward(x) - y).square().mean().mul(halfLossScale);
         double lossValue = loss.to_type(ScalarType.Float64).item<double>();
         DivergenceException.ThrowIfNotFinite(lossValue, label, t);
         loss.backward();
@@ -324,7 +325,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
     private sealed class StepBatches(BatchSchedule batches, DoubleDescentConfig config, DoubleDescentTensors data)
     {
         private readonly Tensor _index = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        private readonly Tensor? _all = config.FullBatch ? torch.arange(data.TrainInputs.shape[0], dtype: ScalarType.Int64, device: data.TrainInputs.device) : null;
+        private readonly Tensor? _all = config.FullBatch ? AllRows(data.TrainInputs) : null;
 
         public bool FullBatch => _all is not null;
 
@@ -333,6 +334,12 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             if (_all is not null) return _all;
             _index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
             return _index;
+        }
+
+        private static Tensor AllRows(Tensor inputs)
+        {
+            using var count = inputs.shape[0].ToScalar();
+            return torch.arange(count, dtype: ScalarType.Int64, device: inputs.device);
         }
     }
 
@@ -354,7 +361,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         double trainMse = (fTrain - yTrain).square().mean().item<double>();
         double testMse = (fTest - yTest).square().mean().item<double>();
         // sign(f) ≠ y ⇔ f·y ≤ 0 for ±1 targets (f = 0 counts as an error).
-        double testError = (fTest * yTest).le(0).to_type(ScalarType.Float64).mean().item<double>();
+        double testError = (fTest * yTest).le(TorchScalars.Zero).to_type(ScalarType.Float64).mean().item<double>();
         var none = new EffectiveParameterEstimate("", step, double.NaN, double.NaN, 0, false);
         return new DoubleDescentPoint(step, trainMse, testMse, testError,
             smoother is null ? none with { Set = SmootherSets.Training } : EffectiveParameters.Compute(smoother, SmootherSets.Training),

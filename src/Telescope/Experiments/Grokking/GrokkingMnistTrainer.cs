@@ -188,7 +188,8 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
                 batchIndex.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
                 optimizer.ZeroGrad();
                 var residual = network.forward(data.TrainInputs.index_select(0, batchIndex)) - data.TrainTargets.index_select(0, batchIndex);
-                var loss = residual.square().sum(1).mean().mul(0.5 * setup.LossScale);
+                using var halfLossScale = (0.5 * setup.LossScale).ToScalar();
+                var loss = residual.square().sum(1).mean().mul(halfLossScale);
                 loss.backward();
                 var update = optimizer.ComputeUpdate();
                 trainClock.Stop();
@@ -296,7 +297,8 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         Tensor PerDirection(string set)
         {
             var samples = smoother.SquaredNormSamples(set).to_type(ScalarType.Float64);   // [D, N]
-            return samples.sum(1) * ((double)smoother.TrainingCount / (samples.shape[1] * smoother.OutputCount));
+            using var factor = ((double)smoother.TrainingCount / (samples.shape[1] * smoother.OutputCount)).ToScalar();
+            return samples.sum(1).mul(factor);
         }
         var gap = PerDirection(SmootherSets.Training) - PerDirection("test");
         return gap.shape[0] < 2 ? 0 : gap.std(unbiased: true).item<double>() / Math.Sqrt(gap.shape[0]);

@@ -120,8 +120,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
         }
 
-        int n = (int)task.TrainInputs.shape[0];
-        var batch = torch.arange(n, dtype: ScalarType.Int64, device: task.TrainInputs.device);
+        using var trainingCount = task.TrainInputs.shape[0].ToScalar();
+        var batch = torch.arange(trainingCount, dtype: ScalarType.Int64, device: task.TrainInputs.device);
         var logSteps = new HashSet<int>(config.LogSteps);
         if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
         for (int t = first; t <= config.Steps; t++)
@@ -137,7 +137,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             {
                 optimizer.ZeroGrad();
                 var residual = network.forward(task.TrainInputs) - task.TrainLabels;
-                var loss = residual.square().sum(1).mean().mul(0.5 * config.LossScale);
+                using var halfLossScale = (0.5 * config.LossScale).ToScalar();
+                var loss = residual.square().sum(1).mean().mul(halfLossScale);
                 loss.backward();
                 // The smoother, λ_t and the telescoping model all read the model at θ_{t-1}: before the update is applied.
                 smoother?.Step(kernel, batch, config.LearningRate);

@@ -20,8 +20,10 @@ internal sealed record PolynomialTask(Tensor TrainInputs, Tensor TrainLabels, Te
         (Tensor X, Tensor Y) Draw(int count)
         {
             using var scope = torch.NewDisposeScope();
-            var x = torch.randn([count, inputSize], dtype: ScalarType.Float64, generator: generator).mul_(scale);
-            var y = x.mm(beta).square().mul_(0.5);
+            using var scaleScalar = scale.ToScalar();
+            using var half = 0.5.ToScalar();
+            var x = torch.randn([count, inputSize], dtype: ScalarType.Float64, generator: generator).mul_(scaleScalar);
+            var y = x.mm(beta).square().mul_(half);
             return (x.to(dtype, device).MoveToOuterDisposeScope(), y.to(dtype, device).MoveToOuterDisposeScope());
         }
         var (xTrain, yTrain) = Draw(trainCount);

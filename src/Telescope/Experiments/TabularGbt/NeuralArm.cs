@@ -129,7 +129,8 @@ internal static class NeuralArm
             smoother.Step(kernel, index, settings.LearningRate);          // kernel at θ_{t-1}
             optimizer.ZeroGrad();
             var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
-            var loss = residual.square().mean() * 0.5;
+            using var half = 0.5.ToScalar();
+            var loss = residual.square().mean().mul(half);
             double batchMse = 2 * loss.to_type(ScalarType.Float64).item<double>();
             DivergenceException.ThrowIfNotFinite(batchMse, data.Train.Name, t);
             loss.backward();
