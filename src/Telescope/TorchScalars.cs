@@ -20,6 +20,9 @@ public static class TorchScalars
     /// <summary>The Int32 0.</summary>
     public static Scalar Zero { get; } = 0.ToScalar();
 
+    /// <summary>The Int32 2 (halving a sum, Rademacher signs 2b − 1).</summary>
+    public static Scalar Two { get; } = 2.ToScalar();
+
     /// <summary>The Int32 −1, for <c>a.add_(b, TorchScalars.MinusOne)</c> = a − b in place of an allocation.</summary>
     public static Scalar MinusOne { get; } = (-1).ToScalar();
 }

@@ -97,7 +97,6 @@ public static class GradientChange
         var diff = groups.Select(_ => new double[n, directions]).ToArray();
         var reference = groups.Select(_ => new double[n, directions]).ToArray();
         using var generator = new Generator(seed, device: torch.CPU);
-        using var two = 2.ToScalar();
         for (int l = 0; l < groups.Count; l++)
         {
             using var scope = torch.NewDisposeScope();
@@ -105,7 +104,7 @@ public static class GradientChange
             var tangents = new IReadOnlyList<Tensor>[directions];
             for (int d = 0; d < directions; d++)
                 tangents[d] = engineA.Parameters.Tensors.Select((p, i) => inGroup.Contains(i)
-                    ? torch.randint(0, 2, p.shape, generator: generator, dtype: p.dtype).mul_(two).sub_(TorchScalars.One).to(p.device)
+                    ? torch.randint(0, 2, p.shape, generator: generator, dtype: p.dtype).mul_(TorchScalars.Two).sub_(TorchScalars.One).to(p.device)
                     : torch.zeros_like(p)).ToArray();
             using var ra = engineA.Compute(probes, tangents);
             using var rb = engineB.Compute(probes, tangents);

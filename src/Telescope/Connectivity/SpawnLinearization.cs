@@ -49,10 +49,9 @@ public static class SpawnLinearization
         var lin1 = jvp.Output.add(jvp.Jvps[0], TorchScalars.One);
         var lin2 = jvp.Output.add(jvp.Jvps[1], TorchScalars.One);
         var linMid = jvp.Output.add(jvp.Jvps[2], TorchScalars.One);
-        using var two = 2.ToScalar();
         double Mean(Tensor t) => t.abs().mean().ToDouble();
         return new SpawnLinearizationResult(
-            PathNonlinearity: Mean(midpointLogits - f1.add(f2, TorchScalars.One).div_(two)),
+            PathNonlinearity: Mean(midpointLogits - f1.add(f2, TorchScalars.One).div_(TorchScalars.Two)),
             LinearizationGap: Mean(midpointLogits - linMid),
             ChildGap1: Mean(f1 - lin1),
             ChildGap2: Mean(f2 - lin2),

@@ -34,7 +34,6 @@ public static class ProjectedKernelEstimate
         using var generator = new torch.Generator(seed, device: torch.CPU);
         var roots = preconditioner?.Select(t => t.to_type(ScalarType.Float64).sqrt()).ToArray();
         Tensor? sum = null, sumSquares = null;
-        using var two = 2.ToScalar();
         for (int done = 0; done < directions; done += DirectionsPerPass)
         {
             using var passScope = torch.NewDisposeScope();
@@ -43,7 +42,7 @@ public static class ProjectedKernelEstimate
             for (int r = 0; r < count; r++)
                 tangents.Add(parameters.Select((p, i) =>
                 {
-                    var v = torch.randint(0, 2, p.shape, dtype: ScalarType.Float64, generator: generator).mul_(two).sub_(TorchScalars.One);
+                    var v = torch.randint(0, 2, p.shape, dtype: ScalarType.Float64, generator: generator).mul_(TorchScalars.Two).sub_(TorchScalars.One);
                     if (roots is not null) v.mul_(roots[i]);
                     return v.to(p.dtype, p.device);
                 }).ToArray());

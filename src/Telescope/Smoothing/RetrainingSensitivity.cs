@@ -212,8 +212,7 @@ public sealed class RetrainingSensitivity : IDisposable
             var f0 = baseRun.detach().to_type(ScalarType.Float64);
             var atSigma = pairs.Take(options.DirectionCount).ToArray();
             double meanDifference = responses.Take(options.DirectionCount).Average(r => r.MeanDifference);
-            using var two = 2.ToScalar();
-            var twiceBase = f0.mul(two);
+            var twiceBase = f0.mul(TorchScalars.Two);
             double second = atSigma.Average(p => (Get(p.Plus).add(Get(p.Minus), TorchScalars.One) - twiceBase).abs().mean().item<double>());
             curvature = meanDifference > 0 ? second / meanDifference : 0;
         }

@@ -137,11 +137,10 @@ public class JvpEngineTests
         var engine = new ForwardModeJvp(model);
         var u = RandomTangent(engine.Parameters, 1);
         var w = RandomTangent(engine.Parameters, 2);
-        using var two = 2.ToScalar();
         using var three = 3.ToScalar();
-        var combo = u.Select((x, i) => x.mul(two) - w[i].mul(three)).ToArray();
+        var combo = u.Select((x, i) => x.mul(TorchScalars.Two) - w[i].mul(three)).ToArray();
         using var r = engine.Compute(Randn([7, 3], seed: 4), [u, w, combo]);
-        Assert.True(MaxAbs(r.Jvps[2], r.Jvps[0].mul(two) - r.Jvps[1].mul(three)) < 1e-12);
+        Assert.True(MaxAbs(r.Jvps[2], r.Jvps[0].mul(TorchScalars.Two) - r.Jvps[1].mul(three)) < 1e-12);
     }
 
     [Fact]

@@ -156,8 +156,7 @@ public sealed class LabelTangentSmootherTests
         // its tangents (the Ṫ term is not negligible).
         var frozen = new SurrogateReplay(recording, rule, c);
         Assert.True((frozen.Run(data.Y) - fHat).abs().max().item<double>() > 1e-4, "the surrogate's own T equals the realized one; the test is vacuous");
-        using var two = 2.ToScalar();
-        var frozenTangent = (frozen.Run(data.Y.add(v[0], TorchScalars.One)) - frozen.Run(data.Y - v[0])).div(two);
+        var frozenTangent = (frozen.Run(data.Y.add(v[0], TorchScalars.One)) - frozen.Run(data.Y - v[0])).div(TorchScalars.Two);
         Assert.True((frozenTangent - propagated[0]).abs().max().item<double>() > 1e-4, "Ṫ made no difference; the test is vacuous");
     }
 
