@@ -6,8 +6,8 @@ namespace Telescope;
 public static partial class TorchRuntime
 {
     /// <summary>
-    /// Applies <see cref="PreferPassiveThreadWaiting"/>, <see cref="ReuseFreedMemory"/> and
-    /// <see cref="ReproducibleMathLibrary"/>. The CLI, the
+    /// Applies <see cref="PreferPassiveThreadWaiting"/>, <see cref="ReuseFreedMemory"/>,
+    /// <see cref="ReproducibleMathLibrary"/> and <see cref="AvoidFaultyConvolutionKernels"/>. The CLI, the
     /// benchmark and the tests call it first thing; a library user may call it at the start of a program.
     /// </summary>
     public static void Configure()
@@ -15,6 +15,7 @@ public static partial class TorchRuntime
         PreferPassiveThreadWaiting();
         ReuseFreedMemory();
         ReproducibleMathLibrary();
+        AvoidFaultyConvolutionKernels();
     }
 
     /// <summary>
@@ -72,6 +73,20 @@ public static partial class TorchRuntime
             // Not glibc (e.g. musl): nothing to tune.
         }
     }
+
+    /// <summary>
+    /// The variable as native code (LibTorch, oneDNN, MKL) sees it. On Unix .NET keeps its own copy of the
+    /// environment taken at start-up, so a value set here with setenv is not visible through
+    /// <see cref="Environment.GetEnvironmentVariable(string)"/>.
+    /// </summary>
+    public static string? NativeEnvironmentVariable(string name)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return Environment.GetEnvironmentVariable(name);
+        return Marshal.PtrToStringUTF8(GetEnv(name));
+    }
+
+    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr GetEnv(string name);
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);

@@ -37,6 +37,8 @@ public sealed class ClassifierRun : IDisposable
         ulong dataOrderSeed, RandomCropFlip augment, bool augmentOn)
     {
         options.Validate();
+        // A CPU whose convolution kernels return wrong gradients must not train a CNN silently (docs/numerics.md).
+        if (model.modules().Any(m => m is TorchSharp.Modules.Conv2d)) ConvolutionGradientCheck.ThrowIfFailed();
         _model = model;
         _data = data;
         Options = options;
@@ -82,7 +84,7 @@ public sealed class ClassifierRun : IDisposable
     public double LastLearningRate => _optimizer.LastLearningRate;
 
     /// <summary>One SGD step on the next batch; returns its training loss (before the step).</summary>
-    /// <exception cref="DivergenceException">The loss is not finite.</exception>
+    /// <exception cref="DivergenceException">The loss or its gradient is not finite (nothing applied).</exception>
     public double TrainStep(string runName = "run")
     {
         if (Step >= Options.Steps)
@@ -99,7 +101,14 @@ public sealed class ClassifierRun : IDisposable
         loss.backward();
         double value = loss.ToDouble();
         DivergenceException.ThrowIfNotFinite(value, runName, Step + 1);
-        _optimizer.Step().Dispose();
+        try
+        {
+            _optimizer.Step().Dispose();
+        }
+        catch (NonFiniteGradientException e)
+        {
+            throw DivergenceException.FromGradient(runName, value, e);
+        }
         return value;
     }
 

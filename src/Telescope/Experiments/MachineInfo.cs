@@ -23,6 +23,12 @@ public sealed record MachineInfo
     public required string DefaultDType { get; init; }
     /// <summary>Whether a CUDA device is available.</summary>
     public required bool CudaAvailable { get; init; }
+    /// <summary>CPU model name (Linux: /proc/cpuinfo) and the SIMD instruction sets .NET sees, e.g. "AMD EPYC (avx2 fma avx512f)".</summary>
+    public string? Cpu { get; init; }
+    /// <summary>oneDNN's instruction-set cap and who chose it (<see cref="TorchRuntime.ConvolutionIsa"/>; docs/numerics.md).</summary>
+    public string? OneDnn { get; init; }
+    /// <summary>The float32-vs-float64 convolution gradient check of this process (<see cref="Telescope.ConvolutionGradientCheck"/>).</summary>
+    public string? ConvolutionGradientCheck { get; init; }
 
     /// <summary>Reads the facts of the current process (loads LibTorch if it is not loaded yet).</summary>
     public static MachineInfo Capture() => new()
@@ -35,6 +41,9 @@ public sealed record MachineInfo
         TorchThreads = torch.get_num_threads(),
         DefaultDType = torch.get_default_dtype().ToString().ToLowerInvariant(),
         CudaAvailable = torch.cuda.is_available(),
+        Cpu = CpuFacts.Describe(),
+        OneDnn = TorchRuntime.ConvolutionIsa.Describe(),
+        ConvolutionGradientCheck = Telescope.ConvolutionGradientCheck.Result.Describe(),
     };
 
     /// <summary>The facts as (name, value) pairs for tables.</summary>
@@ -43,6 +52,8 @@ public sealed record MachineInfo
         ("OS", OperatingSystem), ("architecture", Architecture), ("logical processors", LogicalProcessors.ToString()),
         (".NET", DotNet), ("TorchSharp", TorchSharpVersion), ("torch threads", TorchThreads.ToString()),
         ("default dtype", DefaultDType), ("CUDA available", CudaAvailable ? "yes" : "no"),
+        ("CPU", Cpu ?? "not recorded"), ("oneDNN", OneDnn ?? "not recorded"),
+        ("convolution gradient check", ConvolutionGradientCheck ?? "not recorded"),
     ];
 
     /// <summary>Informational version of the Telescope library (e.g. "1.0.0+abc123").</summary>

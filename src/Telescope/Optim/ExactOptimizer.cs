@@ -85,6 +85,7 @@ public abstract class ExactOptimizer : IExactOptimizer
                         $"The gradient of parameter '{_names[i]}' is {g.dtype} [{string.Join(", ", g.shape)}] but the parameter is {p.dtype} [{string.Join(", ", p.shape)}].");
                 _currentGradients[i] = g;
             }
+            ThrowIfNotFinite(step);
 
             using (torch.no_grad())
             {
@@ -208,6 +209,25 @@ public abstract class ExactOptimizer : IExactOptimizer
         if (_clipped is not null) foreach (var t in _clipped) t.Dispose();
         DisposeState();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Refuses a gradient with NaN or ±∞ before any state changes (docs/numerics.md): one isfinite-all per tensor
+    /// and a single synchronizing read for the whole step; the names and counts are computed only on failure.
+    /// </summary>
+    private void ThrowIfNotFinite(int step)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var finite = new Tensor[_currentGradients.Length];
+        for (int i = 0; i < finite.Length; i++) finite[i] = torch.isfinite(_currentGradients[i]).all();
+        if (torch.stack(finite).all().ToBoolean()) return;
+        var affected = new List<int>();
+        for (int i = 0; i < finite.Length; i++) if (!finite[i].ToBoolean()) affected.Add(i);
+        var first = _currentGradients[affected[0]];
+        long bad = torch.isfinite(first).logical_not().sum().ToInt64();
+        throw new NonFiniteGradientException(step, _names[affected[0]], bad, first.numel(),
+            affected.Skip(1).Select(i => _names[i]).ToArray());
     }
 
     /// <summary>Same arithmetic as torch.nn.utils.clip_grad_norm_ (norm of per-tensor norms, coefficient in the gradient dtype).</summary>
