@@ -1,6 +1,6 @@
 using Spectre.Console;
 using Telescope.Cli;
-using Telescope.Experiments;
+using Telescope.Runs;
 
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using Telescope.Experiments;
+using Telescope.Runs;
 
 namespace Telescope.Cli;
 

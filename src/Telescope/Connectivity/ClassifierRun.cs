@@ -1,7 +1,6 @@
 using Telescope.Autodiff;
 using Telescope.Checkpointing;
 using Telescope.Data;
-using Telescope.Experiments;
 using Telescope.Optim;
 using TorchSharp;
 using static TorchSharp.torch;

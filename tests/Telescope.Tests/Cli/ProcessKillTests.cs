@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Telescope.Experiments;
+using Telescope.Runs;
 using Telescope.Tests.Data;
-using Telescope.Tests.Experiments;
+using Telescope.Tests.Recipes;
 using Xunit;
 
 namespace Telescope.Tests.Cli;

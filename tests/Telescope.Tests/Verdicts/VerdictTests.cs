@@ -1,4 +1,4 @@
-using Telescope.Experiments;
+using Telescope.Runs;
 using Telescope.Verdicts;
 using Xunit;
 
