@@ -10,7 +10,7 @@ namespace Telescope.Recipes;
 
 /// <summary>
 /// The one place where the product's recipes are registered: append <c>new YourRecipe()</c> to
-/// <see cref="All"/>. <see cref="RecipeCatalog.Default"/> is built from this list.
+/// <see cref="All"/>. <see cref="Catalog"/> (the CLI's recipes) is built from this list.
 /// </summary>
 public static class BuiltInRecipes
 {
@@ -25,4 +25,8 @@ public static class BuiltInRecipes
         new DesignChoicesRecipe(),
         new LmcRecipe(),
     ];
+
+    /// <summary>The product's recipes, by name (built once from <see cref="All"/>).</summary>
+    public static RecipeCatalog Catalog => _catalog.Value;
+    private static readonly Lazy<RecipeCatalog> _catalog = new(() => new RecipeCatalog(All()));
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Telescope.Runs;
 
-/// <summary>Recipes by name. <see cref="Default"/> holds the built-in ones; tests build their own.</summary>
+/// <summary>Recipes by name. The run framework knows no recipe: the CLI builds its catalog from Telescope.Recipes' BuiltInRecipes.Catalog; tests build their own.</summary>
 public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
 {
     private readonly SortedDictionary<string, IRecipe> _recipes = new(StringComparer.Ordinal);
@@ -16,10 +16,6 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
     {
         foreach (var r in recipes) Add(r);
     }
-
-    /// <summary>The product's recipes (see <see cref="BuiltInRecipes"/>).</summary>
-    public static RecipeCatalog Default => _default.Value;
-    private static readonly Lazy<RecipeCatalog> _default = new(() => new RecipeCatalog(BuiltInRecipes.All()));
 
     /// <summary>Adds <paramref name="recipe"/>; its name must be new and lower-case with dashes.</summary>
     public void Add(IRecipe recipe)

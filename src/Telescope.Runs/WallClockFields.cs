@@ -27,10 +27,10 @@ public static class WallClockFields
 
     /// <summary>
     /// Whether <paramref name="key"/> holds measured time: one of <see cref="Keys"/>, or its seed spread
-    /// (<c>&lt;key&gt;_sd</c>, written by <see cref="Verdicts.SeedAggregate"/> when a summary combines seeds).
+    /// (<c>&lt;key&gt;_sd</c>, written by <see cref="SeedAggregate"/> when a summary combines seeds).
     /// </summary>
     public static bool IsWallClock(string key) =>
-        Keys.Contains(key) || (key.EndsWith(Verdicts.SeedAggregate.SdSuffix, StringComparison.Ordinal) && Keys.Contains(key[..^Verdicts.SeedAggregate.SdSuffix.Length]));
+        Keys.Contains(key) || (key.EndsWith(SeedAggregate.SdSuffix, StringComparison.Ordinal) && Keys.Contains(key[..^SeedAggregate.SdSuffix.Length]));
 
     private static void Remove(JsonNode? node)
     {

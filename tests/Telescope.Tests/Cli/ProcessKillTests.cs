@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Telescope.Runs;
 using Telescope.Tests.Data;
 using Telescope.Tests.Recipes;
+using Telescope.Tests.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Cli;

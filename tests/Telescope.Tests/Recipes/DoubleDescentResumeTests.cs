@@ -1,6 +1,7 @@
 using Telescope.Checkpointing;
 using Telescope.Recipes.DoubleDescent;
 using Telescope.Runs;
+using Telescope.Tests.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Recipes;

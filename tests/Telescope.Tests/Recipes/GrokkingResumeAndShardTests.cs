@@ -2,6 +2,7 @@ using System.Text.Json;
 using Telescope.Checkpointing;
 using Telescope.Recipes.Grokking;
 using Telescope.Runs;
+using Telescope.Tests.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Recipes;

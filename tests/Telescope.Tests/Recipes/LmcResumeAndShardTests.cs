@@ -3,6 +3,7 @@ using Telescope.Cli;
 using Telescope.Recipes.Lmc;
 using Telescope.Runs;
 using Telescope.Tests.Data;
+using Telescope.Tests.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Recipes;

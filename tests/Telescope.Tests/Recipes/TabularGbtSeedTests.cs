@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Telescope.Recipes.TabularGbt;
 using Telescope.Runs;
+using Telescope.Tests.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Recipes;

@@ -2,6 +2,7 @@ using Telescope.Cli;
 using Telescope.Recipes.Approximation;
 using Telescope.Recipes.TabularGbt;
 using Telescope.Runs;
+using Telescope.Tests.Recipes;
 using Xunit;
 
 namespace Telescope.Tests.Runs;
