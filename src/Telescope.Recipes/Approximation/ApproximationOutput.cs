@@ -192,7 +192,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
             {
                 // log10 of the ratio against log10 of the factor, with the seed spread of the log ratio.
                 var (mean, sd, count) = SeedAggregate.MeanSd(ratios.Select(Math.Log10));
-                verdict = GapTest.ClearlyBelow(Math.Log10(factor), mean, sd is double x ? x / Math.Sqrt(count) : double.NaN, criteria,
+                verdict = GapCheck.ClearlyBelow(Math.Log10(factor), mean, sd is double x ? x / Math.Sqrt(count) : double.NaN, criteria,
                     ($"log10 {ApproximationRecipe.LinearGapFactorKey} = log10 {Format(factor)}", $"mean log10(|f − f_lin| / |f − f̃|) over {count} seeds")).About(claim);
             }
             findings.Add($"**{o} at its default learning rate {Format(d.LearningRate)}**: final |f − f̃| = {Text(d, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = {Text(d, r => r.Final.Test.ErrAbsLinear)} " +
@@ -205,7 +205,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
             int rising = errors.Zip(errors.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
             string seeds = Seeded ? $"{Seeds.Count} seeds, every finished seed a point" : "one seed";
             string verdict = grid.Count < 3 ? $"only {grid.Count} learning rate(s) ran; a trend needs 3 — inconclusive"
-                : TrendTest.Judge(SeededSeries.FromSeeds(grid.Select(g => Math.Log10(g.LearningRate)).ToList(),
+                : TrendCheck.Judge(SeededSeries.FromSeeds(grid.Select(g => Math.Log10(g.LearningRate)).ToList(),
                         grid.Select(g => (IReadOnlyList<double>)g.Finished.Select(r => Math.Log10(r.Final.Test.ErrAbsTelescoping)).ToArray()).ToList()),
                     criteria, TrendDirection.Grows).Verdict.About($"the paper finds it growing with the learning rate (log error against log lr, {seeds})");
             findings.Add($"{o}: final |f − f̃| over the grid {Join(grid.Select(g => g.LearningRate))} is {Join(errors)}{(Seeded ? " (seed means)" : "")}, rising in {rising} of {grid.Count - 1} steps up the grid; {verdict}");
@@ -232,7 +232,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
             else
             {
                 var paired = SeedAggregate.MeanSd(gaps.Select(g => g.L - g.T));
-                findings.Add(head + ". " + GapTest.ClearlyBelow(gaps.Average(g => g.T), gaps.Average(g => g.L), paired.Sd is double x ? x / Math.Sqrt(paired.Count) : double.NaN,
+                findings.Add(head + ". " + GapCheck.ClearlyBelow(gaps.Average(g => g.T), gaps.Average(g => g.L), paired.Sd is double x ? x / Math.Sqrt(paired.Count) : double.NaN,
                     criteria, ("f̃'s largest accuracy gap", "f_lin's")).About("The paper finds f̃'s accuracy tracking the network while f_lin drifts"));
             }
         }

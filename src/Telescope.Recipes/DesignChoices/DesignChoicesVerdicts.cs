@@ -96,9 +96,9 @@ internal sealed partial class DesignChoicesOutput
         if (Seeded)
         {
             var (mean, sd, count) = SeedAggregate.MeanSd(finite);
-            return GapTest.ClearlyBelow(0, mean, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria, ("no correlation", $"mean {name} over {count} seeds"));
+            return GapCheck.ClearlyBelow(0, mean, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria, ("no correlation", $"mean {name} over {count} seeds"));
         }
-        return GapTest.ClearlyBelow(0, finite[0], pairs > 3 ? 1 / Math.Sqrt(pairs - 3) : double.NaN, Criteria, ("no correlation", $"{name} of {pairs} pairs"));
+        return GapCheck.ClearlyBelow(0, finite[0], pairs > 3 ? 1 / Math.Sqrt(pairs - 3) : double.NaN, Criteria, ("no correlation", $"{name} of {pairs} pairs"));
     }
 
     /// <summary>alignment(K^T, K) clearly below 1 by at least <paramref name="minimum"/> (and, with seeds, beyond the seed spread).</summary>
@@ -107,9 +107,9 @@ internal sealed partial class DesignChoicesOutput
         var finite = alignments.Where(double.IsFinite).ToList();
         if (finite.Count == 0) return new Verdict(VerdictOutcome.Inconclusive, "no kernel checkpoint was measured");
         if (!Seeded)   // an exact computation of one run: the threshold alone decides
-            return GapTest.ClearlyBelow(finite[0], 1, 0, Criteria, ("alignment(K^T, K)", "identical kernels"), minimum);
+            return GapCheck.ClearlyBelow(finite[0], 1, 0, Criteria, ("alignment(K^T, K)", "identical kernels"), minimum);
         var (mean, sd, count) = SeedAggregate.MeanSd(finite);
-        return GapTest.ClearlyBelow(mean, 1, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria,
+        return GapCheck.ClearlyBelow(mean, 1, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria,
             ($"mean alignment(K^T, K) over {count} seeds", "identical kernels"), minimum);
     }
 
@@ -127,7 +127,7 @@ internal sealed partial class DesignChoicesOutput
             var dSgd = SeedAggregate.MeanSd(sgd.Runs.Select(Distance));
             // Paired by seed: the two networks of a seed share the data split and the T_π draws.
             var paired = SeedAggregate.MeanSd(sgd.Runs.Zip(adam.Runs, (s, a) => Distance(s) - Distance(a)));
-            verdict = GapTest.ClearlyBelow(dAdam.Mean, dSgd.Mean, paired.Sd is double sd ? sd / Math.Sqrt(paired.Count) : double.NaN, Criteria,
+            verdict = GapCheck.ClearlyBelow(dAdam.Mean, dSgd.Mean, paired.Sd is double sd ? sd / Math.Sqrt(paired.Count) : double.NaN, Criteria,
                 ($"|W(1) − 1| of Adam's K^T (mean over {Seeds.Count} seeds)", "SGD's K"));
         }
         else
@@ -135,7 +135,7 @@ internal sealed partial class DesignChoicesOutput
             // One network each: the noise is that of the R test-set draws behind each W(1).
             int reps = S.GetInt("tab_repetitions");
             double se = Math.Sqrt(Math.Pow(adam.First.WOwn[^1].Std, 2) + Math.Pow(sgd.First.WOwn[^1].Std, 2)) / Math.Sqrt(reps);
-            verdict = GapTest.ClearlyBelow(Distance(adam.First), Distance(sgd.First), reps > 1 ? se : double.NaN, Criteria,
+            verdict = GapCheck.ClearlyBelow(Distance(adam.First), Distance(sgd.First), reps > 1 ? se : double.NaN, Criteria,
                 ($"|W(1) − 1| of Adam's K^T", "SGD's K (noise: the R test-set draws)"));
         }
         return new ClaimVerdict($"Our comparison on {facts.Tabular!.Name} (no paper claim): Adam's K^T is closer to the flat, tree-like W(1) = 1 than SGD's K", verdict);

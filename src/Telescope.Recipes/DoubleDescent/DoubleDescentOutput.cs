@@ -203,7 +203,7 @@ internal sealed class DoubleDescentOutput
             {
                 var testCurve = Curve(n, r => r.Final.TestMse, InCurve);
                 var test = Ratio(testCurve);
-                var judged = PeakTest.Find(testCurve, criteria, n > 0, "width");
+                var judged = PeakCheck.Find(testCurve, criteria, n > 0, "width");
                 var pCurve = Curve(n, r => r.Final.PTest.Value, r => InCurve(r) && Reliable(r));
                 var pTest = Ratio(pCurve);
                 return new Dictionary<string, object?>
@@ -376,7 +376,7 @@ internal sealed class DoubleDescentOutput
         yield return $"{level}: p_net_train {Join(train.Means)} and p_net_test {Join(test.Means)} over widths {JoinInts(WidthsOf(train))}{(Seeded ? " (means over the seeds in the curve)" : "")} " +
             $"(σ = {F(Net(networks[0])!.Train!.Sigma)}); the response is linear at σ (both sets) at {linear.Count} of {networks.Count} networks" +
             (linear.Count == networks.Count ? " — all of them." : $" ({string.Join(", ", linear.Select(Label))}); at the others p_net is a finite-σ response, not a measurement (linearity ratios train {Join(networks.Select(r => Net(r)!.Train!.LinearityRatio ?? double.NaN))}).");
-        var trend = TrendTest.Judge(train, Criteria, TrendDirection.Grows, Math.Log);
+        var trend = TrendCheck.Judge(train, Criteria, TrendDirection.Grows, Math.Log);
         yield return $"{level}: " + trend.Verdict.About("the paper finds p_train growing with width; p_net_train against log width");
         yield return $"{level}: p_net_test — " + PeakSentence("p_net_test", test, prominence, near, expectPeak: true);
         var beyond = networks.Where(r => r.Width > ThresholdWidth).ToList();
@@ -478,7 +478,7 @@ internal sealed class DoubleDescentOutput
                 ? pTrain.Sds[i] / Math.Sqrt(pTrain.Samples[i].Length)
                 : Sweep(noise).Where(r => Usable(r) && r.Width == (int)pTrain.X[i]).Select(r => r.Final.PTrain.StandardError).DefaultIfEmpty(0).Average())).ToList();
             var (up, steps) = DoubleDescentAnalysis.Growth(pTrain.Means, tolerance);
-            var pTrainTrend = TrendTest.Judge(pTrain, Criteria, TrendDirection.Grows, Math.Log);
+            var pTrainTrend = TrendCheck.Judge(pTrain, Criteria, TrendDirection.Grows, Math.Log);
             findings.Add($"{level}: " + pTrainTrend.Verdict.About("the paper finds p_train growing with width (slope against log width)"));
             findings.Add($"{level}: p_train{mean} is {Join(pTrain.Means)} over widths {JoinInts(WidthsOf(pTrain))} — " +
                 (up == steps ? "no step up the grid decreases it by more than two standard errors."
@@ -497,7 +497,7 @@ internal sealed class DoubleDescentOutput
             var clean = Ratio(TestCurve(0.0));
             var withNoise = noisy.Select(n => (Noise: n, Peak: Ratio(TestCurve(n)))).ToList();
             bool cleanPeak = clean.IsPeak(prominence);
-            PeakResult Judged(double n, bool expect) => PeakTest.Find(TestCurve(n), Criteria, expect, "width");
+            PeakResult Judged(double n, bool expect) => PeakCheck.Find(TestCurve(n), Criteria, expect, "width");
             findings.Add($"Without noise the test-MSE prominence is {F(clean.Prominence)} (maximum at width {clean.Width}) vs " +
                 string.Join(", ", withNoise.Select(w => $"{F(w.Peak.Prominence)} with noise {F(w.Noise)}")) + " — " +
                 (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(prominence)}× ratio criterion, unlike the paper's finding."
@@ -541,7 +541,7 @@ internal sealed class DoubleDescentOutput
         var peak = Ratio(curve);
         var widths = WidthsOf(curve);
         var values = curve.Means;
-        var judged = PeakTest.Find(curve, Criteria, expectPeak, "width");
+        var judged = PeakCheck.Find(curve, Criteria, expectPeak, "width");
         string noise = $" Judged against the noise{(judged.NoiseSource.Length > 0 ? $" ({judged.NoiseSource})" : "")}: {judged.Verdict.Statement} — " +
             (expectPeak ? "the paper's peak " : "the paper's 'no peak' ") + judged.Verdict.Tag + ".";
         if (!peak.IsPeak(prominence))

@@ -21,7 +21,7 @@ internal sealed record ClearlyBelowRule(double MinFraction, VerdictCriteria Crit
 
     /// <summary>The judgement of p_test against p_train with the gap's standard error.</summary>
     public Verdict Judge(double pTest, double pTrain, double gapSe) =>
-        GapTest.ClearlyBelow(pTest, pTrain, gapSe, Criteria, ("p_test", "p_train"), MinFraction);
+        GapCheck.ClearlyBelow(pTest, pTrain, gapSe, Criteria, ("p_test", "p_train"), MinFraction);
 
     /// <summary>One sentence stating the rule.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,

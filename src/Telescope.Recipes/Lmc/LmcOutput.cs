@@ -254,9 +254,9 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         {
             if (a == "random")
                 list.Add(("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
-                    TrendTest.Judge(Series(a, r => r.AccuracyDrop), Criteria, TrendDirection.Falls, LogX).Verdict));
+                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), Criteria, TrendDirection.Falls, LogX).Verdict));
             list.Add(($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
-                TrendTest.Judge(Series(a, r => r.MeanGradientChange), Criteria, TrendDirection.Falls, LogX).Verdict));
+                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), Criteria, TrendDirection.Falls, LogX).Verdict));
         }
         if (Arms.Contains("random") && Arms.Contains("pretrained"))
         {
@@ -270,13 +270,13 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         return list;
     }
 
-    /// <summary>GapTest on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
+    /// <summary>GapCheck on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
     private Verdict Gap(IEnumerable<double> lower, IEnumerable<double> higher, (string, string) names)
     {
         var (ma, sa, na) = SeedAggregate.MeanSd(lower);
         var (mb, sb, nb) = SeedAggregate.MeanSd(higher);
         double se = sa is { } x && sb is { } y ? Math.Sqrt(x * x / na + y * y / nb) : double.NaN;
-        return GapTest.ClearlyBelow(ma, mb, se, Criteria, names);
+        return GapCheck.ClearlyBelow(ma, mb, se, Criteria, names);
     }
 
     private List<string> Findings()
@@ -302,7 +302,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
                     : $"Near zero from the start (t′ = {setup.SpawnSteps[0]}): {(firstDrop < NearZero ? "yes" : "**no**")}; near zero at the last: {(zeroLate ? "yes" : "**no**")}. ") +
                 $"Children reach {F(children.Min())}–{F(children.Max())} test accuracy on the path's end points.");
             var grads = Series(a, r => r.MeanGradientChange);
-            int falling = GroupNames.Count(g => TrendTest.Judge(Series(a, r => r.GradientChange.First(x => x.Group == g).Value), Criteria, TrendDirection.Falls, Math.Log).Verdict.Outcome == VerdictOutcome.Agrees);
+            int falling = GroupNames.Count(g => TrendCheck.Judge(Series(a, r => r.GradientChange.First(x => x.Group == g).Value), Criteria, TrendDirection.Falls, Math.Log).Verdict.Outcome == VerdictOutcome.Agrees);
             findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(grads.Means[i])} (t′ = {t})"))}; " +
                 $"its slope interval against ln(t′ + 1) lies below 0 in {falling} of {GroupNames.Count} layer groups.");
             var gap = Series(a, r => r.Linearization.LinearizationGap);

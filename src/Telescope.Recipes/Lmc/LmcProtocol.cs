@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Telescope.Autodiff;
 using Telescope.Checkpointing;
-using ModuleState = Telescope.Connectivity.ModuleState;
 using Telescope.Connectivity;
 using Telescope.Data;
 using Telescope.Models;
@@ -196,8 +195,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
 
         progress.SetStatus($"{sub.Arm} t′={t}: gradient change ({setup.GradientMethod})");
         var groups = ParameterGroup.FromModules(new TrainableParameters(probeNet), probeNet.LayerGroups);
-        ModuleState.Load(new TrainableParameters(probeNet), probeNet, spawn.Parameters, spawn.Buffers);
-        ModuleState.Load(new TrainableParameters(net), net, child1.Parameters, child1.Buffers);
+        ModuleTensors.Load(new TrainableParameters(probeNet), probeNet, spawn.Parameters, spawn.Buffers);
+        ModuleTensors.Load(new TrainableParameters(net), net, child1.Parameters, child1.Buffers);
         var change = GradientChange.Measure(probeNet, net, data.Probes, groups, setup.GradientMethod, setup.Directions, (ulong)sub.Seed ^ (ulong)t);
 
         progress.SetStatus($"{sub.Arm} t′={t}: linearization at the spawn point");
@@ -212,7 +211,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     /// </summary>
     private NetworkState ForMeasurement(ResNet net, NetworkState state)
     {
-        ModuleState.Load(new TrainableParameters(net), net, state.Parameters, state.Buffers);
+        ModuleTensors.Load(new TrainableParameters(net), net, state.Parameters, state.Buffers);
         if (setup.BatchNorm == BatchNormMode.Recompute)
             BatchNormStatistics.Recompute(net, data.StatisticsImages, setup.Training.BatchSize, setup.BatchNormBatches);
         return NetworkState.Capture(net);

@@ -256,9 +256,9 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             var deltas = SeededSeries.FromSeeds(pis, g.PerPi(p => p.Delta).Select(v => (IReadOnlyList<double>)v).ToList());
             var wNn = SeededSeries.FromSeeds(pis, g.PerPi(p => p.WNn).Select(v => (IReadOnlyList<double>)v).ToList());
             var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
-            var better = GapTest.ClearlyBelow(g.Runs.Average(o => o.First.MseGbt), g.Runs.Average(o => o.First.MseNn),
+            var better = GapCheck.ClearlyBelow(g.Runs.Average(o => o.First.MseGbt), g.Runs.Average(o => o.First.MseNn),
                 d0.Sd is double sd ? sd / Math.Sqrt(d0.Count) : double.NaN, Criteria, ($"MSE_GBT (mean over {Seeds.Count} seeds)", "MSE_NN"));
-            return new Claims(better, TrendTest.Judge(deltas, Criteria, TrendDirection.Grows), TrendTest.Judge(wNn, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
+            return new Claims(better, TrendCheck.Judge(deltas, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
         }
         var o = g.First;
         var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(x => x.Key).ToList();
@@ -268,8 +268,8 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         var wPerDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
         int reps = o.Repetitions.Count(r => r.Pi == 0);
         var p0 = o.First;
-        var gap = GapTest.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
-        return new Claims(gap, TrendTest.Judge(perDraw, Criteria, TrendDirection.Grows), TrendTest.Judge(wPerDraw, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
+        var gap = GapCheck.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
+        return new Claims(gap, TrendCheck.Judge(perDraw, Criteria, TrendDirection.Grows), TrendCheck.Judge(wPerDraw, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
     }
 
     /// <summary>|Δ̄(0)| tiny against the constant predictor's MSE (seed means with several seeds).</summary>

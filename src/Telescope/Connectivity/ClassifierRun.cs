@@ -115,13 +115,13 @@ public sealed class ClassifierRun : IDisposable
 
     /// <summary>
     /// Adds the run's complete state under <paramref name="prefix"/>: the module's parameters and buffers
-    /// (<see cref="Checkpointing.ModuleState"/>), the optimizer's state (<see cref="ExactOptimizer.SaveState"/>: momentum
+    /// (<see cref="ModuleState"/>), the optimizer's state (<see cref="ExactOptimizer.SaveState"/>: momentum
     /// buffers, step count), the data-order seed and the augmentation generator's state. Call between steps.
     /// </summary>
     public void SaveState(CheckpointState state, string prefix)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Checkpointing.ModuleState.Save(_model, state, prefix + "model/");
+        ModuleState.Save(_model, state, prefix + "model/");
         _optimizer.SaveState(state, prefix + "optimizer/");
         state.Set(prefix + DataOrderKey, unchecked((long)_dataOrderSeed));
         state.Set(prefix + AugmentationKey, unchecked((long)_augment.State));
@@ -142,7 +142,7 @@ public sealed class ClassifierRun : IDisposable
 
     private void LoadCore(CheckpointState state, string prefix, bool streams)
     {
-        Checkpointing.ModuleState.Load(_model, state, prefix + "model/");
+        ModuleState.Load(_model, state, prefix + "model/");
         _optimizer.LoadState(state, prefix + "optimizer/");
         if (streams) _augment.Restore(unchecked((ulong)state.GetLong(prefix + AugmentationKey)));
     }

@@ -102,7 +102,7 @@ public sealed class DoubleDescentConvergenceTests : IDisposable
         Assert.Equal([1.0, 2, 4, 8, 16, 32, 64], curve.X);
         Assert.Equal(0.5, curve.Means[3], 12);
         Assert.Single(curve.Samples[4]);
-        Assert.False(PeakTest.Find(curve, VerdictCriteria.Default, expectPeak: true).Found);
+        Assert.False(PeakCheck.Find(curve, VerdictCriteria.Default, expectPeak: true).Found);
         var everything = DoubleDescentAnalysis.Curve(networks.Select(n => (n.Item1, n.Item2, true)));
         Assert.Equal(4.75, everything.Means[3], 12);
         Assert.Empty(DoubleDescentAnalysis.Curve([(4, 1.0, false)]).X);

@@ -212,7 +212,7 @@ public sealed class TabularGbtTests : IDisposable
         Assert.Equal(2.0, points[1].WGbt, 12);
         Assert.Equal(0.0, points[1].WGbtStd, 12);
         Assert.Equal(1.0, points[0].WNn, 12);
-        // The report's slopes come from the verdict logic (TrendTest), which replaced PiAnalysis.Slope.
-        Assert.Equal(1.0, TrendTest.Judge(SeededSeries.FromSingle([0, 1, 2], [1, 2, 3]), VerdictCriteria.Default, TrendDirection.Grows).Slope, 12);
+        // The report's slopes come from the verdict logic (TrendCheck), which replaced PiAnalysis.Slope.
+        Assert.Equal(1.0, TrendCheck.Judge(SeededSeries.FromSingle([0, 1, 2], [1, 2, 3]), VerdictCriteria.Default, TrendDirection.Grows).Slope, 12);
     }
 }

@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace Telescope.Connectivity;
 
-/// <summary>Copies of a module's full state (trainable parameters and buffers) and exact loading of them.</summary>
-public static class ModuleState
+/// <summary>
+/// In-memory copies of a module's full state (trainable parameters and buffers) and exact loading of them: the tensors
+/// of a <see cref="NetworkState"/>. (<see cref="Checkpointing.ModuleState"/> stores a module's state in a checkpoint instead.)
+/// </summary>
+public static class ModuleTensors
 {
     /// <summary>Detached clones of every buffer (running statistics, counters) in <c>buffers()</c> order, owned by the caller.</summary>
     public static Tensor[] CloneBuffers(nn.Module module)

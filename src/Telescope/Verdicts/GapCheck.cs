@@ -9,7 +9,7 @@ namespace Telescope.Verdicts;
 /// direction so the reader still sees which way the numbers point. A standard error of exactly 0 means the two values
 /// are exact (e.g. the SPEC §2a smoother's p from its basis): then the minimum share alone decides.
 /// </summary>
-public static class GapTest
+public static class GapCheck
 {
     /// <summary>Judges whether <paramref name="a"/> is clearly below <paramref name="b"/>.</summary>
     /// <param name="a">The value expected to be lower, e.g. p_test.</param>

@@ -7,9 +7,9 @@ namespace Telescope.Verdicts;
 /// generalization more"). One run per grid point carries no estimate of its own noise, so the outcome is always
 /// <see cref="VerdictOutcome.Inconclusive"/>; the statement says which ordering was measured — the same, the
 /// opposite, or mixed — so a contradiction is never passed over in silence. With seeds, judge the trend with
-/// <see cref="TrendTest"/> instead.
+/// <see cref="TrendCheck"/> instead.
 /// </summary>
-public static class OrderingTest
+public static class OrderingCheck
 {
     /// <summary>Describes the measured ordering of <paramref name="values"/> (in grid order) against <paramref name="expected"/>.</summary>
     /// <param name="values">One value per grid point, in grid order (at least two).</param>

@@ -8,11 +8,11 @@ namespace Telescope.Verdicts;
 /// <param name="Value">Its mean value.</param>
 /// <param name="Prominence">Value minus the higher of the two side minima (the lowest mean before and after it);
 /// 0 when the candidate is the last point (the series rises to the end: no interior peak).</param>
-/// <param name="Noise">The noise unit the prominence is judged against (see <see cref="PeakTest"/>); NaN when it
+/// <param name="Noise">The noise unit the prominence is judged against (see <see cref="PeakCheck"/>); NaN when it
 /// cannot be estimated.</param>
 /// <param name="NoiseSource">"seed spread" or "roughness (one seed)".</param>
 /// <param name="Found">True when the prominence exceeds the criterion's factor times the noise.</param>
-/// <param name="Verdict">The verdict against the expectation given to <see cref="PeakTest.Find"/>.</param>
+/// <param name="Verdict">The verdict against the expectation given to <see cref="PeakCheck.Find"/>.</param>
 public sealed record PeakResult(int Index, double X, double Value, double Prominence, double Noise, string NoiseSource,
     bool Found, Verdict Verdict);
 
@@ -24,7 +24,7 @@ public sealed record PeakResult(int Index, double X, double Value, double Promin
 /// (√(sd²_peak + sd²_min)) when at least two seeds exist; with one seed it is √2·σ̂, with σ̂ the curve's roughness
 /// (median |second difference| / (0.6745·√6), the robust noise scale of independent errors; it needs ≥ 5 points).
 /// </summary>
-public static class PeakTest
+public static class PeakCheck
 {
     /// <summary>Finds the candidate peak and judges it against <paramref name="expectPeak"/>.</summary>
     /// <param name="series">The measured series (at least three grid points).</param>

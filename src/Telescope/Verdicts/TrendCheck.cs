@@ -23,7 +23,7 @@ public enum TrendDirection
 /// of freedom, every seed's value a point), not by counting steps: it agrees when the interval lies on the
 /// expected side of 0, disagrees when it lies on the other side, and is inconclusive when it contains 0.
 /// </summary>
-public static class TrendTest
+public static class TrendCheck
 {
     /// <summary>Tests the trend of <paramref name="series"/> against <paramref name="coordinate"/> (e.g. log width; default the grid's X).</summary>
     public static TrendResult Judge(SeededSeries series, VerdictCriteria criteria, TrendDirection expected,
