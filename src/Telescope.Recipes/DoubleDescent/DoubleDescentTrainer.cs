@@ -13,41 +13,6 @@ using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DoubleDescent;
 
-/// <summary>Which smoother measures the effective parameters (SPEC §2).</summary>
-internal static class SmootherChoice
-{
-    /// <summary>SPEC §2b with D Rademacher directions (unbiased, with standard errors); any optimizer.</summary>
-    public const string Hutchinson = "hutchinson";
-    /// <summary>SPEC §2b with the n basis directions (exact S; cost ≈ n backward passes per step).</summary>
-    public const string Exact = "exact";
-    /// <summary>SPEC §2a kernel recursion (exact and cheap, plain GD/SGD only).</summary>
-    public const string Kernel = "kernel";
-    /// <summary>No surrogate smoother (p from retraining only, sensitivity = retraining).</summary>
-    public const string None = "none";
-    public static readonly string[] All = [Hutchinson, Exact, Kernel, None];
-}
-
-/// <summary>Everything that is the same for every network of the sweep (the seed is each sub-run's own).</summary>
-internal sealed record DoubleDescentConfig(
-    string Optimizer, double LearningRate, ConvergenceRule Convergence, int LogEvery, string Smoother, int Directions,
-    double LossScale, ScalarType DType, string Device, int TrainCount, int BatchSize,
-    TangentPreconditioner Preconditioner = TangentPreconditioner.Frozen)
-{
-    /// <summary>The retraining estimate p_net (SPEC §3b), or null; its seed is replaced by each sub-run's.</summary>
-    public RetrainingSensitivityOptions? Sensitivity { get; init; }
-    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
-    public int StabilityIterations { get; init; }
-    /// <summary>p_net's pairs are sub-runs of their own (<see cref="DoubleDescentTrainer.RunPair"/>), not members next to the network.</summary>
-    public bool SeparatePairs { get; init; }
-    public bool HasSmoother => Smoother != SmootherChoice.None;
-    public bool FullBatch => BatchSize == TrainCount;
-    /// <summary>The step cap (every network's longest possible run).</summary>
-    public int MaxSteps => Convergence.MaxSteps;
-}
-
-/// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>
-internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInputs, Tensor TestTargets, Tensor TestProbes);
-
 /// <summary>
 /// Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
 /// and, alongside it, the telescoping model f̃ (SPEC §1), the smoother of the optimizer actually used (SPEC §2) and
@@ -60,7 +25,7 @@ internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInput
 /// </summary>
 internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
 {
-    private const string Test = "test";
+    internal const string Test = "test";
     /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
     public const string Current = "current/";
 
@@ -368,99 +333,5 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         return new DoubleDescentPoint(step, trainMse, testMse, testError,
             smoother is null ? none with { Set = SmootherSets.Training } : EffectiveParameters.Compute(smoother, SmootherSets.Training),
             smoother is null ? none with { Set = Test } : EffectiveParameters.Compute(smoother, Test));
-    }
-
-    /// <summary>The smoother of the run's optimizer, behind one Step/Fidelity interface.</summary>
-    private sealed class RunSmoother : IDisposable
-    {
-        private readonly DoubleDescentConfig _config;
-        private readonly TelescopingTracker _tracker;
-        private readonly Tensor _trainTargets;
-        private readonly KernelSmoother? _kernel;
-        private readonly MlpTangentKernel? _kernelEngine;
-        private readonly LabelTangentSmoother? _tangent;
-        private readonly IJvpEngine _jvp;
-        private readonly ParameterVjp? _vjp;
-
-        public RunSmoother(DoubleDescentConfig config, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
-            TelescopingTracker tracker)
-        {
-            _config = config;
-            _tracker = tracker;
-            _trainTargets = trainTargets;
-            _jvp = jvp;
-            using var scope = torch.NewDisposeScope();
-            Tensor f0Train, f0Test;
-            using (torch.no_grad())
-            {
-                // Accumulate S in float64 whatever the model's dtype (sums over thousands of steps).
-                f0Train = network.forward(data.TrainInputs).to_type(ScalarType.Float64);
-                f0Test = network.forward(data.TestProbes).to_type(ScalarType.Float64);
-            }
-            if (config.Smoother == SmootherChoice.Kernel)
-            {
-                _kernelEngine = new MlpTangentKernel(network);
-                _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = config.LossScale });
-                _kernel.Track(Test, data.TestProbes, f0Test);
-            }
-            else
-            {
-                _vjp = new ParameterVjp(network);
-                _tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
-                {
-                    OutputCount = 1,
-                    LossScale = config.LossScale,
-                    Directions = config.Smoother == SmootherChoice.Exact ? LabelDirections.ExactBasis : LabelDirections.Hutchinson,
-                    DirectionCount = config.Directions,
-                    Seed = seed,
-                    SurrogateLabels = trainTargets,
-                    Preconditioner = config.Preconditioner,
-                }, f0Train);
-                _tangent.Track(Test, data.TestProbes, f0Test);
-            }
-        }
-
-        public ISmoother Smoother => (ISmoother?)_kernel ?? _tangent!;
-
-        /// <summary>Propagates step t; the network must still be at θ_{t-1}.</summary>
-        public void Step(Tensor batch, ExactOptimizer optimizer, ParameterUpdate update)
-        {
-            if (_kernel is not null) _kernel.Step(_kernelEngine!, batch, update.LearningRate);
-            else _tangent!.Step(_jvp, _vjp!, batch, optimizer, update);
-        }
-
-        public void SaveState(CheckpointState state, string prefix)
-        {
-            if (_kernel is not null) _kernel.SaveState(state, prefix);
-            else _tangent!.SaveState(state, prefix);
-        }
-
-        public void LoadState(CheckpointState state, string prefix)
-        {
-            if (_kernel is not null) _kernel.LoadState(state, prefix);
-            else _tangent!.LoadState(state, prefix);
-        }
-
-        /// <summary>Gaps between the surrogate f̂_T, the telescoping model f̃_T and the network f_θT, on train and test probes.</summary>
-        public (SmootherFidelity Train, SmootherFidelity Test) Fidelity(Mlp network, DoubleDescentTensors data)
-        {
-            using var scope = torch.NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            SmootherFidelity One(string set, Tensor inputs)
-            {
-                var network = Network(inputs);
-                var telescoped = _tracker.Telescoped(set);
-                var surrogate = _kernel is not null ? _kernel.Predict(set, _trainTargets) : _tangent!.Predict(set);
-                return SmootherFidelity.Compute(surrogate, telescoped, network);
-            }
-            Tensor Network(Tensor inputs) => network.forward(inputs).to_type(ScalarType.Float64);
-            return (One(SmootherSets.Training, data.TrainInputs), One(Test, data.TestProbes));
-        }
-
-        public void Dispose()
-        {
-            _kernel?.Dispose();
-            _tangent?.Dispose();
-        }
     }
 }
