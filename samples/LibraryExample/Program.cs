@@ -8,7 +8,7 @@ using Telescope.Telescoping;
 using TorchSharp;
 
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch (threads wait passively; see README)
-Console.WriteLine($"Telescope {Telescope.Experiments.MachineInfo.TelescopeVersion}");
+Console.WriteLine($"Telescope {Telescope.TelescopeInfo.Version}");
 
 using var g = new torch.Generator(7);
 var testInputs = torch.rand(64, 784, generator: g);

@@ -1,5 +1,5 @@
 using Spectre.Console;
-using Telescope.Experiments;
+using Telescope.Runs;
 
 namespace Telescope.Cli;
 

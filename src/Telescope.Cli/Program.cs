@@ -1,6 +1,6 @@
 using Spectre.Console;
 using Telescope.Cli;
-using Telescope.Experiments;
+using Telescope.Recipes;
 
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 
@@ -27,4 +27,4 @@ using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Cre
     });
 
 bool interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-return TelescopeCli.Invoke(args, RecipeCatalog.Default, Console.Out, Console.Error, cancellation.Token, interactive);
+return TelescopeCli.Invoke(args, BuiltInRecipes.Catalog, Console.Out, Console.Error, cancellation.Token, interactive);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using Telescope.Experiments;
+using Telescope.Runs;
 
 namespace Telescope.Cli;
 
@@ -22,7 +22,7 @@ public static class TelescopeCli
 
     /// <summary>Runs the command line <paramref name="args"/> and returns the exit code.</summary>
     /// <param name="args">Arguments after the program name.</param>
-    /// <param name="catalog">Recipes to offer (the product passes <see cref="RecipeCatalog.Default"/>).</param>
+    /// <param name="catalog">Recipes to offer (the product passes Telescope.Recipes.BuiltInRecipes.Catalog).</param>
     /// <param name="output">Normal output (lists, progress, result).</param>
     /// <param name="error">Error messages.</param>
     /// <param name="cancellationToken">Cancels a running recipe (Ctrl+C).</param>

@@ -1,7 +1,6 @@
 using Telescope.Autodiff;
 using Telescope.Checkpointing;
 using Telescope.Data;
-using Telescope.Experiments;
 using Telescope.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -125,13 +124,13 @@ public sealed class ClassifierRun : IDisposable
 
     /// <summary>
     /// Adds the run's complete state under <paramref name="prefix"/>: the module's parameters and buffers
-    /// (<see cref="Checkpointing.ModuleState"/>), the optimizer's state (<see cref="ExactOptimizer.SaveState"/>: momentum
+    /// (<see cref="ModuleState"/>), the optimizer's state (<see cref="ExactOptimizer.SaveState"/>: momentum
     /// buffers, step count), the data-order seed and the augmentation generator's state. Call between steps.
     /// </summary>
     public void SaveState(CheckpointState state, string prefix)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Checkpointing.ModuleState.Save(_model, state, prefix + "model/");
+        ModuleState.Save(_model, state, prefix + "model/");
         _optimizer.SaveState(state, prefix + "optimizer/");
         state.Set(prefix + DataOrderKey, unchecked((long)_dataOrderSeed));
         state.Set(prefix + AugmentationKey, unchecked((long)_augment.State));
@@ -152,7 +151,7 @@ public sealed class ClassifierRun : IDisposable
 
     private void LoadCore(CheckpointState state, string prefix, bool streams)
     {
-        Checkpointing.ModuleState.Load(_model, state, prefix + "model/");
+        ModuleState.Load(_model, state, prefix + "model/");
         _optimizer.LoadState(state, prefix + "optimizer/");
         if (streams) _augment.Restore(unchecked((ulong)state.GetLong(prefix + AugmentationKey)));
     }

@@ -35,7 +35,7 @@ public sealed class InterpolationPath(nn.Module<Tensor, Tensor> module, Tensor s
         var buffers = WeightInterpolation.Interpolate(first.Buffers, second.Buffers, alpha);
         try
         {
-            ModuleState.Load(_parameters, module, theta, buffers);
+            ModuleTensors.Load(_parameters, module, theta, buffers);
             if (mode == BatchNormMode.Recompute) BatchNormStatistics.Recompute(module, statisticsImages, batchSize, batches);
             module.eval();
         }

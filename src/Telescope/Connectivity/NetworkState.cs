@@ -13,7 +13,7 @@ public sealed class NetworkState(Tensor[] parameters, Tensor[] buffers) : IDispo
 
     /// <summary>Copies of the module's trainable parameters (<see cref="TrainableParameters"/> order) and buffers now.</summary>
     public static NetworkState Capture(nn.Module<Tensor, Tensor> module) =>
-        new(new TrainableParameters(module).CloneValues().Select(t => t.DetachFromDisposeScope()).ToArray(), ModuleState.CloneBuffers(module));
+        new(new TrainableParameters(module).CloneValues().Select(t => t.DetachFromDisposeScope()).ToArray(), ModuleTensors.CloneBuffers(module));
 
     /// <summary>Adds the parameters and buffers to a checkpoint under <paramref name="prefix"/> (raw bytes).</summary>
     public void Save(CheckpointState state, string prefix)

@@ -60,7 +60,7 @@ public static class SpawnLinearization
 
     private static Tensor LogitsAt(nn.Module<Tensor, Tensor> module, TrainableParameters parameters, NetworkState state, Tensor probes)
     {
-        ModuleState.Load(parameters, module, state.Parameters, state.Buffers);
+        ModuleTensors.Load(parameters, module, state.Parameters, state.Buffers);
         return ClassifierEvaluation.Logits(module, probes);
     }
 

@@ -174,7 +174,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         rule.Validate(_thetaDot.Length);
         CheckEngine(jvp.Parameters, "JVP");
         CheckEngine(vjp.Parameters, "VJP");
-        using var batch = ValidatedBatch(batchIndices);
+        using var batch = LabelTangentBatch.Validated(batchIndices, Device, TrainingCount);
         // Persistent state is allocated outside the step's dispose scope.
         if (rule.HasMoment && _momentDot is null)
             _momentDot = _thetaDot.Select(t => torch.zeros_like(t).DetachFromDisposeScope()).ToArray();
@@ -191,11 +191,14 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
 
         // ṙ_i = c·(ḟ̂_{t-1}(x_i) − V_i) for all directions: [D_total, b, k].
         using var lossScale = LossScale.ToScalar();
-        var residual = _fDot.index_select(1, batch).sub_(BatchDirections(batch)).mul_(lossScale);
-        var gradients = BatchGradientTangents(vjp, batchInputs, residual);                  // Ġ per parameter [D_total, ...]
+        var directions = LabelTangentBatch.Directions(batch, _randomDirections, _labelDirections, _surrogateLabels, OutputCount, DType, Device);
+        var residual = _fDot.index_select(1, batch).sub_(directions).mul_(lossScale);
+        var gradients = LabelTangentGradients.Compute(vjp, _parameters, _gradientMethod, _totalDirections, OutputCount, DType,
+            batchInputs, residual);                                                          // Ġ per parameter [D_total, ...]
 
         var steps = new Tensor[_thetaDot.Length];
-        for (int p = 0; p < _thetaDot.Length; p++) steps[p] = TangentUpdate(rule, p, gradients[p]);
+        for (int p = 0; p < _thetaDot.Length; p++)
+            steps[p] = LabelTangentUpdates.Delta(rule, p, gradients[p], _thetaDot, _momentDot, _secondMoment, _secondMomentDot, _labelDirections, DType, Device);
 
         var tangents = Enumerable.Range(0, _totalDirections)
             .Select(d => (IReadOnlyList<Tensor>)steps.Select(s => s[d]).ToArray())
@@ -349,123 +352,6 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         if (_secondMomentDot is not null) foreach (var t in _secondMomentDot) t.Dispose();
     }
 
-    /// <summary>Ġ = (1/|B|) Σ_i J(x_i)ᵀ ṙ_i for all directions, per parameter [D_total, ...] (inside the caller's scope).</summary>
-    private Tensor[] BatchGradientTangents(ParameterVjp vjp, Tensor batchInputs, Tensor residual)
-    {
-        long b = residual.shape[1];
-        bool useJacobian = _gradientMethod switch
-        {
-            TangentGradientMethod.BatchJacobian => true,
-            TangentGradientMethod.Vjp => false,
-            _ => _totalDirections > b * OutputCount,
-        };
-        if (!useJacobian)
-        {
-            var perDirection = vjp.ComputeMany(batchInputs, residual, VjpReduction.Mean);   // [D_total][P]
-            return Enumerable.Range(0, _thetaDot.Length)
-                .Select(p => torch.stack(perDirection.Select(g => g[p]).ToArray()).to(DType))
-                .ToArray();
-        }
-        if (_parameters.Module is not nn.Module<Tensor, Tensor> module)
-            throw new InvalidOperationException(
-                "TangentGradientMethod.BatchJacobian needs a module mapping one tensor to one tensor; use TangentGradientMethod.Vjp.");
-        var jacobian = PerExampleJacobian.Compute(module, _parameters, batchInputs).to(DType);          // [b, k, P]
-        // [D, b·k] × [b·k, P] → [D, P], then the batch mean.
-        using var batchSize = b.ToScalar();
-        var flat = residual.reshape(_totalDirections, b * OutputCount).mm(jacobian.reshape(b * OutputCount, -1)).div_(batchSize);
-        var result = new Tensor[_thetaDot.Length];
-        long offset = 0;
-        for (int p = 0; p < result.Length; p++)
-        {
-            var shape = _parameters.Tensors[p].shape;
-            long size = _parameters.Tensors[p].numel();
-            result[p] = flat.narrow(1, offset, size).reshape([_totalDirections, .. shape]);
-            offset += size;
-        }
-        return result;
-    }
-
-    /// <summary>Δθ̇ of parameter p for all directions (advances ṁ in place), from Ġ [D_total, ...].</summary>
-    private Tensor TangentUpdate(TangentStepRule rule, int p, Tensor gradient)
-    {
-        var thetaDot = _thetaDot[p];
-        double gamma = rule.LearningRate, lambda = rule.WeightDecay;
-        // Every Scalar handed to LibTorch is held until the call returns (see TorchScalars).
-        using var gradientScale = rule.GradientScale.ToScalar();
-        using var lambdaScalar = lambda.ToScalar();
-        using var minusGamma = (-gamma).ToScalar();
-        var g = gradient.mul_(gradientScale);
-        if (lambda > 0 && !rule.DecoupledWeightDecay) g.add_(thetaDot, alpha: lambdaScalar);
-
-        if (rule.Kind == TangentOptimizerKind.Sgd)
-        {
-            if (rule.Momentum <= 0) return g.mul(minusGamma);
-            using var momentum = rule.Momentum.ToScalar();
-            var m = _momentDot![p].mul_(momentum).add_(g, TorchScalars.One);
-            return rule.Nesterov ? g.add(m, alpha: momentum).mul_(minusGamma) : m.mul(minusGamma);
-        }
-
-        using var beta1 = rule.Beta1.ToScalar();
-        using var oneMinusBeta1 = (1 - rule.Beta1).ToScalar();
-        var moment = _momentDot![p].mul_(beta1).add_(g, alpha: oneMinusBeta1);
-        double stepSize = gamma / (1 - Math.Pow(rule.Beta1, rule.Step));
-        using var minusStepSize = (-stepSize).ToScalar();
-        using var decoupledDecay = (-gamma * lambda).ToScalar();
-        // T_t has the parameter's shape and broadcasts over the leading direction dimension.
-        var delta = _secondMoment is null
-            ? moment.mul(rule.Preconditioner![p].to(DType, Device))
-            : DifferentiatedPreconditioning(rule, p, g, moment);
-        delta.mul_(minusStepSize);
-        if (lambda > 0 && rule.DecoupledWeightDecay) delta.add_(thetaDot, alpha: decoupledDecay);
-        return delta;
-    }
-
-    /// <summary>
-    /// <see cref="TangentPreconditioner.Differentiated"/>: T̂ ⊙ m for every direction, plus Ṫ_d ⊙ m̂ for the label
-    /// directions, from the surrogate's own second moment (advances v̂ and v̇ in place). The surrogate is the
-    /// last direction (V = Y there, so its tangents are the run itself): its ĝ and m̂ are row D of g and m.
-    /// </summary>
-    private Tensor DifferentiatedPreconditioning(TangentStepRule rule, int p, Tensor g, Tensor moment)
-    {
-        var gHat = g[_labelDirections];
-        var mHat = moment[_labelDirections];
-        double correction2 = 1 - Math.Pow(rule.Beta2, rule.Step);
-        using var beta2 = rule.Beta2.ToScalar();
-        using var oneMinusBeta2 = (1 - rule.Beta2).ToScalar();
-        using var twiceOneMinusBeta2 = (2 * (1 - rule.Beta2)).ToScalar();
-        using var correction2Scalar = correction2.ToScalar();
-        using var epsilon = rule.Epsilon.ToScalar();
-        using var derivativeScale = (-2 * correction2).ToScalar();
-        var v = _secondMoment![p].mul_(beta2).addcmul_(gHat, gHat, value: oneMinusBeta2);
-        var vDot = _secondMomentDot![p].mul_(beta2).add_(g.narrow(0, 0, _labelDirections).mul(gHat).mul_(twiceOneMinusBeta2), TorchScalars.One);
-        var root = v.div(correction2Scalar).sqrt_();
-        var preconditioner = root.add(epsilon, TorchScalars.One).reciprocal_();
-        // dT/dv = −T²/(2·root·(1−β2^t)). Where v̂ = 0 no gradient ever reached the coordinate, so v̇ = 0 as well.
-        var dTdv = torch.where(root.gt(TorchScalars.Zero), preconditioner.square().div_(root.mul(derivativeScale)), torch.zeros_like(root));
-        var result = moment.mul(preconditioner);
-        result.narrow(0, 0, _labelDirections).add_(vDot.mul(dTdv).mul_(mHat), TorchScalars.One);
-        return result;
-    }
-
-    /// <summary>V_i for the batch rows, all directions: [D_total, b, k].</summary>
-    private Tensor BatchDirections(Tensor batch)
-    {
-        long b = batch.shape[0];
-        int k = OutputCount;
-        Tensor labelPart;
-        if (_randomDirections is not null) labelPart = _randomDirections.index_select(1, batch);
-        else
-        {
-            // Basis direction d = i·k + a has a single 1 at row i, output a.
-            var flat = torch.zeros([_labelDirections, b * k], dtype: DType, device: Device);
-            var rows = FlatOutputIndex.Of(batch, k, Device).reshape(1, b * k);
-            flat.scatter_(0, rows, torch.ones([1, b * k], dtype: DType, device: Device));
-            labelPart = flat.view(_labelDirections, b, k);
-        }
-        if (_surrogateLabels is null) return labelPart;
-        return torch.cat([labelPart, _surrogateLabels.index_select(0, batch).unsqueeze(0)], 0);
-    }
-
     /// <summary>ḟ̂_0 on a new set: zero for label directions, f_{θ_0} for the surrogate run.</summary>
     private Tensor InitialTangents(string name, int count, Tensor? initialPredictions)
     {
@@ -491,26 +377,6 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         if (theirs.Count != mine.Count || theirs.Zip(mine).Any(pair => !pair.First.shape.SequenceEqual(pair.Second.shape)))
             throw new ArgumentException(
                 $"The {what} engine's parameters ({theirs.Count} tensors) do not match the smoother's ({mine.Count}); build both over the same model.");
-    }
-
-    private Tensor ValidatedBatch(Tensor batch)
-    {
-        if (batch.dim() != 1 || batch.shape[0] == 0)
-            throw new ArgumentException($"Batch indices must be a non-empty 1-D tensor; got [{string.Join(", ", batch.shape)}].");
-        if (batch.dtype != ScalarType.Int64 && batch.dtype != ScalarType.Int32)
-            throw new ArgumentException($"Batch indices must be integers (int64); got {batch.dtype}.");
-        var asLong = batch.to(ScalarType.Int64, Device);
-        // `to` may hand back the caller's own tensor; own a separate handle so disposing it is safe.
-        if (ReferenceEquals(asLong, batch)) asLong = batch.alias();
-        using var minT = asLong.min();
-        using var maxT = asLong.max();
-        long min = minT.item<long>(), max = maxT.item<long>();
-        if (min < 0 || max >= TrainingCount)
-        {
-            asLong.Dispose();
-            throw new ArgumentException($"Batch indices must lie in [0, {TrainingCount}); got {min}..{max}.");
-        }
-        return asLong;
     }
 
     private (int Start, int Count) Range(string set)

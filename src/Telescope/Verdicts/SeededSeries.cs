@@ -7,7 +7,7 @@ namespace Telescope.Verdicts;
 /// <example>
 /// <code>
 /// var mse = SeededSeries.FromSeeds([1, 2, 4, 8], [[0.5, 0.6], [0.9, 1.1], [0.7, 0.6], [0.4, 0.5]]);
-/// var peak = PeakTest.Find(mse, VerdictCriteria.Default, expectPeak: true);
+/// var peak = PeakCheck.Find(mse, VerdictCriteria.Default, expectPeak: true);
 /// </code>
 /// </example>
 public sealed class SeededSeries

@@ -1,4 +1,4 @@
-using Telescope.Tests.Experiments;
+using Telescope.Tests.Recipes;
 using Xunit;
 
 namespace Telescope.Tests.Cli;

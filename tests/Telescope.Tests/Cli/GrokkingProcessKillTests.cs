@@ -1,4 +1,4 @@
-using Telescope.Experiments.Grokking;
+using Telescope.Recipes.Grokking;
 using Xunit;
 
 namespace Telescope.Tests.Cli;

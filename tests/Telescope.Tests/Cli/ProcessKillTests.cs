@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Telescope.Experiments;
+using Telescope.Runs;
 using Telescope.Tests.Data;
-using Telescope.Tests.Experiments;
+using Telescope.Tests.Recipes;
+using Telescope.Tests.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Cli;

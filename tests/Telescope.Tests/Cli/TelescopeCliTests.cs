@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Telescope.Cli;
-using Telescope.Experiments;
+using Telescope.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Cli;

@@ -57,14 +57,14 @@ public class InterpolationTests
         ResNet Build(int seed) => new(new ResNetOptions { Width = 2, DType = ScalarType.Float64 }, seed);
         var net = Build(1);
         var parameters = new TrainableParameters(net);
-        var one = new NetworkState(parameters.CloneValues(), ModuleState.CloneBuffers(net));
+        var one = new NetworkState(parameters.CloneValues(), ModuleTensors.CloneBuffers(net));
         var other = Build(2);
-        var two = new NetworkState(new TrainableParameters(other).CloneValues(), ModuleState.CloneBuffers(other));
+        var two = new NetworkState(new TrainableParameters(other).CloneValues(), ModuleTensors.CloneBuffers(other));
         var test = new ImageClassifierData(Randn([30, 3, 32, 32], seed: 3), torch.randint(0, 10, [30]));
         var path = new InterpolationPath(net, test.Images, BatchNormMode.Interpolate, 10, 1);
         var points = path.Evaluate(one, two, [0, 0.5, 1], test);
         Assert.Equal(ClassifierEvaluation.Evaluate(other, test).Loss, points[0].Loss, 12);
-        ModuleState.Load(parameters, net, one.Parameters, one.Buffers);
+        ModuleTensors.Load(parameters, net, one.Parameters, one.Buffers);
         Assert.Equal(ClassifierEvaluation.Evaluate(net, test).Loss, points[2].Loss, 12);
     }
 
@@ -80,7 +80,7 @@ public class InterpolationTests
         var c1 = Shifted(10);
         var c2 = Shifted(20);
         var jacobian = new Explicit(net).Of(probes);
-        Tensor F(NetworkState s) { ModuleState.Load(parameters, net, s.Parameters, []); using var _ = torch.no_grad(); return net.forward(probes); }
+        Tensor F(NetworkState s) { ModuleTensors.Load(parameters, net, s.Parameters, []); using var _ = torch.no_grad(); return net.forward(probes); }
         var mid = new NetworkState(WeightInterpolation.Interpolate(c1.Parameters, c2.Parameters, 0.5), []);
         var f0 = F(spawn);
         var fMid = F(mid);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Xunit;
@@ -10,7 +12,8 @@ namespace Telescope.Tests.Packaging;
 
 /// <summary>
 /// The NuGet packages as a user gets them (slow: pack, restore, build). The library package carries its metadata,
-/// README, licence and the LibTorchSharp fix as buildTransitive; the sample under samples/LibraryExample, built from
+/// README, licence and the LibTorchSharp fix as buildTransitive, and the engines alone (the run framework and the
+/// recipes ship in the tool); the sample under samples/LibraryExample, built from
 /// a local feed (a package reference, not the project), gets the patched libLibTorchSharp.so in its own output and
 /// runs the README's library example; the tool installed with --tool-path from that feed runs 'telescope list' and
 /// a tiny recipe on a CSV file (which loads LibTorch from the tool's own folder).
@@ -46,6 +49,30 @@ public sealed partial class PackageTests(PackageFixture packages, ITestOutputHel
             .ToDictionary(e => e.Attribute("Include")!.Value, e => e.Attribute("Version")!.Value);
         foreach (string id in new[] { "TorchSharp-cpu", "LightGBM", "ScottPlot" })
             Assert.Equal(central[id], dependencies[id]);
+        Assert.DoesNotContain(dependencies.Keys, id => id.StartsWith("Telescope", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void TheLibraryPackageHoldsTheEnginesAlone()
+    {
+        // The run framework and the recipes ship inside the tool package; the library's dll neither contains nor
+        // references them (read from the packed file's metadata, without loading it next to the test's own Telescope.dll).
+        using var zip = ZipFile.OpenRead(packages.LibraryPackage);
+        var dlls = zip.Entries.Where(e => e.FullName.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).Select(e => e.FullName).ToList();
+        Assert.Equal(new[] { "lib/net10.0/Telescope.dll" }, dlls);
+        using var stream = new MemoryStream();
+        using (var entry = zip.GetEntry("lib/net10.0/Telescope.dll")!.Open()) entry.CopyTo(stream);
+        stream.Position = 0;
+        using var pe = new PEReader(stream);
+        var metadata = pe.GetMetadataReader();
+        var references = metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)).ToList();
+        Assert.Contains("TorchSharp", references);
+        foreach (string layer in new[] { "Telescope.Runs", "Telescope.Recipes", "Telescope.Cli" })
+            Assert.DoesNotContain(layer, references);
+        var namespaces = metadata.TypeDefinitions.Select(h => metadata.GetString(metadata.GetTypeDefinition(h).Namespace)).Distinct().ToList();
+        Assert.Contains("Telescope.Telescoping", namespaces);
+        Assert.DoesNotContain(namespaces, n => n.StartsWith("Telescope.Runs", StringComparison.Ordinal)
+            || n.StartsWith("Telescope.Recipes", StringComparison.Ordinal) || n.StartsWith("Telescope.Experiments", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -114,6 +141,9 @@ public sealed partial class PackageTests(PackageFixture packages, ITestOutputHel
     {
         using (var zip = ZipFile.OpenRead(packages.ToolPackage))
         {
+            // The tool carries the three layers: engines, run framework and recipes.
+            foreach (string dll in new[] { "Telescope.dll", "Telescope.Runs.dll", "Telescope.Recipes.dll", "Telescope.Cli.dll" })
+                Assert.Contains(zip.Entries, e => e.Name == dll);
             var settings = zip.Entries.Single(e => e.Name == "DotnetToolSettings.xml");
             using (var stream = settings.Open())
                 Assert.Equal("telescope", XDocument.Load(stream).Descendants("Command").Single().Attribute("Name")!.Value);

@@ -1,5 +1,5 @@
-using Telescope.Experiments;
 using Telescope.Reporting;
+using Telescope.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Reporting;

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Telescope.Autodiff;
+using Telescope.Checkpointing;
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Runs;
+using Telescope.Telescoping;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.Approximation;
+
+/// <summary>Tensors shared by every sub-run of the sweep (built once).</summary>
+internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels, Tensor TestProbes, Tensor TestLabels,
+    Tensor TrainProbes, Tensor TrainProbeLabels);
+
+/// <summary>
+/// Trains one network with cross-entropy from its seed's initialization and data order, keeping its
+/// telescoping model on the test and train probes, and logs the SPEC §1 metrics every few steps (each row
+/// goes to metrics.csv as soon as it is measured). Before every step it offers a checkpoint: the sub-run's
+/// model, optimizer and tracker state, its position t in the data order (the batches are a pure function of
+/// the seed and t, so no generator state is needed), the loss accumulators and the points so far.
+/// </summary>
+internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logEvery, int stride,
+    string engine, string components, bool divergenceStops, int trainSize, int batchSize)
+{
+    /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
+    public const string Current = "current/";
+
+    /// <param name="run">The sub-run (empty; filled with its points).</param>
+    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
+    /// <param name="data">Tensors shared by the sweep.</param>
+    /// <param name="settings">The recipe's settings (optimizer hyperparameters).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="csv">metrics.csv, written row by row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public SubRun Run(SubRun run, int index, ApproximationData data, RecipeSettings settings, IProgressTask progress,
+        MetricsCsvWriter csv, RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume,
+        CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
+        using var scope = torch.NewDisposeScope();
+        // The run's own seed draws its initialization and its batch order (a pure function of the seed and t).
+        var network = new Mlp(model, (int)(run.Seed & int.MaxValue));
+        var batches = new BatchSchedule(trainSize, batchSize, (ulong)run.Seed);
+        IJvpEngine jvp = engine == "forward" ? new ForwardModeJvp(network) : new DoubleBackwardJvp(network);
+        var sets = new List<TrackedSet> { new("test", data.TestProbes, data.TestLabels) };
+        if (data.TrainProbes.shape[0] > 0) sets.Add(new("train", data.TrainProbes, data.TrainProbeLabels));
+        // The decomposition costs one JVP tangent per component, so by default only the runs shown in the
+        // per-step figures pay for it.
+        bool trackComponents = components == "all" || (components == "default" && run.IsDefault);
+        using var tracker = new TelescopingTracker(jvp, sets, new TelescopingOptions { Stride = stride, TrackComponents = trackComponents });
+        using var optimizer = OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings);
+        optimizer.IncludeComponents = trackComponents;
+
+        double lossSum = 0;
+        int lossCount = 0;
+        int first = 1;
+        if (resume is null)
+            Log(Measure(tracker, 0, double.NaN));
+        else
+        {
+            if (resume.GetInt(Current + "index") != index)
+                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
+            first = resume.GetInt(Current + "step");
+            lossSum = resume.GetDouble(Current + "loss_sum");
+            lossCount = resume.GetInt(Current + "loss_count");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            run.Points.AddRange(SubRunResults.Deserialize<List<ApproximationPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            tracker.LoadState(resume, Current + "tracker/");
+            progress.Advance(first - 1);
+        }
+        for (int t = first; t <= steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveSweep(state);
+                state.Set(Current + "index", index);
+                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "loss_sum", lossSum);
+                state.Set(Current + "loss_count", lossCount);
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+                tracker.SaveState(state, Current + "tracker/");
+            });
+            cancel.ThrowIfCancellationRequested();
+            using var stepScope = torch.NewDisposeScope();
+            var batch = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
+            var x = data.TrainInputs.index_select(0, batch);
+            var y = data.TrainLabels.index_select(0, batch);
+            optimizer.ZeroGrad();
+            var loss = nn.functional.cross_entropy(network.forward(x), y);
+            double lossValue = loss.to_type(ScalarType.Float64).item<double>();
+            if (!double.IsFinite(lossValue))
+            {
+                if (divergenceStops) DivergenceException.ThrowIfNotFinite(lossValue, run.Label, t);
+                run.Diverged = t;
+                break;
+            }
+            loss.backward();
+            try
+            {
+                tracker.Step(optimizer).Dispose();
+            }
+            catch (TelescopeException e)   // the tracker's only error: a non-finite telescoping update
+            {
+                if (divergenceStops)
+                    throw new TelescopeException($"Sub-run {run.Label}: {e.Message}", e)
+                    { Hint = "Lower the learning rate, or --set stop_on_divergence=false to record the sub-run as diverged and go on." };
+                run.Diverged = t;
+                break;
+            }
+            lossSum += lossValue;
+            lossCount++;
+            if (t % logEvery == 0 || t == steps)
+            {
+                Log(Measure(tracker, t, lossSum / lossCount));
+                lossSum = 0;
+                lossCount = 0;
+                progress.SetStatus($"{run.Label}  loss {run.Points[^1].Loss:G3}  |f−f̃| {run.Points[^1].Test.ErrAbsTelescoping:G2}");
+            }
+            progress.Advance();
+        }
+        run.WallTime = before + clock.Elapsed;
+        return run;
+
+        void Log(ApproximationPoint point)
+        {
+            run.Points.Add(point);
+            ApproximationOutput.WritePoint(csv, run, point);
+        }
+    }
+
+    private static ApproximationPoint Measure(TelescopingTracker tracker, int step, double loss)
+    {
+        var metrics = tracker.Measure();
+        var contributions = tracker.Components.ToDictionary(c => c, c =>
+        {
+            using var contribution = tracker.ComponentContribution("test", c);
+            return contribution.abs().mean().item<double>();
+        });
+        return new ApproximationPoint(step, loss, metrics.Single(m => m.Set == "test"),
+            metrics.SingleOrDefault(m => m.Set == "train"), contributions);
+    }
+}

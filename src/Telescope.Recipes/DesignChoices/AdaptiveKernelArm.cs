@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Telescope.Checkpointing;
+using Telescope.Autodiff;
+using Telescope.Data;
+using Telescope.Data.Tabular;
+using Telescope.Runs;
+using Telescope.UpdateAnalysis;
+using Telescope.Recipes.TabularGbt;
+using Telescope.Models;
+using Telescope.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.DesignChoices;
+
+/// <summary>Settings of the tabular kernel arm (from the recipe settings).</summary>
+internal sealed record TabularKernelSettings(IReadOnlyList<int> Hidden, double SgdRate, double AdamRate, int BatchSize, int Steps,
+    int KernelEvery, ScalarType DType, string Device);
+
+/// <summary>
+/// One kernel checkpoint of a tabular network. "Own" is the kernel that drives the optimizer's functional step
+/// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.
+/// </summary>
+internal sealed record TabularKernelPoint(int Step, double TrainMse, double W1Own, double W1Plain, double IrregularToRegularOwn,
+    double IrregularToRegularPlain, double AlignmentTrain, double AlignmentTest, double AlignmentTrainCentered, double AlignmentTestCentered);
+
+/// <summary>W(π) at one π: the mean and sample sd over the T_π repetitions.</summary>
+internal sealed record RepetitionSpread(double Mean, double Std);
+
+/// <summary>What one tabular network (an optimizer at one seed) measured; JSON-serializable for checkpoints and shards.</summary>
+/// <param name="Seed">The repetition's seed: initialization and batch order (the data split and T_π draws come from 'seed').</param>
+/// <param name="Seeded">Whether the run is one of several seed repetitions (its metrics.csv name then ends in <c>_seed=N</c>).</param>
+internal sealed record TabularKernelRun(string Optimizer, double LearningRate, long Seed, bool Seeded)
+{
+    public List<TabularKernelPoint> Points { get; init; } = [];
+    /// <summary>W(π) on the grid π = 0, 0.1, …, 1 at the end of training: mean and sample sd over repetitions.</summary>
+    public RepetitionSpread[] WOwn { get; set; } = [];
+    public RepetitionSpread[] WPlain { get; set; } = [];
+    public double TestMseRegular { get; set; }
+    public double TestMseIrregular { get; set; }
+    public TimeSpan WallTime { get; set; }
+    [JsonIgnore]
+    public TabularKernelPoint Final => Points[^1];
+
+    /// <summary>The metrics.csv run name on data set <paramref name="dataset"/>.</summary>
+    public string Label(string dataset) => Seeded ? $"{dataset}_{Optimizer}_seed={Seed}" : $"{dataset}_{Optimizer}";
+}
+
+/// <summary>
+/// Adaptive learning rates change the kernel (SPEC §1, our measurement): on a tabular data set, trains the same MLP
+/// (squared loss ½(f − y)², batch mean) with plain SGD and with Adam from one initialization and data order, and at
+/// kernel checkpoints computes the kernel rows w(x) = ‖K(x, X_train)‖₂ of the tracked test rows, the normalized
+/// maximum weight W(π) of SPEC §5 (irregular vs regular inputs), and for Adam the alignment of K^T with K. Each
+/// kernel checkpoint's row goes to metrics.csv as it is measured; before every step a checkpoint is offered (model,
+/// optimizer, points so far; the batches are a pure function of the seed and t).
+/// </summary>
+internal static class AdaptiveKernelArm
+{
+    /// <summary>Key prefix of the in-flight tabular network inside a checkpoint.</summary>
+    public const string Current = "current/tabular/";
+
+    /// <param name="run">The sub-run (empty; filled with its points).</param>
+    /// <param name="logPoint">Writes a kernel checkpoint's metrics.csv row as it is measured.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index.</param>
+    /// <param name="resume">The checkpoint to continue from, or null to start.</param>
+    public static TabularKernelRun Run(TabularGbtData data, TabularKernelRun run, TabularKernelSettings settings,
+        IProgressTask progress, Action<TabularKernelPoint> logPoint, RunCheckpoints checkpoints, Action<CheckpointState> saveOuter,
+        CheckpointState? resume, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
+        using var scope = torch.NewDisposeScope();
+        var device = torch.device(settings.Device);
+        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, settings.DType, device);
+        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, settings.DType, device);
+        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, settings.DType, device);
+        var yTracked = Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
+        var network = new Mlp(new MlpOptions
+        {
+            InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
+            DType = settings.DType, Device = settings.Device,
+        }, (int)(run.Seed & int.MaxValue));
+        var parameters = new TrainableParameters(network);
+        bool isAdam = run.Optimizer == OptimizerChoice.Adam;
+        using ExactOptimizer optimizer = isAdam ? ExactOptimizers.Adam(parameters, run.LearningRate) : ExactOptimizers.Sgd(parameters, run.LearningRate);
+        optimizer.IncludeComponents = false;
+        var kernel = new PreconditionedMlpKernel(network);
+        var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)run.Seed);
+        var irregular = data.TrackedIsIrregular;
+
+        int first = 1;
+        if (resume is not null)
+        {
+            first = resume.GetInt(Current + "step");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            run.Points.AddRange(SubRunResults.Deserialize<List<TabularKernelPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            progress.Advance(first - 1);
+        }
+        // The kernel rows of the last checkpoint; the last step is always one, so they need no place in a checkpoint.
+        double[] wOwn = [], wPlain = [];
+        for (int t = first; t <= settings.Steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveOuter(state);
+                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+            });
+            cancel.ThrowIfCancellationRequested();
+            using var stepScope = torch.NewDisposeScope();
+            using var half = 0.5.ToScalar();
+            var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64, device: device);
+            optimizer.ZeroGrad();
+            var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
+            var loss = residual.square().mean().mul(half);
+            DivergenceException.ThrowIfNotFinite(loss.to_type(ScalarType.Float64).item<double>(), $"{data.Train.Name} {run.Optimizer}", t);
+            loss.backward();
+            optimizer.Step().Dispose();
+            if (t % settings.KernelEvery == 0 || t == settings.Steps)
+            {
+                var preconditioner = isAdam ? ((AdamOptimizer)optimizer).Preconditioners : null;
+                var ownRows = kernel.Compute(xTracked, xTrain, preconditioner);
+                var plainRows = isAdam ? kernel.Compute(xTracked, xTrain, null) : ownRows;
+                wOwn = RowNorms(ownRows);
+                wPlain = RowNorms(plainRows);
+                double alignTrain = 1, alignTest = 1, centeredTrain = 1, centeredTest = 1;
+                if (isAdam)
+                {
+                    var trainT = kernel.Compute(xTrain, xTrain, preconditioner);
+                    var train = kernel.Compute(xTrain, xTrain, null);
+                    alignTest = KernelAlignment.Compute(ownRows, plainRows);
+                    alignTrain = KernelAlignment.Compute(trainT, train);
+                    centeredTest = KernelAlignment.Centered(ownRows, plainRows);
+                    centeredTrain = KernelAlignment.Centered(trainT, train);
+                }
+                double trainMse = (Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
+                var point = new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
+                    MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest);
+                run.Points.Add(point);
+                logPoint(point);
+                progress.SetStatus($"{data.Train.Name} {run.Optimizer}: step {t}, train MSE {trainMse:G3}");
+            }
+            progress.Advance();
+        }
+        run.WOwn = WCurve(data.TestSets, wOwn);
+        run.WPlain = WCurve(data.TestSets, wPlain);
+        var squaredError = (Predict(network, xTracked) - yTracked).square().flatten().data<double>().ToArray();
+        run.TestMseRegular = Enumerable.Range(0, squaredError.Length).Where(i => !irregular[i]).Average(i => squaredError[i]);
+        run.TestMseIrregular = Enumerable.Range(0, squaredError.Length).Where(i => irregular[i]).Average(i => squaredError[i]);
+        run.WallTime = before + clock.Elapsed;
+        return run;
+    }
+
+    private static double[] RowNorms(Tensor rows) => rows.to_type(ScalarType.Float64).square().sum(1L).sqrt().data<double>().ToArray();
+
+    /// <summary>mean w over irregular tracked rows / mean w over regular tracked rows.</summary>
+    private static double MeanRatio(double[] w, bool[] irregular) =>
+        Enumerable.Range(0, w.Length).Where(i => irregular[i]).Average(i => w[i]) /
+        Enumerable.Range(0, w.Length).Where(i => !irregular[i]).Average(i => w[i]);
+
+    /// <summary>W(π) = repetition mean of max_{T_π} w / max_{T_0} w (SPEC §5), with its sample sd, on the π grid.</summary>
+    public static RepetitionSpread[] WCurve(IReadOnlyList<MixedTestSet> sets, double[] w)
+    {
+        var baseline = sets.Where(s => s.Pi == 0).ToDictionary(s => s.Repetition, s => s.Rows.Max(r => w[r]));
+        return sets.GroupBy(s => s.Pi).OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var ratios = g.Select(s => s.Rows.Max(r => w[r]) / baseline[s.Repetition]).ToList();
+                return new RepetitionSpread(ratios.Average(), PiAnalysis.Std(ratios));
+            }).ToArray();
+    }
+
+    private static Tensor Predict(Mlp network, Tensor x)
+    {
+        using var noGrad = torch.no_grad();
+        return network.forward(x).to_type(ScalarType.Float64);
+    }
+
+    private static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
+        torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
+}

@@ -1,0 +1,327 @@
+using System.Diagnostics;
+using Telescope.Checkpointing;
+using Telescope.Autodiff;
+using Telescope.Data;
+using Telescope.Runs;
+using Telescope.UpdateAnalysis;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Telescoping;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.DesignChoices;
+
+/// <summary>Tensors shared by every MNIST sub-run (built once).</summary>
+internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels, Tensor TrainProbes, Tensor TrainProbeLabels,
+    Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
+
+
+/// <summary>Settings of the MNIST sub-runs (from the recipe settings); each run brings its own seed.</summary>
+internal sealed record DecompositionSettings(MlpOptions Model, int LogEvery, int KernelEvery, int KernelDirections,
+    double Momentum, int TrainSize, int BatchSize);
+
+/// <summary>
+/// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
+/// on train and test probes with every update component tracked, and measures per step: the weight-decay
+/// contribution against −s·L·f_{t−1}, momentum's share of the functional step and its blending decomposition,
+/// every momentum window the Jacobian's drift along a fixed direction, and at kernel checkpoints the alignment of
+/// Adam's preconditioned kernel with the plain one. Each logged point goes to metrics.csv as it is measured, and
+/// before every step a checkpoint is offered: the model, optimizer, tracker, blending and drift state, the
+/// weight-decay sums, the open log window's lists and the points so far (the batches are a pure function of the
+/// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).
+/// </summary>
+internal sealed class DecompositionTrainer(DecompositionData data, DecompositionSettings settings, RecipeSettings recipe)
+{
+    /// <summary>Key prefix of the in-flight MNIST sub-run inside a checkpoint.</summary>
+    public const string Current = "current/mnist/";
+
+    /// <param name="run">The sub-run (empty; filled with its points).</param>
+    /// <param name="steps">Training steps.</param>
+    /// <param name="keepTestOutputs">Keep f̃ and f on the test probes at every log point (the momentum comparison needs them).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="logPoint">Writes a measured point's metrics.csv row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public DecompositionRun Run(DecompositionRun run, int steps, bool keepTestOutputs, IProgressTask progress, Action<DecompositionPoint> logPoint,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveOuter, CheckpointState? resume, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
+        using var scope = torch.NewDisposeScope();
+        int seed = (int)(run.Seed & int.MaxValue);
+        var batches = new BatchSchedule(settings.TrainSize, settings.BatchSize, (ulong)run.Seed);
+        var options = settings.Model with { Activation = run.Net.Activation, Bias = run.Net.Bias };
+        var network = new Mlp(options, seed);
+        var jvp = new ForwardModeJvp(network);
+        using var tracker = new TelescopingTracker(jvp,
+            [new TrackedSet("train", data.TrainProbes, data.TrainProbeLabels), new TrackedSet("test", data.TestProbes, data.TestProbeLabels)],
+            new TelescopingOptions { TrackComponents = true, TrackLinearized = false });
+        using var optimizer = run.Role == SubRunRole.Rescaled
+            ? ExactOptimizers.Sgd(jvp.Parameters, run.LearningRate)
+            : OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, recipe);
+
+        // The shrinkage identity applies where the decay is a scalar multiple of θ: SGD (coupled) and AdamW (decoupled);
+        // coupled Adam's decay passes through the preconditioner, so it is tracked as a component but not checked.
+        bool hasDecay = optimizer switch
+        {
+            SgdOptimizer s => s.Options.WeightDecay > 0,
+            AdamOptimizer a => a.Options.WeightDecay > 0 && a.Options.Decoupled,
+            _ => false,
+        };
+        var heavyBall = optimizer as SgdOptimizer is { Options.Momentum: > 0, Options.Nesterov: false } sgd ? sgd : null;
+        bool coupledSgdDecay = heavyBall is { Options.WeightDecay: > 0 };
+        var adam = optimizer as AdamOptimizer;
+        run.Degree = network.Layers.Count(l => l.weight!.requires_grad);
+        run.Homogeneous = WeightDecayShrinkage.HomogeneityDegree(network) is not null;
+
+        // Cumulative weight-decay contributions, measured and predicted (float64, outside the step scopes).
+        var decaySums = hasDecay
+            ? new[] { "test", "train" }.ToDictionary(s => s, s => (Measured: Keep(tracker.Initial(s).zero_()), Predicted: Keep(tracker.Initial(s).zero_())))
+            : null;
+        using var blendTest = heavyBall is null ? null : new MomentumBlending(heavyBall.Options.Momentum, tracker.Initial("test"));
+        int window = Math.Max(1, (int)Math.Round(1 / (1 - settings.Momentum)));
+        using var drift = new JacobianDrift(jvp, data.DriftProbes, (ulong)seed ^ 0xD81F7UL);
+        double lastDrift = double.NaN;
+        var driftPerInput = new double[data.DriftProbes.shape[0]];
+        int driftWindows = 0;
+        var kernel = adam is null ? null : new PreconditionedMlpKernel(network);
+        // Set at kernel checkpoints, which are log points (kernel_every is a multiple of log_every), and cleared by
+        // the log: so it is always null at a step boundary and needs no place in a checkpoint.
+        (double Train, double Test, double TrainCentered, double TestCentered)? alignment = null;
+
+        var windowDecay = new List<double>();
+        var windowShares = new List<(double Magnitude, double Projection)>();
+        double lossSum = 0;
+        int lossCount = 0;
+        int first = 1;
+        if (resume is null)
+        {
+            drift.Measure();
+            Record(0, double.NaN);
+        }
+        else
+        {
+            first = resume.GetInt(Current + "step");
+            lossSum = resume.GetDouble(Current + "loss_sum");
+            lossCount = resume.GetInt(Current + "loss_count");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            var saved = SubRunResults.Deserialize<DecompositionRun>(resume.GetString(Current + "run"), RunCheckpoints.FileName);
+            run.Points.AddRange(saved.Points);
+            run.TelescopedTest.AddRange(saved.TelescopedTest);
+            run.NetworkTest.AddRange(saved.NetworkTest);
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            tracker.LoadState(resume, Current + "tracker/");
+            blendTest?.LoadState(resume, Current + "blending/");
+            drift.LoadState(resume, Current + "drift/");
+            lastDrift = resume.GetDouble(Current + "last_drift");
+            driftWindows = resume.GetInt(Current + "drift_windows");
+            Read<double[]>("drift_per_input").CopyTo(driftPerInput, 0);
+            if (decaySums is not null)
+                foreach (var (set, sums) in decaySums)
+                {
+                    resume.CopyTo($"{Current}decay/{set}/measured", sums.Measured);
+                    resume.CopyTo($"{Current}decay/{set}/predicted", sums.Predicted);
+                }
+            windowDecay.AddRange(Read<double[]>("window_decay"));
+            windowShares.AddRange(Read<double[]>("window_magnitudes").Zip(Read<double[]>("window_projections")));
+            progress.Advance(first - 1);
+        }
+        // Created after a restore: they continue from the tracker's (restored) cumulative sums.
+        using var incTrain = new ComponentIncrements(tracker, "train");
+        using var incTest = new ComponentIncrements(tracker, "test");
+
+        for (int t = first; t <= steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                saveOuter(state);
+                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "loss_sum", lossSum);
+                state.Set(Current + "loss_count", lossCount);
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "run", SubRunResults.Serialize(run));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+                tracker.SaveState(state, Current + "tracker/");
+                blendTest?.SaveState(state, Current + "blending/");
+                drift.SaveState(state, Current + "drift/");
+                state.Set(Current + "last_drift", lastDrift);
+                state.Set(Current + "drift_windows", driftWindows);
+                state.Set(Current + "drift_per_input", SubRunResults.Serialize(driftPerInput));
+                if (decaySums is not null)
+                    foreach (var (set, sums) in decaySums)
+                    {
+                        state.Set($"{Current}decay/{set}/measured", sums.Measured);
+                        state.Set($"{Current}decay/{set}/predicted", sums.Predicted);
+                    }
+                state.Set(Current + "window_decay", SubRunResults.Serialize(windowDecay));
+                state.Set(Current + "window_magnitudes", SubRunResults.Serialize(windowShares.Select(w => w.Magnitude).ToArray()));
+                state.Set(Current + "window_projections", SubRunResults.Serialize(windowShares.Select(w => w.Projection).ToArray()));
+            });
+            cancel.ThrowIfCancellationRequested();
+            using var stepScope = torch.NewDisposeScope();
+            var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
+            var x = data.TrainInputs.index_select(0, index);
+            var y = data.TrainLabels.index_select(0, index);
+            // f_{θ_{t−1}} on the probes, for the homogeneous prediction of the weight-decay contribution.
+            var previous = hasDecay ? new Dictionary<string, Tensor> { ["test"] = Forward(network, data.TestProbes), ["train"] = Forward(network, data.TrainProbes) } : null;
+            optimizer.ZeroGrad();
+            var loss = nn.functional.cross_entropy(network.forward(x), y);
+            double lossValue = loss.to_type(ScalarType.Float64).item<double>();
+            DivergenceException.ThrowIfNotFinite(lossValue, run.Label, t);
+            loss.backward();
+            tracker.Step(optimizer).Dispose();
+            incTrain.Advance();
+            incTest.Advance();
+
+            if (hasDecay)
+            {
+                double s = WeightDecayShrinkage.Coefficient(optimizer)
+                    ?? throw new InvalidOperationException($"{run.Label}: weight decay is not a scalar shrinkage.");
+                foreach (var (set, increments) in new[] { ("test", incTest), ("train", incTrain) })
+                {
+                    var measured = increments.Step(UpdateComponent.WeightDecay);
+                    var predicted = WeightDecayShrinkage.Predicted(previous![set], s, run.Degree);
+                    if (set == "test") windowDecay.Add(WeightDecayShrinkage.RelativeDeviation(measured, predicted));
+                    decaySums![set].Measured.add_(measured, TorchScalars.One);
+                    decaySums[set].Predicted.add_(predicted, TorchScalars.One);
+                }
+            }
+            if (incTest.Components.Contains(UpdateComponent.Momentum))
+                windowShares.Add(CarriedShare.Of(incTest.Step(UpdateComponent.Momentum), incTest.Components.Select(incTest.Step).ToArray()));
+            if (blendTest is not null)
+            {
+                // The current step's g = ∇ + λθ (coupled decay is blended by the buffer like the gradient).
+                var current = incTest.Step(UpdateComponent.Gradient);
+                if (coupledSgdDecay) current.add_(incTest.Step(UpdateComponent.WeightDecay), TorchScalars.One);
+                blendTest.Add(current, incTest.StepTotal);
+            }
+            if (t % window == 0)
+            {
+                lastDrift = drift.Measure();
+                for (int i = 0; i < driftPerInput.Length; i++) driftPerInput[i] += drift.LastPerInput[i];
+                driftWindows++;
+            }
+            if (kernel is not null && (t % settings.KernelEvery == 0 || t == steps))
+                alignment = Alignment(kernel, adam!);
+
+            lossSum += lossValue;
+            lossCount++;
+            if (t % settings.LogEvery == 0 || t == steps)
+            {
+                Record(t, lossSum / lossCount);
+                lossSum = 0;
+                lossCount = 0;
+                progress.SetStatus($"{run.Label}  step {t}  loss {run.Points[^1].Loss:G3}");
+            }
+            progress.Advance();
+        }
+        foreach (var set in new[] { "train", "test" })
+            foreach (var c in tracker.Components)
+                run.FinalContributions[DecompositionRun.ContributionKey(set, c)] = tracker.ComponentContribution(set, c).flatten().data<double>().ToArray();
+        run.MeanDriftPerInput = driftPerInput.Select(v => driftWindows > 0 ? v / driftWindows : double.NaN).ToArray();
+        if (kernel is not null) run.Projection = ProjectionCheckOf(run, jvp, kernel, adam!);
+        if (decaySums is not null) foreach (var (m, p) in decaySums.Values) { m.Dispose(); p.Dispose(); }
+        run.WallTime = before + clock.Elapsed;
+        return run;
+
+        T Read<T>(string key) => SubRunResults.Deserialize<T>(resume!.GetString(Current + key), RunCheckpoints.FileName);
+
+        void Record(int step, double loss)
+        {
+            using var s = torch.NewDisposeScope();
+            var metrics = tracker.Measure();
+            var point = new DecompositionPoint(step, loss, SetPointOf(tracker, metrics, "train"), SetPointOf(tracker, metrics, "test"));
+            if (decaySums is not null && step > 0)
+                point = point with
+                {
+                    DecayStepDeviationMax = windowDecay.Max(),
+                    DecayStepDeviationMean = windowDecay.Average(),
+                    DecayCumulativeDeviation = WeightDecayShrinkage.RelativeDeviation(decaySums["test"].Measured, decaySums["test"].Predicted),
+                    DecayCumulativeDeviationTrain = WeightDecayShrinkage.RelativeDeviation(decaySums["train"].Measured, decaySums["train"].Predicted),
+                };
+            if (windowShares.Count > 0)
+                point = point with { CarriedMagnitude = windowShares.Average(w => w.Magnitude), CarriedProjection = windowShares.Average(w => w.Projection) };
+            if (blendTest is not null && step > 0)
+            {
+                double change = blendTest.Change().norm().item<double>();
+                point = point with
+                {
+                    BlendingJacobianRelative = blendTest.JacobianChangeTerm().norm().item<double>() / change,
+                    BlendingUndeliveredRelative = blendTest.UndeliveredTerm().norm().item<double>() / change,
+                };
+            }
+            if (step > 0) point = point with { JacobianDrift = double.IsNaN(lastDrift) ? null : lastDrift };
+            if (alignment is { } a)
+                point = point with { AlignmentTrain = a.Train, AlignmentTest = a.Test, AlignmentTrainCentered = a.TrainCentered, AlignmentTestCentered = a.TestCentered };
+            run.Points.Add(point);
+            logPoint(point);
+            if (keepTestOutputs)
+            {
+                run.TelescopedTest.Add(tracker.Telescoped("test").flatten().data<double>().ToArray());
+                run.NetworkTest.Add(Forward(network, data.TestProbes).to_type(ScalarType.Float64).flatten().data<double>().ToArray());
+            }
+            windowDecay.Clear();
+            windowShares.Clear();
+            alignment = null;
+        }
+    }
+
+    private static Tensor Keep(Tensor t) => t.DetachFromDisposeScope();
+
+    private static Tensor Forward(Mlp network, Tensor x)
+    {
+        using var noGrad = torch.no_grad();
+        return network.forward(x).detach();
+    }
+
+    /// <summary>Alignment of K^T_t = J_t T_t J_tᵀ with K_t = J_t J_tᵀ on the train×train and test×train kernel probes.</summary>
+    private (double Train, double Test, double TrainCentered, double TestCentered) Alignment(PreconditionedMlpKernel kernel, AdamOptimizer adam)
+    {
+        using var scope = torch.NewDisposeScope();
+        var t = adam.Preconditioners;
+        var trainT = kernel.Compute(data.KernelTrain, data.KernelTrain, t);
+        var train = kernel.Compute(data.KernelTrain, data.KernelTrain, null);
+        var testT = kernel.Compute(data.KernelTest, data.KernelTrain, t);
+        var test = kernel.Compute(data.KernelTest, data.KernelTrain, null);
+        return (KernelAlignment.Compute(trainT, train), KernelAlignment.Compute(testT, test),
+            KernelAlignment.Centered(trainT, train), KernelAlignment.Centered(testT, test));
+    }
+
+    /// <summary>The random-projection estimate of the final test×train K^T block against the exact per-layer value.</summary>
+    private ProjectionCheck ProjectionCheckOf(DecompositionRun run, ForwardModeJvp jvp, PreconditionedMlpKernel kernel, AdamOptimizer adam)
+    {
+        using var scope = torch.NewDisposeScope();
+        var exact = kernel.Compute(data.KernelTest, data.KernelTrain, adam.Preconditioners).to_type(ScalarType.Float64);
+        var (estimate, se) = ProjectedKernelEstimate.Compute(jvp, data.KernelTest, data.KernelTrain, adam.Preconditioners,
+            settings.KernelDirections, (ulong)(run.Seed & int.MaxValue) ^ 0x9E37UL);
+        var z = (estimate - exact).abs() / se;
+        using var three = 3.ToScalar();
+        return new ProjectionCheck(settings.KernelDirections, z.mean().item<double>(),
+            z.gt(three).to_type(ScalarType.Float64).mean().item<double>(),
+            se.mean().item<double>() / exact.abs().mean().item<double>(), KernelAlignment.Compute(estimate, exact));
+    }
+
+    private static SetPoint SetPointOf(TelescopingTracker tracker, IReadOnlyList<ApproximationMetrics> metrics, string set)
+    {
+        var m = metrics.Single(x => x.Set == set);
+        var change = tracker.Telescoped(set) - tracker.Initial(set);
+        double changeSquare = change.square().sum().item<double>();
+        var abs = new Dictionary<string, double>();
+        var projection = new Dictionary<string, double>();
+        Tensor? sum = null;
+        foreach (var c in tracker.Components)
+        {
+            var contribution = tracker.ComponentContribution(set, c);
+            abs[c] = contribution.abs().mean().item<double>();
+            projection[c] = changeSquare > 0 ? (contribution * change).sum().item<double>() / changeSquare : double.NaN;
+            sum = sum is null ? contribution : sum.add(contribution, TorchScalars.One);
+        }
+        double gap = sum is null ? 0 : (sum - change).abs().max().item<double>();
+        return new SetPoint(m.ErrAbsTelescoping, m.MeanFunctionChange, m.AccNetwork, abs, projection, gap);
+    }
+}

@@ -1,0 +1,104 @@
+using Telescope.Autodiff;
+using Telescope.Checkpointing;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Smoothing;
+using Telescope.Telescoping;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.DoubleDescent;
+
+/// <summary>The smoother of the run's optimizer, behind one Step/Fidelity interface.</summary>
+internal sealed class RunSmoother : IDisposable
+{
+    private readonly DoubleDescentConfig _config;
+    private readonly TelescopingTracker _tracker;
+    private readonly Tensor _trainTargets;
+    private readonly KernelSmoother? _kernel;
+    private readonly MlpTangentKernel? _kernelEngine;
+    private readonly LabelTangentSmoother? _tangent;
+    private readonly IJvpEngine _jvp;
+    private readonly ParameterVjp? _vjp;
+
+    public RunSmoother(DoubleDescentConfig config, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
+        TelescopingTracker tracker)
+    {
+        _config = config;
+        _tracker = tracker;
+        _trainTargets = trainTargets;
+        _jvp = jvp;
+        using var scope = torch.NewDisposeScope();
+        Tensor f0Train, f0Test;
+        using (torch.no_grad())
+        {
+            // Accumulate S in float64 whatever the model's dtype (sums over thousands of steps).
+            f0Train = network.forward(data.TrainInputs).to_type(ScalarType.Float64);
+            f0Test = network.forward(data.TestProbes).to_type(ScalarType.Float64);
+        }
+        if (config.Smoother == SmootherChoice.Kernel)
+        {
+            _kernelEngine = new MlpTangentKernel(network);
+            _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = config.LossScale });
+            _kernel.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+        }
+        else
+        {
+            _vjp = new ParameterVjp(network);
+            _tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
+            {
+                OutputCount = 1,
+                LossScale = config.LossScale,
+                Directions = config.Smoother == SmootherChoice.Exact ? LabelDirections.ExactBasis : LabelDirections.Hutchinson,
+                DirectionCount = config.Directions,
+                Seed = seed,
+                SurrogateLabels = trainTargets,
+                Preconditioner = config.Preconditioner,
+            }, f0Train);
+            _tangent.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+        }
+    }
+
+    public ISmoother Smoother => (ISmoother?)_kernel ?? _tangent!;
+
+    /// <summary>Propagates step t; the network must still be at θ_{t-1}.</summary>
+    public void Step(Tensor batch, ExactOptimizer optimizer, ParameterUpdate update)
+    {
+        if (_kernel is not null) _kernel.Step(_kernelEngine!, batch, update.LearningRate);
+        else _tangent!.Step(_jvp, _vjp!, batch, optimizer, update);
+    }
+
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        if (_kernel is not null) _kernel.SaveState(state, prefix);
+        else _tangent!.SaveState(state, prefix);
+    }
+
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        if (_kernel is not null) _kernel.LoadState(state, prefix);
+        else _tangent!.LoadState(state, prefix);
+    }
+
+    /// <summary>Gaps between the surrogate f̂_T, the telescoping model f̃_T and the network f_θT, on train and test probes.</summary>
+    public (SmootherFidelity Train, SmootherFidelity Test) Fidelity(Mlp network, DoubleDescentTensors data)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        SmootherFidelity One(string set, Tensor inputs)
+        {
+            var network = Network(inputs);
+            var telescoped = _tracker.Telescoped(set);
+            var surrogate = _kernel is not null ? _kernel.Predict(set, _trainTargets) : _tangent!.Predict(set);
+            return SmootherFidelity.Compute(surrogate, telescoped, network);
+        }
+        Tensor Network(Tensor inputs) => network.forward(inputs).to_type(ScalarType.Float64);
+        return (One(SmootherSets.Training, data.TrainInputs), One(DoubleDescentTrainer.Test, data.TestProbes));
+    }
+
+    public void Dispose()
+    {
+        _kernel?.Dispose();
+        _tangent?.Dispose();
+    }
+}

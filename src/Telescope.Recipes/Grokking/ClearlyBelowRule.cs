@@ -1,0 +1,38 @@
+using System.Globalization;
+using Telescope.Runs;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.Grokking;
+
+/// <summary>
+/// What "p_test ends clearly below p_train" means in the grokking reports: the gap must be at least
+/// <see cref="MinFraction"/> of p_train (an effect-size floor) and exceed <see cref="VerdictCriteria.GapSeFactor"/>
+/// standard errors of the gap (paired where the estimates share directions). Both are recipe settings.
+/// </summary>
+/// <param name="MinFraction">Smallest gap, as a share of p_train, that counts as clear.</param>
+/// <param name="Criteria">The run's verdict criteria (the standard-error factor).</param>
+internal sealed record ClearlyBelowRule(double MinFraction, VerdictCriteria Criteria)
+{
+    /// <summary>Setting key of <see cref="MinFraction"/>.</summary>
+    public const string FractionKey = "clearly_below_fraction";
+
+    /// <summary>The rule of a run's settings.</summary>
+    public static ClearlyBelowRule From(RecipeSettings settings) => new(settings.GetDouble(FractionKey), settings.GetVerdictCriteria());
+
+    /// <summary>The judgement of p_test against p_train with the gap's standard error.</summary>
+    public Verdict Judge(double pTest, double pTrain, double gapSe) =>
+        GapCheck.ClearlyBelow(pTest, pTrain, gapSe, Criteria, ("p_test", "p_train"), MinFraction);
+
+    /// <summary>One sentence stating the rule.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"\"Clearly below\" = a gap of at least {100 * MinFraction:G3}% of p_train ({FractionKey}) and more than {Criteria.GapSeFactor:G3} standard errors of the gap ({VerdictCriteria.GapSeFactorKey}); without a standard error the verdict is inconclusive.");
+}
+
+/// <summary>Declares the grokking recipes' verdict settings.</summary>
+internal static class GrokkingVerdictSettings
+{
+    /// <summary>Adds <c>clearly_below_fraction</c> (default 0.1) and the verdict criteria.</summary>
+    public static RecipeSettings AddGrokkingVerdicts(this RecipeSettings settings) => settings
+        .AddDouble(ClearlyBelowRule.FractionKey, 0.1, "'p_test clearly below p_train' needs a gap of at least this share of p_train (and more than verdict_gap_se_factor standard errors)", min: 0, max: 1)
+        .AddVerdictCriteria();
+}

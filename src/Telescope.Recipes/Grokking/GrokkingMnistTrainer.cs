@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Telescope.Checkpointing;
+using Telescope.Autodiff;
+using Telescope.Data;
+using Telescope.Recipes.Sensitivity;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Runs;
+using Telescope.Smoothing;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.Grokking;
+
+/// <summary>Tensors shared by every configuration: training images with one-hot and class labels, test images likewise.</summary>
+internal sealed record MnistGrokkingData(Tensor TrainInputs, Tensor TrainTargets, Tensor TrainClasses,
+    Tensor TestInputs, Tensor TestTargets, Tensor TestClasses, int TestProbes)
+{
+    public Tensor Probes => TestInputs.narrow(0, 0, TestProbes);
+}
+
+/// <summary>The resolved settings every configuration shares.</summary>
+internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double LearningRate, double WeightDecay, double LossScale,
+    int Steps, int Directions, TangentPreconditioner Preconditioner, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
+{
+    /// <summary>Whether the label-tangent smoother (SPEC §2b) runs; off, p comes from retraining only.</summary>
+    public bool UseSmoother { get; init; } = true;
+    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    public RetrainingSensitivityOptions? Sensitivity { get; init; }
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
+    public bool SeparatePairs { get; init; }
+    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    public int StabilityIterations { get; init; }
+    /// <summary>Seed of the Hutchinson directions, shared by p_net.</summary>
+    public int DirectionSeed => ModelSeed + 1;
+
+    /// <summary>The setup of one seed repetition: its initialization (<see cref="ModelSeed"/>) and label directions derive from <paramref name="seed"/>.</summary>
+    public MnistGrokkingSetup ForSeed(long seed)
+    {
+        var repetition = this with { ModelSeed = (int)(seed & int.MaxValue) };
+        return repetition with { Sensitivity = Sensitivity is null ? null : Sensitivity with { Seed = repetition.DirectionSeed } };
+    }
+}
+
+/// <summary>What grokking-mnist's outputs need from the data (JSON: shard files carry it to <c>telescope merge</c>).</summary>
+internal sealed record GrokkingMnistFacts(string Data, bool Synthetic, int InputSize);
+
+/// <summary>One configuration at one seed: its measurements, with the time spent training, in the smoother and in the members (JSON-serializable).</summary>
+internal sealed class GrokkingMnistRun : GrokkingRun
+{
+    /// <summary>The configuration as given in <c>configs</c>, e.g. "relu:8".</summary>
+    public string Spec { get; init; } = "";
+    [JsonIgnore]
+    public MnistConfiguration Config => MnistConfiguration.Parse(Spec);
+    /// <summary>Wall time of the optimizer steps (forward, backward, AdamW), summed over steps.</summary>
+    public TimeSpan TrainingTime { get; set; }
+    /// <summary>Wall time of the label-tangent propagation, summed over steps.</summary>
+    public TimeSpan SmootherTime { get; set; }
+    /// <summary>Wall time of the logged measurements (errors, MSE, p).</summary>
+    public TimeSpan MeasureTime { get; set; }
+    /// <summary>Wall time of the power iterations for λ_t (SPEC §3c).</summary>
+    public TimeSpan StabilityTime { get; set; }
+    /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
+    public TimeSpan ProcessorTime { get; set; }
+    /// <inheritdoc/>
+    public override void AddPairCost(GrokkingRun pair)
+    {
+        base.AddPairCost(pair);
+        ProcessorTime += ((GrokkingMnistRun)pair).ProcessorTime;
+    }
+    /// <summary>First logged step with zero training error, or null.</summary>
+    [JsonIgnore]
+    public int? StepTrainPerfect => Points.FirstOrDefault(p => p.Train == 0)?.Step;
+    /// <summary>Mean |f̂_T − f_θT| over the test probes and outputs (the surrogate run against the network).</summary>
+    public double SurrogateGapTest { get; set; } = double.NaN;
+    /// <summary>The same on the training images.</summary>
+    public double SurrogateGapTrain { get; set; } = double.NaN;
+}
+
+/// <summary>
+/// Trains one configuration at one seed with AdamW on (c/2)·mean ||f − y||² over seeded minibatches, propagating D
+/// Hutchinson label tangents (SPEC §2b) and the surrogate run itself on the training images and the test probes, with
+/// the retraining members (SPEC §3b) in lockstep. Each logged row goes to metrics.csv as soon as it is measured; before
+/// every step it offers a checkpoint: the model, AdamW's state, the smoother's tangents, every member's model and
+/// optimizer, the position t (batches are a pure function of the seed and t) and the points so far.
+/// </summary>
+internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokkingData data, BatchSchedule batches)
+{
+    /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
+    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="csv">metrics.csv, written row by row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public GrokkingMnistRun Run(GrokkingMnistRun run, int index, IProgressTask progress, MetricsCsvWriter csv,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var config = run.Config;
+        using var scope = torch.NewDisposeScope();
+        // The members: the same MLP from the same seed (θ_0), the same AdamW, the same batches; labels Y ± σV_d.
+        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(config), setup.ModelSeed),
+            m => ExactOptimizers.AdamW(new TrainableParameters(m), setup.LearningRate, weightDecay: setup.WeightDecay),
+            data.TrainInputs, labels, setup.LossScale, batchCache.At,
+            new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
+        if (run.Pair is not null)
+        {
+            run = GrokkingSweep.RunPair(run, index, setup.Sensitivity!, data.TrainTargets, members, setup.Steps, setup.LogSteps,
+                progress, checkpoints, saveSweep, resume, cancel);
+            run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+            return run;
+        }
+        var network = new Mlp(ModelOptions(config), setup.ModelSeed);
+        var jvp = new ForwardModeJvp(network);
+        var vjp = new ParameterVjp(network);
+        using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, setup.LearningRate, weightDecay: setup.WeightDecay);
+        optimizer.IncludeComponents = false;
+
+        int k = (int)data.TrainTargets.shape[1];
+        Tensor f0Train, f0Probes;
+        using (torch.no_grad())
+        {
+            f0Train = network.forward(data.TrainInputs);
+            f0Probes = network.forward(data.Probes);
+        }
+        using var smoother = setup.UseSmoother
+            ? new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
+            {
+                OutputCount = k,
+                LossScale = setup.LossScale,
+                Directions = LabelDirections.Hutchinson,
+                DirectionCount = setup.Directions,
+                Seed = setup.DirectionSeed,
+                SurrogateLabels = data.TrainTargets,
+                Preconditioner = setup.Preconditioner,
+            }, f0Train)
+            : null;
+        smoother?.Track("test", data.Probes, f0Probes);
+        using var sensitivity = new RecipeSensitivity(setup.Sensitivity, setup.StabilityIterations, setup.LossScale, data.TrainTargets, members,
+            setup.SeparatePairs);
+
+        int first = 1;
+        if (resume is not null)
+        {
+            (run, first) = GrokkingSweep.Load<GrokkingMnistRun>(resume, index, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.LoadState));
+            progress.Advance(first - 1);
+        }
+        run.Members = sensitivity.MemberCount;
+        // Times measured before a resume, so the totals cover the whole sub-run.
+        var before = (run.WallTime, run.TrainingTime, run.SmootherTime, run.MeasureTime, run.RetrainingTime, run.RetrainingMeasureTime, run.StabilityTime, run.ProcessorTime);
+        var trainClock = new Stopwatch();
+        var smootherClock = new Stopwatch();
+        var measureClock = new Stopwatch();
+        void Totals()
+        {
+            run.WallTime = before.WallTime + clock.Elapsed;
+            run.TrainingTime = before.TrainingTime + trainClock.Elapsed;
+            run.SmootherTime = before.SmootherTime + smootherClock.Elapsed;
+            run.MeasureTime = before.MeasureTime + measureClock.Elapsed;
+            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime;
+            run.RetrainingMeasureTime = before.RetrainingMeasureTime + sensitivity.RetrainingMeasureTime;
+            run.StabilityTime = before.StabilityTime + sensitivity.StabilityTime;
+            run.ProcessorTime = before.ProcessorTime + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart);
+        }
+
+        var logSteps = new HashSet<int>(setup.LogSteps);
+        if (resume is null)
+        {
+            measureClock.Start();
+            Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
+            measureClock.Stop();
+        }
+        var batchIndex = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        for (int t = first; t <= setup.Steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                Totals();
+                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.SaveState));
+            });
+            cancel.ThrowIfCancellationRequested();
+            using (var stepScope = torch.NewDisposeScope())
+            {
+                trainClock.Start();
+                batchIndex.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+                optimizer.ZeroGrad();
+                var residual = network.forward(data.TrainInputs.index_select(0, batchIndex)) - data.TrainTargets.index_select(0, batchIndex);
+                using var halfLossScale = (0.5 * setup.LossScale).ToScalar();
+                var loss = residual.square().sum(1).mean().mul(halfLossScale);
+                loss.backward();
+                var update = optimizer.ComputeUpdate();
+                trainClock.Stop();
+                // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
+                if (logSteps.Contains(t) && sensitivity.HasStability)
+                    sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, batchIndex), TangentStepRule.FromOptimizer(optimizer, update));
+                if (smoother is not null)
+                {
+                    smootherClock.Start();
+                    smoother.Step(jvp, vjp, batchIndex, optimizer, update);
+                    smootherClock.Stop();
+                }
+                trainClock.Start();
+                optimizer.Apply(update);
+                update.Dispose();
+                trainClock.Stop();
+                sensitivity.Step(t);
+            }
+            if (logSteps.Contains(t))
+            {
+                measureClock.Start();
+                var point = Measure(network, smoother, t);
+                measureClock.Stop();
+                DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
+                var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
+                Log(point, net);
+                progress.SetStatus(StatusLine(run.Label, point, net));
+            }
+            progress.Advance();
+        }
+
+        if (smoother is not null)
+        using (torch.no_grad())
+        using (var gapScope = torch.NewDisposeScope())
+        {
+            run.SurrogateGapTrain = (smoother.Predict(SmootherSets.Training) - network.forward(data.TrainInputs).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
+            run.SurrogateGapTest = (smoother.Predict("test") - network.forward(data.Probes).to(smoother.DType)).abs().mean().to_type(ScalarType.Float64).item<double>();
+        }
+        Totals();
+        return run;
+
+        void Log(GrokkingPoint point, SensitivityPoint net)
+        {
+            run.Points.Add(point);
+            run.Sensitivity.Add(net);
+            GrokkingMnistOutput.WriteRow(csv, run, point, net);
+        }
+    }
+
+    /// <summary>
+    /// The progress line of a logged step: errors, the smoother's p only when it ran (never "NaN±NaN"), p_net and λ_t
+    /// only when measured.
+    /// </summary>
+    internal static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net)
+    {
+        var line = new System.Text.StringBuilder(FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}"));
+        if (!double.IsNaN(point.PTrain))
+            line.Append(FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
+        if (net.Train is not null)
+            line.Append(FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}"));
+        if (net.Sharpness is double lambda)
+            line.Append(FormattableString.Invariant($"  λ {lambda:G3}"));
+        return line.ToString();
+    }
+
+    private MlpOptions ModelOptions(MnistConfiguration config) => new()
+    {
+        InputSize = (int)data.TrainInputs.shape[1],
+        HiddenWidths = setup.Hidden,
+        OutputSize = (int)data.TrainTargets.shape[1],
+        Activation = config.Activation,
+        InitScale = config.Alpha,
+        DType = setup.DType,
+        Device = setup.Device,
+    };
+
+    private GrokkingPoint Measure(Mlp network, LabelTangentSmoother? smoother, int step)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        (double Error, double Mse) Evaluate(Tensor x, Tensor targets, Tensor classes)
+        {
+            var f = network.forward(x);
+            double error = f.argmax(1).ne(classes).to_type(ScalarType.Float64).mean().item<double>();
+            double mse = (f - targets).square().mean().to_type(ScalarType.Float64).item<double>();
+            return (error, mse);
+        }
+        var train = Evaluate(data.TrainInputs, data.TrainTargets, data.TrainClasses);
+        var test = Evaluate(data.TestInputs, data.TestTargets, data.TestClasses);
+        if (smoother is null)
+            return new GrokkingPoint(step, train.Error, test.Error, double.NaN, double.NaN, double.NaN, double.NaN, train.Mse, test.Mse);
+        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
+        var pTest = EffectiveParameters.Compute(smoother, "test");
+        return new GrokkingPoint(step, train.Error, test.Error, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError,
+            train.Mse, test.Mse, GapStandardError(smoother));
+    }
+
+    /// <summary>
+    /// sd/sqrt(D) of the per-direction differences p_train,d − p_test,d (each direction gives an unbiased p for
+    /// both sets, as in <see cref="EffectiveParameters.Compute"/>).
+    /// </summary>
+    private static double GapStandardError(LabelTangentSmoother smoother)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor PerDirection(string set)
+        {
+            var samples = smoother.SquaredNormSamples(set).to_type(ScalarType.Float64);   // [D, N]
+            using var factor = ((double)smoother.TrainingCount / (samples.shape[1] * smoother.OutputCount)).ToScalar();
+            return samples.sum(1).mul(factor);
+        }
+        var gap = PerDirection(SmootherSets.Training) - PerDirection("test");
+        return gap.shape[0] < 2 ? 0 : gap.std(unbiased: true).item<double>() / Math.Sqrt(gap.shape[0]);
+    }
+}

@@ -1,0 +1,59 @@
+using Telescope.Recipes.Sensitivity;
+using Telescope.Reporting;
+using Telescope.Smoothing;
+
+namespace Telescope.Recipes.Grokking;
+
+/// <summary>
+/// The grokking findings read from the network's own p_net (SPEC §3b) instead of the smoother's p: a copy of a run
+/// whose points carry p_net, so <see cref="GrokkingFindings"/> answers the SPEC §6 question from it unchanged.
+/// </summary>
+internal static class GrokkingNetworkView
+{
+    /// <summary>The run with p := p_net at every logged step that has it (null when none has).</summary>
+    public static GrokkingRun? Of(GrokkingRun run, IReadOnlyList<SensitivityPoint> sensitivity)
+    {
+        if (sensitivity.Count != run.Points.Count || sensitivity.All(s => s.Train is null)) return null;
+        var view = new GrokkingRun { Label = run.Label, Configuration = run.Configuration, Seed = run.Seed };
+        foreach (var (p, s) in run.Points.Zip(sensitivity))
+            if (s.Train is { } a && s.Test is { } b)
+                view.Points.Add(p with { PTrain = a.Value, PTrainSe = a.StandardError, PTest = b.Value, PTestSe = b.StandardError, PGapSe = SensitivityColumns.GapStandardError(s) });
+        return view;
+    }
+
+    /// <summary>The SPEC §6 verdict from p_net, with the caveat when the final response is not linear at σ.</summary>
+    public static string Finding(GrokkingRun view, SensitivityPoint last, ClearlyBelowRule rule)
+    {
+        string caveat = last.Train?.IsLinear == false || last.Test?.IsLinear == false
+            ? $" **Caveat: at step {last.Step} the label response is not linear at σ = {SensitivityFindings.F(last.Train!.Sigma)} (p_0(σ)/p_0(σ/4) = {SensitivityFindings.F(last.Train.LinearityRatio ?? double.NaN)} train, {SensitivityFindings.F(last.Test!.LinearityRatio ?? double.NaN)} test), so these are finite-σ responses, not measurements of the first-order sensitivity.**"
+            : "";
+        return "**From p_net (retraining, SPEC §3b)**: " + GrokkingFindings.EffectiveParameterFinding(view, rule) + caveat;
+    }
+
+    /// <summary>
+    /// p_train, p_test of the smoother and p_net_train, p_net_test against the step (top, log-log), and λ_t with its bound
+    /// (bottom): where the surrogate leaves the network, and whether it is unstable there. Mean ± sd over the
+    /// configuration's seeds (plain lines with one seed).
+    /// </summary>
+    public static IFigure Overlay(IReadOnlyList<GrokkingRun> seeds, StabilityBound? bound, string title)
+    {
+        var net = seeds.Select(r => r.Points.Zip(r.Sensitivity).Where(x => x.First.Step > 0).Select(x => x.Second).ToArray()).ToArray();
+        var steps = seeds[0].Points.Where(p => p.Step > 0).Select(p => (double)p.Step).ToArray();
+        Verdicts.SeededSeries Net(Func<SensitivityPoint, double?> value) => Verdicts.SeededSeries.FromSeeds(steps,
+            steps.Select((_, i) => (IReadOnlyList<double>)net.Select(points => value(points[i]) ?? double.NaN).ToArray()).ToArray());
+        var top = new LineChart { Title = title, YLabel = "effective parameters", LogX = true, LogY = true };
+        if (seeds.Any(r => r.Points.Any(p => p.Step > 0 && double.IsFinite(p.PTrain))))
+            top.AddSeeded("p_train (smoother)", GrokkingCharts.Series(seeds, p => p.PTrain))
+               .AddSeeded("p_test (smoother)", GrokkingCharts.Series(seeds, p => p.PTest), dashed: true);
+        if (net.Any(points => points.Any(p => p.Train is not null)))
+            top.AddSeeded("p_net_train (retraining)", Net(p => p.Train?.Value), markers: true)
+               .AddSeeded("p_net_test (retraining)", Net(p => p.Test?.Value), markers: true, dashed: true);
+        var bottom = new LineChart { XLabel = "step", YLabel = "surrogate sharpness λ_t", LogX = true, LogY = true };
+        if (net.Any(points => points.Any(p => p.Sharpness is not null)))
+        {
+            bottom.AddSeeded("λ_t", Net(p => p.Sharpness), markers: true);
+            if (bound is not null) bottom.AddSeries($"bound {bound.Name} = {SensitivityFindings.F(bound.Value)}", [steps[0], steps[^1]], [bound.Value, bound.Value], dashed: true);
+        }
+        return bottom.Series.Count == 0 ? top : new StackedChart(top, bottom);
+    }
+}

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using Telescope.Checkpointing;
+using Telescope.Autodiff;
+using Telescope.Recipes.Sensitivity;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Runs;
+using Telescope.Smoothing;
+using Telescope.Telescoping;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.Grokking;
+
+/// <summary>The resolved settings every ε of a grokking-poly sweep shares.</summary>
+internal sealed record GrokkingPolyConfig(int Width, double Alpha, double LearningRate, double LossScale, int Steps,
+    int TestProbes, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
+{
+    /// <summary>Whether the kernel smoother (SPEC §2a) runs.</summary>
+    public bool UseSmoother { get; init; } = true;
+    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    public RetrainingSensitivityOptions? Sensitivity { get; init; }
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
+    public bool SeparatePairs { get; init; }
+    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    public int StabilityIterations { get; init; }
+
+    /// <summary>The configuration of one seed repetition: its initialization (seed + 1) and label directions (seed + 2) derive from <paramref name="seed"/>.</summary>
+    public GrokkingPolyConfig ForSeed(long seed) => this with
+    {
+        ModelSeed = (int)((seed + 1) & int.MaxValue),
+        Sensitivity = Sensitivity is null ? null : Sensitivity with { Seed = (int)((seed + 2) & int.MaxValue) },
+    };
+}
+
+/// <summary>One ε of the sweep at one seed, with the GD stability number γ·c·λ_max(K)/n at the start and the end (JSON-serializable).</summary>
+internal sealed class GrokkingPolyRun : GrokkingRun
+{
+    public double Epsilon { get; init; }
+    /// <summary>γ·c·λ_max(K_0(X_train, X_train))/n: the largest per-step contraction factor of the residual; GD ≈ gradient flow when ≪ 2.</summary>
+    public double InitialSharpness { get; set; }
+    public double FinalSharpness { get; set; }
+    // RetrainingTime here covers the members' steps and evaluations (RetrainingMeasureTime stays 0).
+
+    /// <inheritdoc/>
+    public override void AddPairCost(GrokkingRun pair)
+    {
+        WallTime += pair.WallTime;
+        RetrainingTime += pair.RetrainingTime + pair.RetrainingMeasureTime;
+    }
+
+    /// <summary>The label of an ε, e.g. "eps=0.02".</summary>
+    public static string ConfigurationOf(double epsilon) => string.Create(CultureInfo.InvariantCulture, $"eps={epsilon:G6}");
+}
+
+/// <summary>
+/// Trains the polynomial-task network for one ε at one seed by full-batch gradient descent on (c/2)·mean (f − y)²,
+/// while the kernel smoother (SPEC §2a, exact for plain GD) and the telescoping model follow it on the training set and
+/// the test probes. Each logged row goes to metrics.csv as soon as it is measured; before every step it offers a
+/// checkpoint (model, optimizer, smoother, telescoping tracker, retraining members, position and points so far).
+/// </summary>
+internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialTask task)
+{
+    /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
+    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
+    /// <param name="progress">Advanced once per step.</param>
+    /// <param name="csv">metrics.csv, written row by row.</param>
+    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
+    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
+    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
+    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
+    public GrokkingPolyRun Run(GrokkingPolyRun run, int index, IProgressTask progress, MetricsCsvWriter csv,
+        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        double epsilon = run.Epsilon;
+        using var scope = torch.NewDisposeScope();
+        var probes = task.TestInputs.narrow(0, 0, config.TestProbes);
+        // The members: the same network from the same seed (θ_0), full-batch GD at the same rate; labels Y ± σV_d.
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), config.ModelSeed),
+            m => ExactOptimizers.Sgd(new TrainableParameters(m), config.LearningRate), task.TrainInputs, labels, config.LossScale, null,
+            new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
+        if (run.Pair is not null)
+            return GrokkingSweep.RunPair(run, index, config.Sensitivity!, task.TrainLabels, members, config.Steps, config.LogSteps,
+                progress, checkpoints, saveSweep, resume, cancel);
+        var network = new Mlp(Model(epsilon), config.ModelSeed);
+        var kernel = new MlpTangentKernel(network);
+        var jvp = new ForwardModeJvp(network);
+        var vjp = new ParameterVjp(network);
+        using var optimizer = ExactOptimizers.Sgd(jvp.Parameters, config.LearningRate);
+        optimizer.IncludeComponents = false;   // plain GD has one component; the total is all the smoother needs
+
+        Tensor f0Train, f0Probes;
+        using (torch.no_grad())
+        {
+            f0Train = network.forward(task.TrainInputs);
+            f0Probes = network.forward(probes);
+        }
+        using var smoother = config.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = config.LossScale }) : null;
+        smoother?.Track("test", probes, f0Probes);
+        using var sensitivity = new RecipeSensitivity(config.Sensitivity, config.StabilityIterations, config.LossScale, task.TrainLabels, members,
+            config.SeparatePairs);
+        using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
+            new TelescopingOptions { TrackLinearized = false });
+
+        int first = 1;
+        if (resume is null)
+            run.InitialSharpness = Sharpness(kernel);
+        else
+        {
+            (run, first) = GrokkingSweep.Load<GrokkingPolyRun>(resume, index, network, optimizer, sensitivity,
+                ("smoother", smoother is null ? null : smoother.LoadState), ("tracker", tracker.LoadState));
+            progress.Advance(first - 1);
+        }
+        run.Members = sensitivity.MemberCount;
+        var before = (run.WallTime, run.RetrainingTime);
+        void Totals()
+        {
+            run.WallTime = before.WallTime + clock.Elapsed;
+            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
+        }
+
+        using var trainingCount = task.TrainInputs.shape[0].ToScalar();
+        var batch = torch.arange(trainingCount, dtype: ScalarType.Int64, device: task.TrainInputs.device);
+        var logSteps = new HashSet<int>(config.LogSteps);
+        if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
+        for (int t = first; t <= config.Steps; t++)
+        {
+            checkpoints.SaveIfDue(state =>
+            {
+                Totals();
+                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity,
+                    ("smoother", smoother is null ? null : smoother.SaveState), ("tracker", tracker.SaveState));
+            });
+            cancel.ThrowIfCancellationRequested();
+            using (var stepScope = torch.NewDisposeScope())
+            {
+                optimizer.ZeroGrad();
+                var residual = network.forward(task.TrainInputs) - task.TrainLabels;
+                using var halfLossScale = (0.5 * config.LossScale).ToScalar();
+                var loss = residual.square().sum(1).mean().mul(halfLossScale);
+                loss.backward();
+                // The smoother, λ_t and the telescoping model all read the model at θ_{t-1}: before the update is applied.
+                smoother?.Step(kernel, batch, config.LearningRate);
+                if (logSteps.Contains(t))
+                    sensitivity.MeasureSharpness(jvp, vjp, task.TrainInputs, new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = t, LearningRate = config.LearningRate });
+                tracker.Step(optimizer).Dispose();
+            }
+            sensitivity.Step(t);
+            if (logSteps.Contains(t))
+            {
+                var point = Measure(network, smoother, t);
+                DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
+                Log(point, sensitivity.Record(t, smoother, null));
+                progress.SetStatus(StatusLine(run.Label, point));
+            }
+            progress.Advance();
+        }
+
+        run.FinalSharpness = Sharpness(kernel);
+        if (smoother is not null)
+        using (torch.no_grad())
+        {
+            run.TrainFidelity = smoother.Fidelity("train", task.TrainLabels, tracker.Telescoped("train"), network.forward(task.TrainInputs));
+            run.TestFidelity = smoother.Fidelity("test", task.TrainLabels, tracker.Telescoped("test"), network.forward(probes));
+        }
+        Totals();
+        return run;
+
+        void Log(GrokkingPoint point, SensitivityPoint net)
+        {
+            run.Points.Add(point);
+            run.Sensitivity.Add(net);
+            GrokkingPolyOutput.WriteRow(csv, run, point, net);
+        }
+    }
+
+    /// <summary>The progress line of a logged step: the MSEs, and p only when the smoother ran.</summary>
+    private static string StatusLine(string label, GrokkingPoint point) => FormattableString.Invariant($"{label}  train {point.Train:G3}  test {point.Test:G3}") +
+        (double.IsNaN(point.PTrain) ? "" : FormattableString.Invariant($"  p_train {point.PTrain:F1}  p_test {point.PTest:F1}"));
+
+    private MlpOptions Model(double epsilon) => new()
+    {
+        InputSize = (int)task.TrainInputs.shape[1],
+        HiddenWidths = [config.Width],
+        OutputSize = 1,
+        Activation = Activation.Polynomial(epsilon),
+        Bias = false,
+        HiddenWeightStd = 1.0,
+        FixedReadout = config.Alpha / config.Width,
+        DType = config.DType,
+        Device = config.Device,
+    };
+
+    private GrokkingPoint Measure(Mlp network, KernelSmoother? smoother, int step)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        double Mse(Tensor x, Tensor y) => (network.forward(x) - y).square().mean().to_type(ScalarType.Float64).item<double>();
+        if (smoother is null)
+            return new GrokkingPoint(step, Mse(task.TrainInputs, task.TrainLabels), Mse(task.TestInputs, task.TestLabels), double.NaN, 0, double.NaN, 0);
+        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
+        var pTest = EffectiveParameters.Compute(smoother, "test");
+        return new GrokkingPoint(step, Mse(task.TrainInputs, task.TrainLabels), Mse(task.TestInputs, task.TestLabels),
+            pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError);
+    }
+
+    private double Sharpness(MlpTangentKernel kernel)
+    {
+        using var scope = torch.NewDisposeScope();
+        var k = kernel.Compute(task.TrainInputs, task.TrainInputs, KernelOutputMode.Trace).to_type(ScalarType.Float64);
+        double top = torch.linalg.eigvalsh(k).max().item<double>();
+        return config.LearningRate * config.LossScale * top / k.shape[0];
+    }
+}

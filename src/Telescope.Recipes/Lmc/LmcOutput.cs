@@ -1,0 +1,338 @@
+using System.Globalization;
+using Telescope.Connectivity;
+using Telescope.Reporting;
+using Telescope.Runs;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.Lmc;
+
+/// <summary>
+/// Writes lmc's metrics.csv rows (live, by the protocol, and again by a merge), summary.json, figures and report.md
+/// from the sub-run results. With several seeds every (arm, t′) point is the mean over seeds with its standard
+/// deviation (summary entries via <see cref="SeedAggregate"/>, bands in the figures, mean ± sd in the tables) and the
+/// verdicts are judged against the seed spread.
+/// </summary>
+internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, double wallSeconds)
+{
+    /// <summary>The metric columns of metrics.csv.</summary>
+    public static readonly string[] Columns = ["spawn_step", "alpha", "test_accuracy", "test_loss", "train_loss", "learning_rate"];
+
+    /// <summary>Cells of a path row (one α of a sub-run's interpolation path).</summary>
+    public static double?[] PathRow(InterpolationPoint p) => [null, p.Alpha, p.Accuracy, p.Loss, null, null];
+
+    /// <summary>Cells of a training-curve row.</summary>
+    public static double?[] CurveRow(CurvePoint c) => [null, null, null, null, c.TrainLoss, c.LearningRate];
+
+    /// <summary>Writes every result's rows in index order, exactly as the live run wrote them (for a merge).</summary>
+    public static void WriteMetrics(RunContext context, LmcSetup setup, IReadOnlyList<LmcSpawnResult> results)
+    {
+        using var csv = context.Folder.OpenMetrics(Columns);
+        foreach (var r in results)
+        {
+            foreach (var c in r.Curves) csv.WriteRow(c.Run, c.Step, CurveRow(c));
+            var sub = new LmcSubRun(0, r.Arm, r.Seed, r.SpawnStep);
+            foreach (var p in r.Path) csv.WriteRow(LmcProtocol.PathRun(sub, setup.SeedSuffix(r.Seed)), r.SpawnStep, PathRow(p));
+        }
+    }
+
+    private RecipeSettings S => context.Settings;
+    private double NearZero => S.GetDouble("near_zero_drop");
+    private double Large => S.GetDouble("large_drop");
+    private VerdictCriteria Criteria => S.GetVerdictCriteria();
+    private int TrainingSteps => results.Sum(r => r.TrainingSteps);
+    private double TrainingSeconds => results.Sum(r => r.TrainSeconds);
+    private double MeasureSeconds => results.Sum(r => r.MeasureSeconds);
+    private double MsPerStep => 1000 * TrainingSeconds / Math.Max(1, TrainingSteps);
+    private IEnumerable<string> Arms => setup.Arms.Where(a => results.Any(r => r.Arm == a));
+
+    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+
+    /// <summary>The results of one arm at one spawn step, one per seed in seed order.</summary>
+    private IReadOnlyList<LmcSpawnResult> At(string arm, int t) =>
+        setup.Seeds.Select(seed => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t)).ToArray();
+
+    /// <summary>A quantity of one arm against the spawn step (x = t′ + 1, for the log axis), one sample per seed.</summary>
+    private SeededSeries Series(string arm, Func<LmcSpawnResult, double> value) =>
+        SeededSeries.FromSeeds(setup.SpawnSteps.Select(t => t + 1.0).ToArray(),
+            setup.SpawnSteps.Select(t => (IReadOnlyList<double>)At(arm, t).Select(value).ToArray()).ToArray());
+
+    /// <summary>A table cell: the value with one seed, "mean ± sd" with several.</summary>
+    private object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value)
+    {
+        if (point.Count == 1) return value(point[0]);
+        return SeedAggregate.Text(point.Select(value), F);
+    }
+
+    public void Write()
+    {
+        WriteSummary();
+        var figures = WriteFigures();
+        WriteReport(figures);
+    }
+
+    private Dictionary<string, object?> Entry(LmcSpawnResult s) => new()
+    {
+        ["arm"] = s.Arm,
+        ["spawn_step"] = s.SpawnStep,
+        ["acc_child_1"] = s.AccChild1,
+        ["acc_child_2"] = s.AccChild2,
+        ["acc_midpoint"] = s.AccMidpoint,
+        ["accuracy_drop"] = s.AccuracyDrop,
+        ["barrier"] = s.Barrier,
+        ["loss_barrier"] = s.LossBarrier,
+        ["loss_increase"] = s.LossIncrease,
+        ["path_nonlinearity"] = s.Linearization.PathNonlinearity,
+        ["linearization_gap"] = s.Linearization.LinearizationGap,
+        ["linearization_gap_child_1"] = s.Linearization.ChildGap1,
+        ["linearization_gap_child_2"] = s.Linearization.ChildGap2,
+        ["function_change"] = s.Linearization.FunctionChange,
+        ["gradient_change"] = s.GradientChange.ToDictionary(g => g.Group, g => g.Value),
+        ["gradient_change_se"] = setup.GradientMethod == GradientChangeMethod.Hutchinson ? s.GradientChange.ToDictionary(g => g.Group, g => g.StandardError) : null,
+        ["acc_child_1_own_statistics"] = s.Child1OwnStatistics.Accuracy,
+        ["acc_child_2_own_statistics"] = s.Child2OwnStatistics.Accuracy,
+        ["train_seconds"] = Math.Round(s.TrainSeconds, 1),
+        ["measure_seconds"] = Math.Round(s.MeasureSeconds, 1),
+    };
+
+    private object SummaryEntry(string arm, int t)
+    {
+        var point = At(arm, t);
+        if (!setup.Seeded) return Entry(point[0]);
+        var combined = SeedAggregate.Combine(setup.Seeds, point.Select(r => (object)Entry(r)).ToArray());
+        // Timing is wall-clock noise, not a seed effect: its spread is not a result (and would differ between runs).
+        foreach (string key in new[] { "train_seconds", "measure_seconds" }) combined.Remove(key + SeedAggregate.SdSuffix);
+        return combined;
+    }
+
+    private object? PretrainAccuracy()
+    {
+        var pre = setup.Seeds.Select(seed => results.FirstOrDefault(r => r.Arm == "pretrained" && r.Seed == seed)?.PretrainAccuracy).ToArray();
+        if (pre.All(p => p is null)) return null;
+        return setup.Seeded ? pre : pre[0];
+    }
+
+    private void WriteSummary()
+    {
+        var summary = new Dictionary<string, object?>
+        {
+            ["recipe"] = "lmc",
+            ["data"] = facts.DataDescription,
+            ["model"] = ModelText,
+            ["steps"] = setup.Training.Steps,
+            ["spawn_steps"] = setup.SpawnSteps,
+        };
+        if (setup.Seeded) summary["seeds"] = setup.Seeds;
+        summary["bn_mode"] = setup.BatchNorm.ToString().ToLowerInvariant();
+        summary["gradient_method"] = setup.GradientMethod.ToString().ToLowerInvariant();
+        summary["wall_seconds"] = Math.Round(wallSeconds, 1);
+        summary["training_steps"] = TrainingSteps;
+        summary["training_seconds"] = Math.Round(TrainingSeconds, 1);
+        summary["ms_per_training_step"] = Math.Round(MsPerStep, 1);
+        summary["measure_seconds"] = Math.Round(MeasureSeconds, 1);
+        summary["results"] = Arms.SelectMany(a => setup.SpawnSteps.Select(t => SummaryEntry(a, t))).ToList();
+        summary["pretrain_accuracy"] = PretrainAccuracy();
+        summary["verdicts"] = Verdicts().ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = v.Verdict.Outcome.ToString().ToLowerInvariant(), ["statement"] = v.Verdict.Statement });
+        context.Folder.WriteSummary(summary);
+    }
+
+    private string ModelText => $"ResNet-{6 * setup.Model.BlocksPerStage + 2} (w = {setup.Model.Width}, {setup.Model.Norm}" +
+        (setup.Model.Norm == Models.NormKind.GroupNorm ? $", {setup.Model.Groups} groups" : "") + $", {setup.Model.DType})";
+
+    private List<(FigureFiles Files, string Caption)> WriteFigures()
+    {
+        var figures = new List<(FigureFiles, string)>();
+        string seeds = setup.Seeded ? $" Mean over {setup.Seeds.Count} seeds, bands ± one standard deviation across seeds." : "";
+        var drop = new LineChart { Title = "Instability vs spawn step (paper Fig. 6 left)", XLabel = "spawn step t′ + 1", YLabel = "test accuracy", LogX = true };
+        int color = 0;
+        foreach (var a in Arms)
+        {
+            drop.AddSeeded($"{a}: accuracy drop at α = ½", Series(a, r => r.AccuracyDrop), markers: true, colorGroup: color);
+            drop.AddSeeded($"{a}: barrier", Series(a, r => r.Barrier), markers: true, dashed: true, colorGroup: color);
+            color++;
+        }
+        figures.Add((context.Folder.SaveFigure(drop, "accuracy-drop"), "Accuracy drop at α = ½ (solid) and barrier (dashed) against the spawn step, per arm." + seeds));
+
+        var loss = new LineChart { Title = "Loss barrier vs spawn step", XLabel = "spawn step t′ + 1", YLabel = "test loss", LogX = true };
+        foreach (var a in Arms) loss.AddSeeded($"{a}: loss barrier", Series(a, r => r.LossBarrier), markers: true);
+        figures.Add((context.Folder.SaveFigure(loss, "loss-barrier"), "Loss barrier max_α [loss(α) − linear interpolation of the end losses] against the spawn step." + seeds));
+
+        foreach (var a in Arms)
+        {
+            var chart = new LineChart { Title = $"Gradient change by layer group, {a} (paper Fig. 6 right)", XLabel = "spawn step t′ + 1", YLabel = "mean ‖J_T − J_t′‖_F / ‖J_t′‖_F", LogX = true, LegendOutside = true };
+            foreach (var group in GroupNames)
+                chart.AddSeeded(group, Series(a, r => r.GradientChange.First(g => g.Group == group).Value), markers: true);
+            figures.Add((context.Folder.SaveFigure(chart, $"gradient-change-{a}"), $"Gradient change by layer group against the spawn step ({a} arm)." + seeds));
+
+            var path = new LineChart { Title = $"Test accuracy along the path, {a}", XLabel = "α (0 = child 2, 1 = child 1)", YLabel = "test accuracy", LegendOutside = true };
+            foreach (int t in setup.SpawnSteps)
+            {
+                var point = At(a, t);
+                path.AddSeeded($"t′ = {t}", SeededSeries.FromSeeds(setup.Alphas,
+                    setup.Alphas.Select((_, i) => (IReadOnlyList<double>)point.Select(r => r.Path[i].Accuracy).ToArray()).ToArray()), markers: true);
+            }
+            figures.Add((context.Folder.SaveFigure(path, $"path-accuracy-{a}"), $"Test accuracy of θ(α) for every spawn step ({a} arm)." + seeds));
+        }
+
+        var gaps = new LineChart { Title = "Telescoping view of the spawn", XLabel = "spawn step t′ + 1", YLabel = "mean |Δ logits|", LogX = true, LogY = true };
+        color = 0;
+        foreach (var a in Arms)
+        {
+            gaps.AddSeeded($"{a}: path non-linearity", Series(a, r => r.Linearization.PathNonlinearity), markers: true, colorGroup: color);
+            gaps.AddSeeded($"{a}: linearization gap", Series(a, r => r.Linearization.LinearizationGap), markers: true, dashed: true, colorGroup: color);
+            color++;
+        }
+        figures.Add((context.Folder.SaveFigure(gaps, "function-gaps"), "Path non-linearity mean |f_θ(½) − ½(f_θ¹ + f_θ²)| (solid) and linearization gap mean |f_θ(½) − f_lin,t′(θ(½))| (dashed) on the probes." + seeds));
+        return figures;
+    }
+
+    private IReadOnlyList<string> GroupNames => results[0].GradientChange.Select(g => g.Group).ToArray();
+
+    private void WriteReport(List<(FigureFiles Files, string Caption)> figures)
+    {
+        string bn = setup.BatchNorm == BatchNormMode.Recompute
+            ? $"recomputed for every θ(α) (end points included) from {setup.BatchNormBatches} training batches of {setup.Training.BatchSize} main-subset images, train mode, no augmentation, equal-weight average of the batch statistics"
+            : "interpolated like the parameters (α·stats¹ + (1−α)·stats²)";
+        var report = context.CreateReport("Linear mode connectivity through gradient stabilization (ResNet on CIFAR-10)",
+        [
+            ("spawn", "copy θ_t′, the BatchNorm buffers and the SGD state (momentum buffers, step count) of one parent per arm and seed into two children that train to T with their own data-order and augmentation seeds (SPEC §5)"),
+            ("θ(α)", $"α θ¹_T + (1−α) θ²_T (α = 1 is child 1); BatchNorm statistics {bn}"),
+            ("accuracy drop", "½(acc(θ¹_T) + acc(θ²_T)) − acc(θ(½)), test accuracies on the α-path (so the end points use the same BatchNorm treatment as the midpoint); the children's accuracies with their own running statistics are in summary.json"),
+            ("barrier", "max_α [(1−α) acc(0) + α acc(1) − acc(α)] over the grid; loss barrier max_α [loss(α) − ((1−α) loss(0) + α loss(1))], mean test cross-entropy"),
+            ("gradient change of layer group l", $"mean over the {S.GetInt("probes")} probe inputs (the first test images) of ‖J^l_T(x) − J^l_t′(x)‖_F / ‖J^l_t′(x)‖_F, J^l the Jacobian of the logits with respect to group l's parameters, θ_T = child 1's end point; " +
+                (setup.GradientMethod == GradientChangeMethod.Exact ? "exact (one reverse pass per probe and logit)" : $"Hutchinson with {setup.Directions} group-restricted Rademacher directions, the same at t′ and T")),
+            ("layer groups", "stem (first convolution and its norm), stage s.block b (both convolutions, norms and the projection shortcut), classifier"),
+            ("Jacobians and JVPs", "taken in evaluation mode (BatchNorm with fixed statistics), SPEC §5. " + (setup.BatchNorm == BatchNormMode.Recompute
+                ? "With bn_mode = recompute the statistics of θ_t′, θ¹_T and θ²_T are recomputed exactly like those of θ(α) before any function or Jacobian is taken (at t′ = 0 the running statistics are still the initial 0 and 1, which describe no data)"
+                : "With bn_mode = interpolate every network uses its own running statistics (at t′ = 0 the initial 0 and 1)")),
+            ("f_lin,t′(θ)", "f_θt′ + J_t′·(θ − θ_t′) on the probes, over the trainable parameters with θ_t′'s BatchNorm statistics held (the real functions use their own)"),
+            ("path non-linearity", "mean over probes and logits of |f_θ(½) − ½(f_θ¹_T + f_θ²_T)|"),
+            ("linearization gap", "mean |f_θ(½) − f_lin,t′(θ(½))|; the children's own gaps |f_θ^c_T − f_lin,t′(θ^c_T)| and their function change |f_θ^c_T − f_θt′| are in summary.json"),
+            ("pretrained arm", $"the parent is first trained for {setup.Pretraining.Steps} steps on the disjoint pretraining subset (same optimizer recipe, its own schedule), its classifier re-initialized, then the same protocol runs on the main subset from a fresh optimizer state"),
+            ("seeds", setup.Seeded
+                ? $"the whole protocol is repeated for seeds {string.Join(", ", setup.Seeds)} (initialization, data orders, augmentation, Hutchinson directions); the data subsets, probes and BatchNorm batches are shared. Tables show mean ± sd over seeds"
+                : $"one repetition (seed {setup.Seeds[0]}): no seed-to-seed spread is measured"),
+        ]);
+
+        report.Heading("Setup and scale").Bullets(
+        [
+            $"Data: {facts.DataDescription}. The 10k training images were decoded from a JPEG (quality 75) re-encoding of CIFAR-10 (see the data README).",
+            $"Model: {ModelText}; Kaiming-normal convolutions, 1×1 projection shortcuts.",
+            string.Create(CultureInfo.InvariantCulture, $"Training: SGD momentum {setup.Training.Momentum}, coupled weight decay {setup.Training.WeightDecay}, lr {setup.Training.LearningRate} with {setup.Training.WarmupSteps} warm-up steps and ×{setup.Training.DecayFactor} after steps [{string.Join(", ", setup.Training.Milestones())}], batch {setup.Training.BatchSize}, random crop (4-pixel zero padding) + horizontal flip, T = {setup.Training.Steps} steps."),
+            $"Spawn steps t′ = {string.Join(", ", setup.SpawnSteps)}; α grid {string.Join(", ", setup.Alphas.Select(F))}; {setup.Seeds.Count} seed(s).",
+            $"**Scale**: the paper (after Frankle et al. 2020) uses all 50k CIFAR-10 training images, w = 16 and ≈ 63k steps; this run uses {S.GetInt("train_size")} images, w = {setup.Model.Width} and T = {setup.Training.Steps}" +
+                (context.Quick ? " (quick mode: a miniature that shows the shape of the protocol, not the paper's numbers)." : "."),
+            string.Create(CultureInfo.InvariantCulture, $"Compute: {TrainingSteps} training steps in {TrainingSeconds:F0} s ({MsPerStep:F0} ms per step incl. augmentation), measurements {MeasureSeconds:F0} s, wall time {wallSeconds:F0} s") +
+                (context.Shard.IsAll ? "." : " (summed over the shards' sub-runs; each shard also retrained the parent prefix it needed)."),
+        ]);
+
+        report.Heading("Findings").Bullets(Findings());
+
+        report.Heading("Per spawn step" + (setup.Seeded ? $" (mean ± sd over {setup.Seeds.Count} seeds)" : ""));
+        var points = Arms.SelectMany(a => setup.SpawnSteps.Select(t => (Arm: a, T: t, Runs: At(a, t)))).ToArray();
+        report.Table(points,
+            ("arm", p => p.Arm), ("t′", p => p.T), ("acc child 1", p => Cell(p.Runs, r => r.AccChild1)), ("acc child 2", p => Cell(p.Runs, r => r.AccChild2)),
+            ("acc θ(½)", p => Cell(p.Runs, r => r.AccMidpoint)), ("drop", p => Cell(p.Runs, r => r.AccuracyDrop)), ("barrier", p => Cell(p.Runs, r => r.Barrier)),
+            ("loss barrier", p => Cell(p.Runs, r => r.LossBarrier)), ("mean grad. change", p => Cell(p.Runs, r => r.MeanGradientChange)),
+            ("path non-lin.", p => Cell(p.Runs, r => r.Linearization.PathNonlinearity)), ("lin. gap", p => Cell(p.Runs, r => r.Linearization.LinearizationGap)),
+            ("|f_T − f_t′|", p => Cell(p.Runs, r => r.Linearization.FunctionChange)));
+
+        report.Heading("Gradient change by layer group");
+        report.Table(["arm", "t′", .. GroupNames],
+            points.Select(p => (IReadOnlyList<object?>)new object?[] { p.Arm, p.T }
+                .Concat(GroupNames.Select(g => (object?)Cell(p.Runs, r => r.GradientChange.First(x => x.Group == g).Value))).ToArray()));
+
+        foreach (var (files, caption) in figures) report.Figure(files, caption);
+        context.Folder.WriteReport(report.ToString());
+    }
+
+    /// <summary>The statistical verdicts on SPEC §6's claims, judged by the recipe's verdict criteria.</summary>
+    private List<(string Key, string Claim, Verdict Verdict)> Verdicts()
+    {
+        var list = new List<(string, string, Verdict)>();
+        static double LogX(double x) => Math.Log(x);
+        foreach (var a in Arms)
+        {
+            if (a == "random")
+                list.Add(("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
+                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), Criteria, TrendDirection.Falls, LogX).Verdict));
+            list.Add(($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
+                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), Criteria, TrendDirection.Falls, LogX).Verdict));
+        }
+        if (Arms.Contains("random") && Arms.Contains("pretrained"))
+        {
+            int first = setup.SpawnSteps[0];
+            list.Add(("pretrained_drop_smaller", $"the accuracy drop at the first spawn step (t′ = {first}) is smaller when pretrained",
+                Gap(At("pretrained", first).Select(r => r.AccuracyDrop), At("random", first).Select(r => r.AccuracyDrop), ("drop pretrained", "drop random"))));
+            double MeanOverSteps(string arm, long seed) => setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
+            list.Add(("pretrained_gradient_change_smaller", "the gradient change (mean over layer groups and spawn steps) is smaller when pretrained",
+                Gap(setup.Seeds.Select(s => MeanOverSteps("pretrained", s)), setup.Seeds.Select(s => MeanOverSteps("random", s)), ("pretrained", "random"))));
+        }
+        return list;
+    }
+
+    /// <summary>GapCheck on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
+    private Verdict Gap(IEnumerable<double> lower, IEnumerable<double> higher, (string, string) names)
+    {
+        var (ma, sa, na) = SeedAggregate.MeanSd(lower);
+        var (mb, sb, nb) = SeedAggregate.MeanSd(higher);
+        double se = sa is { } x && sb is { } y ? Math.Sqrt(x * x / na + y * y / nb) : double.NaN;
+        return GapCheck.ClearlyBelow(ma, mb, se, Criteria, names);
+    }
+
+    private List<string> Findings()
+    {
+        var findings = new List<string>
+        {
+            "SPEC §6 expects: accuracy drop large for early t′, near zero later; pretrained: small from the start; gradient change by layer falls with t′ and is smaller when pretrained.",
+            Criteria.Describe() + $" Drop thresholds (settings): 'large' = drop ≥ {F(Large)} (`large_drop`), 'near zero' = drop < {F(NearZero)} (`near_zero_drop`), applied to the " +
+                (setup.Seeded ? $"mean over the {setup.Seeds.Count} seeds; trends and gaps are judged against the seed-to-seed spread (sample sd over seeds; the gap's SE = √(sd₁²/n + sd₂²/n))."
+                    : "single seed's values; with one seed no seed spread is measured: a trend's noise is the scatter about the fitted line, and a gap between arms has no standard error (so it reads inconclusive)."),
+        };
+        foreach (var (_, claim, verdict) in Verdicts()) findings.Add(verdict.About(claim));
+        foreach (var a in Arms)
+        {
+            var drops = Series(a, r => r.AccuracyDrop);
+            double firstDrop = drops.Means[0], lastDrop = drops.Means[^1];
+            string sequence = string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(drops.Means[i])} (t′ = {t})"));
+            bool largeEarly = firstDrop >= Large, zeroLate = lastDrop < NearZero;
+            var children = results.Where(r => r.Arm == a).SelectMany(r => new[] { r.AccChild1, r.AccChild2 }).ToArray();
+            findings.Add($"**{a}** accuracy drop{(setup.Seeded ? " (seed means)" : "")}: {sequence}. " +
+                (a == "random"
+                    ? $"Large at the first spawn step: {(largeEarly ? "yes" : "**no**")}; near zero at the last: {(zeroLate ? "yes" : "**no**")}. "
+                    : $"Near zero from the start (t′ = {setup.SpawnSteps[0]}): {(firstDrop < NearZero ? "yes" : "**no**")}; near zero at the last: {(zeroLate ? "yes" : "**no**")}. ") +
+                $"Children reach {F(children.Min())}–{F(children.Max())} test accuracy on the path's end points.");
+            var grads = Series(a, r => r.MeanGradientChange);
+            int falling = GroupNames.Count(g => TrendCheck.Judge(Series(a, r => r.GradientChange.First(x => x.Group == g).Value), Criteria, TrendDirection.Falls, Math.Log).Verdict.Outcome == VerdictOutcome.Agrees);
+            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(grads.Means[i])} (t′ = {t})"))}; " +
+                $"its slope interval against ln(t′ + 1) lies below 0 in {falling} of {GroupNames.Count} layer groups.");
+            var gap = Series(a, r => r.Linearization.LinearizationGap);
+            var nonlin = Series(a, r => r.Linearization.PathNonlinearity);
+            findings.Add($"**{a}** telescoping view: linearization gap {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(gap.Means[i])} (t′ = {t})"))}; " +
+                $"path non-linearity {string.Join(", ", nonlin.Means.Select(F))}; correlation of the drop with the linearization gap across t′: {F(Correlation(drops.Means, gap.Means))}, " +
+                $"with the path non-linearity: {F(Correlation(drops.Means, nonlin.Means))}.");
+        }
+        if (Arms.Contains("random") && Arms.Contains("pretrained"))
+        {
+            var r = Series("random", x => x.AccuracyDrop).Means;
+            var p = Series("pretrained", x => x.AccuracyDrop).Means;
+            var rg = Series("random", x => x.MeanGradientChange).Means;
+            var pg = Series("pretrained", x => x.MeanGradientChange).Means;
+            int n = setup.SpawnSteps.Count;
+            findings.Add($"Pretrained vs random at the same t′: the drop is smaller when pretrained at {Enumerable.Range(0, n).Count(i => p[i] < r[i])} of {n} spawn steps " +
+                $"(first t′: {F(p[0])} vs {F(r[0])}); the mean gradient change is smaller at {Enumerable.Range(0, n).Count(i => pg[i] < rg[i])} of {n}. " +
+                $"Pretraining reached {string.Join(", ", results.Where(x => x.Arm == "pretrained").Select(x => x.PretrainAccuracy).Distinct().Select(F))} test accuracy before its classifier was re-initialized.");
+        }
+        if (context.Quick)
+            findings.Add("Quick mode: few steps, few images, a coarse α grid and few probes — the numbers carry seed noise of a few accuracy points; read the trend, not the digits.");
+        return findings;
+    }
+
+    private static double Correlation(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        if (x.Count < 3) return double.NaN;
+        double mx = x.Average(), my = y.Average();
+        double sxy = x.Zip(y).Sum(p => (p.First - mx) * (p.Second - my));
+        double sxx = x.Sum(v => (v - mx) * (v - mx)), syy = y.Sum(v => (v - my) * (v - my));
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Telescope.Autodiff;
+using Telescope.Checkpointing;
+using Telescope.Data;
+using Telescope.Data.Tabular;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Runs;
+using Telescope.Smoothing;
+using Telescope.Telescoping;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Recipes.TabularGbt;
+
+/// <summary>One logged point of the network's training curve.</summary>
+internal sealed record NeuralPoint(int Step, double? BatchMse, double TrainMse, double TrackedMse,
+    SmootherFidelity Fidelity, double PTrain, double PTracked);
+
+/// <summary>What the network arm measured on one data set.</summary>
+internal sealed record NeuralResult(
+    double[] TrackedPredictions,
+    double[] TrackedWeightNorms,
+    IReadOnlyList<NeuralPoint> Curve,
+    double MeanAbsPrediction,
+    IReadOnlyDictionary<string, SmootherFidelity> FinalFidelity,
+    TimeSpan WallTime)
+{
+    [JsonIgnore]
+    public NeuralPoint Final => Curve[^1];
+}
+
+/// <summary>The network arm's settings (from the recipe settings).</summary>
+internal sealed record NeuralSettings(IReadOnlyList<int> Hidden, Activation Activation, double LearningRate, int BatchSize,
+    int Steps, int LogEvery, ScalarType DType, string Device, NeuralWeightNorm WeightNorm = NeuralWeightNorm.SmootherRow);
+
+/// <summary>Which row of the network defines its kernel weight norm w(x) (SPEC §5).</summary>
+internal enum NeuralWeightNorm
+{
+    /// <summary>w(x) = ‖S_T(x)‖₂, the smoother row from the exact SGD kernel recursion (SPEC default).</summary>
+    SmootherRow,
+    /// <summary>w(x) = ‖K_T(x, X_train)‖₂, the final network's tangent-kernel row (SPEC §5 option).</summary>
+    TangentKernelRow,
+}
+
+/// <summary>
+/// An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
+/// of SPEC §2a is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
+/// and yields w(x) = ‖S_T(x)‖₂ (or, as an option, the final tangent-kernel row's norm); a <see cref="TelescopingTracker"/> on the tracked rows provides f̃ for the
+/// fidelity check (f̂ vs f̃ vs network).
+/// </summary>
+internal static class NeuralArm
+{
+    /// <summary>Name of the tracked pool rows inside the smoother and the tracker.</summary>
+    public const string TrackedSet = "tracked";
+
+    /// <summary>Key prefix of the in-flight network inside a checkpoint.</summary>
+    public const string Current = "current/nn/";
+
+    /// <summary>Trains the network, handing each curve point to <paramref name="logPoint"/> (metrics.csv) as it is measured.</summary>
+    /// <param name="checkpoint">Offered a checkpoint before every SGD step; adds the network's state to what <paramref name="saveOuter"/> adds.</param>
+    /// <param name="saveOuter">Adds the sweep's and the data set's other state (finished sub-runs, the GBT arm's result).</param>
+    /// <param name="resume">The checkpoint to continue from, or null to start.</param>
+    public static NeuralResult Run(TabularGbtData data, NeuralSettings settings, int seed, IProgressTask progress,
+        Action<NeuralPoint> logPoint, RunCheckpoints checkpoint, Action<CheckpointState> saveOuter, CheckpointState? resume,
+        CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var before = TimeSpan.Zero;
+        using var scope = torch.NewDisposeScope();
+        var device = torch.device(settings.Device);
+        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, settings.DType, device);
+        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, settings.DType, device);
+        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, settings.DType, device);
+        var yTracked = Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
+        var yTrain64 = yTrain.to_type(ScalarType.Float64);
+
+        var network = new Mlp(new MlpOptions
+        {
+            InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
+            Activation = settings.Activation, DType = settings.DType, Device = settings.Device,
+        }, seed);
+        var jvp = new ForwardModeJvp(network);
+        var kernel = new MlpTangentKernel(network);
+        using var optimizer = ExactOptimizers.Sgd(jvp.Parameters, settings.LearningRate);
+        // The smoother accumulates in float64 whatever the model's dtype (its dtype is the initial predictions').
+        using var smoother = new KernelSmoother(xTrain, Predict(network, xTrain), new KernelSmootherOptions { LossScale = 1.0 });
+        smoother.Track(TrackedSet, xTracked, Predict(network, xTracked));
+        using var tracker = new TelescopingTracker(jvp, [new TrackedSet(TrackedSet, xTracked), new TrackedSet(SmootherSets.Training, xTrain)],
+            new TelescopingOptions { TrackLinearized = false });
+
+        var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)seed);
+        var curve = new List<NeuralPoint>();
+        var index = torch.empty(settings.BatchSize, dtype: ScalarType.Int64, device: device);
+        double lossSum = 0;
+        int lossCount = 0;
+        int first = 1;
+        if (resume is null) Log(Measure(0, null));
+        else
+        {
+            first = resume.GetInt(Current + "step");
+            lossSum = resume.GetDouble(Current + "loss_sum");
+            lossCount = resume.GetInt(Current + "loss_count");
+            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
+            curve.AddRange(SubRunResults.Deserialize<List<NeuralPoint>>(resume.GetString(Current + "curve"), RunCheckpoints.FileName));
+            ModuleState.Load(network, resume, Current + "model/");
+            optimizer.LoadState(resume, Current + "optimizer/");
+            smoother.LoadState(resume, Current + "smoother/");
+            tracker.LoadState(resume, Current + "tracker/");
+            progress.Advance(first - 1);
+        }
+        for (int t = first; t <= settings.Steps; t++)
+        {
+            checkpoint.SaveIfDue(state =>
+            {
+                saveOuter(state);
+                state.Set(Current + "step", t);            // the next step to take: θ is θ_{t-1}
+                state.Set(Current + "loss_sum", lossSum);
+                state.Set(Current + "loss_count", lossCount);
+                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
+                state.Set(Current + "curve", SubRunResults.Serialize(curve));
+                ModuleState.Save(network, state, Current + "model/");
+                optimizer.SaveState(state, Current + "optimizer/");
+                smoother.SaveState(state, Current + "smoother/");
+                tracker.SaveState(state, Current + "tracker/");
+            });
+            cancel.ThrowIfCancellationRequested();
+            using var stepScope = torch.NewDisposeScope();
+            index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+            smoother.Step(kernel, index, settings.LearningRate);          // kernel at θ_{t-1}
+            optimizer.ZeroGrad();
+            var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
+            using var half = 0.5.ToScalar();
+            var loss = residual.square().mean().mul(half);
+            double batchMse = 2 * loss.to_type(ScalarType.Float64).item<double>();
+            DivergenceException.ThrowIfNotFinite(batchMse, data.Train.Name, t);
+            loss.backward();
+            tracker.Step(optimizer).Dispose();
+            lossSum += batchMse;
+            lossCount++;
+            if (t % settings.LogEvery == 0 || t == settings.Steps)
+            {
+                Log(Measure(t, lossSum / lossCount));
+                lossSum = 0;
+                lossCount = 0;
+                progress.SetStatus($"{data.Train.Name}: NN step {t}, train MSE {curve[^1].TrainMse:G3}");
+            }
+            progress.Advance();
+        }
+
+        var final = Predict(network, xTracked);
+        // The tangent-kernel row is one [tracked, n] block at θ_T; k = 1, so the trace block is K itself.
+        var norms = settings.WeightNorm == NeuralWeightNorm.TangentKernelRow
+            ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).square().sum(1L).sqrt()
+            : smoother.RowNorms(TrackedSet);
+        return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),
+            curve, final.abs().mean().item<double>(), FinalFidelity(), before + clock.Elapsed);
+
+        void Log(NeuralPoint point)
+        {
+            curve.Add(point);
+            logPoint(point);
+        }
+
+        // The fidelity gaps on the training rows and on the regular and irregular tracked rows separately:
+        // first-order telescoping errors concentrate where inputs (and so Jacobians) are large.
+        Dictionary<string, SmootherFidelity> FinalFidelity()
+        {
+            using var s = torch.NewDisposeScope();
+            var result = new Dictionary<string, SmootherFidelity>
+            {
+                ["train"] = SmootherFidelity.Compute(smoother.Predict(SmootherSets.Training, yTrain64),
+                    tracker.Telescoped(SmootherSets.Training), Predict(network, xTrain)),
+            };
+            var surrogate = smoother.Predict(TrackedSet, yTrain64);
+            var telescoped = tracker.Telescoped(TrackedSet);
+            var output = Predict(network, xTracked);
+            foreach (bool irregular in new[] { false, true })
+            {
+                var rows = Enumerable.Range(0, data.Tracked.Rows).Where(i => data.TrackedIsIrregular[i] == irregular).Select(i => (long)i).ToArray();
+                if (rows.Length == 0) continue;
+                var index = torch.tensor(rows, dtype: ScalarType.Int64, device: device);
+                result[irregular ? "irregular" : "regular"] = SmootherFidelity.Compute(surrogate.index_select(0, index),
+                    telescoped.index_select(0, index), output.index_select(0, index));
+            }
+            return result;
+        }
+
+        NeuralPoint Measure(int step, double? batchMse)
+        {
+            using var s = torch.NewDisposeScope();
+            var fTrain = Predict(network, xTrain);
+            var fTracked = Predict(network, xTracked);
+            var fidelity = smoother.Fidelity(TrackedSet, yTrain64, tracker.Telescoped(TrackedSet), fTracked);
+            return new NeuralPoint(step, batchMse,
+                (fTrain - yTrain64).square().mean().item<double>(),
+                (fTracked - yTracked).square().mean().item<double>(),
+                fidelity,
+                EffectiveParameters.Compute(smoother, SmootherSets.Training).Value,
+                EffectiveParameters.Compute(smoother, TrackedSet).Value);
+        }
+    }
+
+    /// <summary>f_θ(x) [N, 1] in float64, without a graph.</summary>
+    private static Tensor Predict(Mlp network, Tensor x)
+    {
+        using var noGrad = torch.no_grad();
+        return network.forward(x).to_type(ScalarType.Float64);
+    }
+
+    private static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
+        torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
+}

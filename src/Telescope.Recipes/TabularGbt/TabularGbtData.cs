@@ -1,0 +1,69 @@
+using Telescope.Data.Tabular;
+
+namespace Telescope.Recipes.TabularGbt;
+
+/// <summary>
+/// One data set prepared for the comparison (SPEC §5): a seeded training subset and disjoint test pool,
+/// features and target standardized with training statistics, the pool split into irregular and regular
+/// rows by irregularity score, the mixed test sets T_π, and the <em>tracked rows</em> — the union of the pool
+/// rows that appear in any T_π, the only test rows on which smoother rows are needed.
+/// </summary>
+internal sealed class TabularGbtData
+{
+    /// <summary>Standardized training rows (n × d) and targets.</summary>
+    public required TabularDataset Train { get; init; }
+    /// <summary>Standardized tracked pool rows, in ascending pool-row order.</summary>
+    public required TabularDataset Tracked { get; init; }
+    /// <summary>Test sets whose <see cref="MixedTestSet.Rows"/> index <see cref="Tracked"/> (not the pool).</summary>
+    public required IReadOnlyList<MixedTestSet> TestSets { get; init; }
+    /// <summary>Per tracked row: whether it comes from the irregular pool.</summary>
+    public required bool[] TrackedIsIrregular { get; init; }
+    public required int PoolRows { get; init; }
+    public required int IrregularPoolRows { get; init; }
+    /// <summary>Smallest irregularity score of the irregular pool, and the median score of the regular pool.</summary>
+    public required double Threshold { get; init; }
+    public required double RegularMedianScore { get; init; }
+    /// <summary>Rows of the data set after preprocessing (before the split).</summary>
+    public required int SourceRows { get; init; }
+
+    /// <summary>Splits, standardizes, scores and samples; throws <see cref="TelescopeException"/> when the sizes do not fit.</summary>
+    public static TabularGbtData Prepare(TabularDataset data, int trainSize, int poolSize, int testSize, int repetitions,
+        IrregularityMethod method, ulong seed)
+    {
+        if (trainSize + TabularSources.MinimumPoolRows > data.Rows)
+            throw new TelescopeException($"{data.Name} has {data.Rows} rows; train_size = {trainSize} leaves fewer than {TabularSources.MinimumPoolRows} for the test pool.")
+            { Hint = "Use a smaller train_size." };
+        int pool = Math.Min(poolSize, data.Rows - trainSize);
+        var split = TrainPoolSplit.Create(data.Rows, trainSize, pool, seed);
+        var rawTrain = data.Select(split.Train);
+        var standardizer = Standardizer.Fit(rawTrain, standardizeTarget: true);
+        var train = standardizer.Transform(rawTrain);
+        var poolData = standardizer.Transform(data.Select(split.Pool));
+        var scores = IrregularityScore.Fit(train, method).Score(poolData);
+        var pools = IrregularPools.FromScores(scores);
+        if (testSize > pools.Irregular.Length)
+            throw new TelescopeException($"{data.Name}: test_size = {testSize} exceeds the irregular pool ({pools.Irregular.Length} rows = 10% of a {pool}-row test pool), so T_1 cannot be drawn.")
+            { Hint = $"Use test_size ≤ {pools.Irregular.Length} or a larger pool_size." };
+        var sets = MixedTestSets.Build(pools, testSize, repetitions, seed ^ 0x7AB1E5EEDUL);
+
+        // Track only the pool rows some T_π uses: every smoother row costs n values and n·b work per step.
+        var used = sets.SelectMany(s => s.Rows).Distinct().Order().ToArray();
+        var position = new Dictionary<int, int>(used.Length);
+        for (int i = 0; i < used.Length; i++) position[used[i]] = i;
+        var remapped = sets.Select(s => s with { Rows = s.Rows.Select(r => position[r]).ToArray() }).ToList();
+        var irregularRows = pools.Irregular.ToHashSet();
+        var regularScores = pools.Regular.Select(r => scores[r]).Order().ToArray();
+        return new TabularGbtData
+        {
+            Train = train,
+            Tracked = poolData.Select(used),
+            TestSets = remapped,
+            TrackedIsIrregular = used.Select(irregularRows.Contains).ToArray(),
+            PoolRows = pool,
+            IrregularPoolRows = pools.Irregular.Length,
+            Threshold = pools.Threshold,
+            RegularMedianScore = regularScores[regularScores.Length / 2],
+            SourceRows = data.Rows,
+        };
+    }
+}

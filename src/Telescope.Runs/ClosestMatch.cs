@@ -1,0 +1,40 @@
+namespace Telescope.Runs;
+
+/// <summary>Finds the candidate closest to a mistyped name (Levenshtein distance, case-insensitive).</summary>
+internal static class ClosestMatch
+{
+    /// <summary>The closest candidate, or null when none is plausibly what was meant.</summary>
+    public static string? Find(string typed, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (string c in candidates)
+        {
+            int d = Distance(typed.ToLowerInvariant(), c.ToLowerInvariant());
+            // A substring match ("lr" for "lr_max") counts as close even if many letters are missing.
+            if (c.Contains(typed, StringComparison.OrdinalIgnoreCase) || typed.Contains(c, StringComparison.OrdinalIgnoreCase))
+                d = Math.Min(d, 1);
+            if (d < bestDistance) (best, bestDistance) = (c, d);
+        }
+        int tolerance = Math.Max(2, typed.Length / 3);
+        return bestDistance <= tolerance ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,63 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Telescope.Runs;
+
+/// <summary>Facts about the machine and software a run used, recorded in config.json and the report.</summary>
+public sealed record MachineInfo
+{
+    /// <summary>Operating system description.</summary>
+    public required string OperatingSystem { get; init; }
+    /// <summary>Process architecture (X64, Arm64, …).</summary>
+    public required string Architecture { get; init; }
+    /// <summary>Logical processors visible to the process.</summary>
+    public required int LogicalProcessors { get; init; }
+    /// <summary>.NET runtime description.</summary>
+    public required string DotNet { get; init; }
+    /// <summary>TorchSharp assembly version.</summary>
+    public required string TorchSharpVersion { get; init; }
+    /// <summary>TorchSharp intra-op threads at the start of the run.</summary>
+    public required int TorchThreads { get; init; }
+    /// <summary>TorchSharp's default floating-point dtype.</summary>
+    public required string DefaultDType { get; init; }
+    /// <summary>Whether a CUDA device is available.</summary>
+    public required bool CudaAvailable { get; init; }
+    /// <summary>CPU model name (Linux: /proc/cpuinfo) and the SIMD instruction sets .NET sees, e.g. "AMD EPYC (avx2 fma avx512f)".</summary>
+    public string? Cpu { get; init; }
+    /// <summary>oneDNN's instruction-set cap and who chose it (<see cref="TorchRuntime.ConvolutionIsa"/>; docs/numerics.md).</summary>
+    public string? OneDnn { get; init; }
+    /// <summary>The float32-vs-float64 convolution gradient check of this process (<see cref="Telescope.ConvolutionGradientCheck"/>).</summary>
+    public string? ConvolutionGradientCheck { get; init; }
+
+    /// <summary>Reads the facts of the current process (loads LibTorch if it is not loaded yet).</summary>
+    public static MachineInfo Capture() => new()
+    {
+        OperatingSystem = RuntimeInformation.OSDescription,
+        Architecture = RuntimeInformation.ProcessArchitecture.ToString(),
+        LogicalProcessors = Environment.ProcessorCount,
+        DotNet = RuntimeInformation.FrameworkDescription,
+        TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+        TorchThreads = torch.get_num_threads(),
+        DefaultDType = torch.get_default_dtype().ToString().ToLowerInvariant(),
+        CudaAvailable = torch.cuda.is_available(),
+        Cpu = CpuFacts.Describe(),
+        OneDnn = TorchRuntime.ConvolutionIsa.Describe(),
+        ConvolutionGradientCheck = Telescope.ConvolutionGradientCheck.Result.Describe(),
+    };
+
+    /// <summary>The facts as (name, value) pairs for tables.</summary>
+    public IReadOnlyList<(string Name, string Value)> ToRows() =>
+    [
+        ("OS", OperatingSystem), ("architecture", Architecture), ("logical processors", LogicalProcessors.ToString()),
+        (".NET", DotNet), ("TorchSharp", TorchSharpVersion), ("torch threads", TorchThreads.ToString()),
+        ("default dtype", DefaultDType), ("CUDA available", CudaAvailable ? "yes" : "no"),
+        ("CPU", Cpu ?? "not recorded"), ("oneDNN", OneDnn ?? "not recorded"),
+        ("convolution gradient check", ConvolutionGradientCheck ?? "not recorded"),
+    ];
+
+    /// <summary>Informational version of the Telescope library (e.g. "1.0.0+abc123").</summary>
+    public static string TelescopeVersion { get; } =
+        typeof(MachineInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(MachineInfo).Assembly.GetName().Version?.ToString() ?? "unknown";
+}

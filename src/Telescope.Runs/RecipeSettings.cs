@@ -1,0 +1,304 @@
+using System.Collections;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Telescope.Runs;
+
+/// <summary>
+/// The ordered, typed settings of one recipe run. A recipe declares them in
+/// <see cref="IRecipe.CreateSettings"/> with the <c>Add…</c> methods (each with a default, a one-line
+/// description and an optional quick-mode value) and reads them in <see cref="IRecipe.Run"/> with the
+/// <c>Get…</c> methods. A <c>seed</c> setting always exists, and the runner appends <c>checkpoint_minutes</c>
+/// (<see cref="AddRunSettings"/>) to every recipe's settings.
+/// </summary>
+/// <example>
+/// <code>
+/// var s = new RecipeSettings(quick)
+///     .AddInt("width", 512, "Hidden-layer width", quick: 64, min: 1)
+///     .AddDoubleList("lrs", [0.01, 0.1], "Learning rates to sweep", min: 0)
+///     .AddString("optimizer", "sgd", "Optimizer", choices: ["sgd", "adam"]);
+/// int width = s.GetInt("width");
+/// </code>
+/// </example>
+public sealed partial class RecipeSettings : IReadOnlyList<Setting>
+{
+    /// <summary>Name of the setting that always exists and seeds every random choice of a run.</summary>
+    public const string SeedKey = "seed";
+
+    private readonly List<Setting> _settings = [];
+    private readonly Dictionary<string, Setting> _byName = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the settings with only <c>seed</c>; <paramref name="quick"/> picks quick-mode defaults.</summary>
+    public RecipeSettings(bool quick, long defaultSeed = 0)
+    {
+        Quick = quick;
+        AddLong(SeedKey, defaultSeed, "Seed of every random choice (initialization, data order, sampling)");
+    }
+
+    /// <summary>
+    /// Appends the settings every recipe has that concern the run rather than the experiment: today
+    /// <c>checkpoint_minutes</c>. The runner and <c>telescope describe</c> call it (through
+    /// <see cref="RecipeRunner.CreateSettings"/>) after the recipe's own declarations, so every recipe, present
+    /// and future, gets them. Idempotent.
+    /// </summary>
+    public RecipeSettings AddRunSettings()
+    {
+        if (!Contains(CheckpointMinutesKey))
+            AddDouble(CheckpointMinutesKey, 10, "Write a resumable checkpoint into the partial run folder every this many minutes " +
+                "(fractions allowed; 0 = only on Ctrl+C/SIGTERM); used by recipes that support 'telescope resume'", min: 0);
+        return this;
+    }
+
+    /// <summary>Name of the checkpoint-interval setting every recipe has.</summary>
+    public const string CheckpointMinutesKey = "checkpoint_minutes";
+
+    /// <summary>Settings that do not change a run's numbers, so runs that differ only in them are interchangeable (resume, merge).</summary>
+    public static IReadOnlySet<string> ResultNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { CheckpointMinutesKey };
+
+    /// <summary>
+    /// SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints
+    /// mean the same configuration and seed, so checkpoints and shards of one run can be recognized.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var s in _settings.Where(s => !ResultNeutralKeys.Contains(s.Name)))
+            text.Append(s.Name).Append('=').Append(Setting.Format(s.Value)).Append('\n');
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>Whether quick-mode defaults are in force.</summary>
+    public bool Quick { get; }
+
+    /// <summary>The resolved <c>seed</c>.</summary>
+    public long Seed => GetLong(SeedKey);
+
+    /// <inheritdoc/>
+    public int Count => _settings.Count;
+
+    /// <inheritdoc/>
+    public Setting this[int index] => _settings[index];
+
+    /// <summary>The setting called <paramref name="name"/>.</summary>
+    /// <exception cref="TelescopeException">No such setting; the message lists the valid keys.</exception>
+    public Setting this[string name] => _byName.TryGetValue(name, out var s) ? s : throw UnknownKey(name);
+
+    /// <summary>Whether a setting called <paramref name="name"/> exists.</summary>
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    // ---- declaring -------------------------------------------------------------------------------
+
+    /// <summary>Adds an int setting, optionally bounded by <paramref name="min"/>/<paramref name="max"/> (inclusive).</summary>
+    public RecipeSettings AddInt(string name, int defaultValue, string description, int? quick = null,
+        int? min = null, int? max = null) =>
+        Add(name, SettingKind.Int, description, defaultValue, quick, RangeText(min, max),
+            v => RangeProblem((int)v, min, max));
+
+    /// <summary>Adds a long setting, optionally bounded (inclusive).</summary>
+    public RecipeSettings AddLong(string name, long defaultValue, string description, long? quick = null,
+        long? min = null, long? max = null) =>
+        Add(name, SettingKind.Long, description, defaultValue, quick, RangeText(min, max),
+            v => RangeProblem((long)v, min, max));
+
+    /// <summary>
+    /// Adds a double setting, optionally bounded (inclusive). NaN and ±∞ are rejected unless
+    /// <paramref name="allowNonFinite"/> is set.
+    /// </summary>
+    public RecipeSettings AddDouble(string name, double defaultValue, string description, double? quick = null,
+        double? min = null, double? max = null, bool allowNonFinite = false) =>
+        Add(name, SettingKind.Double, description, defaultValue, quick, DoubleConstraint(min, max, allowNonFinite),
+            v => DoubleProblem((double)v, min, max, allowNonFinite));
+
+    /// <summary>Adds a bool setting.</summary>
+    public RecipeSettings AddBool(string name, bool defaultValue, string description, bool? quick = null) =>
+        Add(name, SettingKind.Bool, description, defaultValue, quick, "", _ => null);
+
+    /// <summary>Adds a string setting; with <paramref name="choices"/>, only those values (case-insensitive) are accepted.</summary>
+    public RecipeSettings AddString(string name, string defaultValue, string description, string? quick = null,
+        IReadOnlyList<string>? choices = null) =>
+        Add(name, SettingKind.String, description, defaultValue, quick, ChoicesText(choices),
+            v => ChoiceProblem((string)v, choices), choices);
+
+    /// <summary>Adds a list-of-int setting; each element is bounded (inclusive) when limits are given.</summary>
+    public RecipeSettings AddIntList(string name, IReadOnlyList<int> defaultValue, string description,
+        IReadOnlyList<int>? quick = null, int? min = null, int? max = null, bool allowEmpty = false) =>
+        Add(name, SettingKind.IntList, description, defaultValue.ToArray(), quick?.ToArray(), RangeText(min, max),
+            v => EmptyProblem(((int[])v).Length, allowEmpty) ??
+                 ((int[])v).Select(x => RangeProblem(x, min, max)).FirstOrDefault(p => p is not null));
+
+    /// <summary>Adds a list-of-double setting; elements must be finite and within the limits given.</summary>
+    public RecipeSettings AddDoubleList(string name, IReadOnlyList<double> defaultValue, string description,
+        IReadOnlyList<double>? quick = null, double? min = null, double? max = null, bool allowEmpty = false) =>
+        Add(name, SettingKind.DoubleList, description, defaultValue.ToArray(), quick?.ToArray(),
+            DoubleConstraint(min, max, false),
+            v => EmptyProblem(((double[])v).Length, allowEmpty) ??
+                 ((double[])v).Select(x => DoubleProblem(x, min, max, false)).FirstOrDefault(p => p is not null));
+
+    /// <summary>Adds a list-of-string setting; with <paramref name="choices"/>, each element must be one of them.</summary>
+    public RecipeSettings AddStringList(string name, IReadOnlyList<string> defaultValue, string description,
+        IReadOnlyList<string>? quick = null, IReadOnlyList<string>? choices = null, bool allowEmpty = false) =>
+        Add(name, SettingKind.StringList, description, defaultValue.ToArray(), quick?.ToArray(), ChoicesText(choices),
+            v => EmptyProblem(((string[])v).Length, allowEmpty) ??
+                 ((string[])v).Select(x => ChoiceProblem(x, choices)).FirstOrDefault(p => p is not null),
+            choices);
+
+    /// <summary>
+    /// Adds the standard compute settings <c>dtype</c> (float32/float64), <c>device</c> ("cpu", "cuda", "cuda:1", …)
+    /// and <c>threads</c> (TorchSharp intra-op threads, default <paramref name="threads"/>; 0 keeps the library default). Read them back with
+    /// <see cref="RunContext.DType"/> and <see cref="RunContext.Device"/>; the runner applies <c>threads</c>.
+    /// </summary>
+    public RecipeSettings AddComputeSettings(string dtype = "float32", string device = "cpu", int threads = 0) =>
+        AddString(DTypeKey, dtype, "Floating-point type of models and data", choices: ["float32", "float64"])
+        .AddString(DeviceKey, device, "Torch device: cpu, cuda, cuda:1, …")
+        .AddInt(ThreadsKey, threads, "TorchSharp intra-op threads (0 = library default)", min: 0);
+
+    /// <summary>Key of the dtype setting added by <see cref="AddComputeSettings"/>.</summary>
+    public const string DTypeKey = "dtype";
+    /// <summary>Key of the device setting added by <see cref="AddComputeSettings"/>.</summary>
+    public const string DeviceKey = "device";
+    /// <summary>Key of the thread-count setting added by <see cref="AddComputeSettings"/>.</summary>
+    public const string ThreadsKey = "threads";
+
+    private RecipeSettings Add(string name, SettingKind kind, string description, object defaultValue,
+        object? quickValue, string constraint, Func<object, string?> validate, IReadOnlyList<string>? choices = null)
+    {
+        if (!NamePattern().IsMatch(name))
+            throw new ArgumentException(
+                $"Setting name '{name}' is invalid: use lower-case letters, digits, '_', '-' or '.', starting with a letter.",
+                nameof(name));
+        if (_byName.ContainsKey(name))
+            throw new ArgumentException($"Setting '{name}' is declared twice.", nameof(name));
+        if (string.IsNullOrWhiteSpace(description))
+            throw new ArgumentException($"Setting '{name}' needs a one-line description.", nameof(description));
+        var setting = new Setting(name, kind, description, defaultValue, quickValue, constraint, validate, choices);
+        if (Quick && setting.QuickValue is not null) setting.SetValue(setting.QuickValue, Setting.Format(setting.QuickValue));
+        _settings.Add(setting);
+        _byName.Add(name, setting);
+        return this;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_.-]*$")]
+    private static partial Regex NamePattern();
+
+    // ---- assigning -------------------------------------------------------------------------------
+
+    /// <summary>Parses <paramref name="text"/> with the type of setting <paramref name="name"/> and assigns it.</summary>
+    /// <exception cref="TelescopeException">Unknown key (valid keys listed, closest suggested) or bad value.</exception>
+    public void Set(string name, string text)
+    {
+        var setting = this[name];
+        setting.SetFromText(NormalizeChoices(setting, text));
+    }
+
+    /// <summary>Applies assignments of the form <c>key=value</c> in order (later ones win).</summary>
+    /// <exception cref="TelescopeException">An assignment has no '=', names an unknown key or has a bad value.</exception>
+    public void Apply(IEnumerable<string> assignments)
+    {
+        foreach (string assignment in assignments)
+        {
+            int eq = assignment.IndexOf('=');
+            if (eq <= 0)
+                throw new TelescopeException($"'--set {assignment}' is not of the form key=value.")
+                { Hint = $"Example: --set {SeedKey}=1. Valid keys: {string.Join(", ", _byName.Keys)}" };
+            Set(assignment[..eq].Trim(), assignment[(eq + 1)..]);
+        }
+    }
+
+    private static string NormalizeChoices(Setting setting, string text)
+    {
+        if (setting.Choices is null) return text;
+        string Canonical(string x)
+        {
+            string t = x.Trim();
+            return setting.Choices.FirstOrDefault(c => string.Equals(c, t, StringComparison.OrdinalIgnoreCase)) ?? t;
+        }
+        return setting.Kind == SettingKind.StringList
+            ? string.Join(",", text.Split(',').Select(Canonical))
+            : Canonical(text);
+    }
+
+    // ---- reading ---------------------------------------------------------------------------------
+
+    /// <summary>The int value of <paramref name="name"/>.</summary>
+    public int GetInt(string name) => (int)Get(name, SettingKind.Int);
+    /// <summary>The long value of <paramref name="name"/>.</summary>
+    public long GetLong(string name) => (long)Get(name, SettingKind.Long);
+    /// <summary>The double value of <paramref name="name"/>.</summary>
+    public double GetDouble(string name) => (double)Get(name, SettingKind.Double);
+    /// <summary>The bool value of <paramref name="name"/>.</summary>
+    public bool GetBool(string name) => (bool)Get(name, SettingKind.Bool);
+    /// <summary>The string value of <paramref name="name"/>.</summary>
+    public string GetString(string name) => (string)Get(name, SettingKind.String);
+    /// <summary>The list-of-int value of <paramref name="name"/>.</summary>
+    public IReadOnlyList<int> GetIntList(string name) => (int[])Get(name, SettingKind.IntList);
+    /// <summary>The list-of-double value of <paramref name="name"/>.</summary>
+    public IReadOnlyList<double> GetDoubleList(string name) => (double[])Get(name, SettingKind.DoubleList);
+    /// <summary>The list-of-string value of <paramref name="name"/>.</summary>
+    public IReadOnlyList<string> GetStringList(string name) => (string[])Get(name, SettingKind.StringList);
+
+    private object Get(string name, SettingKind kind)
+    {
+        var s = this[name];
+        if (s.Kind != kind)
+            throw new InvalidOperationException($"Setting '{name}' is a {s.TypeName}, not a {kind}.");
+        return s.Value;
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<Setting> GetEnumerator() => _settings.GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    // ---- messages and validation -------------------------------------------------------------------
+
+    internal TelescopeException UnknownKey(string name)
+    {
+        string? closest = ClosestMatch.Find(name, _byName.Keys);
+        string suggestion = closest is null ? "" : $" Did you mean '{closest}'?";
+        return new TelescopeException($"Unknown setting '{name}'.{suggestion}")
+        { Hint = $"Valid keys: {string.Join(", ", _byName.Keys)}" };
+    }
+
+    private static string RangeText<T>(T? min, T? max) where T : struct, IFormattable =>
+        (min, max) switch
+        {
+            (null, null) => "",
+            ({ } lo, null) => $"≥ {Inv(lo)}",
+            (null, { } hi) => $"≤ {Inv(hi)}",
+            ({ } lo, { } hi) => $"{Inv(lo)} … {Inv(hi)}",
+        };
+
+    private static string DoubleConstraint(double? min, double? max, bool allowNonFinite)
+    {
+        string range = RangeText(min, max);
+        if (allowNonFinite) return range;
+        return range.Length == 0 ? "finite" : $"finite, {range}";
+    }
+
+    private static string Inv(IFormattable x) => x.ToString(null, CultureInfo.InvariantCulture);
+
+    private static string? RangeProblem<T>(T value, T? min, T? max) where T : struct, IComparable<T>, IFormattable
+    {
+        if (min is { } lo && value.CompareTo(lo) < 0) return $"{Inv(value)} is below the minimum {Inv(lo)}";
+        if (max is { } hi && value.CompareTo(hi) > 0) return $"{Inv(value)} is above the maximum {Inv(hi)}";
+        return null;
+    }
+
+    private static string? DoubleProblem(double value, double? min, double? max, bool allowNonFinite)
+    {
+        if (double.IsNaN(value)) return allowNonFinite ? null : "NaN is not allowed here (a finite number is needed)";
+        if (double.IsInfinity(value) && !allowNonFinite) return "infinity is not allowed here (a finite number is needed)";
+        return RangeProblem(value, min, max);
+    }
+
+    private static string? ChoiceProblem(string value, IReadOnlyList<string>? choices) =>
+        choices is null || choices.Contains(value, StringComparer.Ordinal)
+            ? null
+            : $"'{value}' is not one of {string.Join(", ", choices)}" +
+              (ClosestMatch.Find(value, choices) is { } c ? $" (did you mean '{c}'?)" : "");
+
+    private static string ChoicesText(IReadOnlyList<string>? choices) =>
+        choices is null ? "" : "one of " + string.Join(", ", choices);
+
+    private static string? EmptyProblem(int count, bool allowEmpty) =>
+        count == 0 && !allowEmpty ? "the list is empty (give at least one value)" : null;
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Telescope.Checkpointing;
+using TorchSharp;
+
+namespace Telescope.Runs;
+
+/// <summary>
+/// The checkpoints of one run (<see cref="RunContext.Checkpoints"/>): a recipe calls <see cref="SaveIfDue"/> at
+/// step boundaries, and a checkpoint is written into the partial run folder every <c>checkpoint_minutes</c> and
+/// as soon as the run is asked to stop (Ctrl+C, SIGTERM). Each checkpoint holds what the recipe adds (model,
+/// optimizer, trackers, positions, finished sub-runs), the metrics files so far, and facts that tie it to its
+/// run (recipe, configuration fingerprint, shard, thread count). <see cref="Resumed"/> is the checkpoint a
+/// resumed run starts from. See Experiments/README.md for how a recipe adopts it.
+/// </summary>
+public sealed class RunCheckpoints
+{
+    /// <summary>File name of the checkpoint inside the partial folder.</summary>
+    public const string FileName = "checkpoint.bin";
+
+    private readonly RunFolder _folder;
+    private readonly TimeSpan? _interval;
+    private readonly CancellationToken _stop;
+    private readonly Action<CheckpointState> _describeRun;
+    private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
+
+    /// <summary>Creates the checkpoints of a run (the runner does this).</summary>
+    /// <param name="folder">The run folder; checkpoints go into its working path.</param>
+    /// <param name="minutes">Interval; 0 = only when a stop is requested.</param>
+    /// <param name="stop">Ctrl+C / SIGTERM.</param>
+    /// <param name="resumed">The checkpoint to continue from, or null for a fresh run.</param>
+    /// <param name="describeRun">Adds the run's identifying facts to every checkpoint.</param>
+    public RunCheckpoints(RunFolder folder, double minutes, CancellationToken stop, CheckpointState? resumed = null,
+        Action<CheckpointState>? describeRun = null)
+    {
+        _folder = folder;
+        _interval = minutes > 0 ? TimeSpan.FromMinutes(minutes) : null;
+        _stop = stop;
+        Resumed = resumed;
+        _describeRun = describeRun ?? (_ => { });
+    }
+
+    /// <summary>The checkpoint this run resumes from (null for a fresh run). Read it before the first step.</summary>
+    public CheckpointState? Resumed { get; }
+
+    /// <summary>Full path of the checkpoint file.</summary>
+    public string FilePath => Path.Combine(_folder.WorkingPath, FileName);
+
+    /// <summary>Whether a checkpoint file exists (written by this process or the one it resumes).</summary>
+    public bool Exists => File.Exists(FilePath);
+
+    /// <summary>Checkpoints written by this process.</summary>
+    public int Saved { get; private set; }
+
+    /// <summary>Whether a checkpoint is due: the interval has passed, or a stop was requested.</summary>
+    public bool IsDue => _stop.IsCancellationRequested || (_interval is { } i && _sinceLast.Elapsed >= i);
+
+    /// <summary>Writes a checkpoint if one <see cref="IsDue"/>; <paramref name="fill"/> adds the recipe's state.</summary>
+    /// <returns>Whether a checkpoint was written.</returns>
+    public bool SaveIfDue(Action<CheckpointState> fill)
+    {
+        if (!IsDue) return false;
+        Save(fill);
+        return true;
+    }
+
+    /// <summary>Writes a checkpoint now (atomically replacing the previous one).</summary>
+    public void Save(Action<CheckpointState> fill)
+    {
+        var state = new CheckpointState();
+        _describeRun(state);
+        state.Set(ThreadsKey, torch.get_num_threads());
+        fill(state);
+        _folder.SnapshotMetrics(state);
+        CheckpointFile.Write(FilePath, state);
+        Saved++;
+        _sinceLast.Restart();
+    }
+
+    /// <summary>Key of the intra-op thread count in force when the checkpoint was written.</summary>
+    internal const string ThreadsKey = "run/threads";
+}

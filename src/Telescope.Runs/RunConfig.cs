@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Telescope.Data;
+
+namespace Telescope.Runs;
+
+/// <summary>
+/// The contents of a run's config.json: recipe name, quick flag, every resolved setting, the Telescope
+/// version and machine facts. <c>telescope run --config runs/x/config.json</c> re-creates the settings
+/// exactly (doubles are written in round-trip form).
+/// </summary>
+public sealed class RunConfig
+{
+    /// <summary>File name of the config inside a run folder.</summary>
+    public const string FileName = "config.json";
+
+    /// <summary>Recipe name.</summary>
+    public required string Recipe { get; init; }
+    /// <summary>Whether quick-mode defaults were used.</summary>
+    public required bool Quick { get; init; }
+    /// <summary>Telescope version that wrote the config.</summary>
+    public string TelescopeVersion { get; init; } = MachineInfo.TelescopeVersion;
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>Data folder given with --data or TELESCOPE_DATA, if any (informational).</summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>Machine facts; null when read from a file that has none.</summary>
+    public MachineInfo? Machine { get; init; }
+    /// <summary>Data files the run read by path, with their sha256 (<see cref="RunContext.RecordDataFile"/>); empty when none.</summary>
+    public IReadOnlyList<DataFileRecord> DataFiles { get; init; } = [];
+    /// <summary>Setting values keyed by name, in declaration order, as JSON values.</summary>
+    public required IReadOnlyList<KeyValuePair<string, JsonElement>> Settings { get; init; }
+
+    /// <summary>Captures the resolved <paramref name="settings"/> of <paramref name="recipe"/>.</summary>
+    public static RunConfig FromSettings(string recipe, RecipeSettings settings, MachineInfo? machine,
+        string? dataDirectory = null)
+    {
+        var values = new List<KeyValuePair<string, JsonElement>>();
+        foreach (var s in settings)
+        {
+            var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer)) WriteValue(w, s.Value);
+            using var doc = JsonDocument.Parse(buffer.ToArray());
+            values.Add(new(s.Name, doc.RootElement.Clone()));
+        }
+        return new RunConfig
+        {
+            Recipe = recipe, Quick = settings.Quick, Machine = machine, DataDirectory = dataDirectory, Settings = values,
+        };
+    }
+
+    /// <summary>Serializes to indented JSON.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("recipe", Recipe);
+            w.WriteBoolean("quick", Quick);
+            w.WriteString("telescopeVersion", TelescopeVersion);
+            w.WriteString("createdUtc", CreatedUtc.ToString("O", CultureInfo.InvariantCulture));
+            if (DataDirectory is null) w.WriteNull("dataDirectory"); else w.WriteString("dataDirectory", DataDirectory);
+            if (Machine is not null)
+            {
+                w.WritePropertyName("machine");
+                JsonSerializer.Serialize(w, Machine, MachineJsonOptions);
+            }
+            if (DataFiles.Count > 0)
+            {
+                w.WritePropertyName("dataFiles");
+                JsonSerializer.Serialize(w, DataFiles, MachineJsonOptions);
+            }
+            w.WriteStartObject("settings");
+            foreach (var (name, value) in Settings)
+            {
+                w.WritePropertyName(name);
+                value.WriteTo(w);
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>Reads a config.json.</summary>
+    /// <exception cref="TelescopeException">Missing file, invalid JSON or missing fields.</exception>
+    public static RunConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new TelescopeException($"Config file '{path}' does not exist.")
+            { Hint = "Pass the config.json of an earlier run, e.g. --config runs/<name>/config.json" };
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Invalid(path, "the top level is not an object");
+            string recipe = root.TryGetProperty("recipe", out var r) && r.ValueKind == JsonValueKind.String
+                ? r.GetString()! : throw Invalid(path, "it has no \"recipe\" string");
+            bool quick = root.TryGetProperty("quick", out var q) && q.ValueKind is JsonValueKind.True;
+            if (!root.TryGetProperty("settings", out var settings) || settings.ValueKind != JsonValueKind.Object)
+                throw Invalid(path, "it has no \"settings\" object");
+            return new RunConfig
+            {
+                Recipe = recipe,
+                Quick = quick,
+                TelescopeVersion = root.TryGetProperty("telescopeVersion", out var v) && v.ValueKind == JsonValueKind.String
+                    ? v.GetString()! : "unknown",
+                CreatedUtc = root.TryGetProperty("createdUtc", out var c) && c.ValueKind == JsonValueKind.String
+                             && DateTimeOffset.TryParse(c.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t)
+                    ? t : default,
+                DataDirectory = root.TryGetProperty("dataDirectory", out var d) && d.ValueKind == JsonValueKind.String
+                    ? d.GetString() : null,
+                Machine = root.TryGetProperty("machine", out var m) && m.ValueKind == JsonValueKind.Object
+                    ? m.Deserialize<MachineInfo>(MachineJsonOptions) : null,
+                DataFiles = root.TryGetProperty("dataFiles", out var f) && f.ValueKind == JsonValueKind.Array
+                    ? f.Deserialize<List<DataFileRecord>>(MachineJsonOptions) ?? [] : [],
+                Settings = settings.EnumerateObject().Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value.Clone())).ToList(),
+            };
+        }
+        catch (JsonException e)
+        {
+            throw new TelescopeException($"Config file '{path}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Assigns every setting of this config to <paramref name="settings"/>. Returns the names of settings
+    /// the recipe has but the file lacks (they keep their defaults; the caller should warn).
+    /// </summary>
+    /// <exception cref="TelescopeException">Unknown key or a value of the wrong type.</exception>
+    public IReadOnlyList<string> ApplyTo(RecipeSettings settings)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, value) in Settings)
+        {
+            var setting = settings[name];
+            setting.SetValue(FromJson(setting, value), value.GetRawText());
+            seen.Add(name);
+        }
+        // A result-neutral setting (checkpoint_minutes) missing from an older file is not worth a warning.
+        return settings.Select(s => s.Name).Where(n => !seen.Contains(n) && !RecipeSettings.ResultNeutralKeys.Contains(n)).ToList();
+    }
+
+    private static object FromJson(Setting s, JsonElement e)
+    {
+        // A string is parsed like command-line text, which also covers "NaN"/"Infinity" where allowed.
+        if (e.ValueKind == JsonValueKind.String && s.Kind is not (SettingKind.String or SettingKind.StringList))
+            return ParseText(s, e.GetString()!);
+        try
+        {
+            return s.Kind switch
+            {
+                SettingKind.Int => e.GetInt32(),
+                SettingKind.Long => e.GetInt64(),
+                SettingKind.Double => e.GetDouble(),
+                SettingKind.Bool => e.GetBoolean(),
+                SettingKind.String => e.GetString() ?? throw new InvalidOperationException(),
+                SettingKind.IntList => e.EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+                SettingKind.DoubleList => e.EnumerateArray().Select(x => x.GetDouble()).ToArray(),
+                SettingKind.StringList => e.EnumerateArray().Select(x => x.GetString() ?? throw new InvalidOperationException()).ToArray(),
+                _ => throw new InvalidOperationException(),
+            };
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            throw new TelescopeException(
+                $"Setting '{s.Name}' in the config file is {e.GetRawText()}, which is not a {s.TypeName}.")
+            { Hint = "Fix the value in config.json, or override it with --set." };
+        }
+    }
+
+    private static object ParseText(Setting s, string text) => SettingParser.Parse(s, text);
+
+    internal static void WriteValue(Utf8JsonWriter w, object value)
+    {
+        switch (value)
+        {
+            case int i: w.WriteNumberValue(i); break;
+            case long l: w.WriteNumberValue(l); break;
+            case double d: WriteDouble(w, d); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case string s: w.WriteStringValue(s); break;
+            case int[] a: w.WriteStartArray(); foreach (int x in a) w.WriteNumberValue(x); w.WriteEndArray(); break;
+            case double[] a: w.WriteStartArray(); foreach (double x in a) WriteDouble(w, x); w.WriteEndArray(); break;
+            case string[] a: w.WriteStartArray(); foreach (string x in a) w.WriteStringValue(x); w.WriteEndArray(); break;
+            default: throw new InvalidOperationException($"Cannot write setting value of type {value.GetType()}.");
+        }
+    }
+
+    // JSON has no NaN/Infinity; settings that allow them are written as the strings the parser reads back.
+    private static void WriteDouble(Utf8JsonWriter w, double d)
+    {
+        if (double.IsFinite(d)) w.WriteNumberValue(d);
+        else w.WriteStringValue(Setting.Format(d));
+    }
+
+    private static readonly JsonSerializerOptions MachineJsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static TelescopeException Invalid(string path, string why) =>
+        new($"Config file '{path}' is not a Telescope run config: {why}.")
+        { Hint = "Use the config.json written into a run folder by 'telescope run'." };
+
+}

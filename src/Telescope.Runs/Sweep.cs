@@ -1,0 +1,108 @@
+using Telescope.Checkpointing;
+using TorchSharp;
+
+namespace Telescope.Runs;
+
+/// <summary>
+/// The bookkeeping of a sweep of <see cref="Count"/> independent sub-runs with results of type
+/// <typeparamref name="T"/> (a JSON-serializable record): which sub-runs this process must compute (its shard,
+/// minus those a resumed checkpoint already finished), the finished results, their part of a checkpoint, and
+/// the end of the run — the outputs from all results (unsharded) or shard.json (sharded).
+/// </summary>
+/// <example>
+/// <code>
+/// var sweep = new Sweep&lt;MyResult&gt;(context, plan.Count);
+/// foreach (int k in sweep.Pending)
+///     sweep.Complete(k, Compute(plan[k], state => sweep.SaveState(state)));
+/// sweep.Finish(factsJson, results => WriteOutputs(context, results));
+/// </code>
+/// </example>
+public sealed class Sweep<T>
+{
+    private const string Prefix = "sweep/";
+    private readonly RunContext _context;
+    private readonly SortedDictionary<int, T> _done = [];
+
+    /// <summary>Starts the sweep, restoring finished sub-runs from <see cref="RunCheckpoints.Resumed"/>.</summary>
+    /// <exception cref="TelescopeException">The shard would be empty, or the checkpoint is of another sweep.</exception>
+    public Sweep(RunContext context, int count)
+    {
+        _context = context;
+        Count = count;
+        context.Shard.CheckFits(count, context.RecipeName);
+        if (context.Checkpoints.Resumed is { } resumed)
+        {
+            if (resumed.GetLong(Prefix + "count") != count)
+                throw new CheckpointMismatchException($"The checkpoint is of a sweep of {resumed.GetLong(Prefix + "count")} sub-runs, but these settings give {count}.");
+            string done = resumed.GetString(Prefix + "done");
+            foreach (string k in done.Length == 0 ? [] : done.Split(','))
+                _done[int.Parse(k, System.Globalization.CultureInfo.InvariantCulture)] =
+                    SubRunResults.Deserialize<T>(resumed.GetString($"{Prefix}result/{k}"), RunCheckpoints.FileName);
+        }
+    }
+
+    /// <summary>Number of sub-runs of the whole sweep.</summary>
+    public int Count { get; }
+
+    /// <summary>The share this process computes.</summary>
+    public RunShard Shard => _context.Shard;
+
+    /// <summary>The sub-runs of this share, in index order.</summary>
+    public IEnumerable<int> Assigned => Enumerable.Range(0, Count).Where(Shard.Includes);
+
+    /// <summary>The sub-runs of this share still to compute, in index order (evaluated lazily, so it skips sub-runs completed meanwhile).</summary>
+    public IEnumerable<int> Pending => Assigned.Where(k => !_done.ContainsKey(k));
+
+    /// <summary>Whether sub-run <paramref name="k"/> has its result.</summary>
+    public bool IsDone(int k) => _done.ContainsKey(k);
+
+    /// <summary>Records the result of sub-run <paramref name="k"/>.</summary>
+    public void Complete(int k, T result)
+    {
+        if (!Shard.Includes(k)) throw new ArgumentOutOfRangeException(nameof(k), $"Sub-run {k} is not in shard {Shard}.");
+        _done[k] = result;
+    }
+
+    /// <summary>The finished results, in index order.</summary>
+    public IReadOnlyList<T> Results => _done.Values.ToList();
+
+    /// <summary>Adds the finished results to a checkpoint.</summary>
+    public void SaveState(CheckpointState state)
+    {
+        state.Set(Prefix + "count", Count);
+        state.Set(Prefix + "done", string.Join(",", _done.Keys));
+        foreach (var (k, result) in _done) state.Set($"{Prefix}result/{k}", SubRunResults.Serialize(result));
+    }
+
+    /// <summary>
+    /// Ends the run: unsharded, <paramref name="writeOutputs"/> gets every result; sharded, the share's results
+    /// and <paramref name="facts"/> (JSON of the sweep-wide facts <see cref="ISweepRecipe.Merge"/> needs) go to
+    /// shard.json, with a short report.md saying how to merge.
+    /// </summary>
+    public void Finish(string facts, Action<IReadOnlyList<T>> writeOutputs)
+    {
+        var missing = Assigned.Where(k => !_done.ContainsKey(k)).ToList();
+        if (missing.Count > 0) throw new InvalidOperationException($"Sub-runs {string.Join(", ", missing)} have no result.");
+        if (Shard.IsAll)
+        {
+            writeOutputs(Results);
+            return;
+        }
+        var file = new ShardFile
+        {
+            Recipe = _context.RecipeName,
+            Fingerprint = _context.Settings.Fingerprint(),
+            Index = Shard.Index,
+            Count = Shard.Count,
+            SubRuns = Count,
+            Threads = torch.get_num_threads(),
+            Facts = facts,
+            Results = new SortedDictionary<int, string>(_done.ToDictionary(kv => kv.Key, kv => SubRunResults.Serialize(kv.Value))),
+        };
+        _context.Folder.WriteText(ShardFile.FileName, file.ToJson());
+        _context.Folder.WriteReport(_context.CreateReport($"{_context.RecipeName}: shard {Shard} (sub-runs {string.Join(", ", Assigned)} of {Count})")
+            .Paragraph($"This folder holds share {Shard.Index} of {Shard.Count} of the sweep: its sub-runs' results in `{ShardFile.FileName}` and their rows in `metrics.csv`. " +
+                $"Figures, summary and findings need every share: run `telescope merge <the {Shard.Count} shard folders> --out DIR`.")
+            .ToString());
+    }
+}
