@@ -1,6 +1,5 @@
 using Telescope.Autodiff;
 using Telescope.Connectivity;
-using Telescope.Experiments;
 using Telescope.Optim;
 using TorchSharp;
 using Xunit;
