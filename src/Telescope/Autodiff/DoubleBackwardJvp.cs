@@ -10,6 +10,19 @@ namespace Telescope.Autodiff;
 /// about 4–5 forward passes for one tangent (SPEC §7). The fallback for modules that are not an <c>Mlp</c>.
 /// Assumes the module treats examples independently (e.g. no batch statistics in training mode).
 /// </summary>
+/// <example>
+/// <code>
+/// // using Telescope.Autodiff; using Telescope.Models; using TorchSharp; using static TorchSharp.torch;
+/// var net = new ResNet(new ResNetOptions { Width = 2, BlocksPerStage = 1, InputChannels = 1, NumClasses = 3, DType = ScalarType.Float64 }, seed: 0);
+/// net.eval();   // BatchNorm with running statistics: examples independent, as the engine assumes
+/// var engine = new DoubleBackwardJvp(net);
+/// using var gen = new Generator(0);
+/// var v = engine.Parameters.Tensors.Select(p => torch.randn(p.shape, dtype: p.dtype, generator: gen)).ToArray();
+/// using var images = torch.randn([4, 1, 8, 8], dtype: ScalarType.Float64, generator: gen);
+/// using var result = engine.Compute(images, [v]);
+/// Console.WriteLine($"J·v: [{string.Join(", ", result.Jvps.shape)}]");   // [1, 4, 3]: tangents × images × classes
+/// </code>
+/// </example>
 public sealed class DoubleBackwardJvp : IJvpEngine
 {
     private readonly nn.Module<Tensor, Tensor> _module;

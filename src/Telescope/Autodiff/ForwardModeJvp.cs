@@ -11,6 +11,18 @@ namespace Telescope.Autodiff;
 /// carried as ż of shape [N·T, h] so every product is a single matrix multiply. One tangent costs
 /// about 2.5 forward passes.
 /// </summary>
+/// <example>
+/// <code>
+/// // using Telescope.Autodiff; using Telescope.Models; using TorchSharp; using static TorchSharp.torch;
+/// var model = new Mlp(new MlpOptions { InputSize = 3, HiddenWidths = [8], OutputSize = 2, DType = ScalarType.Float64 }, seed: 0);
+/// var engine = new ForwardModeJvp(model);
+/// using var gen = new Generator(0);
+/// var v = engine.Parameters.Tensors.Select(p => torch.randn(p.shape, dtype: p.dtype, generator: gen)).ToArray();   // one tangent
+/// using var x = torch.randn([5, 3], dtype: ScalarType.Float64, generator: gen);
+/// using var result = engine.Compute(x, [v]);   // f(x) and J(x)·v in one pass
+/// Console.WriteLine($"f: [{string.Join(", ", result.Output.shape)}], J·v: [{string.Join(", ", result.Jvps.shape)}]");   // [5, 2], [1, 5, 2]
+/// </code>
+/// </example>
 public sealed class ForwardModeJvp : IJvpEngine
 {
     private readonly Mlp _model;

@@ -6,6 +6,21 @@ namespace Telescope.Boosting;
 /// from the label mean and S_0 = 0 otherwise, kept for every training row and every query row, so that the
 /// ensemble's prediction is f_b(x) = S_b(x)·Y.
 /// </summary>
+/// <example>
+/// <code>
+/// // using Telescope.Boosting;
+/// var rng = new Random(0);
+/// double[] x = Enumerable.Range(0, 200 * 2).Select(_ => rng.NextDouble()).ToArray();   // 200 rows × 2 features, row-major
+/// double[] y = Enumerable.Range(0, 200).Select(i => Math.Sin(6 * x[2 * i]) + x[2 * i + 1]).ToArray();
+/// using var model = GbtRegressor.Create(x, 200, 2, y, new GbtOptions { NumRounds = 50, NumLeaves = 8, MinDataInLeaf = 5 });
+/// model.Train();
+/// double[] query = [0.5, 0.5, 0.9, 0.1];   // two query rows
+/// var smoother = GbtSmoother.FromModel(model, query, queryRows: 2);
+/// double[] f = smoother.PredictQuery(model.TrainLabels);   // S(x*)·Y, the ensemble's prediction
+/// double pTest = 200.0 / 2 * smoother.QueryRowNorms().Sum(r => r * r);   // n/m·Σ ||S(x*)||²
+/// Console.WriteLine($"S·Y = [{f[0]:F4}, {f[1]:F4}], LightGBM = [{string.Join(", ", model.PredictRaw(query, 2).Select(v => v.ToString("F4")))}], p_test = {pTest:F1}");
+/// </code>
+/// </example>
 /// <remarks>
 /// One tree costs O(n·(n + m)): the leaf means of the rows of I − S_{b−1}(X_train) (O(n²)) and one scaled
 /// row addition per training and query row. The first tree is special in LightGBM when it cannot split: it

@@ -16,8 +16,16 @@ public sealed record GroupGradientChange(string Group, double Value, double Stan
 /// </summary>
 /// <example>
 /// <code>
+/// // using Telescope; using Telescope.Autodiff; using Telescope.Connectivity; using Telescope.Models; using TorchSharp; using static TorchSharp.torch;
+/// var options = new ResNetOptions { Width = 2, BlocksPerStage = 1, InputChannels = 1, NumClasses = 3, DType = ScalarType.Float64 };
+/// var netAtSpawn = new ResNet(options, seed: 0);
+/// var netAtEnd = new ResNet(options, seed: 0);   // the same θ (weights depend on the seed alone), then
+/// using (torch.no_grad()) netAtEnd.Classifier.weight!.mul_(TorchScalars.Two);   // the classifier doubled: J of every earlier group doubles
+/// using var gen = new Generator(0);
+/// using var probes = torch.randn([3, 1, 8, 8], dtype: ScalarType.Float64, generator: gen);
 /// var groups = ParameterGroup.FromModules(new TrainableParameters(netAtSpawn), netAtSpawn.LayerGroups);
 /// var change = GradientChange.Measure(netAtSpawn, netAtEnd, probes, groups, GradientChangeMethod.Exact);
+/// foreach (var g in change) Console.WriteLine($"{g.Group}: {g.Value:F3}");   // 1.000 for stem … stage3.block1, 0.000 for classifier
 /// </code>
 /// </example>
 public static class GradientChange

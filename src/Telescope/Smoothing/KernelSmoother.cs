@@ -23,6 +23,26 @@ namespace Telescope.Smoothing;
 /// Call <see cref="Step"/> with the kernel engine at θ_{t-1}, i.e. BEFORE the optimizer applies step t.
 /// </para>
 /// </summary>
+/// <example>
+/// <code>
+/// // using Telescope.Autodiff; using Telescope.Models; using Telescope.Optim; using Telescope.Smoothing; using TorchSharp; using static TorchSharp.torch;
+/// using var gen = new Generator(0);
+/// var x = torch.randn([20, 3], dtype: ScalarType.Float64, generator: gen);
+/// var y = torch.randn([20, 1], dtype: ScalarType.Float64, generator: gen);
+/// var xTest = torch.randn([5, 3], dtype: ScalarType.Float64, generator: gen);
+/// var model = new Mlp(new MlpOptions { InputSize = 3, HiddenWidths = [32], OutputSize = 1, DType = ScalarType.Float64 }, seed: 0);
+/// var kernel = new MlpTangentKernel(model);
+/// using var sgd = ExactOptimizers.Sgd(kernel.Parameters, learningRate: 0.1);   // plain SGD: the recursion is exact
+/// using var smoother = new KernelSmoother(x, model.forward(x).detach(), new KernelSmootherOptions { LossScale = 2 });   // c = 2/k: MSELoss
+/// smoother.Track("test", xTest, model.forward(xTest).detach());
+/// for (int t = 0; t &lt; 50; t++)
+/// {
+///     smoother.Step(kernel, torch.randperm(20, generator: gen), 0.1);   // B_t = all 20 rows; before sgd.Step (kernel at θ_{t-1})
+///     sgd.ZeroGrad(); nn.functional.mse_loss(model.forward(x), y).backward(); sgd.Step().Dispose();
+/// }
+/// Console.WriteLine($"p_train = {EffectiveParameters.Compute(smoother, SmootherSets.Training).Value:F2}, p_test = {EffectiveParameters.Compute(smoother, "test").Value:F2}");
+/// </code>
+/// </example>
 public sealed class KernelSmoother : ISmoother, IDisposable
 {
     private readonly Tensor _trainInputs;

@@ -20,15 +20,24 @@ namespace Telescope.Smoothing;
 /// that <see cref="Aggregate"/> turns into p_net — or by member, keeping predictions (<see cref="RunMember"/>,
 /// <see cref="Combine"/>).
 /// </para>
-/// <example><code>
-/// using var sensitivity = new RetrainingSensitivity(y, new RetrainingSensitivityOptions { Sigma = 0.1, DirectionCount = 2 },
-///     labels => new SquaredLossRetrainingRun(NewModel(), m => ExactOptimizers.AdamW(new TrainableParameters(m), 1e-3),
-///         x, labels, lossScale: 1, batch: t => batches[t], tracked: new() { ["train"] = x, ["test"] = xTest }),
-///     ["train", "test"]);
-/// for (int t = 1; t &lt;= steps; t++) { /* the caller's own step */ sensitivity.Step(t); if (logged(t)) sensitivity.Record(t); }
-/// var final = sensitivity.Estimates.Last(e => e.Set == "test");
-/// </code></example>
 /// </summary>
+/// <example>
+/// <code>
+/// // using Telescope.Autodiff; using Telescope.Models; using Telescope.Optim; using Telescope.Smoothing; using TorchSharp; using static TorchSharp.torch;
+/// using var gen = new Generator(0);
+/// var x = torch.randn([16, 3], dtype: ScalarType.Float64, generator: gen);
+/// var y = torch.randn([16, 1], dtype: ScalarType.Float64, generator: gen);
+/// var tracked = new Dictionary&lt;string, Tensor> { ["train"] = x, ["test"] = torch.randn([4, 3], dtype: ScalarType.Float64, generator: gen) };
+/// Mlp NewModel() => new(new MlpOptions { InputSize = 3, HiddenWidths = [16], OutputSize = 1, DType = ScalarType.Float64 }, seed: 0);   // θ_0, the same in every member
+/// using var sensitivity = new RetrainingSensitivity(y, new RetrainingSensitivityOptions { Sigma = 0.1, DirectionCount = 2 },
+///     labels => new SquaredLossRetrainingRun(NewModel(), m => ExactOptimizers.AdamW(new TrainableParameters(m), 1e-2),
+///         x, labels, lossScale: 1, batch: null, tracked: tracked),   // batch: t => B_t for minibatches (the same in every member)
+///     ["train", "test"]);
+/// for (int t = 1; t &lt;= 30; t++) sensitivity.Step(t);   // beside the caller's own step t
+/// var pTest = sensitivity.Record(30).Single(e => e.Set == "test");
+/// Console.WriteLine($"p_net(test) = {pTest.Value:F2} ± {pTest.StandardError:F2}, linear in the labels: {pTest.IsLinear}");
+/// </code>
+/// </example>
 public sealed class RetrainingSensitivity : IDisposable
 {
     private readonly RetrainingSensitivityOptions _options;

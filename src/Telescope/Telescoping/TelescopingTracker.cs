@@ -11,6 +11,26 @@ namespace Telescope.Telescoping;
 /// f̃_0 = f_θ0, f̃_t = f̃_{t-1} + J_{t-1}(x)·Δθ_t, with Δθ_t the exact update the optimizer applied, and,
 /// optionally, the model linearized at initialization f_lin,t = f_θ0 + J_0(x)·(θ_t − θ_0).
 /// </summary>
+/// <example>
+/// <code>
+/// // using Telescope.Autodiff; using Telescope.Models; using Telescope.Optim; using Telescope.Telescoping; using TorchSharp; using static TorchSharp.torch;
+/// using var gen = new Generator(0);
+/// var x = torch.randn([32, 4], dtype: ScalarType.Float64, generator: gen);
+/// var y = torch.randn([32, 2], dtype: ScalarType.Float64, generator: gen);
+/// var model = new Mlp(new MlpOptions { InputSize = 4, HiddenWidths = [16], OutputSize = 2, DType = ScalarType.Float64 }, seed: 0);
+/// var engine = new ForwardModeJvp(model);
+/// using var optimizer = ExactOptimizers.Sgd(engine.Parameters, learningRate: 0.1, momentum: 0.9);
+/// using var tracker = new TelescopingTracker(engine, [new TrackedSet("train", x)]);
+/// for (int t = 0; t &lt; 20; t++)
+/// {
+///     optimizer.ZeroGrad();
+///     nn.functional.mse_loss(model.forward(x), y).backward();
+///     tracker.Step(optimizer).Dispose();   // records Δθ_t at θ_{t-1}, then applies it
+/// }
+/// var m = tracker.Measure()[0];
+/// Console.WriteLine($"mean |f − f̃| = {m.ErrAbsTelescoping:G3}, mean |f − f_lin| = {m.ErrAbsLinear:G3}, f moved {m.MeanFunctionChange:G3}");
+/// </code>
+/// </example>
 /// <remarks>
 /// Use it inside any training loop: after <c>loss.backward()</c>, get the update with
 /// <see cref="IExactOptimizer.ComputeUpdate"/>, hand it to <see cref="Record"/> while the parameters are still
