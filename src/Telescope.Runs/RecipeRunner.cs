@@ -56,7 +56,7 @@ public static class RecipeRunner
         var shard = request.Shard ?? RunShard.All;
         if (!shard.IsAll && recipe is not ISweepRecipe)
             throw new TelescopeException($"Recipe '{recipe.Name}' cannot be sharded yet: it does not split into independent sub-runs.")
-            { Hint = "Run it without --shard (see Experiments/README.md for how a recipe adopts sharding)." };
+            { Hint = "Run it without --shard (see src/Telescope.Recipes/README.md for how a recipe adopts sharding)." };
         cancellationToken.ThrowIfCancellationRequested();
 
         ApplyThreads(settings);

@@ -10,7 +10,7 @@ namespace Telescope.Runs;
 /// as soon as the run is asked to stop (Ctrl+C, SIGTERM). Each checkpoint holds what the recipe adds (model,
 /// optimizer, trackers, positions, finished sub-runs), the metrics files so far, and facts that tie it to its
 /// run (recipe, configuration fingerprint, shard, thread count). <see cref="Resumed"/> is the checkpoint a
-/// resumed run starts from. See Experiments/README.md for how a recipe adopts it.
+/// resumed run starts from. See src/Telescope.Recipes/README.md for how a recipe adopts it.
 /// </summary>
 public sealed class RunCheckpoints
 {

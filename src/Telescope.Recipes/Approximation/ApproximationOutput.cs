@@ -113,7 +113,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
         var s = context.Settings;
         var report = context.CreateReport("Telescoping approximation across optimizers and learning rates",
         [
-            ("f̃ (telescoping model)", "f̃_0 = f_θ0; f̃_t = f̃_{t-1} + J_{t-1}(x)·Δθ_t, with Δθ_t the exact update the optimizer applied (SPEC §1)" +
+            ("f̃ (telescoping model)", "f̃_0 = f_θ0; f̃_t = f̃_{t-1} + J_{t-1}(x)·Δθ_t, with Δθ_t the exact update the optimizer applied (docs/method.md §2)" +
                 (s.GetInt("stride") > 1 ? $"; linearized once per {s.GetInt("stride")} steps (stride option)" : "")),
             ("f_lin (linearized model)", "f_θ0 + J_0(x)·(θ_t − θ_0)"),
             ("err_abs", "mean over tracked inputs and the 10 logits of |f_θt(x) − model(x)|"),

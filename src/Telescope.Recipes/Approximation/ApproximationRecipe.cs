@@ -7,13 +7,13 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.Approximation;
 
 /// <summary>
-/// SPEC §6 row "approximation" (paper Figs. 2, 7, 8): how well the telescoping model f̃ and the model
+/// docs/method.md §9 row "approximation" (paper Figs. 2, 7, 8): how well the telescoping model f̃ and the model
 /// linearized at initialization f_lin follow a network trained with cross-entropy on MNIST, for several
 /// optimizers over a learning-rate grid.
 /// </summary>
 /// <remarks>
 /// Its sub-runs (optimizer × learning rate × seed) are independent, so it shards (<c>--shard i/N</c>) and merges
-/// (<see cref="Merge"/>); every step of a sub-run can be checkpointed and resumed (see Experiments/README.md,
+/// (<see cref="Merge"/>); every step of a sub-run can be checkpointed and resumed (see src/Telescope.Recipes/README.md,
 /// where this recipe is the worked example).
 /// </remarks>
 public sealed class ApproximationRecipe : ISweepRecipe
@@ -37,7 +37,7 @@ public sealed class ApproximationRecipe : ISweepRecipe
             .AddInt("batch_size", 64, "Minibatch size", min: 1)
             .AddInt("steps", 5000, "Training steps per sub-run", quick: 2000, min: 1)
             .AddInt("log_every", 100, "Measure every this many steps", min: 1)
-            .AddInt("stride", 1, "Linearize once per this many steps (1 = the telescoping model of SPEC §1)", min: 1)
+            .AddInt("stride", 1, "Linearize once per this many steps (1 = the telescoping model of docs/method.md §2)", min: 1)
             .AddString("engine", "forward", "JVP engine: forward (layer-wise forward mode) or double_backward (generic)",
                 choices: ["forward", "double_backward"])
             .AddString("components", "default", "Track the design-choice decomposition (one extra JVP tangent per update component) " +

@@ -48,10 +48,10 @@ internal sealed record TabularKernelRun(string Optimizer, double LearningRate, l
 }
 
 /// <summary>
-/// Adaptive learning rates change the kernel (SPEC §1, our measurement): on a tabular data set, trains the same MLP
+/// Adaptive learning rates change the kernel (docs/method.md §2, our measurement): on a tabular data set, trains the same MLP
 /// (squared loss ½(f − y)², batch mean) with plain SGD and with Adam from one initialization and data order, and at
 /// kernel checkpoints computes the kernel rows w(x) = ‖K(x, X_train)‖₂ of the tracked test rows, the normalized
-/// maximum weight W(π) of SPEC §5 (irregular vs regular inputs), and for Adam the alignment of K^T with K. Each
+/// maximum weight W(π) of docs/method.md §7 (irregular vs regular inputs), and for Adam the alignment of K^T with K. Each
 /// kernel checkpoint's row goes to metrics.csv as it is measured; before every step a checkpoint is offered (model,
 /// optimizer, points so far; the batches are a pure function of the seed and t).
 /// </summary>
@@ -165,7 +165,7 @@ internal static class AdaptiveKernelArm
         Enumerable.Range(0, w.Length).Where(i => irregular[i]).Average(i => w[i]) /
         Enumerable.Range(0, w.Length).Where(i => !irregular[i]).Average(i => w[i]);
 
-    /// <summary>W(π) = repetition mean of max_{T_π} w / max_{T_0} w (SPEC §5), with its sample sd, on the π grid.</summary>
+    /// <summary>W(π) = repetition mean of max_{T_π} w / max_{T_0} w (docs/method.md §7), with its sample sd, on the π grid.</summary>
     public static RepetitionSpread[] WCurve(IReadOnlyList<MixedTestSet> sets, double[] w)
     {
         var baseline = sets.Where(s => s.Pi == 0).ToDictionary(s => s.Repetition, s => s.Rows.Max(r => w[r]));

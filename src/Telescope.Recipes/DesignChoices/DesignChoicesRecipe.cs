@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.DesignChoices;
 
 /// <summary>
-/// SPEC §6 row "design-choices" (paper Sec. 5): what each optimization design choice does to the learned function,
+/// docs/method.md §9 row "design-choices" (paper Sec. 5): what each optimization design choice does to the learned function,
 /// read off the telescoping model. On an MNIST subset: the cumulative functional contribution of every update
 /// component for SGD, SGD+momentum, +weight decay, Adam and AdamW; weight decay as functional shrinkage −γλL·f
 /// (exact for bias-free ReLU nets, measured for others); momentum as exponential blending and its departure from

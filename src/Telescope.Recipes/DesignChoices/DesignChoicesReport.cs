@@ -13,7 +13,7 @@ internal sealed partial class DesignChoicesOutput
         int window = (int)Math.Round(1 / (1 - beta));
         var report = context.CreateReport("What each design choice does to the function",
         [
-            ("f̃ and its components", "f̃_t = f̃_{t−1} + J_{t−1}(x)·Δθ_t with Δθ_t the exact applied update, split Δθ_t = Σ_c Δθ_t^(c) (SPEC §1): " +
+            ("f̃ and its components", "f̃_t = f̃_{t−1} + J_{t−1}(x)·Δθ_t with Δθ_t the exact applied update, split Δθ_t = Σ_c Δθ_t^(c) (docs/method.md §2): " +
                 "gradient = the current step's loss gradient (SGD: −γ∇; Adam: −c_t(1−β1) T_t ⊙ ∇), momentum = what is carried from earlier steps " +
                 "(SGD: −γβ b_{t−1}; Adam: −c_t β1 T_t ⊙ m_{t−1}), weight_decay = −γλθ_{t−1} (coupled SGD: the current step's decay; AdamW: decoupled)"),
             ("contribution C_c(x)", "Σ_t J_{t−1}(x)·Δθ_t^(c) on the probes; reported as mean |C_c| over probes and logits and as its projection share ⟨C_c, f̃_T − f_θ0⟩/‖f̃_T − f_θ0‖² (shares sum to 1)"),
@@ -26,7 +26,7 @@ internal sealed partial class DesignChoicesOutput
             ("Jacobian drift", $"‖J_t v − J_{{t−W}} v‖_F/‖J_{{t−W}} v‖_F on {S.GetInt("drift_probes")} test probes, v a fixed N(0, I) direction (drawn from the run's seed), W = round(1/(1−β)) = {window} steps"),
             ("momentum vs rescaled SGD", $"SGD at γ/(1−β) from the same initialization and batches (same seed); relative gap = mean |f_mom,t − f_sgd,t| / mean |f_sgd,t − f_θ0| on the test probes for the networks, and the same with f̃ for the telescoping models; parted = first log step with the networks' relative gap > part_threshold = {S.GetDouble("part_threshold")}"),
             ("K, K^T, alignment", "trace kernels K(x, x′) = (1/k) tr J(x)J(x′)ᵀ and K^T = (1/k) tr J(x) T J(x′)ᵀ with T = 1/(sqrt(v̂_t) + ε) Adam's preconditioner of the last step, computed exactly per layer; alignment = ⟨K^T, K⟩_F/(‖K^T‖‖K‖); centered alignment = the same after double-centering both blocks (row and column means removed), insensitive to a shared constant offset"),
-            ("w(x), W(π)", "w(x) = ‖K(x, X_train)‖₂ (the kernel that drives the optimizer's functional step: K for SGD, K^T for Adam; 'plain' = K of the Adam network); W(π) = repetition mean of max_{T_π} w / max_{T_0} w (SPEC §5); irregular/regular = mean w over irregular tracked rows / mean w over regular ones"),
+            ("w(x), W(π)", "w(x) = ‖K(x, X_train)‖₂ (the kernel that drives the optimizer's functional step: K for SGD, K^T for Adam; 'plain' = K of the Adam network); W(π) = repetition mean of max_{T_π} w / max_{T_0} w (docs/method.md §7); irregular/regular = mean w over irregular tracked rows / mean w over regular ones"),
             ("seeds", Seeded
                 ? $"{Seeds.Count} repetitions (seeds {string.Join(", ", Seeds)}): each seed draws the initialization, the batch order, the drift direction and the projection check; the data, the probes and the tabular split and T_π draws come from seed {context.Seed} and are shared. Values are mean ± sd over the seeds; figures show the mean with a ±1 sd band"
                 : $"one repetition (seed {context.Seed}): every number below rests on a single training run per arm"),

@@ -15,7 +15,7 @@ internal static class DesignChoicesVerdicts
     public const string MisalignmentKey = "kernel_min_misalignment";
 }
 
-/// <summary>A cited expectation (SPEC §6 row "design-choices", or our own comparison) and whether this run agrees.</summary>
+/// <summary>A cited expectation (docs/method.md §9 row "design-choices", or our own comparison) and whether this run agrees.</summary>
 internal sealed record ClaimVerdict(string Claim, Verdict Verdict)
 {
     public string Sentence => Verdict.About(Claim);
@@ -35,19 +35,19 @@ internal sealed partial class DesignChoicesOutput
             ? $"Noise: the spread over the {Seeds.Count} seeds (standard error sd/√{Seeds.Count} of the seed mean)."
             : "Noise: one seed, so the seed-to-seed spread is not measured: the kernel difference is judged as exact numbers by its threshold alone, and a correlation against the null standard error 1/√(n − 3) of a correlation of n pairs.");
 
-    /// <summary>Every SPEC §6 expectation of the recipe, then our tabular kernel comparison, each with its verdict.</summary>
+    /// <summary>Every docs/method.md §9 expectation of the recipe, then our tabular kernel comparison, each with its verdict.</summary>
     private List<ClaimVerdict> Verdicts()
     {
         var list = new List<ClaimVerdict>();
         double tolerance = S.GetDouble(DesignChoicesVerdicts.DecompositionToleranceKey);
         double worstGap = runs.Max(r => r.Points.Max(p => Math.Max(p.Train.SumGap, p.Test.SumGap)));
-        list.Add(new("SPEC §6: each component's cumulative functional contribution sums to f̃ − f_θ0", new Verdict(
+        list.Add(new("docs/method.md §9: each component's cumulative functional contribution sums to f̃ − f_θ0", new Verdict(
             worstGap <= tolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
             $"max |Σ_c C_c − (f̃ − f_θ0)| = {F(worstGap)} over {runs.Count} runs and every log step, criterion ≤ {F(tolerance)} ({DesignChoicesVerdicts.DecompositionToleranceKey})")));
 
         double identityTolerance = S.GetDouble(DesignChoicesVerdicts.IdentityToleranceKey);
         var homogeneous = Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).ToList();
-        const string decayClaim = "SPEC §6: weight decay = −γλL·f for homogeneous nets";
+        const string decayClaim = "docs/method.md §9: weight decay = −γλL·f for homogeneous nets";
         if (homogeneous.Count == 0)
             list.Add(new(decayClaim, new Verdict(VerdictOutcome.Inconclusive, "no run of a bias-free ReLU net with scalar weight decay (add relu-nobias to identity_nets)")));
         else
@@ -57,7 +57,7 @@ internal sealed partial class DesignChoicesOutput
                 $"largest per-step relative deviation {F(worst)} over {homogeneous.Count} homogeneous run(s) ({string.Join(", ", homogeneous.Select(r => r.Label).Distinct())}), criterion ≤ {F(identityTolerance)} ({DesignChoicesVerdicts.IdentityToleranceKey})")));
         }
 
-        const string momentumClaim = "SPEC §6: momentum departs from rescaled SGD only as the Jacobian moves";
+        const string momentumClaim = "docs/method.md §9: momentum departs from rescaled SGD only as the Jacobian moves";
         if (Comparisons.Count == 0)
             list.Add(new(momentumClaim, new Verdict(VerdictOutcome.Inconclusive, "no momentum comparison ran (add sgd_momentum to optimizers)")));
         else
@@ -72,16 +72,16 @@ internal sealed partial class DesignChoicesOutput
         // Both kernel blocks are judged: they need not agree (the committed one-seed full run: 1.4% off train×train, 0.7% test×train).
         foreach (var arm in Adaptive)
         {
-            list.Add(new($"SPEC §6: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final train×train block)",
+            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final train×train block)",
                 KernelDifference(arm.Runs.Select(r => LastAlignment(r).Train ?? double.NaN).ToList(), minimum)));
-            list.Add(new($"SPEC §6: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final test×train block)",
+            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final test×train block)",
                 KernelDifference(arm.Runs.Select(r => LastAlignment(r).Test ?? double.NaN).ToList(), minimum)));
         }
         if (TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam) is { } adam)
         {
-            list.Add(new($"SPEC §6: Adam's kernel K^T differs measurably from K (adam, {facts.Tabular!.Name}, final train×train block)",
+            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {facts.Tabular!.Name}, final train×train block)",
                 KernelDifference(adam.Runs.Select(r => r.Final.AlignmentTrain).ToList(), minimum)));
-            list.Add(new($"SPEC §6: Adam's kernel K^T differs measurably from K (adam, {facts.Tabular!.Name}, final test×train block)",
+            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {facts.Tabular!.Name}, final test×train block)",
                 KernelDifference(adam.Runs.Select(r => r.Final.AlignmentTest).ToList(), minimum)));
         }
         if (TabularFlatness() is { } flat) list.Add(flat);

@@ -14,7 +14,7 @@ public enum StopReason
 }
 
 /// <summary>
-/// "Trained to convergence" (SPEC §6, issue 13 item 3) as a deterministic rule on the training MSE measured at
+/// "Trained to convergence" (docs/method.md §9, issue 13 item 3) as a deterministic rule on the training MSE measured at
 /// logged steps. With B(t) the lowest training MSE at logged steps ≤ t (a best-so-far value, so one of Adam's
 /// loss spikes neither stops nor prolongs training by itself), training stops at the first logged step t ≥ W
 /// (W = <see cref="Window"/>) at which

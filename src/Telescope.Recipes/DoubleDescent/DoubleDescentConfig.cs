@@ -9,9 +9,9 @@ internal sealed record DoubleDescentConfig(
     double LossScale, ScalarType DType, string Device, int TrainCount, int BatchSize,
     TangentPreconditioner Preconditioner = TangentPreconditioner.Frozen)
 {
-    /// <summary>The retraining estimate p_net (SPEC §3b), or null; its seed is replaced by each sub-run's.</summary>
+    /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null; its seed is replaced by each sub-run's.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
-    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
     public int StabilityIterations { get; init; }
     /// <summary>p_net's pairs are sub-runs of their own (<see cref="DoubleDescentTrainer.RunPair"/>), not members next to the network.</summary>
     public bool SeparatePairs { get; init; }

@@ -176,7 +176,7 @@ internal sealed class DoubleDescentOutput
             ["optimizer"] = config.Optimizer,
             ["smoother"] = SmootherName,
             ["sensitivity"] = config.Sensitivity is { } o
-                ? FormattableString.Invariant($"retraining (SPEC §3b), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
+                ? FormattableString.Invariant($"retraining (docs/method.md §5.2), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
                 : "none",
             ["stability_bound"] = bound?.Value,
             ["stability_bound_setting"] = bound?.Description,
@@ -240,9 +240,9 @@ internal sealed class DoubleDescentOutput
     private string SmootherName => config.Smoother switch
     {
         SmootherChoice.None => "none (p_net by retraining only)",
-        SmootherChoice.Kernel => "kernel recursion (SPEC §2a), exact for plain GD/SGD",
-        SmootherChoice.Exact => $"label-tangent propagation (SPEC §2b), exact basis (D = n = {N}), exact for {config.Optimizer}" + PreconditionerNote,
-        _ => $"label-tangent propagation (SPEC §2b), Hutchinson with D = {config.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {config.Optimizer}" + PreconditionerNote,
+        SmootherChoice.Kernel => "kernel recursion (docs/method.md §4.2), exact for plain GD/SGD",
+        SmootherChoice.Exact => $"label-tangent propagation (docs/method.md §4.3), exact basis (D = n = {N}), exact for {config.Optimizer}" + PreconditionerNote,
+        _ => $"label-tangent propagation (docs/method.md §4.3), Hutchinson with D = {config.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {config.Optimizer}" + PreconditionerNote,
     };
 
     private string PreconditionerNote => config.Optimizer == "adam" && config.Preconditioner == TangentPreconditioner.Differentiated
@@ -255,7 +255,7 @@ internal sealed class DoubleDescentOutput
         var report = context.CreateReport("Double descent through the telescoping lens",
         [
             ("train / test MSE", "mean (f(x) − y)²: training set against the targets trained on (noisy ones included), test set against clean ±1 targets"),
-            ("p_train, p_test", "effective parameters n/|I|·Σ_{x∈I} ||s_T(x)||² (SPEC §3) of the smoother s_T of the optimizer actually used; p_train over the n training inputs, p_test over the test probes"),
+            ("p_train, p_test", "effective parameters n/|I|·Σ_{x∈I} ||s_T(x)||² (docs/method.md §5.1) of the smoother s_T of the optimizer actually used; p_train over the n training inputs, p_test over the test probes"),
             ("P", $"trainable parameters h·(d + 2) + 1 of the d-h-1 network, d = {facts.FeatureCount}"),
             ("interpolation threshold h*", $"the width where P = n: (n − 1)/(d + 2) = {F(ThresholdWidth)} (P = n = {N})"),
             ("trained to convergence", config.Convergence.Describe() + "; the rule reads only the network's own training MSE at logged steps, so a resumed run stops at the same step, and the p_net members (which step in lockstep with the network, or with sensitivity_members = separate replay it in their pair sub-run) train exactly as many steps"),
@@ -263,8 +263,8 @@ internal sealed class DoubleDescentOutput
             ("seeds", SpreadNote),
             ("peak (ratio criterion)", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.GetDouble("peak_prominence"))}; 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*. Descriptive only: the verdicts use the noise criterion below"),
             ("p reliable", $"the surrogate stayed close to the network — mean |f̂ − f| on the training set ≤ {F(s.GetDouble("fidelity_limit"))} (targets are ±1) — and its label sensitivities did not blow up — p_train ≤ {F(s.GetDouble("p_train_limit"))}·n (an interpolating least-squares smoother has p_train = n); p at other widths describes an unstable surrogate and is left out of the p findings and figure"),
-            ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (SPEC §2)"),
-            ("which estimate", $"p_train / p_test are the surrogate smoother's ({SmootherName}); p_net_train / p_net_test are the network's own by retraining (SPEC §3b)"),
+            ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (docs/method.md §4)"),
+            ("which estimate", $"p_train / p_test are the surrogate smoother's ({SmootherName}); p_net_train / p_net_test are the network's own by retraining (docs/method.md §5.2)"),
             .. SensitivityFindings.Definitions(s, bound, config.Sensitivity is not null),
         ]);
 
@@ -355,13 +355,13 @@ internal sealed class DoubleDescentOutput
         SmootherChoice.Hutchinson => $"Chosen for cost: the exact basis needs D = n = {N} tangent directions (≈ n backward passes per step), " +
             "Hutchinson needs D; `--set smoother=exact` gives exact S. With `--set optimizer=gd` the kernel recursion (`smoother=kernel`) is exact and cheap.",
         SmootherChoice.Exact => "Exact S (no estimation error); `--set smoother=hutchinson` is the scalable alternative.",
-        _ => "Exact for plain gradient descent; with Adam use `smoother=hutchinson` or `exact` (SPEC §2b).",
+        _ => "Exact for plain gradient descent; with Adam use `smoother=hutchinson` or `exact` (docs/method.md §4.3).",
     };
 
     private string PNet(NetworkSensitivityEstimate e) => e.IsLinear == false ? $"{F(e.Value)} ± {F(e.StandardError)} (not linear)" : $"{F(e.Value)} ± {F(e.StandardError)}";
 
     /// <summary>
-    /// The SPEC §6 double-descent question answered from p_net (the network's own label sensitivity) over the networks
+    /// The docs/method.md §9 double-descent question answered from p_net (the network's own label sensitivity) over the networks
     /// in the curve, including those where the smoother's p is flagged; stability and agreement per network.
     /// </summary>
     private IEnumerable<string> NetworkFindings(double noise, double prominence, double near)
@@ -487,7 +487,7 @@ internal sealed class DoubleDescentOutput
             findings.Add($"{level}: p_test{mean} is {Join(pTest.Means)}; " + PeakSentence("p_test", pTest, prominence, near, expectPeak: true));
             var beyond = Enumerable.Range(0, pTrain.Count).Where(i => pTrain.X[i] > ThresholdWidth).ToList();
             if (beyond.Count > 0)
-                findings.Add($"{level}: beyond the threshold p_test < p_train at {beyond.Count(i => pTest.Means[i] < pTrain.Means[i])} of {beyond.Count} widths{mean} (p_test below p_train = benign overfitting, SPEC §3).");
+                findings.Add($"{level}: beyond the threshold p_test < p_train at {beyond.Count(i => pTest.Means[i] < pTrain.Means[i])} of {beyond.Count} widths{mean} (p_test below p_train = benign overfitting, docs/method.md §5.1).");
         }
 
         var noisy = Noises.Where(n => n > 0).ToList();

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>
-/// SPEC §6 row "double-descent" (paper Figs. 3, 9): one-hidden-layer ReLU networks of growing width trained
+/// docs/method.md §9 row "double-descent" (paper Figs. 3, 9): one-hidden-layer ReLU networks of growing width trained
 /// with squared loss to convergence on a two-class image task with ±1 targets, with and without training-label
 /// noise. Test MSE is expected to peak near the interpolation threshold (parameters ≈ n) under label noise, and
 /// the smoother's effective parameters explain it: p_train grows with width while p_test peaks near the
@@ -47,14 +47,14 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
         .AddDouble("worse_fit_tolerance", 0.01, "A wider network whose final train MSE exceeds a narrower one's (same noise, same seed) by more than this is an optimization failure, shown but not part of the curve (1% of the ±1 targets' variance)", min: 0)
         .AddInt("log_every", 100, "Measure every this many steps (the convergence rule looks at these measurements)", quick: 100, min: 1)
         .AddString("smoother", "hutchinson",
-            "Effective-parameter smoother: hutchinson (SPEC §2b, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only), none (p_net by retraining only)",
+            "Effective-parameter smoother: hutchinson (docs/method.md §4.3, D random directions, any optimizer), exact (§2b, n basis directions; costly), kernel (§2a; exact for gd only), none (p_net by retraining only)",
             choices: SmootherChoice.All)
-        .AddString("preconditioner", "frozen", "With adam and a label-tangent smoother: frozen (SPEC §2b, the realized preconditioner) or differentiated (the surrogate's own second moment, differentiated; an option beyond the SPEC; measured to blow up sooner than frozen, see TangentPreconditioner)",
+        .AddString("preconditioner", "frozen", "With adam and a label-tangent smoother: frozen (docs/method.md §4.3, the realized preconditioner) or differentiated (the surrogate's own second moment, differentiated; an option beyond docs/method.md; measured to blow up sooner than frozen, see TangentPreconditioner)",
             choices: ["frozen", "differentiated"])
         // Quick D = 4 (was 8 before convergence): the tangents dominate a step, and networks trained to convergence take up to
         // ≈ 4× the old fixed 4000 steps; with seeds the Hutchinson error (≈ 5–7% of p at D = 4–8) is part of the seed spread.
         .AddInt("directions", 32, "D, Hutchinson directions", quick: 4, min: 2)
-        .AddDouble("loss_scale", 1.0, "c in ℓ = (c/2)(f − y)² (SPEC §0)", min: 0)
+        .AddDouble("loss_scale", 1.0, "c in ℓ = (c/2)(f − y)² (docs/method.md §1)", min: 0)
         .AddDouble("peak_prominence", 1.5, "A test-MSE / p_test maximum counts as a peak when it exceeds the lowest value on each side by this factor", min: 1)
         .AddDouble("near_factor", 4.0, "A peak is 'near the threshold' when its width is within this factor of h* = (n − 1)/(d + 2)", min: 1)
         .AddDouble("fidelity_limit", 0.5, "p counts as reliable at a width when the surrogate's mean |f̂ − f| on the training set is at most this (targets ±1)", min: 0)
@@ -78,7 +78,7 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
             throw new TelescopeException($"classes must name exactly two classes; got {classes.Count}.") { Hint = "E.g. --set classes=3,5." };
         string optimizer = s.GetString("optimizer"), smootherChoice = s.GetString("smoother");
         if (smootherChoice == SmootherChoice.Kernel && optimizer != "gd")
-            throw new TelescopeException($"smoother=kernel (SPEC §2a) is exact only for plain gradient descent, not {optimizer}.")
+            throw new TelescopeException($"smoother=kernel (docs/method.md §4.2) is exact only for plain gradient descent, not {optimizer}.")
             { Hint = "Use --set optimizer=gd with smoother=kernel, or smoother=hutchinson / exact with adam." };
         int trainSize = s.GetInt("train_size"), testSize = s.GetInt("test_size"), probes = s.GetInt("test_probes");
         if (probes > testSize)

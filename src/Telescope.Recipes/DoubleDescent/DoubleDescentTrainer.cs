@@ -15,8 +15,8 @@ namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>
 /// Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
-/// and, alongside it, the telescoping model f̃ (SPEC §1), the smoother of the optimizer actually used (SPEC §2) and
-/// the p_net members (SPEC §3b), logging train/test MSE and p_train/p_test (SPEC §3); at the end it measures the
+/// and, alongside it, the telescoping model f̃ (docs/method.md §2), the smoother of the optimizer actually used (docs/method.md §4) and
+/// the p_net members (docs/method.md §5.2), logging train/test MSE and p_train/p_test (docs/method.md §5.1); at the end it measures the
 /// smoother's fidelity gap. The members step in lockstep right after the network's step t and stop when it stops,
 /// so they train exactly the network's T steps: T is decided by the network's own training MSE alone (the members'
 /// losses are never consulted), and the labels are the only difference between them.
@@ -270,7 +270,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
     private bool IsLogged(int t) => t % config.LogEvery == 0 || t == config.MaxSteps;
 
     /// <summary>
-    /// Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (SPEC §0), backward, and the
+    /// Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (docs/method.md §1), backward, and the
     /// optimizer's update at θ_{t−1}, which the caller applies (after whatever must still read θ_{t−1}).
     /// </summary>
     private ParameterUpdate ComputeUpdate(int t, Mlp network, ExactOptimizer optimizer, StepBatches batches, DoubleDescentTensors data,

@@ -42,9 +42,9 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Pa
     /// <summary>True when it reached the step cap still improving.</summary>
     [JsonIgnore]
     public bool Capped => Stop == StopReason.Capped;
-    /// <summary>Fidelity gaps (SPEC §2) at the end of training on the training set.</summary>
+    /// <summary>Fidelity gaps (docs/method.md §4) at the end of training on the training set.</summary>
     public SmootherFidelity? TrainFidelity { get; set; }
-    /// <summary>Fidelity gaps (SPEC §2) at the end of training on the test probes.</summary>
+    /// <summary>Fidelity gaps (docs/method.md §4) at the end of training on the test probes.</summary>
     public SmootherFidelity? TestFidelity { get; set; }
     /// <summary>Relative change of the training MSE over the last logging interval (a convergence indicator).</summary>
     public double? LastTrainMseChange { get; set; }
@@ -52,9 +52,9 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Pa
     public double WallSeconds { get; set; }
     /// <summary>CPU time of the process while this network trained (robust to other load on a shared machine), seconds.</summary>
     public double CpuSeconds { get; set; }
-    /// <summary>Wall time of the retraining members (steps and evaluations), SPEC §3b, seconds.</summary>
+    /// <summary>Wall time of the retraining members (steps and evaluations), docs/method.md §5.2, seconds.</summary>
     public double RetrainingSeconds { get; set; }
-    /// <summary>Wall time of the power iterations for λ_t, SPEC §3c, seconds.</summary>
+    /// <summary>Wall time of the power iterations for λ_t, docs/method.md §5.3, seconds.</summary>
     public double StabilitySeconds { get; set; }
     /// <summary>Number of retraining members.</summary>
     public int Members { get; set; }

@@ -19,7 +19,7 @@ internal static class GrokkingFindings
     public static GrokkingPoint FirstAfterStart(GrokkingRun run) => run.Points.FirstOrDefault(p => p.Step > 0) ?? run.Points[0];
 
     /// <summary>
-    /// How p_test relates to p_train early and at the end, with the SPEC §6 verdict. "Early" is the phase before the
+    /// How p_test relates to p_train early and at the end, with the docs/method.md §9 verdict. "Early" is the phase before the
     /// training metric settles (logged steps in (0, step_train_plateau]): the first few steps are a transient in which
     /// both p grow from 0, so a single step would not describe it.
     /// </summary>
@@ -42,7 +42,7 @@ internal static class GrokkingFindings
             Verdicts.VerdictOutcome.Agrees => "clearly below p_train",
             Verdicts.VerdictOutcome.Disagrees => "clearly ABOVE p_train",
             _ => gap > 0 ? "below p_train but NOT clearly" : "NOT below p_train",
-        }) + $" ({verdict.Statement}; the SPEC §6 expectation 'ends clearly below' {verdict.Tag})";
+        }) + $" ({verdict.Statement}; the docs/method.md §9 expectation 'ends clearly below' {verdict.Tag})";
         return $"before train settles (logged steps 1–{atPlateau.Step}) p_test ≥ p_train at {Pct(aboveShare)} of the logged steps — p_test {(startsAbove ? "starts at or above p_train" : "starts BELOW p_train")} " +
             $"(step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)}; step {atPlateau.Step}: p_train {F(atPlateau.PTrain)}, p_test {F(atPlateau.PTest)}); " +
             $"at step {last.Step}: p_train {F(last.PTrain)}{Se(last.PTrainSe)}, p_test {F(last.PTest)}{Se(last.PTestSe)} — p_test ends {endVerdict}" +

@@ -90,9 +90,9 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
             ["data"] = facts.Data,
             ["synthetic_data"] = facts.Synthetic,
             ["loss_scale_c"] = setup.LossScale,
-            ["smoother"] = setup.UseSmoother ? $"label-tangent propagation (SPEC §2b), Hutchinson, D = {setup.Directions}" : "none",
+            ["smoother"] = setup.UseSmoother ? $"label-tangent propagation (docs/method.md §4.3), Hutchinson, D = {setup.Directions}" : "none",
             ["sensitivity"] = setup.Sensitivity is { } o
-                ? $"retraining (SPEC §3b), σ = {o.Sigma.ToString("R", CultureInfo.InvariantCulture)}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}"
+                ? $"retraining (docs/method.md §5.2), σ = {o.Sigma.ToString("R", CultureInfo.InvariantCulture)}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}"
                 : "none",
             ["stability_bound"] = bound?.Value,
             ["stability_bound_setting"] = bound?.Description,
@@ -147,11 +147,11 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
         [
             ("model", $"MLP {string.Join("-", new[] { facts.InputSize }.Concat(setup.Hidden).Append(10))} (input size from the data), every initial parameter (PyTorch's default uniform init) multiplied by α"),
             ("loss", $"(c/2)·mean_i ||f(x_i) − y_i||² on one-hot y, c = {F(setup.LossScale)}" + (Math.Abs(setup.LossScale - 0.2) < 1e-12
-                ? " = 2/k: exactly PyTorch's MSELoss (mean over batch and outputs of (f − y)²). Note SPEC §0's remark \"c = 1/k reproduces MSELoss\" is half of that (MSELoss/2); AdamW is invariant to the loss scale up to its ε, so only the smoother's c must match the training loss, and it does."
+                ? " = 2/k: exactly PyTorch's MSELoss (mean over batch and outputs of (f − y)²). Note docs/method.md §1's remark \"c = 1/k reproduces MSELoss\" is half of that (MSELoss/2); AdamW is invariant to the loss scale up to its ε, so only the smoother's c must match the training loss, and it does."
                 : "")),
             ("train_error, test_error", $"1 − accuracy on the {s.GetInt("train_size")} training images / the first {s.GetInt("test_size")} test images"),
             ("p_train, p_test (surrogate smoother estimate)", setup.UseSmoother
-                ? $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (SPEC §3), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (SPEC §2b{PreconditionerText}); I = the training images / the first {probes} test images; ± = standard error over directions"
+                ? $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (docs/method.md §5.1), Hutchinson estimate with D = {setup.Directions} Rademacher label directions through label-tangent propagation (docs/method.md §4.3{PreconditionerText}); I = the training images / the first {probes} test images; ± = standard error over directions"
                 : "not computed in this run (smoother = none); the effective parameters below are the network's own p_net"),
             .. SensitivityFindings.Definitions(s, bound, setup.Sensitivity is not null),
             ("p_gap_se", "standard error of p_train − p_test from the per-direction differences (both use the same directions, so this is far smaller than either SE)"),
@@ -187,7 +187,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
                 : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}; training error first 0 at {string.Join(", ", g.Select(r => r.StepTrainPerfect?.ToString(CultureInfo.InvariantCulture) ?? "never"))}."));
             if (setup.UseSmoother)
             {
-                findings.Add($"{name} — from the surrogate smoother's p (SPEC §2b){spread}: {EffectiveParameterFinding(mean, Rule)}");
+                findings.Add($"{name} — from the surrogate smoother's p (docs/method.md §4.3){spread}: {EffectiveParameterFinding(mean, Rule)}");
                 foreach (var r in g) findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
             }
             var views = g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
@@ -198,7 +198,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
                     PTrainLimit * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
         }
         findings.AddRange(Comparisons());
-        findings.Add("SPEC §6 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
+        findings.Add("docs/method.md §9 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
             Rule.Describe());
         foreach (var r in runs.Where(_ => setup.UseSmoother))
             findings.Add($"{r.Label} fidelity: mean |f̂ − f| = {F(r.SurrogateGapTrain)} (train), {F(r.SurrogateGapTest)} (test probes) at step {r.Final.Step}" +
@@ -206,7 +206,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
                     ? "."
                     : $" — **the surrogate does not describe the network** (gap ≥ {F(UsableSurrogateGap)} on one-hot targets, or not finite), so its p values are not measurements of the network." +
                       (setup.Preconditioner == TangentPreconditioner.Frozen
-                          ? " With Adam's realized preconditioner frozen (SPEC §2b), T_t approaches 1/ε on coordinates whose gradients vanished once the training error is zero, and the surrogate's label tangents grow exponentially."
+                          ? " With Adam's realized preconditioner frozen (docs/method.md §4.3), T_t approaches 1/ε on coordinates whose gradients vanished once the training error is zero, and the surrogate's label tangents grow exponentially."
                           : "")));
         if (facts.Synthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
@@ -257,7 +257,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistFacts
         var criteria = context.Settings.GetVerdictCriteria();
         Verdict Judge(Func<GrokkingMnistRun, double> value) => SeededOrdering.Judge(x,
             [small.Select(value).ToArray(), large.Select(value).ToArray()], labels, TrendDirection.Grows, criteria);
-        yield return $"Omnigrok (Liu et al. 2023) and SPEC §6: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(large[0].Config.Alpha)} vs α = 1 (ReLU): final test error {SeedMean.SeedCell(large.Select(r => (double?)r.Final.Test))} vs {SeedMean.SeedCell(small.Select(r => (double?)r.Final.Test))}" +
+        yield return $"Omnigrok (Liu et al. 2023) and docs/method.md §9: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(large[0].Config.Alpha)} vs α = 1 (ReLU): final test error {SeedMean.SeedCell(large.Select(r => (double?)r.Final.Test))} vs {SeedMean.SeedCell(small.Select(r => (double?)r.Final.Test))}" +
             (Seeds.Count > 1 ? $" (mean ± sd over {Seeds.Count} seeds; the orderings below are judged by the slope over every seed's value)" : "") + ". " +
             Judge(r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)).About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
             Judge(r => r.TestPlateau).About("Delay as the absolute test plateau step, expected larger at large α") + " " +

@@ -7,11 +7,11 @@ using TorchSharp;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>
-/// SPEC §6 row "grokking-mnist" (paper Figs. 4 right, 12, 13; Liu et al. 2023, Omnigrok): an MLP 784-200-200-10
+/// docs/method.md §9 row "grokking-mnist" (paper Figs. 4 right, 12, 13; Liu et al. 2023, Omnigrok): an MLP 784-200-200-10
 /// whose initial parameters are all scaled by α, trained with AdamW on MSE to one-hot labels of the first 1000
-/// MNIST training images. Effective parameters come from label-tangent propagation (SPEC §2b, exact for AdamW)
+/// MNIST training images. Effective parameters come from label-tangent propagation (docs/method.md §4.3, exact for AdamW)
 /// with Hutchinson directions, on the training images and a test probe subset; the network's own p_net comes from
-/// retraining (SPEC §3b, <c>sensitivity=retraining</c>) and the surrogate's stability from its sharpness λ_t (§3c).
+/// retraining (docs/method.md §5.2, <c>sensitivity=retraining</c>) and the surrogate's stability from its sharpness λ_t (§3c).
 /// <para>
 /// The full α = 8 run with p_net and without the surrogate (it blows up under AdamW, measured):
 /// <c>telescope run grokking-mnist --data DIR --set configs=relu:8 --set smoother=none --set sensitivity=retraining
@@ -53,9 +53,9 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
         .AddInt("steps", 100000, "Training steps per configuration (quick: long enough for α = 8's test error to fall well after train error reached 0 — the 3·10⁴-step run's test error was 0.82 at step 5000, 0.51 at 20000, 0.25 at 30000; p_net without the smoother costs ≈ (2D + 1) training runs, + 2 with the linearity pair)", quick: QuickSteps, min: 1)
         .AddInt("directions", 4, "D, Hutchinson label directions of the smoother (cost ∝ D + 1; the paired SE of p_train − p_test stays small)", min: 2)
         .AddString("smoother", "label-tangent",
-            "The SPEC §2b surrogate smoother (p, p_test): label-tangent, or none (it costs ≈ 8× training at D = 4 and, with AdamW, blows up once train error is 0 — measured); p_net (sensitivity=retraining) needs no smoother",
+            "The docs/method.md §4.3 surrogate smoother (p, p_test): label-tangent, or none (it costs ≈ 8× training at D = 4 and, with AdamW, blows up once train error is 0 — measured); p_net (sensitivity=retraining) needs no smoother",
             quick: "none", choices: ["label-tangent", "none"])
-        .AddString("preconditioner", "frozen", "Adam's preconditioner in the smoother's surrogate run: frozen (SPEC §2b, the realized T_t; S exact) or differentiated (the surrogate's own second moment, differentiated; S = ∂f̂/∂Y, an option beyond the SPEC; measured to blow up sooner than frozen, see TangentPreconditioner)",
+        .AddString("preconditioner", "frozen", "Adam's preconditioner in the smoother's surrogate run: frozen (docs/method.md §4.3, the realized T_t; S exact) or differentiated (the surrogate's own second moment, differentiated; S = ∂f̂/∂Y, an option beyond docs/method.md; measured to blow up sooner than frozen, see TangentPreconditioner)",
             choices: ["frozen", "differentiated"])
         .AddInt("log_per_decade", 20, "Logged steps per decade of the geometric grid", min: 1)
         .AddInt("log_every", 2000, "Also log every this many steps", quick: 1000, min: 1)

@@ -24,13 +24,13 @@ internal sealed record MnistGrokkingData(Tensor TrainInputs, Tensor TrainTargets
 internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double LearningRate, double WeightDecay, double LossScale,
     int Steps, int Directions, TangentPreconditioner Preconditioner, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
 {
-    /// <summary>Whether the label-tangent smoother (SPEC §2b) runs; off, p comes from retraining only.</summary>
+    /// <summary>Whether the label-tangent smoother (docs/method.md §4.3) runs; off, p comes from retraining only.</summary>
     public bool UseSmoother { get; init; } = true;
-    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
     /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
     public bool SeparatePairs { get; init; }
-    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
     public int StabilityIterations { get; init; }
     /// <summary>Seed of the Hutchinson directions, shared by p_net.</summary>
     public int DirectionSeed => ModelSeed + 1;
@@ -59,7 +59,7 @@ internal sealed class GrokkingMnistRun : GrokkingRun
     public TimeSpan SmootherTime { get; set; }
     /// <summary>Wall time of the logged measurements (errors, MSE, p).</summary>
     public TimeSpan MeasureTime { get; set; }
-    /// <summary>Wall time of the power iterations for λ_t (SPEC §3c).</summary>
+    /// <summary>Wall time of the power iterations for λ_t (docs/method.md §5.3).</summary>
     public TimeSpan StabilityTime { get; set; }
     /// <summary>CPU time of the whole process during this configuration (all threads; includes any spin-waiting).</summary>
     public TimeSpan ProcessorTime { get; set; }
@@ -80,8 +80,8 @@ internal sealed class GrokkingMnistRun : GrokkingRun
 
 /// <summary>
 /// Trains one configuration at one seed with AdamW on (c/2)·mean ||f − y||² over seeded minibatches, propagating D
-/// Hutchinson label tangents (SPEC §2b) and the surrogate run itself on the training images and the test probes, with
-/// the retraining members (SPEC §3b) in lockstep. Each logged row goes to metrics.csv as soon as it is measured; before
+/// Hutchinson label tangents (docs/method.md §4.3) and the surrogate run itself on the training images and the test probes, with
+/// the retraining members (docs/method.md §5.2) in lockstep. Each logged row goes to metrics.csv as soon as it is measured; before
 /// every step it offers a checkpoint: the model, AdamW's state, the smoother's tangents, every member's model and
 /// optimizer, the position t (batches are a pure function of the seed and t) and the points so far.
 /// </summary>

@@ -5,8 +5,8 @@ using Telescope.Smoothing;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>
-/// The grokking findings read from the network's own p_net (SPEC §3b) instead of the smoother's p: a copy of a run
-/// whose points carry p_net, so <see cref="GrokkingFindings"/> answers the SPEC §6 question from it unchanged.
+/// The grokking findings read from the network's own p_net (docs/method.md §5.2) instead of the smoother's p: a copy of a run
+/// whose points carry p_net, so <see cref="GrokkingFindings"/> answers the docs/method.md §9 question from it unchanged.
 /// </summary>
 internal static class GrokkingNetworkView
 {
@@ -21,13 +21,13 @@ internal static class GrokkingNetworkView
         return view;
     }
 
-    /// <summary>The SPEC §6 verdict from p_net, with the caveat when the final response is not linear at σ.</summary>
+    /// <summary>The docs/method.md §9 verdict from p_net, with the caveat when the final response is not linear at σ.</summary>
     public static string Finding(GrokkingRun view, SensitivityPoint last, ClearlyBelowRule rule)
     {
         string caveat = last.Train?.IsLinear == false || last.Test?.IsLinear == false
             ? $" **Caveat: at step {last.Step} the label response is not linear at σ = {SensitivityFindings.F(last.Train!.Sigma)} (p_0(σ)/p_0(σ/4) = {SensitivityFindings.F(last.Train.LinearityRatio ?? double.NaN)} train, {SensitivityFindings.F(last.Test!.LinearityRatio ?? double.NaN)} test), so these are finite-σ responses, not measurements of the first-order sensitivity.**"
             : "";
-        return "**From p_net (retraining, SPEC §3b)**: " + GrokkingFindings.EffectiveParameterFinding(view, rule) + caveat;
+        return "**From p_net (retraining, docs/method.md §5.2)**: " + GrokkingFindings.EffectiveParameterFinding(view, rule) + caveat;
     }
 
     /// <summary>

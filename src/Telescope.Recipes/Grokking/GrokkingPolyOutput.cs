@@ -65,9 +65,9 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
             ["recipe"] = "grokking-poly",
             ["learning_rate"] = config.LearningRate,
             ["loss_scale_c"] = config.LossScale,
-            ["smoother"] = config.UseSmoother ? "kernel recursion (SPEC §2a), exact for full-batch GD" : "none",
+            ["smoother"] = config.UseSmoother ? "kernel recursion (docs/method.md §4.2), exact for full-batch GD" : "none",
             ["sensitivity"] = config.Sensitivity is { } o
-                ? FormattableString.Invariant($"retraining (SPEC §3b), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
+                ? FormattableString.Invariant($"retraining (docs/method.md §5.2), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
                 : "none",
             ["stability_bound"] = bound?.Value,
             ["stability_bound_setting"] = bound?.Description,
@@ -114,7 +114,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
             ("loss", $"(c/2)·mean_i (f(x_i) − y_i)² over the full training set, c = {F(config.LossScale)}"),
             ("train_mse, test_mse", "mean (f(x) − y)² (no 1/2) on the training set / all test examples"),
             ("p_train, p_test (surrogate smoother, exact)", config.UseSmoother
-                ? $"n/|I| Σ_{{x∈I}} ||s_T(x)||² (SPEC §3) from the exact kernel smoother (SPEC §2a); I = the training set / the first {config.TestProbes} test examples"
+                ? $"n/|I| Σ_{{x∈I}} ||s_T(x)||² (docs/method.md §5.1) from the exact kernel smoother (docs/method.md §4.2); I = the training set / the first {config.TestProbes} test examples"
                 : "not computed (smoother = none)"),
             .. SensitivityFindings.Definitions(s, bound, config.Sensitivity is not null),
             ("step_train_plateau, step_test_plateau", "first logged step at which the MSE is within 10% of its initial-to-final drop of its final value"),
@@ -128,16 +128,16 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
                 (Seeds.Count == 1
                     ? $"one seed ({(context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolyRecipe.FullRunCost}")}): the same initial w (seed {config.ForSeed(Seeds[0]).ModelSeed}) for every ε."
                     : $"{Seeds.Count} seed repetitions per ε (seeds {string.Join(", ", Seeds)}): seed S draws the initial w (seed S + 1) and the label directions of p_net (seed S + 2). Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
-            "Learning-rate convention: with the SPEC's loss (c/2)·batch mean and c = 1 the gradient is (1/n) Σ (f − y)∇f, the convention of Kumar et al.'s L = (1/2n) Σ (y − f)²; " +
-                "the batch mean does not change the effective rate relative to that loss, so γ = N/α² is the SPEC's rate. " +
+            "Learning-rate convention: with the loss of docs/method.md §1 (c/2)·batch mean and c = 1 the gradient is (1/n) Σ (f − y)∇f, the convention of Kumar et al.'s L = (1/2n) Σ (y − f)²; " +
+                "the batch mean does not change the effective rate relative to that loss, so γ = N/α² is the rate of docs/method.md. " +
                 (lrFactor != 1
                     ? $"This run uses {F(lrFactor)}× that rate to fit the step budget. The largest measured GD sharpness γ·c·λ_max/n is {F(MaxSharpness)} " +
                       (MaxSharpness < 1
                         ? "(< 1: every mode of the linearized step contracts monotonically), so GD approximates gradient flow and the larger rate mainly compresses the step axis, by about "
                         : "(≥ 1: the top mode oscillates, so GD is NOT a close approximation of gradient flow here), and the step axis is compressed by roughly ") +
-                      $"{F(lrFactor)}× relative to the SPEC's rate. This is an approximation checked only through the sharpness; compare step counts with the paper after multiplying by {F(lrFactor)}."
+                      $"{F(lrFactor)}× relative to the rate of docs/method.md. This is an approximation checked only through the sharpness; compare step counts with the paper after multiplying by {F(lrFactor)}."
                     : "This run uses exactly that rate."),
-            $"Smoother: kernel recursion of SPEC §2a (exact for plain GD) on the {s.GetInt("train_size")} training inputs and the first {config.TestProbes} test inputs, updated every step; the layer-wise tangent kernel is computed at θ_(t−1) before each update.",
+            $"Smoother: kernel recursion of docs/method.md §4.2 (exact for plain GD) on the {s.GetInt("train_size")} training inputs and the first {config.TestProbes} test inputs, updated every step; the layer-wise tangent kernel is computed at θ_(t−1) before each update.",
             $"Logged steps: 0, {s.GetInt("log_per_decade")} per decade on a geometric grid, and every {s.GetInt("log_every")} steps.",
         ]);
 
@@ -150,7 +150,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
             string name = $"ε = {F(g[0].Epsilon)}", spread = SeedMean.Describe(g.Count);
             findings.Add($"**{name}**{spread} — {DelayFinding(mean, "MSE")}" + (g.Count == 1 ? ""
                 : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}."));
-            if (config.UseSmoother) findings.Add($"{name} — from the kernel smoother's p (SPEC §2a){spread}: {EffectiveParameterFinding(mean, Rule)}");
+            if (config.UseSmoother) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {EffectiveParameterFinding(mean, Rule)}");
             var views = g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
             if (views.All(v => v is not null))
                 findings.Add($"{name}{spread} — {GrokkingNetworkView.Finding(SeedMean.Of(views!), g[0].Sensitivity[^1], Rule)}");
@@ -159,7 +159,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
                     config.UseSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [],
                     s.GetDouble("p_train_limit") * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
         }
-        findings.Add("SPEC §6 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
+        findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + Rule.Describe());
         if (Groups.Count > 1)
             findings.Add(EpsilonOrdering());

@@ -7,9 +7,9 @@ using TorchSharp;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>
-/// SPEC §6 row "grokking-poly" (paper Figs. 4 left, 11; Kumar et al. 2024): a two-layer network
+/// docs/method.md §9 row "grokking-poly" (paper Figs. 4 left, 11; Kumar et al. 2024): a two-layer network
 /// f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, with a fixed readout, trained by full-batch gradient descent on
-/// y = (βᵀx)²/2. The exact kernel smoother (SPEC §2a) gives p_train(t) and p_test(t) alongside train and
+/// y = (βᵀx)²/2. The exact kernel smoother (docs/method.md §4.2) gives p_train(t) and p_test(t) alongside train and
 /// test MSE, for a sweep over ε.
 /// </summary>
 /// <remarks>
@@ -36,12 +36,12 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         .AddInt("train_size", 550, "Training examples", min: 1)
         .AddInt("test_size", 1000, "Test examples (test MSE is measured on all of them)", min: 1)
         .AddInt("test_probes", 1000, "Test examples tracked by the smoother for p_test (the first ones)", quick: 250, min: 1)
-        .AddDouble("lr_factor", 1.0, "Learning rate in units of N/α² (SPEC: 1)", quick: 32.0, min: 1e-12)
-        .AddDouble("loss_scale", 1.0, "c in the loss (c/2)·mean (f − y)² (SPEC §0)", min: 1e-12)
+        .AddDouble("lr_factor", 1.0, "Learning rate in units of N/α² (docs/method.md: 1)", quick: 32.0, min: 1e-12)
+        .AddDouble("loss_scale", 1.0, "c in the loss (c/2)·mean (f − y)² (docs/method.md §1)", min: 1e-12)
         .AddInt("steps", 60000, "Full-batch gradient steps per ε", quick: 1500, min: 1)
         .AddInt("log_per_decade", 20, "Logged steps per decade of the geometric grid", min: 1)
         .AddInt("log_every", 500, "Also log every this many steps", quick: 50, min: 1)
-        .AddString("smoother", "kernel", "The SPEC §2a kernel smoother (p_train, p_test; exact for full-batch GD): kernel, or none (p_net by retraining only)", choices: ["kernel", "none"])
+        .AddString("smoother", "kernel", "The docs/method.md §4.2 kernel smoother (p_train, p_test; exact for full-batch GD): kernel, or none (p_net by retraining only)", choices: ["kernel", "none"])
         .AddSensitivitySettings(quickMode: SensitivitySettings.Retraining)
         .AddDouble("p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n", min: 1)
         .AddGrokkingVerdicts()

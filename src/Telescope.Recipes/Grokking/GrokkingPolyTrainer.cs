@@ -17,13 +17,13 @@ namespace Telescope.Recipes.Grokking;
 internal sealed record GrokkingPolyConfig(int Width, double Alpha, double LearningRate, double LossScale, int Steps,
     int TestProbes, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
 {
-    /// <summary>Whether the kernel smoother (SPEC §2a) runs.</summary>
+    /// <summary>Whether the kernel smoother (docs/method.md §4.2) runs.</summary>
     public bool UseSmoother { get; init; } = true;
-    /// <summary>The retraining estimate p_net (SPEC §3b), or null.</summary>
+    /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
     /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
     public bool SeparatePairs { get; init; }
-    /// <summary>Power iterations for λ_t at logged steps (SPEC §3c); 0 = off.</summary>
+    /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
     public int StabilityIterations { get; init; }
 
     /// <summary>The configuration of one seed repetition: its initialization (seed + 1) and label directions (seed + 2) derive from <paramref name="seed"/>.</summary>
@@ -56,7 +56,7 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 
 /// <summary>
 /// Trains the polynomial-task network for one ε at one seed by full-batch gradient descent on (c/2)·mean (f − y)²,
-/// while the kernel smoother (SPEC §2a, exact for plain GD) and the telescoping model follow it on the training set and
+/// while the kernel smoother (docs/method.md §4.2, exact for plain GD) and the telescoping model follow it on the training set and
 /// the test probes. Each logged row goes to metrics.csv as soon as it is measured; before every step it offers a
 /// checkpoint (model, optimizer, smoother, telescoping tracker, retraining members, position and points so far).
 /// </summary>

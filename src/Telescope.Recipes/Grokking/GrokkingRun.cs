@@ -44,7 +44,7 @@ internal class GrokkingRun
     [JsonIgnore]
     public int TestPlateau => Plateau.FirstStepNearFinal(Points.Select(p => ((double)p.Step, p.Test)).ToList());
 
-    /// <summary>Wall time of the retraining members' steps (SPEC §3b).</summary>
+    /// <summary>Wall time of the retraining members' steps (docs/method.md §5.2).</summary>
     public TimeSpan RetrainingTime { get; set; }
     /// <summary>Wall time of evaluating the retraining members at logged steps.</summary>
     public TimeSpan RetrainingMeasureTime { get; set; }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>
-/// The polynomial regression task of Kumar et al. (2024) used by grokking-poly (SPEC §6):
+/// The polynomial regression task of Kumar et al. (2024) used by grokking-poly (docs/method.md §9):
 /// x ~ N(0, I_d/d), β ~ N(0, I_d), y = (βᵀx)²/2, a scalar target. Inputs and labels are drawn from a private
 /// generator, so the task depends on the seed alone.
 /// </summary>

@@ -194,14 +194,14 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
             : "interpolated like the parameters (α·stats¹ + (1−α)·stats²)";
         var report = context.CreateReport("Linear mode connectivity through gradient stabilization (ResNet on CIFAR-10)",
         [
-            ("spawn", "copy θ_t′, the BatchNorm buffers and the SGD state (momentum buffers, step count) of one parent per arm and seed into two children that train to T with their own data-order and augmentation seeds (SPEC §5)"),
+            ("spawn", "copy θ_t′, the BatchNorm buffers and the SGD state (momentum buffers, step count) of one parent per arm and seed into two children that train to T with their own data-order and augmentation seeds (docs/method.md §7)"),
             ("θ(α)", $"α θ¹_T + (1−α) θ²_T (α = 1 is child 1); BatchNorm statistics {bn}"),
             ("accuracy drop", "½(acc(θ¹_T) + acc(θ²_T)) − acc(θ(½)), test accuracies on the α-path (so the end points use the same BatchNorm treatment as the midpoint); the children's accuracies with their own running statistics are in summary.json"),
             ("barrier", "max_α [(1−α) acc(0) + α acc(1) − acc(α)] over the grid; loss barrier max_α [loss(α) − ((1−α) loss(0) + α loss(1))], mean test cross-entropy"),
             ("gradient change of layer group l", $"mean over the {S.GetInt("probes")} probe inputs (the first test images) of ‖J^l_T(x) − J^l_t′(x)‖_F / ‖J^l_t′(x)‖_F, J^l the Jacobian of the logits with respect to group l's parameters, θ_T = child 1's end point; " +
                 (setup.GradientMethod == GradientChangeMethod.Exact ? "exact (one reverse pass per probe and logit)" : $"Hutchinson with {setup.Directions} group-restricted Rademacher directions, the same at t′ and T")),
             ("layer groups", "stem (first convolution and its norm), stage s.block b (both convolutions, norms and the projection shortcut), classifier"),
-            ("Jacobians and JVPs", "taken in evaluation mode (BatchNorm with fixed statistics), SPEC §5. " + (setup.BatchNorm == BatchNormMode.Recompute
+            ("Jacobians and JVPs", "taken in evaluation mode (BatchNorm with fixed statistics), docs/method.md §7. " + (setup.BatchNorm == BatchNormMode.Recompute
                 ? "With bn_mode = recompute the statistics of θ_t′, θ¹_T and θ²_T are recomputed exactly like those of θ(α) before any function or Jacobian is taken (at t′ = 0 the running statistics are still the initial 0 and 1, which describe no data)"
                 : "With bn_mode = interpolate every network uses its own running statistics (at t′ = 0 the initial 0 and 1)")),
             ("f_lin,t′(θ)", "f_θt′ + J_t′·(θ − θ_t′) on the probes, over the trainable parameters with θ_t′'s BatchNorm statistics held (the real functions use their own)"),
@@ -245,7 +245,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         context.Folder.WriteReport(report.ToString());
     }
 
-    /// <summary>The statistical verdicts on SPEC §6's claims, judged by the recipe's verdict criteria.</summary>
+    /// <summary>The statistical verdicts on docs/method.md §9's claims, judged by the recipe's verdict criteria.</summary>
     private List<(string Key, string Claim, Verdict Verdict)> Verdicts()
     {
         var list = new List<(string, string, Verdict)>();
@@ -283,7 +283,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
     {
         var findings = new List<string>
         {
-            "SPEC §6 expects: accuracy drop large for early t′, near zero later; pretrained: small from the start; gradient change by layer falls with t′ and is smaller when pretrained.",
+            "docs/method.md §9 expects: accuracy drop large for early t′, near zero later; pretrained: small from the start; gradient change by layer falls with t′ and is smaller when pretrained.",
             Criteria.Describe() + $" Drop thresholds (settings): 'large' = drop ≥ {F(Large)} (`large_drop`), 'near zero' = drop < {F(NearZero)} (`near_zero_drop`), applied to the " +
                 (setup.Seeded ? $"mean over the {setup.Seeds.Count} seeds; trends and gaps are judged against the seed-to-seed spread (sample sd over seeds; the gap's SE = √(sd₁²/n + sd₂²/n))."
                     : "single seed's values; with one seed no seed spread is measured: a trend's noise is the scatter about the fitted line, and a gap between arms has no standard error (so it reads inconclusive)."),

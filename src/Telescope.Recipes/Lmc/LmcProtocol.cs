@@ -14,7 +14,7 @@ namespace Telescope.Recipes.Lmc;
 internal sealed record LmcData(ImageClassifierData Train, ImageClassifierData Pretrain, ImageClassifierData Test, Tensor Probes, Tensor StatisticsImages);
 
 /// <summary>
-/// The spawn protocol (SPEC §5) for the sub-runs of one share: per (arm, seed) one parent (pretrained on the disjoint
+/// The spawn protocol (docs/method.md §7) for the sub-runs of one share: per (arm, seed) one parent (pretrained on the disjoint
 /// subset with its classifier re-initialized for the pretrained arm) is trained through the spawn steps; at every
 /// t′ of this share two children are spawned from its exact state, trained to T with their own data-order and
 /// augmentation seeds, and measured (path, gradient change, linearization). Sub-runs of other shares are passed by

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.Lmc;
 
 /// <summary>
-/// SPEC §6 row "lmc" (paper Fig. 6; Frankle et al. 2020): linear mode connectivity of ResNet-20 on CIFAR-10 through
+/// docs/method.md §9 row "lmc" (paper Fig. 6; Frankle et al. 2020): linear mode connectivity of ResNet-20 on CIFAR-10 through
 /// gradient stabilization. From one parent per arm (random initialization, or pretrained on a disjoint subset with
 /// its classifier re-initialized), two children are spawned at every t′ and trained to T with their own data order
 /// and augmentation; their linear path gives the accuracy drop and barrier, the Jacobians at t′ and T the gradient

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>
-/// One sub-run's p_net members (SPEC §3b, in lockstep with the recipe's own run, which is the base run) and its
-/// surrogate sharpness λ_t (SPEC §3c), turned into a <see cref="SensitivityPoint"/> per logged step. When the pairs run
+/// One sub-run's p_net members (docs/method.md §5.2, in lockstep with the recipe's own run, which is the base run) and its
+/// surrogate sharpness λ_t (docs/method.md §5.3), turned into a <see cref="SensitivityPoint"/> per logged step. When the pairs run
 /// as sub-runs of their own (<see cref="SensitivitySettings.Separate"/>), it runs no members and keeps the smoother's
 /// p_d along the same directions instead, for <see cref="SeparatePairs.Combine"/>.
 /// </summary>

@@ -5,7 +5,7 @@ using Telescope.Smoothing;
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>
-/// Report sentences about p_net (SPEC §3b), the surrogate's stability (SPEC §3c) and where the smoother's p can be
+/// Report sentences about p_net (docs/method.md §5.2), the surrogate's stability (docs/method.md §5.3) and where the smoother's p can be
 /// trusted, shared by the recipes. A p_net whose linearity check fails is reported as a finite-σ response, not as a
 /// measurement of the first-order label response.
 /// </summary>
@@ -17,7 +17,7 @@ internal static class SensitivityFindings
         if (retraining)
         {
             yield return ("p_net_train, p_net_test (retraining estimate)",
-                $"the network's own label sensitivity (SPEC §3b): members retrained from the same θ_0 with the same batches on Y ± σV_d, V_d Rademacher over all n·k label entries (d = 1..D = {s.GetInt("sensitivity_directions")}, the same V_d as the Hutchinson smoother's first D), σ = {F(s.GetDouble("sensitivity_sigma"))}; ŝ_d = (f_{{Y+σV_d}} − f_{{Y−σV_d}})/(2σ), p_net = n/(|I|·k)·mean_d Σ_{{x∈I}} ||ŝ_d(x)||², ± = standard error over d; " + (SensitivitySettings.SeparatePairs(s)
+                $"the network's own label sensitivity (docs/method.md §5.2): members retrained from the same θ_0 with the same batches on Y ± σV_d, V_d Rademacher over all n·k label entries (d = 1..D = {s.GetInt("sensitivity_directions")}, the same V_d as the Hutchinson smoother's first D), σ = {F(s.GetDouble("sensitivity_sigma"))}; ŝ_d = (f_{{Y+σV_d}} − f_{{Y−σV_d}})/(2σ), p_net = n/(|I|·k)·mean_d Σ_{{x∈I}} ||ŝ_d(x)||², ± = standard error over d; " + (SensitivitySettings.SeparatePairs(s)
                     ? "each ±σ pair trained as a sub-run of its own (sensitivity_members = separate) with the recipe's thread count and combined afterwards: the same numbers as lockstep members"
                     : "all members run in lockstep in one process with the recipe's thread count"));
             yield return ("sensitivity_linearity", $"p_0(σ)/p_0(σ/4) along V_0 (1 for a response linear in the labels); the response counts as linear at σ where |p_0(σ) − p_0(σ/4)| ≤ {F(s.GetDouble("sensitivity_linearity_se"))} standard error(s) of p_net (setting sensitivity_linearity_se); elsewhere p_net is a finite-σ response, NOT a measurement of the first-order sensitivity");
@@ -25,7 +25,7 @@ internal static class SensitivityFindings
             yield return ("p − p_net (paired)", $"the smoother's p_d minus the network's p_net,d along the same V_d, averaged over the shared directions, with its SE; the two agree at a logged step when |p − p_net| ≤ {F(s.GetDouble("agreement_se"))} SE (setting agreement_se) or ≤ {Pct(s.GetDouble("agreement_relative"))} of p_net (setting agreement_relative; the paired SE is so small that 1% differences are many SE), on both sets");
         }
         if (bound is not null)
-            yield return ("surrogate_sharpness λ_t", $"largest eigenvalue of the surrogate's one-step map on the batch residuals A_t = γ_t·c·J_B T_t J_Bᵀ/|B| (SPEC §3c; T_t = I for SGD, Adam's realized preconditioner for Adam(W)) by {s.GetInt("stability_iterations")} power iterations at most with VJP/JVP products (a Rayleigh quotient: never above the true λ_max); bound {bound.Description} (setting stability_bound); step_surrogate_unstable = the first logged step with λ_t above it");
+            yield return ("surrogate_sharpness λ_t", $"largest eigenvalue of the surrogate's one-step map on the batch residuals A_t = γ_t·c·J_B T_t J_Bᵀ/|B| (docs/method.md §5.3; T_t = I for SGD, Adam's realized preconditioner for Adam(W)) by {s.GetInt("stability_iterations")} power iterations at most with VJP/JVP products (a Rayleigh quotient: never above the true λ_max); bound {bound.Description} (setting stability_bound); step_surrogate_unstable = the first logged step with λ_t above it");
     }
 
     /// <summary>Findings for one sub-run.</summary>

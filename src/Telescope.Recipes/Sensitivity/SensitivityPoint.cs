@@ -3,8 +3,8 @@ using Telescope.Smoothing;
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>
-/// What a logged step adds to a recipe's p: the network's own p_net on the training and test sets (SPEC §3b), the
-/// smoother's p along the same directions and their paired difference, and the surrogate sharpness λ_t (SPEC §3c).
+/// What a logged step adds to a recipe's p: the network's own p_net on the training and test sets (docs/method.md §5.2), the
+/// smoother's p along the same directions and their paired difference, and the surrogate sharpness λ_t (docs/method.md §5.3).
 /// Every part is optional (null when not measured).
 /// </summary>
 public sealed record SensitivityPoint(int Step)

@@ -5,14 +5,14 @@ namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>
 /// The settings every recipe that reports effective parameters shares for the network's own label sensitivity by
-/// retraining (SPEC §3b) and the surrogate stability diagnostic (SPEC §3c). Verdict thresholds are settings, and the
+/// retraining (docs/method.md §5.2) and the surrogate stability diagnostic (docs/method.md §5.3). Verdict thresholds are settings, and the
 /// reports print them.
 /// </summary>
 public static class SensitivitySettings
 {
     /// <summary>No retraining estimate.</summary>
     public const string None = "none";
-    /// <summary>p_net by retraining on Y ± σ·V_d (SPEC §3b).</summary>
+    /// <summary>p_net by retraining on Y ± σ·V_d (docs/method.md §5.2).</summary>
     public const string Retraining = "retraining";
     /// <summary>The members train next to the recipe's own network, inside its sub-run.</summary>
     public const string Lockstep = "lockstep";
@@ -27,7 +27,7 @@ public static class SensitivitySettings
     public static RecipeSettings AddSensitivitySettings(this RecipeSettings settings, string? quickMode = null, int? quickStabilityIterations = null,
         bool? quickLinearity = null) => settings
         .AddString("sensitivity", None,
-            "The network's own label sensitivity p_net (SPEC §3b): none, or retraining (2D + 2 extra training runs from the same θ_0 and batches on Y ± σV_d, plus ±σ/4 along V_0)",
+            "The network's own label sensitivity p_net (docs/method.md §5.2): none, or retraining (2D + 2 extra training runs from the same θ_0 and batches on Y ± σV_d, plus ±σ/4 along V_0)",
             quick: quickMode, choices: [None, Retraining])
         .AddString("sensitivity_members", Lockstep,
             "Where p_net's members train: lockstep (next to the recipe's own network, in its sub-run) or separate (each ±σ pair — D of them, + the σ/4 pair — is a sub-run of its own, so --shard spreads them over processes and telescope merge combines them; the same numbers)",
@@ -39,7 +39,7 @@ public static class SensitivitySettings
         .AddDouble("sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
         .AddDouble("agreement_se", 2.0, "p_net and the smoother's p agree at a logged step when their paired difference over the shared directions is within this many standard errors", min: 0)
         .AddDouble("agreement_relative", 0.1, "p_net and the smoother's p also agree when their paired difference is within this fraction of p_net (either criterion suffices)", min: 0)
-        .AddInt("stability_iterations", 50, "Power iterations (at most; stops when the Rayleigh quotient settles to 1e-4) for the surrogate sharpness λ_t at logged steps (SPEC §3c); 0 = off", quick: quickStabilityIterations, min: 0)
+        .AddInt("stability_iterations", 50, "Power iterations (at most; stops when the Rayleigh quotient settles to 1e-4) for the surrogate sharpness λ_t at logged steps (docs/method.md §5.3); 0 = off", quick: quickStabilityIterations, min: 0)
         .AddString("stability_bound", "auto",
             "Stability bound on λ_t: auto (from the optimizer), gd (2), heavy-ball (2(1+β)) or adam (2(1+β1)/(1−β1))", choices: ["auto", "gd", "heavy-ball", "adam"]);
 

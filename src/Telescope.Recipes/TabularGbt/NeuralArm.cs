@@ -35,18 +35,18 @@ internal sealed record NeuralResult(
 internal sealed record NeuralSettings(IReadOnlyList<int> Hidden, Activation Activation, double LearningRate, int BatchSize,
     int Steps, int LogEvery, ScalarType DType, string Device, NeuralWeightNorm WeightNorm = NeuralWeightNorm.SmootherRow);
 
-/// <summary>Which row of the network defines its kernel weight norm w(x) (SPEC §5).</summary>
+/// <summary>Which row of the network defines its kernel weight norm w(x) (docs/method.md §7).</summary>
 internal enum NeuralWeightNorm
 {
-    /// <summary>w(x) = ‖S_T(x)‖₂, the smoother row from the exact SGD kernel recursion (SPEC default).</summary>
+    /// <summary>w(x) = ‖S_T(x)‖₂, the smoother row from the exact SGD kernel recursion (the default of docs/method.md).</summary>
     SmootherRow,
-    /// <summary>w(x) = ‖K_T(x, X_train)‖₂, the final network's tangent-kernel row (SPEC §5 option).</summary>
+    /// <summary>w(x) = ‖K_T(x, X_train)‖₂, the final network's tangent-kernel row (docs/method.md §7 option).</summary>
     TangentKernelRow,
 }
 
 /// <summary>
 /// An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
-/// of SPEC §2a is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
+/// of docs/method.md §4.2 is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
 /// and yields w(x) = ‖S_T(x)‖₂ (or, as an option, the final tangent-kernel row's norm); a <see cref="TelescopingTracker"/> on the tracked rows provides f̃ for the
 /// fidelity check (f̂ vs f̃ vs network).
 /// </summary>

@@ -2,7 +2,7 @@ using Telescope.Data.Tabular;
 
 namespace Telescope.Recipes.TabularGbt;
 
-/// <summary>The SPEC §5 metrics of one test set T_π (one repetition): the three MSEs and max_{x∈T_π} w(x) per model.</summary>
+/// <summary>The docs/method.md §7 metrics of one test set T_π (one repetition): the three MSEs and max_{x∈T_π} w(x) per model.</summary>
 public sealed record PiRepetition(double Pi, int Repetition, double MseNn, double MseGbt, double MseConstant,
     double MaxWNn, double MaxWGbt)
 {
@@ -18,7 +18,7 @@ public sealed record PiRepetition(double Pi, int Repetition, double MseNn, doubl
 public sealed record PiPoint(double Pi, double MseNn, double MseGbt, double MseConstant, double Delta, double DeltaStd,
     double RelativeGapIncrease, double WNn, double WNnStd, double WGbt, double WGbtStd);
 
-/// <summary>Computes the per-π comparison from per-row predictions and smoother-row norms (SPEC §5).</summary>
+/// <summary>Computes the per-π comparison from per-row predictions and smoother-row norms (docs/method.md §7).</summary>
 public static class PiAnalysis
 {
     /// <summary>Per test set: the three MSEs and the two maxima of w over T_π.</summary>

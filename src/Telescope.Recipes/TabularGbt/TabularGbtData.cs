@@ -3,7 +3,7 @@ using Telescope.Data.Tabular;
 namespace Telescope.Recipes.TabularGbt;
 
 /// <summary>
-/// One data set prepared for the comparison (SPEC §5): a seeded training subset and disjoint test pool,
+/// One data set prepared for the comparison (docs/method.md §7): a seeded training subset and disjoint test pool,
 /// features and target standardized with training statistics, the pool split into irregular and regular
 /// rows by irregularity score, the mixed test sets T_π, and the <em>tracked rows</em> — the union of the pool
 /// rows that appear in any T_π, the only test rows on which smoother rows are needed.

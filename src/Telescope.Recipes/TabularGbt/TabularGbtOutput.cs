@@ -27,7 +27,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
     private IReadOnlyList<DatasetGroup> Groups => outcomes.GroupBy(o => o.Name).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
 
-    /// <summary>The GBT smoother check passes at this tolerance (SPEC §4).</summary>
+    /// <summary>The GBT smoother check passes at this tolerance (docs/method.md §6).</summary>
     public const double SmootherTolerance = 1e-8;
 
     public static readonly string[] CurveColumns =
@@ -158,11 +158,11 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             ("Δ(π)", "MSE_NN(T_π) − MSE_GBT(T_π); positive = the trees are better"),
             ("ρ(π)", "(Δ̄(π) − Δ̄(0)) / |Δ̄(0)| from the repetition-averaged gaps Δ̄ (relative increase of the gap)"),
             ("w(x)", s.GetString("weight_norm") == "tangent-kernel"
-                ? "for the network ‖K_T(x, X_train)‖₂, the norm of the final network's tangent-kernel row (the SPEC §5 option; a kernel, not a smoother, so its scale is not comparable to the trees'); for the trees ‖S_B(x)‖₂, the norm of the smoother row from the leaf-kernel recursion (SPEC §4)"
-                : "‖S_T(x)‖₂, the norm of the smoother row of x: for the network the exact SGD kernel recursion (SPEC §2a), for the trees the leaf-kernel recursion (SPEC §4)"),
+                ? "for the network ‖K_T(x, X_train)‖₂, the norm of the final network's tangent-kernel row (the docs/method.md §7 option; a kernel, not a smoother, so its scale is not comparable to the trees'); for the trees ‖S_B(x)‖₂, the norm of the smoother row from the leaf-kernel recursion (docs/method.md §6)"
+                : "‖S_T(x)‖₂, the norm of the smoother row of x: for the network the exact SGD kernel recursion (docs/method.md §4.2), for the trees the leaf-kernel recursion (docs/method.md §6)"),
             ("W(π)", "max_{x∈T_π} w(x) / max_{x∈T_0} w(x) per repetition, then averaged over repetitions, per model"),
-            ("f̂, f̃, f", "the network's surrogate S_T·Y + c_T, its telescoping model and the network itself (fidelity check, SPEC §2)"),
-            ("p", "effective parameters n/|I|·Σ‖s(x)‖² (SPEC §3) on the training rows and the tracked rows"),
+            ("f̂, f̃, f", "the network's surrogate S_T·Y + c_T, its telescoping model and the network itself (fidelity check, docs/method.md §4)"),
+            ("p", "effective parameters n/|I|·Σ‖s(x)‖² (docs/method.md §5.1) on the training rows and the tracked rows"),
         ]);
 
         report.Heading("Setup").Bullets(

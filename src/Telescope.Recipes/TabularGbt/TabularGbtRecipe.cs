@@ -5,9 +5,9 @@ using Telescope.Runs;
 namespace Telescope.Recipes.TabularGbt;
 
 /// <summary>
-/// SPEC §6 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
-/// kernel recursion, SPEC §2a) against LightGBM under identity-preserving settings (its smoother exact by the
-/// leaf-kernel recursion, SPEC §4), on test sets with a growing share π of irregular inputs (SPEC §5): the
+/// docs/method.md §9 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
+/// kernel recursion, docs/method.md §4.2) against LightGBM under identity-preserving settings (its smoother exact by the
+/// leaf-kernel recursion, docs/method.md §6), on test sets with a growing share π of irregular inputs (docs/method.md §7): the
 /// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.
 /// </summary>
 /// <remarks>
@@ -42,7 +42,7 @@ public sealed class TabularGbtRecipe : ISweepRecipe
         .AddInt("pool_size", 4000, "Test-pool rows (disjoint from training; capped at the rows left); its top 10% by irregularity is the irregular pool", quick: 3000, min: 20)
         .AddInt("test_size", 200, "Rows m of each test set T_π (≤ the irregular pool)", quick: 100, min: 1)
         .AddInt("repetitions", 10, "Seeded repetitions R of the test-set draws", quick: 5, min: 1)
-        .AddString("irregularity", "mahalanobis", "Irregularity score: mahalanobis (SPEC default) or knn (mean distance to the 10 nearest training rows)",
+        .AddString("irregularity", "mahalanobis", "Irregularity score: mahalanobis (the default of docs/method.md) or knn (mean distance to the 10 nearest training rows)",
             choices: ["mahalanobis", "knn"])
         .AddIntList("hidden", [128, 128], "Hidden-layer widths of the MLP", min: 1)
         .AddString("activation", "relu", "Hidden activation: relu, sigmoid, tanh, identity, poly:EPS")
@@ -50,7 +50,7 @@ public sealed class TabularGbtRecipe : ISweepRecipe
         .AddInt("batch_size", 64, "SGD minibatch size", min: 1)
         .AddInt("steps", 8000, "SGD steps", quick: 4000, min: 1)
         .AddInt("log_every", 200, "Log the training curve every this many steps", quick: 100, min: 1)
-        .AddString("weight_norm", "smoother", "The network's w(x): smoother (‖S_T(x)‖₂, SPEC §5) or tangent-kernel (‖K_T(x, X_train)‖₂ of the final network, the SPEC §5 option); the trees always use their smoother row",
+        .AddString("weight_norm", "smoother", "The network's w(x): smoother (‖S_T(x)‖₂, docs/method.md §7) or tangent-kernel (‖K_T(x, X_train)‖₂ of the final network, the docs/method.md §7 option); the trees always use their smoother row",
             choices: ["smoother", "tangent-kernel"])
         .AddDouble("gbt_lr", 0.1, "LightGBM learning rate η (≤ 0.1 keeps S·Y within 1e-8 of LightGBM, which rounds residuals to float32)", min: 0)
         .AddIntList("gbt_leaves", [8, 16, 31], "Tuning grid: num_leaves", min: 2)

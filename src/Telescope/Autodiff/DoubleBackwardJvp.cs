@@ -7,7 +7,7 @@ namespace Telescope.Autodiff;
 /// JVPs of any module by the double-backward trick (TorchSharp has no forward-mode AD): with a dummy
 /// cotangent u = 0 that requires grad, g(u) = J(x)ᵀu is linear in u, so ∂(g(u)·v)/∂u = J(x)·v.
 /// One forward, one differentiable backward shared by all tangents, then one backward per tangent;
-/// about 4–5 forward passes for one tangent (SPEC §7). The fallback for modules that are not an <c>Mlp</c>.
+/// about 4–5 forward passes for one tangent (docs/method.md §10). The fallback for modules that are not an <c>Mlp</c>.
 /// Assumes the module treats examples independently (e.g. no batch statistics in training mode).
 /// </summary>
 /// <example>

@@ -6,7 +6,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Telescope.Autodiff;
 
 /// <summary>
-/// Forward-mode JVPs of an <see cref="Mlp"/>, propagated layer by layer without autograd (SPEC §7):
+/// Forward-mode JVPs of an <see cref="Mlp"/>, propagated layer by layer without autograd (docs/method.md §10):
 /// z = W a + b, ż = W ȧ + Ẇ a + ḃ, a = φ(z), ȧ = φ'(z) ⊙ ż. All tangents ride along one primal pass,
 /// carried as ż of shape [N·T, h] so every product is a single matrix multiply. One tangent costs
 /// about 2.5 forward passes.

@@ -7,14 +7,14 @@ public enum KernelOutputMode
 {
     /// <summary>The full k×k block K(x, x') = J(x) J(x')ᵀ: result [N, N', k, k].</summary>
     Full,
-    /// <summary>(1/k)·tr K(x, x'): result [N, N'] (SPEC §2a trace mode, one weight per output).</summary>
+    /// <summary>(1/k)·tr K(x, x'): result [N, N'] (docs/method.md §4.2 trace mode, one weight per output).</summary>
     Trace,
 }
 
 /// <summary>
 /// Tangent-kernel blocks K(X, X') = J(X) J(X')ᵀ at the model's current parameters, over its
 /// <see cref="TrainableParameters"/>. Implementations never materialize per-example Jacobians when the
-/// architecture allows (layer-wise for MLPs, SPEC §7).
+/// architecture allows (layer-wise for MLPs, docs/method.md §10).
 /// </summary>
 public interface ITangentKernelEngine
 {

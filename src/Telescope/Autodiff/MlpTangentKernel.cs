@@ -6,7 +6,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Telescope.Autodiff;
 
 /// <summary>
-/// Tangent-kernel blocks of an <see cref="Mlp"/> from layer-wise features, never per-example Jacobians (SPEC §7):
+/// Tangent-kernel blocks of an <see cref="Mlp"/> from layer-wise features, never per-example Jacobians (docs/method.md §10):
 /// for layer l with input a_{l−1} and output sensitivity Δ_l(x) = ∂f/∂z_l ∈ R^{k×h_l},
 /// <c>K(x, x') = Σ_l (Δ_l(x) Δ_l(x')ᵀ) ⊙ (a_{l−1}(x)·a_{l−1}(x') [weight trainable] + 1 [bias trainable])</c>.
 /// Trace mode contracts the outputs inside one matrix product, about k times cheaper than Full.

@@ -6,7 +6,7 @@ namespace Telescope.Autodiff;
 /// <summary>
 /// Vector-Jacobian products over a batch, Σ_i J(x_i)ᵀ r_i (or the mean), returned per trainable parameter:
 /// one forward and one backward pass per cotangent, never a per-example Jacobian. Label-tangent propagation
-/// (SPEC §2b) calls it with r_i = c·(ḟ̂(x_i) − V_i). Works for any module that treats examples independently.
+/// (docs/method.md §4.3) calls it with r_i = c·(ḟ̂(x_i) − V_i). Works for any module that treats examples independently.
 /// </summary>
 public sealed class ParameterVjp
 {

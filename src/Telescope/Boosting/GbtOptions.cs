@@ -5,7 +5,7 @@ namespace Telescope.Boosting;
 
 /// <summary>
 /// LightGBM settings under which every leaf value equals learning_rate × mean residual of its training rows,
-/// so that the ensemble is exactly a telescoping model with a leaf kernel (SPEC §4). Rendered to LightGBM's
+/// so that the ensemble is exactly a telescoping model with a leaf kernel (docs/method.md §6). Rendered to LightGBM's
 /// parameter string by <see cref="ToParameterString"/>, which also pins every identity-relevant setting
 /// explicitly (objective=regression, lambda_l1=lambda_l2=0, no bagging, no GOSS, …).
 /// </summary>
@@ -56,7 +56,7 @@ public sealed record GbtOptions
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> naming the offending setting and why it would break the
-    /// leaf-value identity f_b = f_{b−1} + η·(mean residual of the leaf) (SPEC §4).
+    /// leaf-value identity f_b = f_{b−1} + η·(mean residual of the leaf) (docs/method.md §6).
     /// </summary>
     public void Validate()
     {
@@ -79,7 +79,7 @@ public sealed record GbtOptions
                 throw new ArgumentException($"ExtraParameters sets '{key}', which is controlled by GbtOptions.{property}; set that property instead.");
             string? reason = ForbiddenReason(key, value);
             if (reason is not null)
-                throw new ArgumentException($"LightGBM parameter '{key}={value}' is not allowed: {reason} (SPEC §4: the leaf value must equal learning_rate × mean residual of the leaf's training rows).");
+                throw new ArgumentException($"LightGBM parameter '{key}={value}' is not allowed: {reason} (docs/method.md §6: the leaf value must equal learning_rate × mean residual of the leaf's training rows).");
         }
     }
 

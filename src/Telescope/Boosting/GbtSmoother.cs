@@ -1,7 +1,7 @@
 namespace Telescope.Boosting;
 
 /// <summary>
-/// A boosted tree ensemble as a telescoping model (SPEC §4): the smoother rows
+/// A boosted tree ensemble as a telescoping model (docs/method.md §6): the smoother rows
 /// S_b(x) = S_{b−1}(x) + η·L_b(x, X_train)·(I − S_{b−1}(X_train)), with S_0 = (1/n)·1ᵀ when boosting starts
 /// from the label mean and S_0 = 0 otherwise, kept for every training row and every query row, so that the
 /// ensemble's prediction is f_b(x) = S_b(x)·Y.

@@ -3,7 +3,7 @@ namespace Telescope.Boosting;
 /// <summary>
 /// A raw LightGBM booster (<c>LGBM_BoosterCreate</c>) trained one iteration at a time. The parameter string is
 /// passed through unchecked: use <see cref="GbtRegressor"/> for the validated configuration under which the
-/// booster is an exact telescoping model (SPEC §4).
+/// booster is an exact telescoping model (docs/method.md §6).
 /// </summary>
 public sealed class LightGbmBooster : IDisposable
 {

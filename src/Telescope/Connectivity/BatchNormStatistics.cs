@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Telescope.Connectivity;
 
-/// <summary>How the BatchNorm statistics of an interpolated network θ(α) are obtained (SPEC §5).</summary>
+/// <summary>How the BatchNorm statistics of an interpolated network θ(α) are obtained (docs/method.md §7).</summary>
 public enum BatchNormMode
 {
     /// <summary>Recomputed: running mean and variance averaged over training batches in training mode, without augmentation (default).</summary>

@@ -9,7 +9,7 @@ namespace Telescope.Connectivity;
 
 /// <summary>
 /// One training run of an image classifier that can be snapshotted at any step and spawned from a snapshot
-/// (SPEC §5, linear mode connectivity). Each step draws its batch from a seeded epoch permutation
+/// (docs/method.md §7, linear mode connectivity). Each step draws its batch from a seeded epoch permutation
 /// (<see cref="BatchSchedule"/>, the data-order seed), augments it with crop + flip from a separate generator
 /// (<see cref="RandomCropFlip"/>, the augmentation seed), and takes one SGD step (momentum, coupled weight decay,
 /// warm-up + step decay) on the mean cross-entropy in training mode.

@@ -1,7 +1,7 @@
 namespace Telescope.Connectivity;
 
 /// <summary>
-/// SPEC §5's instability measures along a linear path (α = 1 is child 1, α = 0 child 2): the accuracy drop at
+/// docs/method.md §7's instability measures along a linear path (α = 1 is child 1, α = 0 child 2): the accuracy drop at
 /// α = ½ and the barrier, and the same two for the test loss (where higher is worse, so the signs flip).
 /// </summary>
 public static class ConnectivityMetrics

@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 
 namespace Telescope.Connectivity;
 
-/// <summary>The gradient change of one layer group (SPEC §5) with its standard error (0 for the exact method).</summary>
+/// <summary>The gradient change of one layer group (docs/method.md §7) with its standard error (0 for the exact method).</summary>
 public sealed record GroupGradientChange(string Group, double Value, double StandardError);
 
 /// <summary>
-/// Gradient change by layer group between two parameter points of the same architecture (SPEC §5):
+/// Gradient change by layer group between two parameter points of the same architecture (docs/method.md §7):
 /// mean over probe inputs x of ‖J^l_b(x) − J^l_a(x)‖_F / ‖J^l_a(x)‖_F, where J^l is the Jacobian of the logits with
 /// respect to group l's parameters, a = θ_t′ and b = θ_T. Both modules must be in evaluation mode (BatchNorm with
 /// running statistics; the modules are switched to eval here). Per-example Jacobians of the whole network are

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Telescope.Connectivity;
 
 /// <summary>
-/// The linear path between two trained networks, θ(α) = α θ¹ + (1−α) θ² (SPEC §5), evaluated on an α grid that
+/// The linear path between two trained networks, θ(α) = α θ¹ + (1−α) θ² (docs/method.md §7), evaluated on an α grid that
 /// contains 0 and 1. BatchNorm statistics of every θ(α) — the end points included, so the whole curve is measured
 /// the same way — are recomputed on training batches (default) or interpolated (option).
 /// </summary>

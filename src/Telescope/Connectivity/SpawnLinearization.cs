@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Telescope.Connectivity;
 
-/// <summary>The telescoping view of one spawn (SPEC §5, our definition), on the probe inputs.</summary>
+/// <summary>The telescoping view of one spawn (docs/method.md §7, our definition), on the probe inputs.</summary>
 /// <param name="PathNonlinearity">mean |f_θ(½) − ½(f_θ¹ + f_θ²)| over probes and logits.</param>
 /// <param name="LinearizationGap">mean |f_θ(½) − f_lin,t′(θ(½))|.</param>
 /// <param name="ChildGap1">mean |f_θ¹ − f_lin,t′(θ¹)| (how far child 1 left the first-order picture from t′).</param>

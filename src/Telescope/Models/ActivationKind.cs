@@ -7,6 +7,6 @@ public enum ActivationKind
     ReLU,
     Sigmoid,
     Tanh,
-    /// <summary>φ(z) = z + ε z²/2 (SPEC §6, grokking-poly); ε is <see cref="Activation.Epsilon"/>.</summary>
+    /// <summary>φ(z) = z + ε z²/2 (docs/method.md §9, grokking-poly); ε is <see cref="Activation.Epsilon"/>.</summary>
     Polynomial,
 }

@@ -16,7 +16,7 @@ namespace Telescope.Models;
 /// on the rest of its batch in training mode. The JVP, VJP and Jacobian engines assume examples are independent,
 /// so call <c>eval()</c> before using them: they then differentiate the network with its running statistics
 /// (the function used for testing), which is how this project defines Jacobians of BatchNorm networks
-/// (SPEC §5). GroupNorm and no-norm networks compute the same function in both modes.
+/// (docs/method.md §7). GroupNorm and no-norm networks compute the same function in both modes.
 /// </para>
 /// </summary>
 /// <example>
@@ -69,7 +69,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The parameterized layer groups in forward order — "stem", "stage1.block1" … "stage3.blockB" (each block with
-    /// its shortcut), "classifier" — the unit of the gradient-change measurement (SPEC §5).
+    /// its shortcut), "classifier" — the unit of the gradient-change measurement (docs/method.md §7).
     /// </summary>
     public IReadOnlyList<(string Name, nn.Module Module)> LayerGroups => _groups;
 

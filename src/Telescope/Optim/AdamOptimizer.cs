@@ -43,7 +43,7 @@ public sealed class AdamOptimizer : ExactOptimizer
     public IReadOnlyList<Tensor> SecondMoments => _secondMoment;
     /// <summary>
     /// T_t = 1/(sqrt(v_t)/sqrt(1−β2^t) + ε) of the last step, the realized elementwise preconditioner that the
-    /// label-tangent propagation (SPEC §2b) freezes (read-only; updated in place).
+    /// label-tangent propagation (docs/method.md §4.3) freezes (read-only; updated in place).
     /// </summary>
     public IReadOnlyList<Tensor> Preconditioners => _preconditioner;
     /// <summary>1 − β1^t of the last step (NaN before the first).</summary>

@@ -1,6 +1,6 @@
 namespace Telescope.Optim;
 
-/// <summary>Names of the parts an update Δθ is split into (SPEC §1, design-choice decomposition).</summary>
+/// <summary>Names of the parts an update Δθ is split into (docs/method.md §2, design-choice decomposition).</summary>
 public static class UpdateComponent
 {
     /// <summary>The current step's loss gradient (for Adam, its preconditioned share of the moment).</summary>

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// A smoother's p(I) along given label directions V_d (SPEC §3): p_d = n/(|I|·k) Σ_{x∈I} ||S(x)·vec(V_d)||², the
-/// quantity the retraining estimate p_net (SPEC §3b) measures for the network along the same V_d. Comparing the two
+/// A smoother's p(I) along given label directions V_d (docs/method.md §5.1): p_d = n/(|I|·k) Σ_{x∈I} ||S(x)·vec(V_d)||², the
+/// quantity the retraining estimate p_net (docs/method.md §5.2) measures for the network along the same V_d. Comparing the two
 /// direction by direction (<see cref="PairedDifference"/>) cancels the Hutchinson noise they share.
 /// </summary>
 public static class DirectionalEffectiveParameters

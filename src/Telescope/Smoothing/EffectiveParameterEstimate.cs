@@ -1,7 +1,7 @@
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// p(I) of one tracked set at one step (SPEC §3), with its standard error: zero for an exact smoother,
+/// p(I) of one tracked set at one step (docs/method.md §5.1), with its standard error: zero for an exact smoother,
 /// sd/sqrt(D) over the D Hutchinson directions otherwise.
 /// </summary>
 /// <param name="Set">The tracked set I.</param>

@@ -1,7 +1,7 @@
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// p_train(t), p_test(t), … recorded during training (SPEC §3: track them and report them at the end).
+/// p_train(t), p_test(t), … recorded during training (docs/method.md §5.1: track them and report them at the end).
 /// Call <see cref="Record"/> whenever a smoother has advanced to a step worth logging.
 /// </summary>
 public sealed class EffectiveParameterHistory

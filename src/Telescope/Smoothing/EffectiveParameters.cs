@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// Effective parameters of a smoother (Curth, Jeffares &amp; van der Schaar 2023; SPEC §3):
+/// Effective parameters of a smoother (Curth, Jeffares &amp; van der Schaar 2023; docs/method.md §5.1):
 /// <code>  p(I) = n / (|I|·k) · Σ_{x∈I} ||S_T(x)||²_F  </code>
 /// p_train uses the training inputs, p_test held-out inputs. Least squares with q &lt; n features has
 /// p_train = q; a minimum-norm interpolator has p_train = n.

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// A smoother (SPEC §2): for every tracked input x it knows, exactly or as an unbiased estimate, how much
+/// A smoother (docs/method.md §4): for every tracked input x it knows, exactly or as an unbiased estimate, how much
 /// each training label moved the surrogate prediction at x, S_T(x) ∈ R^{k × nk}. Both
 /// <see cref="KernelSmoother"/> (§2a) and <see cref="LabelTangentSmoother"/> (§2b) implement it, so
 /// <see cref="EffectiveParameters"/> (§3) works with either.

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// The kernel recursion of SPEC §2a, exact for plain SGD (no momentum, no weight decay):
+/// The kernel recursion of docs/method.md §4.2, exact for plain SGD (no momentum, no weight decay):
 /// <code>
 ///   S_t(x) = S_{t-1}(x) − (γ_t·c/|B_t|) Σ_{i∈B_t} K_{t-1}(x, x_i) (S_{t-1}(x_i) − E_i),   S_0 = 0
 ///   c_t(x) = c_{t-1}(x) − (γ_t·c/|B_t|) Σ_{i∈B_t} K_{t-1}(x, x_i) c_{t-1}(x_i),           c_0 = f_{θ_0}(x)
@@ -270,7 +270,7 @@ public sealed class KernelSmoother : ISmoother, IDisposable
         return sq.unsqueeze(0);
     }
 
-    /// <summary>The fidelity gaps of SPEC §2 on a tracked set; the caller supplies f̃_t and f_{θ_t} there.</summary>
+    /// <summary>The fidelity gaps of docs/method.md §4 on a tracked set; the caller supplies f̃_t and f_{θ_t} there.</summary>
     public SmootherFidelity Fidelity(string set, Tensor labels, Tensor telescoped, Tensor network)
     {
         using var surrogate = Predict(set, labels);

@@ -1,6 +1,6 @@
 namespace Telescope.Smoothing;
 
-/// <summary>Which label directions V a <see cref="LabelTangentSmoother"/> propagates (SPEC §2b).</summary>
+/// <summary>Which label directions V a <see cref="LabelTangentSmoother"/> propagates (docs/method.md §4.3).</summary>
 public enum LabelDirections
 {
     /// <summary>The n·k basis vectors e_j: ḟ̂ along e_j is column j of S, so S is exact (cost grows with n·k).</summary>

@@ -7,7 +7,7 @@ public sealed record LabelTangentOptions
 {
     /// <summary>k, outputs per label.</summary>
     public required int OutputCount { get; init; }
-    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (SPEC §0); c = 2/k reproduces PyTorch's MSELoss (SPEC §0's "1/k" gives MSELoss/2).</summary>
+    /// <summary>c in ℓ(f, y) = (c/2)·||f − y||² (docs/method.md §1); c = 2/k reproduces PyTorch's MSELoss (docs/method.md §1's "1/k" gives MSELoss/2).</summary>
     public double LossScale { get; init; } = 1.0;
     /// <summary>Basis directions (exact S) or Hutchinson's random ones.</summary>
     public LabelDirections Directions { get; init; } = LabelDirections.Hutchinson;
@@ -17,12 +17,12 @@ public sealed record LabelTangentOptions
     public int Seed { get; init; }
     /// <summary>
     /// When set (Y [n, k]), the smoother also runs the surrogate itself — one more tangent, started from
-    /// θ̇_0 = θ_0 and ḟ̂_0 = f_{θ_0}, with V = Y — so f̂_T is available for the fidelity check of SPEC §2.
+    /// θ̇_0 = θ_0 and ḟ̂_0 = f_{θ_0}, with V = Y — so f̂_T is available for the fidelity check of docs/method.md §4.
     /// Tracked sets then need their initial predictions.
     /// </summary>
     public Tensor? SurrogateLabels { get; init; }
 
-    /// <summary>Adam's preconditioner in the surrogate run: frozen at its realized values (SPEC §2b) or the surrogate's own, differentiated.</summary>
+    /// <summary>Adam's preconditioner in the surrogate run: frozen at its realized values (docs/method.md §4.3) or the surrogate's own, differentiated.</summary>
     public TangentPreconditioner Preconditioner { get; init; } = TangentPreconditioner.Frozen;
 
     /// <summary>How the batch gradient tangent Ġ is formed (exact either way; <see cref="TangentGradientMethod.Auto"/> picks the cheaper).</summary>

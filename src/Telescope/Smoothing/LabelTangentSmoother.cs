@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// Label-tangent propagation (SPEC §2b), exact for every optimizer rule of <see cref="TangentStepRule"/>:
+/// Label-tangent propagation (docs/method.md §4.3), exact for every optimizer rule of <see cref="TangentStepRule"/>:
 /// the surrogate run (realized Jacobians J_{t-1}, Adam's realized T_t and clipping factor s_t frozen) is
 /// differentiated with respect to the labels along D directions V ∈ R^{n×k}, giving ḟ̂_t(x) = S_t(x)·vec(V).
 /// Per step, for every direction at once:
@@ -21,7 +21,7 @@ namespace Telescope.Smoothing;
 /// With <see cref="LabelDirections.ExactBasis"/> the directions are e_j (j = i·k + a, vec(Y) row-major) and
 /// S is exact; with <see cref="LabelDirections.Hutchinson"/> they are Rademacher and ||ḟ̂(x)||² is an unbiased
 /// sample of ||S(x)||²_F. Memory O(D·P + D·|tracked|·k): no P×n matrix is formed.
-/// With <see cref="TangentPreconditioner.Differentiated"/> (an option beyond SPEC §2b) Adam's T is the surrogate's own
+/// With <see cref="TangentPreconditioner.Differentiated"/> (an option beyond docs/method.md §4.3) Adam's T is the surrogate's own
 /// and is differentiated too; S is then the local smoother ∂f̂/∂Y.
 /// <para>
 /// Call <see cref="Step(IJvpEngine, ParameterVjp, Tensor, TangentStepRule)"/> after the optimizer has
@@ -86,7 +86,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
 
         if (Directions == LabelDirections.Hutchinson)
         {
-            // Shared with the retraining estimate p_net (SPEC §3b): the same seed gives the same V_d there.
+            // Shared with the retraining estimate p_net (docs/method.md §5.2): the same seed gives the same V_d there.
             _randomDirections = RademacherDirections.Create(_labelDirections, TrainingCount, OutputCount, options.Seed, DType, Device)
                 .DetachFromDisposeScope();
         }
@@ -281,7 +281,7 @@ public sealed class LabelTangentSmoother : ISmoother, IDisposable
         return view.clone();
     }
 
-    /// <summary>The fidelity gaps of SPEC §2 on a tracked set; the caller supplies f̃_t and f_{θ_t} there.</summary>
+    /// <summary>The fidelity gaps of docs/method.md §4 on a tracked set; the caller supplies f̃_t and f_{θ_t} there.</summary>
     public SmootherFidelity Fidelity(string set, Tensor telescoped, Tensor network)
     {
         using var surrogate = Predict(set);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// Everything one retraining member produces (SPEC §3b): its predictions [N, k] on each tracked set at each logged
+/// Everything one retraining member produces (docs/method.md §5.2): its predictions [N, k] on each tracked set at each logged
 /// step, as float64 on the CPU. Members computed separately (other processes, other machines) are combined with
 /// <see cref="RetrainingSensitivity.Combine"/>.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// p_net(I) of one tracked set at one logged step (SPEC §3b): the network's own label sensitivity by retraining,
+/// p_net(I) of one tracked set at one logged step (docs/method.md §5.2): the network's own label sensitivity by retraining,
 /// with everything needed to judge it — the per-direction values, the linearity check and the chaos floor.
 /// </summary>
 /// <param name="Set">The tracked set I.</param>

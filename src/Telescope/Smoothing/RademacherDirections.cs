@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// The Rademacher label directions V_d ∈ {−1, +1}^{n×k} shared by the Hutchinson smoother (SPEC §2b) and the
-/// retraining estimate p_net (SPEC §3b). Both draw them here from the same seed, so the two estimates use the
+/// The Rademacher label directions V_d ∈ {−1, +1}^{n×k} shared by the Hutchinson smoother (docs/method.md §4.3) and the
+/// retraining estimate p_net (docs/method.md §5.2). Both draw them here from the same seed, so the two estimates use the
 /// same V_d and can be compared direction by direction (a paired comparison, far tighter than two
 /// independent estimates).
 /// </summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// The network's own label sensitivity by retraining (SPEC §3b), for any model and any optimizer: next to the base
+/// The network's own label sensitivity by retraining (docs/method.md §5.2), for any model and any optimizer: next to the base
 /// run (labels Y), members retrain from the same θ_0 with the same batches on Y ± σ·V_d (V_d Rademacher over all
 /// n·k label entries, d = 1..D), and at every logged step
 /// <code>  ŝ_d(x) = (f_{Y+σV_d}(x) − f_{Y−σV_d}(x)) / (2σ),   p_net(I) = n/(|I|·k) · mean_d Σ_{x∈I} ||ŝ_d(x)||²  </code>

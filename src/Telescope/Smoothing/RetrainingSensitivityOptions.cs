@@ -1,6 +1,6 @@
 namespace Telescope.Smoothing;
 
-/// <summary>Settings of a <see cref="RetrainingSensitivity"/> estimate (SPEC §3b).</summary>
+/// <summary>Settings of a <see cref="RetrainingSensitivity"/> estimate (docs/method.md §5.2).</summary>
 public sealed record RetrainingSensitivityOptions
 {
     /// <summary>
@@ -21,7 +21,7 @@ public sealed record RetrainingSensitivityOptions
     /// <summary>Repeat direction 0 at σ·<see cref="LinearityFactor"/> (two more runs) to test linearity (default on).</summary>
     public bool LinearityCheck { get; init; } = true;
 
-    /// <summary>The smaller scale of the linearity check as a fraction of σ (SPEC §3b: σ/4).</summary>
+    /// <summary>The smaller scale of the linearity check as a fraction of σ (docs/method.md §5.2: σ/4).</summary>
     public double LinearityFactor { get; init; } = 0.25;
 
     /// <summary>

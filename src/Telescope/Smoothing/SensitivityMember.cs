@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// One training run of a retraining sensitivity estimate (SPEC §3b): the labels it trains on are
+/// One training run of a retraining sensitivity estimate (docs/method.md §5.2): the labels it trains on are
 /// Y + <see cref="Sign"/>·<see cref="Sigma"/>·V_<see cref="Direction"/>. The base run has sign 0 (labels Y).
 /// Every member starts from the same θ_0 and sees the same batches, so the labels are the only difference.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// The two runs on Y ± σ·V_d of a retraining estimate (SPEC §3b). A pair is the smallest unit that measures something
+/// The two runs on Y ± σ·V_d of a retraining estimate (docs/method.md §5.2). A pair is the smallest unit that measures something
 /// by itself — p_d needs only the difference of its two runs — so pairs are what can be computed in separate processes
 /// (<see cref="RetrainingSensitivity"/> with a subset of pairs, then <see cref="RetrainingSensitivity.Aggregate"/>).
 /// </summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// The fidelity check of SPEC §2, always reported next to a smoother: mean absolute gaps (over inputs and
+/// The fidelity check of docs/method.md §4, always reported next to a smoother: mean absolute gaps (over inputs and
 /// outputs) between the surrogate prediction f̂_T = S_T·vec(Y) + c_T, the telescoping model f̃_T and the
 /// network f_{θ_T} on one tracked set.
 /// </summary>

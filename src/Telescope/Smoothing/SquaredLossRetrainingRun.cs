@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// A <see cref="IRetrainingRun"/> for the squared loss of SPEC §0, (c/2)·mean_{i∈B_t} ||f(x_i) − y_i||², with any
+/// A <see cref="IRetrainingRun"/> for the squared loss of docs/method.md §1, (c/2)·mean_{i∈B_t} ||f(x_i) − y_i||², with any
 /// module and any <see cref="IExactOptimizer"/>: the module must hold θ_0 (build it from the same seed, or copy
 /// the values in), and <c>batch(t)</c> must return the same indices B_t in every member.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// Which stability limit of the surrogate's residual recursion r ← (I − A_t) r applies (SPEC §3c): the named
+/// Which stability limit of the surrogate's residual recursion r ← (I − A_t) r applies (docs/method.md §5.3): the named
 /// settings reports print next to the surrogate sharpness λ_t.
 /// </summary>
 public enum StabilityBoundKind

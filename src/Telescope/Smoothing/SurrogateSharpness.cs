@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Telescope.Smoothing;
 
 /// <summary>
-/// The largest eigenvalue λ_t of the surrogate's one-step map on the batch residuals (SPEC §3c),
+/// The largest eigenvalue λ_t of the surrogate's one-step map on the batch residuals (docs/method.md §5.3),
 /// <code>  A_t = γ_t·s_t·c·J_B T_t J_Bᵀ / |B|     (T_t = I for SGD; Adam's realized preconditioner for Adam(W))  </code>
 /// by power iteration with VJP/JVP products only: v ↦ J_B (T ⊙ J_Bᵀ v), never a matrix. A_t is symmetric positive
 /// semi-definite (T &gt; 0), so the iteration converges to λ_max; each iteration costs one VJP and one JVP on the batch.

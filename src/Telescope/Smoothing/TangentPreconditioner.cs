@@ -6,14 +6,14 @@ namespace Telescope.Smoothing;
 public enum TangentPreconditioner
 {
     /// <summary>
-    /// SPEC §2b: the realized T_t of the trained network is frozen, so f̂ is affine in the labels and S is exact.
+    /// docs/method.md §4.3: the realized T_t of the trained network is frozen, so f̂ is affine in the labels and S is exact.
     /// Once the training loss is near zero, v̂ decays and T_t approaches 1/ε on coordinates whose gradients
     /// vanished; the frozen-T surrogate then has step sizes far beyond its stability limit and its label
     /// tangents grow exponentially (measured on grokking-mnist: p_train 1e3 → 1e13 between steps 7k and 15k).
     /// </summary>
     Frozen,
     /// <summary>
-    /// Option beyond the SPEC: the surrogate run keeps its own second moment v̂ from its own gradients, as Adam
+    /// Option beyond docs/method.md: the surrogate run keeps its own second moment v̂ from its own gradients, as Adam
     /// would, and the tangents differentiate through it: Ṫ = −T² ⊙ v̇ / (2·sqrt(v̂_t/(1−β2^t))·(1−β2^t)) with
     /// v̇ = β2 v̇ + 2(1−β2) ĝ ⊙ ġ. f̂ is then no longer affine in the labels and S_t = ∂f̂_t/∂Y at the given
     /// labels (a local smoother). Needs the surrogate run carried (<see cref="LabelTangentOptions.SurrogateLabels"/>);

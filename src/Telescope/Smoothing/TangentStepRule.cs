@@ -13,7 +13,7 @@ public enum TangentOptimizerKind
 }
 
 /// <summary>
-/// Everything the label-tangent propagation (SPEC §2b) needs to know about one realized optimizer step t:
+/// Everything the label-tangent propagation (docs/method.md §4.3) needs to know about one realized optimizer step t:
 /// the rule, its hyperparameters, γ_t and the realized quantities the surrogate run freezes — Adam's
 /// preconditioner T_t = 1/(sqrt(v_t/(1−β2^t)) + ε) and the gradient-clipping factor s_t.
 /// Build it with <see cref="FromOptimizer"/> after <see cref="IExactOptimizer.ComputeUpdate"/> and before
@@ -86,7 +86,7 @@ public sealed record TangentStepRule
                 Preconditioner = adam.Preconditioners,
             },
             _ => throw new NotSupportedException(
-                $"No tangent rule for {optimizer.GetType().Name}; build a TangentStepRule by hand (SPEC §2b)."),
+                $"No tangent rule for {optimizer.GetType().Name}; build a TangentStepRule by hand (docs/method.md §4.3)."),
         };
     }
 

@@ -7,7 +7,7 @@ public sealed record TelescopingOptions
 {
     /// <summary>
     /// s ≥ 1: linearize once per s steps (J at the start of the window, Δθ = the window's total update).
-    /// s = 1 is the telescoping model of SPEC §1; larger s trades accuracy for speed.
+    /// s = 1 is the telescoping model of docs/method.md §2; larger s trades accuracy for speed.
     /// </summary>
     public int Stride { get; init; } = 1;
 
@@ -16,7 +16,7 @@ public sealed record TelescopingOptions
 
     /// <summary>
     /// Track the cumulative functional contribution Σ_t J_{t-1}(x)·Δθ_t^(c) of each named update component
-    /// (SPEC §1 design-choice decomposition). Costs one extra tangent per component in the JVP pass.
+    /// (docs/method.md §2 design-choice decomposition). Costs one extra tangent per component in the JVP pass.
     /// </summary>
     public bool TrackComponents { get; init; }
 

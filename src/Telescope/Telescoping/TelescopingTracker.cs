@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Telescope.Telescoping;
 
 /// <summary>
-/// Keeps the telescoping model of a network while it trains (SPEC §1):
+/// Keeps the telescoping model of a network while it trains (docs/method.md §2):
 /// f̃_0 = f_θ0, f̃_t = f̃_{t-1} + J_{t-1}(x)·Δθ_t, with Δθ_t the exact update the optimizer applied, and,
 /// optionally, the model linearized at initialization f_lin,t = f_θ0 + J_0(x)·(θ_t − θ_0).
 /// </summary>
@@ -238,7 +238,7 @@ public sealed class TelescopingTracker : IDisposable
         return result;
     }
 
-    /// <summary>Measures f, f̃ and f_lin on every tracked set at the current parameters (SPEC §1 metrics).</summary>
+    /// <summary>Measures f, f̃ and f_lin on every tracked set at the current parameters (docs/method.md §2 metrics).</summary>
     public IReadOnlyList<ApproximationMetrics> Measure()
     {
         CloseWindow();

@@ -4,7 +4,7 @@ namespace Telescope.Telescoping;
 
 /// <summary>
 /// A named set of inputs on which the telescoping model is tracked (training inputs, test inputs, or a
-/// probe subset). Every telescoping quantity is defined relative to such a set (SPEC §0).
+/// probe subset). Every telescoping quantity is defined relative to such a set (docs/method.md §1).
 /// </summary>
 /// <param name="Name">E.g. "train", "test", "probe".</param>
 /// <param name="Inputs">[N, ...] inputs in the model's dtype and device.</param>

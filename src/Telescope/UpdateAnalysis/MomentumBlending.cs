@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Telescope.UpdateAnalysis;
 
 /// <summary>
-/// Heavy-ball momentum as exponential blending, in function space (SPEC §1). With b_t = β b_{t−1} + g_t and
+/// Heavy-ball momentum as exponential blending, in function space (docs/method.md §2). With b_t = β b_{t−1} + g_t and
 /// Δθ_t = −γ b_t (constant γ), the gradient g_s of step s reaches the function through every later Jacobian:
 /// <c>f̃_T − f_θ0 = (1/(1−β)) Σ_s (1 − β^{T−s+1}) c_s + Σ_s Σ_{t=s..T} β^{t−s} (J_{t−1} − J_{s−1})(−γ g_s)</c>,
 /// where c_s = −γ J_{s−1} g_s is the current-gradient contribution of step s (the <c>gradient</c> and, when coupled,

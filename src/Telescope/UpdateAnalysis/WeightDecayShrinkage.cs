@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Telescope.UpdateAnalysis;
 
 /// <summary>
-/// Weight decay read as functional shrinkage (SPEC §1). When the weight-decay component of an update is a
+/// Weight decay read as functional shrinkage (docs/method.md §2). When the weight-decay component of an update is a
 /// scalar multiple of the parameters, Δθ^wd_t = −s_t·θ_{t−1}, its functional contribution is
 /// J_{t−1}(x)·Δθ^wd_t = −s_t·J_{t−1}(x)·θ_{t−1}; for a positively homogeneous network of degree L (a bias-free
 /// ReLU or linear MLP with L trainable weight layers) Euler's theorem gives J(x)·θ = L·f(x), so the contribution

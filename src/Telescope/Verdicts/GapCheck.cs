@@ -7,7 +7,7 @@ namespace Telescope.Verdicts;
 /// the gap (and, when given, a minimum share of |b|). A gap beyond the same factor the other way disagrees;
 /// anything in between — or a gap whose standard error is unknown (NaN) — is inconclusive, stated with the measured
 /// direction so the reader still sees which way the numbers point. A standard error of exactly 0 means the two values
-/// are exact (e.g. the SPEC §2a smoother's p from its basis): then the minimum share alone decides.
+/// are exact (e.g. the docs/method.md §4.2 smoother's p from its basis): then the minimum share alone decides.
 /// </summary>
 public static class GapCheck
 {

@@ -1,6 +1,6 @@
 namespace Telescope.Verdicts;
 
-/// <summary>How a measurement relates to an expectation (a paper's finding, a SPEC §6 claim).</summary>
+/// <summary>How a measurement relates to an expectation (a paper's finding, a docs/method.md §9 claim).</summary>
 public enum VerdictOutcome
 {
     /// <summary>The measurement supports the expectation beyond its noise.</summary>

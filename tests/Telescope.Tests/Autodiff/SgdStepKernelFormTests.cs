@@ -8,7 +8,7 @@ using static Telescope.Tests.Autodiff.AutodiffFixtures;
 namespace Telescope.Tests.Autodiff;
 
 /// <summary>
-/// One plain-SGD step in kernel form (SPEC §2a): with loss (c/2)||f − y||² averaged over batch B,
+/// One plain-SGD step in kernel form (docs/method.md §4.2): with loss (c/2)||f − y||² averaged over batch B,
 /// Δθ = −(γ/|B|) Σ_i J(x_i)ᵀ c (f(x_i) − y_i), hence J(x)Δθ = −(γc/|B|) Σ_i K(x, x_i)(f(x_i) − y_i).
 /// Δθ comes from TorchSharp's own SGD optimizer (an independent computation), checked against ParameterVjp.
 /// </summary>

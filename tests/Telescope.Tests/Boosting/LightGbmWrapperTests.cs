@@ -36,7 +36,7 @@ public class LightGbmWrapperTests
         var ex = Assert.Throws<ArgumentException>(() => options.ToParameterString());
         Assert.Contains(key, ex.Message);
         Assert.Contains(reasonWord, ex.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("SPEC §4", ex.Message);
+        Assert.Contains("docs/method.md §6", ex.Message);
         // Creating a model validates too, before anything native is allocated.
         Assert.Throws<ArgumentException>(() => GbtRegressor.Create(new double[4], 2, 2, new double[2], options));
     }
@@ -104,7 +104,7 @@ public class LightGbmWrapperTests
     [Fact]
     public void LeafValuesAreLearningRateTimesMeanResidual()
     {
-        // The identity of SPEC §4 read straight from LightGBM's tree (LGBM_BoosterGetLeafValue), second tree,
+        // The identity of docs/method.md §6 read straight from LightGBM's tree (LGBM_BoosterGetLeafValue), second tree,
         // residuals computed in double from LightGBM's training scores after tree 1.
         var (x, y) = SyntheticRegression.Make(200, 4, seed: 2);
         using var model = GbtRegressor.Create(x, 200, 4, y, new GbtOptions { LearningRate = 0.3, NumLeaves = 5, MinDataInLeaf = 10 });

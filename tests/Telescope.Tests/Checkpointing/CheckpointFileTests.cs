@@ -137,7 +137,7 @@ public sealed class CheckpointFileTests : IDisposable
     }
 
     /// <summary>
-    /// The label-tangent smoother (SPEC §2b) split by a checkpoint: Adam with the differentiated preconditioner
+    /// The label-tangent smoother (docs/method.md §4.3) split by a checkpoint: Adam with the differentiated preconditioner
     /// (whose second-moment tangents are allocated lazily) and SGD with momentum (moment tangents), Hutchinson
     /// directions; f̂, S and ||S||² after 4 + 4 steps through a file equal those of 8 uninterrupted steps exactly.
     /// </summary>

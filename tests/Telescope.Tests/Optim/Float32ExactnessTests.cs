@@ -11,7 +11,7 @@ namespace Telescope.Tests.Optim;
 /// <summary>
 /// Float32 with small learning rates (|Δθ| ≪ |θ|): the returned Δθ equals the update formula evaluated in
 /// float64 at the optimizer's realized float32 state to 16 float32 ulps of the largest update entry per tensor,
-/// while θ_after − θ_before (a difference of float32 weights) is far off — the reason SPEC §1 takes Δθ from the
+/// while θ_after − θ_before (a difference of float32 weights) is far off — the reason docs/method.md §2 takes Δθ from the
 /// update computation.
 /// </summary>
 public class Float32ExactnessTests(ITestOutputHelper output)

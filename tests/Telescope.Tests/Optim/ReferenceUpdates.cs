@@ -16,7 +16,7 @@ internal sealed record ExpectedUpdate(Tensor[] Total, Dictionary<string, Tensor[
 
 /// <summary>
 /// An independent re-derivation of the optimizers' updates for tests: plain tensor formulas in the dtype of the
-/// inputs (use float64), with its own state, written from SPEC §1/§2b and the PyTorch docs rather than from the
+/// inputs (use float64), with its own state, written from docs/method.md §2/§4.3 and the PyTorch docs rather than from the
 /// library code (e.g. PyTorch's literal "b_1 = clone(g_1)" and T = 1/(sqrt(v/(1−β2^t)) + ε)).
 /// </summary>
 internal static class ReferenceUpdates

@@ -101,7 +101,7 @@ public sealed class DoubleDescentRecipeTests : IDisposable
     [Fact]
     public void KernelAndExactLabelTangentSmoothersAgreeForGradientDescent()
     {
-        // SPEC §2b: for plain GD the exact-basis label tangents equal the kernel recursion of §2a — two
+        // docs/method.md §4.3: for plain GD the exact-basis label tangents equal the kernel recursion of §2a — two
         // independent computations of the same S_T, so p_train and p_test must match to float64 rounding.
         string[] gd = ["optimizer=gd", "lr.gd=0.2", "label_noise=0.25", "widths=2,8"];
         var kernel = Run("kernel", [.. gd, "smoother=kernel"]).GetProperty("results").EnumerateArray().ToList();

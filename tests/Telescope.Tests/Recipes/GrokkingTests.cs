@@ -170,7 +170,7 @@ public sealed class GrokkingTests : IDisposable
         int p = Array.IndexOf(header, "p_train"), net = Array.IndexOf(header, "p_net_train");
         Assert.All(lines.Skip(2), l => { var cells = l.Split(','); Assert.Equal("", cells[p]); Assert.NotEqual("", cells[net]); });
         string report = File.ReadAllText(Path.Combine(folder, "report.md"));
-        Assert.Contains("From p_net (retraining, SPEC §3b)", report);
+        Assert.Contains("From p_net (retraining, docs/method.md §5.2)", report);
         Assert.Contains("adam: λ < 2(1+β1)/(1−β1) = 38", report);
     }
 

@@ -113,7 +113,7 @@ public sealed class LmcRecipeTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("pretrained_t=0_child=2,"));
         foreach (var figure in new[] { "accuracy-drop", "gradient-change-random", "gradient-change-pretrained", "path-accuracy-random", "function-gaps" })
             Assert.True(File.Exists(Path.Combine(folder, figure + ".png")), figure);
-        Assert.Contains("SPEC §6 expects", File.ReadAllText(Path.Combine(folder, "report.md")));
+        Assert.Contains("docs/method.md §9 expects", File.ReadAllText(Path.Combine(folder, "report.md")));
     }
 
     [RealDataFact]

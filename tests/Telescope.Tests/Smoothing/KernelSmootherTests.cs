@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Telescope.Tests.Smoothing;
 
 /// <summary>
-/// SPEC §2a and §3 checked against closed forms: a linear model trained by full-batch GD to convergence is
+/// docs/method.md §4.2 and §5.1 checked against closed forms: a linear model trained by full-batch GD to convergence is
 /// least squares (S(X) = X(XᵀX)⁻¹Xᵀ, p_train = q) or, from w = 0 with q &gt; n, the minimum-norm interpolator
 /// (S(X) = I, p_train = n); full and trace mode agree where K = (xᵀx')·I_k; on a nonlinear network full mode
 /// reproduces a surrogate run differentiated in the labels by finite differences.

@@ -10,7 +10,7 @@ using static Telescope.Tests.Smoothing.KernelSmootherTests;
 namespace Telescope.Tests.Smoothing;
 
 /// <summary>
-/// SPEC §2b: label tangents equal the kernel recursion for plain SGD; equal central finite differences (in the
+/// docs/method.md §4.3: label tangents equal the kernel recursion for plain SGD; equal central finite differences (in the
 /// labels) of an independently written surrogate run for SGD with momentum, Nesterov and weight decay, Adam
 /// (coupled L2) and AdamW; Hutchinson's estimate is S·vec(V) exactly and unbiased for ||S||²; and the
 /// least-squares closed forms hold.
@@ -286,7 +286,7 @@ public sealed class LabelTangentSmootherTests
     }
 
     /// <summary>
-    /// The surrogate run of SPEC §2, written out in flat θ-space from the recorded realized Jacobians and
+    /// The surrogate run of docs/method.md §4, written out in flat θ-space from the recorded realized Jacobians and
     /// Adam preconditioners (or, with ownPreconditioner, Adam's v from the surrogate's own gradients) — no code shared with <see cref="LabelTangentSmoother"/>.
     /// </summary>
     private sealed class SurrogateReplay(SmoothingFixture.Recording recording, string rule, double c, bool ownPreconditioner = false)

@@ -10,10 +10,10 @@ using static TorchSharp.torch;
 namespace Telescope.Tests.Smoothing;
 
 /// <summary>
-/// SPEC §3b checked against independent computations: a linear model trained to convergence by full-batch GD is
+/// docs/method.md §5.2 checked against independent computations: a linear model trained to convergence by full-batch GD is
 /// least squares, so p_net along each V_d is the hat matrix's n/(|I|k)·||H V_d||²; on a tiny nonlinear problem the
 /// finite-σ estimate converges as σ shrinks; under plain SGD at a small rate the network's label response matches
-/// the SPEC §2a kernel smoother's on the same directions; members run separately combine to the lockstep result.
+/// the docs/method.md §4.2 kernel smoother's on the same directions; members run separately combine to the lockstep result.
 /// </summary>
 public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
 {
@@ -110,7 +110,7 @@ public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
         var xTest = torch.randn([10, inputs], dtype: ScalarType.Float64, generator: gen);
         var batches = Enumerable.Range(0, steps).Select(_ => torch.randperm(n, generator: gen)[..batchSize].DetachFromDisposeScope()).ToArray();
 
-        // The SPEC §2a smoother of the base run (exact for plain SGD, with the realized Jacobians).
+        // The docs/method.md §4.2 smoother of the base run (exact for plain SGD, with the realized Jacobians).
         using var model = Net(inputs, 64, 1, 9);
         var kernelEngine = new MlpTangentKernel(model);
         var fixture = new SmoothingFixtureless(model);

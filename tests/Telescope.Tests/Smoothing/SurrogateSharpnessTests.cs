@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Telescope.Tests.Smoothing;
 
 /// <summary>
-/// SPEC §3c: power iteration with JVP/VJP products against the eigenvalues of the explicit matrix
+/// docs/method.md §5.3: power iteration with JVP/VJP products against the eigenvalues of the explicit matrix
 /// γ·c·J_B T J_Bᵀ/|B| built from per-example Jacobians, for SGD (T = I) and an Adam-like positive T; the bounds.
 /// </summary>
 public sealed class SurrogateSharpnessTests

@@ -1,7 +1,7 @@
 namespace Telescope.Data.Tabular;
 
 /// <summary>
-/// The test pool split by irregularity score (SPEC §5): the top <see cref="IrregularFraction"/> (10%) of rows by
+/// The test pool split by irregularity score (docs/method.md §7): the top <see cref="IrregularFraction"/> (10%) of rows by
 /// score form the irregular pool, the rest the regular pool. Indices refer to rows of the scored pool.
 /// </summary>
 public sealed class IrregularPools

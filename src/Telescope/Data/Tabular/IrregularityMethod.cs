@@ -1,6 +1,6 @@
 namespace Telescope.Data.Tabular;
 
-/// <summary>How irregular an input is relative to the training inputs (SPEC §5).</summary>
+/// <summary>How irregular an input is relative to the training inputs (docs/method.md §7).</summary>
 public enum IrregularityMethod
 {
     /// <summary>Mahalanobis distance to the training mean under the training covariance + 1e-6·I (default).</summary>

@@ -1,7 +1,7 @@
 namespace Telescope.Data.Tabular;
 
 /// <summary>
-/// Irregularity score of inputs relative to a training set (SPEC §5, our definition): by default the
+/// Irregularity score of inputs relative to a training set (docs/method.md §7, our definition): by default the
 /// Mahalanobis distance √((x−μ)ᵀ(Σ + 1e-6·I)⁻¹(x−μ)) with the training mean μ and covariance Σ (unbiased,
 /// 1/(n−1), as numpy.cov), solved through a Cholesky factor; optionally the mean distance to the k nearest
 /// training inputs. Features are expected to be standardized with training statistics already.

@@ -8,7 +8,7 @@ namespace Telescope.Data.Tabular;
 public sealed record MixedTestSet(double Pi, int Repetition, int[] Rows, int IrregularCount);
 
 /// <summary>
-/// Test sets T_π for π ∈ {0, 0.1, …, 1} (SPEC §5): m rows each, round(π·m) drawn without replacement from the
+/// Test sets T_π for π ∈ {0, 0.1, …, 1} (docs/method.md §7): m rows each, round(π·m) drawn without replacement from the
 /// irregular pool and the rest from the regular pool, R seeded repetitions. Each (r, π) set has its own
 /// derived SplitMix64 stream, so a set does not change when the grid or R changes.
 /// </summary>
