@@ -212,18 +212,22 @@ public abstract class ExactOptimizer : IExactOptimizer
     }
 
     /// <summary>
-    /// Refuses a gradient with NaN or ±∞ before any state changes (docs/numerics.md): one isfinite-all per tensor
-    /// and a single synchronizing read for the whole step; the names and counts are computed only on failure.
+    /// Refuses a gradient with NaN or ±∞ before any state changes (docs/numerics.md). The fast path is one norm per
+    /// tensor and a single synchronizing read for the whole step (a NaN or ±∞ entry makes the norm non-finite); only
+    /// when a norm is not finite are the entries themselves examined, because a norm can also overflow from finite
+    /// entries above ≈ 1e19 in float32, which is not refused here.
     /// </summary>
     private void ThrowIfNotFinite(int step)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var finite = new Tensor[_currentGradients.Length];
-        for (int i = 0; i < finite.Length; i++) finite[i] = torch.isfinite(_currentGradients[i]).all();
-        if (torch.stack(finite).all().ToBoolean()) return;
+        var norms = new Tensor[_currentGradients.Length];
+        for (int i = 0; i < norms.Length; i++) norms[i] = torch.linalg.vector_norm(_currentGradients[i]);
+        if (torch.isfinite(torch.stack(norms)).all().ToBoolean()) return;
         var affected = new List<int>();
-        for (int i = 0; i < finite.Length; i++) if (!finite[i].ToBoolean()) affected.Add(i);
+        for (int i = 0; i < norms.Length; i++)
+            if (!torch.isfinite(_currentGradients[i]).all().ToBoolean()) affected.Add(i);
+        if (affected.Count == 0) return;   // an overflowing norm of finite entries
         var first = _currentGradients[affected[0]];
         long bad = torch.isfinite(first).logical_not().sum().ToInt64();
         throw new NonFiniteGradientException(step, _names[affected[0]], bad, first.numel(),
