@@ -85,11 +85,12 @@ public abstract class ExactOptimizer : IExactOptimizer
                         $"The gradient of parameter '{_names[i]}' is {g.dtype} [{string.Join(", ", g.shape)}] but the parameter is {p.dtype} [{string.Join(", ", p.shape)}].");
                 _currentGradients[i] = g;
             }
-            ThrowIfNotFinite(step);
-
             using (torch.no_grad())
             {
-                if (_maxGradNorm is double maxNorm) ClipInto(maxNorm);
+                // ‖g_i‖ per tensor, once: the finiteness check and clipping both read them.
+                using var norms = GradientNorms();
+                ThrowIfNotFinite(step, norms);
+                if (_maxGradNorm is double maxNorm) ClipInto(maxNorm, norms);
                 update = ComputeUpdateCore(step, rate, _currentGradients);
             }
         }
@@ -217,15 +218,14 @@ public abstract class ExactOptimizer : IExactOptimizer
     /// when a norm is not finite are the entries themselves examined, because a norm can also overflow from finite
     /// entries above ≈ 1e19 in float32, which is not refused here.
     /// </summary>
-    private void ThrowIfNotFinite(int step)
+    private void ThrowIfNotFinite(int step, Tensor norms)
     {
+        using (var finite = torch.isfinite(norms))
+        using (var all = finite.all())
+            if (all.ToBoolean()) return;
         using var scope = torch.NewDisposeScope();
-        using var _ = torch.no_grad();
-        var norms = new Tensor[_currentGradients.Length];
-        for (int i = 0; i < norms.Length; i++) norms[i] = torch.linalg.vector_norm(_currentGradients[i]);
-        if (torch.isfinite(torch.stack(norms)).all().ToBoolean()) return;
         var affected = new List<int>();
-        for (int i = 0; i < norms.Length; i++)
+        for (int i = 0; i < _currentGradients.Length; i++)
             if (!torch.isfinite(_currentGradients[i]).all().ToBoolean()) affected.Add(i);
         if (affected.Count == 0) return;   // an overflowing norm of finite entries
         var first = _currentGradients[affected[0]];
@@ -234,35 +234,40 @@ public abstract class ExactOptimizer : IExactOptimizer
             affected.Skip(1).Select(i => _names[i]).ToArray());
     }
 
-    /// <summary>Same arithmetic as torch.nn.utils.clip_grad_norm_ (norm of per-tensor norms, coefficient in the gradient dtype).</summary>
-    private void ClipInto(double maxNorm)
+    /// <summary>The per-tensor 2-norms of the current gradients, stacked (one entry per parameter tensor).</summary>
+    private Tensor GradientNorms()
     {
-        var clipped = _clipped!;
         var norms = new Tensor[_currentGradients.Length];
         try
         {
             for (int i = 0; i < norms.Length; i++) norms[i] = torch.linalg.vector_norm(_currentGradients[i]);
-            using var stacked = torch.stack(norms);
-            using var total = torch.linalg.vector_norm(stacked);
-            // total + 1e-6, then maxNorm / shifted as PyTorch's __rtruediv__ forms it (reciprocal, then multiply).
-            using var epsilon = 1e-6.ToScalar();
-            using var maxNormScalar = maxNorm.ToScalar();
-            using var upperBound = 1.0.ToScalar();
-            using var shifted = total.add(epsilon, TorchScalars.One);
-            using var inverse = shifted.reciprocal();
-            using var ratio = inverse.mul(maxNormScalar);
-            using var coefficient = ratio.clamp_max(upperBound);
-            LastGradientNorm = total.ToDouble();
-            LastGradientScale = coefficient.ToDouble();
-            for (int i = 0; i < clipped.Length; i++)
-            {
-                clipped[i].copy_(_currentGradients[i]).mul_(coefficient);
-                _currentGradients[i] = clipped[i];
-            }
+            return torch.stack(norms);
         }
         finally
         {
             foreach (var n in norms) n?.Dispose();
+        }
+    }
+
+    /// <summary>Same arithmetic as torch.nn.utils.clip_grad_norm_ (norm of per-tensor norms, coefficient in the gradient dtype).</summary>
+    private void ClipInto(double maxNorm, Tensor norms)
+    {
+        var clipped = _clipped!;
+        using var total = torch.linalg.vector_norm(norms);
+        // total + 1e-6, then maxNorm / shifted as PyTorch's __rtruediv__ forms it (reciprocal, then multiply).
+        using var epsilon = 1e-6.ToScalar();
+        using var maxNormScalar = maxNorm.ToScalar();
+        using var upperBound = 1.0.ToScalar();
+        using var shifted = total.add(epsilon, TorchScalars.One);
+        using var inverse = shifted.reciprocal();
+        using var ratio = inverse.mul(maxNormScalar);
+        using var coefficient = ratio.clamp_max(upperBound);
+        LastGradientNorm = total.ToDouble();
+        LastGradientScale = coefficient.ToDouble();
+        for (int i = 0; i < clipped.Length; i++)
+        {
+            clipped[i].copy_(_currentGradients[i]).mul_(coefficient);
+            _currentGradients[i] = clipped[i];
         }
     }
 
