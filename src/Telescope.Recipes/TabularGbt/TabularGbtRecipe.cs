@@ -32,12 +32,14 @@ public sealed class TabularGbtRecipe : ISweepRecipe
 
     public RecipeSettings CreateSettings(bool quick) => new RecipeSettings(quick)
         .AddStringList("datasets", ["houses", "cpu_act", "house_16H", "wine_quality"],
-            $"Data sets to run: suite names ({string.Join(", ", DatasetNames)}) and/or {OwnCsvFile.Prefix}PATH for your own CSV file (header row, numeric columns; see target)",
+            $"Data sets to run: suite names ({string.Join(", ", DatasetNames)}) and/or {OwnCsvFile.Prefix}PATH / {OwnParquetFile.Prefix}PATH for your own CSV or Parquet file (header row, numeric columns; see target)",
             quick: ["houses"])
-        .AddString("target", "", "The column to predict in csv: data sets (header name, exact case)")
+        .AddString("target", "", "The column to predict in csv:/parquet: data sets (header name, exact case)")
         .AddString("target_transform", "none", "Target transform of csv: data sets: none, log (positive targets) or log1p (targets > −1); the suite's own transforms are fixed",
             choices: ["none", "log", "log1p"])
-        .AddStringList("drop_columns", [], "Columns of csv: data sets to ignore (IDs, categorical or text columns)", allowEmpty: true)
+        .AddStringList("drop_columns", [], "Columns of csv:/parquet: data sets to ignore (IDs, categorical or text columns)", allowEmpty: true)
+        .AddString("csv_separator", "auto", "Field separator of csv: data sets: auto (detected from the header; the run records what it found), a character, or comma, semicolon, tab, pipe")
+        .AddBool("decimal_comma", false, "Numbers in csv: data sets use a decimal comma (1,5 = 1.5), as spreadsheet exports in many locales do")
         .AddInt("train_size", 2000, "Training rows n (seeded subset); the smoother rows have n entries", quick: 1000, min: 20)
         .AddInt("pool_size", 4000, "Test-pool rows (disjoint from training; capped at the rows left); its top 10% by irregularity is the irregular pool", quick: 3000, min: 20)
         .AddInt("test_size", 200, "Rows m of each test set T_π (≤ the irregular pool)", quick: 100, min: 1)

@@ -24,20 +24,24 @@ internal static class TabularSources
         foreach (string entry in requested)
         {
             TabularDataset data;
-            if (entry.StartsWith(OwnCsvFile.Prefix, StringComparison.OrdinalIgnoreCase))
+            bool csv = entry.StartsWith(OwnCsvFile.Prefix, StringComparison.OrdinalIgnoreCase);
+            if (csv || entry.StartsWith(OwnParquetFile.Prefix, StringComparison.OrdinalIgnoreCase))
             {
                 var options = new OwnCsvOptions(s.GetString("target"), ParseTransform(s.GetString("target_transform")),
                     s.GetStringList("drop_columns"), trainSize + MinimumPoolRows,
-                    $"train_size = {trainSize} training rows + a test pool of at least {MinimumPoolRows}");
-                var (own, record) = OwnCsvFile.Load(entry[OwnCsvFile.Prefix.Length..], options);
+                    $"train_size = {trainSize} training rows + a test pool of at least {MinimumPoolRows}",
+                    new CsvFormat(CsvFormat.ParseSeparator(s.GetString("csv_separator")), s.GetBool("decimal_comma")));
+                var (own, record) = csv
+                    ? OwnCsvFile.Load(entry[OwnCsvFile.Prefix.Length..], options)
+                    : OwnParquetFile.Load(entry[OwnParquetFile.Prefix.Length..], options);
                 context.RecordDataFile(record);
                 data = own;
             }
             else
             {
                 string name = TabularGbtRecipe.DatasetNames.FirstOrDefault(d => d.Equals(entry.Trim(), StringComparison.OrdinalIgnoreCase))
-                    ?? throw new TelescopeException($"'{entry}' in datasets is neither a suite data set nor {OwnCsvFile.Prefix}PATH.")
-                    { Hint = $"Use suite names ({string.Join(", ", TabularGbtRecipe.DatasetNames)}) or {OwnCsvFile.Prefix}PATH for your own CSV file." };
+                    ?? throw new TelescopeException($"'{entry}' in datasets is neither a suite data set nor {OwnCsvFile.Prefix}PATH or {OwnParquetFile.Prefix}PATH.")
+                    { Hint = $"Use suite names ({string.Join(", ", TabularGbtRecipe.DatasetNames)}) or {OwnCsvFile.Prefix}PATH / {OwnParquetFile.Prefix}PATH for your own CSV or Parquet file." };
                 data = suiteLoader is not null ? suiteLoader(name)
                     : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name),
                         Path.Combine(context.RequireDataDirectory(), "tabular"));

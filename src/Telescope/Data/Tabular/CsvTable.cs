@@ -1,11 +1,13 @@
 using System.Globalization;
+using nietras.SeparatedValues;
 
 namespace Telescope.Data.Tabular;
 
 /// <summary>
-/// A comma-separated numeric table read strictly: every row must have the header's field count, every kept
-/// field must be a number or a missing marker (empty, "?", "NA", and — for the suite's files — "NaN"), which
-/// becomes NaN. Errors name the file and the 1-based line number.
+/// A numeric table read strictly from a CSV file (through the Sep parser: RFC 4180 quoting, CRLF, separator
+/// detection) or built from another source (<see cref="ParquetTable"/>): every row must have the header's field count,
+/// every kept field must be a number or a missing marker (empty, "?", "NA", and — for the suite's files — "NaN"),
+/// which becomes NaN. Errors name the file, the 1-based line number and the column.
 /// </summary>
 public sealed class CsvTable
 {
@@ -17,95 +19,81 @@ public sealed class CsvTable
     public int Columns => ColumnNames.Count;
     /// <summary>The 1-based file line of each row (blank lines are skipped), for messages about a row.</summary>
     public IReadOnlyList<int> LineNumbers { get; }
+    /// <summary>The separator the file was read with (given or detected); null for a table not read from CSV.</summary>
+    public char? Separator { get; }
 
-    private CsvTable(IReadOnlyList<string> names, double[] values, int rows, int[] lineNumbers)
+    internal CsvTable(IReadOnlyList<string> names, double[] values, int rows, int[] lineNumbers, char? separator)
     {
         ColumnNames = names;
         Values = values;
         Rows = rows;
         LineNumbers = lineNumbers;
+        Separator = separator;
     }
 
     /// <summary>
     /// Reads <paramref name="path"/>. With <paramref name="headerlessNames"/> null the first line is the header;
     /// otherwise the file has no header and these are its column names. Columns named in
-    /// <paramref name="skipColumns"/> (ID or categorical columns) are checked for count only, never parsed.
+    /// <paramref name="skipColumns"/> (ID, categorical or text columns) are checked for count only, never parsed.
     /// With <paramref name="nanIsMissing"/> false (a user's own file) a literal NaN is an error like infinity, so
     /// that a computation gone wrong upstream is not silently dropped as a missing value.
+    /// <paramref name="format"/> defaults to <see cref="CsvFormat.Comma"/>.
     /// </summary>
     public static CsvTable Read(string path, IReadOnlyList<string>? headerlessNames = null, IReadOnlyCollection<string>? skipColumns = null,
-        bool nanIsMissing = true)
+        bool nanIsMissing = true, CsvFormat? format = null)
     {
         using var reader = new StreamReader(path);
-        return Parse(reader, path, headerlessNames, skipColumns, nanIsMissing);
+        return Parse(reader, path, headerlessNames, skipColumns, nanIsMissing, format);
     }
 
     /// <summary>Parses CSV text from <paramref name="reader"/>; <paramref name="file"/> names it in errors. See <see cref="Read"/>.</summary>
     public static CsvTable Parse(TextReader reader, string file, IReadOnlyList<string>? headerlessNames = null,
-        IReadOnlyCollection<string>? skipColumns = null, bool nanIsMissing = true)
+        IReadOnlyCollection<string>? skipColumns = null, bool nanIsMissing = true, CsvFormat? format = null)
     {
-        int lineNumber = 0;
-        string[] allNames;
-        if (headerlessNames is null)
+        format ??= CsvFormat.Comma;
+        var options = new SepReaderOptions(format.Separator is char c ? new Sep(c) : null)
         {
-            string header = reader.ReadLine() ?? throw new InvalidDataException($"{file}: the file is empty (expected a header line).");
-            lineNumber = 1;
-            allNames = header.Split(',').Select(Unquote).ToArray();
-            for (int c = 0; c < allNames.Length; c++)
+            HasHeader = false,   // the header is read as row 0, so its line number and problems are ours to report
+            Unescape = true,
+            Trim = SepTrim.All,
+            DisableColCountCheck = true,
+        };
+        using var sep = options.From(reader);
+        char separator = sep.Spec.Sep.Separator;
+        var rows = new CsvRowReader(file, separator, format, nanIsMissing);
+        string[]? allNames = headerlessNames?.ToArray();
+        int[]? kept = allNames is null ? null : KeptColumns(file, allNames, skipColumns);
+        foreach (var row in sep)
+        {
+            int line = row.LineNumberFrom;
+            if (allNames is null)
             {
-                if (allNames[c].Length == 0)
-                    throw LineError(file, 1, $"column {c + 1} of the header has no name.");
-                if (Array.IndexOf(allNames, allNames[c]) != c)
-                    throw LineError(file, 1, $"the header names column '{allNames[c]}' twice.");
+                allNames = CsvHeader.Names(row, file, separator, format.Separator is null);
+                kept = KeptColumns(file, allNames, skipColumns);
+                continue;
             }
+            rows.Add(row, line, allNames, kept!);
         }
-        else allNames = headerlessNames.ToArray();
+        if (allNames is null) throw new InvalidDataException($"{file}: the file is empty (expected a header line).");
+        return rows.ToTable(kept!.Select(k => allNames[k]).ToArray());
+    }
 
+    private static int[] KeptColumns(string file, string[] allNames, IReadOnlyCollection<string>? skipColumns)
+    {
         var skip = new HashSet<string>(skipColumns ?? [], StringComparer.Ordinal);
         foreach (string s in skip)
             if (!allNames.Contains(s)) throw new InvalidDataException($"{file}: expected a column '{s}' but the columns are {string.Join(", ", allNames)}.");
-        int[] kept = Enumerable.Range(0, allNames.Length).Where(c => !skip.Contains(allNames[c])).ToArray();
-
-        var values = new List<double>();
-        var lines = new List<int>();
-        int rows = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
-        {
-            lineNumber++;
-            if (line.Length == 0 || line.All(char.IsWhiteSpace)) continue; // tolerate blank lines (e.g. at the end)
-            string[] fields = line.Split(',');
-            if (fields.Length != allNames.Length)
-                throw LineError(file, lineNumber, $"{fields.Length} fields, expected {allNames.Length}.");
-            foreach (int c in kept)
-            {
-                string field = Unquote(fields[c]);
-                if (field.Length == 0 || field is "?" or "NA" || (nanIsMissing && field is "NaN" or "nan")) { values.Add(double.NaN); continue; }
-                if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                    throw LineError(file, lineNumber, $"column '{allNames[c]}' holds '{field}', which is not a finite number" +
-                        (nanIsMissing ? "." : " (mark a missing value with an empty field or NA: such rows are dropped)."));
-                values.Add(v);
-            }
-            rows++;
-            lines.Add(lineNumber);
-        }
-        return new CsvTable(kept.Select(c => allNames[c]).ToArray(), values.ToArray(), rows, lines.ToArray());
+        return Enumerable.Range(0, allNames.Length).Where(c => !skip.Contains(allNames[c])).ToArray();
     }
 
     /// <summary>Key under which errors about one line carry its 1-based number in <see cref="Exception.Data"/>.</summary>
     public const string LineKey = "line";
 
-    private static InvalidDataException LineError(string file, int line, string problem)
+    internal static InvalidDataException LineError(string file, int line, string problem)
     {
         var e = new InvalidDataException($"{file}:{line}: {problem}");
         e.Data[LineKey] = line;
         return e;
-    }
-
-    private static string Unquote(string s)
-    {
-        s = s.Trim();
-        return s.Length >= 2 && s[0] == '"' && s[^1] == '"' ? s[1..^1] : s;
     }
 
     /// <summary>Index of a column by name.</summary>

@@ -8,8 +8,9 @@ namespace Telescope.Data.Tabular;
 /// <param name="DropColumns">Columns to ignore (IDs, categorical or text columns); they are not parsed.</param>
 /// <param name="MinimumRows">Fewest complete rows the run needs (e.g. training size + the smallest test pool).</param>
 /// <param name="MinimumRowsReason">What needs them, for the message (e.g. "train_size = 1000 needs 1010").</param>
+/// <param name="Format">Separator and decimal mark of a CSV file (null: detect the separator, decimal point); not used for Parquet.</param>
 public sealed record OwnCsvOptions(string TargetColumn, TargetTransform Transform, IReadOnlyList<string> DropColumns,
-    int MinimumRows = 2, string? MinimumRowsReason = null);
+    int MinimumRows = 2, string? MinimumRowsReason = null, CsvFormat? Format = null);
 
 /// <summary>
 /// A researcher's own tabular regression data in a CSV file (header row, comma-separated, numeric columns; may be
@@ -39,15 +40,28 @@ public static class OwnCsvFile
             throw new TelescopeException($"No target column given for the CSV file '{path}'.")
             { Hint = "Name the column to predict, e.g. --set target=price." };
         var file = OwnDataFile.Read(path, checksums);
-        string full = file.FullPath;
+        var format = options.Format ?? CsvFormat.Detect;
         CsvTable table;
         try
         {
             using var reader = new StreamReader(new MemoryStream(file.Payload), Encoding.UTF8);
-            table = CsvTable.Parse(reader, full, skipColumns: options.DropColumns, nanIsMissing: false);
+            table = CsvTable.Parse(reader, file.FullPath, skipColumns: options.DropColumns, nanIsMissing: false, format: format);
         }
-        catch (InvalidDataException e) { throw DataFileException.FromReader(full, e); }
+        catch (InvalidDataException e) { throw DataFileException.FromReader(file.FullPath, e); }
+        string how = $"CSV (separator {CsvFormat.Describe(table.Separator!.Value)}{(format.Separator is null ? ", detected" : "")}" +
+            $"{(format.DecimalComma ? ", decimal comma" : "")})";
+        return FromTable(file, table, options, how);
+    }
 
+    /// <summary>
+    /// What every own tabular file goes through once it is a table (CSV here, Parquet in <see cref="OwnParquetFile"/>):
+    /// the target, missing values, the log target, categorical columns and the row count are checked, and the
+    /// preprocessing of the suite is applied.
+    /// </summary>
+    internal static (TabularDataset Data, DataFileRecord Record) FromTable(
+        (byte[] Payload, string FullPath, long Bytes, string Sha256, KnownDataFile? Known) file, CsvTable table, OwnCsvOptions options, string how)
+    {
+        string full = file.FullPath;
         int target = -1;
         for (int c = 0; c < table.Columns; c++) if (table.ColumnNames[c] == options.TargetColumn) target = c;
         if (target < 0)
@@ -77,7 +91,7 @@ public static class OwnCsvFile
 
         string transform = options.Transform switch { TargetTransform.Log => " (log)", TargetTransform.Log1p => " (log1p)", _ => "" };
         string details =
-            $"CSV: {data.Rows} complete rows of {table.Rows} ({table.Rows - data.Rows} dropped for missing values); target " +
+            $"{how}: {data.Rows} complete rows of {table.Rows} ({table.Rows - data.Rows} dropped for missing values); target " +
             $"'{options.TargetColumn}'{transform}; {data.Columns} features ({string.Join(", ", data.FeatureNames)})" +
             (droppedColumns.Length > 0 ? $"; dropped as categorical (< {TabularPreprocessing.MinDistinctValues} distinct values): {string.Join(", ", droppedColumns)}" : "") +
             (options.DropColumns.Count > 0 ? $"; ignored as asked (drop_columns): {string.Join(", ", options.DropColumns)}" : "");
