@@ -1,0 +1,189 @@
+using Telescope.Recipes.Sensitivity;
+using Telescope.Runs;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.DoubleDescent;
+
+/// <summary>The settings the double-descent verdicts are judged with (read once, so the analysis needs no run context).</summary>
+internal sealed record DoubleDescentLimits(double WorseFitTolerance, double FidelityLimit, double PTrainLimit,
+    double InterpolationTolerance, double PeakProminence, double NearFactor, VerdictCriteria Criteria)
+{
+    public static DoubleDescentLimits From(RecipeSettings s) => new(s.GetDouble("worse_fit_tolerance"), s.GetDouble("fidelity_limit"),
+        s.GetDouble("p_train_limit"), s.GetDouble("interpolation_tolerance"), s.GetDouble("peak_prominence"), s.GetDouble("near_factor"),
+        s.GetVerdictCriteria());
+}
+
+/// <summary>
+/// One curve's peak, judged twice: by the descriptive ratio criterion (<see cref="Ratio"/>) and against the noise
+/// (<see cref="Judged"/>: verdict, noise unit and its source), with the expectation it was judged against.
+/// </summary>
+/// <param name="IsPeak">The ratio criterion's prominence reaches peak_prominence.</param>
+/// <param name="NearThreshold">The ratio peak's width is within near_factor of h*.</param>
+/// <param name="SameWidth">The ratio peak is the noise criterion's candidate (the grid's maximum beyond the first width).</param>
+internal sealed record PeakFinding(SeededSeries Curve, SeriesPeak Ratio, PeakResult Judged, bool ExpectPeak,
+    bool IsPeak, bool NearThreshold, bool SameWidth)
+{
+    /// <summary>A peak near the threshold that survives the noise where the paper expects one.</summary>
+    public bool AsThePaperFinds => Judged.Found && SameWidth && NearThreshold && ExpectPeak;
+}
+
+/// <summary>The smoother's p at one noise level: the reliable widths' curves, the growth of p_train and the p_test peak.</summary>
+/// <param name="Tolerance">Two standard errors of each p_train mean (the step test's tolerance).</param>
+/// <param name="StepsUp">Steps up the grid that do not decrease p_train by more than the tolerance.</param>
+/// <param name="Drops">Grid indices i where p_train falls from i − 1 to i by more than the tolerances.</param>
+/// <param name="DropTrainMse">Mean train MSE of the same networks (reliable, in the curve), for the drops' context.</param>
+/// <param name="BeyondThreshold">Grid indices beyond h*.</param>
+internal sealed record SmootherPFindings(SeededSeries PTrain, SeededSeries PTest, IReadOnlyList<double> Tolerance, int StepsUp, int Steps,
+    IReadOnlyList<int> Drops, SeededSeries DropTrainMse, TrendResult PTrainTrend, PeakFinding PTestPeak, IReadOnlyList<int> BeyondThreshold);
+
+/// <summary>The network's own p_net (retraining) at one noise level, over the networks in the curve that have it.</summary>
+internal sealed record NetworkPFindings(IReadOnlyList<WidthRun> Networks, SeededSeries Train, SeededSeries Test,
+    IReadOnlyList<WidthRun> Linear, TrendResult TrainTrend, PeakFinding TestPeak, IReadOnlyList<WidthRun> BeyondThreshold,
+    IReadOnlyList<WidthRun> SmootherUnreliable);
+
+/// <summary>Everything judged at one label-noise level.</summary>
+/// <param name="Unreliable">Networks in the curve whose smoother p is flagged (empty without a smoother).</param>
+/// <param name="P">The smoother's p findings; null without a smoother or with fewer than three reliable widths.</param>
+/// <param name="Net">The p_net findings; null when no network in the curve has p_net.</param>
+internal sealed record NoiseLevelFindings(double Noise, SeededSeries TrainMse, PeakFinding TestMse, int? InterpolationWidth,
+    SeriesPeak PTestRatio, IReadOnlyList<WidthRun> Unreliable, SmootherPFindings? P, NetworkPFindings? Net);
+
+/// <summary>
+/// The analysis step of double descent: from the sub-runs' results (one network per noise level × width × seed) to
+/// the curves and verdicts, without any text. Networks that hit the step cap or fit worse than a narrower one
+/// (optimization failures) are not part of the curves; with several seeds a curve's value at a width is the mean
+/// over the seeds in the curve and its noise the seed spread.
+/// </summary>
+internal sealed class DoubleDescentFindings
+{
+    private readonly Dictionary<WidthRun, WidthRun> _worseThan = [];
+
+    public DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, bool hasSmoother, DoubleDescentLimits limits)
+    {
+        Runs = runs;
+        TrainCount = trainCount;
+        FeatureCount = featureCount;
+        HasSmoother = hasSmoother;
+        Limits = limits;
+        foreach (var sweep in runs.GroupBy(r => (r.LabelNoise, r.Seed)))
+        {
+            var ordered = sweep.OrderBy(r => r.Width).ToList();
+            foreach (var (i, j) in DoubleDescentAnalysis.WorseFitThanNarrower(ordered.Select(r => r.Final.TrainMse).ToList(), limits.WorseFitTolerance))
+                _worseThan[ordered[i]] = ordered[j];
+        }
+        Noises = runs.Select(r => r.LabelNoise).Distinct().ToList();
+        Seeds = runs.Select(r => r.Seed).Distinct().ToList();
+        Levels = Noises.Select(Level).ToList();
+    }
+
+    public IReadOnlyList<WidthRun> Runs { get; }
+    public int TrainCount { get; }
+    public int FeatureCount { get; }
+    public bool HasSmoother { get; }
+    public DoubleDescentLimits Limits { get; }
+    public IReadOnlyList<double> Noises { get; }
+    public IReadOnlyList<long> Seeds { get; }
+    public bool Seeded => Seeds.Count > 1;
+    public double ThresholdWidth => DoubleDescentAnalysis.ThresholdWidth(TrainCount, FeatureCount);
+    /// <summary>The findings per noise level, in the order the noise levels first appear.</summary>
+    public IReadOnlyList<NoiseLevelFindings> Levels { get; }
+    /// <summary>Optimization failures and the narrower network of the same sweep each fits worse than.</summary>
+    public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan => _worseThan;
+
+    /// <summary>Part of the curve: converged (not capped) and no optimization failure.</summary>
+    public bool InCurve(WidthRun r) => !r.Capped && !_worseThan.ContainsKey(r);
+
+    /// <summary>
+    /// p describes the network only while the surrogate stays close to it. With Adam the surrogate freezes the
+    /// realized preconditioner, which becomes huge once the network interpolates (tiny gradients); fed its own
+    /// residuals, the surrogate can then diverge. Such widths are flagged and left out of the p findings.
+    /// </summary>
+    /// <remarks>
+    /// The fidelity gap tests the surrogate only along V = Y; other label directions can blow up while it stays
+    /// small, so p_train far above n (the value of an interpolating least-squares smoother) is flagged too.
+    /// </remarks>
+    public bool Reliable(WidthRun r) => r.TrainFidelity is { } f && double.IsFinite(f.SurrogateVsNetwork) && f.SurrogateVsNetwork <= Limits.FidelityLimit
+        && double.IsFinite(r.Final.PTrain.Value) && double.IsFinite(r.Final.PTest.Value)
+        && r.Final.PTrain.Value <= Limits.PTrainLimit * TrainCount;
+
+    /// <summary>In the curve and with a reliable smoother p.</summary>
+    public bool Usable(WidthRun r) => InCurve(r) && Reliable(r);
+
+    /// <summary>The networks of one noise level, by width, then seed.</summary>
+    public List<WidthRun> Sweep(double noise) => Runs.Where(r => r.LabelNoise == noise).OrderBy(r => r.Width).ThenBy(r => r.Seed).ToList();
+
+    /// <summary>
+    /// A curve over width: at each width the values of the networks that <paramref name="include"/> admits (one per
+    /// seed); widths with no admitted network are left out.
+    /// </summary>
+    public SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) =>
+        DoubleDescentAnalysis.Curve(Sweep(noise).Select(r => include(r) ? (r.Width, value(r), true) : (r.Width, double.NaN, false)));
+
+    /// <summary>The last sensitivity point with a p_net on the training set.</summary>
+    public static SensitivityPoint? Net(WidthRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
+
+    /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
+    public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !HasSmoother ? null
+        : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= Limits.PTrainLimit * TrainCount && double.IsFinite(p.PTest.Value)));
+
+    public int? InterpolationWidth(SeededSeries trainCurve) => DoubleDescentAnalysis.InterpolationWidth(
+        WidthsOf(trainCurve), trainCurve.Means, Limits.InterpolationTolerance);
+
+    public static SeriesPeak Ratio(SeededSeries curve) =>
+        curve.Count == 0 ? new SeriesPeak(0, 0, double.NaN, 0) : DoubleDescentAnalysis.Peak(WidthsOf(curve), curve.Means);
+
+    public static List<int> WidthsOf(SeededSeries series) => series.X.Select(x => (int)x).ToList();
+
+    /// <summary>
+    /// Both peak criteria on one curve. The ratio criterion picks the most prominent interior bump of the means
+    /// (descriptive); the noise criterion only accepts the grid's maximum beyond its first point, and only when it
+    /// stands out of the noise (the seed spread with several seeds, the curve's roughness with one).
+    /// </summary>
+    public PeakFinding Peak(SeededSeries curve, bool expectPeak)
+    {
+        var ratio = Ratio(curve);
+        var judged = PeakCheck.Find(curve, Limits.Criteria, expectPeak, "width");
+        bool sameWidth = curve.Count > 0 && WidthsOf(curve)[judged.Index] == ratio.Width;
+        return new PeakFinding(curve, ratio, judged, expectPeak, ratio.IsPeak(Limits.PeakProminence),
+            DoubleDescentAnalysis.IsNearThreshold(ratio.Width, ThresholdWidth, Limits.NearFactor), sameWidth);
+    }
+
+    private NoiseLevelFindings Level(double noise)
+    {
+        var trainCurve = Curve(noise, r => r.Final.TrainMse, InCurve);
+        var testCurve = Curve(noise, r => r.Final.TestMse, InCurve);
+        var unreliable = HasSmoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [];
+        return new NoiseLevelFindings(noise, trainCurve, Peak(testCurve, expectPeak: noise > 0), InterpolationWidth(trainCurve),
+            Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), unreliable, HasSmoother ? SmootherP(noise) : null, NetworkP(noise));
+    }
+
+    private SmootherPFindings? SmootherP(double noise)
+    {
+        var pTrain = Curve(noise, r => r.Final.PTrain.Value, Usable);
+        var pTest = Curve(noise, r => r.Final.PTest.Value, Usable);
+        if (pTrain.Count < 3) return null;
+        // Descriptive step count; the verdict is the slope test. Tolerance: two standard errors of each mean (the
+        // Hutchinson SE with one seed, sd/√seeds with several).
+        var tolerance = Enumerable.Range(0, pTrain.Count).Select(i => 2 * (pTrain.SeedCount >= 2
+            ? pTrain.Sds[i] / Math.Sqrt(pTrain.Samples[i].Length)
+            : Sweep(noise).Where(r => Usable(r) && r.Width == (int)pTrain.X[i]).Select(r => r.Final.PTrain.StandardError).DefaultIfEmpty(0).Average())).ToList();
+        var (up, steps) = DoubleDescentAnalysis.Growth(pTrain.Means, tolerance);
+        var drops = Enumerable.Range(1, pTrain.Count - 1).Where(i => pTrain.Means[i] < pTrain.Means[i - 1] - (tolerance[i] + tolerance[i - 1])).ToList();
+        return new SmootherPFindings(pTrain, pTest, tolerance, up, steps, drops, Curve(noise, r => r.Final.TrainMse, Usable),
+            TrendCheck.Judge(pTrain, Limits.Criteria, TrendDirection.Grows, Math.Log), Peak(pTest, expectPeak: true),
+            Enumerable.Range(0, pTrain.Count).Where(i => pTrain.X[i] > ThresholdWidth).ToList());
+    }
+
+    private NetworkPFindings? NetworkP(double noise)
+    {
+        var networks = Sweep(noise).Where(r => InCurve(r) && Net(r) is { Train: not null, Test: not null }).ToList();
+        if (networks.Count == 0) return null;
+        var train = Curve(noise, r => Net(r)!.Train!.Value, networks.Contains);
+        var test = Curve(noise, r => Net(r)!.Test!.Value, networks.Contains);
+        return new NetworkPFindings(networks, train, test,
+            networks.Where(r => Net(r) is { Train.IsLinear: true, Test.IsLinear: true }).ToList(),
+            TrendCheck.Judge(train, Limits.Criteria, TrendDirection.Grows, Math.Log), Peak(test, expectPeak: true),
+            networks.Where(r => r.Width > ThresholdWidth).ToList(),
+            HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
+    }
+}

@@ -1,0 +1,98 @@
+using Telescope.Recipes.DoubleDescent;
+using Telescope.Smoothing;
+using Telescope.Verdicts;
+using Xunit;
+
+namespace Telescope.Tests.Recipes;
+
+/// <summary>
+/// The double-descent analysis step on constructed sub-run results, with no report text involved: which networks
+/// are in the curve, and the test-MSE peak verdicts (outcome, candidate width, noise unit and its source) computed by
+/// hand from the constructed numbers.
+/// </summary>
+public sealed class DoubleDescentFindingsTests
+{
+    private static readonly int[] Widths = [1, 2, 4, 8, 16];
+
+    private static EffectiveParameterEstimate P(double value) => new("train", 100, value, 0, 0, true);
+
+    private static WidthRun Run(double noise, int width, long seed, double trainMse, double testMse, StopReason stop = StopReason.Converged) =>
+        new(noise, width, seed, DoubleDescentAnalysis.ParameterCount(8, width))
+        {
+            Points = [new DoubleDescentPoint(100, trainMse, testMse, 0.1, P(double.NaN), P(double.NaN))],
+            Stop = stop,
+        };
+
+    /// <summary>
+    /// Two seeds per width, seed 0 at mean − 0.01 and seed 1 at mean + 0.01 (sample sd 0.01·√2). Noise 0.25: test MSE
+    /// means 0.5, 0.4, 1.0, 0.3, 0.2 (a peak at width 4); noise 0: 0.5, 0.4, 0.3, 0.2, 0.1 (falling). In the clean sweep
+    /// seed 0 at width 8 hits the step cap and seed 1 at width 16 ends with train MSE 0.5 against 0 at width 8.
+    /// </summary>
+    private static DoubleDescentFindings Analyze()
+    {
+        double[] noisy = [0.5, 0.4, 1.0, 0.3, 0.2], clean = [0.5, 0.4, 0.3, 0.2, 0.1];
+        var runs = new List<WidthRun>();
+        foreach (var (noise, means) in new[] { (0.25, noisy), (0.0, clean) })
+            for (int i = 0; i < Widths.Length; i++)
+                for (long seed = 0; seed < 2; seed++)
+                {
+                    bool capped = noise == 0 && Widths[i] == 8 && seed == 0;
+                    double trainMse = noise == 0 && Widths[i] == 16 && seed == 1 ? 0.5 : 0;
+                    runs.Add(Run(noise, Widths[i], seed, trainMse, means[i] + (seed == 0 ? -0.01 : 0.01), capped ? StopReason.Capped : StopReason.Converged));
+                }
+        // n = 41, d = 8: h* = (n − 1)/(d + 2) = 4.
+        var limits = new DoubleDescentLimits(WorseFitTolerance: 0.01, FidelityLimit: 0.1, PTrainLimit: 2, InterpolationTolerance: 1e-3,
+            PeakProminence: 1.5, NearFactor: 2, VerdictCriteria.Default);
+        return new DoubleDescentFindings(runs, trainCount: 41, featureCount: 8, hasSmoother: false, limits);
+    }
+
+    [Fact]
+    public void CappedNetworksAndOptimizationFailuresAreOutOfTheCurve()
+    {
+        var analysis = Analyze();
+        var capped = analysis.Runs.Single(r => r.LabelNoise == 0 && r.Width == 8 && r.Seed == 0);
+        var failure = analysis.Runs.Single(r => r.LabelNoise == 0 && r.Width == 16 && r.Seed == 1);
+        Assert.False(analysis.InCurve(capped));
+        Assert.False(analysis.InCurve(failure));
+        var narrower = Assert.Single(analysis.WorseThan).Value;
+        Assert.Equal((0.0, 1, 1L), (narrower.LabelNoise, narrower.Width, narrower.Seed));   // the first width of train MSE 0
+        Assert.Equal(18, analysis.Runs.Count(analysis.InCurve));
+        Assert.Equal(4.0, analysis.ThresholdWidth, 12);
+        Assert.All(analysis.Levels, l => Assert.Equal(1, l.InterpolationWidth));
+    }
+
+    [Fact]
+    public void NoisyPeakStandsOutOfTheSeedSpreadAtTheThreshold()
+    {
+        var level = Analyze().Levels.Single(l => l.Noise == 0.25);
+        var peak = level.TestMse;
+        Assert.True(peak.ExpectPeak);
+        // Ratio criterion: min(1.0/0.4, 1.0/0.2) = 2.5 ≥ 1.5 at width 4, which is h*.
+        Assert.Equal(4, peak.Ratio.Width);
+        Assert.Equal(2.5, peak.Ratio.Prominence, 12);
+        Assert.True(peak.IsPeak && peak.NearThreshold && peak.SameWidth);
+        // Noise criterion: prominence 1.0 − 0.4 = 0.6 over the higher side minimum (width 2); noise unit
+        // √(sd² + sd²) = √(2·0.0002) = 0.02 from the seed spread; 0.6 > 4·0.02.
+        Assert.Equal(4.0, peak.Judged.X);
+        Assert.Equal(0.6, peak.Judged.Prominence, 12);
+        Assert.Equal(0.02, peak.Judged.Noise, 12);
+        Assert.Equal("seed spread (2 seeds)", peak.Judged.NoiseSource);
+        Assert.Equal(VerdictOutcome.Agrees, peak.Judged.Verdict.Outcome);
+        Assert.True(peak.AsThePaperFinds);
+    }
+
+    [Fact]
+    public void CleanSweepHasNoPeakAsThePaperExpects()
+    {
+        var peak = Analyze().Levels.Single(l => l.Noise == 0).TestMse;
+        Assert.False(peak.ExpectPeak);
+        // The maximum beyond the first width (0.4 at width 2) is below the first point: no interior peak.
+        Assert.False(peak.Judged.Found);
+        Assert.Equal(2.0, peak.Judged.X);
+        Assert.Equal(VerdictOutcome.Agrees, peak.Judged.Verdict.Outcome);
+        Assert.False(peak.IsPeak);
+        Assert.False(peak.AsThePaperFinds);
+        // Without a smoother there are no p findings; without retraining no p_net findings.
+        Assert.All(Analyze().Levels, l => Assert.True(l.P is null && l.Net is null && l.Unreliable.Count == 0));
+    }
+}
