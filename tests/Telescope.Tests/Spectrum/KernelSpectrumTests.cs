@@ -109,6 +109,25 @@ public class KernelSpectrumTests
         Assert.Equal(Align(xTest, yTest), log.TestAlignment!.Value, method == KernelSpectrumMethod.Exact ? 1e-9 : 0.1);
         Assert.Equal(share, log.TopKEnergyShare, 1e-9);
         Assert.InRange(log.TrainAlignment, 0, 1);
+        // The same number as the Frobenius cosine ⟨K, yyᵀ⟩ / (‖K‖ ‖yyᵀ‖) of the existing KernelAlignment.
+        var kernel = KernelOf(ExplicitJacobian(model, parameters, x));
+        var flat = y.flatten();
+        Assert.Equal(Telescope.UpdateAnalysis.KernelAlignment.Compute(kernel, flat.outer(flat)), log.TrainAlignment, 1e-9);
+    }
+
+    [Fact]
+    public void LanczosFindsRepeatedEigenvalues()
+    {
+        // diag(5, 5, 5, 3, 3, 2, 1, 1, 0.5, 0.5): a Krylov space from one vector sees each distinct eigenvalue once,
+        // so the tripled 5 is found only through the restarts after each invariant subspace.
+        using var scope = torch.NewDisposeScope();
+        var d = torch.tensor(new[] { 5.0, 5, 5, 3, 3, 2, 1, 1, 0.5, 0.5 }, dtype: ScalarType.Float64);
+        using var result = LanczosEigensolver.TopEigenpairs(v => v.mul(d), 10, count: 5, iterations: 10, seed: 3);
+        Assert.Equal(new[] { 5.0, 5, 5, 3, 3 }, result.Values.Select(v => Math.Round(v, 12)));
+        Assert.True(result.SpansSpace);
+        // Their vectors span coordinates 0–4: the projector's trace on them is 5.
+        double captured = result.Vectors.narrow(0, 0, 5).square().sum().item<double>();
+        Assert.Equal(5.0, captured, 10);
     }
 
     [Fact]
