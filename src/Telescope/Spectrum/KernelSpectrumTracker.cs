@@ -67,6 +67,8 @@ public sealed class KernelSpectrumTracker : IDisposable
             _testTarget = FlatTarget(test, _testOperator, "test");
         }
         _kernel = kernelEngine ?? new GenericTangentKernel(module);
+        if (!ReferenceEquals(_kernel.Parameters.Module, module))
+            throw new TelescopeException("The kernel engine given to the spectrum tracker was built for a different module; build it from the same module.");
         if (_options.TopK > _trainOperator.Dimension)
             throw new TelescopeException(
                 $"TopK = {_options.TopK} exceeds the kernel's size n·k = {_trainOperator.Dimension}; lower TopK or add probes.");

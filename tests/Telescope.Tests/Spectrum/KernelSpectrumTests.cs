@@ -205,6 +205,11 @@ public class KernelSpectrumTests
         var x = Randn([3, 2], seed: 1);
         Assert.Contains("TopK", Assert.Throws<TelescopeException>(() => new KernelSpectrumTracker(model, new KernelProbes(x, Randn([3, 2], seed: 2)),
             options: new KernelSpectrumOptions { TopK = 7 })).Message);
+        var other = Mlp(2, [3], 2, Activation.Tanh, seed: 5);
+        Assert.Contains("different module", Assert.Throws<TelescopeException>(() => new KernelSpectrumTracker(model,
+            new KernelProbes(x, Randn([3, 2], seed: 2)), kernelEngine: new MlpTangentKernel(other))).Message);
+        Assert.Contains("different module", Assert.Throws<TelescopeException>(() => new KernelSpectrumTracker(model,
+            new KernelProbes(x, Randn([3, 2], seed: 2)), jvpEngine: new ForwardModeJvp(other))).Message);
         Assert.Contains("one-hot", Assert.Throws<TelescopeException>(() => new KernelSpectrumTracker(model, new KernelProbes(x, Randn([3], seed: 2)))).Message);
     }
 }
