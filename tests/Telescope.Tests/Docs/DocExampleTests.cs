@@ -256,7 +256,7 @@ public class DocExampleTests
     }
 
     /// <summary>The lines of the &lt;example&gt;&lt;code&gt; in the doc comment right above <c>class {type}</c>, unescaped.</summary>
-    private static List<string> DocumentedExample(string[] lines, string type)
+    internal static List<string> DocumentedExample(string[] lines, string type)
     {
         int declaration = Array.FindIndex(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^public (sealed |static )?class {type}\b"));
         Assert.True(declaration > 0, $"no class {type}");
@@ -273,7 +273,7 @@ public class DocExampleTests
     }
 
     /// <summary>The lines between "// example:" and "// end of example" in the test method, less its indentation.</summary>
-    private static List<string> TestedExample(string[] lines, string method)
+    internal static List<string> TestedExample(string[] lines, string method)
     {
         int header = Array.FindIndex(lines, l => l.Contains($"public void {method}()", StringComparison.Ordinal));
         int open = Array.FindIndex(lines, header, l => l.Trim() == "// example:");
@@ -282,7 +282,7 @@ public class DocExampleTests
         return lines[(open + 1)..close].Select(l => (l.Length > indent ? l[indent..] : l.Trim()).TrimEnd()).ToList();
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Telescope.slnx"))) return dir.FullName;
