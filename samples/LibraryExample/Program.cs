@@ -3,7 +3,6 @@
 // code appears here line for line and that the output shows f̃ far closer to the network than f_lin.
 using Telescope.Autodiff;
 using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Telescoping;
 using TorchSharp;
 
@@ -17,15 +16,17 @@ var batches = Enumerable.Range(0, 20).Select(_ => (torch.rand(32, 784, generator
 
 var model = new Mlp(new MlpOptions { InputSize = 784, HiddenWidths = [128, 128], OutputSize = 10 }, seed: 0);
 var engine = new ForwardModeJvp(model);                        // DoubleBackwardJvp works for any module
-using var optimizer = ExactOptimizers.Sgd(engine.Parameters, learningRate: 0.01, momentum: 0.9);
+using var optimizer = torch.optim.AdamW(model.parameters(), 1e-3, weight_decay: 0.01);   // any optimizer
+var scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10, 0.5);
 using var tracker = new TelescopingTracker(engine, [new TrackedSet("test", testInputs, testLabels)]);
 
 foreach (var (x, y) in batches)
 {
-    optimizer.ZeroGrad();
+    optimizer.zero_grad();
     using var loss = torch.nn.functional.cross_entropy(model.forward(x), y);
     loss.backward();
-    tracker.Step(optimizer).Dispose();                         // Δθ_t computed, J_{t-1}·Δθ_t recorded, applied
+    tracker.Step(() => optimizer.step());                      // your step; J_{t-1}·(θ_t − θ_{t-1}) recorded
+    scheduler.step();
 }
 foreach (var m in tracker.Measure())
     Console.WriteLine($"{m.Set}: |f − f̃| = {m.ErrAbsTelescoping:G3}, |f − f_lin| = {m.ErrAbsLinear:G3}");

@@ -36,6 +36,7 @@ namespace Telescope.Telescoping;
 /// <see cref="IExactOptimizer.ComputeUpdate"/>, hand it to <see cref="Record"/> while the parameters are still
 /// θ_{t-1}, then apply it (or call <see cref="Step"/>, which does all three).
 /// All tracked sets are concatenated once, so a step costs one JVP pass over every tracked input.
+/// With any other optimizer (torch.optim, schedulers), see <see cref="BlackBoxStepping"/>.
 /// </remarks>
 public sealed class TelescopingTracker : IDisposable
 {
@@ -94,6 +95,7 @@ public sealed class TelescopingTracker : IDisposable
 
     public TelescopingOptions Options { get; }
     public IReadOnlyList<TrackedSet> Sets => _sets;
+    internal TrainableParameters Parameters => _engine.Parameters;
     /// <summary>Steps recorded so far (t).</summary>
     public int StepCount { get; private set; }
     /// <summary>Names of the update components tracked so far (empty unless TrackComponents).</summary>

@@ -132,7 +132,7 @@ public sealed partial class PackageTests(PackageFixture packages, ITestOutputHel
         Assert.True(m.Success, $"No 'test: |f − f̃| = …' line in the sample's output:\n{run}");
         double telescoping = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         double linear = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-        // As ReadmeExampleTests: 20 small SGD steps, f̃ is far closer to f than the linearization f_lin.
+        // As ReadmeExampleTests: 20 small AdamW steps, f̃ is far closer to f than the linearization f_lin.
         Assert.True(telescoping > 0 && telescoping < 0.2 * linear, $"|f − f̃| = {telescoping}, |f − f_lin| = {linear}");
     }
 

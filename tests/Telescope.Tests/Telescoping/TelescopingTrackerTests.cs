@@ -264,15 +264,17 @@ public class ReadmeExampleTests
         // --- README example ---
         var model = new Mlp(new MlpOptions { InputSize = 784, HiddenWidths = [128, 128], OutputSize = 10 }, seed: 0);
         var engine = new ForwardModeJvp(model);                        // DoubleBackwardJvp works for any module
-        using var optimizer = ExactOptimizers.Sgd(engine.Parameters, learningRate: 0.01, momentum: 0.9);
+        using var optimizer = torch.optim.AdamW(model.parameters(), 1e-3, weight_decay: 0.01);   // any optimizer
+        var scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10, 0.5);
         using var tracker = new TelescopingTracker(engine, [new TrackedSet("test", testInputs, testLabels)]);
 
         foreach (var (x, y) in batches)
         {
-            optimizer.ZeroGrad();
+            optimizer.zero_grad();
             using var loss = torch.nn.functional.cross_entropy(model.forward(x), y);
             loss.backward();
-            tracker.Step(optimizer).Dispose();                         // Δθ_t computed, J_{t-1}·Δθ_t recorded, applied
+            tracker.Step(() => optimizer.step());                      // your step; J_{t-1}·(θ_t − θ_{t-1}) recorded
+            scheduler.step();
         }
         var m = tracker.Measure().Single();
         // --- end ---
