@@ -37,7 +37,7 @@ namespace Telescope.Telescoping;
 /// θ_{t-1}, then apply it (or call <see cref="Step"/>, which does all three).
 /// All tracked sets are concatenated once, so a step costs one JVP pass over every tracked input.
 /// </remarks>
-public sealed class TelescopingTracker : IDisposable
+public sealed class TelescopingTracker : ICheckpointable, IDisposable
 {
     private readonly IJvpEngine _engine;
     private readonly TrackedSet[] _sets;
