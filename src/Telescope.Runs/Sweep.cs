@@ -7,13 +7,14 @@ namespace Telescope.Runs;
 /// The bookkeeping of a sweep of <see cref="Count"/> independent sub-runs with results of type
 /// <typeparamref name="T"/> (a JSON-serializable record): which sub-runs this process must compute (its shard,
 /// minus those a resumed checkpoint already finished), the finished results, their part of a checkpoint, and
-/// the end of the run — the outputs from all results (unsharded) or shard.json (sharded).
+/// the end of the run — the outputs from all results (unsharded) or shard.json (sharded). <see cref="SweepSkeleton{TResult, TFacts}"/>
+/// is the recipe built on it.
 /// </summary>
 /// <example>
 /// <code>
 /// var sweep = new Sweep&lt;MyResult&gt;(context, plan.Count);
-/// foreach (int k in sweep.Pending)
-///     sweep.Complete(k, Compute(plan[k], state => sweep.SaveState(state)));
+/// using var metrics = context.Folder.OpenMetrics(columns);
+/// sweep.Run(metrics, n => $"{n} sub-runs", k => steps, sub => Train(plan[sub.Index], sub));
 /// sweep.Finish(factsJson, results => WriteOutputs(context, results));
 /// </code>
 /// </example>
@@ -61,6 +62,26 @@ public sealed class Sweep<T>
     {
         if (!Shard.Includes(k)) throw new ArgumentOutOfRangeException(nameof(k), $"Sub-run {k} is not in shard {Shard}.");
         _done[k] = result;
+    }
+
+    /// <summary>
+    /// Trains this share's pending sub-runs in index order: one progress task sized by <paramref name="units"/> (the
+    /// finished sub-runs of a resumed run already counted), and for each sub-run a <see cref="SweepSubRun"/> holding the
+    /// checkpoint to continue it from when it was the one in flight.
+    /// </summary>
+    /// <param name="metrics">metrics.csv, open for rows written as they are measured.</param>
+    /// <param name="describe">The progress line, from the number of sub-runs of this share.</param>
+    /// <param name="units">Progress units of sub-run k (e.g. its training steps).</param>
+    /// <param name="train">Trains one sub-run (checkpointing through it) and returns its result.</param>
+    public void Run(MetricsCsvWriter metrics, Func<int, string> describe, Func<int, double> units, Func<SweepSubRun, T> train)
+    {
+        var assigned = Assigned.ToList();
+        using var progress = _context.Progress.Start(describe(assigned.Count), assigned.Sum(units));
+        progress.Advance(assigned.Where(IsDone).Sum(units));
+        var resumed = _context.Checkpoints.Resumed;
+        int? inFlight = resumed?.Contains(SweepSubRun.IndexKey) == true ? resumed.GetInt(SweepSubRun.IndexKey) : null;
+        foreach (int k in Pending.ToList())
+            Complete(k, train(new SweepSubRun(k, _context, progress, metrics, SaveState, k == inFlight ? resumed : null)));
     }
 
     /// <summary>The finished results, in index order.</summary>

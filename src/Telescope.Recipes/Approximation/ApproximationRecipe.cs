@@ -105,33 +105,19 @@ public sealed class ApproximationRecipe : ISweepRecipe
         var facts = new ApproximationFacts(source.Description, source.IsSynthetic, string.Join("-", model.LayerSizes),
             model.Activation.ToString(), model.DType.ToString());
 
-        var sweep = new Sweep<SubRun>(context, runs.Count);
-        var resumed = context.Checkpoints.Resumed;
-        int? inFlight = resumed?.Contains(ApproximationTrainer.Current + "index") == true ? resumed.GetInt(ApproximationTrainer.Current + "index") : null;
-        var csv = context.Folder.OpenMetrics(ApproximationOutput.Columns);   // rows appear as they are measured
-        int assigned = sweep.Assigned.Count();
-        using (var progress = context.Progress.Start($"{assigned} sub-runs × {steps} steps", (double)assigned * steps))
-        {
-            progress.Advance((double)sweep.Results.Count * steps);
-            foreach (int k in sweep.Pending.ToList())
-                sweep.Complete(k, trainer.Run(runs[k], k, data, s, progress, csv, context.Checkpoints, sweep.SaveState,
-                    k == inFlight ? resumed : null, context.CancellationToken));
-        }
-        csv.Dispose();
-        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results));
+        _sweep.Run(context, facts, runs.Count, ApproximationOutput.Columns, assigned => $"{assigned} sub-runs × {steps} steps", _ => steps,
+            sub => trainer.Run(runs[sub.Index], data, s, sub));
     }
+
+    private readonly SweepSkeleton<SubRun, ApproximationFacts> _sweep = new(WriteOutputs);
 
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
-    {
-        var f = SubRunResults.Deserialize<ApproximationFacts>(facts, ShardFile.FileName);
-        var runs = results.Select(r => SubRunResults.Deserialize<SubRun>(r, ShardFile.FileName)).ToList();
-        new ApproximationOutput(context, f, runs).WriteMetrics();
-        WriteOutputs(context, f, runs);
-    }
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
-    private static void WriteOutputs(RunContext context, ApproximationFacts facts, IReadOnlyList<SubRun> runs)
+    /// <summary>Summary and report from every sub-run (and, for a merge, metrics.csv's rows, which a run writes as it measures).</summary>
+    private static void WriteOutputs(RunContext context, ApproximationFacts facts, IReadOnlyList<SubRun> runs, MetricsCsvWriter? liveMetrics)
     {
+        if (liveMetrics is null) new ApproximationOutput(context, facts, runs).WriteMetrics();
         var output = new ApproximationOutput(context, facts, runs);
         output.WriteSummary();
         output.WriteReport();

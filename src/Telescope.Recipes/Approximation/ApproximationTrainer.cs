@@ -25,22 +25,12 @@ internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels,
 internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logEvery, int stride,
     string engine, string components, bool divergenceStops, int trainSize, int batchSize)
 {
-    /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
-    public const string Current = "current/";
-
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
     /// <param name="data">Tensors shared by the sweep.</param>
     /// <param name="settings">The recipe's settings (optimizer hyperparameters).</param>
-    /// <param name="progress">Advanced once per step.</param>
-    /// <param name="csv">metrics.csv, written row by row.</param>
-    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
-    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
-    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
-    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
-    public SubRun Run(SubRun run, int index, ApproximationData data, RecipeSettings settings, IProgressTask progress,
-        MetricsCsvWriter csv, RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume,
-        CancellationToken cancel)
+    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row),
+    /// a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
+    public SubRun Run(SubRun run, ApproximationData data, RecipeSettings settings, SweepSubRun sub)
     {
         var clock = Stopwatch.StartNew();
         var before = TimeSpan.Zero;
@@ -58,6 +48,7 @@ internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logE
         using var optimizer = OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings);
         optimizer.IncludeComponents = trackComponents;
 
+        var (resume, progress, csv, cancel) = (sub.Resume, sub.Progress, sub.Metrics, sub.Cancel);
         double lossSum = 0;
         int lossCount = 0;
         int first = 1;
@@ -65,32 +56,27 @@ internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logE
             Log(Measure(tracker, 0, double.NaN));
         else
         {
-            if (resume.GetInt(Current + "index") != index)
-                throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
-            first = resume.GetInt(Current + "step");
-            lossSum = resume.GetDouble(Current + "loss_sum");
-            lossCount = resume.GetInt(Current + "loss_count");
-            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
-            run.Points.AddRange(SubRunResults.Deserialize<List<ApproximationPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            tracker.LoadState(resume, Current + "tracker/");
+            first = sub.NextStep;
+            lossSum = resume.GetDouble(SweepSubRun.Key("loss_sum"));
+            lossCount = resume.GetInt(SweepSubRun.Key("loss_count"));
+            before = TimeSpan.FromSeconds(resume.GetDouble(SweepSubRun.Key("wall_seconds")));
+            run.Points.AddRange(sub.LoadValue<List<ApproximationPoint>>("points"));
+            ModuleState.Load(network, resume, SweepSubRun.Key("model/"));
+            sub.Load("optimizer", optimizer);
+            sub.Load("tracker", tracker);
             progress.Advance(first - 1);
         }
         for (int t = first; t <= steps; t++)
         {
-            checkpoints.SaveIfDue(state =>
+            sub.SaveIfDue(t, state =>   // t is the next step to take: θ is θ_{t-1}
             {
-                saveSweep(state);
-                state.Set(Current + "index", index);
-                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "loss_sum", lossSum);
-                state.Set(Current + "loss_count", lossCount);
-                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
-                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-                tracker.SaveState(state, Current + "tracker/");
+                state.Set(SweepSubRun.Key("loss_sum"), lossSum);
+                state.Set(SweepSubRun.Key("loss_count"), lossCount);
+                state.Set(SweepSubRun.Key("wall_seconds"), (before + clock.Elapsed).TotalSeconds);
+                SweepSubRun.SaveValue(state, "points", run.Points);
+                ModuleState.Save(network, state, SweepSubRun.Key("model/"));
+                SweepSubRun.Save(state, "optimizer", optimizer);
+                SweepSubRun.Save(state, "tracker", tracker);
             });
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();

@@ -58,7 +58,7 @@ internal sealed record TabularKernelRun(string Optimizer, double LearningRate, l
 internal static class AdaptiveKernelArm
 {
     /// <summary>Key prefix of the in-flight tabular network inside a checkpoint.</summary>
-    public const string Current = "current/tabular/";
+    public const string Current = SweepSubRun.Prefix + "tabular/";
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
     /// <param name="logPoint">Writes a kernel checkpoint's metrics.csv row as it is measured.</param>

@@ -34,7 +34,7 @@ internal sealed record DecompositionSettings(MlpOptions Model, int LogEvery, int
 internal sealed class DecompositionTrainer(DecompositionData data, DecompositionSettings settings, RecipeSettings recipe)
 {
     /// <summary>Key prefix of the in-flight MNIST sub-run inside a checkpoint.</summary>
-    public const string Current = "current/mnist/";
+    public const string Current = SweepSubRun.Prefix + "mnist/";
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
     /// <param name="steps">Training steps.</param>

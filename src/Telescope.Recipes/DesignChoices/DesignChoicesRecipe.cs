@@ -163,54 +163,38 @@ public sealed class DesignChoicesRecipe : ISweepRecipe
             tabularData is null ? null : TabularFacts.Of(tabular, tabularData));
 
         var trainer = new DecompositionTrainer(data, settings, s);
-        var sweep = new Sweep<DesignChoicesSubRun>(context, plan.Count);
-        var resumed = context.Checkpoints.Resumed;
-        int? inFlight = resumed?.Contains(CurrentIndex) == true ? resumed.GetInt(CurrentIndex) : null;
-        var csv = context.Folder.OpenMetrics(DesignChoicesOutput.Columns);   // rows appear as they are measured
-        var assigned = sweep.Assigned.ToList();
-        double total = assigned.Sum(k => (double)plan[k].Steps);
-        using (var progress = context.Progress.Start($"{assigned.Count} of {plan.Count} sub-runs ({plan.Count(p => p.Mnist is not null)} MNIST{(tabularData is null ? "" : $", {plan.Count(p => p.Tabular is not null)} {tabular}")})", total))
-        {
-            progress.Advance(assigned.Where(sweep.IsDone).Sum(k => (double)plan[k].Steps));
-            foreach (int k in sweep.Pending.ToList())
+        _sweep.Run(context, facts, plan.Count, DesignChoicesOutput.Columns,
+            assigned => $"{assigned} of {plan.Count} sub-runs ({plan.Count(p => p.Mnist is not null)} MNIST{(tabularData is null ? "" : $", {plan.Count(p => p.Tabular is not null)} {tabular}")})",
+            k => plan[k].Steps, sub =>
             {
-                var resume = k == inFlight ? resumed : null;
-                void SaveOuter(CheckpointState state)
-                {
-                    sweep.SaveState(state);
-                    state.Set(CurrentIndex, k);
-                }
-                var p = plan[k];
-                sweep.Complete(k, p.Mnist is { } run
-                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, progress, point => DesignChoicesOutput.WritePoint(csv, run, point),
-                        context.Checkpoints, SaveOuter, resume, context.CancellationToken), null)
-                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tabSettings, progress,
-                        point => DesignChoicesOutput.WritePoint(csv, tabular, p.Tabular!, point), context.Checkpoints, SaveOuter, resume, context.CancellationToken)));
-            }
-        }
-        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results, csv));
-        csv.Dispose();
+                var p = plan[sub.Index];
+                return p.Mnist is { } run
+                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, sub.Progress, point => DesignChoicesOutput.WritePoint(sub.Metrics, run, point),
+                        sub.Checkpoints, sub.SaveHeader, sub.Resume, sub.Cancel), null)
+                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tabSettings, sub.Progress,
+                        point => DesignChoicesOutput.WritePoint(sub.Metrics, tabular, p.Tabular!, point), sub.Checkpoints, sub.SaveHeader, sub.Resume, sub.Cancel));
+            });
     }
 
-    private const string CurrentIndex = "current/index";
+    private readonly SweepSkeleton<DesignChoicesSubRun, DesignChoicesFacts> _sweep = new(WriteOutputs);
 
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
-    {
-        var f = SubRunResults.Deserialize<DesignChoicesFacts>(facts, ShardFile.FileName);
-        var subRuns = results.Select(r => SubRunResults.Deserialize<DesignChoicesSubRun>(r, ShardFile.FileName)).ToList();
-        using var csv = context.Folder.OpenMetrics(DesignChoicesOutput.Columns);
-        foreach (var r in subRuns)
-        {
-            if (r.Mnist is { } run) foreach (var p in run.Points) DesignChoicesOutput.WritePoint(csv, run, p);
-            if (r.Tabular is { } tab) foreach (var p in tab.Points) DesignChoicesOutput.WritePoint(csv, f.Tabular!.Name, tab, p);
-        }
-        WriteOutputs(context, f, subRuns, csv);
-    }
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
-    /// <summary>Everything written from all sub-runs: the momentum comparison's rows of metrics.csv, the per-input file, summary, figures, report.</summary>
-    private static void WriteOutputs(RunContext context, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results, MetricsCsvWriter csv)
+    /// <summary>
+    /// Everything written from all sub-runs: for a merge (no <paramref name="liveMetrics"/>) the sub-runs' rows of
+    /// metrics.csv, then the momentum comparison's rows, the per-input file, summary, figures, report.
+    /// </summary>
+    private static void WriteOutputs(RunContext context, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results, MetricsCsvWriter? liveMetrics)
     {
+        using var merged = liveMetrics is null ? context.Folder.OpenMetrics(DesignChoicesOutput.Columns) : null;
+        var csv = liveMetrics ?? merged!;
+        if (liveMetrics is null)
+            foreach (var r in results)
+            {
+                if (r.Mnist is { } run) foreach (var p in run.Points) DesignChoicesOutput.WritePoint(csv, run, p);
+                if (r.Tabular is { } tab) foreach (var p in tab.Points) DesignChoicesOutput.WritePoint(csv, facts.Tabular!.Name, tab, p);
+            }
         var output = new DesignChoicesOutput(context, facts,
             results.Where(r => r.Mnist is not null).Select(r => r.Mnist!).ToList(),
             results.Where(r => r.Tabular is not null).Select(r => r.Tabular!).ToList());

@@ -113,60 +113,46 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
         var facts = new DoubleDescentFacts(data.Description, data.IsSynthetic, data.Train.Count, data.FeatureCount, data.Test.Count,
             tasks.Select(kv => new FlipCount(kv.Key.Noise, kv.Key.Seed, kv.Value.FlippedIndices.Length)).ToList());
 
-        var sweep = new Sweep<WidthRun>(context, plan.Count);
-        var resumed = context.Checkpoints.Resumed;
-        int? inFlight = resumed?.Contains(DoubleDescentTrainer.Current + "index") == true ? resumed.GetInt(DoubleDescentTrainer.Current + "index") : null;
         bool seeded = seeds.Count > 1;
-        var csv = context.Folder.OpenMetrics(DoubleDescentOutput.Columns(config));   // rows appear as they are measured
         var trainer = new DoubleDescentTrainer(config);
-        int assigned = sweep.Assigned.Count();
-        using (var progress = context.Progress.Start($"{assigned} networks × ≤ {config.MaxSteps} steps", (double)assigned * config.MaxSteps))
-        {
-            progress.Advance((double)sweep.Results.Count * config.MaxSteps);
-            foreach (int k in sweep.Pending.ToList())
+        _sweep.Run(context, facts, plan.Count, DoubleDescentOutput.Columns(config), assigned => $"{assigned} networks × ≤ {config.MaxSteps} steps",
+            _ => config.MaxSteps, sub =>
             {
-                var target = plan[k];
+                var target = plan[sub.Index];
                 using var targetScope = torch.NewDisposeScope();
                 var targets = tasks[(target.LabelNoise, target.Seed)].TargetsTensor(dtype, device);
                 string label = target.Label(seeded);
-                var resume = k == inFlight ? resumed : null;
                 if (target.Pair is { } pair)
                 {
-                    var done = trainer.RunPair(target, k, tensors, targets, label, progress, context.Checkpoints, sweep.SaveState, resume, context.CancellationToken);
-                    sweep.Complete(k, done);
+                    var done = trainer.RunPair(target, tensors, targets, label, sub);
                     context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
                         $"{label} p_net pair {pair.Key}: {done.PairResponses[^1].Step} steps ({done.WallSeconds:F1} s)"));
-                    continue;
+                    return done;
                 }
-                var run = trainer.Run(target, k, tensors, targets, label, progress,
-                    (r, i) => DoubleDescentOutput.WritePoint(csv, config, r, i, seeded), context.Checkpoints, sweep.SaveState,
-                    resume, context.CancellationToken);
-                sweep.Complete(k, run);
+                var run = trainer.Run(target, tensors, targets, label, (r, i) => DoubleDescentOutput.WritePoint(sub.Metrics, config, r, i, seeded), sub);
                 context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
                     $"{label}: {run.Steps} steps ({run.Stop}), train MSE {run.Final.TrainMse:G3}, test MSE {run.Final.TestMse:G3}, p_train {run.Final.PTrain.Value:G4}, p_test {run.Final.PTest.Value:G4} ({run.WallSeconds:F1} s)"));
-            }
-        }
-        csv.Dispose();
-        // Separate pairs: the live rows had no p_net, so metrics.csv is written again from the combined results.
-        sweep.Finish(SubRunResults.Serialize(facts), results => WriteOutputs(context, facts, results, rewriteMetrics: config.SeparatePairs));
+                return run;
+            });
     }
 
+    private readonly SweepSkeleton<WidthRun, DoubleDescentFacts> _sweep = new(WriteOutputs);
+
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) =>
-        WriteOutputs(context, SubRunResults.Deserialize<DoubleDescentFacts>(facts, ShardFile.FileName),
-            results.Select(r => SubRunResults.Deserialize<WidthRun>(r, ShardFile.FileName)).ToList(), rewriteMetrics: true);
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
     /// <summary>
     /// Summary, figures and report from every sub-run's result (separate p_net pairs combined into their networks first),
-    /// and metrics.csv too when <paramref name="rewriteMetrics"/> (a merge, or separate pairs).
+    /// and metrics.csv too for a merge (no <paramref name="liveMetrics"/>) or separate pairs (the live rows had no p_net).
     /// </summary>
-    private static void WriteOutputs(RunContext context, DoubleDescentFacts facts, IReadOnlyList<WidthRun> results, bool rewriteMetrics = false)
+    private static void WriteOutputs(RunContext context, DoubleDescentFacts facts, IReadOnlyList<WidthRun> results, MetricsCsvWriter? liveMetrics)
     {
         var s = context.Settings;
         var config = Config(s, s.GetString("optimizer"), s.GetString("smoother"), facts.TrainCount, context.DType);
         var runs = config.SeparatePairs ? CombinePairs(results, config.Sensitivity!) : results;
-        if (rewriteMetrics)
+        if (liveMetrics is null || config.SeparatePairs)
         {
+            liveMetrics?.Dispose();
             bool seeded = s.GetSeeds().Count > 1;
             using var csv = context.Folder.OpenMetrics(DoubleDescentOutput.Columns(config));
             foreach (var run in runs)

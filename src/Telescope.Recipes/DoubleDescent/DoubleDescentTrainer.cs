@@ -27,22 +27,18 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
 {
     internal const string Test = "test";
     /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
-    public const string Current = "current/";
+    private const string Current = SweepSubRun.Prefix;
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
     /// <param name="data">Tensors shared by the sweep.</param>
     /// <param name="trainTargets">The sub-run's training targets (its seed's label-noise flips).</param>
     /// <param name="label">The sub-run's name in metrics.csv and messages.</param>
-    /// <param name="progress">Advanced once per step (the rest of the cap when the rule stops it early).</param>
     /// <param name="log">Called with every logged point as soon as it is measured (metrics.csv rows).</param>
-    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
-    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
-    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
-    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
-    public WidthRun Run(WidthRun run, int index, DoubleDescentTensors data, Tensor trainTargets, string label, IProgressTask progress,
-        Action<WidthRun, int> log, RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    /// <param name="sub">Its place in the sweep: progress (advanced once per step, the rest of the cap when the rule stops
+    /// it early), a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
+    public WidthRun Run(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, Action<WidthRun, int> log, SweepSubRun sub)
     {
+        var (progress, resume, cancel) = (sub.Progress, sub.Resume, sub.Cancel);
         var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         double wallBefore = 0, cpuBefore = 0, retrainingBefore = 0, stabilityBefore = 0;
@@ -75,7 +71,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         }
         else
         {
-            (first, wallBefore, cpuBefore) = LoadHeader(resume, index, run);
+            (first, wallBefore, cpuBefore) = LoadHeader(sub, run);
             retrainingBefore = resume.GetDouble(Current + "retraining_seconds");
             stabilityBefore = resume.GetDouble(Current + "stability_seconds");
             run.Sensitivity.AddRange(SubRunResults.Deserialize<List<SensitivityPoint>>(resume.GetString(Current + "sensitivity"), RunCheckpoints.FileName));
@@ -90,9 +86,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         run.Stop = StopReason.Capped;
         for (int t = first; t <= config.MaxSteps; t++)
         {
-            checkpoints.SaveIfDue(state =>
+            sub.SaveIfDue(t, state =>
             {
-                SaveHeader(state, saveSweep, index, t, wallBefore + clock.Elapsed.TotalSeconds,
+                SaveHeader(state, wallBefore + clock.Elapsed.TotalSeconds,
                     cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds, run);
                 state.Set(Current + "retraining_seconds", retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds);
                 state.Set(Current + "stability_seconds", stabilityBefore + sensitivity.StabilityTime.TotalSeconds);
@@ -149,10 +145,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
     /// the network's own step T as lockstep members do. Records the pair's responses at step 0 and every logged step;
     /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).
     /// </summary>
-    public WidthRun RunPair(WidthRun run, int index, DoubleDescentTensors data, Tensor trainTargets, string label, IProgressTask progress,
-        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    public WidthRun RunPair(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, SweepSubRun sub)
     {
-        var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{index} ({label}) is not a pair sub-run.");
+        var (progress, resume, cancel) = (sub.Progress, sub.Resume, sub.Cancel);
+        var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({label}) is not a pair sub-run.");
         var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         double wallBefore = 0, cpuBefore = 0;
@@ -176,7 +172,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         }
         else
         {
-            (first, wallBefore, cpuBefore) = LoadHeader(resume, index, run);
+            (first, wallBefore, cpuBefore) = LoadHeader(sub, run);
             run.PairResponses.AddRange(SubRunResults.Deserialize<List<PairResponse>>(resume.GetString(Current + "responses"), RunCheckpoints.FileName));
             if (network is not null)
             {
@@ -190,9 +186,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         run.Stop = StopReason.Capped;
         for (int t = first; t <= config.MaxSteps; t++)
         {
-            checkpoints.SaveIfDue(state =>
+            sub.SaveIfDue(t, state =>
             {
-                SaveHeader(state, saveSweep, index, t, wallBefore + clock.Elapsed.TotalSeconds,
+                SaveHeader(state, wallBefore + clock.Elapsed.TotalSeconds,
                     cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds, run);
                 state.Set(Current + "responses", SubRunResults.Serialize(run.PairResponses));
                 if (network is not null)
@@ -227,25 +223,20 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         return run;
     }
 
-    /// <summary>The finished sub-runs, then the one in flight: its index, the next step to take (θ is θ_{t−1}), its clocks and points so far.</summary>
-    private static void SaveHeader(CheckpointState state, Action<CheckpointState> saveSweep, int index, int step, double wallSeconds, double cpuSeconds, WidthRun run)
+    /// <summary>What every sub-run in flight stores next to the sweep's header (<see cref="SweepSubRun.SaveIfDue"/>): its clocks and points so far.</summary>
+    private static void SaveHeader(CheckpointState state, double wallSeconds, double cpuSeconds, WidthRun run)
     {
-        saveSweep(state);
-        state.Set(Current + "index", index);
-        state.Set(Current + "step", step);
         state.Set(Current + "wall_seconds", wallSeconds);
         state.Set(Current + "cpu_seconds", cpuSeconds);
         state.Set(Current + "points", SubRunResults.Serialize(run.Points));
     }
 
     /// <summary>Restores what <see cref="SaveHeader"/> stored (the points into <paramref name="run"/>); returns the next step and the clocks.</summary>
-    /// <exception cref="CheckpointMismatchException">The checkpoint's sub-run in flight is another one.</exception>
-    private static (int NextStep, double WallSeconds, double CpuSeconds) LoadHeader(CheckpointState resume, int index, WidthRun run)
+    private static (int NextStep, double WallSeconds, double CpuSeconds) LoadHeader(SweepSubRun sub, WidthRun run)
     {
-        if (resume.GetInt(Current + "index") != index)
-            throw new CheckpointMismatchException($"The checkpoint's in-flight sub-run is #{resume.GetInt(Current + "index")}, not #{index}.");
-        run.Points.AddRange(SubRunResults.Deserialize<List<DoubleDescentPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
-        return (resume.GetInt(Current + "step"), resume.GetDouble(Current + "wall_seconds"), resume.GetDouble(Current + "cpu_seconds"));
+        var resume = sub.Resume!;
+        run.Points.AddRange(sub.LoadValue<List<DoubleDescentPoint>>("points"));
+        return (sub.NextStep, resume.GetDouble(Current + "wall_seconds"), resume.GetDouble(Current + "cpu_seconds"));
     }
 
     /// <summary>p_net's options with this network's directions (the Hutchinson smoother's seed), or null.</summary>

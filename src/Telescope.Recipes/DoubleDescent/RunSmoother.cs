@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>The smoother of the run's optimizer, behind one Step/Fidelity interface.</summary>
-internal sealed class RunSmoother : IDisposable
+internal sealed class RunSmoother : ICheckpointable, IDisposable
 {
     private readonly DoubleDescentConfig _config;
     private readonly TelescopingTracker _tracker;

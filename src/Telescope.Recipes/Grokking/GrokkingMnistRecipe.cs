@@ -87,19 +87,20 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
         var facts = new GrokkingMnistFacts(source.Description, source.IsSynthetic, source.Train.FeatureCount);
         var setup = Setup(context);
 
-        GrokkingSweep.Run(context, plan, setup.Steps, GrokkingMnistOutput.Columns, "configuration × seed",
-            (k, run, progress, csv, saveSweep, resume) => new GrokkingMnistTrainer(setup.ForSeed(run.Seed), data, new BatchSchedule(trainSize, setup.BatchSize, (ulong)run.Seed))
-                .Run(run, k, progress, csv, context.Checkpoints, saveSweep, resume, context.CancellationToken),
-            SubRunResults.Serialize(facts), GrokkingMnistOutput.WriteRows, SeparatePairs(setup), results => WriteOutputs(context, facts, results));
+        var separatePairs = SeparatePairs(setup);
+        var units = GrokkingSubRuns.Units(plan, separatePairs);
+        _sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns,
+            assigned => GrokkingSubRuns.Describe(assigned, "configuration × seed", separatePairs, setup.Steps), _ => setup.Steps,
+            sub => new GrokkingMnistTrainer(setup.ForSeed(units[sub.Index].Seed), data, new BatchSchedule(trainSize, setup.BatchSize, (ulong)units[sub.Index].Seed))
+                .Run(units[sub.Index], sub));
     }
 
+    private readonly SweepSkeleton<GrokkingMnistRun, GrokkingMnistFacts> _sweep = new((context, facts, results, liveMetrics) =>
+        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRows,
+            SeparatePairs(Setup(context)), runs => WriteOutputs(context, facts, runs)));
+
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
-    {
-        var f = SubRunResults.Deserialize<GrokkingMnistFacts>(facts, ShardFile.FileName);
-        GrokkingSweep.Merge<GrokkingMnistRun>(context, results, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRows, SeparatePairs(Setup(context)),
-            runs => WriteOutputs(context, f, runs));
-    }
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
     private static RetrainingSensitivityOptions? SeparatePairs(MnistGrokkingSetup setup) => setup.SeparatePairs ? setup.Sensitivity : null;
 

@@ -28,7 +28,7 @@ internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double Le
     public bool UseSmoother { get; init; } = true;
     /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
-    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSubRuns.RunPair"/>), not members next to the network.</summary>
     public bool SeparatePairs { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
     public int StabilityIterations { get; init; }
@@ -88,16 +88,11 @@ internal sealed class GrokkingMnistRun : GrokkingRun
 internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokkingData data, BatchSchedule batches)
 {
     /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
-    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
-    /// <param name="progress">Advanced once per step.</param>
-    /// <param name="csv">metrics.csv, written row by row.</param>
-    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
-    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
-    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
-    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
-    public GrokkingMnistRun Run(GrokkingMnistRun run, int index, IProgressTask progress, MetricsCsvWriter csv,
-        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
+    /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
+    public GrokkingMnistRun Run(GrokkingMnistRun run, SweepSubRun sub)
     {
+        var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
         var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var config = run.Config;
@@ -110,8 +105,8 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
         if (run.Pair is not null)
         {
-            run = GrokkingSweep.RunPair(run, index, setup.Sensitivity!, data.TrainTargets, members, setup.Steps, setup.LogSteps,
-                progress, checkpoints, saveSweep, resume, cancel);
+            run = GrokkingSubRuns.RunPair(run, setup.Sensitivity!, data.TrainTargets, members, setup.Steps, setup.LogSteps,
+                sub);
             run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
             return run;
         }
@@ -147,7 +142,7 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         int first = 1;
         if (resume is not null)
         {
-            (run, first) = GrokkingSweep.Load<GrokkingMnistRun>(resume, index, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.LoadState));
+            (run, first) = GrokkingSubRuns.Load<GrokkingMnistRun>(sub, network, optimizer, sensitivity, ("smoother", smoother));
             progress.Advance(first - 1);
         }
         run.Members = sensitivity.MemberCount;
@@ -178,10 +173,10 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         var batchIndex = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         for (int t = first; t <= setup.Steps; t++)
         {
-            checkpoints.SaveIfDue(state =>
+            sub.SaveIfDue(t, state =>
             {
                 Totals();
-                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity, ("smoother", smoother is null ? null : smoother.SaveState));
+                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity, ("smoother", smoother));
             });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())

@@ -75,16 +75,22 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         {
             Epsilon = e, Seed = seed, Configuration = GrokkingPolyRun.ConfigurationOf(e), Label = GrokkingRun.RunName(GrokkingPolyRun.ConfigurationOf(e), seed, seeds.Count),
         })).ToList();
-        GrokkingSweep.Run(context, plan, config.Steps, GrokkingPolyOutput.Columns, "ε × seed",
-            (k, run, progress, csv, saveSweep, resume) => new GrokkingPolyTrainer(config.ForSeed(run.Seed), task)
-                .Run(run, k, progress, csv, context.Checkpoints, saveSweep, resume, context.CancellationToken),
-            "{}", GrokkingPolyOutput.WriteRows, SeparatePairs(config), results => WriteOutputs(context, results));
+        var separatePairs = SeparatePairs(config);
+        var units = GrokkingSubRuns.Units(plan, separatePairs);
+        _sweep.Run(context, new SharedFacts(), units.Count, GrokkingPolyOutput.Columns,
+            assigned => GrokkingSubRuns.Describe(assigned, "ε × seed", separatePairs, config.Steps), _ => config.Steps,
+            sub => new GrokkingPolyTrainer(config.ForSeed(units[sub.Index].Seed), task).Run(units[sub.Index], sub));
     }
 
+    /// <summary>The sweep-wide facts: none (the task is drawn from the settings' seed).</summary>
+    private sealed record SharedFacts;
+
+    private readonly SweepSkeleton<GrokkingPolyRun, SharedFacts> _sweep = new((context, _, results, liveMetrics) =>
+        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRows,
+            SeparatePairs(Config(context)), runs => WriteOutputs(context, runs)));
+
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) =>
-        GrokkingSweep.Merge<GrokkingPolyRun>(context, results, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRows, SeparatePairs(Config(context)),
-            runs => WriteOutputs(context, runs));
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
     private static RetrainingSensitivityOptions? SeparatePairs(GrokkingPolyConfig config) => config.SeparatePairs ? config.Sensitivity : null;
 

@@ -21,7 +21,7 @@ internal sealed record GrokkingPolyConfig(int Width, double Alpha, double Learni
     public bool UseSmoother { get; init; } = true;
     /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null.</summary>
     public RetrainingSensitivityOptions? Sensitivity { get; init; }
-    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSweep.RunPair"/>), not members next to the network.</summary>
+    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSubRuns.RunPair"/>), not members next to the network.</summary>
     public bool SeparatePairs { get; init; }
     /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
     public int StabilityIterations { get; init; }
@@ -63,16 +63,11 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialTask task)
 {
     /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
-    /// <param name="index">Its index in the sweep (stored in checkpoints).</param>
-    /// <param name="progress">Advanced once per step.</param>
-    /// <param name="csv">metrics.csv, written row by row.</param>
-    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
-    /// <param name="saveSweep">Adds the sweep's finished sub-runs to a checkpoint.</param>
-    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
-    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
-    public GrokkingPolyRun Run(GrokkingPolyRun run, int index, IProgressTask progress, MetricsCsvWriter csv,
-        RunCheckpoints checkpoints, Action<CheckpointState> saveSweep, CheckpointState? resume, CancellationToken cancel)
+    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
+    /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
+    public GrokkingPolyRun Run(GrokkingPolyRun run, SweepSubRun sub)
     {
+        var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
         var clock = Stopwatch.StartNew();
         double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
@@ -82,8 +77,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             m => ExactOptimizers.Sgd(new TrainableParameters(m), config.LearningRate), task.TrainInputs, labels, config.LossScale, null,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
         if (run.Pair is not null)
-            return GrokkingSweep.RunPair(run, index, config.Sensitivity!, task.TrainLabels, members, config.Steps, config.LogSteps,
-                progress, checkpoints, saveSweep, resume, cancel);
+            return GrokkingSubRuns.RunPair(run, config.Sensitivity!, task.TrainLabels, members, config.Steps, config.LogSteps,
+                sub);
         var network = new Mlp(Model(epsilon), config.ModelSeed);
         var kernel = new MlpTangentKernel(network);
         var jvp = new ForwardModeJvp(network);
@@ -109,8 +104,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             run.InitialSharpness = Sharpness(kernel);
         else
         {
-            (run, first) = GrokkingSweep.Load<GrokkingPolyRun>(resume, index, network, optimizer, sensitivity,
-                ("smoother", smoother is null ? null : smoother.LoadState), ("tracker", tracker.LoadState));
+            (run, first) = GrokkingSubRuns.Load<GrokkingPolyRun>(sub, network, optimizer, sensitivity,
+                ("smoother", smoother), ("tracker", tracker));
             progress.Advance(first - 1);
         }
         run.Members = sensitivity.MemberCount;
@@ -127,11 +122,11 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
         for (int t = first; t <= config.Steps; t++)
         {
-            checkpoints.SaveIfDue(state =>
+            sub.SaveIfDue(t, state =>
             {
                 Totals();
-                GrokkingSweep.Save(state, saveSweep, index, t, run, network, optimizer, sensitivity,
-                    ("smoother", smoother is null ? null : smoother.SaveState), ("tracker", tracker.SaveState));
+                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity,
+                    ("smoother", smoother), ("tracker", tracker));
             });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())

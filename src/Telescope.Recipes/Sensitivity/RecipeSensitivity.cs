@@ -12,7 +12,7 @@ namespace Telescope.Recipes.Sensitivity;
 /// as sub-runs of their own (<see cref="SensitivitySettings.Separate"/>), it runs no members and keeps the smoother's
 /// p_d along the same directions instead, for <see cref="SeparatePairs.Combine"/>.
 /// </summary>
-internal sealed class RecipeSensitivity : IDisposable
+internal sealed class RecipeSensitivity : ICheckpointable, IDisposable
 {
     public const string Train = "train";
     public const string Test = "test";

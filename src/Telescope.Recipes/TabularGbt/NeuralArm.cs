@@ -56,7 +56,7 @@ internal static class NeuralArm
     public const string TrackedSet = "tracked";
 
     /// <summary>Key prefix of the in-flight network inside a checkpoint.</summary>
-    public const string Current = "current/nn/";
+    public const string Current = SweepSubRun.Prefix + "nn/";
 
     /// <summary>Trains the network, handing each curve point to <paramref name="logPoint"/> (metrics.csv) as it is measured.</summary>
     /// <param name="checkpoint">Offered a checkpoint before every SGD step; adds the network's state to what <paramref name="saveOuter"/> adds.</param>

@@ -89,64 +89,54 @@ public sealed class TabularGbtRecipe : ISweepRecipe
         var sources = TabularSources.Load(context, datasets, _loader);
         // Sub-run k = data set k / S at seed k % S: every data set at every seed repetition.
         var seeds = s.GetSeeds();
-        var sweep = new Sweep<DatasetOutcome>(context, datasets.Count * seeds.Count);
-        var resumed = context.Checkpoints.Resumed;
-        int? inFlight = resumed?.Contains(CurrentIndex) == true ? resumed.GetInt(CurrentIndex) : null;
-        var csv = context.Folder.OpenMetrics(TabularGbtOutput.CurveColumns);   // the training curves, row by row
-        int assigned = sweep.Assigned.Count();
-        using (var progress = context.Progress.Start($"{assigned} of {sweep.Count} sub-runs (data set × seed) × {nn.Steps} SGD steps", (double)assigned * nn.Steps))
-        {
-            progress.Advance((double)sweep.Results.Count * nn.Steps);
-            foreach (int k in sweep.Pending.ToList())
+        _sweep.Run(context, new SharedFacts(), datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
+            assigned => $"{assigned} of {datasets.Count * seeds.Count} sub-runs (data set × seed) × {nn.Steps} SGD steps", _ => nn.Steps, sub =>
             {
+                int k = sub.Index;
                 var raw = sources[k / seeds.Count];
                 long runSeed = seeds[k % seeds.Count];
                 int seed = (int)(runSeed & int.MaxValue);
                 string name = raw.Name;
                 string label = seeds.Count > 1 ? $"{name}_seed={runSeed}" : name;
-                var resume = k == inFlight ? resumed : null;
                 var data = TabularGbtData.Prepare(raw, s.GetInt("train_size"), s.GetInt("pool_size"), s.GetInt("test_size"),
                     s.GetInt("repetitions"), method, (ulong)context.Seed);
                 context.Progress.Message($"{name}: n = {data.Train.Rows}, {data.Train.Columns} features, pool {data.PoolRows} rows, {data.Tracked.Rows} tracked");
                 // The trees take seconds: a resumed data set reuses their stored result instead of checkpointing inside LightGBM.
-                var gbt = resume is not null
-                    ? SubRunResults.Deserialize<GbtResult>(resume.GetString(CurrentGbt), RunCheckpoints.FileName)
+                var gbt = sub.Resume is not null
+                    ? sub.LoadValue<GbtResult>(CurrentGbt)
                     : GbtArm.Run(data, tuning, seed, context.CancellationToken);
                 context.Progress.Message($"{name}: LightGBM {gbt.Options.NumLeaves} leaves, min leaf {gbt.Options.MinDataInLeaf}, {gbt.Options.NumRounds} rounds; |S·Y − LightGBM| ≤ {gbt.SmootherMaxAbsError:G3}");
-                var nnResult = NeuralArm.Run(data, nn, seed, progress, point => TabularGbtOutput.WritePoint(csv, label, point),
-                    context.Checkpoints, state =>
+                var nnResult = NeuralArm.Run(data, nn, seed, sub.Progress, point => TabularGbtOutput.WritePoint(sub.Metrics, label, point),
+                    sub.Checkpoints, state =>
                     {
-                        sweep.SaveState(state);
-                        state.Set(CurrentIndex, k);
-                        state.Set(CurrentGbt, SubRunResults.Serialize(gbt));
-                    }, resume, context.CancellationToken);
+                        sub.SaveHeader(state);
+                        SweepSubRun.SaveValue(state, CurrentGbt, gbt);
+                    }, sub.Resume, sub.Cancel);
                 // Targets are standardized with training statistics, so the constant predictor (training mean) is 0.
                 var reps = PiAnalysis.Repetitions(data.TestSets, data.Tracked.Target, nnResult.TrackedPredictions, gbt.TrackedPredictions,
                     0.0, nnResult.TrackedWeightNorms, gbt.TrackedWeightNorms);
                 var points = PiAnalysis.Average(reps);
                 bool tiny = Math.Abs(points[0].Delta) < s.GetDouble("tiny_gap") * points[0].MseConstant;
-                sweep.Complete(k, new DatasetOutcome(name, runSeed, seeds.Count > 1, DatasetFacts.Of(data), nnResult, gbt, reps, points, tiny));
-            }
-        }
-        csv.Dispose();
-        sweep.Finish(NoFacts, outcomes => WriteOutputs(context, outcomes));
+                return new DatasetOutcome(name, runSeed, seeds.Count > 1, DatasetFacts.Of(data), nnResult, gbt, reps, points, tiny);
+            });
     }
 
-    private const string CurrentIndex = "current/index", CurrentGbt = "current/gbt";
-    // Every data set's result carries its own sizes; the sweep shares nothing else that its settings do not say.
-    private const string NoFacts = "{}";
+    /// <summary>Key (inside the sub-run's scope) of the GBT arm's result of the data set in flight.</summary>
+    private const string CurrentGbt = "gbt";
+
+    /// <summary>The sweep-wide facts: none (every data set's result carries its own sizes; the settings say the rest).</summary>
+    private sealed record SharedFacts;
+
+    private readonly SweepSkeleton<DatasetOutcome, SharedFacts> _sweep = new((context, _, outcomes, liveMetrics) => WriteOutputs(context, outcomes, liveMetrics));
 
     /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results)
-    {
-        var outcomes = results.Select(r => SubRunResults.Deserialize<DatasetOutcome>(r, ShardFile.FileName)).ToList();
-        new TabularGbtOutput(context, outcomes).WriteCurveMetrics();
-        WriteOutputs(context, outcomes);
-    }
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
-    private static void WriteOutputs(RunContext context, IReadOnlyList<DatasetOutcome> outcomes)
+    /// <summary>The π metrics, summary and report from every data set (and, for a merge, the curves' rows, which a run writes as it trains).</summary>
+    private static void WriteOutputs(RunContext context, IReadOnlyList<DatasetOutcome> outcomes, MetricsCsvWriter? liveMetrics)
     {
         var output = new TabularGbtOutput(context, outcomes);
+        if (liveMetrics is null) output.WriteCurveMetrics();
         output.WritePiMetrics();
         output.WriteSummary();
         output.WriteReport();

@@ -22,7 +22,7 @@ namespace Telescope.Connectivity;
 /// using var child = ClassifierRun.Spawn(net2, train, options, at100, new SpawnSeeds(3, 4));  // different streams
 /// </code>
 /// </example>
-public sealed class ClassifierRun : IDisposable
+public sealed class ClassifierRun : ICheckpointable, IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly ImageClassifierData _data;

@@ -11,7 +11,7 @@ namespace Telescope.Optim;
 /// State tensors live in preallocated buffers shaped like the parameters; a step allocates only the tensors
 /// it returns.
 /// </summary>
-public abstract class ExactOptimizer : IExactOptimizer
+public abstract class ExactOptimizer : IExactOptimizer, ICheckpointable
 {
     private readonly string[] _names;
     private readonly double? _maxGradNorm;

@@ -43,7 +43,7 @@ namespace Telescope.Smoothing;
 /// Console.WriteLine($"p_train = {EffectiveParameters.Compute(smoother, SmootherSets.Training).Value:F2}, p_test = {EffectiveParameters.Compute(smoother, "test").Value:F2}");
 /// </code>
 /// </example>
-public sealed class KernelSmoother : ISmoother, IDisposable
+public sealed class KernelSmoother : ISmoother, ICheckpointable, IDisposable
 {
     private readonly Tensor _trainInputs;
     private readonly List<string> _names = [];

@@ -28,7 +28,7 @@ namespace Telescope.Smoothing;
 /// computed step t's update and BEFORE it applies it: the engines must see θ_{t-1}.
 /// </para>
 /// </summary>
-public sealed class LabelTangentSmoother : ISmoother, IDisposable
+public sealed class LabelTangentSmoother : ISmoother, ICheckpointable, IDisposable
 {
     private readonly TrainableParameters _parameters;
     private readonly Tensor _trainInputs;

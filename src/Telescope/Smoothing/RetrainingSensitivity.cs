@@ -38,7 +38,7 @@ namespace Telescope.Smoothing;
 /// Console.WriteLine($"p_net(test) = {pTest.Value:F2} ± {pTest.StandardError:F2}, linear in the labels: {pTest.IsLinear}");
 /// </code>
 /// </example>
-public sealed class RetrainingSensitivity : IDisposable
+public sealed class RetrainingSensitivity : ICheckpointable, IDisposable
 {
     private readonly RetrainingSensitivityOptions _options;
     private readonly int _trainingCount;

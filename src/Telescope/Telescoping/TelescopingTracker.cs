@@ -38,7 +38,7 @@ namespace Telescope.Telescoping;
 /// All tracked sets are concatenated once, so a step costs one JVP pass over every tracked input.
 /// With any other optimizer (torch.optim, schedulers), see <see cref="BlackBoxStepping"/>.
 /// </remarks>
-public sealed class TelescopingTracker : IDisposable
+public sealed class TelescopingTracker : ICheckpointable, IDisposable
 {
     private readonly IJvpEngine _engine;
     private readonly TrackedSet[] _sets;

@@ -19,7 +19,7 @@ namespace Telescope.UpdateAnalysis;
 /// var change = drift.Measure();         // ‖J_t v − J_s v‖ / ‖J_s v‖ over the last W steps
 /// </code>
 /// </example>
-public sealed class JacobianDrift : IDisposable
+public sealed class JacobianDrift : ICheckpointable, IDisposable
 {
     private readonly IJvpEngine _engine;
     private readonly Tensor _inputs;

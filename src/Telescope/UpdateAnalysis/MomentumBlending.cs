@@ -22,7 +22,7 @@ namespace Telescope.UpdateAnalysis;
 /// using var jacobianPart = blending.JacobianChangeTerm();
 /// </code>
 /// </example>
-public sealed class MomentumBlending : IDisposable
+public sealed class MomentumBlending : ICheckpointable, IDisposable
 {
     private readonly double _beta;
     private readonly Tensor _current;     // Σ_s c_s

@@ -20,33 +20,24 @@ public sealed class ProcessKillTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("telescope-kill-").FullName;
     public void Dispose() => Directory.Delete(_root, true);
 
-    private static readonly string[] Approximation =
+    internal static readonly string[] Approximation =
     [
         "data=synthetic", "train_size=256", "test_probes=40", "train_probes=16", "hidden=24", "batch_size=16",
         "steps=150", "log_every=10", "optimizers=sgd_momentum,adam", "lr.sgd_momentum=0.001,0.005", "default_lr.sgd_momentum=0.001",
         "lr.adam=0.0001,0.001", "default_lr.adam=0.0001", "threads=1",
     ];
-    private const int ApproximationRows = 1 + 4 * 16;
+    internal const int ApproximationRows = 1 + 4 * 16;
 
-    private static readonly string[] Tabular =
+    internal static readonly string[] Tabular =
     [
         "datasets=houses,cpu_act", "train_size=200", "pool_size=400", "test_size=20", "repetitions=2", "hidden=16",
         "steps=300", "log_every=20", "batch_size=16", "gbt_leaves=4", "gbt_min_data_in_leaf=5", "gbt_max_rounds=30", "threads=1",
     ];
-    private const int TabularRows = 1 + 2 * 16;
-
-    [Fact]
-    public void ApproximationKilledMidRunResumesToTheUninterruptedResult() =>
-        KillResumeAndCompare(_root, "approximation", Approximation, ApproximationRows, signal: Sigkill);
+    internal const int TabularRows = 1 + 2 * 16;
 
     [Fact]
     public void SigtermWritesACheckpointKeepsTheFolderAndResumes() =>
         KillResumeAndCompare(_root, "approximation", Approximation, ApproximationRows, signal: Sigterm);
-
-    [RealDataFact]
-    [Trait("Category", "RealData")]
-    public void TabularGbtKilledMidRunResumesToTheUninterruptedResult() =>
-        KillResumeAndCompare(_root, "tabular-gbt", Tabular, TabularRows, signal: Sigkill);
 
     internal const int Sigkill = 9, Sigterm = 15;
 

@@ -8,9 +8,8 @@ namespace Telescope.Tests.Recipes;
 
 /// <summary>
 /// design-choices adopts live results, checkpoints, shards and seeds (issues 8 and 13), in-process on tiny settings
-/// (synthetic images and a synthetic tabular set, seconds): metrics rows appear while a sub-run trains; Ctrl+C in the
-/// middle of an MNIST network (momentum, weight decay, blending, drift state) or of a tabular network and a resume give
-/// the uninterrupted folder; three shards merge to the unsharded run; seeds = 0,1 shard two ways and merge to it; and
+/// (synthetic images and a synthetic tabular set, seconds): metrics rows appear while a sub-run trains (Ctrl+C + resume
+/// and three shards are in <see cref="SweepRecipeTests"/>); seeds = 0,1 shard two ways and merge to the unsharded run; and
 /// a two-seed run's summary entries are the mean and sd of two one-seed runs (1e-12). "The same folder" is
 /// <see cref="ResumeAndShardTests.AssertSameResults"/>: every CSV byte-identical, summary.json identical outside
 /// <see cref="WallClockFields"/>, the same files.
@@ -60,34 +59,6 @@ public sealed class DesignChoicesResumeTests : IDisposable
         Assert.StartsWith("sgd_momentum,10,", snapshot[^1]);
         var final = File.ReadAllLines(Path.Combine(result.Folder, "metrics.csv"));
         Assert.Equal(final.Take(snapshot.Length), snapshot);
-    }
-
-    [Theory]
-    [InlineData(77)]    // inside sgd_momentum_wd (step 17, mid log window): decay sums, blending, drift, window lists
-    [InlineData(232)]   // inside the tabular adam network (step 12)
-    public void CtrlCInTheMiddleOfASubRunAndResumeGiveTheUninterruptedRun(int stopAfterSteps)
-    {
-        var uninterrupted = Run("reference", Tiny);
-        using var cancel = new CancellationTokenSource();
-        var progress = new ResumeAndShardTests.HookedProgress(onAdvance: units => { if (units == stopAfterSteps) cancel.Cancel(); });
-        var interrupted = Assert.Throws<RunInterruptedException>(() =>
-            Run("interrupted", Tiny, progress: progress, cancel: cancel.Token, extra: "checkpoint_minutes=0"));
-        Assert.True(File.Exists(Path.Combine(interrupted.PartialFolder, RunCheckpoints.FileName)));
-
-        var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
-        Assert.False(File.Exists(Path.Combine(resumed.Folder, RunCheckpoints.FileName)));
-        ResumeAndShardTests.AssertSameResults(uninterrupted.Folder, resumed.Folder);
-    }
-
-    [Fact]
-    public void MergingThreeShardsGivesTheUnshardedRun()
-    {
-        var whole = Run("whole", Tiny);
-        var shards = Enumerable.Range(0, 3).Select(i => Run($"shard{i}", Tiny, new RunShard(i, 3)).Folder).ToList();
-        foreach (string shard in shards) Assert.True(File.Exists(Path.Combine(shard, ShardFile.FileName)));
-        var merged = RecipeRunner.Merge(_catalog, [shards[1], shards[2], shards[0]], Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
-        ResumeAndShardTests.AssertSameResults(whole.Folder, merged.Folder);
-        Assert.Contains("momentum_vs_rescaled,", File.ReadAllText(Path.Combine(merged.Folder, "metrics.csv")));
     }
 
     [Fact]

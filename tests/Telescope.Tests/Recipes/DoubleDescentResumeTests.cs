@@ -7,11 +7,11 @@ using Xunit;
 namespace Telescope.Tests.Recipes;
 
 /// <summary>
-/// double-descent's live metrics, Ctrl+C checkpoint and resume, and shards (issue 8), in-process on tiny settings that
-/// exercise everything a checkpoint must hold: the network, Adam's state, the telescoping tracker, the Hutchinson
-/// smoother, the p_net members (sensitivity = retraining), the convergence rule (it stops networks at different
-/// steps) and two seeds. The resumed and merged folders must equal the uninterrupted run (metrics.csv byte-identical,
-/// summary.json identical apart from <see cref="WallClockFields"/>). Real process kills: <c>DoubleDescentProcessKillTests</c>.
+/// double-descent's separate p_net pair sub-runs (issue 8), in-process on <see cref="Tiny"/> settings that exercise
+/// everything a checkpoint must hold: the network, Adam's state, the telescoping tracker, the Hutchinson smoother, the
+/// p_net members (sensitivity = retraining), the convergence rule (it stops networks at different steps) and two seeds.
+/// The resumed and merged folders must equal the uninterrupted run (metrics.csv byte-identical, summary.json identical
+/// apart from <see cref="WallClockFields"/>). Ctrl+C, shards and process kills of the lockstep sweep: <see cref="SweepRecipeTests"/>.
 /// </summary>
 public sealed class DoubleDescentResumeTests : IDisposable
 {
@@ -31,38 +31,6 @@ public sealed class DoubleDescentResumeTests : IDisposable
     private RunResult Run(string name, IProgressReporter? progress = null, RunShard? shard = null, CancellationToken cancel = default, params string[] extra) =>
         RecipeRunner.Run(_catalog, new RunRequest { Recipe = "double-descent", Quick = true, Assignments = [.. Tiny, .. extra], Out = Path.Combine(_root, name), Shard = shard },
             progress ?? SilentProgressReporter.Instance, cancel);
-
-    [Fact]
-    public void MergingThreeShardsGivesTheUnshardedRun()
-    {
-        var whole = Run("whole");
-        var shards = Enumerable.Range(0, 3).Select(i => Run($"shard{i}", shard: new RunShard(i, 3)).Folder).ToList();
-        foreach (string shard in shards) Assert.True(File.Exists(Path.Combine(shard, ShardFile.FileName)));
-        var merged = RecipeRunner.Merge(_catalog, [shards[1], shards[2], shards[0]], Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
-        ResumeAndShardTests.AssertSameResults(whole.Folder, merged.Folder);
-        Assert.Equal(Directory.GetFiles(whole.Folder, "*.png").Length, Directory.GetFiles(merged.Folder, "*.png").Length);
-        // The networks did stop at different steps, so the convergence rule took part.
-        var steps = File.ReadAllLines(Path.Combine(whole.Folder, "metrics.csv")).Skip(1).GroupBy(l => l.Split(',')[0]).Select(g => g.Count()).Distinct().ToList();
-        Assert.True(steps.Count > 1, "every network logged the same number of points");
-    }
-
-    [Fact]
-    public void CtrlCInTheMiddleOfANetworkResumesToTheUninterruptedRun()
-    {
-        var uninterrupted = Run("reference");
-        using var cancel = new CancellationTokenSource();
-        // Sub-runs advance ≤ 60 units each; 215 falls inside the fourth network (the progress jumps to a multiple of 60
-        // when the rule stops a network early, so 215 is never a network boundary).
-        var progress = new ResumeAndShardTests.HookedProgress(onAdvance: units => { if (units >= 215) cancel.Cancel(); });
-        var interrupted = Assert.Throws<RunInterruptedException>(() => Run("interrupted", progress, cancel: cancel.Token, extra: "checkpoint_minutes=0"));
-        Assert.True(File.Exists(Path.Combine(interrupted.PartialFolder, RunCheckpoints.FileName)));
-        int rows = File.ReadAllLines(Path.Combine(interrupted.PartialFolder, "metrics.csv")).Length;
-        Assert.InRange(rows, 2, File.ReadAllLines(Path.Combine(uninterrupted.Folder, "metrics.csv")).Length - 1);
-
-        var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
-        Assert.Equal(Path.Combine(_root, "interrupted"), resumed.Folder);
-        ResumeAndShardTests.AssertSameResults(uninterrupted.Folder, resumed.Folder);
-    }
 
     [Fact]
     public void SeparatePairSubRunsGiveTheLockstepNumbersAndShardAndResume()

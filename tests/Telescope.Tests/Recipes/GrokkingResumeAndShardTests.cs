@@ -8,11 +8,11 @@ using Xunit;
 namespace Telescope.Tests.Recipes;
 
 /// <summary>
-/// Sharding, resume and seed repetitions of grokking-mnist and grokking-poly on tiny settings (synthetic images, a few
-/// seconds): three shards merged equal the unsharded run (metrics.csv byte-identical, summary.json identical outside
-/// <see cref="WallClockFields"/>); Ctrl+C mid-run followed by resume gives the uninterrupted run; and a run with
-/// seeds = 0,1 has summary entries whose mean and sd are those of the two single-seed runs (to 1e-12), with bands in
-/// its figures. The child-process kills are in <c>Cli/GrokkingProcessKillTests</c>.
+/// Separate p_net pair sub-runs and seed repetitions of grokking-mnist and grokking-poly on tiny settings (synthetic
+/// images, a few seconds): pair sub-runs give the lockstep numbers and shard and resume (metrics.csv byte-identical,
+/// summary.json identical outside <see cref="WallClockFields"/>); a run with seeds = 0,1 has summary entries whose mean
+/// and sd are those of the two single-seed runs (to 1e-12), with bands in its figures. Ctrl+C, shards and process kills
+/// of the plain sweep: <see cref="SweepRecipeTests"/>.
 /// </summary>
 public sealed class GrokkingResumeAndShardTests : IDisposable
 {
@@ -44,48 +44,6 @@ public sealed class GrokkingResumeAndShardTests : IDisposable
         }, progress ?? SilentProgressReporter.Instance, cancel);
 
     private static string[] Tiny(string recipe) => recipe == "grokking-mnist" ? TinyMnist : TinyPoly;
-
-    [Theory]
-    [InlineData("grokking-mnist")]
-    [InlineData("grokking-poly")]
-    public void MergingThreeShardsGivesTheUnshardedRun(string recipe)
-    {
-        string[] settings = [.. Tiny(recipe), "seeds=0,1"];
-        var whole = Run(recipe, settings, "whole");
-        var shards = Enumerable.Range(0, 3).Select(i => Run(recipe, settings, $"shard{i}", shard: new RunShard(i, 3)).Folder).ToList();
-        foreach (string shard in shards) Assert.True(File.Exists(Path.Combine(shard, ShardFile.FileName)));
-
-        var merged = RecipeRunner.Merge(_catalog, [shards[1], shards[2], shards[0]], Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
-        ResumeAndShardTests.AssertSameResults(whole.Folder, merged.Folder);
-        Assert.Equal(Directory.GetFiles(whole.Folder, "*.png").Length, Directory.GetFiles(merged.Folder, "*.png").Length);
-        // Four sub-runs, each seed's rows named with its seed.
-        var runNames = File.ReadLines(Path.Combine(whole.Folder, "metrics.csv")).Skip(1).Select(l => l.Split(',')[0]).Distinct().ToList();
-        Assert.Equal(4, runNames.Count);
-        Assert.All(runNames, n => Assert.Matches("_seed=[01]$", n));
-    }
-
-    [Theory]
-    [InlineData("grokking-mnist")]
-    [InlineData("grokking-poly")]
-    public void CtrlCMidRunThenResumeGivesTheUninterruptedRun(string recipe)
-    {
-        string[] settings = [.. Tiny(recipe), "seeds=0,1"];
-        var whole = Run(recipe, [.. settings, "checkpoint_minutes=0"], "whole");
-        // Stop in the middle of the third sub-run: the checkpoint then holds two finished sub-runs, a model, its optimizer,
-        // smoother, tracker and retraining members mid-way.
-        using var stop = new CancellationTokenSource();
-        int total = 4 * 12;
-        var progress = new ResumeAndShardTests.HookedProgress(onAdvance: units => { if (units >= 2 * 12 + 5) stop.Cancel(); });
-        // checkpoint_minutes = 0: no timed checkpoint, so the one found must be the on-stop checkpoint.
-        var stopped = Assert.Throws<RunInterruptedException>(() => Run(recipe, [.. settings, "checkpoint_minutes=0"], "stopped", cancel: stop.Token, progress: progress));
-        string partial = stopped.PartialFolder;
-        Assert.True(File.Exists(Path.Combine(partial, RunCheckpoints.FileName)));
-        Assert.InRange(File.ReadAllLines(Path.Combine(partial, "metrics.csv")).Length, 2, total);
-
-        var resumed = RecipeRunner.Resume(_catalog, partial, SilentProgressReporter.Instance);
-        Assert.Equal(Path.Combine(_root, "stopped"), resumed.Folder);
-        ResumeAndShardTests.AssertSameResults(whole.Folder, resumed.Folder);
-    }
 
     [Theory]
     [InlineData("grokking-mnist")]

@@ -8,11 +8,10 @@ using Xunit;
 namespace Telescope.Tests.Runs;
 
 /// <summary>
-/// Live results, interruption, resume and sharding in-process on tiny settings (synthetic data, seconds):
-/// the partial metrics.csv readable mid-run; Ctrl+C writing a checkpoint and keeping the partial folder; the
-/// resumed and the merged folders equal to an uninterrupted run (metrics.csv byte-identical, summary.json
-/// identical outside <see cref="WallClockFields"/>); and the refusals (corrupt or truncated checkpoint, shards
-/// of other runs, missing or duplicate shares). The real process kills are in <c>ProcessKillTests</c>.
+/// Live results, failures and refusals in-process on tiny settings (synthetic data, seconds): the partial
+/// metrics.csv readable mid-run; a failed run leaving nothing; and the refusals (corrupt or truncated checkpoint,
+/// shards of other runs, missing or duplicate shares). Ctrl+C + resume, shards + merge and SIGKILL + resume of every
+/// recipe are <see cref="SweepRecipeTests"/>; <see cref="AssertSameResults"/> is what "the same run" means there.
 /// </summary>
 public sealed class ResumeAndShardTests : IDisposable
 {
@@ -26,7 +25,7 @@ public sealed class ResumeAndShardTests : IDisposable
         "lr.adamw=0.0001,0.001", "default_lr.adamw=0.001", "threads=1",
     ];
 
-    private static readonly string[] TinyTabular =
+    internal static readonly string[] TinyTabular =
     [
         "datasets=houses,cpu_act,wine_quality", "train_size=100", "pool_size=200", "test_size=10", "repetitions=2",
         "hidden=8", "steps=40", "log_every=10", "batch_size=16", "lr=0.01",
@@ -112,27 +111,6 @@ public sealed class ResumeAndShardTests : IDisposable
     }
 
     [Fact]
-    public void CtrlCWritesACheckpointKeepsThePartialFolderAndResumeFinishesTheSameRun()
-    {
-        var uninterrupted = Run("approximation", TinyApproximation, "reference");
-
-        using var cancel = new CancellationTokenSource();
-        // checkpoint_minutes = 0: no timed checkpoint, so the one found must be the on-stop checkpoint.
-        var progress = new HookedProgress(onAdvance: units => { if (units == 71) cancel.Cancel(); });
-        var interrupted = Assert.Throws<RunInterruptedException>(() =>
-            Run("approximation", TinyApproximation, "interrupted", progress, cancel: cancel.Token, extra: "checkpoint_minutes=0"));
-        Assert.False(Directory.Exists(Path.Combine(_root, "interrupted")));
-        Assert.True(File.Exists(Path.Combine(interrupted.PartialFolder, RunCheckpoints.FileName)));
-        Assert.Contains(interrupted.PartialFolder, interrupted.Message);
-
-        var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
-        Assert.Equal(Path.Combine(_root, "interrupted"), resumed.Folder);
-        Assert.False(Directory.Exists(interrupted.PartialFolder));
-        Assert.False(File.Exists(Path.Combine(resumed.Folder, RunCheckpoints.FileName)));
-        AssertSameResults(uninterrupted.Folder, resumed.Folder);
-    }
-
-    [Fact]
     public void ARunThatFailsAfterACheckpointStillLeavesNothing()
     {
         // A linear network at lr 1e4 diverges within a few steps; checkpoint_minutes ≈ 0 writes a checkpoint before every step.
@@ -170,23 +148,6 @@ public sealed class ResumeAndShardTests : IDisposable
         Assert.Contains(damage == "corrupt" ? "corrupt" : "truncated", error.ToString());
         Assert.True(File.Exists(checkpoint));                       // never a silent restart, never deleted
         Assert.False(Directory.Exists(Path.Combine(_root, "damaged")));
-    }
-
-    [Theory]
-    [InlineData("approximation")]
-    [InlineData("tabular-gbt")]
-    public void MergingThreeShardsGivesTheUnshardedRun(string recipe)
-    {
-        var settings = recipe == "approximation" ? TinyApproximation : TinyTabular;
-        var whole = Run(recipe, settings, "whole");
-        var shards = Enumerable.Range(0, 3).Select(i => Run(recipe, settings, $"shard{i}", shard: new RunShard(i, 3)).Folder).ToList();
-        foreach (string shard in shards) Assert.True(File.Exists(Path.Combine(shard, ShardFile.FileName)));
-
-        // Given in another order than their indices: the merge orders sub-runs itself.
-        var merged = RecipeRunner.Merge(_catalog, [shards[2], shards[0], shards[1]], Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
-        AssertSameResults(whole.Folder, merged.Folder);
-        Assert.True(File.Exists(Path.Combine(merged.Folder, "report.md")));
-        Assert.Equal(Directory.GetFiles(whole.Folder, "*.png").Length, Directory.GetFiles(merged.Folder, "*.png").Length);
     }
 
     [Fact]

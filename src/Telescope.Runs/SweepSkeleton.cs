@@ -1,0 +1,53 @@
+namespace Telescope.Runs;
+
+/// <summary>
+/// The skeleton of a sweep recipe (<see cref="ISweepRecipe"/>) whose sub-runs have results of type
+/// <typeparamref name="TResult"/> and whose sweep-wide facts are of type <typeparamref name="TFacts"/> (JSON-serializable
+/// records). It owns the plan's bookkeeping (<see cref="Sweep{T}"/>: shard selection, finished results, resume), the
+/// sub-run in flight (<see cref="SweepSubRun"/>: its index and scoped checkpoint state), the end of the run (outputs or
+/// shard.json) and <see cref="Merge"/>; the recipe supplies the number of sub-runs with the training of one
+/// (<see cref="Run"/>) and the combination step (given to the constructor).
+/// </summary>
+/// <param name="writeOutputs">
+/// The combination step: writes summary, figures and report (and whatever else an unsharded run writes) from the
+/// sweep-wide facts and every sub-run's result in index order. Its last argument is metrics.csv still open with the
+/// rows the sub-runs wrote as they ran, or null for a merge, where the recipe writes those rows from the results (in
+/// index order, so a merge writes the bytes of the unsharded run); a recipe that rewrites the file disposes it first.
+/// </param>
+/// <example>
+/// <code>
+/// private readonly SweepSkeleton&lt;MyResult, MyFacts&gt; _sweep = new(WriteOutputs);
+/// public void Run(RunContext context) =&gt;
+///     _sweep.Run(context, facts, plan.Count, columns, n =&gt; $"{n} sub-runs", k =&gt; steps, sub =&gt; Train(plan[sub.Index], sub));
+/// public void Merge(RunContext context, string facts, IReadOnlyList&lt;string&gt; results) =&gt; _sweep.Merge(context, facts, results);
+/// </code>
+/// </example>
+public sealed class SweepSkeleton<TResult, TFacts>(Action<RunContext, TFacts, IReadOnlyList<TResult>, MetricsCsvWriter?> writeOutputs)
+{
+    /// <summary>
+    /// Runs the sweep: trains this process's pending sub-runs of the <paramref name="count"/> (resuming the one in
+    /// flight), then writes the outputs or, sharded, shard.json.
+    /// </summary>
+    /// <param name="context">The run.</param>
+    /// <param name="facts">Sweep-wide facts a merge needs.</param>
+    /// <param name="count">Sub-runs of the whole sweep.</param>
+    /// <param name="columns">metrics.csv's columns after run and step.</param>
+    /// <param name="describe">The progress line, from the number of sub-runs of this share.</param>
+    /// <param name="units">Progress units of sub-run k (e.g. its training steps).</param>
+    /// <param name="train">Trains one sub-run (offering checkpoints through it) and returns its result.</param>
+    /// <exception cref="TelescopeException">The shard would be empty, or the checkpoint is of another sweep.</exception>
+    public void Run(RunContext context, TFacts facts, int count, IReadOnlyList<string> columns, Func<int, string> describe,
+        Func<int, double> units, Func<SweepSubRun, TResult> train)
+    {
+        var sweep = new Sweep<TResult>(context, count);
+        using var metrics = context.Folder.OpenMetrics(columns);   // rows appear as they are measured
+        sweep.Run(metrics, describe, units, train);
+        sweep.Finish(SubRunResults.Serialize(facts), results => writeOutputs(context, facts, results, metrics));
+    }
+
+    /// <summary><see cref="ISweepRecipe.Merge"/>: the outputs of the unsharded run from the shards' facts and results.</summary>
+    /// <exception cref="TelescopeException">A result or the facts cannot be read.</exception>
+    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) =>
+        writeOutputs(context, SubRunResults.Deserialize<TFacts>(facts, ShardFile.FileName),
+            results.Select(r => SubRunResults.Deserialize<TResult>(r, ShardFile.FileName)).ToList(), null);
+}
