@@ -73,6 +73,7 @@ internal sealed class CliOutput
         {
             string quick = s.QuickValue is null ? "same" : Setting.Format(s.QuickValue);
             string constraint = s.Constraint.Length == 0 ? "" : $" ({s.Constraint})";
+            if (s.Source is not null) constraint += $" [default from {s.Source}]";
             table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.TypeName.Replace(" (comma-separated)", "")),
                 Markup.Escape(Setting.Format(s.DefaultValue)), Markup.Escape(quick), Markup.Escape(s.Description + constraint));
         }

@@ -47,6 +47,9 @@ public sealed class Setting
     /// <summary>Allowed values of a string (list) setting, or null when any text is accepted.</summary>
     public IReadOnlyList<string>? Choices { get; }
 
+    /// <summary>Where the default comes from (e.g. "paper §4.1", "Nanda et al. 2023"), or null when it is the project's own choice.</summary>
+    public string? Source { get; internal set; }
+
     /// <summary>Human-readable constraint such as "≥ 1" or "finite"; empty when there is none.</summary>
     public string Constraint { get; }
 
