@@ -10,17 +10,17 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
-// Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50 --onednn-rounds 2]
+// Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50 --convolution-rounds 2]
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
-if (args.Length >= 2 && args[0] == OneDnnCapCost.ChildFlag)
+if (args.Length >= 2 && args[0] == ConvolutionBackendCost.ChildFlag)
 {
-    // A child of OneDnnCapCost: one number on stdout.
+    // A child of ConvolutionBackendCost: one number on stdout.
     if (args.Length == 4 && args[2] == "--threads") torch.set_num_threads(int.Parse(args[3], CultureInfo.InvariantCulture));
     Console.WriteLine(ResNetBench.StepMs(int.Parse(args[1], CultureInfo.InvariantCulture), seed: 0).ToString("R", CultureInfo.InvariantCulture));
     return 0;
 }
-int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50, onednnRounds = 2;
+int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50, convolutionRounds = 2;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -32,8 +32,8 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--batch": batch = value; break;
         case "--resnet-steps": resnetSteps = value; break;
         case "--resnet-probes": resnetProbes = value; break;
-        case "--onednn-rounds": onednnRounds = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --onednn-rounds."); return 2;
+        case "--convolution-rounds": convolutionRounds = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds."); return 2;
     }
 }
 torch.set_num_threads(threads);
@@ -142,6 +142,6 @@ var report = new Dictionary<string, object>
         .ToDictionary(m => m.Name, m => new { median = Round(m.MedianMs), min = Round(m.MinMs), max = Round(m.MaxMs), repetitions = m.Repetitions }),
 };
 foreach (var (key, value) in ResNetBench.Run(resnetSteps, resnetProbes, seed, Log)) report[key] = value;
-if (onednnRounds > 0) foreach (var (key, value) in OneDnnCapCost.Run(resnetSteps, onednnRounds, threads, Log)) report[key] = value;
+if (convolutionRounds > 0) foreach (var (key, value) in ConvolutionBackendCost.Run(resnetSteps, convolutionRounds, threads, Log)) report[key] = value;
 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
 return 0;

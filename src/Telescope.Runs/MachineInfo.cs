@@ -25,26 +25,30 @@ public sealed record MachineInfo
     public required bool CudaAvailable { get; init; }
     /// <summary>CPU model name (Linux: /proc/cpuinfo) and the SIMD instruction sets .NET sees, e.g. "AMD EPYC (avx2 fma avx512f)".</summary>
     public string? Cpu { get; init; }
-    /// <summary>oneDNN's instruction-set cap and who chose it (<see cref="TorchRuntime.ConvolutionIsa"/>; docs/numerics.md).</summary>
-    public string? OneDnn { get; init; }
+    /// <summary>The CPU convolution backend and who chose it (<see cref="TorchRuntime.Convolutions"/>; docs/numerics.md).</summary>
+    public string? Convolutions { get; init; }
     /// <summary>The float32-vs-float64 convolution gradient check of this process (<see cref="Telescope.ConvolutionGradientCheck"/>).</summary>
     public string? ConvolutionGradientCheck { get; init; }
 
     /// <summary>Reads the facts of the current process (loads LibTorch if it is not loaded yet).</summary>
-    public static MachineInfo Capture() => new()
+    public static MachineInfo Capture()
     {
-        OperatingSystem = RuntimeInformation.OSDescription,
-        Architecture = RuntimeInformation.ProcessArchitecture.ToString(),
-        LogicalProcessors = Environment.ProcessorCount,
-        DotNet = RuntimeInformation.FrameworkDescription,
-        TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
-        TorchThreads = torch.get_num_threads(),
-        DefaultDType = torch.get_default_dtype().ToString().ToLowerInvariant(),
-        CudaAvailable = torch.cuda.is_available(),
-        Cpu = CpuFacts.Describe(),
-        OneDnn = TorchRuntime.ConvolutionIsa.Describe(),
-        ConvolutionGradientCheck = Telescope.ConvolutionGradientCheck.Result.Describe(),
-    };
+        var check = Telescope.ConvolutionGradientCheck.Settle();   // first: it may switch the convolution backend
+        return new()
+        {
+            OperatingSystem = RuntimeInformation.OSDescription,
+            Architecture = RuntimeInformation.ProcessArchitecture.ToString(),
+            LogicalProcessors = Environment.ProcessorCount,
+            DotNet = RuntimeInformation.FrameworkDescription,
+            TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+            TorchThreads = torch.get_num_threads(),
+            DefaultDType = torch.get_default_dtype().ToString().ToLowerInvariant(),
+            CudaAvailable = torch.cuda.is_available(),
+            Cpu = CpuFacts.Describe(),
+            Convolutions = TorchRuntime.Convolutions.Describe(),
+            ConvolutionGradientCheck = check.Describe(),
+        };
+    }
 
     /// <summary>The facts as (name, value) pairs for tables.</summary>
     public IReadOnlyList<(string Name, string Value)> ToRows() =>
@@ -52,7 +56,7 @@ public sealed record MachineInfo
         ("OS", OperatingSystem), ("architecture", Architecture), ("logical processors", LogicalProcessors.ToString()),
         (".NET", DotNet), ("TorchSharp", TorchSharpVersion), ("torch threads", TorchThreads.ToString()),
         ("default dtype", DefaultDType), ("CUDA available", CudaAvailable ? "yes" : "no"),
-        ("CPU", Cpu ?? "not recorded"), ("oneDNN", OneDnn ?? "not recorded"),
+        ("CPU", Cpu ?? "not recorded"), ("convolutions", Convolutions ?? "not recorded"),
         ("convolution gradient check", ConvolutionGradientCheck ?? "not recorded"),
     ];
 

@@ -8,17 +8,18 @@ namespace Telescope;
 /// <summary>
 /// Checks, on this machine, that LibTorch's float32 convolution gradients agree with an independent computation:
 /// the same two stacked 3×3 convolutions (3 → c → c, stride 1, padding 1) written as unfold + matrix product in
-/// float64, whose backward pass goes through col2im and a float64 GEMM instead of oneDNN's convolution kernels.
-/// The channel counts cover the ones that showed the AVX-512 backward-data fault (c = 4, 8, 12: not multiples of 16)
-/// and one that did not (16). Run once per process (≈ 10–50 ms) and recorded in config.json; a recipe that trains a
-/// convolutional network refuses to start when it failed (see docs/numerics.md).
+/// float64, whose backward pass goes through col2im and a float64 GEMM instead of any convolution kernel.
+/// The channel counts cover the ones that showed the AVX-512 fault (c = 2, 4, 8, 12: not multiples of 16) and one that
+/// did not (16). Run once per process (≈ 20–60 ms) and recorded in config.json. Before a convolutional network
+/// trains, <see cref="EnsurePassed"/> requires it: when oneDNN fails it, the process switches to LibTorch's native
+/// convolutions and checks again (see docs/numerics.md).
 /// </summary>
 /// <example>
 /// <code>
 /// TorchRuntime.Configure();
-/// var check = ConvolutionGradientCheck.Result;      // measured once, then cached
-/// Console.WriteLine(check.Describe());              // "passed: worst relative error 3.1e-07 (c = 8, input) over 8 cases"
-/// ConvolutionGradientCheck.ThrowIfFailed();         // before training a CNN
+/// ConvolutionGradientCheck.EnsurePassed();          // before training a CNN: checks once, falls back, or throws
+/// Console.WriteLine(ConvolutionGradientCheck.Result.Describe());   // "passed: worst relative error 3.6e-07 (c = 4, first weight) over 30 gradients"
+/// Console.WriteLine(TorchRuntime.Convolutions.Describe());        // which backend, and why
 /// </code>
 /// </example>
 public static class ConvolutionGradientCheck
@@ -27,24 +28,50 @@ public static class ConvolutionGradientCheck
     public const double Tolerance = 1e-4;
 
     private static readonly int[] Channels = [2, 4, 8, 12, 16];
-    private static readonly Lazy<ConvolutionCheckResult> Cached = new(() => Run(repetitions: 2));
+    private const int Repetitions = 2;
+    private static readonly Lock Gate = new();
+    private static ConvolutionCheckResult? _result;
 
-    /// <summary>The check's result for this process (run on first access).</summary>
-    public static ConvolutionCheckResult Result => Cached.Value;
+    /// <summary>The check's result for this process with the convolution backend in force (run on first access).</summary>
+    public static ConvolutionCheckResult Result
+    {
+        get
+        {
+            lock (Gate) return _result ??= Run(Repetitions);
+        }
+    }
 
-    /// <summary>Throws a <see cref="TelescopeException"/> naming the fault and the remedy when <see cref="Result"/> failed.</summary>
-    public static void ThrowIfFailed()
+    /// <summary>
+    /// <see cref="Result"/>, after switching to LibTorch's native convolutions when oneDNN failed it and the user did not
+    /// force oneDNN (then checked again): what <see cref="EnsurePassed"/> requires and config.json records. Never throws.
+    /// </summary>
+    public static ConvolutionCheckResult Settle()
     {
         var result = Result;
+        var choice = TorchRuntime.Convolutions;
+        if (result.Passed || choice.Backend != ConvolutionBackend.OneDnn || choice.Source == ConvolutionBackendSource.User) return result;
+        TorchRuntime.FallBackToNativeConvolutions(result);
+        lock (Gate) return _result = Run(Repetitions);
+    }
+
+    /// <summary>
+    /// Makes sure this process computes correct convolution gradients: passes when <see cref="Result"/> passed; when
+    /// oneDNN failed it and the user did not force oneDNN, switches to LibTorch's native convolutions
+    /// (<see cref="TorchRuntime.Convolutions"/> records the failed check) and checks again; otherwise throws.
+    /// </summary>
+    /// <exception cref="TelescopeException">The gradients are wrong with every backend allowed, naming the fault and the remedy.</exception>
+    public static void EnsurePassed()
+    {
+        var result = Settle();
         if (result.Passed) return;
-        var isa = TorchRuntime.ConvolutionIsa;
+        var choice = TorchRuntime.Convolutions;
         throw new TelescopeException(
-            $"LibTorch's float32 convolution gradients are wrong on this CPU ({result.Describe()}; {isa.Describe()}), " +
+            $"LibTorch's float32 convolution gradients are wrong on this CPU ({result.Describe()}; {choice.Describe()}), " +
             "so a convolutional network would train on corrupted gradients.")
         {
-            Hint = isa.Source == ConvolutionIsaSource.User
-                ? $"{TorchRuntime.OneDnnIsaVariable}={isa.MaxIsa} was set in the environment; unset it (Telescope then caps oneDNN at {TorchRuntime.SafeOneDnnIsa} on AVX-512 CPUs) or set it to {TorchRuntime.SafeOneDnnIsa}."
-                : $"Set {TorchRuntime.OneDnnIsaVariable}={TorchRuntime.SafeOneDnnIsa} in the environment before starting, and report the CPU (lscpu) with this message.",
+            Hint = choice.Source == ConvolutionBackendSource.User
+                ? $"{TorchRuntime.ConvolutionBackendVariable} was set in the environment; unset it (Telescope then picks and checks the backend) or set it to native."
+                : "Report the CPU (lscpu) and this message: no convolution backend of this LibTorch build is correct here.",
         };
     }
 
@@ -55,6 +82,7 @@ public static class ConvolutionGradientCheck
     public static ConvolutionCheckResult Run(int repetitions)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        _ = TorchRuntime.Convolutions;   // the backend must be in force before the first convolution
         var clock = Stopwatch.StartNew();
         double worst = 0;
         string worstCase = "";

@@ -7,7 +7,7 @@ public static partial class TorchRuntime
 {
     /// <summary>
     /// Applies <see cref="PreferPassiveThreadWaiting"/>, <see cref="ReuseFreedMemory"/>,
-    /// <see cref="ReproducibleMathLibrary"/> and <see cref="AvoidFaultyConvolutionKernels"/>. The CLI, the
+    /// <see cref="ReproducibleMathLibrary"/> and chooses the convolution backend (<see cref="Convolutions"/>). The CLI, the
     /// benchmark and the tests call it first thing; a library user may call it at the start of a program.
     /// </summary>
     public static void Configure()
@@ -15,7 +15,7 @@ public static partial class TorchRuntime
         PreferPassiveThreadWaiting();
         ReuseFreedMemory();
         ReproducibleMathLibrary();
-        AvoidFaultyConvolutionKernels();
+        _ = Convolutions;
     }
 
     /// <summary>

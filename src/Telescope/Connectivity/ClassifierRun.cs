@@ -37,7 +37,7 @@ public sealed class ClassifierRun : ICheckpointable, IDisposable
     {
         options.Validate();
         // A CPU whose convolution kernels return wrong gradients must not train a CNN silently (docs/numerics.md).
-        if (model.modules().Any(m => m is TorchSharp.Modules.Conv2d)) ConvolutionGradientCheck.ThrowIfFailed();
+        if (model.modules().Any(m => m is TorchSharp.Modules.Conv2d)) ConvolutionGradientCheck.EnsurePassed();
         _model = model;
         _data = data;
         Options = options;

@@ -22,7 +22,7 @@ public sealed class NonFiniteGradientException : TelescopeException
         AlsoAffected = alsoAffected;
         Hint = "A non-finite gradient from a finite loss comes from the backward pass, not from the size of the step, so " +
             "a lower learning rate does not help: look for NaN/∞ in the inputs, and for a CPU-dependent numeric fault " +
-            $"(docs/numerics.md; this process: {TorchRuntime.ConvolutionIsa.Describe()}).";
+            $"(docs/numerics.md; this process: {TorchRuntime.Convolutions.Describe()}).";
     }
 
     /// <summary>The step whose update was refused (1-based).</summary>
