@@ -17,16 +17,16 @@ public sealed record ImageSource(ImageDataset Train, ImageDataset Test, string D
     /// "auto" means the own files when train_images is set, else MNIST when --data / TELESCOPE_DATA is given,
     /// otherwise the synthetic set (said in the progress output and the report, never silently).
     /// </summary>
-    public static ImageSource Load(RunContext context, string choice, int trainCount, int testCount)
+    public static ImageSource Load(RunContext context, string choice, OwnImageSettings own, int trainCount, int testCount)
     {
-        OwnImages.CheckNotIgnored(context.Settings, choice);
-        if (choice == OwnImages.Choice || (choice == "auto" && OwnImages.AreGiven(context.Settings)))
+        OwnImages.CheckNotIgnored(own, choice);
+        if (choice == OwnImages.Choice || (choice == "auto" && OwnImages.AreGiven(own)))
         {
-            var (allTrain, allTest) = OwnImages.Load(context);
-            var ownTrain = OwnImages.First(context, allTrain, trainCount, "train_size");
-            var ownTest = OwnImages.First(context, allTest, testCount, "the test-image count (test_size or test_probes)");
+            var (allTrain, allTest) = OwnImages.Load(context, own);
+            var ownTrain = OwnImages.First(own, allTrain, trainCount, "train_size");
+            var ownTest = OwnImages.First(own, allTest, testCount, "the test-image count (test_size or test_probes)");
             return new ImageSource(ownTrain, ownTest,
-                $"{OwnImages.Describe(context.Settings)}: the first {ownTrain.Count} training and the first {ownTest.Count} test images, " +
+                $"{OwnImages.Describe(own)}: the first {ownTrain.Count} training and the first {ownTest.Count} test images, " +
                 $"{ownTrain.Shape}, {ownTrain.NumClasses} classes", IsSynthetic: false);
         }
         bool mnist = choice switch

@@ -7,34 +7,23 @@ namespace Telescope.Recipes;
 /// The settings and loading of a researcher's own image files, shared by the image recipes (approximation,
 /// double-descent, grokking-mnist): <c>train_images</c>, <c>train_labels</c>, <c>test_images</c>,
 /// <c>test_labels</c> (paths; IDX pairs, or CIFAR-10 binary files when the label paths are empty) and
-/// <c>num_classes</c>. A recipe adds them with <see cref="AddOwnImageSettings"/> and offers the data choice
-/// <c>files</c> (also what <c>auto</c> means when <c>train_images</c> is given).
+/// <c>num_classes</c> (<see cref="OwnImageSettings"/>, a group of the recipe's settings). A recipe offers the data
+/// choice <c>files</c> (also what <c>auto</c> means when <c>train_images</c> is given).
 /// </summary>
 public static class OwnImages
 {
     /// <summary>The data-setting choice that reads these files.</summary>
     public const string Choice = "files";
 
-    private const string TrainImages = "train_images", TrainLabels = "train_labels", TestImages = "test_images",
-        TestLabels = "test_labels", NumClasses = "num_classes";
-
-    /// <summary>Adds the five settings (all empty / 10 by default).</summary>
-    public static RecipeSettings AddOwnImageSettings(this RecipeSettings settings) => settings
-        .AddString(TrainImages, "", "Your own training images (data=files, or auto when set): an IDX image file with train_labels, or a CIFAR-10 binary file without; gzip is fine")
-        .AddString(TrainLabels, "", "IDX label file of train_images (empty when train_images is a CIFAR-10 binary file)")
-        .AddString(TestImages, "", "Your own test images, same format and image size as train_images")
-        .AddString(TestLabels, "", "IDX label file of test_images (empty for a CIFAR-10 binary file)")
-        .AddInt(NumClasses, 10, "Classes of your IDX labels: every label must be in 0..num_classes−1 (CIFAR-10 format: 10)", min: 1, max: 256);
-
     /// <summary>Whether the settings name any own image file.</summary>
-    public static bool AreGiven(RecipeSettings settings) =>
-        settings.Contains(TrainImages) && new[] { TrainImages, TrainLabels, TestImages, TestLabels }.Any(k => settings.GetString(k).Length > 0);
+    public static bool AreGiven(OwnImageSettings settings) =>
+        new[] { settings.TrainImages, settings.TrainLabels, settings.TestImages, settings.TestLabels }.Any(path => path.Length > 0);
 
     /// <summary>
     /// Throws when own files are set but the data choice would ignore them (a run on other data than the user
     /// named must not happen silently).
     /// </summary>
-    public static void CheckNotIgnored(RecipeSettings settings, string choice)
+    public static void CheckNotIgnored(OwnImageSettings settings, string choice)
     {
         if (choice != Choice && choice != "auto" && AreGiven(settings))
             throw new TelescopeException($"Image files are set (train_images, …) but data = {choice} would ignore them.")
@@ -46,15 +35,14 @@ public static class OwnImages
     /// checks that both splits have the same image shape and number of classes.
     /// </summary>
     /// <exception cref="TelescopeException">A path is missing or a file is bad (<see cref="DataFileException"/>).</exception>
-    public static (ImageDataset Train, ImageDataset Test) Load(RunContext context)
+    public static (ImageDataset Train, ImageDataset Test) Load(RunContext context, OwnImageSettings s)
     {
-        var s = context.Settings;
-        string trainImages = Required(s, TrainImages), testImages = Required(s, TestImages);
-        string trainLabels = s.GetString(TrainLabels), testLabels = s.GetString(TestLabels);
+        string trainImages = Required(s.TrainImages, "train_images", "training"), testImages = Required(s.TestImages, "test_images", "test");
+        string trainLabels = s.TrainLabels, testLabels = s.TestLabels;
         if ((trainLabels.Length == 0) != (testLabels.Length == 0))
             throw new TelescopeException("train_labels and test_labels must both be given (IDX files) or both be empty (CIFAR-10 binary files).")
             { Hint = "Give both IDX label files, or neither." };
-        int classes = s.GetInt(NumClasses);
+        int classes = s.NumClasses;
         var (train, trainRecords) = OwnImageFiles.Load(trainImages, trainLabels, classes, "train", "train");
         var (test, testRecords) = OwnImageFiles.Load(testImages, testLabels, classes, "test", "test");
         foreach (var r in trainRecords.Concat(testRecords)) context.RecordDataFile(r);
@@ -69,26 +57,47 @@ public static class OwnImages
     /// <paramref name="setting"/> names what asked for them.
     /// </summary>
     /// <exception cref="DataFileException">The file holds fewer examples.</exception>
-    public static ImageDataset First(RunContext context, ImageDataset data, int count, string setting)
+    public static ImageDataset First(OwnImageSettings settings, ImageDataset data, int count, string setting)
     {
         if (count <= data.Count) return data.Take(count);
-        string key = data.Name == "train" ? TrainImages : TestImages;
-        throw new DataFileException(Path.GetFullPath(context.Settings.GetString(key)),
+        throw new DataFileException(Path.GetFullPath(data.Name == "train" ? settings.TrainImages : settings.TestImages),
             $"it holds {data.Count} images, fewer than {setting} = {count}.")
         { Hint = $"Lower the setting to {data.Count} or less, or give a larger file." };
     }
 
     /// <summary>One phrase naming the files, for data descriptions.</summary>
-    public static string Describe(RecipeSettings settings) =>
-        $"your own image files (train: {Path.GetFileName(settings.GetString(TrainImages))}, test: " +
-        $"{Path.GetFileName(settings.GetString(TestImages))}; sha256 under Data files)";
+    public static string Describe(OwnImageSettings settings) =>
+        $"your own image files (train: {Path.GetFileName(settings.TrainImages)}, test: " +
+        $"{Path.GetFileName(settings.TestImages)}; sha256 under Data files)";
 
-    private static string Required(RecipeSettings s, string key)
+    private static string Required(string path, string key, string split)
     {
-        string path = s.GetString(key);
         if (path.Length == 0)
-            throw new TelescopeException($"data = {Choice} needs {key}, the path of your {(key == TrainImages ? "training" : "test")} images.")
+            throw new TelescopeException($"data = {Choice} needs {key}, the path of your {split} images.")
             { Hint = $"Add --set {key}=PATH (an IDX image file, or a CIFAR-10 binary file)." };
         return path;
     }
+}
+
+/// <summary>The paths and class count of a researcher's own image files (<see cref="OwnImages"/>).</summary>
+public sealed record OwnImageSettings
+{
+    /// <summary>Training images: an IDX image file with <see cref="TrainLabels"/>, or a CIFAR-10 binary file; empty = none.</summary>
+    public required string TrainImages { get; init; }
+    /// <summary>IDX label file of <see cref="TrainImages"/> (empty for a CIFAR-10 binary file).</summary>
+    public required string TrainLabels { get; init; }
+    /// <summary>Test images, same format and image size.</summary>
+    public required string TestImages { get; init; }
+    /// <summary>IDX label file of <see cref="TestImages"/>.</summary>
+    public required string TestLabels { get; init; }
+    /// <summary>Classes of the IDX labels.</summary>
+    public required int NumClasses { get; init; }
+
+    /// <summary>train_images, train_labels, test_images, test_labels, num_classes (all empty / 10 by default).</summary>
+    public static SettingsSchema<OwnImageSettings> Schema { get; } = new SettingsSchema<OwnImageSettings>()
+        .String(x => x.TrainImages, "train_images", "", "Your own training images (data=files, or auto when set): an IDX image file with train_labels, or a CIFAR-10 binary file without; gzip is fine")
+        .String(x => x.TrainLabels, "train_labels", "", "IDX label file of train_images (empty when train_images is a CIFAR-10 binary file)")
+        .String(x => x.TestImages, "test_images", "", "Your own test images, same format and image size as train_images")
+        .String(x => x.TestLabels, "test_labels", "", "IDX label file of test_images (empty for a CIFAR-10 binary file)")
+        .Int(x => x.NumClasses, "num_classes", 10, "Classes of your IDX labels: every label must be in 0..num_classes−1 (CIFAR-10 format: 10)", min: 1, max: 256);
 }

@@ -15,7 +15,7 @@ internal sealed record ApproximationFacts(string DataDescription, bool IsSynthet
 /// Writes the approximation run's metrics.csv rows (live, as the trainer measures them, or all at once when
 /// merging shards), summary.json, figures and report.md from the sub-run results.
 /// </summary>
-internal sealed class ApproximationOutput(RunContext context, ApproximationFacts facts, IReadOnlyList<SubRun> runs)
+internal sealed class ApproximationOutput(RunContext context, ApproximationSettings s, ApproximationFacts facts, IReadOnlyList<SubRun> runs)
 {
     private static readonly string[] Components = [UpdateComponent.Gradient, UpdateComponent.Momentum, UpdateComponent.WeightDecay];
 
@@ -30,7 +30,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
     ];
 
     private IEnumerable<string> Optimizers => runs.Select(r => r.Optimizer).Distinct();
-    private IReadOnlyList<long> Seeds { get; } = context.Settings.GetSeeds();
+    private IReadOnlyList<long> Seeds { get; } = s.Seeds;
     private bool Seeded => Seeds.Count > 1;
 
     /// <summary>One learning rate of one optimizer with its runs, one per seed (in seed order).</summary>
@@ -110,11 +110,10 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
 
     public void WriteReport()
     {
-        var s = context.Settings;
         var report = context.CreateReport("Telescoping approximation across optimizers and learning rates",
         [
             ("f̃ (telescoping model)", "f̃_0 = f_θ0; f̃_t = f̃_{t-1} + J_{t-1}(x)·Δθ_t, with Δθ_t the exact update the optimizer applied (docs/method.md §2)" +
-                (s.GetInt("stride") > 1 ? $"; linearized once per {s.GetInt("stride")} steps (stride option)" : "")),
+                (s.Stride > 1 ? $"; linearized once per {s.Stride} steps (stride option)" : "")),
             ("f_lin (linearized model)", "f_θ0 + J_0(x)·(θ_t − θ_0)"),
             ("err_abs", "mean over tracked inputs and the 10 logits of |f_θt(x) − model(x)|"),
             ("err_rel", "err_abs / mean |f_θt(x) − f_θ0(x)|"),
@@ -127,17 +126,17 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
             $"Data: {facts.DataDescription}." + (facts.IsSynthetic
                 ? " **These are not MNIST**: no data folder was given; pass `--data DIR` or set `TELESCOPE_DATA` to run on MNIST."
                 : ""),
-            $"Model: MLP {facts.Layers}, {facts.Activation} activations, {facts.DType}, cross-entropy loss, batch {s.GetInt("batch_size")}, {s.GetInt("steps")} steps; " +
+            $"Model: MLP {facts.Layers}, {facts.Activation} activations, {facts.DType}, cross-entropy loss, batch {s.BatchSize}, {s.Steps} steps; " +
                 (Seeded ? $"seeds {string.Join(", ", Seeds)}: each seed draws the initialization and data order of every sub-run, shared by all optimizers and rates; the data and probes come from seed {context.Seed}."
                     : $"same initialization (seed {context.Seed}) and data order for every sub-run."),
             $"Cost: {runs.Count} sub-runs ({runs.Count / Seeds.Count} grid points × {Seeds.Count} seed{(Seeded ? "s" : "")}) took {Format(runs.Sum(r => r.WallTime.TotalSeconds))} s of training in total; every extra seed repeats all of them.",
-            $"Tracked: {s.GetInt("test_probes")} test images (all metrics below) and {s.GetInt("train_probes")} training images (train_* columns of metrics.csv).",
-            $"JVP engine: {s.GetString("engine")}; accumulators in float64.",
-            .. Optimizers.Select(o => $"{o}: {OptimizerChoice.Describe(o, s)}; learning rates {Join(Grid(o).Select(g => g.LearningRate))}, default {Format(Default(o).LearningRate)}."),
+            $"Tracked: {s.TestProbes} test images (all metrics below) and {s.TrainProbes} training images (train_* columns of metrics.csv).",
+            $"JVP engine: {s.Engine}; accumulators in float64.",
+            .. Optimizers.Select(o => $"{o}: {OptimizerChoice.Describe(o, s.Optimizer)}; learning rates {Join(Grid(o).Select(g => g.LearningRate))}, default {Format(Default(o).LearningRate)}."),
         ]);
 
         report.Heading("Findings");
-        report.Paragraph(context.Settings.GetVerdictCriteria().Describe() + (Seeded
+        report.Paragraph(s.Verdicts.Describe() + (Seeded
             ? $" Noise here: the spread over the {Seeds.Count} seeds (every seed's value is a point of the slope fit; gaps against sd/√{Seeds.Count})."
             : " One seed: a ratio or gap is judged by its threshold alone, a trend against the scatter of the grid points."));
         report.Bullets(Findings());
@@ -177,8 +176,8 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
     private List<string> Findings()
     {
         var findings = new List<string>();
-        var criteria = context.Settings.GetVerdictCriteria();
-        double factor = context.Settings.GetDouble(ApproximationRecipe.LinearGapFactorKey);
+        var criteria = s.Verdicts;
+        double factor = s.LinearGapFactor;
         foreach (var o in Optimizers)
         {
             var d = Default(o);
@@ -187,13 +186,13 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationFacts
             string verdict;
             if (ratios.Count == 0) verdict = $"{claim}: inconclusive — no finished run at this rate.";
             else if (!Seeded)
-                verdict = $"{claim}: " + (ratios[0] >= factor ? $"agrees (at least {Format(factor)}×, {ApproximationRecipe.LinearGapFactorKey})." : $"does NOT agree (less than {Format(factor)}×, {ApproximationRecipe.LinearGapFactorKey}).");
+                verdict = $"{claim}: " + (ratios[0] >= factor ? $"agrees (at least {Format(factor)}×, {ApproximationSettings.LinearGapFactorName})." : $"does NOT agree (less than {Format(factor)}×, {ApproximationSettings.LinearGapFactorName}).");
             else
             {
                 // log10 of the ratio against log10 of the factor, with the seed spread of the log ratio.
                 var (mean, sd, count) = SeedAggregate.MeanSd(ratios.Select(Math.Log10));
                 verdict = GapCheck.ClearlyBelow(Math.Log10(factor), mean, sd is double x ? x / Math.Sqrt(count) : double.NaN, criteria,
-                    ($"log10 {ApproximationRecipe.LinearGapFactorKey} = log10 {Format(factor)}", $"mean log10(|f − f_lin| / |f − f̃|) over {count} seeds")).About(claim);
+                    ($"log10 {ApproximationSettings.LinearGapFactorName} = log10 {Format(factor)}", $"mean log10(|f − f_lin| / |f − f̃|) over {count} seeds")).About(claim);
             }
             findings.Add($"**{o} at its default learning rate {Format(d.LearningRate)}**: final |f − f̃| = {Text(d, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = {Text(d, r => r.Final.Test.ErrAbsLinear)} " +
                 $"(f_lin's error is {TextOf(ratios)}× f̃'s). " + verdict);

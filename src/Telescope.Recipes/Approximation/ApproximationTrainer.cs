@@ -22,30 +22,28 @@ internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels,
 /// model, optimizer and tracker state, its position t in the data order (the batches are a pure function of
 /// the seed and t, so no generator state is needed), the loss accumulators and the points so far.
 /// </summary>
-internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logEvery, int stride,
-    string engine, string components, bool divergenceStops, int trainSize, int batchSize)
+internal sealed class ApproximationTrainer(MlpOptions model, ApproximationSettings settings)
 {
     /// <param name="run">The sub-run (empty; filled with its points).</param>
     /// <param name="data">Tensors shared by the sweep.</param>
-    /// <param name="settings">The recipe's settings (optimizer hyperparameters).</param>
     /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row),
     /// a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
-    public SubRun Run(SubRun run, ApproximationData data, RecipeSettings settings, SweepSubRun sub)
+    public SubRun Run(SubRun run, ApproximationData data, SweepSubRun sub)
     {
         var clock = Stopwatch.StartNew();
         var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
         // The run's own seed draws its initialization and its batch order (a pure function of the seed and t).
         var network = new Mlp(model, (int)(run.Seed & int.MaxValue));
-        var batches = new BatchSchedule(trainSize, batchSize, (ulong)run.Seed);
-        IJvpEngine jvp = engine == "forward" ? new ForwardModeJvp(network) : new DoubleBackwardJvp(network);
+        var batches = new BatchSchedule(settings.TrainSize, settings.BatchSize, (ulong)run.Seed);
+        IJvpEngine jvp = settings.Engine == "forward" ? new ForwardModeJvp(network) : new DoubleBackwardJvp(network);
         var sets = new List<TrackedSet> { new("test", data.TestProbes, data.TestLabels) };
         if (data.TrainProbes.shape[0] > 0) sets.Add(new("train", data.TrainProbes, data.TrainProbeLabels));
         // The decomposition costs one JVP tangent per component, so by default only the runs shown in the
         // per-step figures pay for it.
-        bool trackComponents = components == "all" || (components == "default" && run.IsDefault);
-        using var tracker = new TelescopingTracker(jvp, sets, new TelescopingOptions { Stride = stride, TrackComponents = trackComponents });
-        using var optimizer = OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings);
+        bool trackComponents = settings.Components == "all" || (settings.Components == "default" && run.IsDefault);
+        using var tracker = new TelescopingTracker(jvp, sets, new TelescopingOptions { Stride = settings.Stride, TrackComponents = trackComponents });
+        using var optimizer = OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings.Optimizer);
         optimizer.IncludeComponents = trackComponents;
 
         var (resume, progress, csv, cancel) = (sub.Resume, sub.Progress, sub.Metrics, sub.Cancel);
@@ -66,7 +64,7 @@ internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logE
             sub.Load("tracker", tracker);
             progress.Advance(first - 1);
         }
-        for (int t = first; t <= steps; t++)
+        for (int t = first; t <= settings.Steps; t++)
         {
             sub.SaveIfDue(t, state =>   // t is the next step to take: θ is θ_{t-1}
             {
@@ -88,7 +86,7 @@ internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logE
             double lossValue = loss.to_type(ScalarType.Float64).item<double>();
             if (!double.IsFinite(lossValue))
             {
-                if (divergenceStops) DivergenceException.ThrowIfNotFinite(lossValue, run.Label, t);
+                if (settings.StopOnDivergence) DivergenceException.ThrowIfNotFinite(lossValue, run.Label, t);
                 run.Diverged = t;
                 break;
             }
@@ -99,7 +97,7 @@ internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logE
             }
             catch (TelescopeException e)   // the tracker's only error: a non-finite telescoping update
             {
-                if (divergenceStops)
+                if (settings.StopOnDivergence)
                     throw new TelescopeException($"Sub-run {run.Label}: {e.Message}", e)
                     { Hint = "Lower the learning rate, or --set stop_on_divergence=false to record the sub-run as diverged and go on." };
                 run.Diverged = t;
@@ -107,7 +105,7 @@ internal sealed class ApproximationTrainer(MlpOptions model, int steps, int logE
             }
             lossSum += lossValue;
             lossCount++;
-            if (t % logEvery == 0 || t == steps)
+            if (t % settings.LogEvery == 0 || t == settings.Steps)
             {
                 Log(Measure(tracker, t, lossSum / lossCount));
                 lossSum = 0;

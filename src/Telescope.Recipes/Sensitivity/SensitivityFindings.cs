@@ -1,5 +1,4 @@
 using System.Globalization;
-using Telescope.Runs;
 using Telescope.Smoothing;
 
 namespace Telescope.Recipes.Sensitivity;
@@ -12,20 +11,20 @@ namespace Telescope.Recipes.Sensitivity;
 internal static class SensitivityFindings
 {
     /// <summary>Definitions of the report: p_net, its checks, λ and the bound.</summary>
-    public static IEnumerable<(string Term, string Definition)> Definitions(RecipeSettings s, StabilityBound? bound, bool retraining)
+    public static IEnumerable<(string Term, string Definition)> Definitions(SensitivitySettings s, StabilityBound? bound, bool retraining)
     {
         if (retraining)
         {
             yield return ("p_net_train, p_net_test (retraining estimate)",
-                $"the network's own label sensitivity (docs/method.md §5.2): members retrained from the same θ_0 with the same batches on Y ± σV_d, V_d Rademacher over all n·k label entries (d = 1..D = {s.GetInt("sensitivity_directions")}, the same V_d as the Hutchinson smoother's first D), σ = {F(s.GetDouble("sensitivity_sigma"))}; ŝ_d = (f_{{Y+σV_d}} − f_{{Y−σV_d}})/(2σ), p_net = n/(|I|·k)·mean_d Σ_{{x∈I}} ||ŝ_d(x)||², ± = standard error over d; " + (SensitivitySettings.SeparatePairs(s)
+                $"the network's own label sensitivity (docs/method.md §5.2): members retrained from the same θ_0 with the same batches on Y ± σV_d, V_d Rademacher over all n·k label entries (d = 1..D = {s.Directions}, the same V_d as the Hutchinson smoother's first D), σ = {F(s.Sigma)}; ŝ_d = (f_{{Y+σV_d}} − f_{{Y−σV_d}})/(2σ), p_net = n/(|I|·k)·mean_d Σ_{{x∈I}} ||ŝ_d(x)||², ± = standard error over d; " + (s.SeparatePairs
                     ? "each ±σ pair trained as a sub-run of its own (sensitivity_members = separate) with the recipe's thread count and combined afterwards: the same numbers as lockstep members"
                     : "all members run in lockstep in one process with the recipe's thread count"));
-            yield return ("sensitivity_linearity", $"p_0(σ)/p_0(σ/4) along V_0 (1 for a response linear in the labels); the response counts as linear at σ where |p_0(σ) − p_0(σ/4)| ≤ {F(s.GetDouble("sensitivity_linearity_se"))} standard error(s) of p_net (setting sensitivity_linearity_se); elsewhere p_net is a finite-σ response, NOT a measurement of the first-order sensitivity");
+            yield return ("sensitivity_linearity", $"p_0(σ)/p_0(σ/4) along V_0 (1 for a response linear in the labels); the response counts as linear at σ where |p_0(σ) − p_0(σ/4)| ≤ {F(s.LinearitySe)} standard error(s) of p_net (setting sensitivity_linearity_se); elsewhere p_net is a finite-σ response, NOT a measurement of the first-order sensitivity");
             yield return ("chaos floor (sensitivity_floor)", "mean |f_{Y+σ′V_0} − f_{Y−σ′V_0}| over the test inputs and outputs at the smallest σ′ run (σ/4); sensitivity_difference is the same at σ. A linear response has difference/floor = 4; a floor-dominated (chaotic) one ≈ 1");
-            yield return ("p − p_net (paired)", $"the smoother's p_d minus the network's p_net,d along the same V_d, averaged over the shared directions, with its SE; the two agree at a logged step when |p − p_net| ≤ {F(s.GetDouble("agreement_se"))} SE (setting agreement_se) or ≤ {Pct(s.GetDouble("agreement_relative"))} of p_net (setting agreement_relative; the paired SE is so small that 1% differences are many SE), on both sets");
+            yield return ("p − p_net (paired)", $"the smoother's p_d minus the network's p_net,d along the same V_d, averaged over the shared directions, with its SE; the two agree at a logged step when |p − p_net| ≤ {F(s.AgreementSe)} SE (setting agreement_se) or ≤ {Pct(s.AgreementRelative)} of p_net (setting agreement_relative; the paired SE is so small that 1% differences are many SE), on both sets");
         }
         if (bound is not null)
-            yield return ("surrogate_sharpness λ_t", $"largest eigenvalue of the surrogate's one-step map on the batch residuals A_t = γ_t·c·J_B T_t J_Bᵀ/|B| (docs/method.md §5.3; T_t = I for SGD, Adam's realized preconditioner for Adam(W)) by {s.GetInt("stability_iterations")} power iterations at most with VJP/JVP products (a Rayleigh quotient: never above the true λ_max); bound {bound.Description} (setting stability_bound); step_surrogate_unstable = the first logged step with λ_t above it");
+            yield return ("surrogate_sharpness λ_t", $"largest eigenvalue of the surrogate's one-step map on the batch residuals A_t = γ_t·c·J_B T_t J_Bᵀ/|B| (docs/method.md §5.3; T_t = I for SGD, Adam's realized preconditioner for Adam(W)) by {s.StabilityIterations} power iterations at most with VJP/JVP products (a Rayleigh quotient: never above the true λ_max); bound {bound.Description} (setting stability_bound); step_surrogate_unstable = the first logged step with λ_t above it");
     }
 
     /// <summary>Findings for one sub-run.</summary>

@@ -8,7 +8,7 @@ namespace Telescope.Recipes.Sensitivity;
 /// retraining (docs/method.md §5.2) and the surrogate stability diagnostic (docs/method.md §5.3). Verdict thresholds are settings, and the
 /// reports print them.
 /// </summary>
-public static class SensitivitySettings
+public sealed record SensitivitySettings
 {
     /// <summary>No retraining estimate.</summary>
     public const string None = "none";
@@ -19,54 +19,72 @@ public static class SensitivitySettings
     /// <summary>Each ±σ pair of members is a sub-run of its own (<see cref="SeparatePairs"/>).</summary>
     public const string Separate = "separate";
 
-    /// <summary>Adds sensitivity, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
-    /// <param name="settings">The recipe's settings.</param>
+    /// <summary>none or retraining.</summary>
+    public required string Mode { get; init; }
+    /// <summary>lockstep or separate.</summary>
+    public required string Members { get; init; }
+    /// <summary>D, the Rademacher label directions of p_net.</summary>
+    public required int Directions { get; init; }
+    /// <summary>σ of p_net.</summary>
+    public required double Sigma { get; init; }
+    /// <summary>Whether V_0 is repeated at σ/4.</summary>
+    public required bool Linearity { get; init; }
+    /// <summary>Standard errors within which p_0(σ) and p_0(σ/4) agree.</summary>
+    public required double LinearitySe { get; init; }
+    /// <summary>Standard errors within which p_net and the smoother's p agree.</summary>
+    public required double AgreementSe { get; init; }
+    /// <summary>Fraction of p_net within which p_net and the smoother's p also agree.</summary>
+    public required double AgreementRelative { get; init; }
+    /// <summary>Power iterations for λ_t (0 = off).</summary>
+    public required int StabilityIterations { get; init; }
+    /// <summary>auto, gd, heavy-ball or adam.</summary>
+    public required string StabilityBound { get; init; }
+
+    /// <summary>The settings sensitivity, sensitivity_members, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
     /// <param name="quickMode">The quick mode's <c>sensitivity</c> (null = the full default, none).</param>
     /// <param name="quickStabilityIterations">The quick mode's <c>stability_iterations</c> (null = the full default).</param>
     /// <param name="quickLinearity">The quick mode's <c>sensitivity_linearity</c> (null = the full default, on): off saves two member runs.</param>
-    public static RecipeSettings AddSensitivitySettings(this RecipeSettings settings, string? quickMode = null, int? quickStabilityIterations = null,
-        bool? quickLinearity = null) => settings
-        .AddString("sensitivity", None,
+    public static SettingsSchema<SensitivitySettings> Schema(string? quickMode = null, int? quickStabilityIterations = null, bool? quickLinearity = null) =>
+        new SettingsSchema<SensitivitySettings>()
+        .String(x => x.Mode, "sensitivity", None,
             "The network's own label sensitivity p_net (docs/method.md §5.2): none, or retraining (2D + 2 extra training runs from the same θ_0 and batches on Y ± σV_d, plus ±σ/4 along V_0)",
             quick: quickMode, choices: [None, Retraining])
-        .AddString("sensitivity_members", Lockstep,
+        .String(x => x.Members, "sensitivity_members", Lockstep,
             "Where p_net's members train: lockstep (next to the recipe's own network, in its sub-run) or separate (each ±σ pair — D of them, + the σ/4 pair — is a sub-run of its own, so --shard spreads them over processes and telescope merge combines them; the same numbers)",
             choices: [Lockstep, Separate])
-        .AddInt("sensitivity_directions", 2, "D, Rademacher label directions of p_net (two runs each; the same V_d as the Hutchinson smoother's first D)", min: 2)
-        .AddDouble("sensitivity_sigma", 0.1,
+        .Int(x => x.Directions, "sensitivity_directions", 2, "D, Rademacher label directions of p_net (two runs each; the same V_d as the Hutchinson smoother's first D)", min: 2)
+        .Double(x => x.Sigma, "sensitivity_sigma", 0.1,
             "σ of p_net: 0.1 for one-hot / ±1 targets, well above the chaos floor measured below σ ≈ 0.01 under AdamW (FINDINGS)", min: 1e-12)
-        .AddBool("sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more runs): p_net counts as a measurement only where p_0(σ) and p_0(σ/4) agree", quick: quickLinearity)
-        .AddDouble("sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
-        .AddDouble("agreement_se", 2.0, "p_net and the smoother's p agree at a logged step when their paired difference over the shared directions is within this many standard errors", min: 0)
-        .AddDouble("agreement_relative", 0.1, "p_net and the smoother's p also agree when their paired difference is within this fraction of p_net (either criterion suffices)", min: 0)
-        .AddInt("stability_iterations", 50, "Power iterations (at most; stops when the Rayleigh quotient settles to 1e-4) for the surrogate sharpness λ_t at logged steps (docs/method.md §5.3); 0 = off", quick: quickStabilityIterations, min: 0)
-        .AddString("stability_bound", "auto",
+        .Bool(x => x.Linearity, "sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more runs): p_net counts as a measurement only where p_0(σ) and p_0(σ/4) agree", quick: quickLinearity)
+        .Double(x => x.LinearitySe, "sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
+        .Double(x => x.AgreementSe, "agreement_se", 2.0, "p_net and the smoother's p agree at a logged step when their paired difference over the shared directions is within this many standard errors", min: 0)
+        .Double(x => x.AgreementRelative, "agreement_relative", 0.1, "p_net and the smoother's p also agree when their paired difference is within this fraction of p_net (either criterion suffices)", min: 0)
+        .Int(x => x.StabilityIterations, "stability_iterations", 50, "Power iterations (at most; stops when the Rayleigh quotient settles to 1e-4) for the surrogate sharpness λ_t at logged steps (docs/method.md §5.3); 0 = off", quick: quickStabilityIterations, min: 0)
+        .String(x => x.StabilityBound, "stability_bound", "auto",
             "Stability bound on λ_t: auto (from the optimizer), gd (2), heavy-ball (2(1+β)) or adam (2(1+β1)/(1−β1))", choices: ["auto", "gd", "heavy-ball", "adam"]);
 
     /// <summary>The retraining options, or null when sensitivity = none.</summary>
-    /// <param name="settings">The recipe's settings.</param>
     /// <param name="seed">Seed of V_d: pass the Hutchinson smoother's seed so the directions are shared.</param>
-    public static RetrainingSensitivityOptions? Options(RecipeSettings settings, int seed) =>
-        settings.GetString("sensitivity") == Retraining
+    public RetrainingSensitivityOptions? Options(int seed) =>
+        Mode == Retraining
             ? new RetrainingSensitivityOptions
             {
-                Sigma = settings.GetDouble("sensitivity_sigma"),
-                DirectionCount = settings.GetInt("sensitivity_directions"),
+                Sigma = Sigma,
+                DirectionCount = Directions,
                 Seed = seed,
-                LinearityCheck = settings.GetBool("sensitivity_linearity"),
-                LinearityStandardErrors = settings.GetDouble("sensitivity_linearity_se"),
+                LinearityCheck = Linearity,
+                LinearityStandardErrors = LinearitySe,
             }
             : null;
 
     /// <summary>Whether p_net's pairs run as sub-runs of their own (sensitivity = retraining with sensitivity_members = separate).</summary>
-    public static bool SeparatePairs(RecipeSettings settings) =>
-        settings.GetString("sensitivity") == Retraining && settings.GetString("sensitivity_members") == Separate;
+    public bool SeparatePairs => Mode == Retraining && Members == Separate;
 
     /// <summary>The bound to compare λ_t with: the setting, or for auto the one matching the optimizer's rule.</summary>
-    public static StabilityBound Bound(RecipeSettings settings, TangentStepRule rule)
+    public Smoothing.StabilityBound Bound(TangentStepRule rule)
     {
-        string name = settings.GetString("stability_bound");
+        string name = StabilityBound;
         double momentum = rule.Kind == TangentOptimizerKind.Adam ? rule.Beta1 : rule.Momentum;
-        return name == "auto" ? StabilityBound.For(rule) : StabilityBound.Parse(name, momentum);
+        return name == "auto" ? Smoothing.StabilityBound.For(rule) : Smoothing.StabilityBound.Parse(name, momentum);
     }
 }

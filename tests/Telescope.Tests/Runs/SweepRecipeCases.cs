@@ -174,7 +174,9 @@ internal sealed record SweepRecipeCase
             var drops = perSeed.Select(p => p.GetProperty("accuracy_drop").GetDouble()).ToArray();
             Assert.Equal(drops.Average(), r.GetProperty("accuracy_drop").GetDouble(), 12);
             double sd = Math.Sqrt(drops.Sum(d => (d - drops.Average()) * (d - drops.Average())));   // n − 1 = 1
-            Assert.Equal(sd, r.GetProperty("accuracy_drop_sd").GetDouble(), 12);
+            // A field equal in every seed is kept as it is, without a spread (SeedAggregate); at this size both seeds can drop alike.
+            if (r.TryGetProperty("accuracy_drop_sd", out var sdField)) Assert.Equal(sd, sdField.GetDouble(), 12);
+            else Assert.All(drops, d => Assert.Equal(drops[0], d));
             Assert.NotEqual(perSeed[0].GetProperty("function_change").GetDouble(), perSeed[1].GetProperty("function_change").GetDouble());   // seeds differ
         }
         Assert.Contains(rows, l => l.StartsWith("random_t=3_child=1_seed=5,6,"));
