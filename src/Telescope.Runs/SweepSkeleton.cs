@@ -37,11 +37,20 @@ public sealed class SweepSkeleton<TResult, TFacts>(Action<RunContext, TFacts, IR
     /// <param name="train">Trains one sub-run (offering checkpoints through it) and returns its result.</param>
     /// <exception cref="TelescopeException">The shard would be empty, or the checkpoint is of another sweep.</exception>
     public void Run(RunContext context, TFacts facts, int count, IReadOnlyList<string> columns, Func<int, string> describe,
-        Func<int, double> units, Func<SweepSubRun, TResult> train)
+        Func<int, double> units, Func<SweepSubRun, TResult> train) =>
+        Run(context, facts, count, columns, (sweep, metrics) => sweep.Run(metrics, describe, units, train));
+
+    /// <summary>
+    /// Runs a sweep whose sub-runs share state, so the recipe drives them itself (lmc: the children spawned at every t′
+    /// of one parent share its training up to t′, docs/recipes/lmc.md): the skeleton still owns the plan's bookkeeping,
+    /// metrics.csv, the end of the run and <see cref="Merge"/>; <paramref name="drive"/> computes this share's pending
+    /// sub-runs and hands each result to <see cref="Sweep{T}.Complete"/>.
+    /// </summary>
+    public void Run(RunContext context, TFacts facts, int count, IReadOnlyList<string> columns, Action<Sweep<TResult>, MetricsCsvWriter> drive)
     {
         var sweep = new Sweep<TResult>(context, count);
         using var metrics = context.Folder.OpenMetrics(columns);   // rows appear as they are measured
-        sweep.Run(metrics, describe, units, train);
+        drive(sweep, metrics);
         sweep.Finish(SubRunResults.Serialize(facts), results => writeOutputs(context, facts, results, metrics));
     }
 

@@ -12,7 +12,7 @@ namespace Telescope.Recipes.Lmc;
 /// deviation (summary entries via <see cref="SeedAggregate"/>, bands in the figures, mean ± sd in the tables) and the
 /// verdicts are judged against the seed spread.
 /// </summary>
-internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, double wallSeconds)
+internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setup, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, double wallSeconds)
 {
     /// <summary>The metric columns of metrics.csv.</summary>
     public static readonly string[] Columns = ["spawn_step", "alpha", "test_accuracy", "test_loss", "train_loss", "learning_rate"];
@@ -35,28 +35,19 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         }
     }
 
-    private RecipeSettings S => context.Settings;
-    private double NearZero => S.GetDouble("near_zero_drop");
-    private double Large => S.GetDouble("large_drop");
-    private VerdictCriteria Criteria => S.GetVerdictCriteria();
+    private readonly LmcAnalysis _analysis = new(s, setup, results);
     private int TrainingSteps => results.Sum(r => r.TrainingSteps);
     private double TrainingSeconds => results.Sum(r => r.TrainSeconds);
     private double MeasureSeconds => results.Sum(r => r.MeasureSeconds);
     private double MsPerStep => 1000 * TrainingSeconds / Math.Max(1, TrainingSteps);
-    private IEnumerable<string> Arms => setup.Arms.Where(a => results.Any(r => r.Arm == a));
+    private IReadOnlyList<string> Arms => _analysis.Arms;
+    private IReadOnlyList<string> GroupNames => _analysis.GroupNames;
 
     private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
 
-    /// <summary>The results of one arm at one spawn step, one per seed in seed order.</summary>
-    private IReadOnlyList<LmcSpawnResult> At(string arm, int t) =>
-        setup.Seeds.Select(seed => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t)).ToArray();
+    private IReadOnlyList<LmcSpawnResult> At(string arm, int t) => _analysis.At(arm, t);
+    private SeededSeries Series(string arm, Func<LmcSpawnResult, double> value) => _analysis.Series(arm, value);
 
-    /// <summary>A quantity of one arm against the spawn step (x = t′ + 1, for the log axis), one sample per seed.</summary>
-    private SeededSeries Series(string arm, Func<LmcSpawnResult, double> value) =>
-        SeededSeries.FromSeeds(setup.SpawnSteps.Select(t => t + 1.0).ToArray(),
-            setup.SpawnSteps.Select(t => (IReadOnlyList<double>)At(arm, t).Select(value).ToArray()).ToArray());
-
-    /// <summary>A table cell: the value with one seed, "mean ± sd" with several.</summary>
     private object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value)
     {
         if (point.Count == 1) return value(point[0]);
@@ -131,7 +122,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         summary["measure_seconds"] = Math.Round(MeasureSeconds, 1);
         summary["results"] = Arms.SelectMany(a => setup.SpawnSteps.Select(t => SummaryEntry(a, t))).ToList();
         summary["pretrain_accuracy"] = PretrainAccuracy();
-        summary["verdicts"] = Verdicts().ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = v.Verdict.Outcome.ToString().ToLowerInvariant(), ["statement"] = v.Verdict.Statement });
+        summary["verdicts"] = _analysis.Verdicts().ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = v.Verdict.Outcome.ToString().ToLowerInvariant(), ["statement"] = v.Verdict.Statement });
         context.Folder.WriteSummary(summary);
     }
 
@@ -185,8 +176,6 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         return figures;
     }
 
-    private IReadOnlyList<string> GroupNames => results[0].GradientChange.Select(g => g.Group).ToArray();
-
     private void WriteReport(List<(FigureFiles Files, string Caption)> figures)
     {
         string bn = setup.BatchNorm == BatchNormMode.Recompute
@@ -198,7 +187,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
             ("θ(α)", $"α θ¹_T + (1−α) θ²_T (α = 1 is child 1); BatchNorm statistics {bn}"),
             ("accuracy drop", "½(acc(θ¹_T) + acc(θ²_T)) − acc(θ(½)), test accuracies on the α-path (so the end points use the same BatchNorm treatment as the midpoint); the children's accuracies with their own running statistics are in summary.json"),
             ("barrier", "max_α [(1−α) acc(0) + α acc(1) − acc(α)] over the grid; loss barrier max_α [loss(α) − ((1−α) loss(0) + α loss(1))], mean test cross-entropy"),
-            ("gradient change of layer group l", $"mean over the {S.GetInt("probes")} probe inputs (the first test images) of ‖J^l_T(x) − J^l_t′(x)‖_F / ‖J^l_t′(x)‖_F, J^l the Jacobian of the logits with respect to group l's parameters, θ_T = child 1's end point; " +
+            ("gradient change of layer group l", $"mean over the {s.Probes} probe inputs (the first test images) of ‖J^l_T(x) − J^l_t′(x)‖_F / ‖J^l_t′(x)‖_F, J^l the Jacobian of the logits with respect to group l's parameters, θ_T = child 1's end point; " +
                 (setup.GradientMethod == GradientChangeMethod.Exact ? "exact (one reverse pass per probe and logit)" : $"Hutchinson with {setup.Directions} group-restricted Rademacher directions, the same at t′ and T")),
             ("layer groups", "stem (first convolution and its norm), stage s.block b (both convolutions, norms and the projection shortcut), classifier"),
             ("Jacobians and JVPs", "taken in evaluation mode (BatchNorm with fixed statistics), docs/method.md §7. " + (setup.BatchNorm == BatchNormMode.Recompute
@@ -219,7 +208,7 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
             $"Model: {ModelText}; Kaiming-normal convolutions, 1×1 projection shortcuts.",
             string.Create(CultureInfo.InvariantCulture, $"Training: SGD momentum {setup.Training.Momentum}, coupled weight decay {setup.Training.WeightDecay}, lr {setup.Training.LearningRate} with {setup.Training.WarmupSteps} warm-up steps and ×{setup.Training.DecayFactor} after steps [{string.Join(", ", setup.Training.Milestones())}], batch {setup.Training.BatchSize}, random crop (4-pixel zero padding) + horizontal flip, T = {setup.Training.Steps} steps."),
             $"Spawn steps t′ = {string.Join(", ", setup.SpawnSteps)}; α grid {string.Join(", ", setup.Alphas.Select(F))}; {setup.Seeds.Count} seed(s).",
-            $"**Scale**: the paper (after Frankle et al. 2020) uses all 50k CIFAR-10 training images, w = 16 and ≈ 63k steps; this run uses {S.GetInt("train_size")} images, w = {setup.Model.Width} and T = {setup.Training.Steps}" +
+            $"**Scale**: the paper (after Frankle et al. 2020) uses all 50k CIFAR-10 training images, w = 16 and ≈ 63k steps; this run uses {s.TrainSize} images, w = {setup.Model.Width} and T = {setup.Training.Steps}" +
                 (context.Quick ? " (quick mode: a miniature that shows the shape of the protocol, not the paper's numbers)." : "."),
             string.Create(CultureInfo.InvariantCulture, $"Compute: {TrainingSteps} training steps in {TrainingSeconds:F0} s ({MsPerStep:F0} ms per step incl. augmentation), measurements {MeasureSeconds:F0} s, wall time {wallSeconds:F0} s") +
                 (context.Shard.IsAll ? "." : " (summed over the shards' sub-runs; each shard also retrained the parent prefix it needed)."),
@@ -245,94 +234,39 @@ internal sealed class LmcOutput(RunContext context, LmcSetup setup, LmcFacts fac
         context.Folder.WriteReport(report.ToString());
     }
 
-    /// <summary>The statistical verdicts on docs/method.md §9's claims, judged by the recipe's verdict criteria.</summary>
-    private List<(string Key, string Claim, Verdict Verdict)> Verdicts()
-    {
-        var list = new List<(string, string, Verdict)>();
-        static double LogX(double x) => Math.Log(x);
-        foreach (var a in Arms)
-        {
-            if (a == "random")
-                list.Add(("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
-                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), Criteria, TrendDirection.Falls, LogX).Verdict));
-            list.Add(($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
-                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), Criteria, TrendDirection.Falls, LogX).Verdict));
-        }
-        if (Arms.Contains("random") && Arms.Contains("pretrained"))
-        {
-            int first = setup.SpawnSteps[0];
-            list.Add(("pretrained_drop_smaller", $"the accuracy drop at the first spawn step (t′ = {first}) is smaller when pretrained",
-                Gap(At("pretrained", first).Select(r => r.AccuracyDrop), At("random", first).Select(r => r.AccuracyDrop), ("drop pretrained", "drop random"))));
-            double MeanOverSteps(string arm, long seed) => setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
-            list.Add(("pretrained_gradient_change_smaller", "the gradient change (mean over layer groups and spawn steps) is smaller when pretrained",
-                Gap(setup.Seeds.Select(s => MeanOverSteps("pretrained", s)), setup.Seeds.Select(s => MeanOverSteps("random", s)), ("pretrained", "random"))));
-        }
-        return list;
-    }
-
-    /// <summary>GapCheck on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
-    private Verdict Gap(IEnumerable<double> lower, IEnumerable<double> higher, (string, string) names)
-    {
-        var (ma, sa, na) = SeedAggregate.MeanSd(lower);
-        var (mb, sb, nb) = SeedAggregate.MeanSd(higher);
-        double se = sa is { } x && sb is { } y ? Math.Sqrt(x * x / na + y * y / nb) : double.NaN;
-        return GapCheck.ClearlyBelow(ma, mb, se, Criteria, names);
-    }
-
     private List<string> Findings()
     {
         var findings = new List<string>
         {
             "docs/method.md §9 expects: accuracy drop large for early t′, near zero later; pretrained: small from the start; gradient change by layer falls with t′ and is smaller when pretrained.",
-            Criteria.Describe() + $" Drop thresholds (settings): 'large' = drop ≥ {F(Large)} (`large_drop`), 'near zero' = drop < {F(NearZero)} (`near_zero_drop`), applied to the " +
+            s.Verdicts.Describe() + $" Drop thresholds (settings): 'large' = drop ≥ {F(s.LargeDrop)} (`large_drop`), 'near zero' = drop < {F(s.NearZeroDrop)} (`near_zero_drop`), applied to the " +
                 (setup.Seeded ? $"mean over the {setup.Seeds.Count} seeds; trends and gaps are judged against the seed-to-seed spread (sample sd over seeds; the gap's SE = √(sd₁²/n + sd₂²/n))."
                     : "single seed's values; with one seed no seed spread is measured: a trend's noise is the scatter about the fitted line, and a gap between arms has no standard error (so it reads inconclusive)."),
         };
-        foreach (var (_, claim, verdict) in Verdicts()) findings.Add(verdict.About(claim));
+        foreach (var (_, claim, verdict) in _analysis.Verdicts()) findings.Add(verdict.About(claim));
         foreach (var a in Arms)
         {
-            var drops = Series(a, r => r.AccuracyDrop);
-            double firstDrop = drops.Means[0], lastDrop = drops.Means[^1];
-            string sequence = string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(drops.Means[i])} (t′ = {t})"));
-            bool largeEarly = firstDrop >= Large, zeroLate = lastDrop < NearZero;
-            var children = results.Where(r => r.Arm == a).SelectMany(r => new[] { r.AccChild1, r.AccChild2 }).ToArray();
+            var f = _analysis.Arm(a);
+            string sequence = string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.Drops.Means[i])} (t′ = {t})"));
             findings.Add($"**{a}** accuracy drop{(setup.Seeded ? " (seed means)" : "")}: {sequence}. " +
                 (a == "random"
-                    ? $"Large at the first spawn step: {(largeEarly ? "yes" : "**no**")}; near zero at the last: {(zeroLate ? "yes" : "**no**")}. "
-                    : $"Near zero from the start (t′ = {setup.SpawnSteps[0]}): {(firstDrop < NearZero ? "yes" : "**no**")}; near zero at the last: {(zeroLate ? "yes" : "**no**")}. ") +
-                $"Children reach {F(children.Min())}–{F(children.Max())} test accuracy on the path's end points.");
-            var grads = Series(a, r => r.MeanGradientChange);
-            int falling = GroupNames.Count(g => TrendCheck.Judge(Series(a, r => r.GradientChange.First(x => x.Group == g).Value), Criteria, TrendDirection.Falls, Math.Log).Verdict.Outcome == VerdictOutcome.Agrees);
-            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(grads.Means[i])} (t′ = {t})"))}; " +
-                $"its slope interval against ln(t′ + 1) lies below 0 in {falling} of {GroupNames.Count} layer groups.");
-            var gap = Series(a, r => r.Linearization.LinearizationGap);
-            var nonlin = Series(a, r => r.Linearization.PathNonlinearity);
-            findings.Add($"**{a}** telescoping view: linearization gap {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(gap.Means[i])} (t′ = {t})"))}; " +
-                $"path non-linearity {string.Join(", ", nonlin.Means.Select(F))}; correlation of the drop with the linearization gap across t′: {F(Correlation(drops.Means, gap.Means))}, " +
-                $"with the path non-linearity: {F(Correlation(drops.Means, nonlin.Means))}.");
+                    ? $"Large at the first spawn step: {YesNo(f.LargeAtFirst)}; near zero at the last: {YesNo(f.NearZeroAtLast)}. "
+                    : $"Near zero from the start (t′ = {setup.SpawnSteps[0]}): {YesNo(f.NearZeroAtFirst)}; near zero at the last: {YesNo(f.NearZeroAtLast)}. ") +
+                $"Children reach {F(f.ChildAccuracyMin)}–{F(f.ChildAccuracyMax)} test accuracy on the path's end points.");
+            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.GradientChange.Means[i])} (t′ = {t})"))}; " +
+                $"its slope interval against ln(t′ + 1) lies below 0 in {f.FallingGroups} of {GroupNames.Count} layer groups.");
+            findings.Add($"**{a}** telescoping view: linearization gap {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.LinearizationGap.Means[i])} (t′ = {t})"))}; " +
+                $"path non-linearity {string.Join(", ", f.PathNonlinearity.Means.Select(F))}; correlation of the drop with the linearization gap across t′: {F(f.DropGapCorrelation)}, " +
+                $"with the path non-linearity: {F(f.DropNonlinearityCorrelation)}.");
         }
-        if (Arms.Contains("random") && Arms.Contains("pretrained"))
-        {
-            var r = Series("random", x => x.AccuracyDrop).Means;
-            var p = Series("pretrained", x => x.AccuracyDrop).Means;
-            var rg = Series("random", x => x.MeanGradientChange).Means;
-            var pg = Series("pretrained", x => x.MeanGradientChange).Means;
-            int n = setup.SpawnSteps.Count;
-            findings.Add($"Pretrained vs random at the same t′: the drop is smaller when pretrained at {Enumerable.Range(0, n).Count(i => p[i] < r[i])} of {n} spawn steps " +
-                $"(first t′: {F(p[0])} vs {F(r[0])}); the mean gradient change is smaller at {Enumerable.Range(0, n).Count(i => pg[i] < rg[i])} of {n}. " +
-                $"Pretraining reached {string.Join(", ", results.Where(x => x.Arm == "pretrained").Select(x => x.PretrainAccuracy).Distinct().Select(F))} test accuracy before its classifier was re-initialized.");
-        }
+        if (_analysis.Compare() is { } c)
+            findings.Add($"Pretrained vs random at the same t′: the drop is smaller when pretrained at {c.DropSmaller} of {c.SpawnSteps} spawn steps " +
+                $"(first t′: {F(c.FirstDropPretrained)} vs {F(c.FirstDropRandom)}); the mean gradient change is smaller at {c.GradientChangeSmaller} of {c.SpawnSteps}. " +
+                $"Pretraining reached {string.Join(", ", c.PretrainAccuracies.Select(F))} test accuracy before its classifier was re-initialized.");
         if (context.Quick)
             findings.Add("Quick mode: few steps, few images, a coarse α grid and few probes — the numbers carry seed noise of a few accuracy points; read the trend, not the digits.");
         return findings;
     }
 
-    private static double Correlation(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        if (x.Count < 3) return double.NaN;
-        double mx = x.Average(), my = y.Average();
-        double sxy = x.Zip(y).Sum(p => (p.First - mx) * (p.Second - my));
-        double sxx = x.Sum(v => (v - mx) * (v - mx)), syy = y.Sum(v => (v - my) * (v - my));
-        return sxy / Math.Sqrt(sxx * syy);
-    }
+    private static string YesNo(bool yes) => yes ? "yes" : "**no**";
 }

@@ -1,0 +1,108 @@
+using Telescope.Reporting;
+using Telescope.Runs;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.Lmc;
+
+/// <summary>
+/// lmc's numbers and verdicts from the sub-run results (docs/recipes/lmc.md): the per-arm series against the spawn
+/// step (seed means and spreads), the noise-aware verdicts on docs/method.md §9's claims and the facts the findings
+/// state. Computes, writes nothing: <see cref="LmcOutput"/> turns it into summary.json, figures and prose.
+/// </summary>
+internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<LmcSpawnResult> results)
+{
+    /// <summary>The arms with results, in the order of the settings.</summary>
+    public IReadOnlyList<string> Arms { get; } = setup.Arms.Where(a => results.Any(r => r.Arm == a)).ToArray();
+
+    /// <summary>The layer groups of the gradient change, in the network's order.</summary>
+    public IReadOnlyList<string> GroupNames { get; } = results[0].GradientChange.Select(g => g.Group).ToArray();
+
+    /// <summary>The results of one arm at one spawn step, one per seed in seed order.</summary>
+    public IReadOnlyList<LmcSpawnResult> At(string arm, int t) =>
+        setup.Seeds.Select(seed => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t)).ToArray();
+
+    /// <summary>A quantity of one arm against the spawn step (x = t′ + 1, for the log axis), one sample per seed.</summary>
+    public SeededSeries Series(string arm, Func<LmcSpawnResult, double> value) =>
+        SeededSeries.FromSeeds(setup.SpawnSteps.Select(t => t + 1.0).ToArray(),
+            setup.SpawnSteps.Select(t => (IReadOnlyList<double>)At(arm, t).Select(value).ToArray()).ToArray());
+
+    /// <summary>The statistical verdicts on docs/method.md §9's claims, judged by the recipe's verdict criteria.</summary>
+    public IReadOnlyList<(string Key, string Claim, Verdict Verdict)> Verdicts()
+    {
+        var list = new List<(string, string, Verdict)>();
+        static double LogX(double x) => Math.Log(x);
+        foreach (var a in Arms)
+        {
+            if (a == "random")
+                list.Add(("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
+                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), s.Verdicts, TrendDirection.Falls, LogX).Verdict));
+            list.Add(($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
+                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), s.Verdicts, TrendDirection.Falls, LogX).Verdict));
+        }
+        if (Arms.Contains("random") && Arms.Contains("pretrained"))
+        {
+            int first = setup.SpawnSteps[0];
+            list.Add(("pretrained_drop_smaller", $"the accuracy drop at the first spawn step (t′ = {first}) is smaller when pretrained",
+                Gap(At("pretrained", first).Select(r => r.AccuracyDrop), At("random", first).Select(r => r.AccuracyDrop), ("drop pretrained", "drop random"))));
+            double MeanOverSteps(string arm, long seed) => setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
+            list.Add(("pretrained_gradient_change_smaller", "the gradient change (mean over layer groups and spawn steps) is smaller when pretrained",
+                Gap(setup.Seeds.Select(seed => MeanOverSteps("pretrained", seed)), setup.Seeds.Select(seed => MeanOverSteps("random", seed)), ("pretrained", "random"))));
+        }
+        return list;
+    }
+
+    /// <summary>GapCheck on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
+    private Verdict Gap(IEnumerable<double> lower, IEnumerable<double> higher, (string, string) names)
+    {
+        var (ma, sa, na) = SeedAggregate.MeanSd(lower);
+        var (mb, sb, nb) = SeedAggregate.MeanSd(higher);
+        double se = sa is { } x && sb is { } y ? Math.Sqrt(x * x / na + y * y / nb) : double.NaN;
+        return GapCheck.ClearlyBelow(ma, mb, se, s.Verdicts, names);
+    }
+
+    /// <summary>What the findings state about one arm.</summary>
+    public ArmFacts Arm(string arm)
+    {
+        var drops = Series(arm, r => r.AccuracyDrop);
+        var gap = Series(arm, r => r.Linearization.LinearizationGap);
+        var nonlinearity = Series(arm, r => r.Linearization.PathNonlinearity);
+        var children = results.Where(r => r.Arm == arm).SelectMany(r => new[] { r.AccChild1, r.AccChild2 }).ToArray();
+        int falling = GroupNames.Count(g => TrendCheck.Judge(Series(arm, r => r.GradientChange.First(x => x.Group == g).Value), s.Verdicts,
+            TrendDirection.Falls, Math.Log).Verdict.Outcome == VerdictOutcome.Agrees);
+        return new ArmFacts(drops, drops.Means[0] >= s.LargeDrop, drops.Means[0] < s.NearZeroDrop, drops.Means[^1] < s.NearZeroDrop,
+            children.Min(), children.Max(), Series(arm, r => r.MeanGradientChange), falling, gap, nonlinearity,
+            Correlation(drops.Means, gap.Means), Correlation(drops.Means, nonlinearity.Means));
+    }
+
+    /// <summary>Pretrained against random at the same spawn steps (seed means), when both arms ran.</summary>
+    public ArmComparison? Compare()
+    {
+        if (!Arms.Contains("random") || !Arms.Contains("pretrained")) return null;
+        var r = Series("random", x => x.AccuracyDrop).Means;
+        var p = Series("pretrained", x => x.AccuracyDrop).Means;
+        var rg = Series("random", x => x.MeanGradientChange).Means;
+        var pg = Series("pretrained", x => x.MeanGradientChange).Means;
+        int n = setup.SpawnSteps.Count;
+        return new ArmComparison(Enumerable.Range(0, n).Count(i => p[i] < r[i]), Enumerable.Range(0, n).Count(i => pg[i] < rg[i]), n, p[0], r[0],
+            results.Where(x => x.Arm == "pretrained").Select(x => x.PretrainAccuracy).Distinct().ToArray());
+    }
+
+    /// <summary>Pearson correlation; NaN below three points.</summary>
+    public static double Correlation(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        if (x.Count < 3) return double.NaN;
+        double mx = x.Average(), my = y.Average();
+        double sxy = x.Zip(y).Sum(p => (p.First - mx) * (p.Second - my));
+        double sxx = x.Sum(v => (v - mx) * (v - mx)), syy = y.Sum(v => (v - my) * (v - my));
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+}
+
+/// <summary>The facts of one arm: drops against t′ and the thresholds' readings, children's accuracies, gradient change and the telescoping view.</summary>
+internal sealed record ArmFacts(SeededSeries Drops, bool LargeAtFirst, bool NearZeroAtFirst, bool NearZeroAtLast, double ChildAccuracyMin,
+    double ChildAccuracyMax, SeededSeries GradientChange, int FallingGroups, SeededSeries LinearizationGap, SeededSeries PathNonlinearity,
+    double DropGapCorrelation, double DropNonlinearityCorrelation);
+
+/// <summary>Pretrained vs random: at how many of the spawn steps each quantity is smaller when pretrained, the first drops, pretraining accuracy.</summary>
+internal sealed record ArmComparison(int DropSmaller, int GradientChangeSmaller, int SpawnSteps, double FirstDropPretrained, double FirstDropRandom,
+    IReadOnlyList<double> PretrainAccuracies);
