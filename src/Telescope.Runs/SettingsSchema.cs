@@ -10,7 +10,7 @@ namespace Telescope.Runs;
 /// value, range or choices, description and, where a default comes from a paper, its source. From it come the runtime
 /// <see cref="RecipeSettings"/> (parsing of <c>--set</c>, <c>--config</c> and config.json, validation, <c>describe</c>,
 /// the run's fingerprint) and, once resolved, the record itself (<see cref="Bind"/>), so no string key appears outside
-/// the declaration. The pattern is open_lth's hyperparameter dataclasses; docs/architecture.md §"Settings" explains it.
+/// the declaration. The pattern is open_lth's hyperparameter dataclasses; docs/architecture.md §3 explains it.
 /// </summary>
 /// <example>
 /// <code>
