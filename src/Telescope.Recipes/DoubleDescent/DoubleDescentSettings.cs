@@ -9,43 +9,14 @@ namespace Telescope.Recipes.DoubleDescent;
 /// The settings of the double-descent recipe (docs/recipes/double-descent.md), one declaration each, and what follows
 /// from them for every network of the sweep (the seed is each sub-run's own).
 /// </summary>
-public sealed record DoubleDescentSettings
+public sealed record DoubleDescentSettings(long Seed, string Data, OwnImageSettings OwnImages,
+    IReadOnlyList<int> Classes, int Pool, int TrainSize, int TestSize, int TestProbes, IReadOnlyList<double> LabelNoise,
+    IReadOnlyList<int> Widths, string Optimizer, double AdamLearningRate, double GdLearningRate, int BatchSize,
+    int MaxSteps, int ConvergeWindow, double ConvergeRelImprovement, double ConvergeTrainMse, double WorseFitTolerance,
+    int LogEvery, string Smoother, string Preconditioner, int Directions, double LossScale, double PeakProminence,
+    double NearFactor, double FidelityLimit, double PTrainLimit, double InterpolationTolerance,
+    SensitivitySettings Sensitivity, VerdictCriteria Verdicts, IReadOnlyList<long> Seeds, ComputeSettings Compute)
 {
-    public required long Seed { get; init; }
-    public required string Data { get; init; }
-    public required OwnImageSettings OwnImages { get; init; }
-    public required IReadOnlyList<int> Classes { get; init; }
-    public required int Pool { get; init; }
-    public required int TrainSize { get; init; }
-    public required int TestSize { get; init; }
-    public required int TestProbes { get; init; }
-    public required IReadOnlyList<double> LabelNoise { get; init; }
-    public required IReadOnlyList<int> Widths { get; init; }
-    public required string Optimizer { get; init; }
-    public required double AdamLearningRate { get; init; }
-    public required double GdLearningRate { get; init; }
-    /// <summary>The minibatch size as set (0 = full batch; see <see cref="Batch"/>).</summary>
-    public required int BatchSize { get; init; }
-    public required int MaxSteps { get; init; }
-    public required int ConvergeWindow { get; init; }
-    public required double ConvergeRelImprovement { get; init; }
-    public required double ConvergeTrainMse { get; init; }
-    public required double WorseFitTolerance { get; init; }
-    public required int LogEvery { get; init; }
-    public required string Smoother { get; init; }
-    public required string Preconditioner { get; init; }
-    public required int Directions { get; init; }
-    public required double LossScale { get; init; }
-    public required double PeakProminence { get; init; }
-    public required double NearFactor { get; init; }
-    public required double FidelityLimit { get; init; }
-    public required double PTrainLimit { get; init; }
-    public required double InterpolationTolerance { get; init; }
-    public required SensitivitySettings Sensitivity { get; init; }
-    public required VerdictCriteria Verdicts { get; init; }
-    public required IReadOnlyList<long> Seeds { get; init; }
-    public required ComputeSettings Compute { get; init; }
-
     public static SettingsSchema<DoubleDescentSettings> Schema { get; } = new SettingsSchema<DoubleDescentSettings>()
         .Seed(x => x.Seed)
         .String(x => x.Data, "data", "auto", "Images: mnist, cifar10, synthetic, files (your own: train_images, …), or auto (files when train_images is set, else mnist when a data folder is given)", choices: DoubleDescentData.Choices)
