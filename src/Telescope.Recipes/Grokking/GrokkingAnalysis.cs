@@ -8,20 +8,16 @@ namespace Telescope.Recipes.Grokking;
 /// without any text. The sub-runs are grouped by configuration (in the order given), each group one sub-run per seed.
 /// </summary>
 /// <param name="runs">The configuration sub-runs (separate p_net pairs already combined into them).</param>
-/// <param name="seeds">The seed repetitions of every configuration.</param>
-/// <param name="useSmoother">Whether the smoother's p was measured.</param>
-/// <param name="rule">What "p_test clearly below p_train" means.</param>
-/// <param name="pLimit">p_train above this (p_train_limit × n) means the smoother's p has blown up.</param>
-internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, IReadOnlyList<long> seeds, bool useSmoother, ClearlyBelowRule rule, double pLimit)
-    where TRun : GrokkingRun
+/// <param name="s">The settings the verdicts are judged with (whether the smoother ran, p_train_limit, the "clearly below" rule).</param>
+internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings s) where TRun : GrokkingRun
 {
     private IReadOnlyList<ConfigurationFinding<TRun>>? _configurations;
 
     public IReadOnlyList<TRun> Runs => runs;
-    public IReadOnlyList<long> Seeds => seeds;
-    public bool UseSmoother => useSmoother;
-    public ClearlyBelowRule Rule => rule;
-    public double PLimit => pLimit;
+    public bool UseSmoother => s.UseSmoother;
+    public ClearlyBelowRule Rule { get; } = s.Rule;
+    /// <summary>p_train above this (p_train_limit × n) means the smoother's p has blown up.</summary>
+    public double PLimit => s.PLimit;
 
     /// <summary>The sub-runs by configuration (in the order given), each with its seeds in order.</summary>
     public IReadOnlyList<IReadOnlyList<TRun>> Groups { get; } =
@@ -29,16 +25,16 @@ internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, IReadOnlyList<lo
 
     /// <summary>The findings of every configuration, in the order of <see cref="Groups"/>.</summary>
     public IReadOnlyList<ConfigurationFinding<TRun>> Configurations =>
-        _configurations ??= Groups.Select(g => GrokkingFindings.Configuration(g, useSmoother, rule)).ToList();
+        _configurations ??= Groups.Select(g => GrokkingFindings.Configuration(g, UseSmoother, Rule)).ToList();
 
     /// <summary>The smoother's p of a sub-run at every logged step (empty when the smoother did not run).</summary>
     public IReadOnlyList<(int Step, double PTrain, double PTest)> SmootherSeries(TRun r) =>
-        useSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [];
+        UseSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [];
 
     /// <summary>A cited ordering along a grid of configurations, judged over every seed's value (<see cref="SeededOrdering"/>).</summary>
     protected Verdict Ordering(IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<TRun>> groups, IReadOnlyList<string> labels,
         TrendDirection expected, Func<TRun, double> value) =>
-        SeededOrdering.Judge(x, groups.Select(g => (IReadOnlyList<double>)g.Select(value).ToArray()).ToList(), labels, expected, rule.Criteria);
+        SeededOrdering.Judge(x, groups.Select(g => (IReadOnlyList<double>)g.Select(value).ToArray()).ToList(), labels, expected, Rule.Criteria);
 }
 
 /// <summary>Omnigrok's comparison of the largest ReLU α with α = 1: four orderings, each judged over the seeds.</summary>
@@ -46,16 +42,14 @@ internal sealed record AlphaComparison(IReadOnlyList<GrokkingMnistRun> Large, IR
     Verdict DelayRatio, Verdict TestPlateau, Verdict FinalPTrain, Verdict FinalPTest);
 
 /// <summary>grokking-mnist's analysis: the shared findings, the smoother's reliability and the α comparison.</summary>
-internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs, GrokkingMnistSettings s)
-    : GrokkingAnalysis<GrokkingMnistRun>(runs, s.Seeds, s.UseSmoother, s.Rule, s.PTrainLimit * s.TrainSize)
+internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs, GrokkingMnistSettings s) : GrokkingAnalysis<GrokkingMnistRun>(runs, s)
 {
     /// <summary>A mean surrogate-vs-network gap at or above this (targets are one-hot) means the smoother no longer describes the network.</summary>
     public const double UsableSurrogateGap = 0.5;
 
     /// <summary>
-    /// The first logged step whose smoother p is blown up (p_train above <see cref="GrokkingAnalysis{TRun}.PLimit"/> —
-    /// an interpolating least-squares smoother has p_train = n — or p_test not finite); null when the smoother did not
-    /// run (p was not measured, so it cannot be unreliable).
+    /// The first logged step whose smoother p is blown up (p_train above <see cref="GrokkingAnalysis{TRun}.PLimit"/> or
+    /// p_test not finite); null when the smoother did not run (p was not measured, so it cannot be unreliable).
     /// </summary>
     public GrokkingPoint? FirstUnreliable(GrokkingMnistRun r) =>
         UseSmoother ? r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain <= PLimit && double.IsFinite(p.PTest))) : null;
@@ -89,8 +83,7 @@ internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs
 }
 
 /// <summary>grokking-poly's analysis: the shared findings, GD's sharpness and Kumar et al.'s ordering over ε.</summary>
-internal sealed class GrokkingPolyAnalysis(IReadOnlyList<GrokkingPolyRun> runs, GrokkingPolySettings s)
-    : GrokkingAnalysis<GrokkingPolyRun>(runs, s.Seeds, s.UseSmoother, s.Rule, s.PTrainLimit * s.TrainSize)
+internal sealed class GrokkingPolyAnalysis(IReadOnlyList<GrokkingPolyRun> runs, GrokkingPolySettings s) : GrokkingAnalysis<GrokkingPolyRun>(runs, s)
 {
     /// <summary>The largest GD sharpness γ·c·λ_max/n of any sub-run, at its start or end.</summary>
     public double MaxSharpness => Runs.Max(r => Math.Max(r.InitialSharpness, r.FinalSharpness));

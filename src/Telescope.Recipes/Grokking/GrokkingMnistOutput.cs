@@ -43,12 +43,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         WriteReport();
     }
 
-    /// <summary>Every logged row of a finished sub-run (a merge, or the rewrite once separate p_net pairs are combined).</summary>
-    public static void WriteRows(MetricsCsvWriter csv, GrokkingMnistRun run)
-    {
-        foreach (var (p, net) in run.Points.Zip(run.Sensitivity)) WriteRow(csv, run, p, net);
-    }
-
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
         csv.WriteRow(run.Label, p.Step,

@@ -48,7 +48,7 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
             source.Test.ToTensor(dtype, device), source.Test.OneHot(dtype, device), source.Test.LabelsTensor(device), s.TestProbes);
         var facts = new GrokkingMnistFacts(source.Description, source.IsSynthetic, source.Train.FeatureCount);
 
-        var separatePairs = SeparatePairs(s);
+        var separatePairs = s.SeparatePairs;
         var units = GrokkingSubRuns.Units(plan, separatePairs);
         _sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns,
             assigned => GrokkingSubRuns.Describe(assigned, "configuration × seed", separatePairs, s.Steps), _ => s.Steps,
@@ -58,16 +58,12 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
     private readonly SweepSkeleton<GrokkingMnistRun, GrokkingMnistFacts> _sweep = new((context, facts, results, liveMetrics) =>
     {
         var s = GrokkingMnistSettings.Schema.Bind(context.Settings);
-        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRows,
-            SeparatePairs(s), runs => WriteOutputs(context, s, facts, runs));
+        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRow,
+            s.SeparatePairs, runs => WriteOutputs(context, s, facts, runs));
     });
 
     /// <inheritdoc/>
     public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
-    /// <summary>p_net's options when its pairs are sub-runs of their own, else null.</summary>
-    private static RetrainingSensitivityOptions? SeparatePairs(GrokkingMnistSettings s) =>
-        s.Sensitivity.SeparatePairs ? s.SensitivityOptions(s.Seed) : null;
 
     private static void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> runs)
     {

@@ -6,33 +6,18 @@ using Telescope.Verdicts;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>The settings of grokking-mnist (docs/method.md §9 row "grokking-mnist"), one declaration each.</summary>
-public sealed record GrokkingMnistSettings
+public sealed record GrokkingMnistSettings : GrokkingSettings
 {
-    public required long Seed { get; init; }
     public required string Data { get; init; }
     public required OwnImageSettings OwnImages { get; init; }
     /// <summary>Configurations ACTIVATION:ALPHA, e.g. "relu:8".</summary>
     public required IReadOnlyList<string> Configs { get; init; }
-    public required int TrainSize { get; init; }
-    public required int TestSize { get; init; }
-    public required int TestProbes { get; init; }
     public required IReadOnlyList<int> Hidden { get; init; }
     public required int BatchSize { get; init; }
     public required double LearningRate { get; init; }
     public required double WeightDecay { get; init; }
-    public required double LossScale { get; init; }
-    public required int Steps { get; init; }
     public required int Directions { get; init; }
-    public required string Smoother { get; init; }
     public required string Preconditioner { get; init; }
-    public required int LogPerDecade { get; init; }
-    public required int LogEvery { get; init; }
-    public required SensitivitySettings Sensitivity { get; init; }
-    public required double PTrainLimit { get; init; }
-    public required double ClearlyBelowFraction { get; init; }
-    public required VerdictCriteria Verdicts { get; init; }
-    public required IReadOnlyList<long> Seeds { get; init; }
-    public required ComputeSettings Compute { get; init; }
 
     /// <summary>
     /// Steps of the quick mode. Sized from measured costs (≈ 5.7 ms per base step and 5.6–6.3 ms per member-step on the
@@ -45,25 +30,17 @@ public sealed record GrokkingMnistSettings
     /// <summary>The full mode's configurations (the report extrapolates the full sweep's cost from their count).</summary>
     public static readonly string[] DefaultConfigs = ["relu:8", "relu:4", "relu:2", "relu:1", "sigmoid:1"];
 
-    /// <summary>Whether the label-tangent smoother (docs/method.md §4.3) runs; off, p comes from retraining only.</summary>
-    public bool UseSmoother => Smoother != "none";
-
     /// <summary>Adam's preconditioner in the smoother's surrogate run.</summary>
     public TangentPreconditioner PreconditionerKind =>
         Preconditioner == "differentiated" ? TangentPreconditioner.Differentiated : TangentPreconditioner.Frozen;
 
-    /// <summary>The logged steps.</summary>
-    public IReadOnlyList<int> LogSteps => LogSchedule.Steps(Steps, LogPerDecade, LogEvery);
-
     /// <summary>The initialization seed of a repetition (the data order comes from the repetition's seed too).</summary>
     public static int ModelSeed(long seed) => (int)(seed & int.MaxValue);
 
-    /// <summary>p_net's options for a repetition: its label directions are the Hutchinson smoother's (seed S + 1); null without p_net.</summary>
-    public RetrainingSensitivityOptions? SensitivityOptions(long seed) => Sensitivity.Options(ModelSeed(seed) + 1);
+    /// <summary>p_net's label directions are the Hutchinson smoother's: seed S + 1.</summary>
+    public override RetrainingSensitivityOptions? SensitivityOptions(long seed) => Sensitivity.Options(ModelSeed(seed) + 1);
 
     private const string Omnigrok = "Liu et al. 2023 (Omnigrok)";
-
-    internal ClearlyBelowRule Rule => new(ClearlyBelowFraction, Verdicts);
 
     public static SettingsSchema<GrokkingMnistSettings> Schema { get; } = new SettingsSchema<GrokkingMnistSettings>()
         .Seed(x => x.Seed)

@@ -24,12 +24,6 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         WriteReport();
     }
 
-    /// <summary>Every logged row of a finished sub-run (a merge, or the rewrite once separate p_net pairs are combined).</summary>
-    public static void WriteRows(MetricsCsvWriter csv, GrokkingPolyRun run)
-    {
-        foreach (var (p, net) in run.Points.Zip(run.Sensitivity)) WriteRow(csv, run, p, net);
-    }
-
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(MetricsCsvWriter csv, GrokkingPolyRun run, GrokkingPoint p, SensitivityPoint net) =>
         csv.WriteRow(run.Label, p.Step, [run.Epsilon, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), .. SensitivityColumns.Values(net)]);

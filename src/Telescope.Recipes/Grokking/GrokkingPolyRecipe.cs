@@ -39,7 +39,7 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         {
             Epsilon = e, Seed = seed, Configuration = GrokkingPolyRun.ConfigurationOf(e), Label = GrokkingRun.RunName(GrokkingPolyRun.ConfigurationOf(e), seed, seeds.Count),
         })).ToList();
-        var separatePairs = SeparatePairs(s);
+        var separatePairs = s.SeparatePairs;
         var units = GrokkingSubRuns.Units(plan, separatePairs);
         _sweep.Run(context, new SharedFacts(), units.Count, GrokkingPolyOutput.Columns,
             assigned => GrokkingSubRuns.Describe(assigned, "ε × seed", separatePairs, s.Steps), _ => s.Steps,
@@ -52,16 +52,12 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
     private readonly SweepSkeleton<GrokkingPolyRun, SharedFacts> _sweep = new((context, _, results, liveMetrics) =>
     {
         var s = GrokkingPolySettings.Schema.Bind(context.Settings);
-        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRows,
-            SeparatePairs(s), runs => WriteOutputs(context, s, runs));
+        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRow,
+            s.SeparatePairs, runs => WriteOutputs(context, s, runs));
     });
 
     /// <inheritdoc/>
     public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
-    /// <summary>p_net's options when its pairs are sub-runs of their own, else null.</summary>
-    private static RetrainingSensitivityOptions? SeparatePairs(GrokkingPolySettings s) =>
-        s.Sensitivity.SeparatePairs ? s.SensitivityOptions(s.Seed) : null;
 
     private static void WriteOutputs(RunContext context, GrokkingPolySettings s, IReadOnlyList<GrokkingPolyRun> runs)
     {

@@ -6,29 +6,14 @@ using Telescope.Verdicts;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>The settings of grokking-poly (docs/method.md §9 row "grokking-poly"), one declaration each.</summary>
-public sealed record GrokkingPolySettings
+public sealed record GrokkingPolySettings : GrokkingSettings
 {
-    public required long Seed { get; init; }
     public required IReadOnlyList<double> Epsilons { get; init; }
     public required double Alpha { get; init; }
     public required int Width { get; init; }
     public required int InputDim { get; init; }
-    public required int TrainSize { get; init; }
-    public required int TestSize { get; init; }
-    public required int TestProbes { get; init; }
     /// <summary>The learning rate in units of N/α².</summary>
     public required double LrFactor { get; init; }
-    public required double LossScale { get; init; }
-    public required int Steps { get; init; }
-    public required int LogPerDecade { get; init; }
-    public required int LogEvery { get; init; }
-    public required string Smoother { get; init; }
-    public required SensitivitySettings Sensitivity { get; init; }
-    public required double PTrainLimit { get; init; }
-    public required double ClearlyBelowFraction { get; init; }
-    public required VerdictCriteria Verdicts { get; init; }
-    public required IReadOnlyList<long> Seeds { get; init; }
-    public required ComputeSettings Compute { get; init; }
 
     /// <summary>
     /// Why the full mode defaults to one seed, as the report states it: measured with the full settings for 300 steps of
@@ -40,19 +25,11 @@ public sealed record GrokkingPolySettings
     /// <summary>γ = lr_factor·N/α².</summary>
     public double LearningRate => LrFactor * Width / Math.Pow(Alpha, 2);
 
-    /// <summary>Whether the kernel smoother (docs/method.md §4.2) runs.</summary>
-    public bool UseSmoother => Smoother == "kernel";
-
-    /// <summary>The logged steps.</summary>
-    public IReadOnlyList<int> LogSteps => LogSchedule.Steps(Steps, LogPerDecade, LogEvery);
-
     /// <summary>The initialization seed of a repetition: S + 1 (the task is drawn from <c>seed</c> itself).</summary>
     public static int ModelSeed(long seed) => (int)((seed + 1) & int.MaxValue);
 
-    /// <summary>p_net's options for a repetition: label directions from S + 2; null without p_net.</summary>
-    public RetrainingSensitivityOptions? SensitivityOptions(long seed) => Sensitivity.Options((int)((seed + 2) & int.MaxValue));
-
-    internal ClearlyBelowRule Rule => new(ClearlyBelowFraction, Verdicts);
+    /// <summary>p_net's label directions come from seed S + 2.</summary>
+    public override RetrainingSensitivityOptions? SensitivityOptions(long seed) => Sensitivity.Options((int)((seed + 2) & int.MaxValue));
 
     /// <summary>The checks that involve several settings.</summary>
     public void Validate()
