@@ -12,10 +12,6 @@ public sealed record ComputeSettings(string DTypeName, string DeviceName, int Th
     /// <summary>The torch scalar type of <see cref="DTypeName"/>.</summary>
     public torch.ScalarType DType => DTypeName == "float64" ? torch.ScalarType.Float64 : torch.ScalarType.Float32;
 
-    internal static ComputeSettings Read(RecipeSettings s) => new()
-    {
-        DTypeName = s.GetString(RecipeSettings.DTypeKey),
-        DeviceName = s.GetString(RecipeSettings.DeviceKey),
-        Threads = s.GetInt(RecipeSettings.ThreadsKey),
-    };
+    internal static ComputeSettings Read(RecipeSettings s) =>
+        new(s.GetString(RecipeSettings.DTypeKey), s.GetString(RecipeSettings.DeviceKey), s.GetInt(RecipeSettings.ThreadsKey));
 }
