@@ -158,6 +158,7 @@ public sealed partial class RunFolder : IDisposable
     public MetricsCsvWriter OpenMetrics(IReadOnlyList<string> metricColumns, string fileName = MetricsFileName)
     {
         var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns, append: _restored.Remove(fileName));
+        MirrorToTensorBoard(writer, fileName);
         _openWriters.Add(writer);
         _metrics[fileName] = writer;
         return writer;
@@ -187,6 +188,7 @@ public sealed partial class RunFolder : IDisposable
     {
         string png = GetPath(baseName + ".png");
         figure.Save(png, Path.ChangeExtension(png, ".svg"));
+        AddFigureToTensorBoard(baseName, png);
         var files = new FigureFiles(
             Path.GetRelativePath(WorkingPath, png).Replace('\\', '/'),
             Path.GetRelativePath(WorkingPath, Path.ChangeExtension(png, ".svg")).Replace('\\', '/'),
@@ -242,6 +244,7 @@ public sealed partial class RunFolder : IDisposable
     {
         foreach (var w in _openWriters) w.Dispose();
         _openWriters.Clear();
+        CloseTensorBoard();
     }
 
     private void ThrowIfClosed()
