@@ -12,6 +12,10 @@ public sealed partial class RunFolder
     public const string TensorBoardFolderName = "tensorboard";
 
     private TensorBoardLog? _tensorBoard;
+    private RecipeSettings? _tensorBoardSettings;
+    // Metrics files whose rows are in the log, and the figures added to it: what a restart writes again.
+    private readonly HashSet<string> _mirroredFiles = new(StringComparer.Ordinal);
+    private readonly List<(string Tag, string Png)> _mirroredFigures = [];
 
     /// <summary>The TensorBoard log of this run, or null when <c>tensorboard=false</c> (or not started).</summary>
     public TensorBoardLog? TensorBoard => _tensorBoard;
@@ -26,12 +30,27 @@ public sealed partial class RunFolder
     {
         ThrowIfClosed();
         if (_tensorBoard is not null) return;
+        _tensorBoardSettings = settings;
+        _mirroredFiles.UnionWith(_restored);
+        RestartTensorBoard();
+    }
+
+    /// <summary>
+    /// (Re)writes the log from scratch: settings, the rows now in every mirrored metrics file, the figures so far.
+    /// Used at the start (a resumed run's folder may hold events a killed process wrote after its last checkpoint) and
+    /// when a recipe rewrites a metrics file it wrote before (its earlier rows must not stay as duplicates).
+    /// </summary>
+    private void RestartTensorBoard()
+    {
+        _tensorBoard?.Dispose();
         string directory = Path.Combine(WorkingPath, TensorBoardFolderName);
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);   // a resumed run rewrites it whole
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        var settings = _tensorBoardSettings!;
         _tensorBoard = new TensorBoardLog(directory);
         _tensorBoard.AddText(null, "settings", 0, SettingsMarkdown(settings));
         _tensorBoard.AddHParams(settings.Select(s => (s.Name, HParamValue(s))).ToList());
-        foreach (string name in _restored) Replay(name);
+        foreach (string name in _mirroredFiles) Replay(name);
+        foreach (var (tag, png) in _mirroredFigures) _tensorBoard.AddImage(null, tag, 0, File.ReadAllBytes(png));
     }
 
     private static string SettingsMarkdown(RecipeSettings settings)
@@ -52,16 +71,25 @@ public sealed partial class RunFolder
     private static string TagPrefix(string fileName) =>
         fileName == MetricsFileName ? "" : Path.GetFileNameWithoutExtension(fileName) + "/";
 
-    private void MirrorToTensorBoard(MetricsCsvWriter writer, string fileName)
+    private void MirrorToTensorBoard(MetricsCsvWriter writer, string fileName, bool append)
     {
-        if (_tensorBoard is not { } log) return;
+        if (_tensorBoard is null) return;
+        // A file written anew after rows of it were mirrored (a recipe rewriting metrics.csv at the end): start over.
+        if (!_mirroredFiles.Add(fileName) && !append) RestartTensorBoard();
         string prefix = TagPrefix(fileName);
         var tags = writer.MetricColumns.Select(c => prefix + c).ToArray();
-        writer.RowWritten = (run, step, values) => log.AddScalars(run, step, tags, values);
+        // The log as it is when the row comes: a restart replaces it.
+        writer.RowWritten = (run, step, values) => _tensorBoard?.AddScalars(run, step, tags, values);
     }
 
-    private void AddFigureToTensorBoard(string baseName, string pngPath) =>
-        _tensorBoard?.AddImage(null, baseName.Replace('\\', '/'), 0, File.ReadAllBytes(pngPath));
+    private void AddFigureToTensorBoard(string baseName, string pngPath)
+    {
+        if (_tensorBoard is null) return;
+        string tag = baseName.Replace('\\', '/');
+        _mirroredFigures.RemoveAll(f => f.Tag == tag);
+        _mirroredFigures.Add((tag, pngPath));
+        _tensorBoard.AddImage(null, tag, 0, File.ReadAllBytes(pngPath));
+    }
 
     private void CloseTensorBoard()
     {
@@ -72,7 +100,11 @@ public sealed partial class RunFolder
     /// <summary>Writes the rows of a metrics file restored from a checkpoint as scalars.</summary>
     private void Replay(string fileName)
     {
-        var records = ParseCsv(File.ReadAllText(GetPath(fileName), Encoding.UTF8));
+        string text;
+        using (var stream = new FileStream(GetPath(fileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using (var reader = new StreamReader(stream, Encoding.UTF8))
+            text = reader.ReadToEnd();
+        var records = ParseCsv(text);
         if (records.Count == 0) return;
         string prefix = TagPrefix(fileName);
         var tags = records[0].Skip(2).Select(c => prefix + c).ToArray();

@@ -157,8 +157,9 @@ public sealed partial class RunFolder : IDisposable
     /// </summary>
     public MetricsCsvWriter OpenMetrics(IReadOnlyList<string> metricColumns, string fileName = MetricsFileName)
     {
-        var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns, append: _restored.Remove(fileName));
-        MirrorToTensorBoard(writer, fileName);
+        bool append = _restored.Remove(fileName);
+        var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns, append);
+        MirrorToTensorBoard(writer, fileName, append);
         _openWriters.Add(writer);
         _metrics[fileName] = writer;
         return writer;

@@ -57,7 +57,14 @@ internal static class EventFileReader
     }
 
     /// <summary>Every event of one file.</summary>
-    public static List<Event> ReadEvents(string path) => ReadRecords(File.ReadAllBytes(path)).Select(ParseEvent).ToList();
+    public static List<Event> ReadEvents(string path)
+    {
+        // FileShare.ReadWrite: the file may be open for writing by a running job.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return ReadRecords(copy.ToArray()).Select(ParseEvent).ToList();
+    }
 
     /// <summary>Every event file under <paramref name="folder"/>, keyed by its folder relative to it ("" for the folder itself).</summary>
     public static Dictionary<string, List<Event>> ReadLog(string folder) =>
