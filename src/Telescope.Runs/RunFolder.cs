@@ -173,8 +173,15 @@ public sealed partial class RunFolder : IDisposable
     public void WriteSummary(object summary, string fileName = SummaryFileName) =>
         WriteText(fileName, JsonSerializer.Serialize(summary, SummaryJsonOptions) + "\n");
 
-    /// <summary>Writes the run's markdown report (report.md).</summary>
-    public void WriteReport(string markdown) => WriteText(ReportFileName, markdown);
+    /// <summary>
+    /// Writes the run's markdown report (report.md) and its interactive, self-contained twin (report.html), whose
+    /// figures are drawn from the models given to <see cref="SaveFigure"/> (docs/report-html.md).
+    /// </summary>
+    public void WriteReport(string markdown)
+    {
+        WriteText(ReportFileName, markdown);
+        WriteHtmlReport(markdown);
+    }
 
     /// <summary>Writes the run's resolved configuration (config.json).</summary>
     public void WriteConfig(RunConfig config) => WriteText(RunConfig.FileName, config.ToJson());
@@ -194,6 +201,7 @@ public sealed partial class RunFolder : IDisposable
             Path.GetRelativePath(WorkingPath, png).Replace('\\', '/'),
             Path.GetRelativePath(WorkingPath, Path.ChangeExtension(png, ".svg")).Replace('\\', '/'),
             figure.Notes);
+        _htmlFigures[files.Png] = figure;
         return files;
     }
 
