@@ -211,6 +211,7 @@ public sealed partial class RunFolder : IDisposable
     {
         ThrowIfClosed();
         CloseWriters();
+        DropProgressPage();
         CheckTarget(FinalPath, _force);
         string? replaced = null;
         try
