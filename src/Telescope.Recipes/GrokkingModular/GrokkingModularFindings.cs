@@ -109,6 +109,10 @@ internal sealed class GrokkingModularFindings
         var grokked = g.Seeds.Where(e => e.StepGrok is not null).ToList();
         if (grokked.Count == 0) return new Verdict(VerdictOutcome.Inconclusive, $"no seed grokked within {_s.Steps} steps");
         if (grokked.All(e => e.AlignmentHalfRise is null)) return new Verdict(VerdictOutcome.Inconclusive, "the spectrum was not logged (spectrum_probes = 0)");
+        var falling = grokked.Where(e => e.AlignmentFalls).ToList();
+        if (falling.Count > 0)
+            return new Verdict(VerdictOutcome.Disagrees, string.Join("; ", falling.Select(e =>
+                $"seed {e.Run.Seed}: the test alignment does not rise beyond {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.AlignmentNoise ?? double.NaN)} but falls from {F(e.AlignmentFirst ?? double.NaN)} to {F(e.AlignmentLast ?? double.NaN)} while the test accuracy rises (half rise at logged step {e.AccuracyHalfRise})")));
         var flat = grokked.Where(e => !e.AlignmentRises).ToList();
         if (flat.Count > 0)
             return new Verdict(VerdictOutcome.Inconclusive, string.Join("; ", flat.Select(e =>

@@ -56,8 +56,8 @@ public sealed record GrokkingModularSettings
             quick: 31, min: 2)
         .DoubleList(x => x.TrainFractions, "train_fractions", [0.3, 0.5], "Training fractions of the p² table (the rest is the test set); a sweep axis",
             quick: [0.5], min: 0.01, max: 0.99)
-        .DoubleList(x => x.WeightDecays, "weight_decays", [0.5, 1, 2], "AdamW's decoupled weight decay λ; a sweep axis (Nanda et al.: 1)",
-            quick: [1, 2], min: 0)
+        .DoubleList(x => x.WeightDecays, "weight_decays", [1, 2, 4], "AdamW's decoupled weight decay λ; a sweep axis (Nanda et al.: 1)",
+            quick: [2], min: 0)
         .Int(x => x.ModelDim, "d_model", 128, "Transformer width d_model", quick: 64, min: 1, source: Nanda)
         .Int(x => x.Heads, "heads", 4, "Attention heads (must divide d_model)", min: 1, source: Nanda)
         .Int(x => x.MlpWidth, "d_mlp", 512, "Hidden width of the block's ReLU MLP", quick: 256, min: 1, source: Nanda)
@@ -66,7 +66,7 @@ public sealed record GrokkingModularSettings
         .Double(x => x.LearningRate, "lr", 1e-3, "AdamW learning rate γ (constant; full batch)", quick: 3e-3, min: 0, source: Nanda)
         .Double(x => x.Beta1, "beta1", 0.9, "AdamW β1", min: 0, max: 0.999, source: Nanda)
         .Double(x => x.Beta2, "beta2", 0.98, "AdamW β2", min: 0, max: 0.9999, source: Nanda)
-        .Int(x => x.Steps, "steps", 25000, "Full-batch training steps per sub-run", quick: 3000, min: 1)
+        .Int(x => x.Steps, "steps", 30000, "Full-batch training steps per sub-run", quick: 1000, min: 1)
         .Int(x => x.LogPerDecade, "log_per_decade", 10, "Logged steps per factor 10 of the step (geometric grid; with log_every)", min: 1)
         .Int(x => x.LogEvery, "log_every", 500, "Also log every this many steps (resolves the late transition)", quick: 100, min: 1)
         .Int(x => x.TelescopingProbes, "telescoping_probes", 256, "Training and test inputs (each) on which the telescoping model f̃ is tracked every step; 0 = off", min: 0)

@@ -24,8 +24,11 @@ internal sealed class ModularEvents
         {
             var values = alignment.Select(a => a.TestAlignment!.Value).ToArray();
             AlignmentRise = values.Max() - values[0];
+            AlignmentFall = values[0] - values[^1];
             AlignmentNoise = PeakCheck.Roughness(values);
             AlignmentRises = AlignmentRise > noiseFactor * AlignmentNoise;
+            AlignmentFalls = !AlignmentRises && AlignmentFall > noiseFactor * AlignmentNoise;
+            (AlignmentFirst, AlignmentLast) = (values[0], values[^1]);
             AlignmentHalfRise = HalfRise(alignment);
         }
         if (StepGrok is int grok)
@@ -52,6 +55,12 @@ internal sealed class ModularEvents
     public double? AlignmentNoise { get; }
     /// <summary>Whether the rise exceeds the verdict's noise factor times the roughness.</summary>
     public bool AlignmentRises { get; }
+    /// <summary>Initial minus final test-target alignment.</summary>
+    public double? AlignmentFall { get; }
+    /// <summary>Whether, without a rise, the alignment ends lower than it started by more than the noise factor times the roughness.</summary>
+    public bool AlignmentFalls { get; }
+    public double? AlignmentFirst { get; }
+    public double? AlignmentLast { get; }
     public Sensitivity.SensitivityPoint? PNetAtFit { get; }
     public Sensitivity.SensitivityPoint? PNetAtGrok { get; }
     public Sensitivity.SensitivityPoint? PNetAtEnd { get; }

@@ -24,7 +24,7 @@ public class GrokkingModularFindingsTests
 
     /// <summary>A run that fits at <paramref name="fit"/> and reaches test accuracy 0.95 at <paramref name="grok"/> (null: never, stuck at 0.4).</summary>
     private static ModularRun Run(double wd, long seed, int fit, int? grok, int? alignmentRise = null, (double Train, double Test)? pNet = null,
-        bool seeded = false)
+        bool seeded = false, bool alignmentFalls = false)
     {
         var run = new ModularRun(0.5, wd, seed, seeded);
         for (int i = 0; i < Grid.Length; i++)
@@ -32,7 +32,7 @@ public class GrokkingModularFindingsTests
             int t = Grid[i];
             double train = t >= fit ? 1.0 : 0.1;
             double test = grok is int g && t >= g ? 0.95 : t >= fit ? 0.4 : 0.05;
-            double alignment = (alignmentRise is int a && t >= a ? 0.3 : 0.02) + 0.001 * (i % 2);   // a little roughness
+            double alignment = (alignmentRise is int a && t >= a ? 0.3 : alignmentFalls ? 0.3 - 0.02 * i : 0.02) + 0.001 * (i % 2);   // a little roughness
             run.Points.Add(new ModularPoint(t, 1, train, 2, test)
             {
                 Spectrum = new SpectrumPoint([1.0], 0.5, alignment, 0.5, null),
@@ -120,6 +120,9 @@ public class GrokkingModularFindingsTests
         var verdict = flat.AlignmentLeads(flat.Grid[0]);
         Assert.Equal(VerdictOutcome.Inconclusive, verdict.Outcome);
         Assert.Contains("no rise to time", verdict.Statement);
+        // Falling steadily by 0.22 (second differences 0.002, roughness ≈ 0.0012): a fall, not a rise — the claim does not hold.
+        var falling = Findings(s, Run(1, 0, 100, 1000, alignmentFalls: true));
+        Assert.Equal(VerdictOutcome.Disagrees, falling.AlignmentLeads(falling.Grid[0]).Outcome);
     }
 
     [Fact]
