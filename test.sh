@@ -27,6 +27,15 @@ if [[ ${#filter[@]} -eq 0 ]] && ! command -v readelf >/dev/null; then
   fi
 fi
 
+# The report.html browser test (Category=Slow) opens the page in Debian's headless chromium.
+if [[ ${#filter[@]} -eq 0 ]] && ! command -v chromium >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: chromium is missing, so the report.html browser test is skipped (Debian/Ubuntu: sudo apt-get install chromium)." >&2
+  fi
+fi
+
 if [[ -z "${TELESCOPE_DATA:-}" ]]; then
   echo "note: TELESCOPE_DATA is not set; tests that need the real data sets are skipped." >&2
 fi

@@ -44,17 +44,9 @@ public static class OptimizerChoice
 }
 
 /// <summary>The hyperparameters of <see cref="OptimizerChoice"/>'s configurations other than the learning rate.</summary>
-public sealed record OptimizerSettings
+public sealed record OptimizerSettings(double Momentum, double SgdWeightDecay, double AdamWeightDecay,
+    double AdamWWeightDecay)
 {
-    /// <summary>Momentum β of sgd_momentum and sgd_momentum_wd.</summary>
-    public required double Momentum { get; init; }
-    /// <summary>Weight decay λ of sgd_momentum_wd (coupled).</summary>
-    public required double SgdWeightDecay { get; init; }
-    /// <summary>Weight decay λ of adam (coupled L2).</summary>
-    public required double AdamWeightDecay { get; init; }
-    /// <summary>Weight decay λ of adamw (decoupled).</summary>
-    public required double AdamWWeightDecay { get; init; }
-
     /// <summary>momentum, sgd_weight_decay, adam_weight_decay, adamw_weight_decay.</summary>
     public static Runs.SettingsSchema<OptimizerSettings> Schema { get; } = new Runs.SettingsSchema<OptimizerSettings>()
         .Double(x => x.Momentum, "momentum", 0.9, "Momentum β of sgd_momentum and sgd_momentum_wd", min: 0, max: 0.999)

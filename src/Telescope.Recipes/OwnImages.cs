@@ -80,19 +80,9 @@ public static class OwnImages
 }
 
 /// <summary>The paths and class count of a researcher's own image files (<see cref="OwnImages"/>).</summary>
-public sealed record OwnImageSettings
+public sealed record OwnImageSettings(string TrainImages, string TrainLabels, string TestImages, string TestLabels,
+    int NumClasses)
 {
-    /// <summary>Training images: an IDX image file with <see cref="TrainLabels"/>, or a CIFAR-10 binary file; empty = none.</summary>
-    public required string TrainImages { get; init; }
-    /// <summary>IDX label file of <see cref="TrainImages"/> (empty for a CIFAR-10 binary file).</summary>
-    public required string TrainLabels { get; init; }
-    /// <summary>Test images, same format and image size.</summary>
-    public required string TestImages { get; init; }
-    /// <summary>IDX label file of <see cref="TestImages"/>.</summary>
-    public required string TestLabels { get; init; }
-    /// <summary>Classes of the IDX labels.</summary>
-    public required int NumClasses { get; init; }
-
     /// <summary>train_images, train_labels, test_images, test_labels, num_classes (all empty / 10 by default).</summary>
     public static SettingsSchema<OwnImageSettings> Schema { get; } = new SettingsSchema<OwnImageSettings>()
         .String(x => x.TrainImages, "train_images", "", "Your own training images (data=files, or auto when set): an IDX image file with train_labels, or a CIFAR-10 binary file without; gzip is fine")

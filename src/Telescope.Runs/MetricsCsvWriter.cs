@@ -82,12 +82,14 @@ public sealed class MetricsCsvWriter : IDisposable
         var cells = new string[values.Length];
         for (int i = 0; i < values.Length; i++) cells[i] = FormatValue(values[i]);
         WriteCells(run, step, cells);
+        RowWritten?.Invoke(run, step, values);
     }
 
     /// <summary>Writes one row from named values; columns not named are left empty.</summary>
     public void WriteRow(string run, long step, IReadOnlyDictionary<string, double> values)
     {
         var cells = new string[MetricColumns.Count];
+        var row = new double?[MetricColumns.Count];
         Array.Fill(cells, "");
         foreach (var (name, value) in values)
         {
@@ -96,9 +98,14 @@ public sealed class MetricsCsvWriter : IDisposable
                     $"Metric '{name}' is not a column of {System.IO.Path.GetFileName(Path)} (columns: {string.Join(", ", MetricColumns)}).",
                     nameof(values));
             cells[i] = FormatValue(value);
+            row[i] = value;
         }
         WriteCells(run, step, cells);
+        RowWritten?.Invoke(run, step, row);
     }
+
+    /// <summary>Called after each row is written (the run folder mirrors rows into TensorBoard event files).</summary>
+    internal Action<string, long, double?[]>? RowWritten { get; set; }
 
     /// <summary>Formats a value as written to the file (exposed for tests and other writers).</summary>
     public static string FormatValue(double? value) => value switch

@@ -66,6 +66,7 @@ public static class RecipeRunner
 
         using var folder = RunFolder.Create(outPath, request.Force);
         folder.WriteConfig(RunConfig.FromSettings(recipe.Name, settings, machine, data));
+        if (settings.GetBool(RecipeSettings.TensorBoardKey)) folder.StartTensorBoard(settings);
         var checkpoints = new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken,
             describeRun: Describe(recipe.Name, settings, shard));
         progress.Message($"Partial run folder (metrics.csv grows row by row): {folder.WorkingPath}");
@@ -114,6 +115,7 @@ public static class RecipeRunner
         folder.KeepPartial();   // until the recipe has the checkpoint loaded, nothing may delete it
         Checkpointing.CheckpointFile.DeleteLeftovers(checkpointPath);   // a kill during a checkpoint write
         folder.RestoreMetrics(state);
+        if (settings.GetBool(RecipeSettings.TensorBoardKey)) folder.StartTensorBoard(settings);   // rewritten from the restored rows
         var checkpoints = new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken,
             state, Describe(recipe.Name, settings, shard));
         progress.Message($"Resuming {recipe.Name}{(shard.IsAll ? "" : $" shard {shard}")} from {checkpointPath} ({threads} threads); partial run folder: {full}");
@@ -181,6 +183,7 @@ public static class RecipeRunner
         var machine = MachineInfo.Capture();
         using var output = RunFolder.Create(outPath, force);
         output.WriteConfig(RunConfig.FromSettings(recipe.Name, settings, machine, config!.DataDirectory));
+        if (settings.GetBool(RecipeSettings.TensorBoardKey)) output.StartTensorBoard(settings);   // the merged metrics are written anew
         var context = new RunContext(recipe.Name, settings, output, progress, config.DataDirectory, CancellationToken.None, machine, config.CreatedUtc);
         sweep.Merge(context, first.File.Facts, results);
         output.Commit();

@@ -37,7 +37,7 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
 
     /// <summary>
     /// Appends the settings every recipe has that concern the run rather than the experiment: today
-    /// <c>checkpoint_minutes</c>. The runner and <c>telescope describe</c> call it (through
+    /// <c>checkpoint_minutes</c> and <c>tensorboard</c>. The runner and <c>telescope describe</c> call it (through
     /// <see cref="RecipeRunner.CreateSettings"/>) after the recipe's own declarations, so every recipe, present
     /// and future, gets them. Idempotent.
     /// </summary>
@@ -46,14 +46,20 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         if (!Contains(CheckpointMinutesKey))
             AddDouble(CheckpointMinutesKey, 10, "Write a resumable checkpoint into the partial run folder every this many minutes " +
                 "(fractions allowed; 0 = only on Ctrl+C/SIGTERM); used by recipes that support 'telescope resume'", min: 0);
+        if (!Contains(TensorBoardKey))
+            AddBool(TensorBoardKey, true, "Write TensorBoard event files into tensorboard/ in the run folder as the run goes " +
+                "(every metrics.csv column per sub-run, the figures, the settings); false = none (docs/tensorboard.md)");
         return this;
     }
 
     /// <summary>Name of the checkpoint-interval setting every recipe has.</summary>
     public const string CheckpointMinutesKey = "checkpoint_minutes";
 
+    /// <summary>Name of the setting that turns the TensorBoard event files on or off (every recipe has it).</summary>
+    public const string TensorBoardKey = "tensorboard";
+
     /// <summary>Settings that do not change a run's numbers, so runs that differ only in them are interchangeable (resume, merge).</summary>
-    public static IReadOnlySet<string> ResultNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { CheckpointMinutesKey };
+    public static IReadOnlySet<string> ResultNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { CheckpointMinutesKey, TensorBoardKey };
 
     /// <summary>
     /// SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints

@@ -72,6 +72,7 @@ public sealed class RunCheckpoints
         fill(state);
         _folder.SnapshotMetrics(state);
         CheckpointFile.Write(FilePath, state);
+        _folder.WriteProgressPage($"{Saved + 1} checkpoint(s) written by this process");
         Saved++;
         _sinceLast.Restart();
     }

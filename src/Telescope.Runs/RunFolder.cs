@@ -157,7 +157,9 @@ public sealed partial class RunFolder : IDisposable
     /// </summary>
     public MetricsCsvWriter OpenMetrics(IReadOnlyList<string> metricColumns, string fileName = MetricsFileName)
     {
-        var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns, append: _restored.Remove(fileName));
+        bool append = _restored.Remove(fileName);
+        var writer = new MetricsCsvWriter(GetPath(fileName), metricColumns, append);
+        MirrorToTensorBoard(writer, fileName, append);
         _openWriters.Add(writer);
         _metrics[fileName] = writer;
         return writer;
@@ -171,8 +173,15 @@ public sealed partial class RunFolder : IDisposable
     public void WriteSummary(object summary, string fileName = SummaryFileName) =>
         WriteText(fileName, JsonSerializer.Serialize(summary, SummaryJsonOptions) + "\n");
 
-    /// <summary>Writes the run's markdown report (report.md).</summary>
-    public void WriteReport(string markdown) => WriteText(ReportFileName, markdown);
+    /// <summary>
+    /// Writes the run's markdown report (report.md) and its interactive, self-contained twin (report.html), whose
+    /// figures are drawn from the models given to <see cref="SaveFigure"/> (docs/report-html.md).
+    /// </summary>
+    public void WriteReport(string markdown)
+    {
+        WriteText(ReportFileName, markdown);
+        WriteHtmlReport(markdown);
+    }
 
     /// <summary>Writes the run's resolved configuration (config.json).</summary>
     public void WriteConfig(RunConfig config) => WriteText(RunConfig.FileName, config.ToJson());
@@ -187,10 +196,12 @@ public sealed partial class RunFolder : IDisposable
     {
         string png = GetPath(baseName + ".png");
         figure.Save(png, Path.ChangeExtension(png, ".svg"));
+        AddFigureToTensorBoard(baseName, png);
         var files = new FigureFiles(
             Path.GetRelativePath(WorkingPath, png).Replace('\\', '/'),
             Path.GetRelativePath(WorkingPath, Path.ChangeExtension(png, ".svg")).Replace('\\', '/'),
             figure.Notes);
+        _htmlFigures[files.Png] = figure;
         return files;
     }
 
@@ -200,6 +211,7 @@ public sealed partial class RunFolder : IDisposable
     {
         ThrowIfClosed();
         CloseWriters();
+        DropProgressPage();
         CheckTarget(FinalPath, _force);
         string? replaced = null;
         try
@@ -242,6 +254,7 @@ public sealed partial class RunFolder : IDisposable
     {
         foreach (var w in _openWriters) w.Dispose();
         _openWriters.Clear();
+        CloseTensorBoard();
     }
 
     private void ThrowIfClosed()

@@ -14,12 +14,8 @@ namespace Telescope.Runs;
 /// </summary>
 /// <example>
 /// <code>
-/// public sealed record MySettings
+/// public sealed record MySettings(long Seed, int Width, IReadOnlyList&lt;double&gt; LearningRates)
 /// {
-///     public required long Seed { get; init; }
-///     public required int Width { get; init; }
-///     public required IReadOnlyList&lt;double&gt; LearningRates { get; init; }
-///
 ///     public static SettingsSchema&lt;MySettings&gt; Schema { get; } = new SettingsSchema&lt;MySettings&gt;()
 ///         .Seed(x => x.Seed)
 ///         .Int(x => x.Width, "width", 512, "Hidden-layer width", quick: 64, min: 1)
@@ -29,7 +25,7 @@ namespace Telescope.Runs;
 /// //                Run(context):  var s = MySettings.Schema.Bind(context.Settings);  … s.Width …
 /// </code>
 /// </example>
-/// <typeparam name="T">A class (usually a record) with settable or init-only properties.</typeparam>
+/// <typeparam name="T">A record (positional, or with init-only properties) with one property per setting.</typeparam>
 public sealed class SettingsSchema<T> where T : class
 {
     private readonly List<Action<RecipeSettings>> _declarations = [];
@@ -50,8 +46,11 @@ public sealed class SettingsSchema<T> where T : class
     /// <summary>The record holding the resolved values of <paramref name="settings"/> (created by <see cref="Create"/>).</summary>
     public T Bind(RecipeSettings settings)
     {
-        var record = (T)(Activator.CreateInstance(typeof(T), nonPublic: true)
-            ?? throw new InvalidOperationException($"{typeof(T).Name} needs a parameterless constructor."));
+        // A positional record has no parameterless constructor: its properties are all set below, so an uninitialized
+        // instance is complete once bound (the record must not compute anything in its constructor).
+        var record = typeof(T).GetConstructor(Type.EmptyTypes) is { } constructor
+            ? (T)constructor.Invoke(null)
+            : (T)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(T));
         foreach (var bind in _binders) bind(record, settings);
         return record;
     }

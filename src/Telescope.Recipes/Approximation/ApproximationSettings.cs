@@ -4,34 +4,13 @@ using Telescope.Verdicts;
 namespace Telescope.Recipes.Approximation;
 
 /// <summary>The settings of the approximation recipe (docs/recipes/approximation.md), one declaration each.</summary>
-public sealed record ApproximationSettings
+public sealed record ApproximationSettings(long Seed, string Data, OwnImageSettings OwnImages, int TrainSize,
+    int TestProbes, int TrainProbes, IReadOnlyList<int> Hidden, string Activation, int BatchSize, int Steps,
+    int LogEvery, int Stride, string Engine, string Components, IReadOnlyList<string> Optimizers,
+    OptimizerSettings Optimizer, IReadOnlyDictionary<string, IReadOnlyList<double>> LearningRates,
+    IReadOnlyDictionary<string, double> DefaultLearningRates, bool StopOnDivergence, double LinearGapFactor,
+    IReadOnlyList<long> Seeds, VerdictCriteria Verdicts, ComputeSettings Compute)
 {
-    public required long Seed { get; init; }
-    public required string Data { get; init; }
-    public required OwnImageSettings OwnImages { get; init; }
-    public required int TrainSize { get; init; }
-    public required int TestProbes { get; init; }
-    public required int TrainProbes { get; init; }
-    public required IReadOnlyList<int> Hidden { get; init; }
-    public required string Activation { get; init; }
-    public required int BatchSize { get; init; }
-    public required int Steps { get; init; }
-    public required int LogEvery { get; init; }
-    public required int Stride { get; init; }
-    public required string Engine { get; init; }
-    public required string Components { get; init; }
-    public required IReadOnlyList<string> Optimizers { get; init; }
-    public required OptimizerSettings Optimizer { get; init; }
-    /// <summary>The learning-rate grid of each optimizer (<c>lr.NAME</c>).</summary>
-    public required IReadOnlyDictionary<string, IReadOnlyList<double>> LearningRates { get; init; }
-    /// <summary>The rate of each optimizer shown in the per-step figures (<c>default_lr.NAME</c>).</summary>
-    public required IReadOnlyDictionary<string, double> DefaultLearningRates { get; init; }
-    public required bool StopOnDivergence { get; init; }
-    public required double LinearGapFactor { get; init; }
-    public required IReadOnlyList<long> Seeds { get; init; }
-    public required VerdictCriteria Verdicts { get; init; }
-    public required ComputeSettings Compute { get; init; }
-
     /// <summary>Name of the setting the paper's "orders of magnitude" verdict is judged by (the report cites it).</summary>
     public const string LinearGapFactorName = "linear_gap_factor";
 

@@ -14,10 +14,6 @@ using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>Settings of the tabular kernel arm (from the recipe settings).</summary>
-internal sealed record TabularKernelSettings(IReadOnlyList<int> Hidden, double SgdRate, double AdamRate, int BatchSize, int Steps,
-    int KernelEvery, ScalarType DType, string Device);
-
 /// <summary>
 /// One kernel checkpoint of a tabular network. "Own" is the kernel that drives the optimizer's functional step
 /// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.
@@ -65,22 +61,22 @@ internal static class AdaptiveKernelArm
     /// <param name="checkpoints">Offered a checkpoint before every step.</param>
     /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index.</param>
     /// <param name="resume">The checkpoint to continue from, or null to start.</param>
-    public static TabularKernelRun Run(TabularGbtData data, TabularKernelRun run, TabularKernelSettings settings,
+    public static TabularKernelRun Run(TabularGbtData data, TabularKernelRun run, TabularKernelSettings settings, ComputeSettings compute,
         IProgressTask progress, Action<TabularKernelPoint> logPoint, RunCheckpoints checkpoints, Action<CheckpointState> saveOuter,
         CheckpointState? resume, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
-        var device = torch.device(settings.Device);
-        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, settings.DType, device);
-        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, settings.DType, device);
-        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, settings.DType, device);
+        var device = torch.device(compute.DeviceName);
+        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, compute.DType, device);
+        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, compute.DType, device);
+        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, compute.DType, device);
         var yTracked = Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
         var network = new Mlp(new MlpOptions
         {
             InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
-            DType = settings.DType, Device = settings.Device,
+            DType = compute.DType, Device = compute.DeviceName,
         }, (int)(run.Seed & int.MaxValue));
         var parameters = new TrainableParameters(network);
         bool isAdam = run.Optimizer == OptimizerChoice.Adam;

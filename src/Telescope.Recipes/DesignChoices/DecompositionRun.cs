@@ -63,7 +63,7 @@ internal sealed record DecompositionRun(string Optimizer, double LearningRate, N
     [JsonIgnore]
     public string Label => Seeded ? $"{Arm}_seed={Seed}" : Arm;
 
-    public string Description(RecipeSettings s) => string.Create(CultureInfo.InvariantCulture,
+    public string Description(OptimizerSettings s) => string.Create(CultureInfo.InvariantCulture,
         $"{(Role == SubRunRole.Rescaled ? "SGD at γ/(1−β)" : OptimizerChoice.Describe(Optimizer, s))}, lr {LearningRate:G4}, net {Net.Name}");
 
     public List<DecompositionPoint> Points { get; init; } = [];

@@ -17,10 +17,6 @@ internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels,
     Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
 
 
-/// <summary>Settings of the MNIST sub-runs (from the recipe settings); each run brings its own seed.</summary>
-internal sealed record DecompositionSettings(MlpOptions Model, int LogEvery, int KernelEvery, int KernelDirections,
-    double Momentum, int TrainSize, int BatchSize);
-
 /// <summary>
 /// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
 /// on train and test probes with every update component tracked, and measures per step: the weight-decay
@@ -31,7 +27,7 @@ internal sealed record DecompositionSettings(MlpOptions Model, int LogEvery, int
 /// weight-decay sums, the open log window's lists and the points so far (the batches are a pure function of the
 /// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).
 /// </summary>
-internal sealed class DecompositionTrainer(DecompositionData data, DecompositionSettings settings, RecipeSettings recipe)
+internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions model, DesignChoicesSettings settings)
 {
     /// <summary>Key prefix of the in-flight MNIST sub-run inside a checkpoint.</summary>
     public const string Current = SweepSubRun.Prefix + "mnist/";
@@ -53,7 +49,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
         using var scope = torch.NewDisposeScope();
         int seed = (int)(run.Seed & int.MaxValue);
         var batches = new BatchSchedule(settings.TrainSize, settings.BatchSize, (ulong)run.Seed);
-        var options = settings.Model with { Activation = run.Net.Activation, Bias = run.Net.Bias };
+        var options = model with { Activation = run.Net.Activation, Bias = run.Net.Bias };
         var network = new Mlp(options, seed);
         var jvp = new ForwardModeJvp(network);
         using var tracker = new TelescopingTracker(jvp,
@@ -61,7 +57,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             new TelescopingOptions { TrackComponents = true, TrackLinearized = false });
         using var optimizer = run.Role == SubRunRole.Rescaled
             ? ExactOptimizers.Sgd(jvp.Parameters, run.LearningRate)
-            : OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, recipe);
+            : OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings.Optimizer);
 
         // The shrinkage identity applies where the decay is a scalar multiple of θ: SGD (coupled) and AdamW (decoupled);
         // coupled Adam's decay passes through the preconditioner, so it is tracked as a component but not checked.
@@ -82,7 +78,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, Decomposition
             ? new[] { "test", "train" }.ToDictionary(s => s, s => (Measured: Keep(tracker.Initial(s).zero_()), Predicted: Keep(tracker.Initial(s).zero_())))
             : null;
         using var blendTest = heavyBall is null ? null : new MomentumBlending(heavyBall.Options.Momentum, tracker.Initial("test"));
-        int window = Math.Max(1, (int)Math.Round(1 / (1 - settings.Momentum)));
+        int window = Math.Max(1, (int)Math.Round(1 / (1 - settings.Optimizer.Momentum)));
         using var drift = new JacobianDrift(jvp, data.DriftProbes, (ulong)seed ^ 0xD81F7UL);
         double lastDrift = double.NaN;
         var driftPerInput = new double[data.DriftProbes.shape[0]];

@@ -3,27 +3,17 @@ using System.Text.Json.Nodes;
 using Telescope.Optim;
 using Telescope.Runs;
 using Telescope.Verdicts;
+using static Telescope.Recipes.DesignChoices.DesignChoicesFindings;
 
 namespace Telescope.Recipes.DesignChoices;
-
-/// <summary>One arm of the sweep (an optimizer, SGD at γ/(1−β), an identity-net run) with its runs, one per seed, in seed order.</summary>
-internal sealed record Arm(string Name, IReadOnlyList<DecompositionRun> Runs)
-{
-    public DecompositionRun First => Runs[0];
-}
-
-/// <summary>One tabular network arm (sgd or adam) with its runs, one per seed.</summary>
-internal sealed record TabularArm(string Optimizer, IReadOnlyList<TabularKernelRun> Runs)
-{
-    public TabularKernelRun First => Runs[0];
-}
 
 /// <summary>
 /// Writes the design-choices run's metrics.csv rows (live, as the trainers measure them, or all at once when merging
 /// shards), the momentum comparison's rows, the per-input file, summary.json, figures and report.md from the sub-run
-/// results. With several seeds every quantity is reported per arm as mean ± sd over the seeds.
+/// results and their analysis (<see cref="DesignChoicesFindings"/>). With several seeds every quantity is reported per
+/// arm as mean ± sd over the seeds.
 /// </summary>
-internal sealed partial class DesignChoicesOutput
+internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoicesSettings s, DesignChoicesFacts facts, DesignChoicesFindings findings)
 {
     private static readonly string[] Components = DesignChoicesCharts.Components;
 
@@ -38,45 +28,16 @@ internal sealed partial class DesignChoicesOutput
         "tab_train_mse", "tab_w1_own", "tab_w1_plain", "tab_irregular_ratio_own", "tab_irregular_ratio_plain",
     ];
 
-    private readonly RunContext context;
-    private readonly DesignChoicesFacts facts;
-    private readonly IReadOnlyList<DecompositionRun> runs;
-
-    public DesignChoicesOutput(RunContext context, DesignChoicesFacts facts, IReadOnlyList<DecompositionRun> runs, IReadOnlyList<TabularKernelRun> tabularRuns)
-    {
-        this.context = context;
-        this.facts = facts;
-        this.runs = runs;
-        Seeds = context.Settings.GetSeeds();
-        Arms = runs.GroupBy(r => r.Arm).Select(g => new Arm(g.Key, g.ToList())).ToList();
-        TabularArms = tabularRuns.GroupBy(r => r.Optimizer).Select(g => new TabularArm(g.Key, g.ToList())).ToList();
-        double beta = S.GetDouble("momentum");
-        foreach (long seed in Seeds)
-        {
-            var momentum = runs.FirstOrDefault(r => r.Seed == seed && r.Role == SubRunRole.Main && r.Optimizer == OptimizerChoice.SgdMomentum);
-            if (momentum is null) continue;
-            double rate = MomentumComparison.RescaledRate(momentum.LearningRate, beta);
-            var rescaled = runs.FirstOrDefault(r => r.Seed == seed && r.Optimizer == OptimizerChoice.Sgd &&
-                (r.Role == SubRunRole.Rescaled || (r.Role == SubRunRole.Main && MomentumComparison.SameRate(r.LearningRate, rate))));
-            if (rescaled is not null)
-                Comparisons.Add(new MomentumComparison(momentum, rescaled, facts.Outputs, S.GetDouble("part_threshold")));
-        }
-    }
-
-    /// <summary>The seed repetitions (one entry: a single run per arm).</summary>
-    private IReadOnlyList<long> Seeds { get; }
-    private bool Seeded => Seeds.Count > 1;
-    private IReadOnlyList<Arm> Arms { get; }
-    private IReadOnlyList<TabularArm> TabularArms { get; }
-    /// <summary>Momentum vs rescaled SGD, one per seed.</summary>
-    private List<MomentumComparison> Comparisons { get; } = [];
-
-    private IEnumerable<Arm> MainArms => Arms.Where(a => a.First.Role == SubRunRole.Main);
-    private IEnumerable<Arm> Compared => Arms.Where(a => a.First.Role != SubRunRole.Identity);
-    private IEnumerable<Arm> Decayed => Arms.Where(a => a.First.Final.DecayCumulativeDeviation is not null);
-    private IEnumerable<Arm> Adaptive => MainArms.Where(a => a.First.Projection is not null);
-    private IEnumerable<Arm> WithMomentum => MainArms.Where(a => a.First.Points.Any(p => p.CarriedProjection is not null));
-    private RecipeSettings S => context.Settings;
+    private IReadOnlyList<long> Seeds => findings.Seeds;
+    private bool Seeded => findings.Seeded;
+    private IReadOnlyList<Arm> Arms => findings.Arms;
+    private IReadOnlyList<TabularArm> TabularArms => findings.TabularArms;
+    private List<MomentumComparison> Comparisons => findings.Comparisons;
+    private IEnumerable<Arm> MainArms => findings.MainArms;
+    private IEnumerable<Arm> Compared => findings.Compared;
+    private IEnumerable<Arm> Decayed => findings.Decayed;
+    private IEnumerable<Arm> Adaptive => findings.Adaptive;
+    private IEnumerable<Arm> WithMomentum => findings.WithMomentum;
 
     /// <summary>The metrics.csv row of one logged point of an MNIST network.</summary>
     public static void WritePoint(MetricsCsvWriter csv, DecompositionRun run, DecompositionPoint p)
@@ -206,11 +167,11 @@ internal sealed partial class DesignChoicesOutput
         summary["weight_decay_identity"] = identity;
         summary["momentum"] = Seeded ? Combined(e => e.Momentum) : one.Momentum;
         summary["adaptive_kernel"] = kernel;
-        summary["verdicts"] = Verdicts().Select(v => new Dictionary<string, object?>
+        summary["verdicts"] = findings.Verdicts.Select(v => new Dictionary<string, object?>
         {
             ["claim"] = v.Claim, ["outcome"] = v.Verdict.Outcome.ToString().ToLowerInvariant(), ["statement"] = v.Verdict.Statement,
         }).ToList();
-        summary["wall_seconds"] = runs.ToDictionary(r => r.Label, r => Math.Round(r.WallTime.TotalSeconds, 1));
+        summary["wall_seconds"] = findings.Runs.ToDictionary(r => r.Label, r => Math.Round(r.WallTime.TotalSeconds, 1));
         context.Folder.WriteSummary(summary);
     }
 
@@ -271,8 +232,8 @@ internal sealed partial class DesignChoicesOutput
         });
         var momentumSummary = new Dictionary<string, object?>
         {
-            ["beta"] = S.GetDouble("momentum"),
-            ["window_steps"] = (int)Math.Round(1 / (1 - S.GetDouble("momentum"))),
+            ["beta"] = s.Optimizer.Momentum,
+            ["window_steps"] = (int)Math.Round(1 / (1 - s.Optimizer.Momentum)),
             ["runs"] = carried,
         };
         if (Comparisons.FirstOrDefault(c => c.Momentum.Seed == seed) is { } momentum)
@@ -326,16 +287,6 @@ internal sealed partial class DesignChoicesOutput
             ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
         });
         return new SeedEntries(results, identity, momentumSummary, mnist, tabular);
-    }
-
-    private static double MaxStepDeviation(DecompositionRun r) => r.Points.Max(p => p.DecayStepDeviationMax ?? 0);
-    private static double MeanStepDeviation(DecompositionRun r) =>
-        r.Points.Where(p => p.DecayStepDeviationMean is not null).Average(p => p.DecayStepDeviationMean!.Value);
-
-    private static (double? Train, double? Test, double? TrainCentered, double? TestCentered) LastAlignment(DecompositionRun r)
-    {
-        var p = r.Points.LastOrDefault(p => p.AlignmentTrain is not null);
-        return (p?.AlignmentTrain, p?.AlignmentTest, p?.AlignmentTrainCentered, p?.AlignmentTestCentered);
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

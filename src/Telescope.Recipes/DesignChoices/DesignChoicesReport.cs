@@ -1,6 +1,7 @@
 using Telescope.Optim;
 using Telescope.Runs;
 using Telescope.Verdicts;
+using static Telescope.Recipes.DesignChoices.DesignChoicesFindings;
 
 namespace Telescope.Recipes.DesignChoices;
 
@@ -9,7 +10,7 @@ internal sealed partial class DesignChoicesOutput
 {
     public void WriteReport()
     {
-        double beta = S.GetDouble("momentum");
+        double beta = s.Optimizer.Momentum;
         int window = (int)Math.Round(1 / (1 - beta));
         var report = context.CreateReport("What each design choice does to the function",
         [
@@ -23,8 +24,8 @@ internal sealed partial class DesignChoicesOutput
             ("carried share", "per step on the test probes: magnitude ‖Δf^mom‖/Σ_c‖Δf^(c)‖ and projection ⟨Δf^mom, Δf⟩/‖Δf‖² (→ β for a constant gradient), averaged over each log window"),
             ("momentum blending", "heavy ball, constant γ: f̃_T − f_θ0 = (Σ_s c_s − E_T)/(1−β) + M_T with c_s = J_{s−1}·(current-gradient part of Δθ_s), E_T = β(E_{T−1} + c_T) " +
                 "the gradient not yet delivered; M_T = Σ_s Σ_{t≥s} β^{t−s}(J_{t−1} − J_{s−1})(−γ g_s) is exactly the Jacobian's change inside the window (0 for a linear model); reported as ‖M_T‖/‖f̃_T − f_θ0‖"),
-            ("Jacobian drift", $"‖J_t v − J_{{t−W}} v‖_F/‖J_{{t−W}} v‖_F on {S.GetInt("drift_probes")} test probes, v a fixed N(0, I) direction (drawn from the run's seed), W = round(1/(1−β)) = {window} steps"),
-            ("momentum vs rescaled SGD", $"SGD at γ/(1−β) from the same initialization and batches (same seed); relative gap = mean |f_mom,t − f_sgd,t| / mean |f_sgd,t − f_θ0| on the test probes for the networks, and the same with f̃ for the telescoping models; parted = first log step with the networks' relative gap > part_threshold = {S.GetDouble("part_threshold")}"),
+            ("Jacobian drift", $"‖J_t v − J_{{t−W}} v‖_F/‖J_{{t−W}} v‖_F on {s.DriftProbes} test probes, v a fixed N(0, I) direction (drawn from the run's seed), W = round(1/(1−β)) = {window} steps"),
+            ("momentum vs rescaled SGD", $"SGD at γ/(1−β) from the same initialization and batches (same seed); relative gap = mean |f_mom,t − f_sgd,t| / mean |f_sgd,t − f_θ0| on the test probes for the networks, and the same with f̃ for the telescoping models; parted = first log step with the networks' relative gap > part_threshold = {s.PartThreshold}"),
             ("K, K^T, alignment", "trace kernels K(x, x′) = (1/k) tr J(x)J(x′)ᵀ and K^T = (1/k) tr J(x) T J(x′)ᵀ with T = 1/(sqrt(v̂_t) + ε) Adam's preconditioner of the last step, computed exactly per layer; alignment = ⟨K^T, K⟩_F/(‖K^T‖‖K‖); centered alignment = the same after double-centering both blocks (row and column means removed), insensitive to a shared constant offset"),
             ("w(x), W(π)", "w(x) = ‖K(x, X_train)‖₂ (the kernel that drives the optimizer's functional step: K for SGD, K^T for Adam; 'plain' = K of the Adam network); W(π) = repetition mean of max_{T_π} w / max_{T_0} w (docs/method.md §7); irregular/regular = mean w over irregular tracked rows / mean w over regular ones"),
             ("seeds", Seeded
@@ -36,22 +37,22 @@ internal sealed partial class DesignChoicesOutput
         report.Heading("Setup").Bullets(
         [
             $"Data: {facts.DataDescription}." + (facts.IsSynthetic ? " **These are not MNIST**: no data folder was given; pass `--data DIR` or set `TELESCOPE_DATA`." : ""),
-            $"Main network: MLP {facts.Layers}, {facts.Activation}, biases, {facts.DType}, cross-entropy, batch {S.GetInt("batch_size")}, {S.GetInt("steps")} steps; within a seed every sub-run starts from the same initialization and sees the same batches.",
-            $"Tracked: {S.GetInt("train_probes")} training and {S.GetInt("test_probes")} test images, every update component, float64 accumulators; kernels on {S.GetInt("kernel_train")} train × {S.GetInt("kernel_test")} test probes every {S.GetInt("kernel_every")} steps.",
-            .. MainArms.Select(a => $"{a.Name}: {a.First.Description(S)}."),
-            .. Arms.Where(a => a.First.Role == SubRunRole.Rescaled).Select(a => $"{a.Name}: {a.First.Description(S)} (the classical equivalent of sgd_momentum)."),
+            $"Main network: MLP {facts.Layers}, {facts.Activation}, biases, {facts.DType}, cross-entropy, batch {s.BatchSize}, {s.Steps} steps; within a seed every sub-run starts from the same initialization and sees the same batches.",
+            $"Tracked: {s.TrainProbes} training and {s.TestProbes} test images, every update component, float64 accumulators; kernels on {s.KernelTrain} train × {s.KernelTest} test probes every {s.KernelEvery} steps.",
+            .. MainArms.Select(a => $"{a.Name}: {a.First.Description(s.Optimizer)}."),
+            .. Arms.Where(a => a.First.Role == SubRunRole.Rescaled).Select(a => $"{a.Name}: {a.First.Description(s.Optimizer)} (the classical equivalent of sgd_momentum)."),
             identityNets.Count == 0 ? "No extra weight-decay identity nets." :
-                $"Weight-decay identity nets: {string.Join(", ", identityNets)} with {string.Join(", ", S.GetStringList("identity_optimizers"))}, {S.GetInt("identity_steps")} steps each (same data, same probes).",
+                $"Weight-decay identity nets: {string.Join(", ", identityNets)} with {string.Join(", ", s.IdentityOptimizers)}, {s.IdentitySteps} steps each (same data, same probes).",
             facts.Tabular is { } t
-                ? $"Tabular kernel part: {t.Name}, n = {t.TrainRows} training rows, {t.TrackedRows} tracked test rows ({t.IrregularTrackedRows} irregular), T_π with m = {S.GetInt("tab_test_size")}, R = {S.GetInt("tab_repetitions")}; MLP {t.Features}-{string.Join("-", S.GetIntList("tab_hidden"))}-1 ReLU, squared loss ½(f − y)², batch {S.GetInt("tab_batch_size")}, {S.GetInt("tab_steps")} steps; SGD lr {S.GetDouble("tab_sgd_lr")}, Adam lr {S.GetDouble("tab_adam_lr")} (same init and batches within a seed)."
+                ? $"Tabular kernel part: {t.Name}, n = {t.TrainRows} training rows, {t.TrackedRows} tracked test rows ({t.IrregularTrackedRows} irregular), T_π with m = {s.Tabular.TestSize}, R = {s.Tabular.Repetitions}; MLP {t.Features}-{string.Join("-", s.Tabular.Hidden)}-1 ReLU, squared loss ½(f − y)², batch {s.Tabular.BatchSize}, {s.Tabular.Steps} steps; SGD lr {s.Tabular.SgdRate}, Adam lr {s.Tabular.AdamRate} (same init and batches within a seed)."
                 : "Tabular kernel part: not run (no data folder, or tabular=none).",
             Seeded ? $"Seeds: {string.Join(", ", Seeds)} ({Seeds.Count} repetitions of every arm)." : $"Seeds: one repetition (seed {context.Seed}).",
-            $"Cost: {runs.Count + TabularArms.Sum(a => a.Runs.Count)} sub-runs ({Arms.Count + TabularArms.Count} arms × {Seeds.Count} seed{(Seeded ? "s" : "")}) took " +
-                $"{F(runs.Sum(r => r.WallTime.TotalSeconds) + TabularArms.Sum(a => a.Runs.Sum(r => r.WallTime.TotalSeconds)))} s of training in total; every extra seed repeats all of them.",
+            $"Cost: {findings.Runs.Count + TabularArms.Sum(a => a.Runs.Count)} sub-runs ({Arms.Count + TabularArms.Count} arms × {Seeds.Count} seed{(Seeded ? "s" : "")}) took " +
+                $"{F(findings.Runs.Sum(r => r.WallTime.TotalSeconds) + TabularArms.Sum(a => a.Runs.Sum(r => r.WallTime.TotalSeconds)))} s of training in total; every extra seed repeats all of them.",
         ]);
 
         report.Heading("Findings");
-        report.Heading("Verdicts", 3).Paragraph(VerdictBasis()).Bullets(Verdicts().Select(v => v.Sentence).ToList());
+        report.Heading("Verdicts", 3).Paragraph(VerdictBasis()).Bullets(findings.Verdicts.Select(v => v.Sentence).ToList());
         report.Heading("1. Functional contribution of each component", 3).Bullets(ComponentFindings());
         report.Table(Compared, [
             ("run", a => a.Name), ("lr", a => a.First.LearningRate), ("test acc", a => Cell(a.Runs.Select(r => r.Final.Test.Accuracy))),
@@ -113,6 +114,16 @@ internal sealed partial class DesignChoicesOutput
                 $"{tb.Name}: normalized maximum kernel-row norm W(π) of the final kernels against the share of irregular inputs (a tree ensemble's rows are bounded: flat W is tree-like).{band}");
         context.Folder.WriteReport(report.ToString());
     }
+
+    /// <summary>How the verdicts' thresholds and noise were set, for the report.</summary>
+    private string VerdictBasis() =>
+        s.Verdicts.Describe() + " Design-choices thresholds: " +
+        $"{DesignChoicesSettings.DecompositionToleranceName} = {F(s.DecompositionTolerance)}, " +
+        $"{DesignChoicesSettings.IdentityToleranceName} = {F(s.IdentityTolerance)} (exact identities: the worst case over every run and seed must be within them), " +
+        $"{DesignChoicesSettings.MisalignmentName} = {F(s.KernelMinMisalignment)}, part_threshold = {F(s.PartThreshold)}. " +
+        (Seeded
+            ? $"Noise: the spread over the {Seeds.Count} seeds (standard error sd/√{Seeds.Count} of the seed mean)."
+            : "Noise: one seed, so the seed-to-seed spread is not measured: the kernel difference is judged as exact numbers by its threshold alone, and a correlation against the null standard error 1/√(n − 3) of a correlation of n pairs.");
 
     /// <summary>W(1): with one seed, mean ± sd over the R test-set draws; with several, mean ± sd over the seeds of the draw means.</summary>
     private string W1(TabularArm a, Func<TabularKernelRun, RepetitionSpread[]> pick) =>
@@ -230,7 +241,7 @@ internal sealed partial class DesignChoicesOutput
             var adam = TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
             if (sgd is not null && adam is not null)
             {
-                string spread = Seeded ? $"mean ± sd over {Seeds.Count} seeds" : $"mean ± sd over {S.GetInt("tab_repetitions")} repetitions of the T_π draws";
+                string spread = Seeded ? $"mean ± sd over {Seeds.Count} seeds" : $"mean ± sd over {s.Tabular.Repetitions} repetitions of the T_π draws";
                 list.Add($"**{tab.Name}**: W(1) = {W1(sgd, r => r.WOwn)} for SGD's K, {W1(adam, r => r.WOwn)} for Adam's K^T and {W1(adam, r => r.WPlain)} for the Adam network's plain K ({spread}); " +
                     $"mean kernel weight irregular/regular: SGD {T(sgd.Runs.Select(r => (double?)r.Final.IrregularToRegularOwn))}, Adam K^T {T(adam.Runs.Select(r => (double?)r.Final.IrregularToRegularOwn))}, Adam K {T(adam.Runs.Select(r => (double?)r.Final.IrregularToRegularPlain))}. " +
                     $"Alignment of Adam's K^T with K: {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTrain))} (train×train), {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTest))} (test×train); centered {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTrainCentered))} / {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTestCentered))}. " +

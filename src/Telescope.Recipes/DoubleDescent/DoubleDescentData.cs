@@ -22,22 +22,23 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
     public int FeatureCount => Train.Data.FeatureCount;
 
     /// <summary>
-    /// Loads <paramref name="trainSize"/> training examples (the first trainSize/2 of each class, in data set
-    /// order) and the first <paramref name="testSize"/> test examples of the two classes.
+    /// Loads train_size training examples (the first train_size/2 of each class, in data set order) and the first
+    /// test_size test examples of the two classes.
     /// </summary>
-    public static DoubleDescentData Load(RunContext context, string choice, int trainSize, int testSize, int pool,
-        int positiveClass, int negativeClass)
+    public static DoubleDescentData Load(RunContext context, DoubleDescentSettings s)
     {
+        var (choice, trainSize, testSize, pool) = (s.Data, s.TrainSize, s.TestSize, s.Pool);
+        var (positiveClass, negativeClass) = (s.Classes[0], s.Classes[1]);
         if (trainSize % 2 != 0)
             throw new TelescopeException($"train_size = {trainSize} is odd; the training set is class-balanced.")
             { Hint = "Use an even train_size." };
         if (positiveClass == negativeClass)
             throw new TelescopeException($"classes = [{positiveClass}, {negativeClass}] names one class twice.")
             { Hint = "Give two different classes, e.g. --set classes=3,5." };
-        OwnImages.CheckNotIgnored(context.Settings, choice);
+        OwnImages.CheckNotIgnored(s.OwnImages, choice);
         string source = choice switch
         {
-            "auto" when OwnImages.AreGiven(context.Settings) => OwnImages.Choice,
+            "auto" when OwnImages.AreGiven(s.OwnImages) => OwnImages.Choice,
             "auto" => context.DataDirectory is null ? "synthetic" : "mnist",
             "mnist" or "cifar10" or "synthetic" or OwnImages.Choice => choice,
             _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, cifar10, synthetic or files." },
@@ -58,7 +59,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         }
         else if (source == OwnImages.Choice)
         {
-            (train, test) = OwnImages.Load(context);
+            (train, test) = OwnImages.Load(context, s.OwnImages);
             CheckClasses(positiveClass, negativeClass, train.NumClasses);
         }
         else
@@ -90,7 +91,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         {
             "mnist" => "MNIST",
             "cifar10" => "CIFAR-10",
-            OwnImages.Choice => OwnImages.Describe(context.Settings),
+            OwnImages.Choice => OwnImages.Describe(s.OwnImages),
             _ => "synthetic MNIST-like images (built-in generator, NOT MNIST)",
         };
         string description =

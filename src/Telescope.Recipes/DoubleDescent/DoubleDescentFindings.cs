@@ -1,17 +1,7 @@
 using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
 using Telescope.Verdicts;
 
 namespace Telescope.Recipes.DoubleDescent;
-
-/// <summary>The settings the double-descent verdicts are judged with (read once, so the analysis needs no run context).</summary>
-internal sealed record DoubleDescentLimits(double WorseFitTolerance, double FidelityLimit, double PTrainLimit,
-    double InterpolationTolerance, double PeakProminence, double NearFactor, VerdictCriteria Criteria)
-{
-    public static DoubleDescentLimits From(RecipeSettings s) => new(s.GetDouble("worse_fit_tolerance"), s.GetDouble("fidelity_limit"),
-        s.GetDouble("p_train_limit"), s.GetDouble("interpolation_tolerance"), s.GetDouble("peak_prominence"), s.GetDouble("near_factor"),
-        s.GetVerdictCriteria());
-}
 
 /// <summary>
 /// One curve's peak, judged twice: by the descriptive ratio criterion (<see cref="Ratio"/>) and against the noise
@@ -32,14 +22,18 @@ internal sealed record PeakFinding(SeededSeries Curve, SeriesPeak Ratio, PeakRes
 /// <param name="StepsUp">Steps up the grid that do not decrease p_train by more than the tolerance.</param>
 /// <param name="Drops">Grid indices i where p_train falls from i − 1 to i by more than the tolerances.</param>
 /// <param name="DropTrainMse">Mean train MSE of the same networks (reliable, in the curve), for the drops' context.</param>
+/// <param name="DropsWithWorseFit">Drops at which the wider networks also end with a higher mean train MSE.</param>
 /// <param name="BeyondThreshold">Grid indices beyond h*.</param>
+/// <param name="BenignBeyond">Indices beyond h* with mean p_test below mean p_train (benign overfitting, docs/method.md §5.1).</param>
 internal sealed record SmootherPFindings(SeededSeries PTrain, SeededSeries PTest, IReadOnlyList<double> Tolerance, int StepsUp, int Steps,
-    IReadOnlyList<int> Drops, SeededSeries DropTrainMse, TrendResult PTrainTrend, PeakFinding PTestPeak, IReadOnlyList<int> BeyondThreshold);
+    IReadOnlyList<int> Drops, SeededSeries DropTrainMse, int DropsWithWorseFit, TrendResult PTrainTrend, PeakFinding PTestPeak,
+    IReadOnlyList<int> BeyondThreshold, int BenignBeyond);
 
 /// <summary>The network's own p_net (retraining) at one noise level, over the networks in the curve that have it.</summary>
+/// <param name="BenignBeyond">Networks beyond h* whose p_net_test is below their p_net_train.</param>
 internal sealed record NetworkPFindings(IReadOnlyList<WidthRun> Networks, SeededSeries Train, SeededSeries Test,
     IReadOnlyList<WidthRun> Linear, TrendResult TrainTrend, PeakFinding TestPeak, IReadOnlyList<WidthRun> BeyondThreshold,
-    IReadOnlyList<WidthRun> SmootherUnreliable);
+    int BenignBeyond, IReadOnlyList<WidthRun> SmootherUnreliable);
 
 /// <summary>Everything judged at one label-noise level.</summary>
 /// <param name="Unreliable">Networks in the curve whose smoother p is flagged (empty without a smoother).</param>
@@ -58,17 +52,20 @@ internal sealed class DoubleDescentFindings
 {
     private readonly Dictionary<WidthRun, WidthRun> _worseThan = [];
 
-    public DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, bool hasSmoother, DoubleDescentLimits limits)
+    /// <param name="runs">The networks (no pair sub-runs).</param>
+    /// <param name="trainCount">n.</param>
+    /// <param name="featureCount">d.</param>
+    /// <param name="settings">The limits and verdict criteria the findings are judged with, and the smoother.</param>
+    public DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings)
     {
         Runs = runs;
         TrainCount = trainCount;
         FeatureCount = featureCount;
-        HasSmoother = hasSmoother;
-        Limits = limits;
+        Settings = settings;
         foreach (var sweep in runs.GroupBy(r => (r.LabelNoise, r.Seed)))
         {
             var ordered = sweep.OrderBy(r => r.Width).ToList();
-            foreach (var (i, j) in DoubleDescentAnalysis.WorseFitThanNarrower(ordered.Select(r => r.Final.TrainMse).ToList(), limits.WorseFitTolerance))
+            foreach (var (i, j) in DoubleDescentAnalysis.WorseFitThanNarrower(ordered.Select(r => r.Final.TrainMse).ToList(), settings.WorseFitTolerance))
                 _worseThan[ordered[i]] = ordered[j];
         }
         Noises = runs.Select(r => r.LabelNoise).Distinct().ToList();
@@ -79,8 +76,8 @@ internal sealed class DoubleDescentFindings
     public IReadOnlyList<WidthRun> Runs { get; }
     public int TrainCount { get; }
     public int FeatureCount { get; }
-    public bool HasSmoother { get; }
-    public DoubleDescentLimits Limits { get; }
+    public DoubleDescentSettings Settings { get; }
+    public bool HasSmoother => Settings.HasSmoother;
     public IReadOnlyList<double> Noises { get; }
     public IReadOnlyList<long> Seeds { get; }
     public bool Seeded => Seeds.Count > 1;
@@ -89,6 +86,13 @@ internal sealed class DoubleDescentFindings
     public IReadOnlyList<NoiseLevelFindings> Levels { get; }
     /// <summary>Optimization failures and the narrower network of the same sweep each fits worse than.</summary>
     public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan => _worseThan;
+    /// <summary>The fewest, most and median steps the networks trained.</summary>
+    public (double Min, double Max, double Median) StepRange =>
+        (Runs.Min(r => (double)r.Steps), Runs.Max(r => (double)r.Steps), Median(Runs.Select(r => (double)r.Steps)));
+    /// <summary>The network with the largest |f̂ − f| on the test probes and the median of that gap over all networks (null without a smoother).</summary>
+    public (WidthRun Worst, double Median)? TestFidelity => Runs.Where(r => r.TestFidelity is not null).ToList() is { Count: > 0 } gaps
+        ? (gaps.MaxBy(r => r.TestFidelity!.SurrogateVsNetwork)!, Median(gaps.Select(r => r.TestFidelity!.SurrogateVsNetwork)))
+        : null;
 
     /// <summary>Part of the curve: converged (not capped) and no optimization failure.</summary>
     public bool InCurve(WidthRun r) => !r.Capped && !_worseThan.ContainsKey(r);
@@ -102,9 +106,9 @@ internal sealed class DoubleDescentFindings
     /// The fidelity gap tests the surrogate only along V = Y; other label directions can blow up while it stays
     /// small, so p_train far above n (the value of an interpolating least-squares smoother) is flagged too.
     /// </remarks>
-    public bool Reliable(WidthRun r) => r.TrainFidelity is { } f && double.IsFinite(f.SurrogateVsNetwork) && f.SurrogateVsNetwork <= Limits.FidelityLimit
+    public bool Reliable(WidthRun r) => r.TrainFidelity is { } f && double.IsFinite(f.SurrogateVsNetwork) && f.SurrogateVsNetwork <= Settings.FidelityLimit
         && double.IsFinite(r.Final.PTrain.Value) && double.IsFinite(r.Final.PTest.Value)
-        && r.Final.PTrain.Value <= Limits.PTrainLimit * TrainCount;
+        && r.Final.PTrain.Value <= Settings.PTrainLimit * TrainCount;
 
     /// <summary>In the curve and with a reliable smoother p.</summary>
     public bool Usable(WidthRun r) => InCurve(r) && Reliable(r);
@@ -124,10 +128,10 @@ internal sealed class DoubleDescentFindings
 
     /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
     public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !HasSmoother ? null
-        : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= Limits.PTrainLimit * TrainCount && double.IsFinite(p.PTest.Value)));
+        : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= Settings.PTrainLimit * TrainCount && double.IsFinite(p.PTest.Value)));
 
     public int? InterpolationWidth(SeededSeries trainCurve) => DoubleDescentAnalysis.InterpolationWidth(
-        WidthsOf(trainCurve), trainCurve.Means, Limits.InterpolationTolerance);
+        WidthsOf(trainCurve), trainCurve.Means, Settings.InterpolationTolerance);
 
     public static SeriesPeak Ratio(SeededSeries curve) =>
         curve.Count == 0 ? new SeriesPeak(0, 0, double.NaN, 0) : DoubleDescentAnalysis.Peak(WidthsOf(curve), curve.Means);
@@ -142,10 +146,10 @@ internal sealed class DoubleDescentFindings
     public PeakFinding Peak(SeededSeries curve, bool expectPeak)
     {
         var ratio = Ratio(curve);
-        var judged = PeakCheck.Find(curve, Limits.Criteria, expectPeak, "width");
+        var judged = PeakCheck.Find(curve, Settings.Verdicts, expectPeak, "width");
         bool sameWidth = curve.Count > 0 && WidthsOf(curve)[judged.Index] == ratio.Width;
-        return new PeakFinding(curve, ratio, judged, expectPeak, ratio.IsPeak(Limits.PeakProminence),
-            DoubleDescentAnalysis.IsNearThreshold(ratio.Width, ThresholdWidth, Limits.NearFactor), sameWidth);
+        return new PeakFinding(curve, ratio, judged, expectPeak, ratio.IsPeak(Settings.PeakProminence),
+            DoubleDescentAnalysis.IsNearThreshold(ratio.Width, ThresholdWidth, Settings.NearFactor), sameWidth);
     }
 
     private NoiseLevelFindings Level(double noise)
@@ -169,9 +173,12 @@ internal sealed class DoubleDescentFindings
             : Sweep(noise).Where(r => Usable(r) && r.Width == (int)pTrain.X[i]).Select(r => r.Final.PTrain.StandardError).DefaultIfEmpty(0).Average())).ToList();
         var (up, steps) = DoubleDescentAnalysis.Growth(pTrain.Means, tolerance);
         var drops = Enumerable.Range(1, pTrain.Count - 1).Where(i => pTrain.Means[i] < pTrain.Means[i - 1] - (tolerance[i] + tolerance[i - 1])).ToList();
-        return new SmootherPFindings(pTrain, pTest, tolerance, up, steps, drops, Curve(noise, r => r.Final.TrainMse, Usable),
-            TrendCheck.Judge(pTrain, Limits.Criteria, TrendDirection.Grows, Math.Log), Peak(pTest, expectPeak: true),
-            Enumerable.Range(0, pTrain.Count).Where(i => pTrain.X[i] > ThresholdWidth).ToList());
+        var dropTrainMse = Curve(noise, r => r.Final.TrainMse, Usable);
+        var beyond = Enumerable.Range(0, pTrain.Count).Where(i => pTrain.X[i] > ThresholdWidth).ToList();
+        return new SmootherPFindings(pTrain, pTest, tolerance, up, steps, drops, dropTrainMse,
+            drops.Count(i => dropTrainMse.Means[i] > dropTrainMse.Means[i - 1]),
+            TrendCheck.Judge(pTrain, Settings.Verdicts, TrendDirection.Grows, Math.Log), Peak(pTest, expectPeak: true),
+            beyond, beyond.Count(i => pTest.Means[i] < pTrain.Means[i]));
     }
 
     private NetworkPFindings? NetworkP(double noise)
@@ -180,10 +187,18 @@ internal sealed class DoubleDescentFindings
         if (networks.Count == 0) return null;
         var train = Curve(noise, r => Net(r)!.Train!.Value, networks.Contains);
         var test = Curve(noise, r => Net(r)!.Test!.Value, networks.Contains);
+        var beyond = networks.Where(r => r.Width > ThresholdWidth).ToList();
         return new NetworkPFindings(networks, train, test,
             networks.Where(r => Net(r) is { Train.IsLinear: true, Test.IsLinear: true }).ToList(),
-            TrendCheck.Judge(train, Limits.Criteria, TrendDirection.Grows, Math.Log), Peak(test, expectPeak: true),
-            networks.Where(r => r.Width > ThresholdWidth).ToList(),
+            TrendCheck.Judge(train, Settings.Verdicts, TrendDirection.Grows, Math.Log), Peak(test, expectPeak: true),
+            beyond, beyond.Count(r => Net(r)!.Test!.Value < Net(r)!.Train!.Value),
             HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
+    }
+
+    /// <summary>The median (mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

@@ -12,46 +12,28 @@ namespace Telescope.Recipes.DoubleDescent;
 /// (<see cref="DoubleDescentFindings"/>), whether they were computed here or merged from shards; report.md and the
 /// figures come from <see cref="DoubleDescentReport"/>.
 /// </summary>
-internal sealed class DoubleDescentOutput
+internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts facts, DoubleDescentSettings s, IReadOnlyList<WidthRun> runs, StabilityBound? bound)
 {
-    private readonly RunContext context;
-    private readonly DoubleDescentFacts facts;
-    private readonly DoubleDescentConfig config;
-    private readonly IReadOnlyList<WidthRun> runs;
-    private readonly StabilityBound? bound;
-    private readonly DoubleDescentFindings analysis;
-
-    public DoubleDescentOutput(RunContext context, DoubleDescentFacts facts, DoubleDescentConfig config, IReadOnlyList<WidthRun> runs, StabilityBound? bound)
-    {
-        this.context = context;
-        this.facts = facts;
-        this.config = config;
-        this.runs = runs;
-        this.bound = bound;
-        analysis = new DoubleDescentFindings(runs, facts.TrainCount, facts.FeatureCount, config.HasSmoother, DoubleDescentLimits.From(context.Settings));
-    }
+    private readonly DoubleDescentFindings analysis = new(runs, facts.TrainCount, facts.FeatureCount, s);
 
     /// <summary>The metrics.csv columns after run and step.</summary>
-    public static string[] Columns(DoubleDescentConfig config) =>
+    public static string[] Columns(DoubleDescentSettings s) =>
         ["label_noise", "width", "parameters", "train_mse", "test_mse", "test_error", "p_train", "p_test",
-            .. config.Smoother == SmootherChoice.Hutchinson ? new[] { "p_train_se", "p_test_se" } : [], .. SensitivityColumns.Names];
+            .. s.Smoother == SmootherChoice.Hutchinson ? new[] { "p_train_se", "p_test_se" } : [], .. SensitivityColumns.Names];
 
     /// <summary>Writes logged point <paramref name="i"/> of <paramref name="run"/> (live, as soon as it is measured, and in the merge).</summary>
-    public static void WritePoint(MetricsCsvWriter csv, DoubleDescentConfig config, WidthRun run, int i, bool seeded)
+    public static void WritePoint(MetricsCsvWriter csv, DoubleDescentSettings s, WidthRun run, int i, bool seeded)
     {
         var p = run.Points[i];
         csv.WriteRow(run.Label(seeded), p.Step,
         [
             run.LabelNoise, run.Width, run.Parameters, p.TrainMse, p.TestMse, p.TestError, SensitivityColumns.Measured(p.PTrain.Value), SensitivityColumns.Measured(p.PTest.Value),
-            .. config.Smoother == SmootherChoice.Hutchinson ? new double?[] { p.PTrain.StandardError, p.PTest.StandardError } : [],
+            .. s.Smoother == SmootherChoice.Hutchinson ? new double?[] { p.PTrain.StandardError, p.PTest.StandardError } : [],
             .. SensitivityColumns.Values(i < run.Sensitivity.Count ? run.Sensitivity[i] : null),
         ]);
     }
 
-    /// <summary>The analysis the summary and report are written from.</summary>
-    public DoubleDescentFindings Analysis => analysis;
-
-    private bool Hutchinson => config.Smoother == SmootherChoice.Hutchinson;
+    private bool Hutchinson => s.Smoother == SmootherChoice.Hutchinson;
     private string Label(WidthRun r) => r.Label(analysis.Seeded);
 
     private Dictionary<string, object?> Entry(WidthRun r)
@@ -91,13 +73,8 @@ internal sealed class DoubleDescentOutput
         return row;
     }
 
-    internal static string StopName(StopReason stop) => stop switch
-    {
-        StopReason.Converged => "converged",
-        StopReason.Interpolated => "interpolated",
-        StopReason.Capped => "capped",
-        _ => "fixed",
-    };
+    /// <summary>"converged", "interpolated", "capped" or "fixed".</summary>
+    internal static string StopName(StopReason stop) => stop.ToString().ToLowerInvariant();
 
     public void WriteSummary()
     {
@@ -112,7 +89,7 @@ internal sealed class DoubleDescentOutput
                 entry["seeds_in_curve"] = members.Count(analysis.InCurve);
                 return entry;
             }).ToList();
-        var criteria = analysis.Limits.Criteria;
+        var criteria = s.Verdicts;
         context.Folder.WriteSummary(new Dictionary<string, object?>
         {
             ["recipe"] = "double-descent",
@@ -121,9 +98,9 @@ internal sealed class DoubleDescentOutput
             ["n"] = facts.TrainCount,
             ["features"] = facts.FeatureCount,
             ["threshold_width"] = analysis.ThresholdWidth,
-            ["optimizer"] = config.Optimizer,
-            ["smoother"] = DoubleDescentReport.SmootherNameOf(config, facts.TrainCount),
-            ["sensitivity"] = config.Sensitivity is { } o
+            ["optimizer"] = s.Optimizer,
+            ["smoother"] = DoubleDescentReport.SmootherNameOf(s, facts.TrainCount),
+            ["sensitivity"] = s.Retraining is { } o
                 ? FormattableString.Invariant($"retraining (docs/method.md §5.2), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
                 : "none",
             ["stability_bound"] = bound?.Value,
@@ -131,12 +108,12 @@ internal sealed class DoubleDescentOutput
             ["seeds"] = analysis.Seeds,
             ["convergence"] = new Dictionary<string, object?>
             {
-                ["rule"] = config.Convergence.Describe(),
-                ["window"] = config.Convergence.Window,
-                ["rel_improvement"] = config.Convergence.RelativeImprovement,
-                ["train_mse_floor"] = config.Convergence.TrainMseFloor,
-                ["max_steps"] = config.Convergence.MaxSteps,
-                ["worse_fit_tolerance"] = context.Settings.GetDouble("worse_fit_tolerance"),
+                ["rule"] = s.Convergence.Describe(),
+                ["window"] = s.ConvergeWindow,
+                ["rel_improvement"] = s.ConvergeRelImprovement,
+                ["train_mse_floor"] = s.ConvergeTrainMse,
+                ["max_steps"] = s.MaxSteps,
+                ["worse_fit_tolerance"] = s.WorseFitTolerance,
                 ["networks"] = runs.Count,
                 ["capped"] = runs.Where(r => r.Capped).Select(Label).ToList(),
                 ["optimization_failures"] = runs.Where(analysis.WorseThan.ContainsKey).Select(Label).ToList(),
@@ -172,5 +149,5 @@ internal sealed class DoubleDescentOutput
 
 
     /// <summary>Writes report.md and its figures (see <see cref="DoubleDescentReport"/>).</summary>
-    public void WriteReport() => new DoubleDescentReport(context, facts, config, analysis, bound).Write();
+    public void WriteReport() => new DoubleDescentReport(context, facts, s, analysis, bound).Write();
 }

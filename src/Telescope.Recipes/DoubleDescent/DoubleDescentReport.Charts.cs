@@ -84,7 +84,7 @@ internal sealed partial class DoubleDescentReport
             bool Has(WidthRun r) => InCurve(r) && Net(r) is { Train: not null, Test: not null };
             chart.AddSeeded($"p_net_train, noise {F(noise)}", Curve(noise, r => Net(r)!.Train!.Value, Has), markers: true, colorGroup: group);
             chart.AddSeeded($"p_net_test, noise {F(noise)}", Curve(noise, r => Net(r)!.Test!.Value, Has), markers: true, dashed: true, colorGroup: group);
-            if (config.HasSmoother)
+            if (s.HasSmoother)
             {
                 chart.AddSeeded($"p_train (smoother), noise {F(noise)}", Curve(noise, r => r.Final.PTrain.Value, Has), colorGroup: group + 1);
                 chart.AddSeeded($"p_test (smoother), noise {F(noise)}", Curve(noise, r => r.Final.PTest.Value, Has), dashed: true, colorGroup: group + 1);

@@ -12,8 +12,7 @@ internal sealed partial class DoubleDescentReport
 {
     private List<string> Findings()
     {
-        var s = context.Settings;
-        double prominence = analysis.Limits.PeakProminence;
+        double prominence = s.PeakProminence;
         var findings = new List<string>
         {
             $"Interpolation threshold: P = n = {N} at width h* = {F(ThresholdWidth)} (d = {facts.FeatureCount}).",
@@ -30,19 +29,19 @@ internal sealed partial class DoubleDescentReport
                 findings.Add($"{level}: no network is in the curve; no findings.");
                 continue;
             }
-            findings.Add($"{level}: the networks interpolate (final train MSE ≤ {F(analysis.Limits.InterpolationTolerance)}{mean}) " +
+            findings.Add($"{level}: the networks interpolate (final train MSE ≤ {F(s.InterpolationTolerance)}{mean}) " +
                 (found.InterpolationWidth is int w ? $"from width {w} (P = {DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, w)}) on the grid." : "at no width of the grid (not trained to interpolation)."));
             findings.Add($"{level}: test MSE{mean} is {Join(testCurve.Means)} over widths {JoinInts(WidthsOf(testCurve))}; " +
                 PeakSentence("test MSE", found.TestMse));
 
-            if (!config.HasSmoother) continue;
+            if (!s.HasSmoother) continue;
             var flagged = found.Unreliable;
             if (flagged.Count > 0)
                 findings.Add($"{level}: **p is unreliable at {string.Join(", ", flagged.Select(Label))}**: the surrogate drifted from the network or its label sensitivities blew up " +
-                    $"(mean |f̂ − f| on the training set {Join(flagged.Select(r => r.TrainFidelity?.SurrogateVsNetwork ?? double.NaN))}, limit {F(FidelityLimit)}; " +
-                    $"p_train {Join(flagged.Select(r => r.Final.PTrain.Value))}, limit {F(analysis.Limits.PTrainLimit * N)}). " +
-                    (config.Optimizer != "adam" ? "The p findings below use the other networks only."
-                        : config.Preconditioner == TangentPreconditioner.Frozen
+                    $"(mean |f̂ − f| on the training set {Join(flagged.Select(r => r.TrainFidelity?.SurrogateVsNetwork ?? double.NaN))}, limit {F(s.FidelityLimit)}; " +
+                    $"p_train {Join(flagged.Select(r => r.Final.PTrain.Value))}, limit {F(s.PTrainLimit * N)}). " +
+                    (s.Optimizer != "adam" ? "The p findings below use the other networks only."
+                        : s.PreconditionerKind == TangentPreconditioner.Frozen
                             ? "With Adam the surrogate freezes the realized preconditioner, which grows huge as the network interpolates; " +
                               "the p findings below use the other networks only. `--set optimizer=gd --set smoother=kernel` avoids this."
                             : "This happened although the surrogate keeps its own Adam second moment (preconditioner=differentiated); the p findings below use the other networks only."));
@@ -60,7 +59,7 @@ internal sealed partial class DoubleDescentReport
             findings.Add($"{level}: p_test{mean} is {Join(pTest.Means)}; " + PeakSentence("p_test", p.PTestPeak));
             var beyond = p.BeyondThreshold;
             if (beyond.Count > 0)
-                findings.Add($"{level}: beyond the threshold p_test < p_train at {beyond.Count(i => pTest.Means[i] < pTrain.Means[i])} of {beyond.Count} widths{mean} (p_test below p_train = benign overfitting, docs/method.md §5.1).");
+                findings.Add($"{level}: beyond the threshold p_test < p_train at {p.BenignBeyond} of {beyond.Count} widths{mean} (p_test below p_train = benign overfitting, docs/method.md §5.1).");
         }
 
         var noisy = analysis.Levels.Where(l => l.Noise > 0).ToList();
@@ -77,13 +76,11 @@ internal sealed partial class DoubleDescentReport
                 string.Concat(noisy.Select(n => " " + n.TestMse.Judged.Verdict.About($"The paper's peak with noise {F(n.Noise)}"))));
         }
 
-        var gaps = runs.Where(r => r.TestFidelity is not null).ToList();
-        if (gaps.Count > 0)
+        if (analysis.TestFidelity is ({ } worst, var median))
         {
-            var worst = gaps.MaxBy(r => r.TestFidelity!.SurrogateVsNetwork)!;
             findings.Add($"Smoother fidelity (test probes): largest |f̂ − f| = {F(worst.TestFidelity!.SurrogateVsNetwork)} at {Label(worst)} " +
                 $"(|f̂ − f̃| = {F(worst.TestFidelity.SurrogateVsTelescoped)}, |f̃ − f| = {F(worst.TestFidelity.TelescopedVsNetwork)}); " +
-                $"median |f̂ − f| over all networks {F(Median(gaps.Select(r => r.TestFidelity!.SurrogateVsNetwork)))}. Every network is in the tables below. " +
+                $"median |f̂ − f| over all networks {F(median)}. Every network is in the tables below. " +
                 "A large gap means p describes the surrogate more than the network there.");
         }
         if (facts.IsSynthetic)
@@ -96,8 +93,7 @@ internal sealed partial class DoubleDescentReport
     {
         var (drops, pTrain, trainMse) = (p.Drops, p.PTrain, p.DropTrainMse);
         if (drops.Count == 0) return "";
-        int worseFit = drops.Count(i => trainMse.Means[i] > trainMse.Means[i - 1]);
-        return $" At {worseFit} of these {drops.Count} decreases the wider networks also end with a higher train MSE " +
+        return $" At {p.DropsWithWorseFit} of these {drops.Count} decreases the wider networks also end with a higher train MSE " +
             $"({string.Join(", ", drops.Select(i => $"{pTrain.X[i - 1]}→{pTrain.X[i]}: train MSE {F(trainMse.Means[i - 1])}→{F(trainMse.Means[i])}"))}), i.e. they fit less of the labels.";
     }
 
@@ -107,7 +103,7 @@ internal sealed partial class DoubleDescentReport
         var curve = found.Curve;
         if (curve.Count == 0) return $"no {what} values in the curve.";
         var (peak, judged, expectPeak) = (found.Ratio, found.Judged, found.ExpectPeak);
-        double prominence = analysis.Limits.PeakProminence, near = analysis.Limits.NearFactor;
+        double prominence = s.PeakProminence, near = s.NearFactor;
         var widths = WidthsOf(curve);
         var values = curve.Means;
         string noise = $" Judged against the noise{(judged.NoiseSource.Length > 0 ? $" ({judged.NoiseSource})" : "")}: {judged.Verdict.Statement} — " +
@@ -129,7 +125,6 @@ internal sealed partial class DoubleDescentReport
     /// </summary>
     private IEnumerable<string> NetworkFindings(NoiseLevelFindings found)
     {
-        var s = context.Settings;
         if (found.Net is not { } net) yield break;
         var (noise, networks, train, test, linear) = (found.Noise, net.Networks, net.Train, net.Test, net.Linear);
         string level = $"**Label noise {F(noise)}, p_net (retraining)**";
@@ -140,27 +135,27 @@ internal sealed partial class DoubleDescentReport
         yield return $"{level}: p_net_test — " + PeakSentence("p_net_test", net.TestPeak);
         var beyond = net.BeyondThreshold;
         if (beyond.Count > 0)
-            yield return $"{level}: beyond the threshold p_net_test < p_net_train at {beyond.Count(r => Net(r)!.Test!.Value < Net(r)!.Train!.Value)} of {beyond.Count} networks.";
+            yield return $"{level}: beyond the threshold p_net_test < p_net_train at {net.BenignBeyond} of {beyond.Count} networks.";
         var flagged = net.SmootherUnreliable;
         if (flagged.Count > 0)
             yield return $"{level}: at the networks where the smoother's p is flagged unreliable ({string.Join(", ", flagged.Select(Label))}) the smoother's final p_train is {Join(flagged.Select(r => r.Final.PTrain.Value))} against p_net_train {Join(flagged.Select(r => Net(r)!.Train!.Value))}.";
-        double limit = s.GetDouble("p_train_limit") * N;
+        double limit = s.PTrainLimit * N;
         foreach (var r in Sweep(noise))
             foreach (var line in SensitivityFindings.For(Label(r), r.Sensitivity, bound,
-                config.HasSmoother ? r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList() : [], limit, s.GetDouble("agreement_se"), s.GetDouble("agreement_relative"), describeNetwork: false))
+                s.HasSmoother ? r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList() : [], limit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative, describeNetwork: false))
                 yield return line;
     }
 
     /// <summary>Steps used, caps and optimization failures over the whole sweep.</summary>
     private string ConvergenceFinding()
     {
-        var steps = runs.Select(r => (double)r.Steps).ToList();
+        var steps = analysis.StepRange;
         var capped = runs.Where(r => r.Capped).ToList();
         var failures = runs.Where(analysis.WorseThan.ContainsKey).ToList();
-        return $"Convergence: the {runs.Count} networks trained {F(steps.Min())}–{F(steps.Max())} steps (median {F(Median(steps))}; " +
+        return $"Convergence: the {runs.Count} networks trained {F(steps.Min)}–{F(steps.Max)} steps (median {F(steps.Median)}; " +
             string.Join(", ", runs.GroupBy(r => r.Stop).OrderBy(g => g.Key).Select(g => $"{g.Count()} {DoubleDescentOutput.StopName(g.Key)}")) + "). " +
-            (capped.Count == 0 ? "No network hit the step cap. " : $"**{capped.Count} hit the cap of {config.MaxSteps} steps still improving** ({string.Join(", ", capped.Select(Label))}): shown, but kept out of the curves and verdicts. ") +
-            (failures.Count == 0 ? $"No wider network ended with a train MSE more than {F(analysis.Limits.WorseFitTolerance)} above a narrower one's."
+            (capped.Count == 0 ? "No network hit the step cap. " : $"**{capped.Count} hit the cap of {s.MaxSteps} steps still improving** ({string.Join(", ", capped.Select(Label))}): shown, but kept out of the curves and verdicts. ") +
+            (failures.Count == 0 ? $"No wider network ended with a train MSE more than {F(s.WorseFitTolerance)} above a narrower one's."
                 : $"**{failures.Count} optimization failure(s)** — a wider network ending with a clearly higher train MSE than a narrower one of the same noise level and seed, reported as a failure of the optimizer, not as part of the curve: " +
                   string.Join("; ", failures.Select(r => $"{Label(r)} {F(r.Final.TrainMse)} vs width {analysis.WorseThan[r].Width} {F(analysis.WorseThan[r].Final.TrainMse)}")) + ".") +
             $" The verdicts use the {runs.Count(InCurve)} networks in the curve.";

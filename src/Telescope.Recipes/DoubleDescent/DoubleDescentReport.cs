@@ -12,24 +12,10 @@ namespace Telescope.Recipes.DoubleDescent;
 /// definitions, the setup, the findings in words (DoubleDescentReport.Findings.cs), the tables and the figures
 /// (DoubleDescentReport.Charts.cs). Every number and verdict comes from the analysis; this type only words them.
 /// </summary>
-internal sealed partial class DoubleDescentReport
+internal sealed partial class DoubleDescentReport(RunContext context, DoubleDescentFacts facts, DoubleDescentSettings s,
+    DoubleDescentFindings analysis, StabilityBound? bound)
 {
-    private readonly RunContext context;
-    private readonly DoubleDescentFacts facts;
-    private readonly DoubleDescentConfig config;
-    private readonly DoubleDescentFindings analysis;
-    private readonly StabilityBound? bound;
-
-    public DoubleDescentReport(RunContext context, DoubleDescentFacts facts, DoubleDescentConfig config, DoubleDescentFindings analysis, StabilityBound? bound)
-    {
-        this.context = context;
-        this.facts = facts;
-        this.config = config;
-        this.analysis = analysis;
-        this.bound = bound;
-    }
-
-    private bool Hutchinson => config.Smoother == SmootherChoice.Hutchinson;
+    private bool Hutchinson => s.Smoother == SmootherChoice.Hutchinson;
     private int N => facts.TrainCount;
     private double ThresholdWidth => analysis.ThresholdWidth;
     private IEnumerable<double> Noises => analysis.Noises;
@@ -39,20 +25,18 @@ internal sealed partial class DoubleDescentReport
     private IReadOnlyList<WidthRun> runs => analysis.Runs;
     private List<WidthRun> Sweep(double noise) => analysis.Sweep(noise);
     private List<int> Widths(double noise) => Sweep(noise).Select(r => r.Width).Distinct().ToList();
-    private double FidelityLimit => analysis.Limits.FidelityLimit;
-    private VerdictCriteria Criteria => analysis.Limits.Criteria;
     private bool InCurve(WidthRun r) => analysis.InCurve(r);
     private bool Reliable(WidthRun r) => analysis.Reliable(r);
     private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
     private static SensitivityPoint? Net(WidthRun r) => DoubleDescentFindings.Net(r);
     private DoubleDescentPoint? FirstBlowUp(WidthRun r) => analysis.FirstBlowUp(r);
     private static List<int> WidthsOf(SeededSeries series) => DoubleDescentFindings.WidthsOf(series);
-    private string SmootherName => SmootherNameOf(config, N);
+    private string SmootherName => SmootherNameOf(s, N);
 
     /// <summary>Why a network is not part of the curve ("" when it is).</summary>
     private string Flag(WidthRun r) => (r.Capped ? $"capped at {r.Steps} steps" : "") +
         (analysis.WorseThan.TryGetValue(r, out var narrower)
-            ? (r.Capped ? "; " : "") + $"optimization failure (train MSE {F(r.Final.TrainMse)} > {F(narrower.Final.TrainMse)} at width {narrower.Width} + {F(analysis.Limits.WorseFitTolerance)})"
+            ? (r.Capped ? "; " : "") + $"optimization failure (train MSE {F(r.Final.TrainMse)} > {F(narrower.Final.TrainMse)} at width {narrower.Width} + {F(s.WorseFitTolerance)})"
             : "");
 
     /// <summary>The noise each verdict is judged against, in words.</summary>
@@ -61,38 +45,37 @@ internal sealed partial class DoubleDescentReport
         : "with one seed a verdict's noise unit is the curve's own roughness (median |second difference|/(0.6745·√6)), so a verdict the noise cannot support reads 'inconclusive at this noise level'";
 
     /// <summary>The smoother's description (summary.json and report.md).</summary>
-    public static string SmootherNameOf(DoubleDescentConfig config, int n) => config.Smoother switch
+    public static string SmootherNameOf(DoubleDescentSettings s, int n) => s.Smoother switch
     {
         SmootherChoice.None => "none (p_net by retraining only)",
         SmootherChoice.Kernel => "kernel recursion (docs/method.md §4.2), exact for plain GD/SGD",
-        SmootherChoice.Exact => $"label-tangent propagation (docs/method.md §4.3), exact basis (D = n = {n}), exact for {config.Optimizer}" + PreconditionerNote(config),
-        _ => $"label-tangent propagation (docs/method.md §4.3), Hutchinson with D = {config.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {config.Optimizer}" + PreconditionerNote(config),
+        SmootherChoice.Exact => $"label-tangent propagation (docs/method.md §4.3), exact basis (D = n = {n}), exact for {s.Optimizer}" + PreconditionerNote(s),
+        _ => $"label-tangent propagation (docs/method.md §4.3), Hutchinson with D = {s.Directions} Rademacher directions (unbiased; ± standard error), exact in expectation for {s.Optimizer}" + PreconditionerNote(s),
     };
 
-    private static string PreconditionerNote(DoubleDescentConfig config) => config.Optimizer == "adam" && config.Preconditioner == TangentPreconditioner.Differentiated
+    private static string PreconditionerNote(DoubleDescentSettings s) => s.Optimizer == "adam" && s.PreconditionerKind == TangentPreconditioner.Differentiated
         ? "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it (S = ∂f̂/∂Y at the labels)"
         : "";
 
     public void Write()
     {
-        var s = context.Settings;
         var report = context.CreateReport("Double descent through the telescoping lens",
         [
             ("train / test MSE", "mean (f(x) − y)²: training set against the targets trained on (noisy ones included), test set against clean ±1 targets"),
             ("p_train, p_test", "effective parameters n/|I|·Σ_{x∈I} ||s_T(x)||² (docs/method.md §5.1) of the smoother s_T of the optimizer actually used; p_train over the n training inputs, p_test over the test probes"),
             ("P", $"trainable parameters h·(d + 2) + 1 of the d-h-1 network, d = {facts.FeatureCount}"),
             ("interpolation threshold h*", $"the width where P = n: (n − 1)/(d + 2) = {F(ThresholdWidth)} (P = n = {N})"),
-            ("trained to convergence", config.Convergence.Describe() + "; the rule reads only the network's own training MSE at logged steps, so a resumed run stops at the same step, and the p_net members (which step in lockstep with the network, or with sensitivity_members = separate replay it in their pair sub-run) train exactly as many steps"),
-            ("in the curve", $"a network is part of the curves and verdicts when it converged (not capped) and is no optimization failure: its final train MSE does not exceed that of a narrower network of the same noise level and seed by more than {F(s.GetDouble("worse_fit_tolerance"))} (worse_fit_tolerance; a wider network contains the narrower ones, so a clearly worse fit is a failure of the optimizer, not a property of the width). Flagged networks are listed in the tables and drawn as crosses in the figures"),
+            ("trained to convergence", s.Convergence.Describe() + "; the rule reads only the network's own training MSE at logged steps, so a resumed run stops at the same step, and the p_net members (which step in lockstep with the network, or with sensitivity_members = separate replay it in their pair sub-run) train exactly as many steps"),
+            ("in the curve", $"a network is part of the curves and verdicts when it converged (not capped) and is no optimization failure: its final train MSE does not exceed that of a narrower network of the same noise level and seed by more than {F(s.WorseFitTolerance)} (worse_fit_tolerance; a wider network contains the narrower ones, so a clearly worse fit is a failure of the optimizer, not a property of the width). Flagged networks are listed in the tables and drawn as crosses in the figures"),
             ("seeds", SpreadNote),
-            ("peak (ratio criterion)", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.GetDouble("peak_prominence"))}; 'near the threshold' = within a factor {F(s.GetDouble("near_factor"))} of h*. Descriptive only: the verdicts use the noise criterion below"),
-            ("p reliable", $"the surrogate stayed close to the network — mean |f̂ − f| on the training set ≤ {F(s.GetDouble("fidelity_limit"))} (targets are ±1) — and its label sensitivities did not blow up — p_train ≤ {F(s.GetDouble("p_train_limit"))}·n (an interpolating least-squares smoother has p_train = n); p at other widths describes an unstable surrogate and is left out of the p findings and figure"),
+            ("peak (ratio criterion)", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.PeakProminence)}; 'near the threshold' = within a factor {F(s.NearFactor)} of h*. Descriptive only: the verdicts use the noise criterion below"),
+            ("p reliable", $"the surrogate stayed close to the network — mean |f̂ − f| on the training set ≤ {F(s.FidelityLimit)} (targets are ±1) — and its label sensitivities did not blow up — p_train ≤ {F(s.PTrainLimit)}·n (an interpolating least-squares smoother has p_train = n); p at other widths describes an unstable surrogate and is left out of the p findings and figure"),
             ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (docs/method.md §4)"),
             ("which estimate", $"p_train / p_test are the surrogate smoother's ({SmootherName}); p_net_train / p_net_test are the network's own by retraining (docs/method.md §5.2)"),
-            .. SensitivityFindings.Definitions(s, bound, config.Sensitivity is not null),
+            .. SensitivityFindings.Definitions(s.Sensitivity, bound, s.Retraining is not null),
         ]);
 
-        var steps = runs.Select(r => (double)r.Steps).ToList();
+        var steps = analysis.StepRange;
         report.Heading("Setup").Bullets(
         [
             $"Data: {facts.Description}." + (facts.IsSynthetic
@@ -101,16 +84,16 @@ internal sealed partial class DoubleDescentReport
             $"Label noise: {string.Join("; ", facts.Flips.GroupBy(f => f.LabelNoise).Select(g => $"{F(g.Key)} → {string.Join(" / ", g.Select(f => f.Flipped).Distinct())} of {N} training targets flipped"))} " +
                 $"(`BinaryTask.WithLabelNoise`, one flip set per level{(Seeded ? " and seed" : "")}, shared by all widths); test targets are clean.",
             $"Seeds: {(Seeded ? $"{Seeds.Count} repetitions ({string.Join(", ", Seeds)}); each drives the initialization, data order, label-noise flips and the estimators' random directions, while the data subset and probes are shared" : $"one ({Seeds[0]}); `--set seeds=0,1,2` repeats every network and judges the verdicts against the seed spread")}.",
-            $"Model: {facts.FeatureCount}-h-1 ReLU networks with biases, PyTorch-style uniform initialization, {config.DType}; widths {string.Join(", ", runs.Select(r => r.Width).Distinct().Order())}.",
-            $"Training: squared loss (c = {F(config.LossScale)}), {(config.Optimizer == "adam" ? "Adam (β = 0.9, 0.999, ε = 1e-8)" : "plain gradient descent")}, learning rate {F(config.LearningRate)}, " +
-                $"{(config.FullBatch ? "full batch" : $"minibatches of {config.BatchSize}")}; {config.Convergence.Describe()}. Steps used: {F(steps.Min())}–{F(steps.Max())} (median {F(Median(steps))}).",
+            $"Model: {facts.FeatureCount}-h-1 ReLU networks with biases, PyTorch-style uniform initialization, {s.Compute.DType}; widths {string.Join(", ", runs.Select(r => r.Width).Distinct().Order())}.",
+            $"Training: squared loss (c = {F(s.LossScale)}), {(s.Optimizer == "adam" ? "Adam (β = 0.9, 0.999, ε = 1e-8)" : "plain gradient descent")}, learning rate {F(s.LearningRate)}, " +
+                $"{(s.FullBatch ? "full batch" : $"minibatches of {s.Batch}")}; {s.Convergence.Describe()}. Steps used: {F(steps.Min)}–{F(steps.Max)} (median {F(steps.Median)}).",
             $"Smoother: {SmootherName}. " + SmootherChoiceNote(),
-            $"p_test and the fidelity gap use the first {s.GetInt("test_probes")} test examples; test MSE uses all {facts.TestCount}.",
-            $"Time: {F(runs.Sum(r => r.WallSeconds))} s wall, {F(runs.Sum(r => r.CpuSeconds))} s CPU of training over {runs.Count} networks on {Environment.ProcessorCount} logical processors, {context.Settings.GetInt(RecipeSettings.ThreadsKey)} torch thread(s); {LoadAverage()} (wall time depends on other load, CPU time much less).",
+            $"p_test and the fidelity gap use the first {s.TestProbes} test examples; test MSE uses all {facts.TestCount}.",
+            $"Time: {F(runs.Sum(r => r.WallSeconds))} s wall, {F(runs.Sum(r => r.CpuSeconds))} s CPU of training over {runs.Count} networks on {Environment.ProcessorCount} logical processors, {s.Compute.Threads} torch thread(s); {LoadAverage()} (wall time depends on other load, CPU time much less).",
         ]);
 
         report.Heading("Findings");
-        report.Paragraph(Criteria.Describe() + " Here " + SpreadNote + ".");
+        report.Paragraph(s.Verdicts.Describe() + " Here " + SpreadNote + ".");
         report.Bullets(Findings());
 
         foreach (var noise in Noises)
@@ -159,10 +142,10 @@ internal sealed partial class DoubleDescentReport
             "Test MSE (top) and train MSE (bottom) of the final networks against width; the dashed vertical line marks the interpolation threshold h* (P = n)." + bands + crosses);
         report.Figure(context.Folder.SaveFigure(StepsFigure(), "steps_vs_width"),
             "Training steps each network used before the convergence rule stopped it (mean ± sd over all seeds); crosses: networks that hit the cap (max_steps).");
-        if (config.Sensitivity is not null)
+        if (s.Retraining is not null)
             report.Figure(context.Folder.SaveFigure(NetFigure(), "p_net_vs_width"),
                 "The network's own p_net_train (solid) and p_net_test (dashed) by retraining at every width in the curve (markers: circles), with the smoother's p at the same networks where it is finite (no markers; log scale, so blown-up values show as such)." + bands);
-        if (config.HasSmoother)
+        if (s.HasSmoother)
             report.Figure(context.Folder.SaveFigure(PFigure(), "p_vs_width"),
                 "Effective parameters p_train (solid) and p_test (dashed) against width, over the networks in the curve whose p is reliable (see the tables); dashed vertical line: h*." + (Hutchinson ? " Hutchinson estimates (standard errors in the tables)." : "") + bands);
         context.Folder.WriteReport(report.ToString());
@@ -174,7 +157,7 @@ internal sealed partial class DoubleDescentReport
     /// <summary>"mean ± sd" over the finite values (just the value with one, "—" with none).</summary>
     private static string MeanSd(IEnumerable<double> values) => SeedAggregate.Text(values, F);
 
-    private string SmootherChoiceNote() => config.Smoother switch
+    private string SmootherChoiceNote() => s.Smoother switch
     {
         SmootherChoice.Hutchinson => $"Chosen for cost: the exact basis needs D = n = {N} tangent directions (≈ n backward passes per step), " +
             "Hutchinson needs D; `--set smoother=exact` gives exact S. With `--set optimizer=gd` the kernel recursion (`smoother=kernel`) is exact and cheap.",
@@ -199,12 +182,6 @@ internal sealed partial class DoubleDescentReport
         {
             return "load average not available";
         }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);

@@ -23,7 +23,7 @@ namespace Telescope.Recipes.DoubleDescent;
 /// Before every step it offers a checkpoint: model, optimizer, tracker, smoother and members' state, the points so
 /// far (the convergence rule's whole state: it is a function of the logged training MSEs) and the elapsed time.
 /// </summary>
-internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
+internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 {
     internal const string Test = "test";
     /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
@@ -45,7 +45,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
         var modelOptions = ModelOptions(run, data);
-        var batches = new BatchSchedule(config.TrainCount, config.BatchSize, (ulong)run.Seed);
+        var batches = new BatchSchedule(settings.TrainSize, settings.Batch, (ulong)run.Seed);
         var network = new Mlp(modelOptions, seed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
@@ -54,12 +54,12 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         using var tracker = new TelescopingTracker(jvp,
             [new TrackedSet(SmootherSets.Training, data.TrainInputs), new TrackedSet(Test, data.TestProbes)],
             new TelescopingOptions { TrackLinearized = false });
-        using var smoother = config.HasSmoother ? new RunSmoother(config, seed, network, jvp, data, trainTargets, tracker) : null;
+        using var smoother = settings.HasSmoother ? new RunSmoother(settings, seed, network, jvp, data, trainTargets, tracker) : null;
         // The members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.
         // V_d are the Hutchinson smoother's first D directions (the same seed): a paired comparison.
         using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
-        using var sensitivity = new RecipeSensitivity(SensitivityOptions(seed), config.StabilityIterations, config.LossScale, trainTargets,
-            Members(modelOptions, seed, data, batchCache), config.SeparatePairs);
+        using var sensitivity = new RecipeSensitivity(SensitivityOptions(seed), settings.Sensitivity.StabilityIterations, settings.LossScale, trainTargets,
+            Members(modelOptions, seed, data, batchCache), settings.Sensitivity.SeparatePairs);
         run.Members = sensitivity.MemberCount;
 
         int first = 1;
@@ -82,9 +82,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             sensitivity.LoadState(resume, Current + "members/", first - 1);
             progress.Advance(first - 1);
         }
-        var stepBatches = new StepBatches(batches, config, data);
+        var stepBatches = new StepBatches(batches, settings.FullBatch, data);
         run.Stop = StopReason.Capped;
-        for (int t = first; t <= config.MaxSteps; t++)
+        for (int t = first; t <= settings.MaxSteps; t++)
         {
             sub.SaveIfDue(t, state =>
             {
@@ -117,10 +117,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
             log(run, run.Points.Count - 1);
             progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
-            if (config.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
+            if (settings.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
             {
                 run.Stop = stop;
-                progress.Advance(config.MaxSteps - t);   // the cap was the budget; the rule stopped it early
+                progress.Advance(settings.MaxSteps - t);   // the cap was the budget; the rule stopped it early
                 break;
             }
         }
@@ -155,8 +155,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
         var modelOptions = ModelOptions(run, data);
-        var batches = new BatchSchedule(config.TrainCount, config.BatchSize, (ulong)run.Seed);
-        bool replay = config.Convergence.Window > 0;
+        var batches = new BatchSchedule(settings.TrainSize, settings.Batch, (ulong)run.Seed);
+        bool replay = settings.Convergence.Window > 0;
         var network = replay ? new Mlp(modelOptions, seed) : null;
         using var optimizer = network is null ? null : CreateOptimizer(new TrainableParameters(network));
         if (optimizer is not null) optimizer.IncludeComponents = false;
@@ -182,9 +182,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             members.LoadState(resume, Current + "members/");
             progress.Advance(first - 1);
         }
-        var stepBatches = new StepBatches(batches, config, data);
+        var stepBatches = new StepBatches(batches, settings.FullBatch, data);
         run.Stop = StopReason.Capped;
-        for (int t = first; t <= config.MaxSteps; t++)
+        for (int t = first; t <= settings.MaxSteps; t++)
         {
             sub.SaveIfDue(t, state =>
             {
@@ -210,10 +210,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
             progress.SetStatus(FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"));
             if (network is null) continue;
             run.Points.Add(Measure(network, data, trainTargets, null, t));
-            if (config.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
+            if (settings.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
             {
                 run.Stop = stop;
-                progress.Advance(config.MaxSteps - t);
+                progress.Advance(settings.MaxSteps - t);
                 break;
             }
         }
@@ -240,7 +240,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
     }
 
     /// <summary>p_net's options with this network's directions (the Hutchinson smoother's seed), or null.</summary>
-    private RetrainingSensitivityOptions? SensitivityOptions(int seed) => config.Sensitivity is { } o ? o with { Seed = seed } : null;
+    private RetrainingSensitivityOptions? SensitivityOptions(int seed) => settings.Retraining is { } o ? o with { Seed = seed } : null;
 
     private MlpOptions ModelOptions(WidthRun run, DoubleDescentTensors data) => new()
     {
@@ -248,17 +248,17 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         HiddenWidths = [run.Width],
         OutputSize = 1,
         Activation = Activation.ReLU,
-        DType = config.DType,
-        Device = config.Device,
+        DType = settings.Compute.DType,
+        Device = settings.Compute.DeviceName,
     };
 
     /// <summary>The p_net members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.</summary>
     private RetrainingRunFactory Members(MlpOptions modelOptions, int seed, DoubleDescentTensors data, BatchIndexCache batchCache) =>
         labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, seed), m => CreateOptimizer(new TrainableParameters(m)),
-            data.TrainInputs, labels, config.LossScale, config.FullBatch ? null : batchCache.At,
+            data.TrainInputs, labels, settings.LossScale, settings.FullBatch ? null : batchCache.At,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.TestProbes });
 
-    private bool IsLogged(int t) => t % config.LogEvery == 0 || t == config.MaxSteps;
+    private bool IsLogged(int t) => t % settings.LogEvery == 0 || t == settings.MaxSteps;
 
     /// <summary>
     /// Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (docs/method.md §1), backward, and the
@@ -271,7 +271,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         x = batches.FullBatch ? data.TrainInputs : data.TrainInputs.index_select(0, batch);
         var y = batches.FullBatch ? trainTargets : trainTargets.index_select(0, batch);
         optimizer.ZeroGrad();
-        using var halfLossScale = (config.LossScale / 2).ToScalar();
+        using var halfLossScale = (settings.LossScale / 2).ToScalar();
         var loss = (network.forward(x) - y).square().mean().mul(halfLossScale);
         double lossValue = loss.to_type(ScalarType.Float64).item<double>();
         DivergenceException.ThrowIfNotFinite(lossValue, label, t);
@@ -280,10 +280,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
     }
 
     /// <summary>B_t as int64 indices: every example with full batches, else the schedule's batch copied into one reused tensor.</summary>
-    private sealed class StepBatches(BatchSchedule batches, DoubleDescentConfig config, DoubleDescentTensors data)
+    private sealed class StepBatches(BatchSchedule batches, bool fullBatch, DoubleDescentTensors data)
     {
         private readonly Tensor _index = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        private readonly Tensor? _all = config.FullBatch ? AllRows(data.TrainInputs) : null;
+        private readonly Tensor? _all = fullBatch ? AllRows(data.TrainInputs) : null;
 
         public bool FullBatch => _all is not null;
 
@@ -301,11 +301,11 @@ internal sealed class DoubleDescentTrainer(DoubleDescentConfig config)
         }
     }
 
-    private ExactOptimizer CreateOptimizer(TrainableParameters parameters) => config.Optimizer switch
+    private ExactOptimizer CreateOptimizer(TrainableParameters parameters) => settings.Optimizer switch
     {
-        "adam" => ExactOptimizers.Adam(parameters, config.LearningRate),
-        "gd" => ExactOptimizers.Sgd(parameters, config.LearningRate),
-        _ => throw new TelescopeException($"Unknown optimizer '{config.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
+        "adam" => ExactOptimizers.Adam(parameters, settings.LearningRate),
+        "gd" => ExactOptimizers.Sgd(parameters, settings.LearningRate),
+        _ => throw new TelescopeException($"Unknown optimizer '{settings.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
     };
 
     private static DoubleDescentPoint Measure(Mlp network, DoubleDescentTensors data, Tensor trainTargets, ISmoother? smoother, int step)

@@ -12,7 +12,6 @@ namespace Telescope.Recipes.DoubleDescent;
 /// <summary>The smoother of the run's optimizer, behind one Step/Fidelity interface.</summary>
 internal sealed class RunSmoother : ICheckpointable, IDisposable
 {
-    private readonly DoubleDescentConfig _config;
     private readonly TelescopingTracker _tracker;
     private readonly Tensor _trainTargets;
     private readonly KernelSmoother? _kernel;
@@ -21,10 +20,9 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
     private readonly IJvpEngine _jvp;
     private readonly ParameterVjp? _vjp;
 
-    public RunSmoother(DoubleDescentConfig config, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
+    public RunSmoother(DoubleDescentSettings settings, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
         TelescopingTracker tracker)
     {
-        _config = config;
         _tracker = tracker;
         _trainTargets = trainTargets;
         _jvp = jvp;
@@ -36,10 +34,10 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
             f0Train = network.forward(data.TrainInputs).to_type(ScalarType.Float64);
             f0Test = network.forward(data.TestProbes).to_type(ScalarType.Float64);
         }
-        if (config.Smoother == SmootherChoice.Kernel)
+        if (settings.Smoother == SmootherChoice.Kernel)
         {
             _kernelEngine = new MlpTangentKernel(network);
-            _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = config.LossScale });
+            _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = settings.LossScale });
             _kernel.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
         }
         else
@@ -48,12 +46,12 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
             _tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
             {
                 OutputCount = 1,
-                LossScale = config.LossScale,
-                Directions = config.Smoother == SmootherChoice.Exact ? LabelDirections.ExactBasis : LabelDirections.Hutchinson,
-                DirectionCount = config.Directions,
+                LossScale = settings.LossScale,
+                Directions = settings.Smoother == SmootherChoice.Exact ? LabelDirections.ExactBasis : LabelDirections.Hutchinson,
+                DirectionCount = settings.Directions,
                 Seed = seed,
                 SurrogateLabels = trainTargets,
-                Preconditioner = config.Preconditioner,
+                Preconditioner = settings.PreconditionerKind,
             }, f0Train);
             _tangent.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Telescope.Runs;
 using Telescope.Verdicts;
 
 namespace Telescope.Recipes.Grokking;
@@ -13,11 +12,11 @@ namespace Telescope.Recipes.Grokking;
 /// <param name="Criteria">The run's verdict criteria (the standard-error factor).</param>
 internal sealed record ClearlyBelowRule(double MinFraction, VerdictCriteria Criteria)
 {
-    /// <summary>Setting key of <see cref="MinFraction"/>.</summary>
-    public const string FractionKey = "clearly_below_fraction";
+    /// <summary>Name of the setting of <see cref="MinFraction"/>.</summary>
+    public const string FractionName = "clearly_below_fraction";
 
-    /// <summary>The rule of a run's settings.</summary>
-    public static ClearlyBelowRule From(RecipeSettings settings) => new(settings.GetDouble(FractionKey), settings.GetVerdictCriteria());
+    /// <summary>Its description (both grokking recipes declare it, default 0.1, in [0, 1]).</summary>
+    public const string FractionDescription = "'p_test clearly below p_train' needs a gap of at least this share of p_train (and more than verdict_gap_se_factor standard errors)";
 
     /// <summary>The judgement of p_test against p_train with the gap's standard error.</summary>
     public Verdict Judge(double pTest, double pTrain, double gapSe) =>
@@ -25,14 +24,5 @@ internal sealed record ClearlyBelowRule(double MinFraction, VerdictCriteria Crit
 
     /// <summary>One sentence stating the rule.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"\"Clearly below\" = a gap of at least {100 * MinFraction:G3}% of p_train ({FractionKey}) and more than {Criteria.GapSeFactor:G3} standard errors of the gap ({VerdictCriteria.GapSeFactorKey}); without a standard error the verdict is inconclusive.");
-}
-
-/// <summary>Declares the grokking recipes' verdict settings.</summary>
-internal static class GrokkingVerdictSettings
-{
-    /// <summary>Adds <c>clearly_below_fraction</c> (default 0.1) and the verdict criteria.</summary>
-    public static RecipeSettings AddGrokkingVerdicts(this RecipeSettings settings) => settings
-        .AddDouble(ClearlyBelowRule.FractionKey, 0.1, "'p_test clearly below p_train' needs a gap of at least this share of p_train (and more than verdict_gap_se_factor standard errors)", min: 0, max: 1)
-        .AddVerdictCriteria();
+        $"\"Clearly below\" = a gap of at least {100 * MinFraction:G3}% of p_train ({FractionName}) and more than {Criteria.GapSeFactor:G3} standard errors of the gap ({VerdictCriteria.GapSeFactorKey}); without a standard error the verdict is inconclusive.");
 }

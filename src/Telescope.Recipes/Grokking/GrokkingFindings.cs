@@ -1,8 +1,40 @@
-using System.Globalization;
+using Telescope.Recipes.Sensitivity;
+using Telescope.Verdicts;
 
 namespace Telescope.Recipes.Grokking;
 
-/// <summary>Findings common to both grokking recipes, computed from the logged points only.</summary>
+/// <summary>How p_test relates to p_train early and at the end (docs/method.md §9), from one run's logged points.</summary>
+/// <param name="First">The first logged step after 0 (where S_0 = 0 makes both p zero).</param>
+/// <param name="AtPlateau">The last logged step of the early phase: logged steps in (0, step_train_plateau].</param>
+/// <param name="AboveShare">Share of the early phase's logged steps with p_test ≥ p_train.</param>
+/// <param name="Last">The final logged step.</param>
+/// <param name="Gap">(p_train − p_test)/p_train at the end.</param>
+/// <param name="End">The verdict on "p_test ends clearly below p_train".</param>
+/// <param name="Crossing">The last logged step at which p_test − p_train changed sign from ≥ 0 to &lt; 0 (null if never).</param>
+internal sealed record EffectiveParameterFinding(GrokkingPoint First, GrokkingPoint AtPlateau, double AboveShare, GrokkingPoint Last,
+    double Gap, Verdict End, int? Crossing)
+{
+    /// <summary>p_test starts at or above p_train: it is so at half or more of the early phase's logged steps.</summary>
+    public bool StartsAbove => AboveShare >= 0.5;
+}
+
+/// <summary>Delayed generalization: when the train and the test metric settle (<see cref="Plateau"/>).</summary>
+/// <param name="AtTrainPlateau">The logged point at which the train metric settled.</param>
+/// <param name="TestDone">The share of the test metric's total change made by then (1 when it did not change).</param>
+internal sealed record DelayFinding(GrokkingPoint Start, GrokkingPoint AtTrainPlateau, GrokkingPoint Final, int TrainPlateau, int TestPlateau, double TestDone);
+
+/// <summary>One configuration's findings, its seeds taken as one run (<see cref="SeedMean"/>).</summary>
+/// <param name="Seeds">The configuration's sub-runs, one per seed.</param>
+/// <param name="Smoother">From the smoother's p; null when the smoother did not run.</param>
+/// <param name="Net">From the network's p_net; null unless every seed measured it.</param>
+internal sealed record ConfigurationFinding<TRun>(IReadOnlyList<TRun> Seeds, DelayFinding Delay, EffectiveParameterFinding? Smoother,
+    EffectiveParameterFinding? Net) where TRun : GrokkingRun
+{
+    /// <summary>The first seed's last p_net point (its linearity qualifies <see cref="Net"/>).</summary>
+    public SensitivityPoint LastNet => Seeds[0].Sensitivity[^1];
+}
+
+/// <summary>The findings both grokking recipes compute from the logged points, as numbers and verdicts (no text).</summary>
 internal static class GrokkingFindings
 {
     /// <summary>The last logged step at which p_test − p_train changes sign from ≥ 0 to &lt; 0 (null if it never crosses below).</summary>
@@ -15,56 +47,40 @@ internal static class GrokkingFindings
         return crossing;
     }
 
-    /// <summary>The first logged step after 0 (where S_0 = 0 makes both p zero).</summary>
-    public static GrokkingPoint FirstAfterStart(GrokkingRun run) => run.Points.FirstOrDefault(p => p.Step > 0) ?? run.Points[0];
-
     /// <summary>
     /// How p_test relates to p_train early and at the end, with the docs/method.md §9 verdict. "Early" is the phase before the
     /// training metric settles (logged steps in (0, step_train_plateau]): the first few steps are a transient in which
     /// both p grow from 0, so a single step would not describe it.
     /// </summary>
-    public static string EffectiveParameterFinding(GrokkingRun run, ClearlyBelowRule rule)
+    public static EffectiveParameterFinding EffectiveParameters(GrokkingRun run, ClearlyBelowRule rule)
     {
-        var first = FirstAfterStart(run);
+        var first = run.Points.FirstOrDefault(p => p.Step > 0) ?? run.Points[0];
         var last = run.Final;
         var early = run.Points.Where(p => p.Step > 0 && p.Step <= run.TrainPlateau).ToList();
         if (early.Count == 0) early = [first];
         double aboveShare = early.Count(p => p.PTest >= p.PTrain) / (double)early.Count;
-        var atPlateau = early[^1];
-        bool startsAbove = aboveShare >= 0.5;
-        double gap = (last.PTrain - last.PTest) / last.PTrain;
         // The paired SE of the difference when known (shared Hutchinson directions); else the independent bound.
         double se = last.PGapSe ?? Math.Sqrt(last.PTrainSe * last.PTrainSe + last.PTestSe * last.PTestSe);
-        var verdict = rule.Judge(last.PTest, last.PTrain, se);
-        var crossing = CrossingBelow(run);
-        string endVerdict = (verdict.Outcome switch
-        {
-            Verdicts.VerdictOutcome.Agrees => "clearly below p_train",
-            Verdicts.VerdictOutcome.Disagrees => "clearly ABOVE p_train",
-            _ => gap > 0 ? "below p_train but NOT clearly" : "NOT below p_train",
-        }) + $" ({verdict.Statement}; the docs/method.md §9 expectation 'ends clearly below' {verdict.Tag})";
-        return $"before train settles (logged steps 1–{atPlateau.Step}) p_test ≥ p_train at {Pct(aboveShare)} of the logged steps — p_test {(startsAbove ? "starts at or above p_train" : "starts BELOW p_train")} " +
-            $"(step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)}; step {atPlateau.Step}: p_train {F(atPlateau.PTrain)}, p_test {F(atPlateau.PTest)}); " +
-            $"at step {last.Step}: p_train {F(last.PTrain)}{Se(last.PTrainSe)}, p_test {F(last.PTest)}{Se(last.PTestSe)} — p_test ends {endVerdict}" +
-            (crossing is int c ? $"; p_test last crossed below p_train at logged step {c}." : ".");
+        return new EffectiveParameterFinding(first, early[^1], aboveShare, last, (last.PTrain - last.PTest) / last.PTrain,
+            rule.Judge(last.PTest, last.PTrain, se), CrossingBelow(run));
     }
 
-    /// <summary>Whether the run shows delayed generalization: train settles well before test.</summary>
-    public static string DelayFinding(GrokkingRun run, string metric)
+    /// <summary>When train and test settle, and how much of its change the test metric had made when train settled.</summary>
+    public static DelayFinding Delay(GrokkingRun run)
     {
         int a = run.TrainPlateau, b = run.TestPlateau;
         var start = run.Points[0];
         var atTrain = run.Points.First(p => p.Step == a);
         double testDone = start.Test == run.Final.Test ? 1 : (start.Test - atTrain.Test) / (start.Test - run.Final.Test);
-        string verdict = a < b
-            ? $"train settles first; test settles {F((double)b / Math.Max(a, 1))}× later"
-            : a == b ? "train and test settle at the same logged step (no delay)" : "test settles BEFORE train (no delay)";
-        return $"train {metric} {F(start.Train)} → {F(run.Final.Train)}, test {metric} {F(start.Test)} → {F(run.Final.Test)}; " +
-            $"train within 10% of its final value at step {a}, test at step {b} — {verdict}. " +
-            $"When train settled, test had made {Pct(testDone)} of its total change ({metric} {F(atTrain.Test)}).";
+        return new DelayFinding(start, atTrain, run.Final, a, b, testDone);
     }
 
-    public static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
-    public static string Pct(double v) => (100 * v).ToString("F0", CultureInfo.InvariantCulture) + "%";
-    private static string Se(double se) => se > 0 ? $" ± {F(se)}" : "";
+    /// <summary>The findings of one configuration's seeds: the delay, and p against p_train from the smoother and from p_net.</summary>
+    public static ConfigurationFinding<TRun> Configuration<TRun>(IReadOnlyList<TRun> seeds, bool useSmoother, ClearlyBelowRule rule) where TRun : GrokkingRun
+    {
+        var mean = SeedMean.Of(seeds);
+        var views = seeds.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
+        return new ConfigurationFinding<TRun>(seeds, Delay(mean), useSmoother ? EffectiveParameters(mean, rule) : null,
+            views.All(v => v is not null) ? EffectiveParameters(SeedMean.Of(views!), rule) : null);
+    }
 }

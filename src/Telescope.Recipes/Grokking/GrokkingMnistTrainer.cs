@@ -20,29 +20,6 @@ internal sealed record MnistGrokkingData(Tensor TrainInputs, Tensor TrainTargets
     public Tensor Probes => TestInputs.narrow(0, 0, TestProbes);
 }
 
-/// <summary>The resolved settings every configuration shares.</summary>
-internal sealed record MnistGrokkingSetup(int[] Hidden, int BatchSize, double LearningRate, double WeightDecay, double LossScale,
-    int Steps, int Directions, TangentPreconditioner Preconditioner, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
-{
-    /// <summary>Whether the label-tangent smoother (docs/method.md §4.3) runs; off, p comes from retraining only.</summary>
-    public bool UseSmoother { get; init; } = true;
-    /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null.</summary>
-    public RetrainingSensitivityOptions? Sensitivity { get; init; }
-    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSubRuns.RunPair"/>), not members next to the network.</summary>
-    public bool SeparatePairs { get; init; }
-    /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
-    public int StabilityIterations { get; init; }
-    /// <summary>Seed of the Hutchinson directions, shared by p_net.</summary>
-    public int DirectionSeed => ModelSeed + 1;
-
-    /// <summary>The setup of one seed repetition: its initialization (<see cref="ModelSeed"/>) and label directions derive from <paramref name="seed"/>.</summary>
-    public MnistGrokkingSetup ForSeed(long seed)
-    {
-        var repetition = this with { ModelSeed = (int)(seed & int.MaxValue) };
-        return repetition with { Sensitivity = Sensitivity is null ? null : Sensitivity with { Seed = repetition.DirectionSeed } };
-    }
-}
-
 /// <summary>What grokking-mnist's outputs need from the data (JSON: shard files carry it to <c>telescope merge</c>).</summary>
 internal sealed record GrokkingMnistFacts(string Data, bool Synthetic, int InputSize);
 
@@ -85,8 +62,15 @@ internal sealed class GrokkingMnistRun : GrokkingRun
 /// every step it offers a checkpoint: the model, AdamW's state, the smoother's tangents, every member's model and
 /// optimizer, the position t (batches are a pure function of the seed and t) and the points so far.
 /// </summary>
-internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokkingData data, BatchSchedule batches)
+/// <param name="s">The recipe's settings.</param>
+/// <param name="data">The images every configuration shares.</param>
+/// <param name="seed">The repetition's seed: it draws the data order, the unscaled initialization and (+ 1) the label directions.</param>
+internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkingData data, long seed)
 {
+    private readonly BatchSchedule _batches = new(s.TrainSize, s.BatchSize, (ulong)seed);
+    private readonly int _modelSeed = GrokkingMnistSettings.ModelSeed(seed);
+    private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
+
     /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
     /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
     /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
@@ -98,22 +82,22 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
         var config = run.Config;
         using var scope = torch.NewDisposeScope();
         // The members: the same MLP from the same seed (θ_0), the same AdamW, the same batches; labels Y ± σV_d.
-        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
-        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(config), setup.ModelSeed),
-            m => ExactOptimizers.AdamW(new TrainableParameters(m), setup.LearningRate, weightDecay: setup.WeightDecay),
-            data.TrainInputs, labels, setup.LossScale, batchCache.At,
+        using var batchCache = new BatchIndexCache(_batches, data.TrainInputs.device);
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(config), _modelSeed),
+            m => ExactOptimizers.AdamW(new TrainableParameters(m), s.LearningRate, weightDecay: s.WeightDecay),
+            data.TrainInputs, labels, s.LossScale, batchCache.At,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
         if (run.Pair is not null)
         {
-            run = GrokkingSubRuns.RunPair(run, setup.Sensitivity!, data.TrainTargets, members, setup.Steps, setup.LogSteps,
+            run = GrokkingSubRuns.RunPair(run, _retraining!, data.TrainTargets, members, s.Steps, s.LogSteps,
                 sub);
             run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
             return run;
         }
-        var network = new Mlp(ModelOptions(config), setup.ModelSeed);
+        var network = new Mlp(ModelOptions(config), _modelSeed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
-        using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, setup.LearningRate, weightDecay: setup.WeightDecay);
+        using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, s.LearningRate, weightDecay: s.WeightDecay);
         optimizer.IncludeComponents = false;
 
         int k = (int)data.TrainTargets.shape[1];
@@ -123,21 +107,21 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             f0Train = network.forward(data.TrainInputs);
             f0Probes = network.forward(data.Probes);
         }
-        using var smoother = setup.UseSmoother
+        using var smoother = s.UseSmoother
             ? new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
             {
                 OutputCount = k,
-                LossScale = setup.LossScale,
+                LossScale = s.LossScale,
                 Directions = LabelDirections.Hutchinson,
-                DirectionCount = setup.Directions,
-                Seed = setup.DirectionSeed,
+                DirectionCount = s.Directions,
+                Seed = _modelSeed + 1,
                 SurrogateLabels = data.TrainTargets,
-                Preconditioner = setup.Preconditioner,
+                Preconditioner = s.PreconditionerKind,
             }, f0Train)
             : null;
         smoother?.Track("test", data.Probes, f0Probes);
-        using var sensitivity = new RecipeSensitivity(setup.Sensitivity, setup.StabilityIterations, setup.LossScale, data.TrainTargets, members,
-            setup.SeparatePairs);
+        using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
+            s.Sensitivity.SeparatePairs);
 
         int first = 1;
         if (resume is not null)
@@ -163,15 +147,15 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             run.ProcessorTime = before.ProcessorTime + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart);
         }
 
-        var logSteps = new HashSet<int>(setup.LogSteps);
+        var logSteps = new HashSet<int>(s.LogSteps);
         if (resume is null)
         {
             measureClock.Start();
             Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
             measureClock.Stop();
         }
-        var batchIndex = torch.empty(setup.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        for (int t = first; t <= setup.Steps; t++)
+        var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        for (int t = first; t <= s.Steps; t++)
         {
             sub.SaveIfDue(t, state =>
             {
@@ -182,10 +166,10 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
             using (var stepScope = torch.NewDisposeScope())
             {
                 trainClock.Start();
-                batchIndex.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+                batchIndex.copy_(torch.tensor(_batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
                 optimizer.ZeroGrad();
                 var residual = network.forward(data.TrainInputs.index_select(0, batchIndex)) - data.TrainTargets.index_select(0, batchIndex);
-                using var halfLossScale = (0.5 * setup.LossScale).ToScalar();
+                using var halfLossScale = (0.5 * s.LossScale).ToScalar();
                 var loss = residual.square().sum(1).mean().mul(halfLossScale);
                 loss.backward();
                 var update = optimizer.ComputeUpdate();
@@ -255,12 +239,12 @@ internal sealed class GrokkingMnistTrainer(MnistGrokkingSetup setup, MnistGrokki
     private MlpOptions ModelOptions(MnistConfiguration config) => new()
     {
         InputSize = (int)data.TrainInputs.shape[1],
-        HiddenWidths = setup.Hidden,
+        HiddenWidths = s.Hidden,
         OutputSize = (int)data.TrainTargets.shape[1],
         Activation = config.Activation,
         InitScale = config.Alpha,
-        DType = setup.DType,
-        Device = setup.Device,
+        DType = s.Compute.DType,
+        Device = s.Compute.DeviceName,
     };
 
     private GrokkingPoint Measure(Mlp network, LabelTangentSmoother? smoother, int step)

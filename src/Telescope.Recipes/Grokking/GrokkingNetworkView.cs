@@ -21,15 +21,6 @@ internal static class GrokkingNetworkView
         return view;
     }
 
-    /// <summary>The docs/method.md §9 verdict from p_net, with the caveat when the final response is not linear at σ.</summary>
-    public static string Finding(GrokkingRun view, SensitivityPoint last, ClearlyBelowRule rule)
-    {
-        string caveat = last.Train?.IsLinear == false || last.Test?.IsLinear == false
-            ? $" **Caveat: at step {last.Step} the label response is not linear at σ = {SensitivityFindings.F(last.Train!.Sigma)} (p_0(σ)/p_0(σ/4) = {SensitivityFindings.F(last.Train.LinearityRatio ?? double.NaN)} train, {SensitivityFindings.F(last.Test!.LinearityRatio ?? double.NaN)} test), so these are finite-σ responses, not measurements of the first-order sensitivity.**"
-            : "";
-        return "**From p_net (retraining, docs/method.md §5.2)**: " + GrokkingFindings.EffectiveParameterFinding(view, rule) + caveat;
-    }
-
     /// <summary>
     /// p_train, p_test of the smoother and p_net_train, p_net_test against the step (top, log-log), and λ_t with its bound
     /// (bottom): where the surrogate leaves the network, and whether it is unstable there. Mean ± sd over the

@@ -3,41 +3,17 @@ using Telescope.Recipes.Sensitivity;
 using Telescope.Runs;
 using Telescope.Smoothing;
 using Telescope.Verdicts;
-using static Telescope.Recipes.Grokking.GrokkingFindings;
+using static Telescope.Recipes.Grokking.GrokkingText;
 
 namespace Telescope.Recipes.Grokking;
 
-/// <summary>Writes grokking-poly's metrics.csv, summary.json, figures and report.md.</summary>
-internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig config, IReadOnlyList<GrokkingPolyRun> runs, StabilityBound? bound)
+/// <summary>Writes grokking-poly's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingPolyAnalysis"/>.</summary>
+internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySettings s, GrokkingPolyAnalysis analysis, StabilityBound? bound)
 {
-    private ClearlyBelowRule Rule => ClearlyBelowRule.From(context.Settings);
-
-    /// <summary>The sub-runs by ε (in the order given), each with its seeds in order.</summary>
-    private IReadOnlyList<IReadOnlyList<GrokkingPolyRun>> Groups =>
-        runs.GroupBy(r => r.Configuration).Select(g => (IReadOnlyList<GrokkingPolyRun>)g.ToList()).ToList();
-
-    private IReadOnlyList<long> Seeds => context.Settings.GetSeeds();
-
-    /// <summary>
-    /// Kumar et al.'s ordering — a smaller ε (an initial kernel less aligned with the quadratic target) delays
-    /// generalization more — judged under both definitions of the delay, which can disagree; with several seeds by
-    /// the slope over every seed's value.
-    /// </summary>
-    private string EpsilonOrdering()
-    {
-        var byEpsilon = Groups.OrderBy(g => g[0].Epsilon).ToList();
-        var labels = byEpsilon.Select(g => $"ε = {F(g[0].Epsilon)}").ToList();
-        var x = byEpsilon.Select(g => g[0].Epsilon).ToList();
-        var criteria = context.Settings.GetVerdictCriteria();
-        Verdict Judge(Func<GrokkingPolyRun, double> value) =>
-            SeededOrdering.Judge(x, byEpsilon.Select(g => (IReadOnlyList<double>)g.Select(value).ToArray()).ToList(), labels, TrendDirection.Falls, criteria);
-        return "Kumar et al. (2024): a smaller ε delays generalization more, i.e. the delay falls as ε grows" +
-            (Seeds.Count > 1 ? $" (judged over {Seeds.Count} seeds per ε by the slope over every seed's value)" : "") + ". " +
-            Judge(r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)).About("By the ratio of the test to the train plateau step") + " " +
-            Judge(r => r.TestPlateau).About("By the absolute test plateau step");
-    }
-
-    private double MaxSharpness => runs.Max(r => Math.Max(r.InitialSharpness, r.FinalSharpness));
+    private IReadOnlyList<IReadOnlyList<GrokkingPolyRun>> Groups => analysis.Groups;
+    private IReadOnlyList<long> Seeds => s.Seeds;
+    /// <summary>p_net's options (null without p_net).</summary>
+    private RetrainingSensitivityOptions? Retraining => s.SensitivityOptions(s.Seed);
 
     /// <summary>The metrics.csv columns after run and step.</summary>
     public static readonly string[] Columns = ["epsilon", "train_mse", "test_mse", "p_train", "p_test", .. SensitivityColumns.Names];
@@ -46,12 +22,6 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
     {
         WriteSummary();
         WriteReport();
-    }
-
-    /// <summary>Every logged row of a finished sub-run (a merge, or the rewrite once separate p_net pairs are combined).</summary>
-    public static void WriteRows(MetricsCsvWriter csv, GrokkingPolyRun run)
-    {
-        foreach (var (p, net) in run.Points.Zip(run.Sensitivity)) WriteRow(csv, run, p, net);
     }
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
@@ -63,21 +33,19 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
         context.Folder.WriteSummary(new Dictionary<string, object?>
         {
             ["recipe"] = "grokking-poly",
-            ["learning_rate"] = config.LearningRate,
-            ["loss_scale_c"] = config.LossScale,
-            ["smoother"] = config.UseSmoother ? "kernel recursion (docs/method.md §4.2), exact for full-batch GD" : "none",
-            ["sensitivity"] = config.Sensitivity is { } o
+            ["learning_rate"] = s.LearningRate,
+            ["loss_scale_c"] = s.LossScale,
+            ["smoother"] = s.UseSmoother ? "kernel recursion (docs/method.md §4.2), exact for full-batch GD" : "none",
+            ["sensitivity"] = Retraining is { } o
                 ? FormattableString.Invariant($"retraining (docs/method.md §5.2), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
                 : "none",
             ["stability_bound"] = bound?.Value,
             ["stability_bound_setting"] = bound?.Description,
-            ["test_probes"] = config.TestProbes,
+            ["test_probes"] = s.TestProbes,
             ["seeds"] = Seeds.ToArray(),
             ["results"] = Groups.Select(g => g.Count == 1 ? (object)Entry(g[0]) : SeedAggregate.Combine(Seeds, g.Select(r => (object)Entry(r)).ToList())).ToList(),
         });
     }
-
-
 
     private Dictionary<string, object?> Entry(GrokkingPolyRun r) => SensitivityColumns.Merge(new Dictionary<string, object?>
     {
@@ -91,7 +59,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
         ["step_test_plateau"] = r.TestPlateau,
         ["initial_train_mse"] = r.Points[0].Train,
         ["initial_test_mse"] = r.Points[0].Test,
-        ["step_p_test_below_p_train"] = CrossingBelow(r),
+        ["step_p_test_below_p_train"] = GrokkingFindings.CrossingBelow(r),
         ["gd_sharpness_initial"] = r.InitialSharpness,
         ["gd_sharpness_final"] = r.FinalSharpness,
         ["fidelity_train_surrogate_vs_network"] = r.TrainFidelity?.SurrogateVsNetwork,
@@ -105,18 +73,17 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
 
     private void WriteReport()
     {
-        var s = context.Settings;
-        double lrFactor = s.GetDouble("lr_factor");
+        double lrFactor = s.LrFactor;
         var report = context.CreateReport("Grokking on polynomial regression (ε sweep)",
         [
-            ("model", $"f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, N = {config.Width}, w_j ~ N(0, I) trained, readout fixed at α/N, no biases"),
-            ("task", $"x ~ N(0, I_d/d), d = {s.GetInt("input_dim")}; β ~ N(0, I_d); y = (βᵀx)²/2; {s.GetInt("train_size")} train, {s.GetInt("test_size")} test examples"),
-            ("loss", $"(c/2)·mean_i (f(x_i) − y_i)² over the full training set, c = {F(config.LossScale)}"),
+            ("model", $"f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, N = {s.Width}, w_j ~ N(0, I) trained, readout fixed at α/N, no biases"),
+            ("task", $"x ~ N(0, I_d/d), d = {s.InputDim}; β ~ N(0, I_d); y = (βᵀx)²/2; {s.TrainSize} train, {s.TestSize} test examples"),
+            ("loss", $"(c/2)·mean_i (f(x_i) − y_i)² over the full training set, c = {F(s.LossScale)}"),
             ("train_mse, test_mse", "mean (f(x) − y)² (no 1/2) on the training set / all test examples"),
-            ("p_train, p_test (surrogate smoother, exact)", config.UseSmoother
-                ? $"n/|I| Σ_{{x∈I}} ||s_T(x)||² (docs/method.md §5.1) from the exact kernel smoother (docs/method.md §4.2); I = the training set / the first {config.TestProbes} test examples"
+            ("p_train, p_test (surrogate smoother, exact)", s.UseSmoother
+                ? $"n/|I| Σ_{{x∈I}} ||s_T(x)||² (docs/method.md §5.1) from the exact kernel smoother (docs/method.md §4.2); I = the training set / the first {s.TestProbes} test examples"
                 : "not computed (smoother = none)"),
-            .. SensitivityFindings.Definitions(s, bound, config.Sensitivity is not null),
+            .. SensitivityFindings.Definitions(s.Sensitivity, bound, Retraining is not null),
             ("step_train_plateau, step_test_plateau", "first logged step at which the MSE is within 10% of its initial-to-final drop of its final value"),
             ("GD sharpness", "γ·c·λ_max(K(X_train, X_train))/n, the largest residual contraction per step; ≪ 2 means GD follows gradient flow closely"),
         ]);
@@ -124,46 +91,46 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
         report.Heading("Setup").Bullets(
         [
             string.Create(CultureInfo.InvariantCulture,
-                $"Full-batch gradient descent, γ = {lrFactor}·N/α² = {config.LearningRate:G6}, {config.Steps} steps, α = {config.Alpha}, {config.DType}; same task (seed {context.Seed}) for every ε and seed; ") +
+                $"Full-batch gradient descent, γ = {lrFactor}·N/α² = {s.LearningRate:G6}, {s.Steps} steps, α = {s.Alpha}, {s.Compute.DType}; same task (seed {context.Seed}) for every ε and seed; ") +
                 (Seeds.Count == 1
-                    ? $"one seed ({(context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolyRecipe.FullRunCost}")}): the same initial w (seed {config.ForSeed(Seeds[0]).ModelSeed}) for every ε."
+                    ? $"one seed ({(context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolySettings.FullRunCost}")}): the same initial w (seed {GrokkingPolySettings.ModelSeed(Seeds[0])}) for every ε."
                     : $"{Seeds.Count} seed repetitions per ε (seeds {string.Join(", ", Seeds)}): seed S draws the initial w (seed S + 1) and the label directions of p_net (seed S + 2). Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
             "Learning-rate convention: with the loss of docs/method.md §1 (c/2)·batch mean and c = 1 the gradient is (1/n) Σ (f − y)∇f, the convention of Kumar et al.'s L = (1/2n) Σ (y − f)²; " +
                 "the batch mean does not change the effective rate relative to that loss, so γ = N/α² is the rate of docs/method.md. " +
                 (lrFactor != 1
-                    ? $"This run uses {F(lrFactor)}× that rate to fit the step budget. The largest measured GD sharpness γ·c·λ_max/n is {F(MaxSharpness)} " +
-                      (MaxSharpness < 1
+                    ? $"This run uses {F(lrFactor)}× that rate to fit the step budget. The largest measured GD sharpness γ·c·λ_max/n is {F(analysis.MaxSharpness)} " +
+                      (analysis.MaxSharpness < 1
                         ? "(< 1: every mode of the linearized step contracts monotonically), so GD approximates gradient flow and the larger rate mainly compresses the step axis, by about "
                         : "(≥ 1: the top mode oscillates, so GD is NOT a close approximation of gradient flow here), and the step axis is compressed by roughly ") +
                       $"{F(lrFactor)}× relative to the rate of docs/method.md. This is an approximation checked only through the sharpness; compare step counts with the paper after multiplying by {F(lrFactor)}."
                     : "This run uses exactly that rate."),
-            $"Smoother: kernel recursion of docs/method.md §4.2 (exact for plain GD) on the {s.GetInt("train_size")} training inputs and the first {config.TestProbes} test inputs, updated every step; the layer-wise tangent kernel is computed at θ_(t−1) before each update.",
-            $"Logged steps: 0, {s.GetInt("log_per_decade")} per decade on a geometric grid, and every {s.GetInt("log_every")} steps.",
+            $"Smoother: kernel recursion of docs/method.md §4.2 (exact for plain GD) on the {s.TrainSize} training inputs and the first {s.TestProbes} test inputs, updated every step; the layer-wise tangent kernel is computed at θ_(t−1) before each update.",
+            $"Logged steps: 0, {s.LogPerDecade} per decade on a geometric grid, and every {s.LogEvery} steps.",
         ]);
 
         report.Heading("Findings");
-        report.Paragraph(context.Settings.GetVerdictCriteria().Describe());
+        report.Paragraph(s.Verdicts.Describe());
         var findings = new List<string>();
-        foreach (var g in Groups)
+        foreach (var c in analysis.Configurations)
         {
-            var mean = SeedMean.Of(g);
+            var g = c.Seeds;
             string name = $"ε = {F(g[0].Epsilon)}", spread = SeedMean.Describe(g.Count);
-            findings.Add($"**{name}**{spread} — {DelayFinding(mean, "MSE")}" + (g.Count == 1 ? ""
+            findings.Add($"**{name}**{spread} — {Describe(c.Delay, "MSE")}" + (g.Count == 1 ? ""
                 : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}."));
-            if (config.UseSmoother) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {EffectiveParameterFinding(mean, Rule)}");
-            var views = g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
-            if (views.All(v => v is not null))
-                findings.Add($"{name}{spread} — {GrokkingNetworkView.Finding(SeedMean.Of(views!), g[0].Sensitivity[^1], Rule)}");
+            if (c.Smoother is { } p) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {Describe(p)}");
+            if (c.Net is { } net)
+                findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
             foreach (var r in g)
                 findings.AddRange(SensitivityFindings.For(g.Count == 1 ? name : $"{name}, seed {r.Seed}", r.Sensitivity, bound,
-                    config.UseSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [],
-                    s.GetDouble("p_train_limit") * s.GetInt("train_size"), s.GetDouble("agreement_se"), s.GetDouble("agreement_relative")));
+                    analysis.SmootherSeries(r), analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
         }
         findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
-            "The verdicts above are computed from the logged values. " + Rule.Describe());
-        if (Groups.Count > 1)
-            findings.Add(EpsilonOrdering());
-        foreach (var r in runs)
+            "The verdicts above are computed from the logged values. " + analysis.Rule.Describe());
+        if (analysis.EpsilonOrdering() is var (byRatio, byTestPlateau))
+            findings.Add("Kumar et al. (2024): a smaller ε delays generalization more, i.e. the delay falls as ε grows" +
+                (Seeds.Count > 1 ? $" (judged over {Seeds.Count} seeds per ε by the slope over every seed's value)" : "") + ". " +
+                byRatio.About("By the ratio of the test to the train plateau step") + " " + byTestPlateau.About("By the absolute test plateau step"));
+        foreach (var r in analysis.Runs)
             if (r.TestFidelity is { } tf && r.TrainFidelity is { } trf)
                 findings.Add($"{(Seeds.Count == 1 ? $"ε = {F(r.Epsilon)}" : $"ε = {F(r.Epsilon)}, seed {r.Seed}")} fidelity at the end: mean |f̂ − f| = {F(trf.SurrogateVsNetwork)} (train), {F(tf.SurrogateVsNetwork)} (test probes); " +
                     $"|f̂ − f̃| = {F(tf.SurrogateVsTelescoped)}, |f̃ − f| = {F(tf.TelescopedVsNetwork)} (test probes); test-label scale: test MSE {F(r.Points[0].Test)} at the start.");
@@ -175,7 +142,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
             ("ε", g => g[0].Epsilon), ("train MSE", g => SeedMean.Cell(g, r => r.Final.Train)), ("test MSE", g => SeedMean.Cell(g, r => r.Final.Test)),
             ("p_train", g => SeedMean.Cell(g, r => r.Final.PTrain)), ("p_test", g => SeedMean.Cell(g, r => r.Final.PTest)),
             ("train plateau", g => SeedMean.Cell(g, r => r.TrainPlateau)), ("test plateau", g => SeedMean.Cell(g, r => r.TestPlateau)),
-            ("p_test < p_train from", g => g.Count == 1 ? CrossingBelow(g[0]) : string.Join(", ", g.Select(r => CrossingBelow(r)?.ToString(CultureInfo.InvariantCulture) ?? "—"))),
+            ("p_test < p_train from", g => g.Count == 1 ? GrokkingFindings.CrossingBelow(g[0]) : string.Join(", ", g.Select(r => GrokkingFindings.CrossingBelow(r)?.ToString(CultureInfo.InvariantCulture) ?? "—"))),
             ("GD sharpness start", g => SeedMean.Cell(g, r => r.InitialSharpness)), ("end", g => SeedMean.Cell(g, r => r.FinalSharpness)),
             ("seconds", g => SeedMean.Cell(g, r => Math.Round(r.WallTime.TotalSeconds, 1))));
 
@@ -183,10 +150,10 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolyConfig 
         foreach (var g in Groups)
         {
             string name = $"ε = {F(g[0].Epsilon)}", bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
-            IReadOnlyList<GrokkingRun> shown = config.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
-            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, $"{name}, α = {F(config.Alpha)}", "MSE", logMetric: true), $"dynamics_{g[0].Configuration}"),
+            IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
+            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, $"{name}, α = {F(s.Alpha)}", "MSE", logMetric: true), $"dynamics_{g[0].Configuration}"),
                 $"{name}: train (solid) and test (dashed) MSE (top) and p_train (solid), p_test (dashed) (bottom) against the step; both axes logarithmic in the top panel" +
-                (config.UseSmoother ? " — the kernel smoother's p." : " — the network's p_net by retraining.") + bands);
+                (s.UseSmoother ? " — the kernel smoother's p." : " — the network's p_net by retraining.") + bands);
             if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
                 report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, bound, name), $"p_net_vs_p_{g[0].Configuration}"),
                     $"{name}: the kernel smoother's p (lines) and the network's p_net by retraining (markers) (top); λ_t and its bound (bottom).{bands}");

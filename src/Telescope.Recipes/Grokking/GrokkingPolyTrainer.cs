@@ -13,27 +13,6 @@ using static TorchSharp.torch;
 
 namespace Telescope.Recipes.Grokking;
 
-/// <summary>The resolved settings every ε of a grokking-poly sweep shares.</summary>
-internal sealed record GrokkingPolyConfig(int Width, double Alpha, double LearningRate, double LossScale, int Steps,
-    int TestProbes, IReadOnlyList<int> LogSteps, int ModelSeed, ScalarType DType, string Device)
-{
-    /// <summary>Whether the kernel smoother (docs/method.md §4.2) runs.</summary>
-    public bool UseSmoother { get; init; } = true;
-    /// <summary>The retraining estimate p_net (docs/method.md §5.2), or null.</summary>
-    public RetrainingSensitivityOptions? Sensitivity { get; init; }
-    /// <summary>p_net's pairs are sub-runs of their own (<see cref="GrokkingSubRuns.RunPair"/>), not members next to the network.</summary>
-    public bool SeparatePairs { get; init; }
-    /// <summary>Power iterations for λ_t at logged steps (docs/method.md §5.3); 0 = off.</summary>
-    public int StabilityIterations { get; init; }
-
-    /// <summary>The configuration of one seed repetition: its initialization (seed + 1) and label directions (seed + 2) derive from <paramref name="seed"/>.</summary>
-    public GrokkingPolyConfig ForSeed(long seed) => this with
-    {
-        ModelSeed = (int)((seed + 1) & int.MaxValue),
-        Sensitivity = Sensitivity is null ? null : Sensitivity with { Seed = (int)((seed + 2) & int.MaxValue) },
-    };
-}
-
 /// <summary>One ε of the sweep at one seed, with the GD stability number γ·c·λ_max(K)/n at the start and the end (JSON-serializable).</summary>
 internal sealed class GrokkingPolyRun : GrokkingRun
 {
@@ -60,8 +39,14 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 /// the test probes. Each logged row goes to metrics.csv as soon as it is measured; before every step it offers a
 /// checkpoint (model, optimizer, smoother, telescoping tracker, retraining members, position and points so far).
 /// </summary>
-internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialTask task)
+/// <param name="s">The recipe's settings.</param>
+/// <param name="task">The task every ε and seed shares.</param>
+/// <param name="seed">The repetition's seed: the initial w come from seed S + 1, the label directions of p_net from S + 2.</param>
+internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask task, long seed)
 {
+    private readonly int _modelSeed = GrokkingPolySettings.ModelSeed(seed);
+    private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
+
     /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
     /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
     /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
@@ -71,19 +56,19 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         var clock = Stopwatch.StartNew();
         double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
-        var probes = task.TestInputs.narrow(0, 0, config.TestProbes);
+        var probes = task.TestInputs.narrow(0, 0, s.TestProbes);
         // The members: the same network from the same seed (θ_0), full-batch GD at the same rate; labels Y ± σV_d.
-        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), config.ModelSeed),
-            m => ExactOptimizers.Sgd(new TrainableParameters(m), config.LearningRate), task.TrainInputs, labels, config.LossScale, null,
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), _modelSeed),
+            m => ExactOptimizers.Sgd(new TrainableParameters(m), s.LearningRate), task.TrainInputs, labels, s.LossScale, null,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
         if (run.Pair is not null)
-            return GrokkingSubRuns.RunPair(run, config.Sensitivity!, task.TrainLabels, members, config.Steps, config.LogSteps,
+            return GrokkingSubRuns.RunPair(run, _retraining!, task.TrainLabels, members, s.Steps, s.LogSteps,
                 sub);
-        var network = new Mlp(Model(epsilon), config.ModelSeed);
+        var network = new Mlp(Model(epsilon), _modelSeed);
         var kernel = new MlpTangentKernel(network);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
-        using var optimizer = ExactOptimizers.Sgd(jvp.Parameters, config.LearningRate);
+        using var optimizer = ExactOptimizers.Sgd(jvp.Parameters, s.LearningRate);
         optimizer.IncludeComponents = false;   // plain GD has one component; the total is all the smoother needs
 
         Tensor f0Train, f0Probes;
@@ -92,10 +77,10 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             f0Train = network.forward(task.TrainInputs);
             f0Probes = network.forward(probes);
         }
-        using var smoother = config.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = config.LossScale }) : null;
+        using var smoother = s.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = s.LossScale }) : null;
         smoother?.Track("test", probes, f0Probes);
-        using var sensitivity = new RecipeSensitivity(config.Sensitivity, config.StabilityIterations, config.LossScale, task.TrainLabels, members,
-            config.SeparatePairs);
+        using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, task.TrainLabels, members,
+            s.Sensitivity.SeparatePairs);
         using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
             new TelescopingOptions { TrackLinearized = false });
 
@@ -118,9 +103,9 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
 
         using var trainingCount = task.TrainInputs.shape[0].ToScalar();
         var batch = torch.arange(trainingCount, dtype: ScalarType.Int64, device: task.TrainInputs.device);
-        var logSteps = new HashSet<int>(config.LogSteps);
+        var logSteps = new HashSet<int>(s.LogSteps);
         if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
-        for (int t = first; t <= config.Steps; t++)
+        for (int t = first; t <= s.Steps; t++)
         {
             sub.SaveIfDue(t, state =>
             {
@@ -133,13 +118,13 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
             {
                 optimizer.ZeroGrad();
                 var residual = network.forward(task.TrainInputs) - task.TrainLabels;
-                using var halfLossScale = (0.5 * config.LossScale).ToScalar();
+                using var halfLossScale = (0.5 * s.LossScale).ToScalar();
                 var loss = residual.square().sum(1).mean().mul(halfLossScale);
                 loss.backward();
                 // The smoother, λ_t and the telescoping model all read the model at θ_{t-1}: before the update is applied.
-                smoother?.Step(kernel, batch, config.LearningRate);
+                smoother?.Step(kernel, batch, s.LearningRate);
                 if (logSteps.Contains(t))
-                    sensitivity.MeasureSharpness(jvp, vjp, task.TrainInputs, new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = t, LearningRate = config.LearningRate });
+                    sensitivity.MeasureSharpness(jvp, vjp, task.TrainInputs, new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = t, LearningRate = s.LearningRate });
                 tracker.Step(optimizer).Dispose();
             }
             sensitivity.Step(t);
@@ -178,14 +163,14 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
     private MlpOptions Model(double epsilon) => new()
     {
         InputSize = (int)task.TrainInputs.shape[1],
-        HiddenWidths = [config.Width],
+        HiddenWidths = [s.Width],
         OutputSize = 1,
         Activation = Activation.Polynomial(epsilon),
         Bias = false,
         HiddenWeightStd = 1.0,
-        FixedReadout = config.Alpha / config.Width,
-        DType = config.DType,
-        Device = config.Device,
+        FixedReadout = s.Alpha / s.Width,
+        DType = s.Compute.DType,
+        Device = s.Compute.DeviceName,
     };
 
     private GrokkingPoint Measure(Mlp network, KernelSmoother? smoother, int step)
@@ -206,6 +191,6 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolyConfig config, PolynomialT
         using var scope = torch.NewDisposeScope();
         var k = kernel.Compute(task.TrainInputs, task.TrainInputs, KernelOutputMode.Trace).to_type(ScalarType.Float64);
         double top = torch.linalg.eigvalsh(k).max().item<double>();
-        return config.LearningRate * config.LossScale * top / k.shape[0];
+        return s.LearningRate * s.LossScale * top / k.shape[0];
     }
 }

@@ -33,14 +33,16 @@ internal static class GrokkingSubRuns
     /// bytes of the unsharded run), then <paramref name="writeOutputs"/>.
     /// </summary>
     public static void WriteOutputs<T>(RunContext context, IReadOnlyList<T> results, MetricsCsvWriter? liveMetrics, string[] columns,
-        Action<MetricsCsvWriter, T> writeRows, RetrainingSensitivityOptions? separatePairs, Action<IReadOnlyList<T>> writeOutputs) where T : GrokkingRun
+        Action<MetricsCsvWriter, T, GrokkingPoint, SensitivityPoint> writeRow, RetrainingSensitivityOptions? separatePairs, Action<IReadOnlyList<T>> writeOutputs)
+        where T : GrokkingRun
     {
         var runs = separatePairs is null ? results : CombinePairs(results, separatePairs);
         if (liveMetrics is null || separatePairs is not null)
         {
             liveMetrics?.Dispose();
             using var csv = context.Folder.OpenMetrics(columns);
-            foreach (var run in runs) writeRows(csv, run);
+            foreach (var run in runs)
+                foreach (var (p, net) in run.Points.Zip(run.Sensitivity)) writeRow(csv, run, p, net);
         }
         writeOutputs(runs);
     }

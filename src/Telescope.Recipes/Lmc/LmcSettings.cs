@@ -4,42 +4,15 @@ using Telescope.Verdicts;
 namespace Telescope.Recipes.Lmc;
 
 /// <summary>The settings of the lmc recipe (docs/recipes/lmc.md), one declaration each.</summary>
-public sealed record LmcSettings
+public sealed record LmcSettings(long Seed, int Width, string Norm, int Groups, IReadOnlyList<string> Arms,
+    int TrainOffset, int TrainSize, int PretrainOffset, int PretrainSize, int TestSize, int Probes, int Steps,
+    IReadOnlyList<int> SpawnSteps, int PretrainSteps, int BatchSize, double LearningRate, int WarmupSteps,
+    IReadOnlyList<double> DecayAt, double Momentum, double WeightDecay, IReadOnlyList<double> Alphas,
+    string BatchNormMode, int BatchNormBatches, string GradientMethod, int Directions, int LogEvery,
+    double NearZeroDrop, double LargeDrop, IReadOnlyList<long> Seeds, VerdictCriteria Verdicts, ComputeSettings Compute)
 {
     /// <summary>The arms of the protocol.</summary>
     public static readonly string[] ArmChoices = ["random", "pretrained"];
-
-    public required long Seed { get; init; }
-    public required int Width { get; init; }
-    public required string Norm { get; init; }
-    public required int Groups { get; init; }
-    public required IReadOnlyList<string> Arms { get; init; }
-    public required int TrainOffset { get; init; }
-    public required int TrainSize { get; init; }
-    public required int PretrainOffset { get; init; }
-    public required int PretrainSize { get; init; }
-    public required int TestSize { get; init; }
-    public required int Probes { get; init; }
-    public required int Steps { get; init; }
-    public required IReadOnlyList<int> SpawnSteps { get; init; }
-    public required int PretrainSteps { get; init; }
-    public required int BatchSize { get; init; }
-    public required double LearningRate { get; init; }
-    public required int WarmupSteps { get; init; }
-    public required IReadOnlyList<double> DecayAt { get; init; }
-    public required double Momentum { get; init; }
-    public required double WeightDecay { get; init; }
-    public required IReadOnlyList<double> Alphas { get; init; }
-    public required string BatchNormMode { get; init; }
-    public required int BatchNormBatches { get; init; }
-    public required string GradientMethod { get; init; }
-    public required int Directions { get; init; }
-    public required int LogEvery { get; init; }
-    public required double NearZeroDrop { get; init; }
-    public required double LargeDrop { get; init; }
-    public required IReadOnlyList<long> Seeds { get; init; }
-    public required VerdictCriteria Verdicts { get; init; }
-    public required ComputeSettings Compute { get; init; }
 
     public static SettingsSchema<LmcSettings> Schema { get; } = new SettingsSchema<LmcSettings>()
         .Seed(x => x.Seed)

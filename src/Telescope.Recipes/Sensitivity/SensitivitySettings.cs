@@ -8,7 +8,8 @@ namespace Telescope.Recipes.Sensitivity;
 /// retraining (docs/method.md §5.2) and the surrogate stability diagnostic (docs/method.md §5.3). Verdict thresholds are settings, and the
 /// reports print them.
 /// </summary>
-public sealed record SensitivitySettings
+public sealed record SensitivitySettings(string Mode, string Members, int Directions, double Sigma, bool Linearity,
+    double LinearitySe, double AgreementSe, double AgreementRelative, int StabilityIterations, string StabilityBound)
 {
     /// <summary>No retraining estimate.</summary>
     public const string None = "none";
@@ -19,26 +20,6 @@ public sealed record SensitivitySettings
     /// <summary>Each ±σ pair of members is a sub-run of its own (<see cref="SeparatePairs"/>).</summary>
     public const string Separate = "separate";
 
-    /// <summary>none or retraining.</summary>
-    public required string Mode { get; init; }
-    /// <summary>lockstep or separate.</summary>
-    public required string Members { get; init; }
-    /// <summary>D, the Rademacher label directions of p_net.</summary>
-    public required int Directions { get; init; }
-    /// <summary>σ of p_net.</summary>
-    public required double Sigma { get; init; }
-    /// <summary>Whether V_0 is repeated at σ/4.</summary>
-    public required bool Linearity { get; init; }
-    /// <summary>Standard errors within which p_0(σ) and p_0(σ/4) agree.</summary>
-    public required double LinearitySe { get; init; }
-    /// <summary>Standard errors within which p_net and the smoother's p agree.</summary>
-    public required double AgreementSe { get; init; }
-    /// <summary>Fraction of p_net within which p_net and the smoother's p also agree.</summary>
-    public required double AgreementRelative { get; init; }
-    /// <summary>Power iterations for λ_t (0 = off).</summary>
-    public required int StabilityIterations { get; init; }
-    /// <summary>auto, gd, heavy-ball or adam.</summary>
-    public required string StabilityBound { get; init; }
 
     /// <summary>The settings sensitivity, sensitivity_members, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
     /// <param name="quickMode">The quick mode's <c>sensitivity</c> (null = the full default, none).</param>

@@ -31,7 +31,7 @@ internal static class GbtArm
     /// <summary>Rounds between validation evaluations while tuning.</summary>
     private const int EvaluationInterval = 10;
 
-    public static GbtResult Run(TabularGbtData data, GbtTuning tuning, int seed, CancellationToken cancel)
+    public static GbtResult Run(TabularGbtData data, TabularGbtSettings tuning, int seed, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var best = Tune(data.Train, tuning, seed, cancel);
@@ -62,31 +62,31 @@ internal static class GbtArm
     }
 
     /// <summary>The grid point and round count with the lowest validation MSE (first wins ties).</summary>
-    internal static (GbtOptions Options, double ValidationMse) Tune(TabularDataset train, GbtTuning tuning, int seed, CancellationToken cancel)
+    internal static (GbtOptions Options, double ValidationMse) Tune(TabularDataset train, TabularGbtSettings tuning, int seed, CancellationToken cancel)
     {
         var order = SplitMix64.Permutation(train.Rows, (ulong)seed ^ 0x6B7A11DA7EUL);
-        int validation = Math.Max(1, (int)Math.Round(tuning.ValidationFraction * train.Rows));
+        int validation = Math.Max(1, (int)Math.Round(tuning.GbtValidationFraction * train.Rows));
         if (validation >= train.Rows)
-            throw new TelescopeException($"gbt_validation_fraction = {tuning.ValidationFraction} leaves no training rows for tuning.")
+            throw new TelescopeException($"gbt_validation_fraction = {tuning.GbtValidationFraction} leaves no training rows for tuning.")
             { Hint = "Use a fraction well below 1, e.g. 0.2." };
         var fit = train.Select(order.AsSpan(validation));
         var val = train.Select(order.AsSpan(0, validation));
         GbtOptions? bestOptions = null;
         double bestMse = double.PositiveInfinity;
-        foreach (int leaves in tuning.Leaves)
-            foreach (int minLeaf in tuning.MinDataInLeaf)
+        foreach (int leaves in tuning.GbtLeaves)
+            foreach (int minLeaf in tuning.GbtMinDataInLeaf)
             {
                 var options = new GbtOptions
                 {
-                    LearningRate = tuning.LearningRate, NumLeaves = leaves, MinDataInLeaf = minLeaf,
-                    NumRounds = tuning.MaxRounds, Seed = seed,
+                    LearningRate = tuning.GbtLearningRate, NumLeaves = leaves, MinDataInLeaf = minLeaf,
+                    NumRounds = tuning.GbtMaxRounds, Seed = seed,
                 };
                 using var model = GbtRegressor.Create(fit.Features, fit.Rows, fit.Columns, fit.Target, options);
-                while (model.NumTrees < tuning.MaxRounds)
+                while (model.NumTrees < tuning.GbtMaxRounds)
                 {
                     cancel.ThrowIfCancellationRequested();
                     bool added = model.TrainOneIteration();
-                    if (added && model.NumTrees % EvaluationInterval != 0 && model.NumTrees < tuning.MaxRounds) continue;
+                    if (added && model.NumTrees % EvaluationInterval != 0 && model.NumTrees < tuning.GbtMaxRounds) continue;
                     double mse = Mse(model.PredictRaw(val.Features, val.Rows), val.Target);
                     if (mse < bestMse)
                     {
@@ -113,6 +113,3 @@ internal static class GbtArm
         return max;
     }
 }
-
-/// <summary>The boosted trees' tuning grid (from the recipe settings).</summary>
-internal sealed record GbtTuning(double LearningRate, IReadOnlyList<int> Leaves, IReadOnlyList<int> MinDataInLeaf, int MaxRounds, double ValidationFraction);

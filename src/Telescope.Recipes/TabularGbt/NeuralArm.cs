@@ -31,19 +31,6 @@ internal sealed record NeuralResult(
     public NeuralPoint Final => Curve[^1];
 }
 
-/// <summary>The network arm's settings (from the recipe settings).</summary>
-internal sealed record NeuralSettings(IReadOnlyList<int> Hidden, Activation Activation, double LearningRate, int BatchSize,
-    int Steps, int LogEvery, ScalarType DType, string Device, NeuralWeightNorm WeightNorm = NeuralWeightNorm.SmootherRow);
-
-/// <summary>Which row of the network defines its kernel weight norm w(x) (docs/method.md §7).</summary>
-internal enum NeuralWeightNorm
-{
-    /// <summary>w(x) = ‖S_T(x)‖₂, the smoother row from the exact SGD kernel recursion (the default of docs/method.md).</summary>
-    SmootherRow,
-    /// <summary>w(x) = ‖K_T(x, X_train)‖₂, the final network's tangent-kernel row (docs/method.md §7 option).</summary>
-    TangentKernelRow,
-}
-
 /// <summary>
 /// An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
 /// of docs/method.md §4.2 is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
@@ -62,24 +49,25 @@ internal static class NeuralArm
     /// <param name="checkpoint">Offered a checkpoint before every SGD step; adds the network's state to what <paramref name="saveOuter"/> adds.</param>
     /// <param name="saveOuter">Adds the sweep's and the data set's other state (finished sub-runs, the GBT arm's result).</param>
     /// <param name="resume">The checkpoint to continue from, or null to start.</param>
-    public static NeuralResult Run(TabularGbtData data, NeuralSettings settings, int seed, IProgressTask progress,
+    public static NeuralResult Run(TabularGbtData data, TabularGbtSettings settings, Activation activation, int seed, IProgressTask progress,
         Action<NeuralPoint> logPoint, RunCheckpoints checkpoint, Action<CheckpointState> saveOuter, CheckpointState? resume,
         CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
-        var device = torch.device(settings.Device);
-        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, settings.DType, device);
-        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, settings.DType, device);
-        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, settings.DType, device);
+        var (dtype, deviceName) = (settings.Compute.DType, settings.Compute.DeviceName);
+        var device = torch.device(deviceName);
+        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, dtype, device);
+        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, dtype, device);
+        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, dtype, device);
         var yTracked = Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
         var yTrain64 = yTrain.to_type(ScalarType.Float64);
 
         var network = new Mlp(new MlpOptions
         {
             InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
-            Activation = settings.Activation, DType = settings.DType, Device = settings.Device,
+            Activation = activation, DType = dtype, Device = deviceName,
         }, seed);
         var jvp = new ForwardModeJvp(network);
         var kernel = new MlpTangentKernel(network);
@@ -151,7 +139,7 @@ internal static class NeuralArm
 
         var final = Predict(network, xTracked);
         // The tangent-kernel row is one [tracked, n] block at θ_T; k = 1, so the trace block is K itself.
-        var norms = settings.WeightNorm == NeuralWeightNorm.TangentKernelRow
+        var norms = settings.WeightNorm == TabularGbtSettings.TangentKernel
             ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).square().sum(1L).sqrt()
             : smoother.RowNorms(TrackedSet);
         return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),

@@ -8,27 +8,13 @@ namespace Telescope.Recipes.TabularGbt;
 /// <summary>
 /// Writes the tabular-gbt run folder from the data sets' results: metrics.csv (the network's training curve per data set, live while training or at once when merging shards), pi_metrics.csv
 /// (every repetition at every π), summary.json, one figure pair per data set (ρ or Δ against π on top, W(π) of
-/// both models below; and the training curve) and report.md with findings computed from the measurements.
+/// both models below; and the training curve) and report.md with the judged claims of <see cref="TabularGbtFindings"/>.
 /// </summary>
-internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<DatasetOutcome> outcomes)
+internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s, TabularGbtFindings findings)
 {
-    private IReadOnlyList<long> Seeds { get; } = context.Settings.GetSeeds();
-    private bool Seeded => Seeds.Count > 1;
-
-    /// <summary>One data set with its outcomes, one per seed (in seed order).</summary>
-    private sealed record DatasetGroup(string Name, IReadOnlyList<DatasetOutcome> Runs)
-    {
-        public DatasetOutcome First => Runs[0];
-        /// <summary>Per π index: the values of <paramref name="pick"/> over the seeds (each a mean over the R test-set draws).</summary>
-        public IReadOnlyList<double[]> PerPi(Func<PiPoint, double> pick) =>
-            Enumerable.Range(0, First.Points.Count).Select(i => Runs.Select(o => pick(o.Points[i])).ToArray()).ToList();
-        public double[] Pis => First.Points.Select(p => p.Pi).ToArray();
-    }
-
-    private IReadOnlyList<DatasetGroup> Groups => outcomes.GroupBy(o => o.Name).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
-
-    /// <summary>The GBT smoother check passes at this tolerance (docs/method.md §6).</summary>
-    public const double SmootherTolerance = 1e-8;
+    private IReadOnlyList<long> Seeds => findings.Seeds;
+    private bool Seeded => findings.Seeded;
+    private IReadOnlyList<DatasetGroup> Groups => findings.Groups;
 
     public static readonly string[] CurveColumns =
     [
@@ -43,7 +29,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     public void WriteCurveMetrics()
     {
         using var csv = context.Folder.OpenMetrics(CurveColumns);
-        foreach (var o in outcomes)
+        foreach (var o in findings.Outcomes)
             foreach (var p in o.Nn.Curve) WritePoint(csv, o.Label, p);
     }
 
@@ -57,7 +43,7 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     public void WritePiMetrics()
     {
         using var pi = context.Folder.OpenMetrics(PiColumns, "pi_metrics.csv");
-        foreach (var o in outcomes)
+        foreach (var o in findings.Outcomes)
         {
             var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
             foreach (var r in o.Repetitions)
@@ -143,21 +129,20 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
     public void WriteReport()
     {
-        var s = context.Settings;
         var report = context.CreateReport("Neural network vs gradient boosted trees on irregular inputs",
         [
-            ("irregularity score", s.GetString("irregularity") == "knn"
+            ("irregularity score", s.Irregularity == "knn"
                 ? "mean Euclidean distance to the 10 nearest training rows (standardized features)"
                 : "Mahalanobis distance to the training rows (training mean and covariance + 1e-6·I, standardized features)"),
             ("irregular pool", "the top 10% of the test pool by irregularity score; the rest is the regular pool"),
-            ("T_π", $"{s.GetInt("test_size")} rows: round(π·m) from the irregular pool, the rest from the regular pool; {s.GetInt("repetitions")} seeded repetitions (drawn from seed {context.Seed}, shared by every seed repetition)"),
+            ("T_π", $"{s.TestSize} rows: round(π·m) from the irregular pool, the rest from the regular pool; {s.Repetitions} seeded repetitions (drawn from seed {context.Seed}, shared by every seed repetition)"),
             ("seeds", Seeded
                 ? $"{Seeds.Count} repetitions (seeds {string.Join(", ", Seeds)}): each seed draws the network's initialization and batch order and LightGBM's tuning split and seed; the training rows, the test pool and the T_π draws are shared. ± = sd over the seeds"
                 : $"one repetition (seed {context.Seed}): one trained network and one tree ensemble per data set; ± = sd over the R test-set draws"),
             ("MSE", "mean squared error on T_π in the standardized target scale; the constant predictor predicts the training mean (0)"),
             ("Δ(π)", "MSE_NN(T_π) − MSE_GBT(T_π); positive = the trees are better"),
             ("ρ(π)", "(Δ̄(π) − Δ̄(0)) / |Δ̄(0)| from the repetition-averaged gaps Δ̄ (relative increase of the gap)"),
-            ("w(x)", s.GetString("weight_norm") == "tangent-kernel"
+            ("w(x)", s.WeightNorm == TabularGbtSettings.TangentKernel
                 ? "for the network ‖K_T(x, X_train)‖₂, the norm of the final network's tangent-kernel row (the docs/method.md §7 option; a kernel, not a smoother, so its scale is not comparable to the trees'); for the trees ‖S_B(x)‖₂, the norm of the smoother row from the leaf-kernel recursion (docs/method.md §6)"
                 : "‖S_T(x)‖₂, the norm of the smoother row of x: for the network the exact SGD kernel recursion (docs/method.md §4.2), for the trees the leaf-kernel recursion (docs/method.md §6)"),
             ("W(π)", "max_{x∈T_π} w(x) / max_{x∈T_0} w(x) per repetition, then averaged over repetitions, per model"),
@@ -168,29 +153,29 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         report.Heading("Setup").Bullets(
         [
             $"Data: {string.Join(", ", Groups.Select(g => g.First).Select(o => $"{o.Name} ({o.Data.SourceRows} rows, {o.Data.Features} features)"))}, with the benchmark's preprocessing; " +
-                $"a seeded subset of n = {s.GetInt("train_size")} training rows and a disjoint test pool; features and target standardized with training statistics.",
-            $"Network: MLP {string.Join("-", s.GetIntList("hidden"))} hidden, {s.GetString("activation")}, {context.DType}, squared loss ½(f − y)² (c = 1, batch mean), " +
-                $"plain SGD lr {Format(s.GetDouble("lr"))}, batch {s.GetInt("batch_size")}, {s.GetInt("steps")} steps; smoother accumulated in float64.",
-            $"Trees: LightGBM gbdt, η = {Format(s.GetDouble("gbt_lr"))}, λ_l1 = λ_l2 = 0, no bagging/GOSS, path_smooth = 0, max_delta_step = 0, boost from the label mean; " +
-                $"num_leaves ∈ [{string.Join(", ", s.GetIntList("gbt_leaves"))}], min_data_in_leaf ∈ [{string.Join(", ", s.GetIntList("gbt_min_data_in_leaf"))}] and the number of rounds (≤ {s.GetInt("gbt_max_rounds")}) " +
-                $"chosen on a seeded {Format(s.GetDouble("gbt_validation_fraction"))} validation share of the training rows, then refitted on all n rows.",
-            $"Cost: {outcomes.Count} sub-runs ({Groups.Count} data set(s) × {Seeds.Count} seed{(Seeded ? "s" : "")}) took {Format(outcomes.Sum(o => o.Nn.WallTime.TotalSeconds + o.Gbt.WallTime.TotalSeconds))} s of training in total (network and trees); every extra seed repeats all of them.",
+                $"a seeded subset of n = {s.TrainSize} training rows and a disjoint test pool; features and target standardized with training statistics.",
+            $"Network: MLP {string.Join("-", s.Hidden)} hidden, {s.Activation}, {context.DType}, squared loss ½(f − y)² (c = 1, batch mean), " +
+                $"plain SGD lr {Format(s.LearningRate)}, batch {s.BatchSize}, {s.Steps} steps; smoother accumulated in float64.",
+            $"Trees: LightGBM gbdt, η = {Format(s.GbtLearningRate)}, λ_l1 = λ_l2 = 0, no bagging/GOSS, path_smooth = 0, max_delta_step = 0, boost from the label mean; " +
+                $"num_leaves ∈ [{string.Join(", ", s.GbtLeaves)}], min_data_in_leaf ∈ [{string.Join(", ", s.GbtMinDataInLeaf)}] and the number of rounds (≤ {s.GbtMaxRounds}) " +
+                $"chosen on a seeded {Format(s.GbtValidationFraction)} validation share of the training rows, then refitted on all n rows.",
+            $"Cost: {findings.Outcomes.Count} sub-runs ({Groups.Count} data set(s) × {Seeds.Count} seed{(Seeded ? "s" : "")}) took {Format(findings.Outcomes.Sum(o => o.Nn.WallTime.TotalSeconds + o.Gbt.WallTime.TotalSeconds))} s of training in total (network and trees); every extra seed repeats all of them.",
             "Tracked rows: the union of the pool rows that appear in any T_π (the only test rows whose smoother rows are needed); " +
                 string.Join("; ", Groups.Select(g => g.First).Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
         ]);
 
         report.Heading("Findings");
-        report.Paragraph(Criteria.Describe() + " " + SpreadText);
-        foreach (var g in Groups)
+        report.Paragraph(s.Verdicts.Describe() + " " + SpreadText);
+        foreach (var d in findings.Datasets)
         {
-            report.Heading(g.Name, 3);
-            report.Bullets(Findings(g));
+            report.Heading(d.Group.Name, 3);
+            report.Bullets(Findings(d));
         }
         if (Groups.Count > 1) report.Heading("Across data sets", 3).Bullets(Overall());
 
         report.Heading("Results by π");
         if (Seeded)
-            report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of the values averaged over the R = {s.GetInt("repetitions")} test-set draws " +
+            report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of the values averaged over the R = {s.Repetitions} test-set draws " +
                 "(each seed's sd over the draws is in `summary.json` → `per_seed`, and every draw in `pi_metrics.csv`).");
         foreach (var g in Groups)
         {
@@ -209,10 +194,10 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
 
         report.Heading("Figures");
         string band = Seeded ? $" Lines: mean over {Seeds.Count} seeds; bands: ±1 sd over the seeds." : "";
-        foreach (var g in Groups)
+        foreach (var (g, tiny) in findings.Datasets.Select(d => (d.Group, d.Tiny)))
         {
-            report.Figure(context.Folder.SaveFigure(GapAndWeights(g), $"gap_and_weights_{g.Name}"),
-                $"{g.Name}: " + (IsTiny(g) ? "Δ(π) = MSE_NN − MSE_GBT (|Δ(0)| is tiny, so ρ is not shown)" : "relative increase of the MSE gap ρ(π)") +
+            report.Figure(context.Folder.SaveFigure(GapAndWeights(g, tiny), $"gap_and_weights_{g.Name}"),
+                $"{g.Name}: " + (tiny ? "Δ(π) = MSE_NN − MSE_GBT (|Δ(0)| is tiny, so ρ is not shown)" : "relative increase of the MSE gap ρ(π)") +
                  " (top) and normalized maximum kernel weight norm W(π) of both models (bottom), averaged over repetitions (standard deviations in the table above and per repetition in pi_metrics.csv)." + band);
             report.Figure(context.Folder.SaveFigure(TrainingCurve(g), $"training_{g.Name}"),
                 $"{g.Name}: the network's MSE on all training rows and on the tracked pool rows during SGD, with LightGBM's MSE on the tracked rows (dashed) (top); the smoother's and the telescoping model's mean distance to the network on the tracked rows (bottom)." + band);
@@ -230,88 +215,46 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
         context.Folder.WriteReport(report.ToString());
     }
 
-    private double FlatTolerance => context.Settings.GetDouble(TabularGbtRecipe.FlatToleranceKey);
-    private VerdictCriteria Criteria => context.Settings.GetVerdictCriteria();
-
     /// <summary>Which spread the verdicts and the ± numbers are judged against.</summary>
     private string SpreadText => Seeded
         ? $"Here the noise is the spread over the {Seeds.Count} seeds (each seed retrains the network and the trees on the same training rows; " +
-          $"each seed's value at a π is already the mean over the R = {context.Settings.GetInt("repetitions")} test-set draws, which the seeds share): gaps are judged against sd/√{Seeds.Count}, trends take every seed's value as a point. " +
+          $"each seed's value at a π is already the mean over the R = {s.Repetitions} test-set draws, which the seeds share): gaps are judged against sd/√{Seeds.Count}, trends take every seed's value as a point. " +
           "The spread of the test-set draws around one trained pair is a different, smaller noise: it is in each seed's entry (`per_seed`) and in pi_metrics.csv."
         : "Here the noise is the spread over the R test-set draws around one trained network and one tree ensemble per data set (one seed): it does not include retraining noise.";
 
-    /// <summary>The paper's three claims on one data set.</summary>
-    private sealed record Claims(Verdict GbtBetterAtZero, TrendResult GapGrows, TrendResult WNnGrows, bool GbtFlat);
-
-    /// <summary>
-    /// One seed: judged against the spread over the R test-set draws. Several: against the spread over the seeds of
-    /// the draw-averaged values (every seed's value a point of the slope fits).
-    /// </summary>
-    private Claims Judge(DatasetGroup g)
-    {
-        var pis = g.Pis;
-        double flat = Enumerable.Range(0, pis.Length).Max(i => Math.Abs(g.PerPi(p => p.WGbt)[i].Average() - 1));
-        if (Seeded)
-        {
-            var deltas = SeededSeries.FromSeeds(pis, g.PerPi(p => p.Delta).Select(v => (IReadOnlyList<double>)v).ToList());
-            var wNn = SeededSeries.FromSeeds(pis, g.PerPi(p => p.WNn).Select(v => (IReadOnlyList<double>)v).ToList());
-            var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
-            var better = GapCheck.ClearlyBelow(g.Runs.Average(o => o.First.MseGbt), g.Runs.Average(o => o.First.MseNn),
-                d0.Sd is double sd ? sd / Math.Sqrt(d0.Count) : double.NaN, Criteria, ($"MSE_GBT (mean over {Seeds.Count} seeds)", "MSE_NN"));
-            return new Claims(better, TrendCheck.Judge(deltas, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
-        }
-        var o = g.First;
-        var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(x => x.Key).ToList();
-        var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
-        var grid = byPi.Select(x => x.Key).ToList();
-        var perDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.Delta).ToArray()).ToList());
-        var wPerDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
-        int reps = o.Repetitions.Count(r => r.Pi == 0);
-        var p0 = o.First;
-        var gap = GapCheck.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
-        return new Claims(gap, TrendCheck.Judge(perDraw, Criteria, TrendDirection.Grows), TrendCheck.Judge(wPerDraw, Criteria, TrendDirection.Grows), flat <= FlatTolerance);
-    }
-
-    /// <summary>|Δ̄(0)| tiny against the constant predictor's MSE (seed means with several seeds).</summary>
-    private bool IsTiny(DatasetGroup g) => Seeded
-        ? Math.Abs(g.Runs.Average(o => o.First.Delta)) < context.Settings.GetDouble("tiny_gap") * g.Runs.Average(o => o.First.MseConstant)
-        : g.First.DeltaZeroIsTiny;
-
-    private List<string> Findings(DatasetGroup g)
+    private List<string> Findings(DatasetFindings claims)
     {
         var f = new List<string>();
-        var claims = Judge(g);
+        var g = claims.Group;
         string Of(Func<DatasetOutcome, double> pick) => Text(g.Runs.Select(pick));
-        double Mean(Func<DatasetOutcome, double> pick) => g.Runs.Average(pick);
+        double Mean(Func<DatasetOutcome, double> pick) => g.Mean(pick);
         f.Add($"Test error at π = 0 (standardized target): network {Of(o => o.First.MseNn)}, LightGBM {Of(o => o.First.MseGbt)}, constant predictor {Of(o => o.First.MseConstant)} — " +
-            (Mean(o => o.First.MseNn) < Mean(o => o.First.MseConstant) && Mean(o => o.First.MseGbt) < Mean(o => o.First.MseConstant)
+            (claims.BothBeatConstant
                 ? $"both models are far better than the constant ({Format(Mean(o => o.First.MseNn) / Mean(o => o.First.MseConstant))} and {Format(Mean(o => o.First.MseGbt) / Mean(o => o.First.MseConstant))} of its MSE)."
                 : "at least one model is NOT better than the constant predictor; the comparison below is not meaningful."));
         string gapText = Seeded ? $"Δ̄(0) = {Of(o => o.First.Delta)} (mean ± sd over the seeds)" : $"Δ(0) = {Format(g.First.First.Delta)} ± {Format(g.First.First.DeltaStd)} (sd over the test-set draws)";
         f.Add($"Gap at π = 0: {gapText}. " + claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
-        var meanDelta = g.PerPi(p => p.Delta).Select(v => v.Average()).ToList();
-        int rises = meanDelta.Zip(meanDelta.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
-        string shape = $" Δ̄ rises in {rises} of the {meanDelta.Count - 1} steps of the π grid" + (rises == meanDelta.Count - 1 ? " (monotone)." : " (not monotone).");
+        int steps = g.Pis.Length - 1;
+        string shape = $" Δ̄ rises in {claims.Rises} of the {steps} steps of the π grid" + (claims.Rises == steps ? " (monotone)." : " (not monotone).");
         string gapClaim = claims.GapGrows.Verdict.About("The paper finds the gap growing with π");
         string delta1 = Seeded ? Of(o => o.Last.Delta) : $"{Format(g.First.Last.Delta)} ± {Format(g.First.Last.DeltaStd)}";
-        if (IsTiny(g))
+        if (claims.Tiny)
             f.Add($"|Δ(0)| is below {TinyGapText} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
                 $"Δ(1) = {delta1}. " + gapClaim + shape);
         else
             f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
                 (Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
-        double gbtDeviation = g.PerPi(p => p.WGbt).Max(v => Math.Abs(v.Average() - 1));
         string Weight(Func<PiPoint, double> mean, Func<PiPoint, double> sd) => Seeded ? Of(o => mean(o.Last)) : $"{Format(mean(g.First.Last))} ± {Format(sd(g.First.Last))}";
-        f.Add($"Kernel weights: W_GBT(1) = {Weight(p => p.WGbt, p => p.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(gbtDeviation)}{(Seeded ? " (seed means)" : "")} — The paper finds W_GBT flat: " +
-            (claims.GbtFlat ? $"agrees (within {Format(FlatTolerance)} of 1 at every π, {TabularGbtRecipe.FlatToleranceKey})." : $"does NOT agree (not within {Format(FlatTolerance)} of 1 at every π, {TabularGbtRecipe.FlatToleranceKey})."));
+        f.Add($"Kernel weights: W_GBT(1) = {Weight(p => p.WGbt, p => p.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(claims.GbtDeviation)}{(Seeded ? " (seed means)" : "")} — The paper finds W_GBT flat: " +
+            (claims.GbtFlat ? $"agrees (within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})." : $"does NOT agree (not within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})."));
         double wNn1 = Mean(o => o.Last.WNn), wGbt1 = Mean(o => o.Last.WGbt);
         f.Add($"W_NN(1) = {Weight(p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
-            (wNn1 > wGbt1 ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
+            (claims.NnAboveGbtAtOne ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
         double worst = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError);
         var first = g.First;
         f.Add($"GBT smoother check{(Seeded ? " (worst over the seeds)" : "")}: max |S_B·Y − LightGBM prediction| = {Format(g.Runs.Max(o => o.Gbt.SmootherMaxAbsErrorTrain))} on the {first.Data.TrainRows} training rows and {Format(g.Runs.Max(o => o.Gbt.SmootherMaxAbsErrorTracked))} on the {first.Data.TrackedRows} tracked rows " +
-            (worst <= SmootherTolerance ? $"(passes at {Format(SmootherTolerance)})"
-                : $"(FAILS the absolute {Format(SmootherTolerance)} check; relative to the largest |y| = {Format(first.Gbt.MaxAbsLabel)} it is {Format(worst / first.Gbt.MaxAbsLabel)}: " +
+            (claims.SmootherPasses ? $"(passes at {Format(TabularGbtFindings.SmootherTolerance)})"
+                : $"(FAILS the absolute {Format(TabularGbtFindings.SmootherTolerance)} check; relative to the largest |y| = {Format(first.Gbt.MaxAbsLabel)} it is {Format(worst / first.Gbt.MaxAbsLabel)}: " +
                   "LightGBM computes residuals in float32, so its rounding error grows with the size of the residuals)") +
             $"; tree smoother rows sum to [{Format(g.Runs.Min(o => o.Gbt.MinKernelRowSum))}, {Format(g.Runs.Max(o => o.Gbt.MaxKernelRowSum))}]. " +
             "Chosen: " + string.Join("; ", g.Runs.Select(o => $"{o.Gbt.Options.NumLeaves} leaves, min_data_in_leaf {o.Gbt.Options.MinDataInLeaf}, {o.Gbt.Options.NumRounds} rounds (validation MSE {Format(o.Gbt.ValidationMse)}{(Seeded ? $", seed {o.Seed}" : "")})")) + ".");
@@ -320,28 +263,27 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
             string.Join("; ", first.Nn.FinalFidelity.Keys.Select(k => $"{k} rows: {Of(o => o.Nn.FinalFidelity[k].SurrogateVsNetwork)}, {Of(o => o.Nn.FinalFidelity[k].TelescopedVsNetwork)}, {Of(o => o.Nn.FinalFidelity[k].SurrogateVsTelescoped)}")) + ". " +
             "f̂ is exact for the surrogate run that uses its own predictions in the residuals; the gap to f is what that surrogate and the first-order telescoping steps leave out.");
         double nnSeconds = g.Runs.Sum(o => o.Nn.WallTime.TotalSeconds);
-        int steps = g.Runs.Sum(o => o.Nn.Curve[^1].Step);
+        int sgdSteps = g.Runs.Sum(o => o.Nn.Curve[^1].Step);
         f.Add($"Network: final training MSE {Of(o => o.Nn.Final.TrainMse)} (trees {Of(o => o.Gbt.TrainMse)}); effective parameters p_train = {Of(o => o.Nn.Final.PTrain)}, p_tracked = {Of(o => o.Nn.Final.PTracked)} of n = {first.Data.TrainRows}. " +
-            $"Cost{(Seeded ? $" (all {Seeds.Count} seeds)" : "")}: {Format(nnSeconds)} s for {steps} SGD steps with {first.Data.TrainRows + first.Data.TrackedRows} smoother rows of length {first.Data.TrainRows} " +
-            $"({Format(1000 * nnSeconds / Math.Max(1, steps))} ms/step); LightGBM tuning, fit and smoother {Format(g.Runs.Sum(o => o.Gbt.WallTime.TotalSeconds))} s.");
+            $"Cost{(Seeded ? $" (all {Seeds.Count} seeds)" : "")}: {Format(nnSeconds)} s for {sgdSteps} SGD steps with {first.Data.TrainRows + first.Data.TrackedRows} smoother rows of length {first.Data.TrainRows} " +
+            $"({Format(1000 * nnSeconds / Math.Max(1, sgdSteps))} ms/step); LightGBM tuning, fit and smoother {Format(g.Runs.Sum(o => o.Gbt.WallTime.TotalSeconds))} s.");
         return f;
     }
 
     private IEnumerable<string> Overall()
     {
-        var groups = Groups;
-        var claims = groups.Select(Judge).ToList();
-        int n = groups.Count;
-        string Count(Func<Claims, VerdictOutcome> pick) =>
+        var claims = findings.Datasets;
+        int n = claims.Count;
+        string Count(Func<DatasetFindings, VerdictOutcome> pick) =>
             $"agrees on {claims.Count(c => pick(c) == VerdictOutcome.Agrees)}, does not on {claims.Count(c => pick(c) == VerdictOutcome.Disagrees)}, inconclusive on {claims.Count(c => pick(c) == VerdictOutcome.Inconclusive)} of {n} data sets";
         yield return $"LightGBM better at π = 0: {Count(c => c.GbtBetterAtZero.Outcome)}. The gap grows with π: {Count(c => c.GapGrows.Verdict.Outcome)}.";
-        yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {groups.Count(g => g.Runs.Average(o => o.Last.WNn) > g.Runs.Average(o => o.Last.WGbt))} of {n}.";
+        yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {claims.Count(c => c.NnAboveGbtAtOne)} of {n}.";
         yield return Seeded
             ? $"The spread behind these verdicts is that of the {Seeds.Count} seeds (retraining noise), each value averaged over the shared R test-set draws."
             : "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
     }
 
-    private string TinyGapText => context.Settings.GetDouble("tiny_gap").ToString("G3", CultureInfo.InvariantCulture);
+    private string TinyGapText => s.TinyGap.ToString("G3", CultureInfo.InvariantCulture);
 
     /// <summary>A table cell: mean ± sd over the seeds.</summary>
     private static string Spread(double[] values) => SeedAggregate.Text(values, Format);
@@ -349,11 +291,11 @@ internal sealed class TabularGbtOutput(RunContext context, IReadOnlyList<Dataset
     /// <summary>Report text: the value with one seed, mean ± sd over the seeds with several.</summary>
     private string Text(IEnumerable<double> values) => Seeded ? Spread(values.ToArray()) : Format(values.First());
 
-    private StackedChart GapAndWeights(DatasetGroup g)
+    private static StackedChart GapAndWeights(DatasetGroup g, bool tiny)
     {
         var pis = g.Pis;
         SeededSeries Curve(Func<PiPoint, double> pick) => SeededSeries.FromSeeds(pis, g.PerPi(pick).Select(v => (IReadOnlyList<double>)v).ToList());
-        var top = IsTiny(g)
+        var top = tiny
             ? new LineChart { Title = $"{g.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }.AddSeeded("Δ(π)", Curve(p => p.Delta), markers: true)
             : new LineChart { Title = $"{g.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }.AddSeeded("ρ(π)", Curve(p => p.RelativeGapIncrease), markers: true);
         var bottom = new LineChart { XLabel = "π (share of irregular test inputs)", YLabel = "W(π)" }

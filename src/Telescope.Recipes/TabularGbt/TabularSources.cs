@@ -15,10 +15,10 @@ internal static class TabularSources
 
     /// <summary>Every requested data set, in order.</summary>
     /// <exception cref="TelescopeException">An unknown name, a missing data folder for suite names, or a bad CSV file.</exception>
-    public static IReadOnlyList<TabularDataset> Load(RunContext context, IReadOnlyList<string> requested, Func<string, TabularDataset>? suiteLoader)
+    public static IReadOnlyList<TabularDataset> Load(RunContext context, TabularGbtSettings s, Func<string, TabularDataset>? suiteLoader)
     {
-        var s = context.Settings;
-        int trainSize = s.GetInt("train_size");
+        var requested = s.Datasets;
+        int trainSize = s.TrainSize;
         var names = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<TabularDataset>(requested.Count);
         foreach (string entry in requested)
@@ -27,10 +27,9 @@ internal static class TabularSources
             bool csv = entry.StartsWith(OwnCsvFile.Prefix, StringComparison.OrdinalIgnoreCase);
             if (csv || entry.StartsWith(OwnParquetFile.Prefix, StringComparison.OrdinalIgnoreCase))
             {
-                var options = new OwnCsvOptions(s.GetString("target"), ParseTransform(s.GetString("target_transform")),
-                    s.GetStringList("drop_columns"), trainSize + MinimumPoolRows,
+                var options = new OwnCsvOptions(s.Target, ParseTransform(s.TargetTransform), s.DropColumns, trainSize + MinimumPoolRows,
                     $"train_size = {trainSize} training rows + a test pool of at least {MinimumPoolRows}",
-                    new CsvFormat(CsvFormat.ParseSeparator(s.GetString("csv_separator")), s.GetBool("decimal_comma")));
+                    new CsvFormat(CsvFormat.ParseSeparator(s.CsvSeparator), s.DecimalComma));
                 var (own, record) = csv
                     ? OwnCsvFile.Load(entry[OwnCsvFile.Prefix.Length..], options)
                     : OwnParquetFile.Load(entry[OwnParquetFile.Prefix.Length..], options);

@@ -41,10 +41,15 @@ public sealed class DoubleDescentFindingsTests
                     runs.Add(Run(noise, Widths[i], seed, trainMse, means[i] + (seed == 0 ? -0.01 : 0.01), capped ? StopReason.Capped : StopReason.Converged));
                 }
         // n = 41, d = 8: h* = (n − 1)/(d + 2) = 4.
-        var limits = new DoubleDescentLimits(WorseFitTolerance: 0.01, FidelityLimit: 0.1, PTrainLimit: 2, InterpolationTolerance: 1e-3,
-            PeakProminence: 1.5, NearFactor: 2, VerdictCriteria.Default);
-        return new DoubleDescentFindings(runs, trainCount: 41, featureCount: 8, hasSmoother: false, limits);
+        return new DoubleDescentFindings(runs, trainCount: 41, featureCount: 8, Limits with { Smoother = SmootherChoice.None });
     }
+
+    /// <summary>The settings the findings are judged with: the defaults with the limits these tests compute by hand.</summary>
+    private static readonly DoubleDescentSettings Limits = DoubleDescentSettings.Schema.Bind(DoubleDescentSettings.Schema.Create(quick: false)) with
+    {
+        WorseFitTolerance = 0.01, FidelityLimit = 0.1, PTrainLimit = 2, InterpolationTolerance = 1e-3, PeakProminence = 1.5, NearFactor = 2,
+        Verdicts = VerdictCriteria.Default,
+    };
 
     [Fact]
     public void CappedNetworksAndOptimizationFailuresAreOutOfTheCurve()
@@ -94,5 +99,58 @@ public sealed class DoubleDescentFindingsTests
         Assert.False(peak.AsThePaperFinds);
         // Without a smoother there are no p findings; without retraining no p_net findings.
         Assert.All(Analyze().Levels, l => Assert.True(l.P is null && l.Net is null && l.Unreliable.Count == 0));
+    }
+
+    /// <summary>
+    /// One seed, noise 0.25, a Hutchinson smoother (standard error 0.5, so each p_train point's tolerance is 1), n = 41,
+    /// d = 8 (h* = 4), p_train_limit 2 (82), fidelity_limit 0.1, worse_fit_tolerance 1 (no optimization failures):
+    /// widths 1–16 have reliable p_train 5, 10, 20, 15, 30 and p_test 2, 4, 30, 10, 12; width 32 has p_train 100 > 82.
+    /// </summary>
+    [Fact]
+    public void SmootherPFindingsCountDropsBenignWidthsAndFlagBlowUps()
+    {
+        int[] widths = [1, 2, 4, 8, 16, 32];
+        double[] pTrain = [5, 10, 20, 15, 30, 100], pTest = [2, 4, 30, 10, 12, 50], trainMse = [0.5, 0.3, 0.1, 0.2, 0, 0];
+        double[] testGap = [0.02, 0.05, 0.3, 0.04, 0.03, 0.06];
+        var runs = widths.Select((w, i) => new WidthRun(0.25, w, 0, DoubleDescentAnalysis.ParameterCount(8, w))
+        {
+            Points = [new DoubleDescentPoint(100 * (i + 1), trainMse[i], 1, 0.1, P(pTrain[i]) with { StandardError = 0.5 }, P(pTest[i]))],
+            Stop = StopReason.Converged,
+            TrainFidelity = new SmootherFidelity(0, 0.01, 0),
+            TestFidelity = new SmootherFidelity(0, testGap[i], 0),
+        }).ToList();
+        var analysis = new DoubleDescentFindings(runs, trainCount: 41, featureCount: 8, Limits with { WorseFitTolerance = 1 });
+
+        var level = Assert.Single(analysis.Levels);
+        Assert.Equal(16, level.InterpolationWidth);
+        var blownUp = Assert.Single(level.Unreliable);
+        Assert.Equal(32, blownUp.Width);
+        Assert.Equal(600, analysis.FirstBlowUp(blownUp)!.Step);
+        var p = level.P!;
+        Assert.Equal(new double[] { 1, 2, 4, 8, 16 }, p.PTrain.X);
+        // 20 → 15 falls by more than 1 + 1; the other steps rise.
+        Assert.Equal((3, 4), (p.StepsUp, p.Steps));
+        Assert.Equal(new[] { 3 }, p.Drops);
+        Assert.Equal(1, p.DropsWithWorseFit);   // train MSE 0.1 → 0.2 at that drop
+        Assert.Equal(new[] { 3, 4 }, p.BeyondThreshold);
+        Assert.Equal(2, p.BenignBeyond);        // width 8: p_test 10 < p_train 15; width 16: 12 < 30
+        // Slope of p_train against k = log2 width: 5.5 per k, residual sd √(67.5/3), se 1.5, t(0.975, 3) = 3.182:
+        // the interval [0.73, 10.27]·(1/ln 2) excludes 0.
+        Assert.Equal(VerdictOutcome.Agrees, p.PTrainTrend.Verdict.Outcome);
+        Assert.Equal(5.5 / Math.Log(2), p.PTrainTrend.Slope, 9);
+        // p_test's ratio peak: min(30/2, 30/10) = 3 at width 4 (= h*), also the grid's maximum beyond width 1. Against the
+        // noise: prominence 30 − 10 = 20; second differences 24, −46, 22, roughness 24/(0.6745·√6), noise unit √2 times
+        // that = 20.5, and 20 < 4 units: inconclusive, so not a peak as the paper finds.
+        Assert.Equal((4, 3.0), (p.PTestPeak.Ratio.Width, p.PTestPeak.Ratio.Prominence));
+        Assert.True(p.PTestPeak.IsPeak && p.PTestPeak.NearThreshold && p.PTestPeak.SameWidth);
+        Assert.Equal((4.0, 20.0), (p.PTestPeak.Judged.X, p.PTestPeak.Judged.Prominence));
+        Assert.Equal(Math.Sqrt(2) * 24 / (0.6745 * Math.Sqrt(6)), p.PTestPeak.Judged.Noise, 12);
+        Assert.Equal(VerdictOutcome.Inconclusive, p.PTestPeak.Judged.Verdict.Outcome);
+        Assert.False(p.PTestPeak.AsThePaperFinds);
+
+        Assert.Equal((100.0, 600.0, 350.0), analysis.StepRange);
+        var (worst, median) = analysis.TestFidelity!.Value;
+        Assert.Equal(4, worst.Width);
+        Assert.Equal(0.045, median, 12);
     }
 }

@@ -49,6 +49,8 @@ public sealed class ResumeAndShardTests : IDisposable
         Assert.Equal(WallClockFields.Strip(File.ReadAllText(Path.Combine(expectedFolder, "summary.json"))),
             WallClockFields.Strip(File.ReadAllText(Path.Combine(actualFolder, "summary.json"))));
         Assert.Equal(Directory.GetFiles(expectedFolder).Select(Path.GetFileName).Order(), Directory.GetFiles(actualFolder).Select(Path.GetFileName).Order());
+        // Resumed and merged runs too: their TensorBoard scalars are their metrics.csv, each step once.
+        Telescope.Tests.Reporting.TensorBoard.RunTensorBoardAssert.MatchesMetrics(actualFolder);
     }
 
     [Fact]

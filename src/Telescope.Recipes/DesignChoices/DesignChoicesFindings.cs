@@ -1,18 +1,20 @@
+using System.Globalization;
 using Telescope.Optim;
 using Telescope.Runs;
 using Telescope.Verdicts;
 
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>Setting keys of the design-choices verdict thresholds (declared by the recipe, printed in its report).</summary>
-internal static class DesignChoicesVerdicts
+/// <summary>One arm of the sweep (an optimizer, SGD at γ/(1−β), an identity-net run) with its runs, one per seed, in seed order.</summary>
+internal sealed record Arm(string Name, IReadOnlyList<DecompositionRun> Runs)
 {
-    /// <summary>Largest |Σ_c C_c − (f̃ − f_θ0)| that counts as an exact decomposition.</summary>
-    public const string DecompositionToleranceKey = "decomposition_tolerance";
-    /// <summary>Largest per-step relative deviation from −γλL·f that counts as the exact weight-decay identity.</summary>
-    public const string IdentityToleranceKey = "identity_tolerance";
-    /// <summary>Smallest 1 − alignment(K^T, K) that counts as a measurable difference of the kernels.</summary>
-    public const string MisalignmentKey = "kernel_min_misalignment";
+    public DecompositionRun First => Runs[0];
+}
+
+/// <summary>One tabular network arm (sgd or adam) with its runs, one per seed.</summary>
+internal sealed record TabularArm(string Optimizer, IReadOnlyList<TabularKernelRun> Runs)
+{
+    public TabularKernelRun First => Runs[0];
 }
 
 /// <summary>A cited expectation (docs/method.md §9 row "design-choices", or our own comparison) and whether this run agrees.</summary>
@@ -21,31 +23,79 @@ internal sealed record ClaimVerdict(string Claim, Verdict Verdict)
     public string Sentence => Verdict.About(Claim);
 }
 
-internal sealed partial class DesignChoicesOutput
+/// <summary>
+/// The analysis step of design-choices: from the sub-runs' results to the arms (runs grouped over the seeds), the
+/// momentum comparisons (momentum vs rescaled SGD, one per seed) and every verdict, without any report text. With
+/// several seeds a verdict is judged against the seed spread; with one, exact numbers against their thresholds and
+/// correlations against the null standard error.
+/// </summary>
+internal sealed class DesignChoicesFindings
 {
-    private VerdictCriteria Criteria => S.GetVerdictCriteria();
+    private readonly DesignChoicesSettings _s;
+    private readonly string? _tabularName;
 
-    /// <summary>How the verdicts' thresholds and noise were set, for the report.</summary>
-    private string VerdictBasis() =>
-        Criteria.Describe() + " Design-choices thresholds: " +
-        $"{DesignChoicesVerdicts.DecompositionToleranceKey} = {F(S.GetDouble(DesignChoicesVerdicts.DecompositionToleranceKey))}, " +
-        $"{DesignChoicesVerdicts.IdentityToleranceKey} = {F(S.GetDouble(DesignChoicesVerdicts.IdentityToleranceKey))} (exact identities: the worst case over every run and seed must be within them), " +
-        $"{DesignChoicesVerdicts.MisalignmentKey} = {F(S.GetDouble(DesignChoicesVerdicts.MisalignmentKey))}, part_threshold = {F(S.GetDouble("part_threshold"))}. " +
-        (Seeded
-            ? $"Noise: the spread over the {Seeds.Count} seeds (standard error sd/√{Seeds.Count} of the seed mean)."
-            : "Noise: one seed, so the seed-to-seed spread is not measured: the kernel difference is judged as exact numbers by its threshold alone, and a correlation against the null standard error 1/√(n − 3) of a correlation of n pairs.");
+    public DesignChoicesFindings(DesignChoicesSettings s, DesignChoicesFacts facts, IReadOnlyList<DecompositionRun> runs, IReadOnlyList<TabularKernelRun> tabularRuns)
+    {
+        _s = s;
+        _tabularName = facts.Tabular?.Name;
+        Runs = runs;
+        Seeds = s.Seeds;
+        Arms = runs.GroupBy(r => r.Arm).Select(g => new Arm(g.Key, g.ToList())).ToList();
+        TabularArms = tabularRuns.GroupBy(r => r.Optimizer).Select(g => new TabularArm(g.Key, g.ToList())).ToList();
+        foreach (long seed in Seeds)
+        {
+            var momentum = runs.FirstOrDefault(r => r.Seed == seed && r.Role == SubRunRole.Main && r.Optimizer == OptimizerChoice.SgdMomentum);
+            if (momentum is null) continue;
+            double rate = MomentumComparison.RescaledRate(momentum.LearningRate, s.Optimizer.Momentum);
+            var rescaled = runs.FirstOrDefault(r => r.Seed == seed && r.Optimizer == OptimizerChoice.Sgd &&
+                (r.Role == SubRunRole.Rescaled || (r.Role == SubRunRole.Main && MomentumComparison.SameRate(r.LearningRate, rate))));
+            if (rescaled is not null)
+                Comparisons.Add(new MomentumComparison(momentum, rescaled, facts.Outputs, s.PartThreshold));
+        }
+        Verdicts = Judge();
+    }
 
+    /// <summary>Every MNIST network.</summary>
+    public IReadOnlyList<DecompositionRun> Runs { get; }
+    /// <summary>The seed repetitions (one entry: a single run per arm).</summary>
+    public IReadOnlyList<long> Seeds { get; }
+    public bool Seeded => Seeds.Count > 1;
+    public IReadOnlyList<Arm> Arms { get; }
+    public IReadOnlyList<TabularArm> TabularArms { get; }
+    /// <summary>Momentum vs rescaled SGD, one per seed.</summary>
+    public List<MomentumComparison> Comparisons { get; } = [];
     /// <summary>Every docs/method.md §9 expectation of the recipe, then our tabular kernel comparison, each with its verdict.</summary>
-    private List<ClaimVerdict> Verdicts()
+    public IReadOnlyList<ClaimVerdict> Verdicts { get; }
+
+    public IEnumerable<Arm> MainArms => Arms.Where(a => a.First.Role == SubRunRole.Main);
+    public IEnumerable<Arm> Compared => Arms.Where(a => a.First.Role != SubRunRole.Identity);
+    public IEnumerable<Arm> Decayed => Arms.Where(a => a.First.Final.DecayCumulativeDeviation is not null);
+    public IEnumerable<Arm> Adaptive => MainArms.Where(a => a.First.Projection is not null);
+    public IEnumerable<Arm> WithMomentum => MainArms.Where(a => a.First.Points.Any(p => p.CarriedProjection is not null));
+
+    public static double MaxStepDeviation(DecompositionRun r) => r.Points.Max(p => p.DecayStepDeviationMax ?? 0);
+    public static double MeanStepDeviation(DecompositionRun r) =>
+        r.Points.Where(p => p.DecayStepDeviationMean is not null).Average(p => p.DecayStepDeviationMean!.Value);
+
+    /// <summary>The alignments of the last kernel checkpoint (null without one).</summary>
+    public static (double? Train, double? Test, double? TrainCentered, double? TestCentered) LastAlignment(DecompositionRun r)
+    {
+        var p = r.Points.LastOrDefault(p => p.AlignmentTrain is not null);
+        return (p?.AlignmentTrain, p?.AlignmentTest, p?.AlignmentTrainCentered, p?.AlignmentTestCentered);
+    }
+
+    private VerdictCriteria Criteria => _s.Verdicts;
+
+    private List<ClaimVerdict> Judge()
     {
         var list = new List<ClaimVerdict>();
-        double tolerance = S.GetDouble(DesignChoicesVerdicts.DecompositionToleranceKey);
-        double worstGap = runs.Max(r => r.Points.Max(p => Math.Max(p.Train.SumGap, p.Test.SumGap)));
+        double tolerance = _s.DecompositionTolerance;
+        double worstGap = Runs.Max(r => r.Points.Max(p => Math.Max(p.Train.SumGap, p.Test.SumGap)));
         list.Add(new("docs/method.md §9: each component's cumulative functional contribution sums to f̃ − f_θ0", new Verdict(
             worstGap <= tolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
-            $"max |Σ_c C_c − (f̃ − f_θ0)| = {F(worstGap)} over {runs.Count} runs and every log step, criterion ≤ {F(tolerance)} ({DesignChoicesVerdicts.DecompositionToleranceKey})")));
+            $"max |Σ_c C_c − (f̃ − f_θ0)| = {F(worstGap)} over {Runs.Count} runs and every log step, criterion ≤ {F(tolerance)} ({DesignChoicesSettings.DecompositionToleranceName})")));
 
-        double identityTolerance = S.GetDouble(DesignChoicesVerdicts.IdentityToleranceKey);
+        double identityTolerance = _s.IdentityTolerance;
         var homogeneous = Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).ToList();
         const string decayClaim = "docs/method.md §9: weight decay = −γλL·f for homogeneous nets";
         if (homogeneous.Count == 0)
@@ -54,7 +104,7 @@ internal sealed partial class DesignChoicesOutput
         {
             double worst = homogeneous.Max(MaxStepDeviation);
             list.Add(new(decayClaim, new Verdict(worst <= identityTolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
-                $"largest per-step relative deviation {F(worst)} over {homogeneous.Count} homogeneous run(s) ({string.Join(", ", homogeneous.Select(r => r.Label).Distinct())}), criterion ≤ {F(identityTolerance)} ({DesignChoicesVerdicts.IdentityToleranceKey})")));
+                $"largest per-step relative deviation {F(worst)} over {homogeneous.Count} homogeneous run(s) ({string.Join(", ", homogeneous.Select(r => r.Label).Distinct())}), criterion ≤ {F(identityTolerance)} ({DesignChoicesSettings.IdentityToleranceName})")));
         }
 
         const string momentumClaim = "docs/method.md §9: momentum departs from rescaled SGD only as the Jacobian moves";
@@ -68,7 +118,7 @@ internal sealed partial class DesignChoicesOutput
                 PositiveCorrelation(Comparisons.Select(c => c.PerInputRankCorrelation).ToList(), Comparisons[0].PerInputPairs, "Spearman ρ")));
         }
 
-        double minimum = S.GetDouble(DesignChoicesVerdicts.MisalignmentKey);
+        double minimum = _s.KernelMinMisalignment;
         // Both kernel blocks are judged: they need not agree (the committed one-seed full run: 1.4% off train×train, 0.7% test×train).
         foreach (var arm in Adaptive)
         {
@@ -79,9 +129,9 @@ internal sealed partial class DesignChoicesOutput
         }
         if (TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam) is { } adam)
         {
-            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {facts.Tabular!.Name}, final train×train block)",
+            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {_tabularName}, final train×train block)",
                 KernelDifference(adam.Runs.Select(r => r.Final.AlignmentTrain).ToList(), minimum)));
-            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {facts.Tabular!.Name}, final test×train block)",
+            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {_tabularName}, final test×train block)",
                 KernelDifference(adam.Runs.Select(r => r.Final.AlignmentTest).ToList(), minimum)));
         }
         if (TabularFlatness() is { } flat) list.Add(flat);
@@ -133,11 +183,13 @@ internal sealed partial class DesignChoicesOutput
         else
         {
             // One network each: the noise is that of the R test-set draws behind each W(1).
-            int reps = S.GetInt("tab_repetitions");
+            int reps = _s.Tabular.Repetitions;
             double se = Math.Sqrt(Math.Pow(adam.First.WOwn[^1].Std, 2) + Math.Pow(sgd.First.WOwn[^1].Std, 2)) / Math.Sqrt(reps);
             verdict = GapCheck.ClearlyBelow(Distance(adam.First), Distance(sgd.First), reps > 1 ? se : double.NaN, Criteria,
                 ($"|W(1) − 1| of Adam's K^T", "SGD's K (noise: the R test-set draws)"));
         }
-        return new ClaimVerdict($"Our comparison on {facts.Tabular!.Name} (no paper claim): Adam's K^T is closer to the flat, tree-like W(1) = 1 than SGD's K", verdict);
+        return new ClaimVerdict($"Our comparison on {_tabularName} (no paper claim): Adam's K^T is closer to the flat, tree-like W(1) = 1 than SGD's K", verdict);
     }
+
+    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,104 @@
+using Telescope.Recipes.Sensitivity;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.Grokking;
+
+/// <summary>
+/// The analysis step of a grokking sweep: from the sub-runs' results to the numbers and verdicts the outputs write,
+/// without any text. The sub-runs are grouped by configuration (in the order given), each group one sub-run per seed.
+/// </summary>
+/// <param name="runs">The configuration sub-runs (separate p_net pairs already combined into them).</param>
+/// <param name="s">The settings the verdicts are judged with (whether the smoother ran, p_train_limit, the "clearly below" rule).</param>
+internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings s) where TRun : GrokkingRun
+{
+    private IReadOnlyList<ConfigurationFinding<TRun>>? _configurations;
+
+    public IReadOnlyList<TRun> Runs => runs;
+    public bool UseSmoother => s.UseSmoother;
+    public ClearlyBelowRule Rule { get; } = s.Rule;
+    /// <summary>p_train above this (p_train_limit × n) means the smoother's p has blown up.</summary>
+    public double PLimit => s.PLimit;
+
+    /// <summary>The sub-runs by configuration (in the order given), each with its seeds in order.</summary>
+    public IReadOnlyList<IReadOnlyList<TRun>> Groups { get; } =
+        runs.GroupBy(r => r.Configuration).Select(g => (IReadOnlyList<TRun>)g.ToList()).ToList();
+
+    /// <summary>The findings of every configuration, in the order of <see cref="Groups"/>.</summary>
+    public IReadOnlyList<ConfigurationFinding<TRun>> Configurations =>
+        _configurations ??= Groups.Select(g => GrokkingFindings.Configuration(g, UseSmoother, Rule)).ToList();
+
+    /// <summary>The smoother's p of a sub-run at every logged step (empty when the smoother did not run).</summary>
+    public IReadOnlyList<(int Step, double PTrain, double PTest)> SmootherSeries(TRun r) =>
+        UseSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [];
+
+    /// <summary>A cited ordering along a grid of configurations, judged over every seed's value (<see cref="SeededOrdering"/>).</summary>
+    protected Verdict Ordering(IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<TRun>> groups, IReadOnlyList<string> labels,
+        TrendDirection expected, Func<TRun, double> value) =>
+        SeededOrdering.Judge(x, groups.Select(g => (IReadOnlyList<double>)g.Select(value).ToArray()).ToList(), labels, expected, Rule.Criteria);
+}
+
+/// <summary>Omnigrok's comparison of the largest ReLU α with α = 1: four orderings, each judged over the seeds.</summary>
+internal sealed record AlphaComparison(IReadOnlyList<GrokkingMnistRun> Large, IReadOnlyList<GrokkingMnistRun> Small,
+    Verdict DelayRatio, Verdict TestPlateau, Verdict FinalPTrain, Verdict FinalPTest);
+
+/// <summary>grokking-mnist's analysis: the shared findings, the smoother's reliability and the α comparison.</summary>
+internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs, GrokkingMnistSettings s) : GrokkingAnalysis<GrokkingMnistRun>(runs, s)
+{
+    /// <summary>A mean surrogate-vs-network gap at or above this (targets are one-hot) means the smoother no longer describes the network.</summary>
+    public const double UsableSurrogateGap = 0.5;
+
+    /// <summary>
+    /// The first logged step whose smoother p is blown up (p_train above <see cref="GrokkingAnalysis{TRun}.PLimit"/> or
+    /// p_test not finite); null when the smoother did not run (p was not measured, so it cannot be unreliable).
+    /// </summary>
+    public GrokkingPoint? FirstUnreliable(GrokkingMnistRun r) =>
+        UseSmoother ? r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain <= PLimit && double.IsFinite(p.PTest))) : null;
+
+    /// <summary>The surrogate still describes the network at the end (finite gap below <see cref="UsableSurrogateGap"/>).</summary>
+    public static bool SurrogateUsable(GrokkingMnistRun r) => double.IsFinite(r.SurrogateGapTrain) && r.SurrogateGapTrain < UsableSurrogateGap;
+
+    public static double SecondsPerStep(GrokkingMnistRun r) =>
+        (r.TrainingTime + r.SmootherTime + r.RetrainingTime + r.StabilityTime).TotalSeconds / r.Final.Step;
+
+    /// <summary>The last logged step with p_net.</summary>
+    public static SensitivityPoint? Net(GrokkingMnistRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
+
+    /// <summary>The final p the comparisons use: the smoother's when it ran, else the network's p_net.</summary>
+    public (double Train, double Test) FinalP(GrokkingMnistRun r) => UseSmoother
+        ? (r.Final.PTrain, r.Final.PTest)
+        : (Net(r)?.Train?.Value ?? double.NaN, Net(r)?.Test?.Value ?? double.NaN);
+
+    /// <summary>The largest ReLU α against ReLU α = 1 (null unless both ran): a large α delays generalization and ends with more p.</summary>
+    public AlphaComparison? Comparison()
+    {
+        static bool Relu(IReadOnlyList<GrokkingMnistRun> g) => g[0].Config.Activation.Kind == Models.ActivationKind.ReLU;
+        var large = Groups.Where(Relu).OrderByDescending(g => g[0].Config.Alpha).FirstOrDefault();
+        var small = Groups.FirstOrDefault(g => Relu(g) && g[0].Config.Alpha == 1);
+        if (large is null || small is null || ReferenceEquals(large, small)) return null;
+        string[] labels = ["α = 1", $"α = {GrokkingText.F(large[0].Config.Alpha)}"];
+        Verdict Judge(Func<GrokkingMnistRun, double> value) => Ordering([1, large[0].Config.Alpha], [small, large], labels, TrendDirection.Grows, value);
+        return new AlphaComparison(large, small, Judge(r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)), Judge(r => r.TestPlateau),
+            Judge(r => FinalP(r).Train), Judge(r => FinalP(r).Test));
+    }
+}
+
+/// <summary>grokking-poly's analysis: the shared findings, GD's sharpness and Kumar et al.'s ordering over ε.</summary>
+internal sealed class GrokkingPolyAnalysis(IReadOnlyList<GrokkingPolyRun> runs, GrokkingPolySettings s) : GrokkingAnalysis<GrokkingPolyRun>(runs, s)
+{
+    /// <summary>The largest GD sharpness γ·c·λ_max/n of any sub-run, at its start or end.</summary>
+    public double MaxSharpness => Runs.Max(r => Math.Max(r.InitialSharpness, r.FinalSharpness));
+
+    /// <summary>
+    /// Kumar et al.'s ordering — a smaller ε (an initial kernel less aligned with the quadratic target) delays
+    /// generalization more — judged under both definitions of the delay, which can disagree (null with one ε).
+    /// </summary>
+    public (Verdict ByRatio, Verdict ByTestPlateau)? EpsilonOrdering()
+    {
+        if (Groups.Count < 2) return null;
+        var byEpsilon = Groups.OrderBy(g => g[0].Epsilon).ToList();
+        var labels = byEpsilon.Select(g => $"ε = {GrokkingText.F(g[0].Epsilon)}").ToList();
+        var x = byEpsilon.Select(g => g[0].Epsilon).ToList();
+        return (Ordering(x, byEpsilon, labels, TrendDirection.Falls, r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)),
+            Ordering(x, byEpsilon, labels, TrendDirection.Falls, r => r.TestPlateau));
+    }
+}

@@ -1,0 +1,91 @@
+using Telescope.Runs;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.TabularGbt;
+
+/// <summary>One data set with its outcomes, one per seed (in seed order).</summary>
+internal sealed record DatasetGroup(string Name, IReadOnlyList<DatasetOutcome> Runs)
+{
+    public DatasetOutcome First => Runs[0];
+    /// <summary>Per π index: the values of <paramref name="pick"/> over the seeds (each a mean over the R test-set draws).</summary>
+    public IReadOnlyList<double[]> PerPi(Func<PiPoint, double> pick) =>
+        Enumerable.Range(0, First.Points.Count).Select(i => Runs.Select(o => pick(o.Points[i])).ToArray()).ToList();
+    public double[] Pis => First.Points.Select(p => p.Pi).ToArray();
+    /// <summary>The mean over the seeds of <paramref name="pick"/>.</summary>
+    public double Mean(Func<DatasetOutcome, double> pick) => Runs.Average(pick);
+}
+
+/// <summary>The paper's three claims on one data set, judged, and the numbers the report's other statements decide on.</summary>
+/// <param name="GbtDeviation">Largest |W_GBT(π) − 1| over π (seed means).</param>
+/// <param name="GbtFlat">W_GBT stays within flat_tolerance of 1 at every π.</param>
+/// <param name="Tiny">|Δ̄(0)| is below tiny_gap of the constant predictor's MSE (ρ would divide by a tiny number).</param>
+/// <param name="Rises">Steps of the π grid in which the seed-mean Δ̄ rises.</param>
+/// <param name="BothBeatConstant">Both models' mean MSE at π = 0 is below the constant predictor's.</param>
+/// <param name="NnAboveGbtAtOne">W_NN(1) exceeds W_GBT(1) (seed means).</param>
+/// <param name="SmootherPasses">The worst GBT smoother check over the seeds is within <see cref="TabularGbtFindings.SmootherTolerance"/>.</param>
+internal sealed record DatasetFindings(DatasetGroup Group, Verdict GbtBetterAtZero, TrendResult GapGrows, TrendResult WNnGrows,
+    double GbtDeviation, bool GbtFlat, bool Tiny, int Rises, bool BothBeatConstant, bool NnAboveGbtAtOne, bool SmootherPasses);
+
+/// <summary>
+/// The analysis step of tabular-gbt: from every data set's outcomes (one per seed) to the judged claims, without any
+/// text. One seed: gaps and trends are judged against the spread over the R test-set draws; several: against the
+/// spread over the seeds of the draw-averaged values (every seed's value a point of the slope fits).
+/// </summary>
+internal sealed class TabularGbtFindings
+{
+    /// <summary>The GBT smoother check passes at this tolerance (docs/method.md §6).</summary>
+    public const double SmootherTolerance = 1e-8;
+
+    private readonly TabularGbtSettings _s;
+
+    public TabularGbtFindings(IReadOnlyList<DatasetOutcome> outcomes, TabularGbtSettings s)
+    {
+        _s = s;
+        Outcomes = outcomes;
+        Groups = outcomes.GroupBy(o => o.Name).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
+        Datasets = Groups.Select(Judge).ToList();
+    }
+
+    public IReadOnlyList<DatasetOutcome> Outcomes { get; }
+    public IReadOnlyList<long> Seeds => _s.Seeds;
+    public bool Seeded => Seeds.Count > 1;
+    public IReadOnlyList<DatasetGroup> Groups { get; }
+    /// <summary>The findings per data set, in the order of <see cref="Groups"/>.</summary>
+    public IReadOnlyList<DatasetFindings> Datasets { get; }
+
+    private VerdictCriteria Criteria => _s.Verdicts;
+
+    private DatasetFindings Judge(DatasetGroup g)
+    {
+        var pis = g.Pis;
+        double deviation = g.PerPi(p => p.WGbt).Max(v => Math.Abs(v.Average() - 1));
+        var meanDelta = g.PerPi(p => p.Delta).Select(v => v.Average()).ToList();
+        int rises = meanDelta.Zip(meanDelta.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
+        double constant = g.Mean(o => o.First.MseConstant);
+        bool beatConstant = g.Mean(o => o.First.MseNn) < constant && g.Mean(o => o.First.MseGbt) < constant;
+        bool nnAbove = g.Mean(o => o.Last.WNn) > g.Mean(o => o.Last.WGbt);
+        bool smoother = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError) <= SmootherTolerance;
+        DatasetFindings Found(Verdict better, TrendResult gap, TrendResult wNn, bool tiny) =>
+            new(g, better, gap, wNn, deviation, deviation <= _s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
+        if (Seeded)
+        {
+            var deltas = SeededSeries.FromSeeds(pis, g.PerPi(p => p.Delta).Select(v => (IReadOnlyList<double>)v).ToList());
+            var wNn = SeededSeries.FromSeeds(pis, g.PerPi(p => p.WNn).Select(v => (IReadOnlyList<double>)v).ToList());
+            var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
+            var better = GapCheck.ClearlyBelow(g.Mean(o => o.First.MseGbt), g.Mean(o => o.First.MseNn),
+                d0.Sd is double sd ? sd / Math.Sqrt(d0.Count) : double.NaN, Criteria, ($"MSE_GBT (mean over {Seeds.Count} seeds)", "MSE_NN"));
+            return Found(better, TrendCheck.Judge(deltas, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows),
+                Math.Abs(g.Mean(o => o.First.Delta)) < _s.TinyGap * constant);
+        }
+        var o = g.First;
+        var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(x => x.Key).ToList();
+        var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
+        var grid = byPi.Select(x => x.Key).ToList();
+        var perDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.Delta).ToArray()).ToList());
+        var wPerDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
+        int reps = o.Repetitions.Count(r => r.Pi == 0);
+        var p0 = o.First;
+        var gap = GapCheck.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
+        return Found(gap, TrendCheck.Judge(perDraw, Criteria, TrendDirection.Grows), TrendCheck.Judge(wPerDraw, Criteria, TrendDirection.Grows), o.DeltaZeroIsTiny);
+    }
+}
