@@ -1,4 +1,5 @@
 using Telescope.Recipes.Approximation;
+using Telescope.Recipes.GrokkingModular;
 using Telescope.Recipes.DesignChoices;
 using Telescope.Recipes.DoubleDescent;
 using Telescope.Recipes.Grokking;
@@ -24,6 +25,7 @@ public static class BuiltInRecipes
         new TabularGbtRecipe(),
         new DesignChoicesRecipe(),
         new LmcRecipe(),
+        new GrokkingModularRecipe(),
     ];
 
     /// <summary>The product's recipes, by name (built once from <see cref="All"/>).</summary>

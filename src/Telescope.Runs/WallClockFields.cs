@@ -14,7 +14,7 @@ public static class WallClockFields
     {
         "wall_seconds", "nn_seconds", "gbt_seconds", "cpu_seconds", "process_cpu_seconds", "measure_seconds",
         "smoother_seconds", "training_seconds", "seconds_per_step", "train_seconds", "ms_per_training_step",
-        "retraining_seconds", "retraining_measure_seconds", "stability_seconds",
+        "retraining_seconds", "retraining_measure_seconds", "stability_seconds", "telescoping_seconds", "spectrum_seconds",
     };
 
     /// <summary>The JSON text <paramref name="summaryJson"/> with every <see cref="Keys"/> entry (and its <c>_sd</c>) removed, re-serialized (for comparisons).</summary>

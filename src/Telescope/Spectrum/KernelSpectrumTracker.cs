@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Telescope.Autodiff;
+using Telescope.Checkpointing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,7 +32,7 @@ namespace Telescope.Spectrum;
 /// }
 /// </code>
 /// </example>
-public sealed class KernelSpectrumTracker : IDisposable
+public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
 {
     private readonly KernelSpectrumOptions _options;
     private readonly KernelProbes _train;
@@ -117,9 +119,46 @@ public sealed class KernelSpectrumTracker : IDisposable
             SubspaceOverlap = overlap,
         };
         _eigenvectors?.Dispose();
-        _eigenvectors = vectors.MoveToOuterDisposeScope();
+        _eigenvectors = vectors.DetachFromDisposeScope();   // owned by the tracker across the caller's dispose scopes
         _history.Add(log);
         return log;
+    }
+
+    /// <summary>Adds the logs so far and the latest eigenvectors (the reference of the next rotation) under <paramref name="prefix"/>.</summary>
+    public void SaveState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Set(prefix + "method", Method.ToString());
+        state.Set(prefix + "history", JsonSerializer.Serialize(_history));
+        state.Set(prefix + "has_eigenvectors", _eigenvectors is null ? 0L : 1L);
+        if (_eigenvectors is not null) state.Set(prefix + "eigenvectors", _eigenvectors);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> stored into a tracker built with the same probes and options.</summary>
+    /// <exception cref="CheckpointMismatchException">The checkpoint comes from a tracker with another method or kernel size.</exception>
+    public void LoadState(CheckpointState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        string method = state.GetString(prefix + "method");
+        if (method != Method.ToString())
+            throw new CheckpointMismatchException($"The checkpoint's spectrum tracker used the {method} method, this one {Method} (other options?).");
+        var history = JsonSerializer.Deserialize<List<KernelSpectrumLog>>(state.GetString(prefix + "history"))
+            ?? throw new CheckpointMismatchException("The checkpoint's spectrum history is empty.");
+        Tensor? vectors = null;
+        if (state.GetLong(prefix + "has_eigenvectors") == 1)
+        {
+            vectors = state.GetTensor(prefix + "eigenvectors").DetachFromDisposeScope();
+            if (vectors.shape.Length != 2 || vectors.shape[0] != _trainOperator.Dimension || vectors.shape[1] != _options.TopK)
+            {
+                string shape = string.Join(", ", vectors.shape);
+                vectors.Dispose();
+                throw new CheckpointMismatchException($"The checkpoint's eigenvectors are [{shape}], this tracker's [{_trainOperator.Dimension}, {_options.TopK}] (other probes or TopK?).");
+            }
+        }
+        _history.Clear();
+        _history.AddRange(history);
+        _eigenvectors?.Dispose();
+        _eigenvectors = vectors;
     }
 
     public void Dispose()

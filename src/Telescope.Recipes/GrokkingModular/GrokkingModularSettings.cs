@@ -1,0 +1,96 @@
+using Telescope.Runs;
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.GrokkingModular;
+
+/// <summary>The settings of the grokking-modular recipe (docs/recipes/grokking-modular.md), one declaration each.</summary>
+public sealed record GrokkingModularSettings
+{
+    private const string Nanda = "Nanda et al. 2023 (progress measures for grokking)";
+
+    public required long Seed { get; init; }
+    /// <summary>add, subtract, multiply or square_sum (<see cref="ModularTask.Operations"/>).</summary>
+    public required string Operation { get; init; }
+    public required int Modulus { get; init; }
+    public required IReadOnlyList<double> TrainFractions { get; init; }
+    public required IReadOnlyList<double> WeightDecays { get; init; }
+    public required int ModelDim { get; init; }
+    public required int Heads { get; init; }
+    public required int MlpWidth { get; init; }
+    public required int Layers { get; init; }
+    public required bool LayerNorm { get; init; }
+    public required double LearningRate { get; init; }
+    public required double Beta1 { get; init; }
+    public required double Beta2 { get; init; }
+    public required int Steps { get; init; }
+    public required int LogPerDecade { get; init; }
+    public required int LogEvery { get; init; }
+    public required int TelescopingProbes { get; init; }
+    public required string Sensitivity { get; init; }
+    public required string SensitivityOutput { get; init; }
+    public required int SensitivityDirections { get; init; }
+    public required double SensitivitySigma { get; init; }
+    public required bool SensitivityLinearity { get; init; }
+    public required double SensitivityLinearitySe { get; init; }
+    public required int SpectrumProbes { get; init; }
+    public required int SpectrumTopK { get; init; }
+    public required string SpectrumMethod { get; init; }
+    public required double TrainAccuracyThreshold { get; init; }
+    public required double TestAccuracyThreshold { get; init; }
+    public required double DelayFactor { get; init; }
+    public required double ClearlyBelowFraction { get; init; }
+    public required IReadOnlyList<long> Seeds { get; init; }
+    public required VerdictCriteria Verdicts { get; init; }
+    public required ComputeSettings Compute { get; init; }
+
+    /// <summary>Name of the setting "long after" is judged by (the report cites it).</summary>
+    public const string DelayFactorName = "grokking_delay_factor";
+    /// <summary>Name of the effect-size floor of "p_net_test clearly below p_net_train".</summary>
+    public const string ClearlyBelowFractionName = "clearly_below_fraction";
+
+    public static SettingsSchema<GrokkingModularSettings> Schema { get; } = new SettingsSchema<GrokkingModularSettings>()
+        .Seed(x => x.Seed)
+        .String(x => x.Operation, "operation", "add", "The table learnt: add (a + b), subtract (a − b), multiply (a·b) or square_sum (a² + b²), all mod p",
+            choices: ModularTask.Operations, source: Nanda)
+        .Int(x => x.Modulus, "p", 53, "The modulus p: p² pairs (a, b), p classes (a prime; 113 is Nanda et al.'s, 53 the tractable default measured in FINDINGS)",
+            quick: 31, min: 2)
+        .DoubleList(x => x.TrainFractions, "train_fractions", [0.3, 0.5], "Training fractions of the p² table (the rest is the test set); a sweep axis",
+            quick: [0.5], min: 0.01, max: 0.99)
+        .DoubleList(x => x.WeightDecays, "weight_decays", [1, 2, 4], "AdamW's decoupled weight decay λ; a sweep axis (Nanda et al.: 1)",
+            quick: [2], min: 0)
+        .Int(x => x.ModelDim, "d_model", 128, "Transformer width d_model", quick: 64, min: 1, source: Nanda)
+        .Int(x => x.Heads, "heads", 4, "Attention heads (must divide d_model)", min: 1, source: Nanda)
+        .Int(x => x.MlpWidth, "d_mlp", 512, "Hidden width of the block's ReLU MLP", quick: 256, min: 1, source: Nanda)
+        .Int(x => x.Layers, "layers", 1, "Transformer layers", min: 1, source: Nanda)
+        .Bool(x => x.LayerNorm, "layer_norm", false, "Pre-LayerNorm in every block and before the readout", source: Nanda)
+        .Double(x => x.LearningRate, "lr", 1e-3, "AdamW learning rate γ (constant; full batch)", quick: 3e-3, min: 0, source: Nanda)
+        .Double(x => x.Beta1, "beta1", 0.9, "AdamW β1", min: 0, max: 0.999, source: Nanda)
+        .Double(x => x.Beta2, "beta2", 0.98, "AdamW β2", min: 0, max: 0.9999, source: Nanda)
+        .Int(x => x.Steps, "steps", 30000, "Full-batch training steps per sub-run", quick: 1000, min: 1)
+        .Int(x => x.LogPerDecade, "log_per_decade", 10, "Logged steps per factor 10 of the step (geometric grid; with log_every)", min: 1)
+        .Int(x => x.LogEvery, "log_every", 500, "Also log every this many steps (resolves the late transition)", quick: 100, min: 1)
+        .Int(x => x.TelescopingProbes, "telescoping_probes", 256, "Training and test inputs (each) on which the telescoping model f̃ is tracked every step; 0 = off", min: 0)
+        .String(x => x.Sensitivity, "sensitivity", "retraining",
+            "p_net_train / p_net_test by retraining on soft targets Y ± σV (docs/recipes/grokking-modular.md): retraining, or none",
+            choices: ["retraining", "none"])
+        .String(x => x.SensitivityOutput, "sensitivity_output", "probabilities",
+            "Where p_net's response ŝ = (f_+ − f_−)/(2σ) is read: probabilities (softmax, the mean space of cross-entropy, bounded) or logits (unbounded where predictions are confident)",
+            choices: ["probabilities", "logits"])
+        .Int(x => x.SensitivityDirections, "sensitivity_directions", 2, "D, Rademacher directions of p_net over the n·p one-hot entries (two members each)", min: 2)
+        .Double(x => x.SensitivitySigma, "sensitivity_sigma", 0.1, "σ of p_net: the soft targets are Y ± σV (10% of a one-hot entry)", min: 1e-12)
+        .Bool(x => x.SensitivityLinearity, "sensitivity_linearity", true, "Repeat V_0 at σ/4 (two more members): p_net counts as a first-order measurement only where p_0(σ) and p_0(σ/4) agree")
+        .Double(x => x.SensitivityLinearitySe, "sensitivity_linearity_se", 1.0, "p_0(σ) and p_0(σ/4) agree when they differ by at most this many standard errors of p_net", min: 0)
+        .Int(x => x.SpectrumProbes, "spectrum_probes", 32, "Training and test inputs (each) whose tangent kernel (n·p × n·p, all output blocks) is logged; 0 = off",
+            quick: 16, min: 0)
+        .Int(x => x.SpectrumTopK, "spectrum_top_k", 10, "Top eigenpairs of the kernel logged (span of the energy share and the rotation)", min: 1)
+        .String(x => x.SpectrumMethod, "spectrum_method", "lanczos",
+            "Eigensolver: lanczos (matrix-free, min(n·p, 2k + 40) kernel products per log) or exact (the explicit kernel and eigh: one backward pass per kernel row, slow beyond a few hundred rows)",
+            choices: ["lanczos", "exact"])
+        .Double(x => x.TrainAccuracyThreshold, "train_accuracy_threshold", 0.99, "Training accuracy at which the training set counts as fitted (saturated)", min: 0, max: 1)
+        .Double(x => x.TestAccuracyThreshold, "test_accuracy_threshold", 0.9, "Test accuracy at which the run counts as grokked", min: 0, max: 1)
+        .Double(x => x.DelayFactor, DelayFactorName, 3, "'Test accuracy rises long after train accuracy saturates' needs the grokking step ≥ this many times the fitting step (fixed before any run)", min: 1)
+        .Double(x => x.ClearlyBelowFraction, ClearlyBelowFractionName, 0.1, "'p_net_test clearly below p_net_train' needs a gap of at least this share of p_net_train (and more than verdict_gap_se_factor standard errors)", min: 0, max: 1)
+        .Seeds(x => x.Seeds, full: [0, 1, 2], quick: [])
+        .Verdicts(x => x.Verdicts)
+        .Compute(x => x.Compute);
+}

@@ -1,0 +1,96 @@
+using Telescope.Verdicts;
+
+namespace Telescope.Recipes.GrokkingModular;
+
+/// <summary>
+/// The events of one sub-run read off its logged steps (docs/recipes/grokking-modular.md, "Definitions"): when the
+/// training set is fitted, when the run groks, when the test accuracy and the test-target alignment have risen half
+/// way, and p_net at those moments. An event is only known to lie between the logged step before it and the logged
+/// step where it is first seen; the bounds are kept so the verdicts can respect the logging grid.
+/// </summary>
+internal sealed class ModularEvents
+{
+    public ModularEvents(ModularRun run, double trainThreshold, double testThreshold, double noiseFactor)
+    {
+        Run = run;
+        var points = run.Points;
+        StepFit = points.FirstOrDefault(p => p.TrainAccuracy >= trainThreshold)?.Step;
+        if (StepFit is int fit) StepGrok = points.FirstOrDefault(p => p.Step >= fit && p.TestAccuracy >= testThreshold)?.Step;
+        TestAccuracyAtFit = StepFit is int f ? points.First(p => p.Step == f).TestAccuracy : null;
+        FinalTestAccuracy = points[^1].TestAccuracy;
+        AccuracyHalfRise = HalfRise(points.Select(p => (p.Step, (double?)p.TestAccuracy)).ToList());
+        var alignment = points.Where(p => p.Spectrum?.TestAlignment is not null).Select(p => (p.Step, p.Spectrum!.TestAlignment)).ToList();
+        if (alignment.Count >= 3)
+        {
+            var values = alignment.Select(a => a.TestAlignment!.Value).ToArray();
+            AlignmentRise = values.Max() - values[0];
+            AlignmentFall = values[0] - values[^1];
+            AlignmentNoise = PeakCheck.Roughness(values);
+            AlignmentRises = AlignmentRise > noiseFactor * AlignmentNoise;
+            AlignmentFalls = !AlignmentRises && AlignmentFall > noiseFactor * AlignmentNoise;
+            (AlignmentFirst, AlignmentLast) = (values[0], values[^1]);
+            AlignmentHalfRise = HalfRise(alignment);
+        }
+        if (StepGrok is int grok)
+            PNetAtGrok = points.FirstOrDefault(p => p.Step >= grok && p.Sensitivity?.Train is not null && p.Sensitivity.Test is not null)?.Sensitivity;
+        if (StepFit is int fitted)
+            PNetAtFit = points.FirstOrDefault(p => p.Step >= fitted && p.Sensitivity?.Train is not null && p.Sensitivity.Test is not null)?.Sensitivity;
+        PNetAtEnd = points.LastOrDefault(p => p.Sensitivity?.Train is not null && p.Sensitivity.Test is not null)?.Sensitivity;
+    }
+
+    public ModularRun Run { get; }
+    /// <summary>First logged step with training accuracy ≥ the threshold (null: never).</summary>
+    public int? StepFit { get; }
+    /// <summary>First logged step, at or after <see cref="StepFit"/>, with test accuracy ≥ the threshold (null: never).</summary>
+    public int? StepGrok { get; }
+    public double? TestAccuracyAtFit { get; }
+    public double FinalTestAccuracy { get; }
+    /// <summary>First logged step where the test accuracy has covered half its rise from step 0 to its maximum.</summary>
+    public int? AccuracyHalfRise { get; }
+    /// <summary>The same for the test-target alignment (null: not logged).</summary>
+    public int? AlignmentHalfRise { get; }
+    /// <summary>Maximum minus initial test-target alignment.</summary>
+    public double? AlignmentRise { get; }
+    /// <summary>The alignment curve's roughness (noise unit of docs/method.md §8).</summary>
+    public double? AlignmentNoise { get; }
+    /// <summary>Whether the rise exceeds the verdict's noise factor times the roughness.</summary>
+    public bool AlignmentRises { get; }
+    /// <summary>Initial minus final test-target alignment.</summary>
+    public double? AlignmentFall { get; }
+    /// <summary>Whether, without a rise, the alignment ends lower than it started by more than the noise factor times the roughness.</summary>
+    public bool AlignmentFalls { get; }
+    public double? AlignmentFirst { get; }
+    public double? AlignmentLast { get; }
+    public Sensitivity.SensitivityPoint? PNetAtFit { get; }
+    public Sensitivity.SensitivityPoint? PNetAtGrok { get; }
+    public Sensitivity.SensitivityPoint? PNetAtEnd { get; }
+
+    /// <summary>The grokking delay StepGrok / StepFit (null unless both happened).</summary>
+    public double? DelayRatio => StepFit is int f && StepGrok is int g ? g / (double)Math.Max(f, 1) : null;
+
+    /// <summary>
+    /// The smallest and largest delay ratio the logging grid allows: grokking happened after the logged step before
+    /// StepGrok, fitting after the one before StepFit.
+    /// </summary>
+    public (double Low, double High)? DelayRange
+    {
+        get
+        {
+            if (StepFit is not int f || StepGrok is not int g) return null;
+            int grokLow = Previous(g) + 1, fitLow = Previous(f) + 1;
+            return (grokLow / (double)Math.Max(f, 1), g / (double)Math.Max(fitLow, 1));
+        }
+    }
+
+    /// <summary>The logged step before <paramref name="step"/> (0 for the first).</summary>
+    public int Previous(int step) => Run.Points.Where(p => p.Step < step).Select(p => p.Step).DefaultIfEmpty(0).Max();
+
+    /// <summary>The first step at which the series has covered half of its rise from its first value to its maximum.</summary>
+    public static int? HalfRise(IReadOnlyList<(int Step, double? Value)> series)
+    {
+        var values = series.Where(v => v.Value is double d && double.IsFinite(d)).Select(v => (v.Step, Value: v.Value!.Value)).ToList();
+        if (values.Count == 0) return null;
+        double start = values[0].Value, half = start + 0.5 * (values.Max(v => v.Value) - start);
+        return values.First(v => v.Value >= half).Step;
+    }
+}

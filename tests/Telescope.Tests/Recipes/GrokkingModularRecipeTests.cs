@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Telescope.Recipes.GrokkingModular;
+using Telescope.Runs;
+using Xunit;
+
+namespace Telescope.Tests.Recipes;
+
+/// <summary>
+/// grokking-modular end to end on tiny settings (p = 5, a width-8 transformer, float64, seconds): the documented run
+/// folder with every measurement on, the split of the table, a Ctrl+C mid sub-run resumed to the bytes of the
+/// uninterrupted run, and two shards merged to the unsharded run.
+/// </summary>
+public sealed class GrokkingModularRecipeTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("telescope-modular-").FullName;
+    private readonly RecipeCatalog _catalog = new([new GrokkingModularRecipe()]);
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private static readonly string[] Tiny =
+    [
+        "p=5", "train_fractions=0.6", "weight_decays=0.5,1", "d_model=8", "heads=2", "d_mlp=16", "lr=0.01", "steps=12",
+        "log_per_decade=2", "log_every=4", "telescoping_probes=4", "spectrum_probes=2", "spectrum_top_k=3", "dtype=float64", "threads=1",
+    ];
+
+    private RunResult Run(string name, RunShard? shard = null, IProgressReporter? progress = null, CancellationToken cancel = default, params string[] extra) =>
+        RecipeRunner.Run(_catalog, new RunRequest { Recipe = "grokking-modular", Quick = true, Assignments = [.. Tiny, .. extra], Out = Path.Combine(_root, name), Shard = shard },
+            progress ?? SilentProgressReporter.Instance, cancel);
+
+    private static void AssertSameResults(string expected, string actual)
+    {
+        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "metrics.csv")), File.ReadAllBytes(Path.Combine(actual, "metrics.csv")));
+        Assert.Equal(WallClockFields.Strip(File.ReadAllText(Path.Combine(expected, "summary.json"))),
+            WallClockFields.Strip(File.ReadAllText(Path.Combine(actual, "summary.json"))));
+    }
+
+    [Fact]
+    public void TinyRunWritesTheDocumentedFolder()
+    {
+        var folder = Run("a").Folder;
+        foreach (var file in new[] { "config.json", "metrics.csv", "summary.json", "report.md", "accuracy_fraction_0.6.png", "p_net_fraction_0.6.png",
+            "alignment_fraction_0.6.png", "telescoping_fraction_0.6.png", "spectrum.png" })
+            Assert.True(File.Exists(Path.Combine(folder, file)), file);
+        var lines = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
+        Assert.Equal("run,step," + string.Join(",", GrokkingModularOutput.Columns), lines[0]);
+        // Logged steps 0, 1, 3, 4, 8, 10, 12 (two per decade: 1, 3.16, 10; every 4) for each of the two weight decays.
+        Assert.Equal(1 + 2 * 7, lines.Length);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var runs = summary.RootElement.GetProperty("runs");
+        Assert.Equal(2, runs.GetArrayLength());
+        Assert.Equal(15, runs[0].GetProperty("train_pairs").GetInt32());   // round(0.6 · 25)
+        Assert.Equal(10, runs[0].GetProperty("test_pairs").GetInt32());
+        Assert.True(runs[0].GetProperty("p_net_train_final").GetDouble() > 0);
+        Assert.Equal(7, summary.RootElement.GetProperty("verdicts").GetArrayLength());   // 3 per grid point + 1 trend
+        string report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("## Findings", report);
+        Assert.Contains("p_net_test is clearly below p_net_train", report);
+    }
+
+    [Fact]
+    public void TheTableIsSplitWithoutOverlapAndLabelledByTheOperation()
+    {
+        foreach (var op in ModularTask.Operations)
+        {
+            var task = new ModularTask(op, 7, splitSeed: 3);
+            using var split = task.Split(0.4, TorchSharp.torch.ScalarType.Float64, TorchSharp.torch.CPU);
+            var pairs = new HashSet<(long, long)>();
+            foreach (var part in new[] { split.Train, split.Test })
+            {
+                var tokens = part.Inputs.data<double>().ToArray();
+                var classes = part.Classes.data<long>().ToArray();
+                for (int i = 0; i < part.Count; i++)
+                {
+                    long a = (long)tokens[3 * i], b = (long)tokens[3 * i + 1];
+                    Assert.Equal(7, tokens[3 * i + 2]);   // '='
+                    Assert.True(pairs.Add((a, b)), $"pair ({a}, {b}) twice");
+                    long expected = op switch { "add" => a + b, "subtract" => a - b + 7, "multiply" => a * b, _ => a * a + b * b } % 7;
+                    Assert.Equal(expected, classes[i]);
+                }
+            }
+            Assert.Equal(49, pairs.Count);
+            Assert.Equal(20, split.Train.Count);   // round(0.4 · 49)
+        }
+        Assert.Throws<TelescopeException>(() => new ModularTask("add", 7, 0).TrainCount(0.001));
+    }
+
+    [Fact]
+    public void CtrlCMidSubRunThenResumeGivesTheUninterruptedRun()
+    {
+        var reference = Run("reference");
+        using var cancel = new CancellationTokenSource();
+        // Stop in the second sub-run (12 steps each): one finished sub-run, the network, AdamW, f̃, the members and the spectrum mid-way.
+        var progress = new UnitHook(units => { if (units >= 12 + 6) cancel.Cancel(); });
+        var interrupted = Assert.Throws<RunInterruptedException>(() => Run("stopped", progress: progress, cancel: cancel.Token, extra: "checkpoint_minutes=0"));
+        Assert.True(File.Exists(Path.Combine(interrupted.PartialFolder, RunCheckpoints.FileName)));
+        var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
+        AssertSameResults(reference.Folder, resumed.Folder);
+    }
+
+    [Fact]
+    public void MergingTwoShardsGivesTheUnshardedRun()
+    {
+        var whole = Run("whole");
+        var shards = Enumerable.Range(0, 2).Select(i => Run($"shard{i}", new RunShard(i, 2)).Folder).ToList();
+        var merged = RecipeRunner.Merge(_catalog, [shards[1], shards[0]], Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
+        AssertSameResults(whole.Folder, merged.Folder);
+        Assert.True(File.Exists(Path.Combine(merged.Folder, "report.md")));
+    }
+
+    /// <summary>A progress reporter that calls back with the running total of advanced units.</summary>
+    private sealed class UnitHook(Action<double> onAdvance) : IProgressReporter
+    {
+        private double _units;
+        public IProgressTask Start(string description, double total) => new Task(this);
+        public void Message(string text) { }
+
+        private sealed class Task(UnitHook owner) : IProgressTask
+        {
+            public void Advance(double amount = 1)
+            {
+                owner._units += amount;
+                owner.Fire();
+            }
+            public void SetStatus(string status) { }
+            public void Finish() { }
+            public void Dispose() { }
+        }
+
+        private void Fire() => onAdvance(_units);
+    }
+}
