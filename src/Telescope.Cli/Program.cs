@@ -27,4 +27,5 @@ using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Cre
     });
 
 bool interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+Telescope.Runs.RunRecord.CommandLine = Telescope.Runs.RunRecord.FormatCommand("telescope", args);   // RUN.md quotes it
 return TelescopeCli.Invoke(args, BuiltInRecipes.Catalog, Console.Out, Console.Error, cancellation.Token, interactive);

@@ -186,6 +186,8 @@ public static class RecipeRunner
         if (settings.GetBool(RecipeSettings.TensorBoardKey)) output.StartTensorBoard(settings);   // the merged metrics are written anew
         var context = new RunContext(recipe.Name, settings, output, progress, config.DataDirectory, CancellationToken.None, machine, config.CreatedUtc);
         sweep.Merge(context, first.File.Facts, results);
+        output.WriteText(RunRecord.FileName, RunRecord.Render($"merge of {shards.Count} shards ({string.Join(", ", shards.Select(s => s.Folder))})",
+            recipe.Name, settings, machine, config.CreatedUtc, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds));
         output.Commit();
         return new RunResult(output.FinalPath, clock.Elapsed);
     }
@@ -244,6 +246,9 @@ public static class RecipeRunner
         // The finished folder holds results only: its checkpoint (possibly large) has done its job.
         File.Delete(context.Checkpoints.FilePath);
         Checkpointing.CheckpointFile.DeleteLeftovers(context.Checkpoints.FilePath);
+        string kind = (resumed ? "resumed " : "") + (context.Shard.IsAll ? "run" : $"shard {context.Shard} of a sweep");
+        folder.WriteText(RunRecord.FileName, RunRecord.Render(kind, recipe.Name, context.Settings, context.Machine,
+            context.StartedUtc, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds));
         folder.Commit();
         return new RunResult(folder.FinalPath, clock.Elapsed);
     }
