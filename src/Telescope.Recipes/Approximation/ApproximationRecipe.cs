@@ -1,9 +1,3 @@
-using System.Globalization;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.Approximation;
 
 /// <summary>

@@ -1,10 +1,5 @@
-using Telescope.Checkpointing;
 using Telescope.Data.Tabular;
 using Telescope.Recipes.TabularGbt;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DesignChoices;
 

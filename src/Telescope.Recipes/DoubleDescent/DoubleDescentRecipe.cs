@@ -1,10 +1,3 @@
-using System.Globalization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using Telescope.Data;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using TorchSharp;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

@@ -1,9 +1,4 @@
 using Telescope.Connectivity;
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.Lmc;
 

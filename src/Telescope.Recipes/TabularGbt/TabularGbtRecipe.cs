@@ -1,6 +1,4 @@
 using Telescope.Data.Tabular;
-using Telescope.Models;
-using Telescope.Runs;
 
 namespace Telescope.Recipes.TabularGbt;
 
