@@ -5,7 +5,6 @@ using Telescope.Recipes.DoubleDescent;
 using Telescope.Recipes.Grokking;
 using Telescope.Recipes.Lmc;
 using Telescope.Recipes.TabularGbt;
-using Telescope.Runs;
 
 namespace Telescope.Recipes;
 

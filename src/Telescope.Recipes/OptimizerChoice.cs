@@ -1,6 +1,3 @@
-using Telescope.Autodiff;
-using Telescope.Optim;
-
 namespace Telescope.Recipes;
 
 /// <summary>

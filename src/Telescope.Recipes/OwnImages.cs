@@ -1,6 +1,3 @@
-using Telescope.Data;
-using Telescope.Runs;
-
 namespace Telescope.Recipes;
 
 /// <summary>

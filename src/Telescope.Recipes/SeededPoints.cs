@@ -1,5 +1,3 @@
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes;
 
 /// <summary>

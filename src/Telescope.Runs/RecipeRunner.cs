@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using TorchSharp;
-
 namespace Telescope.Runs;
 
 /// <summary>

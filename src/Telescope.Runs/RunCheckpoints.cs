@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Telescope.Checkpointing;
-using TorchSharp;
-
 namespace Telescope.Runs;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using Telescope.Data;
-using Telescope.Reporting;
-using TorchSharp;
 
 namespace Telescope.Runs;
 

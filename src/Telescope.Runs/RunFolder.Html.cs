@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Telescope.Reporting;
 using Telescope.Reporting.Html;
 
 namespace Telescope.Runs;

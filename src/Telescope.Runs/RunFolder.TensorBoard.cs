@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Telescope.Reporting.TensorBoard;
 
 namespace Telescope.Runs;

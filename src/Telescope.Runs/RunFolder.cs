@@ -1,11 +1,6 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
-using Telescope.Checkpointing;
-using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Telescope.Reporting;
 
 namespace Telescope.Runs;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Telescope.Runs;
 
 /// <summary>Parses command-line text into a setting's typed value (culture-invariant).</summary>

@@ -1,6 +1,3 @@
-using Telescope.Checkpointing;
-using TorchSharp;
-
 namespace Telescope.Runs;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Telescope.Checkpointing;
-
 namespace Telescope.Runs;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Reporting;
-using Telescope.Runs;
-using Telescope.Verdicts;
 using Telescope.Telescoping;
 
 namespace Telescope.Recipes.Approximation;

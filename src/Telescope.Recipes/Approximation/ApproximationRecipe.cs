@@ -1,9 +1,3 @@
-using System.Globalization;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.Approximation;
 
 /// <summary>
@@ -16,16 +10,11 @@ namespace Telescope.Recipes.Approximation;
 /// (<see cref="Merge"/>); every step of a sub-run can be checkpointed and resumed (see src/Telescope.Recipes/README.md,
 /// where this recipe is the worked example).
 /// </remarks>
-public sealed class ApproximationRecipe : ISweepRecipe
+internal sealed class ApproximationRecipe() : SweepRecipe<ApproximationSettings, SubRun, ApproximationFacts>("approximation",
+    "Telescoping vs linearized model error of an MLP on MNIST across optimizers and learning rates (paper Figs. 2, 7, 8)", ApproximationSettings.Schema)
 {
-    public string Name => "approximation";
-    public string Description => "Telescoping vs linearized model error of an MLP on MNIST across optimizers and learning rates (paper Figs. 2, 7, 8)";
-
-    public RecipeSettings CreateSettings(bool quick) => ApproximationSettings.Schema.Create(quick);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, ApproximationSettings s)
     {
-        var s = ApproximationSettings.Schema.Bind(context.Settings);
         var dtype = context.DType;
         var device = context.Device;
 
@@ -62,19 +51,15 @@ public sealed class ApproximationRecipe : ISweepRecipe
         var facts = new ApproximationFacts(source.Description, source.IsSynthetic, string.Join("-", model.LayerSizes),
             model.Activation.ToString(), model.DType.ToString());
 
-        _sweep.Run(context, facts, runs.Count, ApproximationOutput.Columns, assigned => $"{assigned} sub-runs × {steps} steps", _ => steps,
+        Sweep.Run(context, facts, runs.Count, ApproximationOutput.Columns, assigned => $"{assigned} sub-runs × {steps} steps", _ => steps,
             sub => trainer.Run(runs[sub.Index], data, sub));
     }
 
-    private readonly SweepSkeleton<SubRun, ApproximationFacts> _sweep = new(WriteOutputs);
-
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
     /// <summary>Summary and report from every sub-run (and, for a merge, metrics.csv's rows, which a run writes as it measures).</summary>
-    private static void WriteOutputs(RunContext context, ApproximationFacts facts, IReadOnlyList<SubRun> runs, MetricsCsvWriter? liveMetrics)
+    protected override void WriteOutputs(RunContext context, ApproximationSettings s, ApproximationFacts facts, IReadOnlyList<SubRun> runs,
+        MetricsCsvWriter? liveMetrics)
     {
-        var output = new ApproximationOutput(context, ApproximationSettings.Schema.Bind(context.Settings), facts, runs);
+        var output = new ApproximationOutput(context, s, facts, runs);
         if (liveMetrics is null) output.WriteMetrics();
         output.WriteSummary();
         output.WriteReport();

@@ -1,6 +1,3 @@
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Approximation;
 
 /// <summary>The settings of the approximation recipe (docs/recipes/approximation.md), one declaration each.</summary>

@@ -1,13 +1,4 @@
-using System.Diagnostics;
-using Telescope.Autodiff;
-using Telescope.Checkpointing;
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Runs;
 using Telescope.Telescoping;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.Approximation;
 

@@ -1,16 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json.Serialization;
-using Telescope.Checkpointing;
-using Telescope.Autodiff;
-using Telescope.Data;
 using Telescope.Data.Tabular;
-using Telescope.Runs;
 using Telescope.UpdateAnalysis;
 using Telescope.Recipes.TabularGbt;
-using Telescope.Models;
-using Telescope.Optim;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DesignChoices;
 

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
-using Telescope.Runs;
 
 namespace Telescope.Recipes.DesignChoices;
 

@@ -1,14 +1,5 @@
-using System.Diagnostics;
-using Telescope.Checkpointing;
-using Telescope.Autodiff;
-using Telescope.Data;
-using Telescope.Runs;
 using Telescope.UpdateAnalysis;
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Telescoping;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DesignChoices;
 

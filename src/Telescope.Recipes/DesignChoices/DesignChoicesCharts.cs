@@ -1,7 +1,3 @@
-using Telescope.Optim;
-using Telescope.Reporting;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.DesignChoices;
 
 /// <summary>

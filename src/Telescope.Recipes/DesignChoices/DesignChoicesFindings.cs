@@ -1,8 +1,3 @@
-using System.Globalization;
-using Telescope.Optim;
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.DesignChoices;
 
 /// <summary>One arm of the sweep (an optimizer, SGD at γ/(1−β), an identity-net run) with its runs, one per seed, in seed order.</summary>

@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Telescope.Optim;
-using Telescope.Runs;
-using Telescope.Verdicts;
 using static Telescope.Recipes.DesignChoices.DesignChoicesFindings;
 
 namespace Telescope.Recipes.DesignChoices;

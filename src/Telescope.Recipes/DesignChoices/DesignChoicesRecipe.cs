@@ -1,10 +1,5 @@
-using Telescope.Checkpointing;
 using Telescope.Data.Tabular;
 using Telescope.Recipes.TabularGbt;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DesignChoices;
 
@@ -21,24 +16,20 @@ namespace Telescope.Recipes.DesignChoices;
 /// every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and every network
 /// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.
 /// </remarks>
-public sealed class DesignChoicesRecipe : ISweepRecipe
+internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, DesignChoicesSubRun, DesignChoicesFacts>
 {
+    private const string RecipeName = "design-choices";
+    private const string RecipeDescription = "What momentum, weight decay and adaptive learning rates do to the function: component contributions, shrinkage identity, momentum blending, preconditioned kernels (paper Sec. 5)";
     private readonly Func<string, TabularDataset>? _loader;
 
     /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
-    public DesignChoicesRecipe() { }
+    public DesignChoicesRecipe() : base(RecipeName, RecipeDescription, DesignChoicesSettings.Schema) { }
 
     /// <summary>The recipe with tabular data sets supplied by <paramref name="loader"/> (by suite name).</summary>
-    public DesignChoicesRecipe(Func<string, TabularDataset> loader) => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
+    public DesignChoicesRecipe(Func<string, TabularDataset> loader) : this() => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
 
-    public string Name => "design-choices";
-    public string Description => "What momentum, weight decay and adaptive learning rates do to the function: component contributions, shrinkage identity, momentum blending, preconditioned kernels (paper Sec. 5)";
-
-    public RecipeSettings CreateSettings(bool quick) => DesignChoicesSettings.Schema.Create(quick);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, DesignChoicesSettings s)
     {
-        var s = DesignChoicesSettings.Schema.Bind(context.Settings);
         var dtype = context.DType;
         var device = context.Device;
         int trainSize = s.TrainSize, trainProbes = s.TrainProbes, testProbes = s.TestProbes;
@@ -105,7 +96,7 @@ public sealed class DesignChoicesRecipe : ISweepRecipe
             tabularData is null ? null : TabularFacts.Of(tabular, tabularData));
 
         var trainer = new DecompositionTrainer(data, model, s);
-        _sweep.Run(context, facts, plan.Count, DesignChoicesOutput.Columns,
+        Sweep.Run(context, facts, plan.Count, DesignChoicesOutput.Columns,
             assigned => $"{assigned} of {plan.Count} sub-runs ({plan.Count(p => p.Mnist is not null)} MNIST{(tabularData is null ? "" : $", {plan.Count(p => p.Tabular is not null)} {tabular}")})",
             k => plan[k].Steps, sub =>
             {
@@ -118,16 +109,12 @@ public sealed class DesignChoicesRecipe : ISweepRecipe
             });
     }
 
-    private readonly SweepSkeleton<DesignChoicesSubRun, DesignChoicesFacts> _sweep = new(WriteOutputs);
-
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
     /// <summary>
     /// Everything written from all sub-runs: for a merge (no <paramref name="liveMetrics"/>) the sub-runs' rows of
     /// metrics.csv, then the momentum comparison's rows, the per-input file, summary, figures, report.
     /// </summary>
-    private static void WriteOutputs(RunContext context, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results, MetricsCsvWriter? liveMetrics)
+    protected override void WriteOutputs(RunContext context, DesignChoicesSettings s, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results,
+        MetricsCsvWriter? liveMetrics)
     {
         using var merged = liveMetrics is null ? context.Folder.OpenMetrics(DesignChoicesOutput.Columns) : null;
         var csv = liveMetrics ?? merged!;
@@ -137,7 +124,6 @@ public sealed class DesignChoicesRecipe : ISweepRecipe
                 if (r.Mnist is { } run) foreach (var p in run.Points) DesignChoicesOutput.WritePoint(csv, run, p);
                 if (r.Tabular is { } tab) foreach (var p in tab.Points) DesignChoicesOutput.WritePoint(csv, facts.Tabular!.Name, tab, p);
             }
-        var s = DesignChoicesSettings.Schema.Bind(context.Settings);
         var output = new DesignChoicesOutput(context, s, facts, new DesignChoicesFindings(s, facts,
             results.Where(r => r.Mnist is not null).Select(r => r.Mnist!).ToList(),
             results.Where(r => r.Tabular is not null).Select(r => r.Tabular!).ToList()));

@@ -1,6 +1,3 @@
-using Telescope.Optim;
-using Telescope.Runs;
-using Telescope.Verdicts;
 using static Telescope.Recipes.DesignChoices.DesignChoicesFindings;
 
 namespace Telescope.Recipes.DesignChoices;

@@ -1,6 +1,4 @@
 using Telescope.Recipes.TabularGbt;
-using Telescope.Runs;
-using Telescope.Verdicts;
 
 namespace Telescope.Recipes.DesignChoices;
 

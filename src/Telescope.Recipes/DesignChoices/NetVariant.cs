@@ -1,5 +1,3 @@
-using Telescope.Models;
-
 namespace Telescope.Recipes.DesignChoices;
 
 /// <summary>An MLP variant of the weight-decay identity check: its activation and whether its layers have biases.</summary>

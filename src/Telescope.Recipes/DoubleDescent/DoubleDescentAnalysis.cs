@@ -1,5 +1,3 @@
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>The most prominent interior maximum of a series over the width grid.</summary>

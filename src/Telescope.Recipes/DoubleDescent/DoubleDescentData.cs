@@ -1,7 +1,3 @@
-using Telescope.Data;
-using Telescope.Runs;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>

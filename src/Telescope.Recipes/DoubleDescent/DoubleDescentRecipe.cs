@@ -1,10 +1,3 @@
-using System.Globalization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>
@@ -14,16 +7,12 @@ namespace Telescope.Recipes.DoubleDescent;
 /// the smoother's effective parameters explain it: p_train grows with width while p_test peaks near the
 /// threshold and falls beyond it.
 /// </summary>
-public sealed class DoubleDescentRecipe : ISweepRecipe
+internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings, WidthRun, DoubleDescentFacts>("double-descent",
+    "Test MSE and effective parameters p_train/p_test of 1-hidden-layer ReLU nets across widths, MNIST 3 vs 5 with/without label noise (paper Figs. 3, 9)",
+    DoubleDescentSettings.Schema)
 {
-    public string Name => "double-descent";
-    public string Description => "Test MSE and effective parameters p_train/p_test of 1-hidden-layer ReLU nets across widths, MNIST 3 vs 5 with/without label noise (paper Figs. 3, 9)";
-
-    public RecipeSettings CreateSettings(bool quick) => DoubleDescentSettings.Schema.Create(quick);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, DoubleDescentSettings s)
     {
-        var s = DoubleDescentSettings.Schema.Bind(context.Settings);
         s.Validate();
         var data = DoubleDescentData.Load(context, s);
         context.Progress.Message($"Data: {data.Description}");
@@ -48,7 +37,7 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
 
         bool seeded = seeds.Count > 1;
         var trainer = new DoubleDescentTrainer(s);
-        _sweep.Run(context, facts, plan.Count, DoubleDescentOutput.Columns(s), assigned => $"{assigned} networks × ≤ {s.MaxSteps} steps",
+        Sweep.Run(context, facts, plan.Count, DoubleDescentOutput.Columns(s), assigned => $"{assigned} networks × ≤ {s.MaxSteps} steps",
             _ => s.MaxSteps, sub =>
             {
                 var target = plan[sub.Index];
@@ -69,18 +58,13 @@ public sealed class DoubleDescentRecipe : ISweepRecipe
             });
     }
 
-    private readonly SweepSkeleton<WidthRun, DoubleDescentFacts> _sweep = new(WriteOutputs);
-
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
     /// <summary>
     /// Summary, figures and report from every sub-run's result (separate p_net pairs combined into their networks first),
     /// and metrics.csv too for a merge (no <paramref name="liveMetrics"/>) or separate pairs (the live rows had no p_net).
     /// </summary>
-    private static void WriteOutputs(RunContext context, DoubleDescentFacts facts, IReadOnlyList<WidthRun> results, MetricsCsvWriter? liveMetrics)
+    protected override void WriteOutputs(RunContext context, DoubleDescentSettings s, DoubleDescentFacts facts, IReadOnlyList<WidthRun> results,
+        MetricsCsvWriter? liveMetrics)
     {
-        var s = DoubleDescentSettings.Schema.Bind(context.Settings);
         var runs = s.Sensitivity.SeparatePairs ? CombinePairs(results, s.Retraining!) : results;
         if (liveMetrics is null || s.Sensitivity.SeparatePairs)
         {

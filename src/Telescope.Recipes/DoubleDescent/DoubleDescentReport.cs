@@ -1,10 +1,3 @@
-using System.Globalization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Reporting;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>

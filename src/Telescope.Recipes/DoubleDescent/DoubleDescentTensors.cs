@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>

@@ -1,11 +1,4 @@
-using Telescope.Autodiff;
-using Telescope.Checkpointing;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Smoothing;
 using Telescope.Telescoping;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.DoubleDescent;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

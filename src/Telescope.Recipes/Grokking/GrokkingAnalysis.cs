@@ -1,6 +1,3 @@
-using Telescope.Recipes.Sensitivity;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Telescope.Reporting;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

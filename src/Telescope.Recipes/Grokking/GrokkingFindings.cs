@@ -1,6 +1,3 @@
-using Telescope.Recipes.Sensitivity;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>How p_test relates to p_train early and at the end (docs/method.md §9), from one run's logged points.</summary>

@@ -1,9 +1,3 @@
-using Telescope.Data;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using TorchSharp;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>
@@ -24,16 +18,12 @@ namespace Telescope.Recipes.Grokking;
 /// Its sub-runs (configuration × seed of <c>seeds</c>) are independent, so it shards (<c>--shard i/N</c>) and merges
 /// (<see cref="Merge"/>); every step can be checkpointed and resumed, the retraining members included.
 /// </remarks>
-public sealed class GrokkingMnistRecipe : ISweepRecipe
+internal sealed class GrokkingMnistRecipe() : SweepRecipe<GrokkingMnistSettings, GrokkingMnistRun, GrokkingMnistFacts>("grokking-mnist",
+    "Omnigrok on MNIST: train/test error and effective parameters over training, α sweep with α = 1 ReLU/sigmoid controls (paper Figs. 4, 12, 13)",
+    GrokkingMnistSettings.Schema)
 {
-    public string Name => "grokking-mnist";
-    public string Description => "Omnigrok on MNIST: train/test error and effective parameters over training, α sweep with α = 1 ReLU/sigmoid controls (paper Figs. 4, 12, 13)";
-
-    public RecipeSettings CreateSettings(bool quick) => GrokkingMnistSettings.Schema.Create(quick);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, GrokkingMnistSettings s)
     {
-        var s = GrokkingMnistSettings.Schema.Bind(context.Settings);
         if (s.TestProbes > s.TestSize)
             throw new TelescopeException($"test_probes ({s.TestProbes}) exceeds test_size ({s.TestSize}).") { Hint = "Track at most test_size test images." };
         var plan = Plan(s);
@@ -50,20 +40,15 @@ public sealed class GrokkingMnistRecipe : ISweepRecipe
 
         var separatePairs = s.SeparatePairs;
         var units = GrokkingSubRuns.Units(plan, separatePairs);
-        _sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns,
+        Sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns,
             assigned => GrokkingSubRuns.Describe(assigned, "configuration × seed", separatePairs, s.Steps), _ => s.Steps,
             sub => new GrokkingMnistTrainer(s, data, units[sub.Index].Seed).Run(units[sub.Index], sub));
     }
 
-    private readonly SweepSkeleton<GrokkingMnistRun, GrokkingMnistFacts> _sweep = new((context, facts, results, liveMetrics) =>
-    {
-        var s = GrokkingMnistSettings.Schema.Bind(context.Settings);
+    protected override void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> results,
+        MetricsCsvWriter? liveMetrics) =>
         GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRow,
             s.SeparatePairs, runs => WriteOutputs(context, s, facts, runs));
-    });
-
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
     private static void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> runs)
     {

@@ -1,7 +1,3 @@
-using Telescope.Recipes.Sensitivity;
-using Telescope.Reporting;
-using Telescope.Smoothing;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using Telescope.Verdicts;
 using static Telescope.Recipes.Grokking.GrokkingText;
 
 namespace Telescope.Recipes.Grokking;

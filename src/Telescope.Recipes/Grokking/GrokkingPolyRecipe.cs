@@ -1,9 +1,3 @@
-using System.Globalization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using TorchSharp;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>
@@ -16,16 +10,12 @@ namespace Telescope.Recipes.Grokking;
 /// Its sub-runs (ε × seed of <c>seeds</c>; the task is shared) are independent, so it shards (<c>--shard i/N</c>) and
 /// merges (<see cref="Merge"/>); every step can be checkpointed and resumed (smoother, tracker and members included).
 /// </remarks>
-public sealed class GrokkingPolyRecipe : ISweepRecipe
+internal sealed class GrokkingPolyRecipe() : SweepRecipe<GrokkingPolySettings, GrokkingPolyRun, NoFacts>("grokking-poly",
+    "Grokking on polynomial regression: train/test MSE and effective parameters under full-batch GD, ε sweep (paper Figs. 4, 11)",
+    GrokkingPolySettings.Schema)
 {
-    public string Name => "grokking-poly";
-    public string Description => "Grokking on polynomial regression: train/test MSE and effective parameters under full-batch GD, ε sweep (paper Figs. 4, 11)";
-
-    public RecipeSettings CreateSettings(bool quick) => GrokkingPolySettings.Schema.Create(quick);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, GrokkingPolySettings s)
     {
-        var s = GrokkingPolySettings.Schema.Bind(context.Settings);
         s.Validate();
 
         using var scope = torch.NewDisposeScope();
@@ -41,23 +31,15 @@ public sealed class GrokkingPolyRecipe : ISweepRecipe
         })).ToList();
         var separatePairs = s.SeparatePairs;
         var units = GrokkingSubRuns.Units(plan, separatePairs);
-        _sweep.Run(context, new SharedFacts(), units.Count, GrokkingPolyOutput.Columns,
+        Sweep.Run(context, new NoFacts(), units.Count, GrokkingPolyOutput.Columns,
             assigned => GrokkingSubRuns.Describe(assigned, "ε × seed", separatePairs, s.Steps), _ => s.Steps,
             sub => new GrokkingPolyTrainer(s, task, units[sub.Index].Seed).Run(units[sub.Index], sub));
     }
 
-    /// <summary>The sweep-wide facts: none (the task is drawn from the settings' seed).</summary>
-    private sealed record SharedFacts;
-
-    private readonly SweepSkeleton<GrokkingPolyRun, SharedFacts> _sweep = new((context, _, results, liveMetrics) =>
-    {
-        var s = GrokkingPolySettings.Schema.Bind(context.Settings);
+    protected override void WriteOutputs(RunContext context, GrokkingPolySettings s, NoFacts facts, IReadOnlyList<GrokkingPolyRun> results,
+        MetricsCsvWriter? liveMetrics) =>
         GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRow,
             s.SeparatePairs, runs => WriteOutputs(context, s, runs));
-    });
-
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
 
     private static void WriteOutputs(RunContext context, GrokkingPolySettings s, IReadOnlyList<GrokkingPolyRun> runs)
     {

@@ -1,8 +1,3 @@
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>The settings of grokking-poly (docs/method.md §9 row "grokking-poly"), one declaration each.</summary>

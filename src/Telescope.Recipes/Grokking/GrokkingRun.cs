@@ -1,7 +1,4 @@
 using System.Text.Json.Serialization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Runs;
-using Telescope.Smoothing;
 
 namespace Telescope.Recipes.Grokking;
 

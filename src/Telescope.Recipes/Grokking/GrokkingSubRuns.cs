@@ -1,12 +1,3 @@
-using System.Diagnostics;
-using Telescope.Checkpointing;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Optim;
-using Telescope.Runs;
-using Telescope.Smoothing;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using Telescope.Recipes.Sensitivity;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>The report sentences both grokking recipes write from <see cref="GrokkingFindings"/>.</summary>

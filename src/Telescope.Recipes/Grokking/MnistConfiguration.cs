@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Models;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>One grokking-mnist configuration: the initialization scale α and the hidden activation.</summary>

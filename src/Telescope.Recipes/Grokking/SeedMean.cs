@@ -1,7 +1,3 @@
-using System.Globalization;
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>

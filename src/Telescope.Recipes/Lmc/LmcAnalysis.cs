@@ -1,7 +1,3 @@
-using Telescope.Reporting;
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Lmc;
 
 /// <summary>

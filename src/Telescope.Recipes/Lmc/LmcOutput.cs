@@ -1,8 +1,4 @@
-using System.Globalization;
 using Telescope.Connectivity;
-using Telescope.Reporting;
-using Telescope.Runs;
-using Telescope.Verdicts;
 
 namespace Telescope.Recipes.Lmc;
 

@@ -1,12 +1,4 @@
-using System.Diagnostics;
-using Telescope.Autodiff;
-using Telescope.Checkpointing;
 using Telescope.Connectivity;
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.Lmc;
 

@@ -1,9 +1,4 @@
 using Telescope.Connectivity;
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.Lmc;
 
@@ -14,18 +9,12 @@ namespace Telescope.Recipes.Lmc;
 /// and augmentation; their linear path gives the accuracy drop and barrier, the Jacobians at t′ and T the gradient
 /// change by layer group, and the linearization at t′ the telescoping view of the spawn.
 /// </summary>
-public sealed class LmcRecipe : ISweepRecipe
+internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, LmcFacts>("lmc",
+    "Linear mode connectivity of ResNet-20 on CIFAR-10: accuracy drop/barrier and gradient change by layer vs spawn step, random init vs pretrained (paper Fig. 6)",
+    LmcSettings.Schema)
 {
-    public string Name => "lmc";
-    public string Description => "Linear mode connectivity of ResNet-20 on CIFAR-10: accuracy drop/barrier and gradient change by layer vs spawn step, random init vs pretrained (paper Fig. 6)";
-
-    public RecipeSettings CreateSettings(bool quick) => LmcSettings.Schema.Create(quick);
-
-    private readonly SweepSkeleton<LmcSpawnResult, LmcFacts> _sweep = new(WriteOutputs);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, LmcSettings s)
     {
-        var s = LmcSettings.Schema.Bind(context.Settings);
         var setup = Resolve(s);
         var (trainRange, pretrainRange) = ((s.TrainOffset, s.TrainSize), (s.PretrainOffset, s.PretrainSize));
         bool pretrained = setup.Arms.Contains("pretrained");
@@ -67,7 +56,7 @@ public sealed class LmcRecipe : ISweepRecipe
 
         var lmcData = new LmcData(train, pretrain, test, probeInputs, statisticsImages);
         var plan = setup.Plan();
-        _sweep.Run(context, new LmcFacts(description), plan.Count, LmcOutput.Columns, (sweep, csv) =>
+        Sweep.Run(context, new LmcFacts(description), plan.Count, LmcOutput.Columns, (sweep, csv) =>
         {
             var assigned = plan.Where(p => sweep.Shard.Includes(p.Index)).ToList();
             long totalSteps = LmcProtocol.StepsOf(setup, assigned);
@@ -79,13 +68,9 @@ public sealed class LmcRecipe : ISweepRecipe
         });
     }
 
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
     /// <summary>Summary, figures and report (and, for a merge, metrics.csv's rows in index order, as the live run wrote them).</summary>
-    private static void WriteOutputs(RunContext context, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, MetricsCsvWriter? liveMetrics)
+    protected override void WriteOutputs(RunContext context, LmcSettings s, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, MetricsCsvWriter? liveMetrics)
     {
-        var s = LmcSettings.Schema.Bind(context.Settings);
         var setup = Resolve(s);
         if (liveMetrics is null) LmcOutput.WriteMetrics(context, setup, results);
         double wallSeconds = liveMetrics is null ? results.Sum(r => r.TrainSeconds + r.MeasureSeconds) : (DateTimeOffset.UtcNow - context.StartedUtc).TotalSeconds;

@@ -1,6 +1,3 @@
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.Lmc;
 
 /// <summary>The settings of the lmc recipe (docs/recipes/lmc.md), one declaration each.</summary>

@@ -1,5 +1,4 @@
 using Telescope.Connectivity;
-using Telescope.Models;
 
 namespace Telescope.Recipes.Lmc;
 

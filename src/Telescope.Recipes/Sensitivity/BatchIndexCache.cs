@@ -1,7 +1,3 @@
-using Telescope.Data;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using Telescope.Autodiff;
-using Telescope.Checkpointing;
-using Telescope.Smoothing;
-using static TorchSharp.torch;
-
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Telescope.Smoothing;
-
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>metrics.csv columns and summary.json entries for <see cref="SensitivityPoint"/>s, shared by the recipes.</summary>

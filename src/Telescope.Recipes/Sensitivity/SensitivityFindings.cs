@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Smoothing;
-
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Telescope.Smoothing;
-
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>

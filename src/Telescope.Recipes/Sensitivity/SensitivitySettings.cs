@@ -1,6 +1,3 @@
-using Telescope.Runs;
-using Telescope.Smoothing;
-
 namespace Telescope.Recipes.Sensitivity;
 
 /// <summary>

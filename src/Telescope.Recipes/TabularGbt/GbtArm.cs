@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Telescope.Boosting;
-using Telescope.Data;
 using Telescope.Data.Tabular;
 
 namespace Telescope.Recipes.TabularGbt;

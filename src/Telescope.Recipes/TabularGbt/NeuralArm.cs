@@ -1,16 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Serialization;
-using Telescope.Autodiff;
-using Telescope.Checkpointing;
-using Telescope.Data;
 using Telescope.Data.Tabular;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Runs;
-using Telescope.Smoothing;
 using Telescope.Telescoping;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Telescope.Recipes.TabularGbt;
 

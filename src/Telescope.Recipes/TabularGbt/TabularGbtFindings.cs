@@ -1,6 +1,3 @@
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.TabularGbt;
 
 /// <summary>One data set with its outcomes, one per seed (in seed order).</summary>

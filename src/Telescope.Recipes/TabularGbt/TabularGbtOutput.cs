@@ -1,8 +1,3 @@
-using System.Globalization;
-using Telescope.Reporting;
-using Telescope.Runs;
-using Telescope.Verdicts;
-
 namespace Telescope.Recipes.TabularGbt;
 
 /// <summary>

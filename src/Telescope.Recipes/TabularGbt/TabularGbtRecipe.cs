@@ -1,6 +1,4 @@
 using Telescope.Data.Tabular;
-using Telescope.Models;
-using Telescope.Runs;
 
 namespace Telescope.Recipes.TabularGbt;
 
@@ -14,27 +12,23 @@ namespace Telescope.Recipes.TabularGbt;
 /// Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
 /// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).
 /// </remarks>
-public sealed class TabularGbtRecipe : ISweepRecipe
+internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, DatasetOutcome, NoFacts>
 {
+    private const string RecipeName = "tabular-gbt";
+    private const string RecipeDescription = "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)";
     private readonly Func<string, TabularDataset>? _loader;
 
     /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
-    public TabularGbtRecipe() { }
+    public TabularGbtRecipe() : base(RecipeName, RecipeDescription, TabularGbtSettings.Schema) { }
 
     /// <summary>The recipe on data sets supplied by <paramref name="loader"/> (by suite name); no data folder needed.</summary>
-    public TabularGbtRecipe(Func<string, TabularDataset> loader) => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
-
-    public string Name => "tabular-gbt";
-    public string Description => "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)";
+    public TabularGbtRecipe(Func<string, TabularDataset> loader) : this() => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
 
     /// <summary>Suite names accepted by the <c>datasets</c> setting.</summary>
     public static IReadOnlyList<string> DatasetNames { get; } = Enum.GetValues<TabularBenchmark>().Select(TabularSuite.NameOf).ToArray();
 
-    public RecipeSettings CreateSettings(bool quick) => TabularGbtSettings.Schema.Create(quick);
-
-    public void Run(RunContext context)
+    protected override void Run(RunContext context, TabularGbtSettings s)
     {
-        var s = TabularGbtSettings.Schema.Bind(context.Settings);
         var datasets = s.Datasets;
 
         Activation activation;
@@ -47,7 +41,7 @@ public sealed class TabularGbtRecipe : ISweepRecipe
         var sources = TabularSources.Load(context, s, _loader);
         // Sub-run k = data set k / S at seed k % S: every data set at every seed repetition.
         var seeds = s.Seeds;
-        _sweep.Run(context, new SharedFacts(), datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
+        Sweep.Run(context, new NoFacts(), datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
             assigned => $"{assigned} of {datasets.Count * seeds.Count} sub-runs (data set × seed) × {s.Steps} SGD steps", _ => s.Steps, sub =>
             {
                 int k = sub.Index;
@@ -81,18 +75,10 @@ public sealed class TabularGbtRecipe : ISweepRecipe
     /// <summary>Key (inside the sub-run's scope) of the GBT arm's result of the data set in flight.</summary>
     private const string CurrentGbt = "gbt";
 
-    /// <summary>The sweep-wide facts: none (every data set's result carries its own sizes; the settings say the rest).</summary>
-    private sealed record SharedFacts;
-
-    private readonly SweepSkeleton<DatasetOutcome, SharedFacts> _sweep = new((context, _, outcomes, liveMetrics) => WriteOutputs(context, outcomes, liveMetrics));
-
-    /// <inheritdoc/>
-    public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => _sweep.Merge(context, facts, results);
-
     /// <summary>The π metrics, summary and report from every data set (and, for a merge, the curves' rows, which a run writes as it trains).</summary>
-    private static void WriteOutputs(RunContext context, IReadOnlyList<DatasetOutcome> outcomes, MetricsCsvWriter? liveMetrics)
+    protected override void WriteOutputs(RunContext context, TabularGbtSettings s, NoFacts facts, IReadOnlyList<DatasetOutcome> outcomes,
+        MetricsCsvWriter? liveMetrics)
     {
-        var s = TabularGbtSettings.Schema.Bind(context.Settings);
         var output = new TabularGbtOutput(context, s, new TabularGbtFindings(outcomes, s));
         if (liveMetrics is null) output.WriteCurveMetrics();
         output.WritePiMetrics();

@@ -1,6 +1,4 @@
 using Telescope.Data.Tabular;
-using Telescope.Runs;
-using Telescope.Verdicts;
 
 namespace Telescope.Recipes.TabularGbt;
 

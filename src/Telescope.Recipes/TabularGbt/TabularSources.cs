@@ -1,5 +1,4 @@
 using Telescope.Data.Tabular;
-using Telescope.Runs;
 
 namespace Telescope.Recipes.TabularGbt;
 
