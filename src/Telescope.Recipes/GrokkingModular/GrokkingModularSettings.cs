@@ -4,44 +4,17 @@ using Telescope.Verdicts;
 namespace Telescope.Recipes.GrokkingModular;
 
 /// <summary>The settings of the grokking-modular recipe (docs/recipes/grokking-modular.md), one declaration each.</summary>
-public sealed record GrokkingModularSettings
+public sealed record GrokkingModularSettings(long Seed, string Operation, int Modulus,
+    IReadOnlyList<double> TrainFractions, IReadOnlyList<double> WeightDecays, int ModelDim, int Heads, int MlpWidth,
+    int Layers, bool LayerNorm, double LearningRate, double Beta1, double Beta2, int Steps, int LogPerDecade,
+    int LogEvery, int TelescopingProbes, string Sensitivity, string SensitivityOutput, int SensitivityDirections,
+    double SensitivitySigma, bool SensitivityLinearity, double SensitivityLinearitySe, int SpectrumProbes,
+    int SpectrumTopK, string SpectrumMethod, double TrainAccuracyThreshold, double TestAccuracyThreshold,
+    double DelayFactor, double ClearlyBelowFraction, IReadOnlyList<long> Seeds, VerdictCriteria Verdicts,
+    ComputeSettings Compute)
 {
     private const string Nanda = "Nanda et al. 2023 (progress measures for grokking)";
 
-    public required long Seed { get; init; }
-    /// <summary>add, subtract, multiply or square_sum (<see cref="ModularTask.Operations"/>).</summary>
-    public required string Operation { get; init; }
-    public required int Modulus { get; init; }
-    public required IReadOnlyList<double> TrainFractions { get; init; }
-    public required IReadOnlyList<double> WeightDecays { get; init; }
-    public required int ModelDim { get; init; }
-    public required int Heads { get; init; }
-    public required int MlpWidth { get; init; }
-    public required int Layers { get; init; }
-    public required bool LayerNorm { get; init; }
-    public required double LearningRate { get; init; }
-    public required double Beta1 { get; init; }
-    public required double Beta2 { get; init; }
-    public required int Steps { get; init; }
-    public required int LogPerDecade { get; init; }
-    public required int LogEvery { get; init; }
-    public required int TelescopingProbes { get; init; }
-    public required string Sensitivity { get; init; }
-    public required string SensitivityOutput { get; init; }
-    public required int SensitivityDirections { get; init; }
-    public required double SensitivitySigma { get; init; }
-    public required bool SensitivityLinearity { get; init; }
-    public required double SensitivityLinearitySe { get; init; }
-    public required int SpectrumProbes { get; init; }
-    public required int SpectrumTopK { get; init; }
-    public required string SpectrumMethod { get; init; }
-    public required double TrainAccuracyThreshold { get; init; }
-    public required double TestAccuracyThreshold { get; init; }
-    public required double DelayFactor { get; init; }
-    public required double ClearlyBelowFraction { get; init; }
-    public required IReadOnlyList<long> Seeds { get; init; }
-    public required VerdictCriteria Verdicts { get; init; }
-    public required ComputeSettings Compute { get; init; }
 
     /// <summary>Name of the setting "long after" is judged by (the report cites it).</summary>
     public const string DelayFactorName = "grokking_delay_factor";

@@ -83,7 +83,7 @@ internal sealed class ModularTrainer(GrokkingModularSettings s, ModularTask task
             run.SpectrumSeconds = before.SpectrumSeconds + spectrumClock.Elapsed.TotalSeconds;
         }
 
-        var logSteps = new HashSet<int>(ModularSchedule.Steps(s.Steps, s.LogPerDecade, s.LogEvery));
+        var logSteps = new HashSet<int>(Grokking.LogSchedule.Steps(s.Steps, s.LogPerDecade, s.LogEvery));
         if (resume is null) Log(0);
         for (int t = first; t <= s.Steps; t++)
         {
@@ -102,7 +102,7 @@ internal sealed class ModularTrainer(GrokkingModularSettings s, ModularTask task
             {
                 trainClock.Start();
                 optimizer.ZeroGrad();
-                var loss = CrossEntropyRetrainingRun.Loss(network.forward(train.Inputs), train.OneHot);
+                var loss = CrossEntropyRetrainingRun.CrossEntropyLoss(network.forward(train.Inputs), train.OneHot);
                 DivergenceException.ThrowIfNotFinite(loss.to_type(ScalarType.Float64).item<double>(), run.Label, t);
                 loss.backward();
                 var update = optimizer.ComputeUpdate();
@@ -198,7 +198,7 @@ internal sealed class ModularTrainer(GrokkingModularSettings s, ModularTask task
         (double Loss, double Accuracy) On(ModularPart part)
         {
             var logits = network.forward(part.Inputs);
-            return (CrossEntropyRetrainingRun.Loss(logits, part.OneHot).to_type(ScalarType.Float64).item<double>(),
+            return (CrossEntropyRetrainingRun.CrossEntropyLoss(logits, part.OneHot).to_type(ScalarType.Float64).item<double>(),
                 logits.argmax(1).eq(part.Classes).to_type(ScalarType.Float64).mean().item<double>());
         }
         var (trainLoss, trainAccuracy) = On(train);
@@ -210,22 +210,5 @@ internal sealed class ModularTrainer(GrokkingModularSettings s, ModularTask task
     {
         var m = metrics.Single(x => x.Set == set);
         return new TelescopingPoint(m.ErrAbsTelescoping, m.ErrRelTelescoping, m.ErrAbsLinear, m.MeanFunctionChange, m.AccTelescoping, m.AccLinear);
-    }
-}
-
-/// <summary>The logged steps: 0, a geometric grid (evenly spread on a log-step axis), every <c>every</c> steps, and the last.</summary>
-internal static class ModularSchedule
-{
-    public static IReadOnlyList<int> Steps(int steps, int perDecade, int every)
-    {
-        var set = new SortedSet<int> { 0, steps };
-        for (int i = 0; ; i++)
-        {
-            double step = Math.Pow(10, i / (double)perDecade);
-            if (step > steps) break;
-            set.Add((int)Math.Round(step));
-        }
-        for (int step = every; step < steps; step += every) set.Add(step);
-        return set.ToArray();
     }
 }

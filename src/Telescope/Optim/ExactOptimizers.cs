@@ -30,16 +30,7 @@ public static class ExactOptimizers
     /// <summary>Adam with a learning-rate schedule.</summary>
     public static AdamOptimizer Adam(TrainableParameters parameters, ILearningRateSchedule learningRate, double beta1 = 0.9,
         double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, double? maxGradNorm = null) =>
-        new(parameters, new AdamOptions
-        {
-            LearningRate = learningRate,
-            Beta1 = beta1,
-            Beta2 = beta2,
-            Epsilon = epsilon,
-            WeightDecay = weightDecay,
-            Decoupled = false,
-            MaxGradNorm = maxGradNorm,
-        });
+        AdamFamily(parameters, learningRate, beta1, beta2, epsilon, weightDecay, decoupled: false, maxGradNorm);
 
     /// <summary>AdamW (decoupled weight decay), PyTorch's defaults (λ = 0.01).</summary>
     public static AdamOptimizer AdamW(TrainableParameters parameters, double learningRate = 1e-3, double beta1 = 0.9,
@@ -49,14 +40,13 @@ public static class ExactOptimizers
     /// <summary>AdamW with a learning-rate schedule.</summary>
     public static AdamOptimizer AdamW(TrainableParameters parameters, ILearningRateSchedule learningRate, double beta1 = 0.9,
         double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01, double? maxGradNorm = null) =>
+        AdamFamily(parameters, learningRate, beta1, beta2, epsilon, weightDecay, decoupled: true, maxGradNorm);
+
+    private static AdamOptimizer AdamFamily(TrainableParameters parameters, ILearningRateSchedule learningRate, double beta1,
+        double beta2, double epsilon, double weightDecay, bool decoupled, double? maxGradNorm) =>
         new(parameters, new AdamOptions
         {
-            LearningRate = learningRate,
-            Beta1 = beta1,
-            Beta2 = beta2,
-            Epsilon = epsilon,
-            WeightDecay = weightDecay,
-            Decoupled = true,
-            MaxGradNorm = maxGradNorm,
+            LearningRate = learningRate, Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon,
+            WeightDecay = weightDecay, Decoupled = decoupled, MaxGradNorm = maxGradNorm,
         });
 }

@@ -15,16 +15,9 @@ namespace Telescope.Smoothing;
 /// gradient with respect to the logits is softmax(f)·Σ_j y_j − y, still linear in y. Any module, any
 /// <see cref="IExactOptimizer"/>; the module must hold θ_0 and <c>batch(t)</c> must return the same B_t in every member.
 /// </summary>
-public sealed class CrossEntropyRetrainingRun : ICheckpointableRetrainingRun
+public sealed class CrossEntropyRetrainingRun : LabelRetrainingRun
 {
-    private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly IExactOptimizer _optimizer;
-    private readonly Tensor _inputs;
-    private readonly Tensor _targets;
-    private readonly Func<int, Tensor>? _batch;
-    private readonly Dictionary<string, Tensor> _tracked;
     private readonly bool _probabilities;
-    private bool _disposed;
 
     /// <param name="model">The network at θ_0, returning logits [N, k]; owned (disposed) by the run.</param>
     /// <param name="optimizer">Creates the optimizer over the model's trainable parameters; owned by the run.</param>
@@ -35,29 +28,13 @@ public sealed class CrossEntropyRetrainingRun : ICheckpointableRetrainingRun
     /// <param name="probabilities">Predict softmax(f) (the mean space, where the response stays bounded) instead of the logits f.</param>
     public CrossEntropyRetrainingRun(nn.Module<Tensor, Tensor> model, Func<nn.Module<Tensor, Tensor>, IExactOptimizer> optimizer,
         Tensor trainInputs, Tensor targets, Func<int, Tensor>? batch, IReadOnlyDictionary<string, Tensor> tracked, bool probabilities = false)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(optimizer);
-        ArgumentNullException.ThrowIfNull(trainInputs);
-        ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(tracked);
-        if (targets.dim() != 2 || targets.shape[0] != trainInputs.shape[0])
-            throw new ArgumentException($"Targets [{string.Join(", ", targets.shape)}] must be [n, k] with n = {trainInputs.shape[0]} training inputs.");
-        _model = model;
-        _optimizer = optimizer(model);
-        if (_optimizer is ExactOptimizer exact) exact.IncludeComponents = false;   // only the total update is needed
-        _inputs = trainInputs.alias().DetachFromDisposeScope();
-        _targets = targets.detach().clone().DetachFromDisposeScope();
-        _batch = batch;
-        _tracked = tracked.ToDictionary(kv => kv.Key, kv => kv.Value.alias().DetachFromDisposeScope());
-        _probabilities = probabilities;
-    }
+        : base(model, optimizer, trainInputs, targets, batch, tracked) => _probabilities = probabilities;
 
     /// <summary>
     /// −mean_i Σ_j y_ij log softmax(logits_i)_j for logits and (soft) targets [N, k]: the loss of every member, and
     /// of the base run, so that the base run is the member at σ = 0 operation for operation.
     /// </summary>
-    public static Tensor Loss(Tensor logits, Tensor targets)
+    public static Tensor CrossEntropyLoss(Tensor logits, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
@@ -69,65 +46,8 @@ public sealed class CrossEntropyRetrainingRun : ICheckpointableRetrainingRun
     }
 
     /// <inheritdoc/>
-    public void Step(int step)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var scope = NewDisposeScope();
-        Tensor x = _inputs, y = _targets;
-        if (_batch is not null)
-        {
-            var index = _batch(step);
-            x = _inputs.index_select(0, index);
-            y = _targets.index_select(0, index);
-        }
-        _optimizer.ZeroGrad();
-        var loss = Loss(_model.forward(x), y);
-        double value = loss.to_type(ScalarType.Float64).item<double>();
-        if (!double.IsFinite(value))
-            throw new TelescopeException($"A retraining member diverged: its loss is {value} at step {step}.")
-            { Hint = "Lower the learning rate or σ (sensitivity_sigma)." };
-        loss.backward();
-        _optimizer.Step().Dispose();
-    }
+    protected override Tensor Loss(Tensor outputs, Tensor labels) => CrossEntropyLoss(outputs, labels);
 
-    /// <summary>f(x) on a tracked set — the logits, or softmax(f(x)) when created with <c>probabilities</c> — [N, k] (detached; the caller disposes it).</summary>
-    public Tensor Predict(string set)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_tracked.TryGetValue(set, out var x))
-            throw new KeyNotFoundException($"No tracked set '{set}' in this retraining run. Tracked: {string.Join(", ", _tracked.Keys)}.");
-        using var noGrad = torch.no_grad();
-        using var logits = _model.forward(x).detach();
-        return _probabilities ? nn.functional.softmax(logits, 1) : logits.alias();
-    }
-
-    /// <inheritdoc/>
-    public void SaveState(CheckpointState state, string prefix)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ModuleState.Save(_model, state, prefix + "model/");
-        Checkpointable().SaveState(state, prefix + "optimizer/");
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(CheckpointState state, string prefix)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ModuleState.Load(_model, state, prefix + "model/");
-        Checkpointable().LoadState(state, prefix + "optimizer/");
-    }
-
-    private ExactOptimizer Checkpointable() => _optimizer as ExactOptimizer
-        ?? throw new NotSupportedException($"The member's optimizer {_optimizer.GetType().Name} cannot be checkpointed (only ExactOptimizer subclasses can).");
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _optimizer.Dispose();
-        _model.Dispose();
-        _inputs.Dispose();
-        _targets.Dispose();
-        foreach (var t in _tracked.Values) t.Dispose();
-    }
+    /// <summary>softmax(f(x)) when created with <c>probabilities</c>, else the logits.</summary>
+    protected override Tensor Reported(Tensor outputs) => _probabilities ? nn.functional.softmax(outputs, 1) : outputs.alias();
 }

@@ -1,5 +1,3 @@
-using Telescope.Autodiff;
-using Telescope.Checkpointing;
 using Telescope.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,16 +9,9 @@ namespace Telescope.Smoothing;
 /// module and any <see cref="IExactOptimizer"/>: the module must hold θ_0 (build it from the same seed, or copy
 /// the values in), and <c>batch(t)</c> must return the same indices B_t in every member.
 /// </summary>
-public sealed class SquaredLossRetrainingRun : ICheckpointableRetrainingRun
+public sealed class SquaredLossRetrainingRun : LabelRetrainingRun
 {
-    private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly IExactOptimizer _optimizer;
-    private readonly Tensor _inputs;
-    private readonly Tensor _labels;
     private readonly double _lossScale;
-    private readonly Func<int, Tensor>? _batch;
-    private readonly Dictionary<string, Tensor> _tracked;
-    private bool _disposed;
 
     /// <param name="model">The network at θ_0; owned (disposed) by the run.</param>
     /// <param name="optimizer">Creates the optimizer over the model's trainable parameters; owned by the run.</param>
@@ -31,88 +22,18 @@ public sealed class SquaredLossRetrainingRun : ICheckpointableRetrainingRun
     /// <param name="tracked">Inputs of the tracked sets by name.</param>
     public SquaredLossRetrainingRun(nn.Module<Tensor, Tensor> model, Func<nn.Module<Tensor, Tensor>, IExactOptimizer> optimizer,
         Tensor trainInputs, Tensor labels, double lossScale, Func<int, Tensor>? batch, IReadOnlyDictionary<string, Tensor> tracked)
+        : base(model, optimizer, trainInputs, labels, batch, tracked)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(optimizer);
-        ArgumentNullException.ThrowIfNull(trainInputs);
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(tracked);
-        if (labels.dim() != 2 || labels.shape[0] != trainInputs.shape[0])
-            throw new ArgumentException($"Labels [{string.Join(", ", labels.shape)}] must be [n, k] with n = {trainInputs.shape[0]} training inputs.");
         if (!(lossScale > 0) || !double.IsFinite(lossScale)) throw new ArgumentException($"The loss scale c must be positive; got {lossScale}.");
-        _model = model;
-        _optimizer = optimizer(model);
-        if (_optimizer is ExactOptimizer exact) exact.IncludeComponents = false;   // only the total update is needed
-        _inputs = trainInputs.alias().DetachFromDisposeScope();
-        _labels = labels.detach().clone().DetachFromDisposeScope();
         _lossScale = lossScale;
-        _batch = batch;
-        _tracked = tracked.ToDictionary(kv => kv.Key, kv => kv.Value.alias().DetachFromDisposeScope());
     }
 
     /// <inheritdoc/>
-    public void Step(int step)
+    protected override Tensor Loss(Tensor outputs, Tensor labels)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var scope = NewDisposeScope();
-        Tensor x = _inputs, y = _labels;
-        if (_batch is not null)
-        {
-            var index = _batch(step);
-            x = _inputs.index_select(0, index);
-            y = _labels.index_select(0, index);
-        }
-        _optimizer.ZeroGrad();
-        var f = _model.forward(x);
-        if (!f.shape.SequenceEqual(y.shape))
-            throw new InvalidOperationException($"The model returned [{string.Join(", ", f.shape)}] for labels [{string.Join(", ", y.shape)}].");
+        if (!outputs.shape.SequenceEqual(labels.shape))
+            throw new InvalidOperationException($"The model returned [{string.Join(", ", outputs.shape)}] for labels [{string.Join(", ", labels.shape)}].");
         using var halfLossScale = (0.5 * _lossScale).ToScalar();
-        var loss = (f - y).square().sum(1).mean().mul(halfLossScale);
-        double value = loss.to_type(ScalarType.Float64).item<double>();
-        if (!double.IsFinite(value))
-            throw new TelescopeException($"A retraining member diverged: its loss is {value} at step {step}.")
-            { Hint = "Lower the learning rate or σ (sensitivity_sigma)." };
-        loss.backward();
-        _optimizer.Step().Dispose();
-    }
-
-    /// <inheritdoc/>
-    public Tensor Predict(string set)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_tracked.TryGetValue(set, out var x))
-            throw new KeyNotFoundException($"No tracked set '{set}' in this retraining run. Tracked: {string.Join(", ", _tracked.Keys)}.");
-        using var noGrad = torch.no_grad();
-        return _model.forward(x).detach();
-    }
-
-    /// <inheritdoc/>
-    public void SaveState(CheckpointState state, string prefix)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ModuleState.Save(_model, state, prefix + "model/");
-        Checkpointable().SaveState(state, prefix + "optimizer/");
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(CheckpointState state, string prefix)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ModuleState.Load(_model, state, prefix + "model/");
-        Checkpointable().LoadState(state, prefix + "optimizer/");
-    }
-
-    private ExactOptimizer Checkpointable() => _optimizer as ExactOptimizer
-        ?? throw new NotSupportedException($"The member's optimizer {_optimizer.GetType().Name} cannot be checkpointed (only ExactOptimizer subclasses can).");
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _optimizer.Dispose();
-        _model.Dispose();
-        _inputs.Dispose();
-        _labels.Dispose();
-        foreach (var t in _tracked.Values) t.Dispose();
+        return outputs.sub(labels).square().sum(1).mean().mul(halfLossScale);
     }
 }

@@ -28,7 +28,7 @@ public class CrossEntropyRetrainingRunTests
         var classes = torch.tensor(new long[] { 0, 3, 1, 2, 2, 0 });
         var oneHot = nn.functional.one_hot(classes, 4).to_type(ScalarType.Float64);
         double torchLoss = nn.functional.cross_entropy(logits, classes).item<double>();
-        Assert.True(Math.Abs(CrossEntropyRetrainingRun.Loss(logits, oneHot).item<double>() - torchLoss) < 1e-12);
+        Assert.True(Math.Abs(CrossEntropyRetrainingRun.CrossEntropyLoss(logits, oneHot).item<double>() - torchLoss) < 1e-12);
 
         // Soft targets that do not sum to one: −mean_i Σ_j y_ij (f_ij − log Σ_l exp f_il), written out.
         var soft = oneHot.add(Randn([6, 4], seed: 2, scale: 0.1), TorchScalars.One);
@@ -39,11 +39,11 @@ public class CrossEntropyRetrainingRunTests
             double lse = Math.Log(Enumerable.Range(0, 4).Sum(j => Math.Exp(f[4 * i + j])));
             for (int j = 0; j < 4; j++) expected -= y[4 * i + j] * (f[4 * i + j] - lse);
         }
-        Assert.True(Math.Abs(CrossEntropyRetrainingRun.Loss(logits, soft).item<double>() - expected / 6) < 1e-12);
+        Assert.True(Math.Abs(CrossEntropyRetrainingRun.CrossEntropyLoss(logits, soft).item<double>() - expected / 6) < 1e-12);
 
         // ∂L/∂f = (softmax(f)·Σ_j y_j − y)/N.
         var leaf = logits.detach().requires_grad_(true);
-        CrossEntropyRetrainingRun.Loss(leaf, soft).backward();
+        CrossEntropyRetrainingRun.CrossEntropyLoss(leaf, soft).backward();
         using var six = 6.0.ToScalar();
         var closed = nn.functional.softmax(logits, 1).mul(soft.sum(1, keepdim: true)).sub(soft).div(six);
         Assert.True(MaxAbs(leaf.grad!, closed) < 1e-12);
