@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 
 // Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
 // Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50 --onednn-rounds 2]
+//        … -- --gemm-only 1 [--threads 2 --gemm-rounds 7]   GEMM GFLOP/s of each path only (docs/performance.md)
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 if (args.Length >= 2 && args[0] == OneDnnCapCost.ChildFlag)
@@ -21,6 +22,7 @@ if (args.Length >= 2 && args[0] == OneDnnCapCost.ChildFlag)
     return 0;
 }
 int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50, onednnRounds = 2;
+int gemmOnly = 0, gemmRounds = 7;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -33,8 +35,20 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--resnet-steps": resnetSteps = value; break;
         case "--resnet-probes": resnetProbes = value; break;
         case "--onednn-rounds": onednnRounds = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --onednn-rounds."); return 2;
+        case "--gemm-only": gemmOnly = value; break;
+        case "--gemm-rounds": gemmRounds = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --onednn-rounds, --gemm-only, --gemm-rounds."); return 2;
     }
+}
+void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
+var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
+if (gemmOnly != 0)
+{
+    // GEMM throughput of every available path at 1 and `threads` threads, nothing else.
+    var gemm = GemmBench.Run([256, 512, 1024], threads == 1 ? [1] : [threads, 1], gemmRounds, Log);
+    gemm["cpu"] = Telescope.CpuFacts.Describe();
+    Console.WriteLine(JsonSerializer.Serialize(gemm, jsonOptions));
+    return 0;
 }
 torch.set_num_threads(threads);
 torch.manual_seed(seed);
@@ -47,7 +61,6 @@ var doubleBackward = new DoubleBackwardJvp(model);
 using var tangentScale = 1e-3.ToScalar();
 IReadOnlyList<Tensor> tangent = forwardMode.Parameters.Tensors.Select(p => torch.randn_like(p).mul_(tangentScale)).ToArray();
 
-void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
 void Backward(int t)
 {
     var (x, y) = batches[t % batches.Length];

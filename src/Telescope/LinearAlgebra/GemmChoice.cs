@@ -1,0 +1,132 @@
+using System.Globalization;
+using TorchSharp;
+
+namespace Telescope.LinearAlgebra;
+
+/// <summary>
+/// The GEMM path of this process and the evidence for it (docs/performance.md §2). Decided once, at the first
+/// product, from <c>TELESCOPE_GEMM</c> (<c>auto</c>, the default; <c>libtorch</c>; <c>openblas</c>), or by
+/// <see cref="Use"/>. <c>auto</c> takes OpenBLAS only when the library loads, agrees with a float64 reference, and
+/// multiplies float32 512×512 matrices at least <see cref="AutoMargin"/> times as fast as LibTorch on the current
+/// thread count; so on Intel CPUs, where LibTorch's MKL is at the machine's limit, nothing changes. A forced
+/// <c>openblas</c> that cannot be honoured falls back to LibTorch and says why in <see cref="Description"/>.
+/// <see cref="Description"/> is the line to record in config.json.
+/// </summary>
+public sealed class GemmChoice
+{
+    /// <summary>The environment variable that forces a path.</summary>
+    public const string Variable = "TELESCOPE_GEMM";
+
+    /// <summary>
+    /// How much faster OpenBLAS must be for <c>auto</c> to take it. A margin rather than "whichever is faster", so
+    /// that timing noise between two equal libraries cannot flip the path (and the last bits of results) between runs.
+    /// </summary>
+    public const double AutoMargin = 1.2;
+
+    private static readonly Lock Gate = new();
+    private static GemmChoice? _current;
+
+    private GemmChoice(GemmRequest requested, GemmPath path, string reason)
+    {
+        Requested = requested;
+        Path = path;
+        Reason = reason;
+    }
+
+    /// <summary>The path in force for this process; decided from <c>TELESCOPE_GEMM</c> on first read.</summary>
+    public static GemmChoice Current
+    {
+        get
+        {
+            var current = Volatile.Read(ref _current);
+            if (current is not null) return current;
+            lock (Gate)
+                return _current ??= Decide(ParseRequest(Environment.GetEnvironmentVariable(Variable), Variable));
+        }
+    }
+
+    /// <summary>What was asked for.</summary>
+    public GemmRequest Requested { get; }
+
+    /// <summary>The path the engines use.</summary>
+    public GemmPath Path { get; }
+
+    /// <summary>Why: the measurement, the setting, or the reason OpenBLAS could not be used.</summary>
+    public string Reason { get; }
+
+    /// <summary>Float32 512³ GFLOP/s of LibTorch measured for the decision (auto only).</summary>
+    public double? LibTorchGflops { get; private init; }
+
+    /// <summary>Float32 512³ GFLOP/s of OpenBLAS measured for the decision (auto only).</summary>
+    public double? OpenBlasGflops { get; private init; }
+
+    /// <summary>OpenBLAS's build line and kernel family when the library was loaded, e.g. "OpenBLAS 0.3.21 … Haswell (core Haswell)".</summary>
+    public string? OpenBlasBuild { get; private init; }
+
+    /// <summary>The path's name as <c>TELESCOPE_GEMM</c> spells it: "libtorch" or "openblas".</summary>
+    public string PathName => Path == GemmPath.OpenBlas ? "openblas" : "libtorch";
+
+    /// <summary>One line for config.json and reports, e.g. "openblas (auto: float32 512³ on 2 threads, OpenBLAS 281 GFLOP/s vs LibTorch 135; OpenBLAS 0.3.21 …)".</summary>
+    public string Description => OpenBlasBuild is null || Path != GemmPath.OpenBlas && Requested == GemmRequest.LibTorch
+        ? $"{PathName} ({Reason})"
+        : $"{PathName} ({Reason}; {OpenBlasBuild})";
+
+    /// <summary>
+    /// OpenBLAS's build line and kernel family when the library loads (whatever the path in force), or null;
+    /// <paramref name="failure"/> then says why it did not load.
+    /// </summary>
+    public static string? LoadedOpenBlas(out string failure) =>
+        OpenBlasLibrary.TryGet(out failure) is OpenBlasLibrary library ? Build(library) : null;
+
+    private static string Build(OpenBlasLibrary library) => $"{library.Config ?? library.Name} (core {library.CoreName ?? "unknown"})";
+
+    /// <summary>Decides anew for <paramref name="request"/> and makes that the path of this process; returns it.</summary>
+    public static GemmChoice Use(GemmRequest request)
+    {
+        var choice = Decide(request);
+        lock (Gate) _current = choice;
+        return choice;
+    }
+
+    /// <summary>
+    /// "auto", "libtorch" or "openblas" (any case; null or empty = auto). Anything else is a
+    /// <see cref="TelescopeException"/> naming <paramref name="source"/> and the accepted values.
+    /// </summary>
+    public static GemmRequest ParseRequest(string? text, string source = Variable) =>
+        (text ?? "").Trim().ToLowerInvariant() switch
+        {
+            "" or "auto" => GemmRequest.Auto,
+            "libtorch" or "torch" => GemmRequest.LibTorch,
+            "openblas" => GemmRequest.OpenBlas,
+            _ => throw new TelescopeException(
+                $"{source} is '{text}', which is not a GEMM path: use auto (measure at start-up, the default), libtorch or openblas."),
+        };
+
+    private static GemmChoice Decide(GemmRequest request)
+    {
+        if (request == GemmRequest.LibTorch) return new GemmChoice(request, GemmPath.LibTorch, $"{Variable}=libtorch");
+        var library = OpenBlasLibrary.TryGet(out string failure);
+        if (library is null) return new GemmChoice(request, GemmPath.LibTorch, Fallback(request, failure));
+        string build = Build(library);
+        if (GemmProbe.CheckAgreement() is string disagreement)
+            return new GemmChoice(request, GemmPath.LibTorch, Fallback(request, $"OpenBLAS gave wrong products: {disagreement}")) { OpenBlasBuild = build };
+        if (request == GemmRequest.OpenBlas) return new GemmChoice(request, GemmPath.OpenBlas, $"{Variable}=openblas") { OpenBlasBuild = build };
+
+        var (libTorch, openBlas) = GemmProbe.MeasureGflops();
+        bool faster = openBlas >= AutoMargin * libTorch;
+        string margin = faster ? "" : string.Create(CultureInfo.InvariantCulture, $", under the {AutoMargin:0.0#}× margin");
+        string measured = string.Create(CultureInfo.InvariantCulture,
+            $"auto: float32 {GemmProbe.TimedSize}³ on {torch.get_num_threads()} threads, OpenBLAS {openBlas:F0} GFLOP/s vs LibTorch {libTorch:F0}{margin}");
+        return new GemmChoice(request, faster ? GemmPath.OpenBlas : GemmPath.LibTorch, measured)
+        {
+            LibTorchGflops = libTorch, OpenBlasGflops = openBlas, OpenBlasBuild = build,
+        };
+    }
+
+    private static string Fallback(GemmRequest request, string why)
+    {
+        string reason = request == GemmRequest.OpenBlas ? $"{Variable}=openblas, but {why}; using LibTorch" : $"auto: {why}";
+        if (request == GemmRequest.OpenBlas) Console.Error.WriteLine($"note: {reason}.");
+        return reason;
+    }
+}
