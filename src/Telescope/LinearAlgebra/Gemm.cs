@@ -6,7 +6,7 @@ namespace Telescope.LinearAlgebra;
 
 /// <summary>
 /// The dense matrix products of Telescope's own engines (layer-wise JVPs, tangent kernels, smoother products),
-/// computed on the path <see cref="GemmChoice.Current"/> chose: LibTorch's <c>mm</c>/<c>addmm</c>/<c>linear</c>,
+/// computed on the path <see cref="GemmChoice.ActivePath"/> (normally <see cref="GemmChoice.Current"/>'s): LibTorch's <c>mm</c>/<c>addmm</c>/<c>linear</c>,
 /// or OpenBLAS on the same tensor memory (docs/performance.md §2). Each method returns what its LibTorch
 /// counterpart returns, equal within float rounding. OpenBLAS is used only where it is safe to bypass LibTorch:
 /// 2-D CPU float32/float64 operands of one dtype, nothing that autograd must record, no empty dimension;
@@ -15,7 +15,7 @@ namespace Telescope.LinearAlgebra;
 public static class Gemm
 {
     /// <summary>a·b for a [m, k] and b [k, n] (either may be a transposed view), like <c>a.mm(b)</c>.</summary>
-    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, GemmChoice.Current.Path);
+    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, GemmChoice.ActivePath);
 
     /// <summary><see cref="MatMul(Tensor, Tensor)"/> on a given path (the benchmark and the tests compare paths).</summary>
     public static Tensor MatMul(Tensor a, Tensor b, GemmPath path)
@@ -28,7 +28,7 @@ public static class Gemm
     }
 
     /// <summary>x·wᵀ + bias for x [n, d], w [h, d], bias [h] or null, like <c>F.linear(x, w, bias)</c>.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, GemmChoice.Current.Path);
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, GemmChoice.ActivePath);
 
     /// <summary><see cref="Linear(Tensor, Tensor, Tensor?)"/> on a given path.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, GemmPath path)
@@ -51,7 +51,7 @@ public static class Gemm
     }
 
     /// <summary>c += a·b in place for a contiguous c [m, n], like <c>c.addmm_(a, b)</c>; returns c.</summary>
-    public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b) => AddMatMul_(c, a, b, GemmChoice.Current.Path);
+    public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b) => AddMatMul_(c, a, b, GemmChoice.ActivePath);
 
     /// <summary><see cref="AddMatMul_(Tensor, Tensor, Tensor)"/> on a given path.</summary>
     public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b, GemmPath path)

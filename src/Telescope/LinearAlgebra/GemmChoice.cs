@@ -24,6 +24,7 @@ public sealed class GemmChoice
     public const double AutoMargin = 1.2;
 
     private static readonly Lock Gate = new();
+    private static readonly AsyncLocal<GemmPath?> ScopedPath = new();
     private static GemmChoice? _current;
 
     private GemmChoice(GemmRequest requested, GemmPath path, string reason)
@@ -41,8 +42,31 @@ public sealed class GemmChoice
             var current = Volatile.Read(ref _current);
             if (current is not null) return current;
             lock (Gate)
-                return _current ??= Decide(ParseRequest(Environment.GetEnvironmentVariable(Variable), Variable));
+                return _current ??= Evaluate(ParseRequest(Environment.GetEnvironmentVariable(Variable), Variable));
         }
+    }
+
+    /// <summary>
+    /// The path <see cref="Gemm"/>'s products take on this thread (and the async flow it starts): the innermost
+    /// <see cref="Scope"/>, else <see cref="Current"/>.
+    /// </summary>
+    public static GemmPath ActivePath => ScopedPath.Value ?? Current.Path;
+
+    /// <summary>
+    /// Runs this thread's products on <paramref name="path"/> until the returned scope is disposed, without
+    /// touching <see cref="Current"/> or other threads: how the benchmark and the tests run one engine on both
+    /// paths in one process. OpenBLAS here still falls back to LibTorch when the library is absent.
+    /// </summary>
+    public static IDisposable Scope(GemmPath path)
+    {
+        var previous = ScopedPath.Value;
+        ScopedPath.Value = path;
+        return new PathScope(previous);
+    }
+
+    private sealed class PathScope(GemmPath? previous) : IDisposable
+    {
+        public void Dispose() => ScopedPath.Value = previous;
     }
 
     /// <summary>What was asked for.</summary>
@@ -83,7 +107,7 @@ public sealed class GemmChoice
     /// <summary>Decides anew for <paramref name="request"/> and makes that the path of this process; returns it.</summary>
     public static GemmChoice Use(GemmRequest request)
     {
-        var choice = Decide(request);
+        var choice = Evaluate(request);
         lock (Gate) _current = choice;
         return choice;
     }
@@ -102,7 +126,11 @@ public sealed class GemmChoice
                 $"{source} is '{text}', which is not a GEMM path: use auto (measure at start-up, the default), libtorch or openblas."),
         };
 
-    private static GemmChoice Decide(GemmRequest request)
+    /// <summary>
+    /// The decision for <paramref name="request"/> on this machine and thread count, made now (the correctness
+    /// check, and for <see cref="GemmRequest.Auto"/> the timing) without making it the process's path.
+    /// </summary>
+    public static GemmChoice Evaluate(GemmRequest request)
     {
         if (request == GemmRequest.LibTorch) return new GemmChoice(request, GemmPath.LibTorch, $"{Variable}=libtorch");
         var library = OpenBlasLibrary.TryGet(out string failure);
