@@ -1,27 +1,20 @@
-using System.Globalization;
-using TorchSharp;
-
 namespace Telescope.LinearAlgebra;
 
 /// <summary>
 /// The GEMM path of this process and the evidence for it (docs/performance.md §2). Decided once, at the first
 /// product, from <c>TELESCOPE_GEMM</c> (<c>auto</c>, the default; <c>libtorch</c>; <c>openblas</c>), or by
-/// <see cref="Use"/>. <c>auto</c> takes OpenBLAS only when the library loads, agrees with a float64 reference, and
-/// multiplies float32 512×512 matrices at least <see cref="AutoMargin"/> times as fast as LibTorch on the current
-/// thread count; so on Intel CPUs, where LibTorch's MKL is at the machine's limit, nothing changes. A forced
-/// <c>openblas</c> that cannot be honoured falls back to LibTorch and says why in <see cref="Description"/>.
-/// <see cref="Description"/> is the line to record in config.json.
+/// <see cref="Use"/>. <c>auto</c> takes OpenBLAS on x86-64 CPUs not made by Intel, when the library loads and its
+/// products agree with a float64 reference; everywhere else LibTorch. The rule is the measured cause: LibTorch's
+/// bundled MKL picks slow kernels on non-Intel CPUs (docs/performance.md §1: about half of OpenBLAS's float32
+/// throughput on AMD EPYC), and is at the machine's limit on Intel, where nothing changes. It is a rule, not a
+/// timing at start-up, because the path decides the last bits of every product: a timing near a threshold could
+/// pick different paths in a run and its resumption. A forced <c>openblas</c> that cannot be honoured falls back
+/// to LibTorch and says why. <see cref="Description"/> is the line to record in config.json.
 /// </summary>
 public sealed class GemmChoice
 {
     /// <summary>The environment variable that forces a path.</summary>
     public const string Variable = "TELESCOPE_GEMM";
-
-    /// <summary>
-    /// How much faster OpenBLAS must be for <c>auto</c> to take it. A margin rather than "whichever is faster", so
-    /// that timing noise between two equal libraries cannot flip the path (and the last bits of results) between runs.
-    /// </summary>
-    public const double AutoMargin = 1.2;
 
     private static readonly Lock Gate = new();
     private static readonly AsyncLocal<GemmPath?> ScopedPath = new();
@@ -75,14 +68,8 @@ public sealed class GemmChoice
     /// <summary>The path the engines use.</summary>
     public GemmPath Path { get; }
 
-    /// <summary>Why: the measurement, the setting, or the reason OpenBLAS could not be used.</summary>
+    /// <summary>Why: the setting, the CPU vendor, or the reason OpenBLAS could not be used.</summary>
     public string Reason { get; }
-
-    /// <summary>Float32 512³ GFLOP/s of LibTorch measured for the decision (auto only).</summary>
-    public double? LibTorchGflops { get; private init; }
-
-    /// <summary>Float32 512³ GFLOP/s of OpenBLAS measured for the decision (auto only).</summary>
-    public double? OpenBlasGflops { get; private init; }
 
     /// <summary>OpenBLAS's build line and kernel family when the library was loaded, e.g. "OpenBLAS 0.3.21 … Haswell (core Haswell)".</summary>
     public string? OpenBlasBuild { get; private init; }
@@ -90,7 +77,7 @@ public sealed class GemmChoice
     /// <summary>The path's name as <c>TELESCOPE_GEMM</c> spells it: "libtorch" or "openblas".</summary>
     public string PathName => Path == GemmPath.OpenBlas ? "openblas" : "libtorch";
 
-    /// <summary>One line for config.json and reports, e.g. "openblas (auto: float32 512³ on 2 threads, OpenBLAS 281 GFLOP/s vs LibTorch 135; OpenBLAS 0.3.21 …)".</summary>
+    /// <summary>One line for config.json and reports, e.g. "openblas (auto: AuthenticAMD CPU; OpenBLAS 0.3.21 … Haswell (core Haswell))".</summary>
     public string Description => OpenBlasBuild is null || Path != GemmPath.OpenBlas && Requested == GemmRequest.LibTorch
         ? $"{PathName} ({Reason})"
         : $"{PathName} ({Reason}; {OpenBlasBuild})";
@@ -123,16 +110,19 @@ public sealed class GemmChoice
             "libtorch" or "torch" => GemmRequest.LibTorch,
             "openblas" => GemmRequest.OpenBlas,
             _ => throw new TelescopeException(
-                $"{source} is '{text}', which is not a GEMM path: use auto (measure at start-up, the default), libtorch or openblas."),
+                $"{source} is '{text}', which is not a GEMM path: use auto (OpenBLAS on non-Intel x86-64 CPUs when installed, the default), libtorch or openblas."),
         };
 
     /// <summary>
-    /// The decision for <paramref name="request"/> on this machine and thread count, made now (the correctness
-    /// check, and for <see cref="GemmRequest.Auto"/> the timing) without making it the process's path.
+    /// The decision for <paramref name="request"/> on this machine, made now (loading OpenBLAS and checking its
+    /// products when they could be used) without making it the process's path.
     /// </summary>
     public static GemmChoice Evaluate(GemmRequest request)
     {
         if (request == GemmRequest.LibTorch) return new GemmChoice(request, GemmPath.LibTorch, $"{Variable}=libtorch");
+        string? vendor = CpuFacts.Vendor();
+        if (request == GemmRequest.Auto && vendor is null or "GenuineIntel")
+            return new GemmChoice(request, GemmPath.LibTorch, $"auto: {vendor ?? "non-x86"} CPU, where LibTorch's own BLAS is kept");
         var library = OpenBlasLibrary.TryGet(out string failure);
         if (library is null) return new GemmChoice(request, GemmPath.LibTorch, Fallback(request, failure));
         string build = Build(library);
@@ -140,15 +130,7 @@ public sealed class GemmChoice
             return new GemmChoice(request, GemmPath.LibTorch, Fallback(request, $"OpenBLAS gave wrong products: {disagreement}")) { OpenBlasBuild = build };
         if (request == GemmRequest.OpenBlas) return new GemmChoice(request, GemmPath.OpenBlas, $"{Variable}=openblas") { OpenBlasBuild = build };
 
-        var (libTorch, openBlas) = GemmProbe.MeasureGflops();
-        bool faster = openBlas >= AutoMargin * libTorch;
-        string margin = faster ? "" : string.Create(CultureInfo.InvariantCulture, $", under the {AutoMargin:0.0#}× margin");
-        string measured = string.Create(CultureInfo.InvariantCulture,
-            $"auto: float32 {GemmProbe.TimedSize}³ on {torch.get_num_threads()} threads, OpenBLAS {openBlas:F0} GFLOP/s vs LibTorch {libTorch:F0}{margin}");
-        return new GemmChoice(request, faster ? GemmPath.OpenBlas : GemmPath.LibTorch, measured)
-        {
-            LibTorchGflops = libTorch, OpenBlasGflops = openBlas, OpenBlasBuild = build,
-        };
+        return new GemmChoice(request, GemmPath.OpenBlas, $"auto: {vendor} CPU") { OpenBlasBuild = build };
     }
 
     private static string Fallback(GemmRequest request, string why)

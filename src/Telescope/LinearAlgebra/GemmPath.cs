@@ -11,10 +11,10 @@ public enum GemmPath
     OpenBlas,
 }
 
-/// <summary>What was asked for: a path, or a short measurement at first use (<c>TELESCOPE_GEMM=auto</c>, the default).</summary>
+/// <summary>What was asked for: a path, or the rule of <see cref="GemmChoice"/> (<c>TELESCOPE_GEMM=auto</c>, the default).</summary>
 public enum GemmRequest
 {
-    /// <summary>Measure both paths once per process and take OpenBLAS only when it is clearly faster and correct.</summary>
+    /// <summary>OpenBLAS on x86-64 CPUs not made by Intel when it loads and is correct; LibTorch otherwise.</summary>
     Auto,
     /// <summary>Always LibTorch.</summary>
     LibTorch,

@@ -1,20 +1,16 @@
-using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.LinearAlgebra;
 
 /// <summary>
-/// The start-up evidence behind <see cref="GemmChoice"/> (docs/performance.md §2): whether OpenBLAS's products agree
-/// with a float64 reference on odd shapes and transposed operands, and how fast each path multiplies two float32
-/// 512×512 matrices on the current thread count. Uses its own random generator, so the global LibTorch seed and
-/// every later random draw are untouched.
+/// The start-up check behind <see cref="GemmChoice"/> (docs/performance.md §2): whether OpenBLAS's products agree
+/// with a float64 reference on odd shapes and transposed operands, in float32 and float64. It guards against an
+/// OpenBLAS build whose kernel for this CPU is wrong (older builds mis-detect newer CPUs). Uses its own random
+/// generator, so the global LibTorch seed and every later random draw are untouched.
 /// </summary>
 internal static class GemmProbe
 {
-    /// <summary>Square size of the timed product: large enough that BLAS runs at speed, small enough for ~2 ms a call.</summary>
-    internal const int TimedSize = 512;
-
     /// <summary>
     /// Largest accepted |OpenBLAS − reference| relative to (|A|·|B|) elementwise: a sum of k products rounds by at
     /// most about k·u·(|A|·|B|) (u = 6e-8 in float32), and k ≤ 64 here, so 1e-5 leaves a margin of 2.6; a wrong
@@ -45,33 +41,5 @@ internal static class GemmProbe
                                    $"was off by {error:G3} relative to |A|·|B| (tolerance {tolerance:G1})";
                     }
         return null;
-    }
-
-    /// <summary>Float32 GFLOP/s of each path on a 512³ product: one warm-up each, then the best of three alternating rounds.</summary>
-    internal static (double LibTorch, double OpenBlas) MeasureGflops()
-    {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        using var generator = new Generator(7);
-        var a = torch.randn(TimedSize, TimedSize, generator: generator);
-        var b = torch.randn(TimedSize, TimedSize, generator: generator);
-        double libTorch = double.MaxValue, openBlas = double.MaxValue;
-        for (int round = 0; round < 4; round++)
-        {
-            double t1 = Seconds(() => Gemm.MatMul(a, b, GemmPath.LibTorch).Dispose());
-            double t2 = Seconds(() => Gemm.MatMul(a, b, GemmPath.OpenBlas).Dispose());
-            if (round == 0) continue;   // warm-up: LibTorch's and OpenBLAS's thread pools and buffers
-            libTorch = Math.Min(libTorch, t1);
-            openBlas = Math.Min(openBlas, t2);
-        }
-        double flops = 2.0 * TimedSize * TimedSize * TimedSize;
-        return (flops / libTorch / 1e9, flops / openBlas / 1e9);
-    }
-
-    private static double Seconds(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 }

@@ -53,18 +53,25 @@ public class GemmChoiceTests
     }
 
     [Fact]
-    public void AutoTakesOpenBlasOnlyPastTheMarginItMeasured()
+    public void AutoTakesOpenBlasExactlyOnNonIntelX86WithTheLibraryLoaded()
     {
         var choice = GemmChoice.Evaluate(GemmRequest.Auto);
-        if (GemmChoice.LoadedOpenBlas(out _) is null)
-        {
-            Assert.Equal(GemmPath.LibTorch, choice.Path);
-            Assert.Null(choice.OpenBlasGflops);
-            return;
-        }
-        Assert.True(choice.LibTorchGflops > 0 && choice.OpenBlasGflops > 0, choice.Description);
-        var expected = choice.OpenBlasGflops >= GemmChoice.AutoMargin * choice.LibTorchGflops ? GemmPath.OpenBlas : GemmPath.LibTorch;
+        string? vendor = CpuFacts.Vendor();
+        bool loaded = GemmChoice.LoadedOpenBlas(out _) is not null;
+        var expected = vendor is not null && vendor != "GenuineIntel" && loaded ? GemmPath.OpenBlas : GemmPath.LibTorch;
         Assert.Equal(expected, choice.Path);
-        Assert.Contains("auto: float32 512³", choice.Description);
+        Assert.StartsWith($"{(expected == GemmPath.OpenBlas ? "openblas" : "libtorch")} (auto: ", choice.Description);
+    }
+
+    [Fact]
+    public void VendorIsTheTwelveCharacterCpuidString()
+    {
+        string? vendor = CpuFacts.Vendor();
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported) { Assert.Null(vendor); return; }
+        Assert.NotNull(vendor);
+        Assert.Equal(12, vendor.Length);
+        // /proc/cpuinfo's vendor_id is the same string, read by the kernel: an independent reader.
+        if (File.Exists("/proc/cpuinfo"))
+            Assert.Contains(File.ReadLines("/proc/cpuinfo"), line => line.StartsWith("vendor_id", StringComparison.Ordinal) && line.EndsWith(vendor, StringComparison.Ordinal));
     }
 }
