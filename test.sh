@@ -18,6 +18,16 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1'; then
   fi
 fi
 
+# Telescope's own matrix products run on the system OpenBLAS where it is faster than LibTorch's bundled MKL (AMD CPUs;
+# docs/performance.md); without it they run on LibTorch and the OpenBLAS tests check that fallback instead.
+if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas.so.0'; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq libopenblas0-pthread >/dev/null
+  else
+    echo "note: libopenblas.so.0 is missing, so the OpenBLAS GEMM path is tested only as its fallback (Debian/Ubuntu: sudo apt-get install libopenblas0-pthread)." >&2
+  fi
+fi
+
 # The package tests (Category=Slow) read ELF version flags with binutils' readelf, an independent ELF reader.
 if [[ ${#filter[@]} -eq 0 ]] && ! command -v readelf >/dev/null; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -11,6 +11,8 @@ using static TorchSharp.torch;
 
 // Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
 // Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50 --convolution-rounds 2]
+//        … -- --gemm-only 1 [--threads 2 --gemm-rounds 7]   GEMM GFLOP/s of each path only (docs/performance.md)
+//        … -- --jvp-only 1 [--threads 2 --probes 1000]      forward-mode JVP on each GEMM path only (bench/compare-pytorch.sh)
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 if (args.Length >= 2 && args[0] == ConvolutionBackendCost.ChildFlag)
@@ -21,6 +23,7 @@ if (args.Length >= 2 && args[0] == ConvolutionBackendCost.ChildFlag)
     return 0;
 }
 int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50, convolutionRounds = 2;
+int gemmOnly = 0, gemmRounds = 7, jvpOnly = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -33,8 +36,21 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--resnet-steps": resnetSteps = value; break;
         case "--resnet-probes": resnetProbes = value; break;
         case "--convolution-rounds": convolutionRounds = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds."); return 2;
+        case "--gemm-only": gemmOnly = value; break;
+        case "--gemm-rounds": gemmRounds = value; break;
+        case "--jvp-only": jvpOnly = value; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds, --gemm-only, --gemm-rounds, --jvp-only."); return 2;
     }
+}
+void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
+var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
+if (gemmOnly != 0)
+{
+    // GEMM throughput of every available path at 1 and `threads` threads, nothing else.
+    var gemm = GemmBench.Run([256, 512, 1024], threads == 1 ? [1] : [threads, 1], gemmRounds, Log);
+    gemm["cpu"] = Telescope.CpuFacts.Describe();
+    Console.WriteLine(JsonSerializer.Serialize(gemm, jsonOptions));
+    return 0;
 }
 torch.set_num_threads(threads);
 torch.manual_seed(seed);
@@ -47,7 +63,14 @@ var doubleBackward = new DoubleBackwardJvp(model);
 using var tangentScale = 1e-3.ToScalar();
 IReadOnlyList<Tensor> tangent = forwardMode.Parameters.Tensors.Select(p => torch.randn_like(p).mul_(tangentScale)).ToArray();
 
-void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
+if (jvpOnly != 0)
+{
+    var jvpReport = GemmPathBench.JvpOnly(forwardMode, probeInputs, tangent);
+    jvpReport["cpu"] = Telescope.CpuFacts.Describe();
+    jvpReport["threads"] = threads;
+    Console.WriteLine(JsonSerializer.Serialize(jvpReport, jsonOptions));
+    return 0;
+}
 void Backward(int t)
 {
     var (x, y) = batches[t % batches.Length];
@@ -117,6 +140,7 @@ double Round(double v) => Math.Round(v, 4);
 var report = new Dictionary<string, object>
 {
     ["model"] = "MLP 784-512-512-10 ReLU, float32, cpu",
+    ["cpu"] = Telescope.CpuFacts.Describe(),
     ["threads"] = threads,
     ["batch"] = batch,
     ["probe_inputs"] = probes,
@@ -141,7 +165,10 @@ var report = new Dictionary<string, object>
     ["spread_ms"] = new[] { forward, jvpForward, jvpDouble, plain, plainBuiltin, tracked, trackedBlackBox, kernelTrace, kernelFull, labelTangent }
         .ToDictionary(m => m.Name, m => new { median = Round(m.MedianMs), min = Round(m.MinMs), max = Round(m.MaxMs), repetitions = m.Repetitions }),
 };
+foreach (var (key, value) in GemmPathBench.Run(forwardMode, kernel, probeInputs, kernelY, tangent, exact, Backward, steps, Log)) report[key] = value;
+foreach (var (key, value) in GemmBench.Run([256, 512, 1024], [threads], gemmRounds, Log)) report[key] = value;
+torch.set_num_threads(threads);
 foreach (var (key, value) in ResNetBench.Run(resnetSteps, resnetProbes, seed, Log)) report[key] = value;
 if (convolutionRounds > 0) foreach (var (key, value) in ConvolutionBackendCost.Run(resnetSteps, convolutionRounds, threads, Log)) report[key] = value;
-Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine(JsonSerializer.Serialize(report, jsonOptions));
 return 0;

@@ -26,6 +26,8 @@ public sealed record MachineInfo
     public string? Cpu { get; init; }
     /// <summary>The CPU convolution backend and who chose it (<see cref="TorchRuntime.Convolutions"/>; docs/numerics.md).</summary>
     public string? Convolutions { get; init; }
+    /// <summary>The path of the engines' matrix products and why (<see cref="Telescope.LinearAlgebra.GemmChoice"/>; docs/performance.md §2).</summary>
+    public string? Gemm { get; init; }
     /// <summary>The float32-vs-float64 convolution gradient check of this process (<see cref="Telescope.ConvolutionGradientCheck"/>).</summary>
     public string? ConvolutionGradientCheck { get; init; }
 
@@ -45,6 +47,7 @@ public sealed record MachineInfo
             CudaAvailable = torch.cuda.is_available(),
             Cpu = CpuFacts.Describe(),
             Convolutions = TorchRuntime.Convolutions.Describe(),
+            Gemm = Telescope.LinearAlgebra.GemmChoice.Current.Description,
             ConvolutionGradientCheck = check.Describe(),
         };
     }
@@ -55,7 +58,7 @@ public sealed record MachineInfo
         ("OS", OperatingSystem), ("architecture", Architecture), ("logical processors", LogicalProcessors.ToString()),
         (".NET", DotNet), ("TorchSharp", TorchSharpVersion), ("torch threads", TorchThreads.ToString()),
         ("default dtype", DefaultDType), ("CUDA available", CudaAvailable ? "yes" : "no"),
-        ("CPU", Cpu ?? "not recorded"), ("convolutions", Convolutions ?? "not recorded"),
+        ("CPU", Cpu ?? "not recorded"), ("convolutions", Convolutions ?? "not recorded"), ("matrix products", Gemm ?? "not recorded"),
         ("convolution gradient check", ConvolutionGradientCheck ?? "not recorded"),
     ];
 

@@ -27,6 +27,18 @@ public static class CpuFacts
         return sets;
     }
 
+    /// <summary>The CPUID vendor string, e.g. "AuthenticAMD" or "GenuineIntel"; null on a CPU without CPUID (not x86).</summary>
+    public static string? Vendor()
+    {
+        if (!X86Base.IsSupported) return null;
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        Span<byte> name = stackalloc byte[12];
+        BitConverter.TryWriteBytes(name[..4], ebx);
+        BitConverter.TryWriteBytes(name[4..8], edx);
+        BitConverter.TryWriteBytes(name[8..], ecx);
+        return System.Text.Encoding.ASCII.GetString(name);
+    }
+
     private static string? ModelName()
     {
         try

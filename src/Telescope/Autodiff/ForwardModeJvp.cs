@@ -1,15 +1,15 @@
+using Telescope.LinearAlgebra;
 using Telescope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Telescope.Autodiff;
 
 /// <summary>
 /// Forward-mode JVPs of an <see cref="Mlp"/>, propagated layer by layer without autograd (docs/method.md §10):
 /// z = W a + b, ż = W ȧ + Ẇ a + ḃ, a = φ(z), ȧ = φ'(z) ⊙ ż. All tangents ride along one primal pass,
-/// carried as ż of shape [N·T, h] so every product is a single matrix multiply. One tangent costs
-/// about 2.5 forward passes.
+/// carried as ż of shape [N·T, h] so every product is a single matrix multiply, on the path
+/// <see cref="Telescope.LinearAlgebra.GemmChoice"/> chose (docs/performance.md). One tangent costs about 2.5 forward passes.
 /// </summary>
 /// <example>
 /// <code>
@@ -54,7 +54,7 @@ public sealed class ForwardModeJvp : IJvpEngine
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         int T = tangents.Count;
-        // Stacking is hoisted out of the chunk loop: per layer Ẇ as [T·h, d] (one F.linear gives all
+        // Stacking is hoisted out of the chunk loop: per layer Ẇ as [T·h, d] (one product gives all
         // T products) and ḃ as [T·h].
         var weightDots = new Tensor?[_map.LayerCount];
         var biasDots = new Tensor?[_map.LayerCount];
@@ -97,17 +97,17 @@ public sealed class ForwardModeJvp : IJvpEngine
             var layer = _model.Layers[l];
             var w = layer.weight!;
             long h = w.shape[0];
-            var z = F.linear(a, w, layer.bias);
+            var z = Gemm.Linear(a, w, layer.bias);
             Tensor? zDot = null; // ż as [N·T, h]
             if (weightDots[l] is Tensor wDot)
                 // Ẇa + ḃ for every tangent in one product ([N, T·h] has the memory layout of [N·T, h]);
                 // the bias tangent is added by the product itself.
-                zDot = F.linear(a, wDot, biasDots[l]).view(n * T, h);
+                zDot = Gemm.Linear(a, wDot, biasDots[l]).view(n * T, h);
             else if (biasDots[l] is Tensor bDot)
-                zDot = bDot.repeat(n).view(n * T, h); // a fresh tensor: addmm_ below writes into it
+                zDot = bDot.repeat(n).view(n * T, h); // a fresh tensor: the product below accumulates into it
             if (aDot is not null)
-                // + W ȧ, accumulated by the same BLAS call (addmm) instead of a separate product and sum.
-                zDot = zDot is null ? aDot.mm(w.t()) : zDot.addmm_(aDot, w.t());
+                // + W ȧ, accumulated by the same BLAS call (β = 1) instead of a separate product and sum.
+                zDot = zDot is null ? Gemm.MatMul(aDot, w.t()) : Gemm.AddMatMul_(zDot, aDot, w.t());
 
             if (l + 1 == _map.LayerCount)
                 return (z, zDot?.view(n, T, h) ?? torch.zeros(n, T, h, dtype: z.dtype, device: z.device));

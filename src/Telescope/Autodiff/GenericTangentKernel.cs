@@ -1,3 +1,4 @@
+using Telescope.LinearAlgebra;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -49,8 +50,8 @@ public sealed class GenericTangentKernel : ITangentKernelEngine
             using var noGrad = torch.no_grad();
             using var outputs = k.ToScalar();
             var block = mode == KernelOutputMode.Full
-                ? KernelLayout.ToPairMajor(mine.view(n * k, -1).mm(other.view(m * k, -1).t()).view(n, k, m, k))
-                : mine.view(n, -1).mm(other.view(m, -1).t()).div_(outputs);
+                ? KernelLayout.ToPairMajor(Gemm.MatMul(mine.view(n * k, -1), other.view(m * k, -1).t()).view(n, k, m, k))
+                : Gemm.MatMul(mine.view(n, -1), other.view(m, -1).t()).div_(outputs);
             blocks.Add(block.MoveToOuterDisposeScope());
         }
         var result = blocks.Count == 1 ? blocks[0] : torch.cat(blocks, 0);

@@ -1,7 +1,7 @@
+using Telescope.LinearAlgebra;
 using Telescope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Telescope.Autodiff;
 
@@ -84,7 +84,7 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         {
             layerInputs[l] = a;
             if (l + 1 == L) break;
-            var z = F.linear(a, _model.Layers[l].weight!, _model.Layers[l].bias);
+            var z = Gemm.Linear(a, _model.Layers[l].weight!, _model.Layers[l].bias);
             derivatives[l] = _model.Activation.Derivative(z);
             a = _model.Activation.Apply(z);
         }
@@ -110,7 +110,7 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
             }
             else
             {
-                delta = delta!.view(n * k, -1).mm(wNext).view(n, k, -1).mul_(phiPrime.unsqueeze(1));
+                delta = Gemm.MatMul(delta!.view(n * k, -1), wNext).view(n, k, -1).mul_(phiPrime.unsqueeze(1));
                 sensitivities[l] = delta;
             }
         }
@@ -123,7 +123,7 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         bool w = _map.WeightIndex[l] >= 0, b = _map.BiasIndex[l] >= 0;
         if (!w && !b) return null;
         if (!w) return torch.ones(x.Rows, y.Rows, dtype: x.Inputs[0]!.dtype, device: x.Inputs[0]!.device);
-        var dot = x.Inputs[l]!.mm(y.Inputs[l]!.t());
+        var dot = Gemm.MatMul(x.Inputs[l]!, y.Inputs[l]!.t());
         return b ? dot.add_(TorchScalars.One, TorchScalars.One) : dot;
     }
 
@@ -142,8 +142,8 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
             else
             {
                 var outputs = l == L - 2
-                    ? x.PenultimateTraceFactor!.mm(y.Derivatives[l]!.t())
-                    : x.Sensitivities[l]!.view(x.Rows, -1).mm(y.Sensitivities[l]!.view(y.Rows, -1).t());
+                    ? Gemm.MatMul(x.PenultimateTraceFactor!, y.Derivatives[l]!.t())
+                    : Gemm.MatMul(x.Sensitivities[l]!.view(x.Rows, -1), y.Sensitivities[l]!.view(y.Rows, -1).t());
                 term = outputs.mul_(input).div_(outputCount);
             }
             kernel = kernel is null ? term : kernel.add_(term, TorchScalars.One);
@@ -160,7 +160,7 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
         {
             var input = InputFactor(l, x, y);
             if (input is null) continue;
-            var term = x.Sensitivities[l]!.view(n * k, -1).mm(y.Sensitivities[l]!.view(m * k, -1).t())
+            var term = Gemm.MatMul(x.Sensitivities[l]!.view(n * k, -1), y.Sensitivities[l]!.view(m * k, -1).t())
                 .view(n, k, m, k).mul_(input.view(n, 1, m, 1));
             kernel = kernel is null ? term : kernel.add_(term, TorchScalars.One);
         }

@@ -1,5 +1,6 @@
 using Telescope.Autodiff;
 using Telescope.Checkpointing;
+using Telescope.LinearAlgebra;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -176,8 +177,8 @@ public sealed class KernelSmoother : ISmoother, ICheckpointable, IDisposable
         {
             // residual [b, n]: subtract the one-hot of each batch row's own label index.
             residual.scatter_add_(1, batch.unsqueeze(1), torch.full([b, 1], TorchScalars.MinusOne, dtype: DType, device: Device));
-            weightStep = K.mm(residual);                              // [N, n]
-            offsetStep = K.mm(batchOffsets);                          // [N, k]
+            weightStep = Gemm.MatMul(K, residual);                              // [N, n]
+            offsetStep = Gemm.MatMul(K, batchOffsets);                          // [N, k]
         }
         else
         {
@@ -186,8 +187,8 @@ public sealed class KernelSmoother : ISmoother, ICheckpointable, IDisposable
             residual.scatter_add_(2, columns, torch.full([b, k, 1], TorchScalars.MinusOne, dtype: DType, device: Device));
             // Σ_i K(x, x_i) R_i as one product: [N·k, b·k] × [b·k, n·k].
             var K2 = K.permute(0, 2, 1, 3).reshape(total * k, b * k);
-            weightStep = K2.mm(residual.reshape(b * k, (long)n * k)).view(total, k, (long)n * k);
-            offsetStep = K2.mm(batchOffsets.reshape(b * k, 1)).view(total, k);
+            weightStep = Gemm.MatMul(K2, residual.reshape(b * k, (long)n * k)).view(total, k, (long)n * k);
+            offsetStep = Gemm.MatMul(K2, batchOffsets.reshape(b * k, 1)).view(total, k);
         }
         using var minusScale = (-scale).ToScalar();
         _weights.add_(weightStep, alpha: minusScale);
@@ -238,7 +239,7 @@ public sealed class KernelSmoother : ISmoother, ICheckpointable, IDisposable
         var s = _weights.narrow(0, start, count);
         var c = _offsets.narrow(0, start, count);
         var fit = Mode == KernelOutputMode.Trace
-            ? s.mm(y)
+            ? Gemm.MatMul(s, y)
             : s.reshape((long)count * OutputCount, -1).mv(y.reshape(-1)).view(count, OutputCount);
         return fit.add(c, TorchScalars.One).MoveToOuterDisposeScope();
     }

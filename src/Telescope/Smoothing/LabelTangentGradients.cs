@@ -1,4 +1,5 @@
 using Telescope.Autodiff;
+using Telescope.LinearAlgebra;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ internal static class LabelTangentGradients
         var jacobian = PerExampleJacobian.Compute(module, parameters, batchInputs).to(dtype);          // [b, k, P]
         // [D, b·k] × [b·k, P] → [D, P], then the batch mean.
         using var batchSize = b.ToScalar();
-        var flat = residual.reshape(totalDirections, b * outputCount).mm(jacobian.reshape(b * outputCount, -1)).div_(batchSize);
+        var flat = Gemm.MatMul(residual.reshape(totalDirections, b * outputCount), jacobian.reshape(b * outputCount, -1)).div_(batchSize);
         var result = new Tensor[parameters.Tensors.Count];
         long offset = 0;
         for (int p = 0; p < result.Length; p++)

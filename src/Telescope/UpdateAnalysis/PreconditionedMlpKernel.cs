@@ -1,8 +1,8 @@
 using Telescope.Autodiff;
+using Telescope.LinearAlgebra;
 using Telescope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Telescope.UpdateAnalysis;
 
@@ -80,11 +80,11 @@ public sealed class PreconditionedMlpKernel
                 Tensor? factor = null;
                 if (wi >= 0)
                 {
-                    if (tauW is null) factor = ax[l].mm(ay[l].t()).unsqueeze(0);   // τ = 1: one product for every unit
+                    if (tauW is null) factor = Gemm.MatMul(ax[l], ay[l].t()).unsqueeze(0);   // τ = 1: one product for every unit
                     else
                     {
                         var scaled = ax[l].unsqueeze(0) * tauW.narrow(0, start, c).unsqueeze(1); // [c, N, d]
-                        factor = scaled.reshape(c * n, d).mm(ay[l].t()).view(c, n, m);
+                        factor = Gemm.MatMul(scaled.reshape(c * n, d), ay[l].t()).view(c, n, m);
                     }
                 }
                 if (bi >= 0)
@@ -117,7 +117,7 @@ public sealed class PreconditionedMlpKernel
         {
             inputs[l] = a;
             if (l + 1 == L) break;
-            var z = F.linear(a, _model.Layers[l].weight!, _model.Layers[l].bias);
+            var z = Gemm.Linear(a, _model.Layers[l].weight!, _model.Layers[l].bias);
             derivatives[l] = _model.Activation.Derivative(z);
             a = _model.Activation.Apply(z);
         }
@@ -127,7 +127,7 @@ public sealed class PreconditionedMlpKernel
         for (int l = L - 2; l >= _map.LowestTrainableLayer; l--)
         {
             var wNext = _model.Layers[l + 1].weight!;                                // [h_{l+1}, h_l]
-            var next = sensitivities[l + 1].reshape(n * k, -1).mm(wNext).view(n, k, -1);
+            var next = Gemm.MatMul(sensitivities[l + 1].reshape(n * k, -1), wNext).view(n, k, -1);
             sensitivities[l] = next.mul_(derivatives[l].unsqueeze(1));
         }
         return (inputs, sensitivities);
