@@ -9,21 +9,12 @@ namespace Telescope.LinearAlgebra;
 /// leading dimension. A transposed view (<c>w.t()</c>) is passed as is with the transpose flag, as LibTorch does;
 /// any other stride pattern is copied to a contiguous tensor first.
 /// </summary>
-internal readonly struct BlasOperand : IDisposable
+/// <param name="Data">The first element.</param>
+/// <param name="Transposed">Whether BLAS reads it transposed.</param>
+/// <param name="Leading">BLAS's leading dimension.</param>
+/// <param name="Copy">The contiguous copy the pointer points into, when one was needed (disposed with the operand).</param>
+internal readonly record struct BlasOperand(IntPtr Data, bool Transposed, int Leading, Tensor? Copy) : IDisposable
 {
-    private readonly Tensor? _copy;
-
-    private BlasOperand(IntPtr data, bool transposed, int leading, Tensor? copy)
-    {
-        Data = data;
-        Transposed = transposed;
-        Leading = leading;
-        _copy = copy;
-    }
-
-    internal IntPtr Data { get; }
-    internal bool Transposed { get; }
-    internal int Leading { get; }
 
     /// <summary>The operand for <paramref name="t"/> (rows × columns as LibTorch sees it); null when a stride does not fit in an int.</summary>
     internal static BlasOperand? Of(Tensor t)
@@ -59,7 +50,7 @@ internal readonly struct BlasOperand : IDisposable
         return data;
     }
 
-    public void Dispose() => _copy?.Dispose();
+    public void Dispose() => Copy?.Dispose();
 
     // TorchSharp's own binding of at::Tensor::data_ptr() (which includes the storage offset); TorchSharp exposes it
     // only through contiguous-only accessors, and a transposed view must be passed without a copy.
