@@ -239,7 +239,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             // Full scale: the wall times above are the measurement; only configurations not run are extrapolated.
             double hours = Runs.Average(r => r.WallTime.TotalHours);
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"Full scale ({FullSteps} steps, D = {s.Directions}, {s.TestProbes} test probes): {Runs.Sum(r => r.WallTime.TotalHours):F2} h measured for {Runs.Count} configuration(s). ") +
+                $"Full scale ({FullSteps} steps, {CostDirections}, {s.TestProbes} test probes): {Runs.Sum(r => r.WallTime.TotalHours):F2} h measured for {Runs.Count} configuration(s). ") +
                 (Runs.Count < defaultConfigurations
                     ? string.Create(CultureInfo.InvariantCulture, $"Extrapolation (not a measurement): the default {defaultConfigurations} configurations would take ≈ {defaultConfigurations * hours:F1} h at the same cost per configuration.")
                     : "");
@@ -252,9 +252,16 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             string.Create(CultureInfo.InvariantCulture, $"on an otherwise idle machine with 2 cores a step takes at least half that in wall time, so {FullSteps} steps take ≥ {cpuPerStep / 2 * FullSteps / 3600:F1} h per configuration ") +
             "(a lower bound only if the threads parallelize perfectly; CPU time also counts spin-waiting of starved threads, so it can overstate the work on a loaded machine).";
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"Extrapolation (not a measurement): at the mean {perStep * 1000:F1} ms per tracked step measured here (D = {s.Directions}, {s.TestProbes} test probes), " +
+            $"Extrapolation (not a measurement): at the mean {perStep * 1000:F1} ms per tracked step measured here ({CostDirections}, {s.TestProbes} test probes), " +
             $"{FullSteps} steps take ≈ {perStep * FullSteps / 3600:F1} h per configuration (logging excluded). The per-step cost of the smoother grows about linearly with D and with the number of tracked inputs.");
     }
+
+    /// <summary>The D of each estimator that ran: the smoother's Hutchinson directions and p_net's retraining directions differ.</summary>
+    private string CostDirections => string.Join(", ", new[]
+    {
+        s.UseSmoother ? $"smoother D = {s.Directions}" : null,
+        Retraining is { } o ? $"p_net D = {o.DirectionCount}" : null,
+    }.Where(x => x is not null)) is { Length: > 0 } text ? text : "no label directions";
 
     private static string MachineLoad()
     {

@@ -12,11 +12,17 @@ public static class SensitivityColumns
         "surrogate_sharpness",
     ];
 
+    /// <summary>
+    /// The chaos floor, |Δf| at σ/4 — only when the σ/4 pair ran (the linearity check): without it the smallest σ′ run is σ
+    /// itself, and the same number is already sensitivity_difference, not a floor.
+    /// </summary>
+    private static double? Floor(NetworkSensitivityEstimate? e) => e is { LinearityValue: not null } ? e.FloorDifference : null;
+
     /// <summary>The values of <see cref="Names"/> for one logged step (all null when there is no point).</summary>
     public static double?[] Values(SensitivityPoint? p) =>
     [
         p?.Train?.Value, p?.Train?.StandardError, p?.Test?.Value, p?.Test?.StandardError, p is null ? null : GapStandardError(p),
-        p?.Train?.LinearityRatio, p?.Test?.LinearityRatio, p?.Test?.FloorDifference, p?.Test?.MeanDifference,
+        p?.Train?.LinearityRatio, p?.Test?.LinearityRatio, Floor(p?.Test), p?.Test?.MeanDifference,
         p?.TrainAgreement?.Difference, p?.TrainAgreement?.StandardError, p?.TestAgreement?.Difference, p?.TestAgreement?.StandardError,
         p?.Sharpness,
     ];
@@ -50,7 +56,7 @@ public static class SensitivityColumns
             ["sensitivity_linearity"] = last?.Train?.LinearityRatio,
             ["sensitivity_linearity_test"] = last?.Test?.LinearityRatio,
             ["sensitivity_linear"] = last?.Train?.IsLinear is bool a && last.Test?.IsLinear is bool b ? a && b : null,
-            ["sensitivity_floor"] = last?.Test?.FloorDifference,
+            ["sensitivity_floor"] = Floor(last?.Test),
             ["sensitivity_difference"] = last?.Test?.MeanDifference,
             ["surrogate_sharpness"] = lastSharp?.Sharpness,
             ["surrogate_sharpness_max"] = points.Where(p => p.Sharpness is not null).Select(p => p.Sharpness!.Value).DefaultIfEmpty(double.NaN).Max() is var m && double.IsFinite(m) ? m : null,
