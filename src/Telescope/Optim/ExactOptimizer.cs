@@ -240,7 +240,7 @@ public abstract class ExactOptimizer : IExactOptimizer, ICheckpointable
         var norms = new Tensor[_currentGradients.Length];
         try
         {
-            for (int i = 0; i < norms.Length; i++) norms[i] = torch.linalg.vector_norm(_currentGradients[i]);
+            for (int i = 0; i < norms.Length; i++) norms[i] = GradientNorm.Of(_currentGradients[i]);
             return torch.stack(norms);
         }
         finally
@@ -253,7 +253,7 @@ public abstract class ExactOptimizer : IExactOptimizer, ICheckpointable
     private void ClipInto(double maxNorm, Tensor norms)
     {
         var clipped = _clipped!;
-        using var total = torch.linalg.vector_norm(norms);
+        using var total = GradientNorm.Of(norms);
         // total + 1e-6, then maxNorm / shifted as PyTorch's __rtruediv__ forms it (reciprocal, then multiply).
         using var epsilon = 1e-6.ToScalar();
         using var maxNormScalar = maxNorm.ToScalar();
