@@ -25,7 +25,7 @@ public static class HtmlReport
         .DisableHtml()   // the report's text is data (settings, file names): shown as written, never run as markup
         .Build();
 
-    private static readonly Lazy<string> PlotlyScript = new(() => Resource("Telescope.Reporting.Html.plotly-basic.min.js"));
+    private static readonly Lazy<string> PlotlyScript = new(() => Resource("Telescope.Reporting.Html.plotly-basic.min.js.gz"));
 
     /// <summary>The HTML page of <paramref name="markdown"/>; <paramref name="figures"/> maps an image path as written in the markdown to its figure.</summary>
     public static string Render(string markdown, IReadOnlyDictionary<string, IFigure> figures)
@@ -102,7 +102,9 @@ public static class HtmlReport
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"The embedded resource '{name}' is missing from the Telescope assembly.");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        // Stored gzip-compressed (plotly.js 4.1.2 basic bundle: 1.2 MB as text, 0.4 MB compressed).
+        using var text = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(text, Encoding.UTF8);
         return reader.ReadToEnd();
     }
 }
