@@ -37,6 +37,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        _ = TorchRuntime.Convolutions;   // the correct convolution backend for this CPU, also without Configure (docs/numerics.md §1)
         Options = options;
         int w = options.Width;
 

@@ -56,6 +56,7 @@ public sealed class TelescopingTracker : ICheckpointable, IDisposable
 
     public TelescopingTracker(IJvpEngine engine, IEnumerable<TrackedSet> sets, TelescopingOptions? options = null)
     {
+        _ = TorchRuntime.Convolutions;   // a user's own CNN gets the correct convolution backend without Configure (docs/numerics.md §1)
         _engine = engine;
         Options = options ?? new TelescopingOptions();
         if (Options.Stride < 1) throw new ArgumentException($"Stride must be at least 1, got {Options.Stride}.");
