@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Telescope.Recipes.Reproduce;
 using Telescope.Runs;
 
 namespace Telescope.Cli;
@@ -49,7 +50,7 @@ public static class TelescopeCli
     }
 
     private static string HelpCommand(string[] args) =>
-        args.Length > 0 && args[0] is "run" or "resume" or "merge" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
+        args.Length > 0 && args[0] is "run" or "resume" or "merge" or "reproduce" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
 
     private static Command BuildCommand(RecipeCatalog catalog, CliOutput ui, CancellationToken ct)
     {
@@ -112,6 +113,8 @@ public static class TelescopeCli
             ui.Success($"Merged in {result.Elapsed.TotalSeconds:0.0} s: {result.Folder}");
         }));
 
+        var reproduce = BuildReproduceCommand(catalog, ui, verbose, ct);
+
         var list = new Command("list", "List the recipes");
         list.SetAction(p => Guard(ui, p.GetValue(verbose), () => ui.ListRecipes(catalog)));
 
@@ -129,9 +132,39 @@ public static class TelescopeCli
         root.Subcommands.Add(run);
         root.Subcommands.Add(resume);
         root.Subcommands.Add(merge);
+        root.Subcommands.Add(reproduce);
         root.Subcommands.Add(list);
         root.Subcommands.Add(describe);
         return root;
+    }
+
+    private static Command BuildReproduceCommand(RecipeCatalog catalog, CliOutput ui, Option<bool> verbose, CancellationToken ct)
+    {
+        var scale = new Option<string>("--scale") { Description = "quick: every recipe's --quick values (well under 2 hours on 2 cores); full: their full defaults", DefaultValueFactory = _ => "quick" };
+        var outOption = new Option<string>("--out") { Description = "Root folder of the run folders and the index", HelpName = "DIR", DefaultValueFactory = _ => "results" };
+        var shard = new Option<string?>("--shard") { Description = "Run share i of N of every recipe's sub-runs into <folder>.shards/shard-i (0-based); then --merge N", HelpName = "i/N" };
+        var mergeCount = new Option<int?>("--merge") { Description = "Merge the N shard folders of every run that --shard i/N wrote, then write the index", HelpName = "N" };
+        var indexOnly = new Option<bool>("--index-only") { Description = "Only write the index (README.md, index.json) from the finished folders" };
+        var data = new Option<string?>("--data") { Description = $"Data folder (default: ${RecipeRunner.DataEnvironmentVariable})", HelpName = "DIR" };
+        var force = new Option<bool>("--force") { Description = "Run every recipe anew, replacing finished folders" };
+        var only = new Option<string[]>("--only") { Description = "Run only these recipes of the plan (comma-separated); the index lists every finished one", HelpName = "recipe,…" };
+        var command = new Command("reproduce", "Run the paper's case studies and the design-choice lens as one plan and index every finding's verdict (docs/reproduce.md)");
+        foreach (var o in new Option[] { scale, outOption, shard, mergeCount, indexOnly, data, force, only }) command.Options.Add(o);
+        command.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
+        {
+            var reproduction = Reproduction.Of(catalog, p.GetValue(outOption)!, ReproducePlan.ParseScale(p.GetValue(scale)!));
+            if (p.GetValue(indexOnly)) reproduction.WriteIndex();
+            else if (p.GetValue(mergeCount) is int n) ui.WithProgress(progress => { reproduction.MergeShards(n, progress, ui.Warning); return 0; });
+            else
+            {
+                var share = p.GetValue(shard) is { } text ? RunShard.Parse(text) : RunShard.All;
+                ui.WithProgress(progress => { reproduction.Run(share, p.GetValue(data), p.GetValue(force), progress, ct, ui.Warning,
+                    p.GetValue(only) is { Length: > 0 } names ? names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null); return 0; });
+            }
+            ui.Success(p.GetValue(shard) is { } s ? $"Shard {s} finished under {p.GetValue(outOption)}; merge the shards with --merge N."
+                : $"Index written: {Path.Combine(p.GetValue(outOption)!, ReproduceIndex.ReadmeFileName)}");
+        }));
+        return command;
     }
 
     /// <summary>Maps exceptions to exit codes and one-line messages.</summary>

@@ -13,7 +13,7 @@ internal sealed record TabularArm(string Optimizer, IReadOnlyList<TabularKernelR
 }
 
 /// <summary>A cited expectation (docs/method.md §9 row "design-choices", or our own comparison) and whether this run agrees.</summary>
-internal sealed record ClaimVerdict(string Claim, Verdict Verdict)
+internal sealed record ClaimVerdict(string Key, string Claim, Verdict Verdict)
 {
     public string Sentence => Verdict.About(Claim);
 }
@@ -86,7 +86,7 @@ internal sealed class DesignChoicesFindings
         var list = new List<ClaimVerdict>();
         double tolerance = _s.DecompositionTolerance;
         double worstGap = Runs.Max(r => r.Points.Max(p => Math.Max(p.Train.SumGap, p.Test.SumGap)));
-        list.Add(new("docs/method.md §9: each component's cumulative functional contribution sums to f̃ − f_θ0", new Verdict(
+        list.Add(new("components_sum_to_telescoping_change", "docs/method.md §9: each component's cumulative functional contribution sums to f̃ − f_θ0", new Verdict(
             worstGap <= tolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
             $"max |Σ_c C_c − (f̃ − f_θ0)| = {F(worstGap)} over {Runs.Count} runs and every log step, criterion ≤ {F(tolerance)} ({DesignChoicesSettings.DecompositionToleranceName})")));
 
@@ -94,22 +94,22 @@ internal sealed class DesignChoicesFindings
         var homogeneous = Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).ToList();
         const string decayClaim = "docs/method.md §9: weight decay = −γλL·f for homogeneous nets";
         if (homogeneous.Count == 0)
-            list.Add(new(decayClaim, new Verdict(VerdictOutcome.Inconclusive, "no run of a bias-free ReLU net with scalar weight decay (add relu-nobias to identity_nets)")));
+            list.Add(new("weight_decay_identity", decayClaim, new Verdict(VerdictOutcome.Inconclusive, "no run of a bias-free ReLU net with scalar weight decay (add relu-nobias to identity_nets)")));
         else
         {
             double worst = homogeneous.Max(MaxStepDeviation);
-            list.Add(new(decayClaim, new Verdict(worst <= identityTolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
+            list.Add(new("weight_decay_identity", decayClaim, new Verdict(worst <= identityTolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
                 $"largest per-step relative deviation {F(worst)} over {homogeneous.Count} homogeneous run(s) ({string.Join(", ", homogeneous.Select(r => r.Label).Distinct())}), criterion ≤ {F(identityTolerance)} ({DesignChoicesSettings.IdentityToleranceName})")));
         }
 
         const string momentumClaim = "docs/method.md §9: momentum departs from rescaled SGD only as the Jacobian moves";
         if (Comparisons.Count == 0)
-            list.Add(new(momentumClaim, new Verdict(VerdictOutcome.Inconclusive, "no momentum comparison ran (add sgd_momentum to optimizers)")));
+            list.Add(new("momentum_vs_rescaled_sgd", momentumClaim, new Verdict(VerdictOutcome.Inconclusive, "no momentum comparison ran (add sgd_momentum to optimizers)")));
         else
         {
-            list.Add(new(momentumClaim + " — over time: the gap grows in the log intervals where the Jacobian drifts (positive correlation)",
+            list.Add(new("momentum_gap_follows_jacobian_drift_over_time", momentumClaim + " — over time: the gap grows in the log intervals where the Jacobian drifts (positive correlation)",
                 PositiveCorrelation(Comparisons.Select(c => c.GrowthDriftCorrelation).ToList(), Comparisons[0].GrowthDriftPairs, "Pearson r")));
-            list.Add(new(momentumClaim + " — across inputs: the probes furthest apart at the end are those whose J·v drifted most (positive rank correlation)",
+            list.Add(new("momentum_gap_follows_jacobian_drift_across_inputs", momentumClaim + " — across inputs: the probes furthest apart at the end are those whose J·v drifted most (positive rank correlation)",
                 PositiveCorrelation(Comparisons.Select(c => c.PerInputRankCorrelation).ToList(), Comparisons[0].PerInputPairs, "Spearman ρ")));
         }
 
@@ -117,16 +117,16 @@ internal sealed class DesignChoicesFindings
         // Both kernel blocks are judged: they need not agree (the committed one-seed full run: 1.4% off train×train, 0.7% test×train).
         foreach (var arm in Adaptive)
         {
-            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final train×train block)",
+            list.Add(new($"adaptive_kernel_differs_{arm.Name}_mnist_train", $"docs/method.md §9: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final train×train block)",
                 KernelDifference(arm.Runs.Select(r => LastAlignment(r).Train ?? double.NaN).ToList(), minimum)));
-            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final test×train block)",
+            list.Add(new($"adaptive_kernel_differs_{arm.Name}_mnist_test", $"docs/method.md §9: Adam's kernel K^T differs measurably from K ({arm.Name}, MNIST, final test×train block)",
                 KernelDifference(arm.Runs.Select(r => LastAlignment(r).Test ?? double.NaN).ToList(), minimum)));
         }
         if (TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam) is { } adam)
         {
-            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {_tabularName}, final train×train block)",
+            list.Add(new("adaptive_kernel_differs_adam_tabular_train", $"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {_tabularName}, final train×train block)",
                 KernelDifference(adam.Runs.Select(r => r.Final.AlignmentTrain).ToList(), minimum)));
-            list.Add(new($"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {_tabularName}, final test×train block)",
+            list.Add(new("adaptive_kernel_differs_adam_tabular_test", $"docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, {_tabularName}, final test×train block)",
                 KernelDifference(adam.Runs.Select(r => r.Final.AlignmentTest).ToList(), minimum)));
         }
         if (TabularFlatness() is { } flat) list.Add(flat);
@@ -183,7 +183,7 @@ internal sealed class DesignChoicesFindings
             verdict = GapCheck.ClearlyBelow(Distance(adam.First), Distance(sgd.First), reps > 1 ? se : double.NaN, Criteria,
                 ($"|W(1) − 1| of Adam's K^T", "SGD's K (noise: the R test-set draws)"));
         }
-        return new ClaimVerdict($"Our comparison on {_tabularName} (no paper claim): Adam's K^T is closer to the flat, tree-like W(1) = 1 than SGD's K", verdict);
+        return new ClaimVerdict("adaptive_kernel_flatter_than_sgd_tabular", $"Our comparison on {_tabularName} (no paper claim): Adam's K^T is closer to the flat, tree-like W(1) = 1 than SGD's K", verdict);
     }
 
     private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);

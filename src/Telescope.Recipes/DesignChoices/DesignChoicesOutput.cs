@@ -169,6 +169,8 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         }).ToList();
         summary["wall_seconds"] = findings.Runs.ToDictionary(r => r.Label, r => Math.Round(r.WallTime.TotalSeconds, 1));
         context.Folder.WriteSummary(summary);
+        string where = Seeded ? $"{Seeds.Count} seeds" : "one seed";
+        RunFindings.Write(context.Folder, findings.Verdicts.Select(v => new RunFinding(v.Key, v.Claim, where, v.Verdict)));
     }
 
     /// <summary>W(π) curves averaged over seeds, π by π (SeedAggregate keeps arrays only per seed).</summary>

@@ -11,9 +11,6 @@ internal sealed record ModularGridPoint(double Fraction, double WeightDecay, IRe
     public string Label => string.Create(CultureInfo.InvariantCulture, $"fraction {Fraction:G4}, λ = {WeightDecay:G4}");
 }
 
-/// <summary>A judged expectation: a key for summary.json, the claim, the grid point it concerns and the verdict.</summary>
-internal sealed record ModularVerdict(string Key, string Claim, string Where, Verdict Verdict);
-
 /// <summary>
 /// grokking-modular's numbers and verdicts from the sub-run results (docs/recipes/grokking-modular.md): per grid point
 /// the events of every seed, and the noise-aware verdicts on the four expectations — test accuracy rises long after
@@ -37,9 +34,9 @@ internal sealed class GrokkingModularFindings
     public IReadOnlyList<ModularGridPoint> Grid { get; }
 
     /// <summary>Every verdict: three per grid point, one per training fraction for the weight-decay trend.</summary>
-    public IReadOnlyList<ModularVerdict> Verdicts()
+    public IReadOnlyList<RunFinding> Verdicts()
     {
-        var list = new List<ModularVerdict>();
+        var list = new List<RunFinding>();
         foreach (var g in Grid)
         {
             list.Add(new("grokking_delay", $"test accuracy reaches {F(_s.TestAccuracyThreshold)} at least {F(_s.DelayFactor)}× later than training accuracy reaches {F(_s.TrainAccuracyThreshold)} ({GrokkingModularSettings.DelayFactorName})", g.Label, Delay(g)));

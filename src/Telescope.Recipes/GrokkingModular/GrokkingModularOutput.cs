@@ -109,10 +109,11 @@ internal static class GrokkingModularOutput
             {
                 ["key"] = v.Key,
                 ["where"] = v.Where,
-                ["outcome"] = v.Verdict.Outcome switch { VerdictOutcome.Agrees => "agrees", VerdictOutcome.Disagrees => "disagrees", _ => "inconclusive" },
+                ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome),
                 ["statement"] = v.Verdict.Statement,
             }).ToList(),
         });
+        RunFindings.Write(context.Folder, findings.Verdicts());
     }
 
     public static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);

@@ -118,8 +118,11 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         summary["measure_seconds"] = Math.Round(MeasureSeconds, 1);
         summary["results"] = Arms.SelectMany(a => setup.SpawnSteps.Select(t => SummaryEntry(a, t))).ToList();
         summary["pretrain_accuracy"] = PretrainAccuracy();
-        summary["verdicts"] = _analysis.Verdicts().ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = v.Verdict.Outcome.ToString().ToLowerInvariant(), ["statement"] = v.Verdict.Statement });
+        var verdicts = _analysis.Verdicts();
+        summary["verdicts"] = verdicts.ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome), ["statement"] = v.Verdict.Statement });
         context.Folder.WriteSummary(summary);
+        string where = $"{ModelText}, spawn steps {string.Join(", ", setup.SpawnSteps)}, " + (setup.Seeded ? $"{setup.Seeds.Count} seeds" : "one seed");
+        RunFindings.Write(context.Folder, verdicts.Select(v => new RunFinding(v.Key, "paper Fig. 6 (docs/method.md §9): " + v.Claim, where, v.Verdict)));
     }
 
     private string ModelText => $"ResNet-{6 * setup.Model.BlocksPerStage + 2} (w = {setup.Model.Width}, {setup.Model.Norm}" +

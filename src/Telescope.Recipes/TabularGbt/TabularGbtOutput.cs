@@ -120,6 +120,19 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         summary["results"] = results;
         summary["datasets"] = datasets;
         context.Folder.WriteSummary(summary);
+        RunFindings.Write(context.Folder, findings.Datasets.SelectMany(RunFindingsOf));
+    }
+
+    /// <summary>The paper's three claims of Sec. 4.3 / Fig. 5 on one data set, as the report judges them.</summary>
+    private IEnumerable<RunFinding> RunFindingsOf(DatasetFindings d)
+    {
+        string where = d.Group.Name + (Seeded ? $", {Seeds.Count} seeds" : ", one seed");
+        yield return new("gbt_better_at_pi0", "paper Fig. 5: LightGBM is better than the network already on regular inputs (π = 0)", where, d.GbtBetterAtZero);
+        yield return new("gap_grows_with_pi", "paper Fig. 5: the network's test-error gap to LightGBM grows with the share π of irregular inputs", where, d.GapGrows.Verdict);
+        yield return new("w_nn_grows_with_pi", "paper Fig. 5: the network's largest kernel weight norm W_NN grows with π", where, d.WNnGrows.Verdict);
+        yield return new("w_gbt_flat", "paper Fig. 5: the trees' kernel weight norm W_GBT stays flat (≈ 1) as π grows", where, new Verdict(
+            d.GbtFlat ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
+            $"largest |W_GBT(π) − 1| = {Format(d.GbtDeviation)}{(Seeded ? " (seed means)" : "")}, criterion ≤ {Format(s.FlatTolerance)} ({TabularGbtSettings.FlatToleranceName})"));
     }
 
     public void WriteReport()
