@@ -6,7 +6,7 @@ using Telescope.Runs;
 namespace Telescope.Cli;
 
 /// <summary>
-/// The <c>telescope</c> command: <c>run</c>, <c>resume</c>, <c>merge</c>, <c>list</c>, <c>describe</c>. Thin by design — it parses,
+/// The <c>telescope</c> command: <c>run</c>, <c>resume</c>, <c>merge</c>, <c>reproduce</c>, <c>record</c>, <c>list</c>, <c>describe</c>. Thin by design — it parses,
 /// looks the recipe up and hands over to <see cref="RecipeRunner"/>. Callable in-process (tests) with any
 /// catalog and writers.
 /// </summary>
@@ -50,7 +50,7 @@ public static class TelescopeCli
     }
 
     private static string HelpCommand(string[] args) =>
-        args.Length > 0 && args[0] is "run" or "resume" or "merge" or "reproduce" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
+        args.Length > 0 && args[0] is "run" or "resume" or "merge" or "reproduce" or "record" or "list" or "describe" ? $"telescope {args[0]} --help" : "telescope --help";
 
     private static Command BuildCommand(RecipeCatalog catalog, CliOutput ui, CancellationToken ct)
     {
@@ -115,6 +115,14 @@ public static class TelescopeCli
 
         var reproduce = BuildReproduceCommand(catalog, ui, verbose, ct);
 
+        var recordArg = new Argument<string[]>("folders") { Description = "Finished run folders without a tool-written RUN.md", Arity = ArgumentArity.OneOrMore };
+        var record = new Command("record", "Write RUN.md for finished run folders that predate it, from their config.json and summary.json");
+        record.Arguments.Add(recordArg);
+        record.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
+        {
+            foreach (var folder in p.GetValue(recordArg)!) ui.Success(RunRecordAfterwards.Write(catalog, folder));
+        }));
+
         var list = new Command("list", "List the recipes");
         list.SetAction(p => Guard(ui, p.GetValue(verbose), () => ui.ListRecipes(catalog)));
 
@@ -133,6 +141,7 @@ public static class TelescopeCli
         root.Subcommands.Add(resume);
         root.Subcommands.Add(merge);
         root.Subcommands.Add(reproduce);
+        root.Subcommands.Add(record);
         root.Subcommands.Add(list);
         root.Subcommands.Add(describe);
         return root;

@@ -39,23 +39,46 @@ public static class RunRecord
     /// <param name="finishedUtc">Now.</param>
     /// <param name="processSeconds">Wall time of this process's part (all of it for an uninterrupted run).</param>
     public static string Render(string kind, string recipe, RecipeSettings settings, MachineInfo? machine, DateTimeOffset createdUtc,
-        DateTimeOffset finishedUtc, double processSeconds)
+        DateTimeOffset finishedUtc, double processSeconds) =>
+        Render(kind, recipe, settings, machine, MachineInfo.TelescopeVersion, createdUtc,
+            "Written by the `telescope` tool when it committed this folder. Repeat the run with `telescope run --config config.json`.",
+            CommandLine is null ? "none: started from a program through `RecipeRunner`" : $"`{CommandLine}`",
+            finishedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            FormatDuration(processSeconds) + (kind == "run" ? "" : " (this process only)"));
+
+    /// <summary>
+    /// The RUN.md of a finished run folder that predates RUN.md (<c>telescope record</c>): everything config.json holds —
+    /// the commit and version that ran, when it started, its settings and machine — and the wall time only where the
+    /// recipe's summary.json recorded one; the command line was never recorded and is said to be unknown.
+    /// </summary>
+    /// <param name="config">The folder's config.json.</param>
+    /// <param name="settings">Its settings, resolved against the recipe's current declarations (for the defaults).</param>
+    /// <param name="wallSeconds">summary.json's <c>wall_seconds</c>, when the recipe wrote one.</param>
+    public static string RenderAfterwards(RunConfig config, RecipeSettings settings, double? wallSeconds) =>
+        Render("run recorded afterwards", config.Recipe, settings, config.Machine, config.TelescopeVersion, config.CreatedUtc,
+            $"Written by `telescope record` on {DateTimeOffset.UtcNow:yyyy-MM-dd} from this folder's config.json and summary.json: the run predates the " +
+            "records the tool writes itself, so its command line was not recorded. Repeat the run with `telescope run --config config.json`.",
+            "not recorded (the run predates RUN.md); equivalent: `telescope run --config config.json`",
+            "not recorded",
+            wallSeconds is double w ? FormatDuration(w) + " (summary.json `wall_seconds`, the recipe's own clock)" : "not recorded");
+
+    private static string Render(string kind, string recipe, RecipeSettings settings, MachineInfo? machine, string version, DateTimeOffset createdUtc,
+        string intro, string command, string finished, string wall)
     {
-        string version = MachineInfo.TelescopeVersion;
         var changed = settings.Where(s => Setting.Format(s.Value) != Setting.Format(settings.Quick && s.QuickValue is not null ? s.QuickValue : s.DefaultValue))
             .Select(s => $"`{s.Name}={s.FormattedValue}`").ToList();
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# {recipe}: {kind}\n\n");
-        text.Append("Written by the `telescope` tool when it committed this folder. Repeat the run with `telescope run --config config.json`.\n\n");
+        text.Append(intro + "\n\n");
         text.Append("| | |\n|---|---|\n");
         void Row(string name, string value) => text.Append(CultureInfo.InvariantCulture, $"| {name} | {value.Replace("|", "\\|")} |\n");
-        Row("command", CommandLine is null ? "none: started from a program through `RecipeRunner`" : $"`{CommandLine}`");
+        Row("command", command);
         Row("commit", CommitOf(version) ?? "not recorded by this build");
         Row("version", version);
         Row("mode", settings.Quick ? "quick (--quick defaults)" : "full defaults");
         Row("created (UTC)", createdUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-        Row("finished (UTC)", finishedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-        Row("wall time", FormatDuration(processSeconds) + (kind == "run" ? "" : " (this process only)"));
+        Row("finished (UTC)", finished);
+        Row("wall time", wall);
         Row("seed", settings.Seed.ToString(CultureInfo.InvariantCulture));
         if (settings.Contains(RecipeSettings.SeedsKey)) Row("seed repetitions", string.Join(", ", settings.GetSeeds()));
         Row("settings changed from the defaults", changed.Count == 0 ? "none" : string.Join(", ", changed));

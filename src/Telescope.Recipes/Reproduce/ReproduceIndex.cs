@@ -108,9 +108,9 @@ public static class ReproduceIndex
         return new JsonObject { ["scale"] = scale, ["wall_seconds"] = Math.Round(total, 1), ["runs"] = items };
     }
 
-    /// <summary>Folders under <paramref name="root"/> (two levels deep) holding a finished run that no plan lists.</summary>
+    /// <summary>Folders under <paramref name="root"/> (up to three levels deep) holding a finished run that no plan lists.</summary>
     private static List<string> OtherRuns(string root, HashSet<string> planned) =>
-        !Directory.Exists(root) ? [] : Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1 })
+        !Directory.Exists(root) ? [] : Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 })
             .Select(d => Path.GetRelativePath(root, d).Replace('\\', '/'))
             .Where(d => !planned.Contains(d) && !d.Contains(".shards", StringComparison.Ordinal) && !d.Contains(".partial-", StringComparison.Ordinal)
                 && File.Exists(Path.Combine(root, d, RunConfig.FileName)))

@@ -1,5 +1,6 @@
 using Telescope.Recipes;
 using Telescope.Recipes.Reproduce;
+using Telescope.Runs;
 using Xunit;
 
 namespace Telescope.Tests.Docs;
@@ -44,6 +45,23 @@ public sealed class ResultQuotesTests : IDisposable
         Assert.All(checks.Skip(5), c => Assert.NotNull(c));
         File.WriteAllText(page, "[7.94](summary.json#/runs/0/delay)");
         Assert.Throws<KeyNotFoundException>(() => ResultQuotes.Check(ResultQuotes.In(page).Single()));
+    }
+
+    [Fact]
+    public void EveryCommittedRunFolderHasAToolWrittenRecordOfTheCommitInItsConfig()
+    {
+        string results = Path.Combine(DocExampleTests.RepoRoot(), "results");
+        var folders = Directory.GetFiles(results, RunConfig.FileName, SearchOption.AllDirectories).Select(Path.GetDirectoryName).ToList();
+        Assert.True(folders.Count >= 8, $"only {folders.Count} run folders under results/");
+        foreach (var folder in folders)
+        {
+            string record = Path.Combine(folder!, RunRecord.FileName);
+            Assert.True(File.Exists(record), $"{folder} has no RUN.md (telescope record writes one for older runs)");
+            string text = File.ReadAllText(record);
+            Assert.True(RunRecordAfterwards.IsToolWritten(text), $"{record} was not written by the tool");
+            string commit = RunRecord.CommitOf(RunConfig.Load(Path.Combine(folder!, RunConfig.FileName)).TelescopeVersion)!;
+            Assert.Contains($"| commit | {commit} |", text);
+        }
     }
 
     [Fact]
