@@ -59,6 +59,34 @@ public class TelescopeCliTests : IDisposable
     }
 
     [Fact]
+    public void ReproduceAndRecordRefuseBadInputWithAClearMessage()
+    {
+        var (code, _, error) = Cli("reproduce", "--scale", "huge", "--out", Path.Combine(_root, "r"));
+        Assert.Equal(TelescopeCli.ExitUserError, code);
+        Assert.Contains("Unknown scale 'huge'", error);
+        (code, _, error) = Cli("reproduce", "--only", "no-such-recipe", "--out", Path.Combine(_root, "r"));
+        Assert.Equal(TelescopeCli.ExitUserError, code);
+        Assert.Contains("has no recipe 'no-such-recipe'", error);
+        Assert.False(Directory.Exists(Path.Combine(_root, "r")), "nothing is written for a refused command");
+
+        (code, _, error) = Cli("record", _root);
+        Assert.Equal(TelescopeCli.ExitUserError, code);
+        Assert.Contains("is not a finished run folder", error);
+        string run = Path.Combine(_root, "run");
+        Assert.Equal(0, Cli("run", "tiny", "--quick", "--out", run).Code);
+        var (recorded, output, _) = Cli("record", run);
+        Assert.Equal(0, recorded);
+        Assert.Contains("written by the tool already, kept", output);
+        File.WriteAllText(Path.Combine(run, "RUN.md"), "hand notes");
+        (recorded, output, _) = Cli("record", run);
+        Assert.Equal(0, recorded);
+        Assert.Equal("hand notes", File.ReadAllText(Path.Combine(run, "NOTES.md")));
+        string record = File.ReadAllText(Path.Combine(run, "RUN.md"));
+        Assert.Contains("Written by `telescope record`", record);
+        Assert.Contains($"| commit | {RunRecord.CommitOf(RunConfig.Load(Path.Combine(run, "config.json")).TelescopeVersion) ?? "not recorded by this build"} |", record);
+    }
+
+    [Fact]
     public void InteractiveProgressDisplayRunsToCompletion()
     {
         var output = new StringWriter();
