@@ -12,11 +12,10 @@ internal static class DoubleDescentRunFindings
     {
         var findings = new List<RunFinding>();
         string seeds = analysis.Seeded ? $"seeds {string.Join(", ", analysis.Seeds)}" : "one seed";
-        string excluded = analysis.Runs.Count(r => !analysis.InCurve(r)) is var n and > 0
-            ? $"; {n} capped or failed network(s) left out of the curves" : "";
         foreach (var level in analysis.Levels)
         {
-            string where = $"label noise {F(level.Noise)}, {seeds}{excluded}";
+            int left = analysis.Sweep(level.Noise).Count(r => !analysis.InCurve(r));
+            string where = $"label noise {F(level.Noise)}, {seeds}" + (left > 0 ? $" ({left} capped or failed network(s) left out)" : "");
             if (level.TestMse.Curve.Count > 0)
                 findings.Add(level.Noise > 0
                     ? new RunFinding("double_descent_test_mse_peak", "With label noise the test MSE peaks near the interpolation threshold and falls beyond it (paper Fig. 3).",
