@@ -100,6 +100,8 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
         if (Seeded) summary["seeds"] = Seeds;
         summary["results"] = results;
         context.Folder.WriteSummary(summary);
+        // findings.json: the verdicts report.md prints, in the one shape every recipe shares (written here so a merge writes it too).
+        RunFindings.Write(context.Folder, new ApproximationFindings(s, runs).All().Select(v => v.ToRunFinding()));
     }
 
     public void WriteReport()
@@ -131,8 +133,9 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
 
         report.Heading("Findings");
         report.Paragraph(s.Verdicts.Describe() + (Seeded
-            ? $" Noise here: the spread over the {Seeds.Count} seeds (every seed's value is a point of the slope fit; gaps against sd/√{Seeds.Count})."
-            : " One seed: a ratio or gap is judged by its threshold alone, a trend against the scatter of the grid points."));
+            ? $" Noise here: the spread over the {Seeds.Count} seeds (every seed's value is a point of the slope fit; ratios as gaps of log10 values against sd/√{Seeds.Count})."
+            : $" One seed: no seed-to-seed noise is measured, so a ratio claim agrees only when the ratio exceeds its threshold by {ApproximationSettings.SingleSeedMarginName} = {Format(s.SingleSeedMargin)}×, " +
+              "disagrees only when it falls that far below, and is inconclusive in between; a trend is judged against the scatter of the grid points about the fitted line."));
         report.Bullets(Findings());
 
         report.Heading("Final values (test probes)" + (Seeded ? $", mean ± sd over {Seeds.Count} seeds (diverged seeds left out)" : ""));
@@ -167,67 +170,33 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
     private static double Mean(GridPoint g, Func<SubRun, double?> pick) =>
         SeedAggregate.MeanSd(g.Finished.Select(pick).Where(v => v is not null).Select(v => v!.Value)).Mean;
 
+    /// <summary>The report's findings: the verdicts of <see cref="ApproximationFindings"/> with the numbers they rest on, then the descriptive lines.</summary>
     private List<string> Findings()
     {
         var findings = new List<string>();
-        var criteria = s.Verdicts;
-        double factor = s.LinearGapFactor;
-        foreach (var o in Optimizers)
+        var verdicts = new ApproximationFindings(s, runs).All();
+        foreach (var v in verdicts.Where(v => v.Key == ApproximationFindings.OrdersOfMagnitudeKey))
         {
-            var d = Default(o);
-            var ratios = d.Finished.Select(r => (r.Final.Test.ErrAbsLinear ?? double.NaN) / r.Final.Test.ErrAbsTelescoping).Where(double.IsFinite).ToList();
-            string claim = "The paper finds f_lin's error orders of magnitude above f̃'s";
-            string verdict;
-            if (ratios.Count == 0) verdict = $"{claim}: inconclusive — no finished run at this rate.";
-            else if (!Seeded)
-                verdict = $"{claim}: " + (ratios[0] >= factor ? $"agrees (at least {Format(factor)}×, {ApproximationSettings.LinearGapFactorName})." : $"does NOT agree (less than {Format(factor)}×, {ApproximationSettings.LinearGapFactorName}).");
-            else
-            {
-                // log10 of the ratio against log10 of the factor, with the seed spread of the log ratio.
-                var (mean, sd, count) = SeedAggregate.MeanSd(ratios.Select(Math.Log10));
-                verdict = GapCheck.ClearlyBelow(Math.Log10(factor), mean, sd is double x ? x / Math.Sqrt(count) : double.NaN, criteria,
-                    ($"log10 {ApproximationSettings.LinearGapFactorName} = log10 {Format(factor)}", $"mean log10(|f − f_lin| / |f − f̃|) over {count} seeds")).About(claim);
-            }
-            findings.Add($"**{o} at its default learning rate {Format(d.LearningRate)}**: final |f − f̃| = {Text(d, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = {Text(d, r => r.Final.Test.ErrAbsLinear)} " +
-                $"(f_lin's error is {TextOf(ratios)}× f̃'s). " + verdict);
+            var d = Default(v.Optimizer);
+            findings.Add($"**{v.Optimizer} at its default learning rate {Format(d.LearningRate)}**: final |f − f̃| = {Text(d, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = {Text(d, r => r.Final.Test.ErrAbsLinear)}. " +
+                v.Verdict.About($"The paper finds f_lin's error orders of magnitude above f̃'s (at least {Format(s.LinearGapFactor)}×, {ApproximationSettings.LinearGapFactorName})"));
         }
         foreach (var o in Optimizers)
+            findings.Add($"{o}, is f̃'s final error below f_lin's (the paper: f̃ follows the network far more closely than f_lin, Fig. 2, 7, 8)? Per learning rate: " + string.Join("; ",
+                verdicts.Where(v => v.Key == ApproximationFindings.BelowLinearKey && v.Optimizer == o)
+                    .Select(v => $"lr {Format(v.LearningRate!.Value)}: {v.Verdict.Tag} — {v.Verdict.Statement}")) + ".");
+        foreach (var v in verdicts.Where(v => v.Key == ApproximationFindings.GrowsKey))
         {
-            var grid = Grid(o).Where(g => g.Finished.Count > 0).ToList();
-            var errors = grid.Select(g => Mean(g, r => r.Final.Test.ErrAbsTelescoping)).ToList();
-            int rising = errors.Zip(errors.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
-            string seeds = Seeded ? $"{Seeds.Count} seeds, every finished seed a point" : "one seed";
-            string verdict = grid.Count < 3 ? $"only {grid.Count} learning rate(s) ran; a trend needs 3 — inconclusive"
-                : TrendCheck.Judge(SeededSeries.FromSeeds(grid.Select(g => Math.Log10(g.LearningRate)).ToList(),
-                        grid.Select(g => (IReadOnlyList<double>)g.Finished.Select(r => Math.Log10(r.Final.Test.ErrAbsTelescoping)).ToArray()).ToList()),
-                    criteria, TrendDirection.Grows).Verdict.About($"the paper finds it growing with the learning rate (log error against log lr, {seeds})");
-            findings.Add($"{o}: final |f − f̃| over the grid {Join(grid.Select(g => g.LearningRate))} is {Join(errors)}{(Seeded ? " (seed means)" : "")}, rising in {rising} of {grid.Count - 1} steps up the grid; {verdict}");
+            var grid = Grid(v.Optimizer).Where(g => g.Finished.Count > 0).ToList();
+            findings.Add($"{v.Optimizer}: final |f − f̃| over the grid {Join(grid.Select(g => g.LearningRate))} is {Join(grid.Select(g => Mean(g, r => r.Final.Test.ErrAbsTelescoping)))}{(Seeded ? " (seed means)" : "")}; " +
+                v.Verdict.About("the paper finds it growing with the learning rate"));
         }
         findings.AddRange(EqualErrorRates());
-        foreach (var o in Optimizers)
+        foreach (var v in verdicts.Where(v => v.Key == ApproximationFindings.AccuracyKey))
         {
-            var d = Default(o);
-            var gaps = d.Finished.Select(run =>
-            {
-                var points = run.Points.Where(p => p.Test.AccNetwork is not null).ToList();
-                return (T: points.Max(p => Math.Abs(p.Test.AccTelescoping!.Value - p.Test.AccNetwork!.Value)),
-                    L: points.Max(p => Math.Abs(p.Test.AccLinear!.Value - p.Test.AccNetwork!.Value)));
-            }).ToList();
-            if (gaps.Count == 0) continue;
-            string head = $"{o} accuracy (default lr): network {Text(d, r => r.Final.Test.AccNetwork)}, f̃ {Text(d, r => r.Final.Test.AccTelescoping)}, f_lin {Text(d, r => r.Final.Test.AccLinear)} at the end; " +
-                $"largest gap over training |acc f̃ − acc f| = {TextOf(gaps.Select(g => g.T))}, |acc f_lin − acc f| = {TextOf(gaps.Select(g => g.L))}";
-            if (!Seeded)
-            {
-                var (gapT, gapL) = gaps[0];
-                findings.Add(head + (gapT < gapL ? " — f̃ tracks the network more closely than f_lin."
-                    : gapT == gapL ? " — both track it equally closely here." : " — f̃ does NOT track the network more closely than f_lin here."));
-            }
-            else
-            {
-                var paired = SeedAggregate.MeanSd(gaps.Select(g => g.L - g.T));
-                findings.Add(head + ". " + GapCheck.ClearlyBelow(gaps.Average(g => g.T), gaps.Average(g => g.L), paired.Sd is double x ? x / Math.Sqrt(paired.Count) : double.NaN,
-                    criteria, ("f̃'s largest accuracy gap", "f_lin's")).About("The paper finds f̃'s accuracy tracking the network while f_lin drifts"));
-            }
+            var d = Default(v.Optimizer);
+            findings.Add($"{v.Optimizer} accuracy (default lr): network {Text(d, r => r.Final.Test.AccNetwork)}, f̃ {Text(d, r => r.Final.Test.AccTelescoping)}, f_lin {Text(d, r => r.Final.Test.AccLinear)} at the end. " +
+                v.Verdict.About("The paper finds f̃'s accuracy tracking the network while f_lin drifts"));
         }
         foreach (var o in Optimizers)
         {

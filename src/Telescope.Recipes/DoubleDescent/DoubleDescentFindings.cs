@@ -7,11 +7,15 @@ namespace Telescope.Recipes.DoubleDescent;
 /// <param name="IsPeak">The ratio criterion's prominence reaches peak_prominence.</param>
 /// <param name="NearThreshold">The ratio peak's width is within near_factor of h*.</param>
 /// <param name="SameWidth">The ratio peak is the noise criterion's candidate (the grid's maximum beyond the first width).</param>
+/// <param name="Verdict">The verdict the report prints: <see cref="PeakResult.Verdict"/> of <see cref="Judged"/>, made
+/// inconclusive where the values that decide it are flagged or within their estimator's standard error
+/// (<see cref="DoubleDescentFindings.Peak"/>).</param>
+/// <param name="LeftOut">Widths of the curve left out of the noise test: with several seeds, those with fewer than two seeds in the curve.</param>
 internal sealed record PeakFinding(SeededSeries Curve, SeriesPeak Ratio, PeakResult Judged, bool ExpectPeak,
-    bool IsPeak, bool NearThreshold, bool SameWidth)
+    bool IsPeak, bool NearThreshold, bool SameWidth, Verdict Verdict, IReadOnlyList<int> LeftOut)
 {
-    /// <summary>A peak near the threshold that survives the noise where the paper expects one.</summary>
-    public bool AsThePaperFinds => Judged.Found && SameWidth && NearThreshold && ExpectPeak;
+    /// <summary>A peak near the threshold that survives the noise (and every flag) where the paper expects one.</summary>
+    public bool AsThePaperFinds => Verdict.Outcome == VerdictOutcome.Agrees && Judged.Found && SameWidth && NearThreshold && ExpectPeak;
 }
 
 /// <summary>The smoother's p at one noise level: the reliable widths' curves, the growth of p_train and the p_test peak.</summary>
@@ -22,9 +26,11 @@ internal sealed record PeakFinding(SeededSeries Curve, SeriesPeak Ratio, PeakRes
 /// <param name="DropsWithWorseFit">Drops at which the wider networks also end with a higher mean train MSE.</param>
 /// <param name="BeyondThreshold">Grid indices beyond h*.</param>
 /// <param name="BenignBeyond">Indices beyond h* with mean p_test below mean p_train (benign overfitting, docs/method.md §5.1).</param>
+/// <param name="Trusted">Networks in the curve whose final smoother p is trustworthy by the comparison with p_net.</param>
+/// <param name="Rated">Networks in the curve whose smoother p was compared with p_net at all (0 without p_net).</param>
 internal sealed record SmootherPFindings(SeededSeries PTrain, SeededSeries PTest, IReadOnlyList<double> Tolerance, int StepsUp, int Steps,
     IReadOnlyList<int> Drops, SeededSeries DropTrainMse, int DropsWithWorseFit, TrendResult PTrainTrend, PeakFinding PTestPeak,
-    IReadOnlyList<int> BeyondThreshold, int BenignBeyond);
+    IReadOnlyList<int> BeyondThreshold, int BenignBeyond, int Trusted, int Rated);
 
 /// <summary>The network's own p_net (retraining) at one noise level, over the networks in the curve that have it.</summary>
 /// <param name="BenignBeyond">Networks beyond h* whose p_net_test is below their p_net_train.</param>
@@ -45,16 +51,19 @@ internal sealed record NoiseLevelFindings(double Noise, SeededSeries TrainMse, P
 /// (optimization failures) are not part of the curves; with several seeds a curve's value at a width is the mean
 /// over the seeds in the curve and its noise the seed spread.
 /// </summary>
-internal sealed class DoubleDescentFindings
+internal sealed partial class DoubleDescentFindings
 {
     private readonly Dictionary<WidthRun, WidthRun> _worseThan = [];
+    private readonly StabilityBound? _bound;
 
     /// <param name="runs">The networks (no pair sub-runs).</param>
     /// <param name="trainCount">n.</param>
     /// <param name="featureCount">d.</param>
     /// <param name="settings">The limits and verdict criteria the findings are judged with, and the smoother.</param>
-    public DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings)
+    /// <param name="bound">The surrogate's stability bound (docs/method.md §5.3), part of whether the smoother's p is trustworthy; null when λ was not measured.</param>
+    public DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings, StabilityBound? bound = null)
     {
+        _bound = bound;
         Runs = runs;
         TrainCount = trainCount;
         FeatureCount = featureCount;
@@ -138,15 +147,29 @@ internal sealed class DoubleDescentFindings
     /// <summary>
     /// Both peak criteria on one curve. The ratio criterion picks the most prominent interior bump of the means
     /// (descriptive); the noise criterion only accepts the grid's maximum beyond its first point, and only when it
-    /// stands out of the noise (the seed spread with several seeds, the curve's roughness with one).
+    /// stands out of the noise (the seed spread with several seeds — widths with fewer than two seeds in the curve
+    /// left out —, the curve's roughness with one). With <paramref name="flags"/> the verdict is inconclusive where
+    /// the report flags the values that decide it, or where the estimator's standard error reaches the margin
+    /// (<see cref="PeakCaveats"/>).
     /// </summary>
-    public PeakFinding Peak(SeededSeries curve, bool expectPeak)
+    /// <param name="members">The networks in the curve (needed with <paramref name="flags"/>).</param>
+    public PeakFinding Peak(SeededSeries curve, bool expectPeak, IReadOnlyList<WidthRun>? members = null, CurveFlags? flags = null)
     {
         var ratio = Ratio(curve);
-        var judged = PeakCheck.Find(curve, Settings.Verdicts, expectPeak, "width");
-        bool sameWidth = curve.Count > 0 && WidthsOf(curve)[judged.Index] == ratio.Width;
+        var (judgedCurve, leftOut) = NoiseCurve(curve);
+        var judged = PeakCheck.Find(judgedCurve, Settings.Verdicts, expectPeak, "width");
+        bool sameWidth = curve.Count > 0 && judgedCurve.Count > 0 && double.IsFinite(judged.X) && (int)judged.X == ratio.Width;
+        var (reasons, note) = flags is not null && members is not null && judgedCurve.Count > 0
+            ? PeakCaveats(judgedCurve, judged, members, flags) : ([], null);
+        var verdict = Downgrade(judged.Verdict, reasons);
+        if (note is not null) verdict = verdict with { Statement = $"{verdict.Statement}; {note}" };
+        // The paper's peak is near the threshold: a peak elsewhere does not support it.
+        if (expectPeak && verdict.Outcome == VerdictOutcome.Agrees && !DoubleDescentAnalysis.IsNearThreshold((int)judged.X, ThresholdWidth, Settings.NearFactor))
+            verdict = new Verdict(VerdictOutcome.Inconclusive, $"{verdict.Statement}; but that peak is NOT within {F(Settings.NearFactor)}× of h* = {F(ThresholdWidth)} (near_factor)");
+        if (leftOut.Count > 0)
+            verdict = verdict with { Statement = $"width(s) {string.Join(", ", leftOut)} left out of the noise test (fewer than two seeds in the curve there); {verdict.Statement}" };
         return new PeakFinding(curve, ratio, judged, expectPeak, ratio.IsPeak(Settings.PeakProminence),
-            DoubleDescentAnalysis.IsNearThreshold(ratio.Width, ThresholdWidth, Settings.NearFactor), sameWidth);
+            DoubleDescentAnalysis.IsNearThreshold(ratio.Width, ThresholdWidth, Settings.NearFactor), sameWidth, verdict, leftOut);
     }
 
     private NoiseLevelFindings Level(double noise)
@@ -160,6 +183,7 @@ internal sealed class DoubleDescentFindings
 
     private SmootherPFindings? SmootherP(double noise)
     {
+        var members = Sweep(noise).Where(Usable).ToList();
         var pTrain = Curve(noise, r => r.Final.PTrain.Value, Usable);
         var pTest = Curve(noise, r => r.Final.PTest.Value, Usable);
         if (pTrain.Count < 3) return null;
@@ -174,8 +198,10 @@ internal sealed class DoubleDescentFindings
         var beyond = Enumerable.Range(0, pTrain.Count).Where(i => pTrain.X[i] > ThresholdWidth).ToList();
         return new SmootherPFindings(pTrain, pTest, tolerance, up, steps, drops, dropTrainMse,
             drops.Count(i => dropTrainMse.Means[i] > dropTrainMse.Means[i - 1]),
-            TrendCheck.Judge(pTrain, Settings.Verdicts, TrendDirection.Grows, Math.Log), Peak(pTest, expectPeak: true),
-            beyond, beyond.Count(i => pTest.Means[i] < pTrain.Means[i]));
+            Trend(pTrain, members, SmootherFlags(null)),
+            Peak(pTest, expectPeak: true, members, SmootherFlags(r => r.Final.PTest.StandardError)),
+            beyond, beyond.Count(i => pTest.Means[i] < pTrain.Means[i]),
+            members.Count(r => SmootherTrusted(r) == true), members.Count(r => SmootherTrusted(r) is not null));
     }
 
     private NetworkPFindings? NetworkP(double noise)
@@ -187,7 +213,9 @@ internal sealed class DoubleDescentFindings
         var beyond = networks.Where(r => r.Width > ThresholdWidth).ToList();
         return new NetworkPFindings(networks, train, test,
             networks.Where(r => Net(r) is { Train.IsLinear: true, Test.IsLinear: true }).ToList(),
-            TrendCheck.Judge(train, Settings.Verdicts, TrendDirection.Grows, Math.Log), Peak(test, expectPeak: true),
+            Trend(train, networks, new CurveFlags("the p_net_train response is not linear at σ (a finite-σ response, not a measurement)", r => Net(r)!.Train!.IsLinear == false)),
+            Peak(test, expectPeak: true, networks, new CurveFlags("the p_net_test response is not linear at σ (a finite-σ, floor-dominated response, not a measurement)",
+                r => Net(r)!.Test!.IsLinear == false, r => Net(r)!.Test!.StandardError)),
             beyond, beyond.Count(r => Net(r)!.Test!.Value < Net(r)!.Train!.Value),
             HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
     }

@@ -7,7 +7,7 @@ namespace Telescope.Recipes.DoubleDescent;
 /// </summary>
 internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts facts, DoubleDescentSettings s, IReadOnlyList<WidthRun> runs, StabilityBound? bound)
 {
-    private readonly DoubleDescentFindings analysis = new(runs, facts.TrainCount, facts.FeatureCount, s);
+    private readonly DoubleDescentFindings analysis = new(runs, facts.TrainCount, facts.FeatureCount, s, bound);
 
     /// <summary>The metrics.csv columns after run and step.</summary>
     public static string[] Columns(DoubleDescentSettings s) =>
@@ -121,7 +121,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
             {
                 ["test_mse_peak_width"] = l.TestMse.Ratio.Width,
                 ["test_mse_peak_prominence"] = l.TestMse.Ratio.Prominence,
-                ["test_mse_peak_verdict"] = l.TestMse.Judged.Verdict.Outcome.ToString(),
+                ["test_mse_peak_verdict"] = l.TestMse.Verdict.Outcome.ToString(),
                 ["test_mse_peak_candidate_width"] = l.TestMse.Judged.X,
                 ["test_mse_peak_noise_unit"] = l.TestMse.Judged.Noise,
                 ["test_mse_peak_noise_source"] = l.TestMse.Judged.NoiseSource,
@@ -131,6 +131,8 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
             }),
             ["results"] = results,
         });
+        // findings.json: the verdicts report.md prints, in the one shape every recipe shares (written here so a merge writes it too).
+        RunFindings.Write(context.Folder, DoubleDescentRunFindings.From(analysis));
     }
 
     private static Dictionary<string, double>? Fidelity(Smoothing.SmootherFidelity? f) => f is null ? null : new()

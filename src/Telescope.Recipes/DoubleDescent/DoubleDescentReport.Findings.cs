@@ -50,6 +50,11 @@ internal sealed partial class DoubleDescentReport
                     : $"it does NOT grow monotonically with width ({p.Steps - p.StepsUp} of {p.Steps} steps up the grid decrease it by more than two standard errors); first {F(pTrain.Means[0])}, last {F(pTrain.Means[^1])}." +
                       DecreaseContext(p)));
             findings.Add($"{level}: p_test{mean} is {Join(pTest.Means)}; " + PeakSentence("p_test", p.PTestPeak));
+            if (p.Rated > 0)
+                findings.Add($"{level}: the smoother's final p is trustworthy (stable, not blown up, agreeing with p_net at every compared logged step) at {p.Trusted} of the {p.Rated} networks in its curve compared with p_net; " +
+                    "a p verdict is inconclusive when it is not at most of them or at a width that decides a peak.");
+            else if (s.Retraining is null)
+                findings.Add($"{level}: the smoother's p was not compared with p_net in this run (sensitivity = none), so whether it describes the networks is not checked beyond the fidelity and p_train limits.");
             var beyond = p.BeyondThreshold;
             if (beyond.Count > 0)
                 findings.Add($"{level}: beyond the threshold p_test < p_train at {p.BenignBeyond} of {beyond.Count} widths{mean} (p_test below p_train = benign overfitting, docs/method.md §5.1).");
@@ -65,8 +70,8 @@ internal sealed partial class DoubleDescentReport
                 (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(prominence)}× ratio criterion, unlike the paper's finding."
                     : $"no peak without noise by the ratio criterion (below {F(prominence)}×).") +
                 (noisy.Any(w => w.TestMse.IsPeak) ? "" : $" But no noisy sweep has a peak by the same criterion either, so the contrast is not shown.") +
-                " " + cleanLevel.TestMse.Judged.Verdict.About("Judged against the noise, the paper's 'no peak without label noise'") +
-                string.Concat(noisy.Select(n => " " + n.TestMse.Judged.Verdict.About($"The paper's peak with noise {F(n.Noise)}"))));
+                " " + cleanLevel.TestMse.Verdict.About("Judged against the noise, the paper's 'no peak without label noise'") +
+                string.Concat(noisy.Select(n => " " + n.TestMse.Verdict.About($"The paper's peak with noise {F(n.Noise)}"))));
         }
 
         if (analysis.TestFidelity is ({ } worst, var median))
@@ -99,8 +104,8 @@ internal sealed partial class DoubleDescentReport
         double prominence = s.PeakProminence, near = s.NearFactor;
         var widths = WidthsOf(curve);
         var values = curve.Means;
-        string noise = $" Judged against the noise{(judged.NoiseSource.Length > 0 ? $" ({judged.NoiseSource})" : "")}: {judged.Verdict.Statement} — " +
-            (expectPeak ? "the paper's peak " : "the paper's 'no peak' ") + judged.Verdict.Tag + ".";
+        string noise = $" Judged against the noise{(judged.NoiseSource.Length > 0 ? $" ({judged.NoiseSource})" : "")}: {found.Verdict.Statement} — " +
+            (expectPeak ? "the paper's peak " : "the paper's 'no peak' ") + found.Verdict.Tag + ".";
         if (!found.IsPeak)
             return (peak.Prominence >= 1
                 ? $"its most prominent interior maximum ({F(peak.Value)} at width {peak.Width}) stands out only {F(peak.Prominence)}× (< {F(prominence)}): no peak by the ratio criterion."
@@ -108,7 +113,7 @@ internal sealed partial class DoubleDescentReport
         return $"by the ratio criterion it peaks at width {peak.Width} (P = {DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, peak.Width)}, value {F(peak.Value)}, prominence {F(peak.Prominence)}×), " +
             (found.NearThreshold ? $"within {F(near)}× of h* = {F(ThresholdWidth)}" : $"NOT within {F(near)}× of h* = {F(ThresholdWidth)}") +
             $", and falls to {F(values[^1])} at the largest width {widths[^1]}" +
-            (found.SameWidth ? "" : $"; that bump is NOT the grid's maximum beyond the first width (width {widths[judged.Index]}, {F(values[judged.Index])})") + "." +
+            (found.SameWidth || !double.IsFinite(judged.X) ? "" : $"; that bump is NOT the grid's maximum beyond the first width (width {judged.X}, {F(judged.Value)})") + "." +
             noise + (found.AsThePaperFinds ? " A peak near the threshold that survives the noise, as the paper finds." : "");
     }
 

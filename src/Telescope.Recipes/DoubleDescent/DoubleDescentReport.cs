@@ -34,8 +34,14 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
 
     /// <summary>The noise each verdict is judged against, in words.</summary>
     private string SpreadNote => Seeded
-        ? $"with {Seeds.Count} seeds ({string.Join(", ", Seeds)}) each curve's value at a width is the mean over the seeds in the curve, and a verdict's noise unit is the sample standard deviation over those seeds (the seed spread; a width where fewer than two seeds are in the curve makes the whole curve fall back to its own roughness, and the verdict says which)"
+        ? $"with {Seeds.Count} seeds ({string.Join(", ", Seeds)}) each curve's value at a width is the mean over the seeds in the curve, and a verdict's noise unit is the sample standard deviation over those seeds (the seed spread; widths where fewer than two seeds are in the curve are left out of a peak's noise test, and the verdict names them)"
         : "with one seed a verdict's noise unit is the curve's own roughness (median |second difference|/(0.6745·√6)), so a verdict the noise cannot support reads 'inconclusive at this noise level'";
+
+    /// <summary>When a verdict over p can only be inconclusive (<see cref="DoubleDescentFindings.Peak"/>), in words.</summary>
+    private const string FlagNote = "A verdict over p is inconclusive where the report flags the values it rests on — p_net not linear at σ (a finite-σ, floor-dominated response), " +
+        "or the smoother's p not trustworthy by the comparison with p_net — at a width that decides a peak (the candidate or its higher side minimum) or at more than half of the networks in the curve; " +
+        "a peak found is also inconclusive when its prominence exceeds the criterion by no more than the estimator's own standard error of the prominence (over its random directions); " +
+        "a peak beyond the noise but not within near_factor of h* does not count as the paper's peak. Capped networks and optimization failures are left out of every curve";
 
     /// <summary>The smoother's description (summary.json and report.md).</summary>
     public static string SmootherNameOf(DoubleDescentSettings s, int n) => s.Smoother switch
@@ -86,7 +92,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
         ]);
 
         report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe() + " Here " + SpreadNote + ".");
+        report.Paragraph(s.Verdicts.Describe() + " Here " + SpreadNote + ". " + FlagNote + ".");
         report.Bullets(Findings());
 
         foreach (var noise in Noises)

@@ -64,23 +64,42 @@ internal static class SensitivityFindings
                 (smootherP.Count == 0 ? "" : firstBlowUp.Step > 0 ? $" The smoother's p_train first exceeds {F(pTrainLimit)} at logged step {firstBlowUp.Step}." : $" The smoother's p_train never exceeds {F(pTrainLimit)}.");
         }
 
-        var compared = points.Where(p => p.TrainAgreement is not null && p.TestAgreement is not null).ToList();
+        var (compared, trusted) = Trust(points, bound, smootherP, pTrainLimit, agreementSe, agreementRelative);
         if (compared.Count > 0)
         {
-            bool Agrees(SensitivityPoint p) => Within(p.TrainAgreement!.Value, agreementSe, agreementRelative, p.Train!.Value)
-                && Within(p.TestAgreement!.Value, agreementSe, agreementRelative, p.Test!.Value);
+            bool Agrees(SensitivityPoint p) => AgreesAt(p, agreementSe, agreementRelative);
             int agree = compared.Count(Agrees);
             var firstDisagree = compared.FirstOrDefault(p => !Agrees(p));
             yield return $"{label} — smoother p and p_net agree (paired, within {F(agreementSe)} SE or {Pct(agreementRelative)} on both sets) at {agree} of {compared.Count} logged steps" +
                 (firstDisagree is null ? "." : $"; first disagreement at logged step {firstDisagree.Step} (p − p_net = {F(firstDisagree.TrainAgreement!.Value.Difference)} ± {F(firstDisagree.TrainAgreement.Value.StandardError)} train, {F(firstDisagree.TestAgreement!.Value.Difference)} ± {F(firstDisagree.TestAgreement.Value.StandardError)} test).");
-            // Trustworthy = stable, not blown up, and agreeing with the network: the prefix of logged steps where all hold.
-            var trusted = compared.TakeWhile(p => Agrees(p) && (unstable is null || p.Step < unstable.Step) && (firstBlowUp.Step <= 0 || p.Step < firstBlowUp.Step)).ToList();
             yield return trusted.Count == 0
                 ? $"{label} — **the surrogate's p is not trustworthy at any compared logged step** (unstable, blown up, or disagreeing with p_net from the first one)."
                 : $"{label} — the surrogate's p is trustworthy (stable, p_train ≤ {F(pTrainLimit)}, agreeing with p_net) through logged step {trusted[^1].Step}" +
                   (trusted.Count == compared.Count ? ", i.e. throughout." : "; after that, read p_net.");
         }
     }
+
+    /// <summary>
+    /// Where the smoother's p can be trusted: the logged steps at which p and p_net were compared, and the prefix of them at
+    /// which the surrogate is stable (λ_t within the bound, docs/method.md §5.3), its p_train has not blown up
+    /// (≤ <paramref name="pTrainLimit"/>) and p agrees with p_net (paired, within <paramref name="agreementSe"/> SE or
+    /// <paramref name="agreementRelative"/> of p_net on both sets). The final p is trustworthy when the prefix is all of them;
+    /// with no compared step there is no rating.
+    /// </summary>
+    public static (IReadOnlyList<SensitivityPoint> Compared, IReadOnlyList<SensitivityPoint> Trusted) Trust(IReadOnlyList<SensitivityPoint> points,
+        StabilityBound? bound, IReadOnlyList<(int Step, double PTrain, double PTest)> smootherP, double pTrainLimit, double agreementSe, double agreementRelative)
+    {
+        var compared = points.Where(p => p.TrainAgreement is not null && p.TestAgreement is not null).ToList();
+        SensitivityPoint? unstable = bound is null ? null : SensitivityColumns.FirstUnstable(points, bound);
+        var firstBlowUp = smootherP.FirstOrDefault(p => p.Step > 0 && !(p.PTrain <= pTrainLimit && double.IsFinite(p.PTest)));
+        var trusted = compared.TakeWhile(p => AgreesAt(p, agreementSe, agreementRelative)
+            && (unstable is null || p.Step < unstable.Step) && (firstBlowUp.Step <= 0 || p.Step < firstBlowUp.Step)).ToList();
+        return (compared, trusted);
+    }
+
+    private static bool AgreesAt(SensitivityPoint p, double agreementSe, double agreementRelative) =>
+        Within(p.TrainAgreement!.Value, agreementSe, agreementRelative, p.Train!.Value)
+        && Within(p.TestAgreement!.Value, agreementSe, agreementRelative, p.Test!.Value);
 
     /// <summary>"X ± se" for a linear response, else the finite-σ value labelled as not a measurement.</summary>
     public static string Describe(NetworkSensitivityEstimate e) => e.IsLinear == false
