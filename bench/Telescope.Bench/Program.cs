@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 
 // Telescope benchmark: the cost of keeping the telescoping model, measured against the work it rides on.
 // Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50 --convolution-rounds 2]
-//        … -- --gemm-only 1 [--threads 2 --gemm-rounds 7]   GEMM GFLOP/s of each path only (docs/performance.md)
+//        … -- --gemm-only 1 [--threads 2 --gemm-rounds 7 --gemm-sizes 32,64,128]   GEMM GFLOP/s of each path only (docs/performance.md)
 //        … -- --jvp-only 1 [--threads 2 --probes 1000]      forward-mode JVP on each GEMM path only (bench/compare-pytorch.sh)
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
@@ -24,8 +24,10 @@ if (args.Length >= 2 && args[0] == ConvolutionBackendCost.ChildFlag)
 }
 int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50, convolutionRounds = 2;
 int gemmOnly = 0, gemmRounds = 7, jvpOnly = 0;
+int[] gemmSizes = [256, 512, 1024];
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
+    if (args[i] == "--gemm-sizes") { gemmSizes = args[i + 1].Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray(); continue; }
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
     switch (args[i])
     {
@@ -39,7 +41,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--gemm-only": gemmOnly = value; break;
         case "--gemm-rounds": gemmRounds = value; break;
         case "--jvp-only": jvpOnly = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds, --gemm-only, --gemm-rounds, --jvp-only."); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds, --gemm-only, --gemm-sizes, --gemm-rounds, --jvp-only."); return 2;
     }
 }
 void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
@@ -47,7 +49,7 @@ var jsonOptions = new JsonSerializerOptions { WriteIndented = true };
 if (gemmOnly != 0)
 {
     // GEMM throughput of every available path at 1 and `threads` threads, nothing else.
-    var gemm = GemmBench.Run([256, 512, 1024], threads == 1 ? [1] : [threads, 1], gemmRounds, Log);
+    var gemm = GemmBench.Run(gemmSizes, threads == 1 ? [1] : [threads, 1], gemmRounds, Log);
     gemm["cpu"] = Telescope.CpuFacts.Describe();
     Console.WriteLine(JsonSerializer.Serialize(gemm, jsonOptions));
     return 0;
