@@ -75,7 +75,8 @@ public static class ReproduceIndex
         md.Append(CultureInfo.InvariantCulture, $"| command | `telescope reproduce --scale {scale}` |\n");
         md.Append(CultureInfo.InvariantCulture, $"| runs finished | {runs.Count} of {section.Plan.Count} |\n");
         md.Append(CultureInfo.InvariantCulture, $"| commits | {string.Join(", ", configs.Values.Select(Commit).Distinct())} |\n");
-        md.Append(CultureInfo.InvariantCulture, $"| wall time | {RunRecord.FormatDuration(total)}, the sum over the processes recorded in reproduce-{scale}.json |\n");
+        int timed = runs.Count(i => ReproduceLedger.SecondsOf(section.Ledger, i.Folder) > 0);
+        md.Append(CultureInfo.InvariantCulture, $"| wall time | {(timed == 0 ? "not recorded: no process of `telescope reproduce` ran these folders" : $"{RunRecord.FormatDuration(total)}, the sum over the processes recorded in reproduce-{scale}.json" + (timed < runs.Count ? $" for {timed} of the {runs.Count} runs" : ""))} |\n");
         md.Append(CultureInfo.InvariantCulture, $"| machine | {string.Join("; ", configs.Values.Select(c => c.Machine?.Cpu ?? "not recorded").Distinct())} |\n");
         md.Append(CultureInfo.InvariantCulture, $"| verdicts | {Counts(findings.Values.SelectMany(f => f).ToList())} |\n");
         var items = new JsonArray();
@@ -126,7 +127,7 @@ public static class ReproduceIndex
         return settings.TryGetValue("seed", out var seed) ? $"seed {seed.GetRawText()}" : "seed not recorded";
     }
 
-    private static string Counts(IReadOnlyList<RunFinding> findings) => findings.Count == 0 ? "none recorded" :
+    private static string Counts(IReadOnlyList<RunFinding> findings) => findings.Count == 0 ? "no findings.json (see the report)" :
         $"{findings.Count(f => f.Verdict.Outcome == VerdictOutcome.Agrees)} agree, {findings.Count(f => f.Verdict.Outcome == VerdictOutcome.Disagrees)} do not, " +
         $"{findings.Count(f => f.Verdict.Outcome == VerdictOutcome.Inconclusive)} inconclusive";
 
