@@ -72,7 +72,7 @@ public static class ReproduceIndex
         var findings = runs.ToDictionary(i => i.Folder, i => RunFindings.Read(Path.Combine(root, i.Folder)));
         double total = runs.Sum(i => ReproduceLedger.SecondsOf(section.Ledger, i.Folder));
         md.Append(CultureInfo.InvariantCulture, $"\n## {char.ToUpperInvariant(scale[0])}{scale[1..]} scale\n\n| | |\n|---|---|\n");
-        md.Append(CultureInfo.InvariantCulture, $"| command | `telescope reproduce --scale {scale}` |\n");
+        md.Append(CultureInfo.InvariantCulture, $"| reproduce with | `telescope reproduce --scale {scale}` |\n");
         md.Append(CultureInfo.InvariantCulture, $"| runs finished | {runs.Count} of {section.Plan.Count} |\n");
         md.Append(CultureInfo.InvariantCulture, $"| commits | {string.Join(", ", configs.Values.Select(Commit).Distinct())} |\n");
         int timed = runs.Count(i => ReproduceLedger.SecondsOf(section.Ledger, i.Folder) > 0);
