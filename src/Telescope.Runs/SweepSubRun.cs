@@ -51,6 +51,9 @@ public sealed class SweepSubRun
     /// <exception cref="InvalidOperationException">The sub-run is not resumed.</exception>
     public int NextStep => (Resume ?? throw new InvalidOperationException($"Sub-run {Index} is not resumed.")).GetInt(StepKey);
 
+    /// <summary>A new list of what the sub-run carries over between steps (<see cref="SubRunState"/>); its clock starts now.</summary>
+    public SubRunState State() => new(this);
+
     /// <summary>The key of <paramref name="name"/> inside the sub-run's scope.</summary>
     public static string Key(string name) => Prefix + name;
 

@@ -102,10 +102,9 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
             {
                 var p = plan[sub.Index];
                 return p.Mnist is { } run
-                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, sub.Progress, point => DesignChoicesOutput.WritePoint(sub.Metrics, run, point),
-                        sub.Checkpoints, sub.SaveHeader, sub.Resume, sub.Cancel), null)
-                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tab, s.Compute, sub.Progress,
-                        point => DesignChoicesOutput.WritePoint(sub.Metrics, tabular, p.Tabular!, point), sub.Checkpoints, sub.SaveHeader, sub.Resume, sub.Cancel));
+                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, point => DesignChoicesOutput.WritePoint(sub.Metrics, run, point), sub), null)
+                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tab, s.Compute,
+                        point => DesignChoicesOutput.WritePoint(sub.Metrics, tabular, p.Tabular!, point), sub));
             });
     }
 

@@ -57,12 +57,8 @@ internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, Dataset
                     ? sub.LoadValue<GbtResult>(CurrentGbt)
                     : GbtArm.Run(data, s, seed, context.CancellationToken);
                 context.Progress.Message($"{name}: LightGBM {gbt.Options.NumLeaves} leaves, min leaf {gbt.Options.MinDataInLeaf}, {gbt.Options.NumRounds} rounds; |S·Y − LightGBM| ≤ {gbt.SmootherMaxAbsError:G3}");
-                var nnResult = NeuralArm.Run(data, s, activation, seed, sub.Progress, point => TabularGbtOutput.WritePoint(sub.Metrics, label, point),
-                    sub.Checkpoints, state =>
-                    {
-                        sub.SaveHeader(state);
-                        SweepSubRun.SaveValue(state, CurrentGbt, gbt);
-                    }, sub.Resume, sub.Cancel);
+                var nnResult = NeuralArm.Run(data, s, activation, seed, point => TabularGbtOutput.WritePoint(sub.Metrics, label, point), sub,
+                    sub.State().Add(state => SweepSubRun.SaveValue(state, CurrentGbt, gbt), _ => { }));
                 // Targets are standardized with training statistics, so the constant predictor (training mean) is 0.
                 var reps = PiAnalysis.Repetitions(data.TestSets, data.Tracked.Target, nnResult.TrackedPredictions, gbt.TrackedPredictions,
                     0.0, nnResult.TrackedWeightNorms, gbt.TrackedWeightNorms);
