@@ -78,10 +78,7 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     /// <summary>The resolved <c>seed</c>.</summary>
     public long Seed => GetLong(SeedKey);
 
-    /// <inheritdoc/>
     public int Count => _settings.Count;
-
-    /// <inheritdoc/>
     public Setting this[int index] => _settings[index];
 
     /// <summary>The setting called <paramref name="name"/>.</summary>
@@ -91,7 +88,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     /// <summary>Whether a setting called <paramref name="name"/> exists.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
-    // ---- declaring -------------------------------------------------------------------------------
 
     /// <summary>Adds an int setting, optionally bounded by <paramref name="min"/>/<paramref name="max"/> (inclusive).</summary>
     public RecipeSettings AddInt(string name, int defaultValue, string description, int? quick = null,
@@ -185,7 +181,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     [GeneratedRegex("^[a-z][a-z0-9_.-]*$")]
     private static partial Regex NamePattern();
 
-    // ---- assigning -------------------------------------------------------------------------------
 
     /// <summary>Parses <paramref name="text"/> with the type of setting <paramref name="name"/> and assigns it.</summary>
     /// <exception cref="TelescopeException">Unknown key (valid keys listed, closest suggested) or bad value.</exception>
@@ -222,23 +217,14 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
             : Canonical(text);
     }
 
-    // ---- reading ---------------------------------------------------------------------------------
 
-    /// <summary>The int value of <paramref name="name"/>.</summary>
     public int GetInt(string name) => (int)Get(name, SettingKind.Int);
-    /// <summary>The long value of <paramref name="name"/>.</summary>
     public long GetLong(string name) => (long)Get(name, SettingKind.Long);
-    /// <summary>The double value of <paramref name="name"/>.</summary>
     public double GetDouble(string name) => (double)Get(name, SettingKind.Double);
-    /// <summary>The bool value of <paramref name="name"/>.</summary>
     public bool GetBool(string name) => (bool)Get(name, SettingKind.Bool);
-    /// <summary>The string value of <paramref name="name"/>.</summary>
     public string GetString(string name) => (string)Get(name, SettingKind.String);
-    /// <summary>The list-of-int value of <paramref name="name"/>.</summary>
     public IReadOnlyList<int> GetIntList(string name) => (int[])Get(name, SettingKind.IntList);
-    /// <summary>The list-of-double value of <paramref name="name"/>.</summary>
     public IReadOnlyList<double> GetDoubleList(string name) => (double[])Get(name, SettingKind.DoubleList);
-    /// <summary>The list-of-string value of <paramref name="name"/>.</summary>
     public IReadOnlyList<string> GetStringList(string name) => (string[])Get(name, SettingKind.StringList);
 
     private object Get(string name, SettingKind kind)
@@ -249,11 +235,9 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         return s.Value;
     }
 
-    /// <inheritdoc/>
     public IEnumerator<Setting> GetEnumerator() => _settings.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    // ---- messages and validation -------------------------------------------------------------------
 
     internal TelescopeException UnknownKey(string name)
     {

@@ -30,9 +30,7 @@ public sealed class RunContext
     /// <summary>Periodic and on-stop checkpoints, and the checkpoint a resumed run starts from.</summary>
     public RunCheckpoints Checkpoints { get; }
 
-    /// <summary>Name of the recipe being run.</summary>
     public string RecipeName { get; }
-    /// <summary>The resolved settings.</summary>
     public RecipeSettings Settings { get; }
     /// <summary>Where to write metrics, figures, summary and report.</summary>
     public RunFolder Folder { get; }

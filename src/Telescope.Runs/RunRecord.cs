@@ -32,11 +32,8 @@ public static class RunRecord
 
     /// <summary>The text of RUN.md.</summary>
     /// <param name="kind">"run", "resumed run", "shard 0/3 of a sweep", "merge of N shards (…)".</param>
-    /// <param name="recipe">The recipe.</param>
     /// <param name="settings">The resolved settings (their defaults come from the recipe's declarations).</param>
-    /// <param name="machine">The machine facts of this process.</param>
     /// <param name="createdUtc">When the run was created (config.json's createdUtc).</param>
-    /// <param name="finishedUtc">Now.</param>
     /// <param name="processSeconds">Wall time of this process's part (all of it for an uninterrupted run).</param>
     public static string Render(string kind, string recipe, RecipeSettings settings, MachineInfo? machine, DateTimeOffset createdUtc,
         DateTimeOffset finishedUtc, double processSeconds)

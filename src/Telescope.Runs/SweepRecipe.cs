@@ -21,22 +21,14 @@ public abstract class SweepRecipe<TSettings, TResult, TFacts> : ISweepRecipe whe
         Sweep = new((context, facts, results, liveMetrics) => WriteOutputs(context, _schema.Bind(context.Settings), facts, results, liveMetrics));
     }
 
-    /// <inheritdoc/>
     public string Name { get; }
-
-    /// <inheritdoc/>
     public string Description { get; }
 
     /// <summary>The skeleton the recipe's sub-runs run on.</summary>
     protected SweepSkeleton<TResult, TFacts> Sweep { get; }
 
-    /// <inheritdoc/>
     public RecipeSettings CreateSettings(bool quick) => _schema.Create(quick);
-
-    /// <inheritdoc/>
     public void Run(RunContext context) => Run(context, _schema.Bind(context.Settings));
-
-    /// <inheritdoc/>
     public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => Sweep.Merge(context, facts, results);
 
     /// <summary>Runs the sweep (through <see cref="Sweep"/>) with the resolved settings.</summary>

@@ -16,9 +16,6 @@ internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels,
 internal sealed class ApproximationTrainer(MlpOptions model, ApproximationSettings settings)
 {
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="data">Tensors shared by the sweep.</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row),
-    /// a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public SubRun Run(SubRun run, ApproximationData data, SweepSubRun sub)
     {
         var state = sub.State();

@@ -16,17 +16,13 @@ namespace Telescope.Recipes.DesignChoices;
 /// every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and every network
 /// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.
 /// </remarks>
-internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, DesignChoicesSubRun, DesignChoicesFacts>
+/// <param name="loader">Supplies the tabular data sets by suite name; null reads them from the shared data folder
+/// (<c>--data</c> or TELESCOPE_DATA).</param>
+internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader = null) : SweepRecipe<DesignChoicesSettings, DesignChoicesSubRun, DesignChoicesFacts>(
+    "design-choices",
+    "What momentum, weight decay and adaptive learning rates do to the function: component contributions, shrinkage identity, momentum blending, preconditioned kernels (paper Sec. 5)",
+    DesignChoicesSettings.Schema)
 {
-    private const string RecipeName = "design-choices";
-    private const string RecipeDescription = "What momentum, weight decay and adaptive learning rates do to the function: component contributions, shrinkage identity, momentum blending, preconditioned kernels (paper Sec. 5)";
-    private readonly Func<string, TabularDataset>? _loader;
-
-    /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
-    public DesignChoicesRecipe() : base(RecipeName, RecipeDescription, DesignChoicesSettings.Schema) { }
-
-    /// <summary>The recipe with tabular data sets supplied by <paramref name="loader"/> (by suite name).</summary>
-    public DesignChoicesRecipe(Func<string, TabularDataset> loader) : this() => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
 
     protected override void Run(RunContext context, DesignChoicesSettings s)
     {
@@ -48,7 +44,7 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
         var tab = s.Tabular;
         string tabular = tab.Dataset;
         string? tabularDirectory = null;
-        if (tabular != "none" && _loader is null)
+        if (tabular != "none" && loader is null)
         {
             if (context.DataDirectory is null)
             {
@@ -81,7 +77,7 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
         if (tabular != "none")
         {
             string name = TabularGbtRecipe.DatasetNames.First(d => d.Equals(tabular, StringComparison.OrdinalIgnoreCase));
-            var raw = _loader is not null ? _loader(name) : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), tabularDirectory!);
+            var raw = loader is not null ? loader(name) : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), tabularDirectory!);
             // The split, the pools and the T_π draws come from 'seed' and are shared by every seed repetition.
             tabularData = TabularGbtData.Prepare(raw, tab.TrainSize, tab.PoolSize, tab.TestSize, tab.Repetitions, IrregularityMethod.Mahalanobis, (ulong)context.Seed);
             Require(tab.BatchSize <= tabularData.Train.Rows, "tab_batch_size exceeds tab_train_size.", "Use a smaller batch.");

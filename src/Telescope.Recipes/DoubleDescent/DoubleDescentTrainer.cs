@@ -17,12 +17,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     internal const string Test = "test";
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="data">Tensors shared by the sweep.</param>
     /// <param name="trainTargets">The sub-run's training targets (its seed's label-noise flips).</param>
-    /// <param name="label">The sub-run's name in metrics.csv and messages.</param>
     /// <param name="log">Called with every logged point as soon as it is measured (metrics.csv rows).</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step, the rest of the cap when the rule stops
-    /// it early), a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public WidthRun Run(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, Action<WidthRun, int> log, SweepSubRun sub)
     {
         var state = sub.State();

@@ -34,8 +34,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     private ClassifierScore _child1Own;
     private double _pretrainAccuracy = double.NaN;
     private List<CurvePoint> _rows = [];   // rows owned by the next sub-run to finish
-    private double _lossSum;
-    private int _lossCount, _ownedSteps;
+    private readonly LossWindow _losses = new();
+    private int _ownedSteps;
     private double _ownedSeconds;
     private long _stepsDone;
     private CheckpointState? _resume = checkpoints.Resumed is { } r && r.Contains(Prefix + "group") ? r : null;
@@ -223,15 +223,13 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         {
             checkpoints.SaveIfDue(state => Save(state, clock.Elapsed.TotalSeconds, owned));
             cancel.ThrowIfCancellationRequested();
-            _lossSum += run.TrainStep(name);
-            _lossCount++;
+            _losses.Add(run.TrainStep(name));
             _stepsDone++;
             if (owned) _ownedSteps++;
             progress.Advance();
             if (run.Step % setup.LogEvery == 0 || run.Step == until)
             {
-                var point = new CurvePoint(name, run.Step, _lossSum / _lossCount, run.LastLearningRate);
-                (_lossSum, _lossCount) = (0, 0);
+                var point = new CurvePoint(name, run.Step, _losses.TakeMean(), run.LastLearningRate);
                 if (owned)
                 {
                     _rows.Add(point);
@@ -249,8 +247,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         state.Set(Prefix + "stage", _stage);
         state.Set(Prefix + "steps_done", _stepsDone);
         state.Set(Prefix + "rows", SubRunResults.Serialize(_rows));
-        state.Set(Prefix + "loss_sum", _lossSum);
-        state.Set(Prefix + "loss_count", _lossCount);
+        _losses.SaveState(state, Prefix + "loss/");
         state.Set(Prefix + "owned_steps", _ownedSteps);
         state.Set(Prefix + "owned_seconds", _ownedSeconds + (owned ? secondsInSegment : 0));
         state.Set(Prefix + "pretrain_accuracy", _pretrainAccuracy);
@@ -272,8 +269,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     private void Restore(ClassifierRun run, CheckpointState resume, string key)
     {
         run.LoadState(resume, Prefix + key);
-        _lossSum = resume.GetDouble(Prefix + "loss_sum");
-        _lossCount = resume.GetInt(Prefix + "loss_count");
+        _losses.LoadState(resume, Prefix + "loss/");
         if (key != "parent/" || resume.GetString(Prefix + "stage") != "child") _resume = null;
     }
 

@@ -12,17 +12,12 @@ namespace Telescope.Recipes.TabularGbt;
 /// Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
 /// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).
 /// </remarks>
-internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, DatasetOutcome, NoFacts>
+/// <param name="loader">Supplies the data sets by suite name (no data folder needed); null reads them from the shared
+/// data folder (<c>--data</c> or TELESCOPE_DATA).</param>
+internal sealed class TabularGbtRecipe(Func<string, TabularDataset>? loader = null) : SweepRecipe<TabularGbtSettings, DatasetOutcome, NoFacts>("tabular-gbt",
+    "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)",
+    TabularGbtSettings.Schema)
 {
-    private const string RecipeName = "tabular-gbt";
-    private const string RecipeDescription = "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)";
-    private readonly Func<string, TabularDataset>? _loader;
-
-    /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
-    public TabularGbtRecipe() : base(RecipeName, RecipeDescription, TabularGbtSettings.Schema) { }
-
-    /// <summary>The recipe on data sets supplied by <paramref name="loader"/> (by suite name); no data folder needed.</summary>
-    public TabularGbtRecipe(Func<string, TabularDataset> loader) : this() => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
 
     /// <summary>Suite names accepted by the <c>datasets</c> setting.</summary>
     public static IReadOnlyList<string> DatasetNames { get; } = Enum.GetValues<TabularBenchmark>().Select(TabularSuite.NameOf).ToArray();
@@ -38,7 +33,7 @@ internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, Dataset
             throw new TelescopeException($"batch_size = {s.BatchSize} exceeds train_size = {s.TrainSize}.") { Hint = "Use a smaller batch." };
 
         // Every data set is read and checked before any training: a bad file stops the run at once.
-        var sources = TabularSources.Load(context, s, _loader);
+        var sources = TabularSources.Load(context, s, loader);
         // Sub-run k = data set k / S at seed k % S: every data set at every seed repetition.
         var seeds = s.Seeds;
         Sweep.Run(context, new NoFacts(), datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
