@@ -45,7 +45,6 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
     /// <summary>Number of recipes.</summary>
     public int Count => _recipes.Count;
 
-    /// <inheritdoc/>
     public IEnumerator<IRecipe> GetEnumerator() => _recipes.Values.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

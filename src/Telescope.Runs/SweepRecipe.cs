@@ -1,10 +1,8 @@
 namespace Telescope.Runs;
 
-/// <summary>
-/// A sweep recipe with typed settings: the name, description and <see cref="SettingsSchema{T}"/> given to the
+/// <summary>A sweep recipe with typed settings: the name, description and <see cref="SettingsSchema{T}"/> given to the
 /// constructor make <see cref="IRecipe.CreateSettings"/>, and the settings are bound before <see cref="Run(RunContext, TSettings)"/>
-/// and <see cref="WriteOutputs"/>; the sub-runs go through <see cref="Sweep"/>, which also serves <see cref="Merge"/>.
-/// </summary>
+/// and <see cref="WriteOutputs"/>; the sub-runs go through <see cref="Sweep"/>, which also serves <see cref="Merge"/>.</summary>
 /// <typeparam name="TSettings">The recipe's settings record.</typeparam>
 /// <typeparam name="TResult">One sub-run's result (JSON-serializable).</typeparam>
 /// <typeparam name="TFacts">The sweep-wide facts a merge needs (JSON-serializable).</typeparam>
@@ -21,22 +19,14 @@ public abstract class SweepRecipe<TSettings, TResult, TFacts> : ISweepRecipe whe
         Sweep = new((context, facts, results, liveMetrics) => WriteOutputs(context, _schema.Bind(context.Settings), facts, results, liveMetrics));
     }
 
-    /// <inheritdoc/>
     public string Name { get; }
-
-    /// <inheritdoc/>
     public string Description { get; }
 
     /// <summary>The skeleton the recipe's sub-runs run on.</summary>
     protected SweepSkeleton<TResult, TFacts> Sweep { get; }
 
-    /// <inheritdoc/>
     public RecipeSettings CreateSettings(bool quick) => _schema.Create(quick);
-
-    /// <inheritdoc/>
     public void Run(RunContext context) => Run(context, _schema.Bind(context.Settings));
-
-    /// <inheritdoc/>
     public void Merge(RunContext context, string facts, IReadOnlyList<string> results) => Sweep.Merge(context, facts, results);
 
     /// <summary>Runs the sweep (through <see cref="Sweep"/>) with the resolved settings.</summary>

@@ -1,11 +1,9 @@
 namespace Telescope.Runs;
 
-/// <summary>
-/// One sub-run of a <see cref="Sweep{T}"/> as it trains: its index, the progress bar and metrics file of the run, and
+/// <summary>One sub-run of a <see cref="Sweep{T}"/> as it trains: its index, the progress bar and metrics file of the run, and
 /// its scoped part of a checkpoint. Everything the sub-run stores goes under <see cref="Prefix"/> ("current/"), next to
-/// the sweep's finished results and the index of this sub-run (written by <see cref="SaveHeader"/>), so a resumed
-/// process knows which sub-run was in flight and hands it <see cref="Resume"/>; every other sub-run starts afresh.
-/// </summary>
+/// the sweep's finished results and the index of this sub-run (written by <see cref="SaveIfDue"/>), so a resumed
+/// process knows which sub-run was in flight and hands it <see cref="Resume"/>; every other sub-run starts afresh.</summary>
 public sealed class SweepSubRun
 {
     /// <summary>Key prefix of the sub-run in flight inside a checkpoint.</summary>
@@ -16,12 +14,13 @@ public sealed class SweepSubRun
 
     private const string StepKey = Prefix + "step";
     private readonly Action<CheckpointState> _saveSweep;
+    private readonly RunCheckpoints _checkpoints;
 
     internal SweepSubRun(int index, RunContext context, IProgressTask progress, MetricsCsvWriter metrics,
         Action<CheckpointState> saveSweep, CheckpointState? resume)
     {
         Index = index;
-        Checkpoints = context.Checkpoints;
+        _checkpoints = context.Checkpoints;
         Cancel = context.CancellationToken;
         Progress = progress;
         Metrics = metrics;
@@ -38,9 +37,6 @@ public sealed class SweepSubRun
     /// <summary>metrics.csv of the run, for rows written as they are measured.</summary>
     public MetricsCsvWriter Metrics { get; }
 
-    /// <summary>The run's checkpoints: offer one (<see cref="SaveIfDue"/>) at every step boundary.</summary>
-    public RunCheckpoints Checkpoints { get; }
-
     /// <summary>Ctrl+C / SIGTERM.</summary>
     public CancellationToken Cancel { get; }
 
@@ -51,24 +47,19 @@ public sealed class SweepSubRun
     /// <exception cref="InvalidOperationException">The sub-run is not resumed.</exception>
     public int NextStep => (Resume ?? throw new InvalidOperationException($"Sub-run {Index} is not resumed.")).GetInt(StepKey);
 
+    /// <summary>A new list of what the sub-run carries over between steps (<see cref="SubRunState"/>); its clock starts now.</summary>
+    public SubRunState State() => new(this);
+
     /// <summary>The key of <paramref name="name"/> inside the sub-run's scope.</summary>
     public static string Key(string name) => Prefix + name;
 
-    /// <summary>Adds the sweep's finished sub-runs and the index of this one (the in-flight sub-run) to a checkpoint.</summary>
-    public void SaveHeader(CheckpointState state)
+    /// <summary>Offers a checkpoint before step <paramref name="step"/> (θ is θ_{step−1}): when one is due it holds the sweep's
+    /// finished sub-runs, the index of this one, the step and what <paramref name="fill"/> adds under the sub-run's scope.</summary>
+    /// <returns>Whether a checkpoint was written.</returns>
+    public bool SaveIfDue(int step, Action<CheckpointState> fill) => _checkpoints.SaveIfDue(state =>
     {
         _saveSweep(state);
         state.Set(IndexKey, Index);
-    }
-
-    /// <summary>
-    /// Offers a checkpoint before step <paramref name="step"/> (θ is θ_{step−1}): when one is due it holds the header,
-    /// the step and what <paramref name="fill"/> adds under the sub-run's scope.
-    /// </summary>
-    /// <returns>Whether a checkpoint was written.</returns>
-    public bool SaveIfDue(int step, Action<CheckpointState> fill) => Checkpoints.SaveIfDue(state =>
-    {
-        SaveHeader(state);
         state.Set(StepKey, step);
         fill(state);
     });

@@ -6,23 +6,17 @@ namespace Telescope.Recipes.Approximation;
 internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels, Tensor TestProbes, Tensor TestLabels,
     Tensor TrainProbes, Tensor TrainProbeLabels);
 
-/// <summary>
-/// Trains one network with cross-entropy from its seed's initialization and data order, keeping its
+/// <summary>Trains one network with cross-entropy from its seed's initialization and data order, keeping its
 /// telescoping model on the test and train probes, and logs the docs/method.md §2 metrics every few steps (each row
 /// goes to metrics.csv as soon as it is measured). Before every step it offers a checkpoint: the sub-run's
 /// model, optimizer and tracker state, its position t in the data order (the batches are a pure function of
-/// the seed and t, so no generator state is needed), the loss accumulators and the points so far.
-/// </summary>
+/// the seed and t, so no generator state is needed), the loss accumulators and the points so far.</summary>
 internal sealed class ApproximationTrainer(MlpOptions model, ApproximationSettings settings)
 {
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="data">Tensors shared by the sweep.</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row),
-    /// a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public SubRun Run(SubRun run, ApproximationData data, SweepSubRun sub)
     {
-        var clock = Stopwatch.StartNew();
-        var before = TimeSpan.Zero;
+        var state = sub.State();
         using var scope = torch.NewDisposeScope();
         // The run's own seed draws its initialization and its batch order (a pure function of the seed and t).
         var network = new Mlp(model, (int)(run.Seed & int.MaxValue));
@@ -37,36 +31,13 @@ internal sealed class ApproximationTrainer(MlpOptions model, ApproximationSettin
         using var optimizer = OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings.Optimizer);
         optimizer.IncludeComponents = trackComponents;
 
-        var (resume, progress, csv, cancel) = (sub.Resume, sub.Progress, sub.Metrics, sub.Cancel);
-        double lossSum = 0;
-        int lossCount = 0;
-        int first = 1;
-        if (resume is null)
-            Log(Measure(tracker, 0, double.NaN));
-        else
+        var (progress, csv, cancel) = (sub.Progress, sub.Metrics, sub.Cancel);
+        var losses = new LossWindow();
+        state.Add("losses", losses).Add("points", run.Points).Add("model", network).Add("optimizer", optimizer).Add("tracker", tracker);
+        if (sub.Resume is null) Log(Measure(tracker, 0, double.NaN));
+        for (int t = state.Restore(); t <= settings.Steps; t++)
         {
-            first = sub.NextStep;
-            lossSum = resume.GetDouble(SweepSubRun.Key("loss_sum"));
-            lossCount = resume.GetInt(SweepSubRun.Key("loss_count"));
-            before = TimeSpan.FromSeconds(resume.GetDouble(SweepSubRun.Key("wall_seconds")));
-            run.Points.AddRange(sub.LoadValue<List<ApproximationPoint>>("points"));
-            ModuleState.Load(network, resume, SweepSubRun.Key("model/"));
-            sub.Load("optimizer", optimizer);
-            sub.Load("tracker", tracker);
-            progress.Advance(first - 1);
-        }
-        for (int t = first; t <= settings.Steps; t++)
-        {
-            sub.SaveIfDue(t, state =>   // t is the next step to take: θ is θ_{t-1}
-            {
-                state.Set(SweepSubRun.Key("loss_sum"), lossSum);
-                state.Set(SweepSubRun.Key("loss_count"), lossCount);
-                state.Set(SweepSubRun.Key("wall_seconds"), (before + clock.Elapsed).TotalSeconds);
-                SweepSubRun.SaveValue(state, "points", run.Points);
-                ModuleState.Save(network, state, SweepSubRun.Key("model/"));
-                SweepSubRun.Save(state, "optimizer", optimizer);
-                SweepSubRun.Save(state, "tracker", tracker);
-            });
+            state.SaveIfDue(t);   // t is the next step to take: θ is θ_{t-1}
             cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             var batch = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
@@ -94,18 +65,15 @@ internal sealed class ApproximationTrainer(MlpOptions model, ApproximationSettin
                 run.Diverged = t;
                 break;
             }
-            lossSum += lossValue;
-            lossCount++;
+            losses.Add(lossValue);
             if (t % settings.LogEvery == 0 || t == settings.Steps)
             {
-                Log(Measure(tracker, t, lossSum / lossCount));
-                lossSum = 0;
-                lossCount = 0;
+                Log(Measure(tracker, t, losses.TakeMean()));
                 progress.SetStatus($"{run.Label}  loss {run.Points[^1].Loss:G3}  |f−f̃| {run.Points[^1].Test.ErrAbsTelescoping:G2}");
             }
             progress.Advance();
         }
-        run.WallTime = before + clock.Elapsed;
+        run.WallTime = state.Clock.Wall;
         return run;
 
         void Log(ApproximationPoint point)

@@ -5,10 +5,8 @@ using Telescope.Recipes.TabularGbt;
 
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>
-/// One kernel checkpoint of a tabular network. "Own" is the kernel that drives the optimizer's functional step
-/// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.
-/// </summary>
+/// <summary>One kernel checkpoint of a tabular network. "Own" is the kernel that drives the optimizer's functional step
+/// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.</summary>
 internal sealed record TabularKernelPoint(int Step, double TrainMse, double W1Own, double W1Plain, double IrregularToRegularOwn,
     double IrregularToRegularPlain, double AlignmentTrain, double AlignmentTest, double AlignmentTrainCentered, double AlignmentTestCentered);
 
@@ -34,36 +32,26 @@ internal sealed record TabularKernelRun(string Optimizer, double LearningRate, l
     public string Label(string dataset) => Seeded ? $"{dataset}_{Optimizer}_seed={Seed}" : $"{dataset}_{Optimizer}";
 }
 
-/// <summary>
-/// Adaptive learning rates change the kernel (docs/method.md §2, our measurement): on a tabular data set, trains the same MLP
+/// <summary>Adaptive learning rates change the kernel (docs/method.md §2, our measurement): on a tabular data set, trains the same MLP
 /// (squared loss ½(f − y)², batch mean) with plain SGD and with Adam from one initialization and data order, and at
 /// kernel checkpoints computes the kernel rows w(x) = ‖K(x, X_train)‖₂ of the tracked test rows, the normalized
 /// maximum weight W(π) of docs/method.md §7 (irregular vs regular inputs), and for Adam the alignment of K^T with K. Each
 /// kernel checkpoint's row goes to metrics.csv as it is measured; before every step a checkpoint is offered (model,
-/// optimizer, points so far; the batches are a pure function of the seed and t).
-/// </summary>
+/// optimizer, points so far; the batches are a pure function of the seed and t).</summary>
 internal static class AdaptiveKernelArm
 {
-    /// <summary>Key prefix of the in-flight tabular network inside a checkpoint.</summary>
-    public const string Current = SweepSubRun.Prefix + "tabular/";
-
     /// <param name="run">The sub-run (empty; filled with its points).</param>
     /// <param name="logPoint">Writes a kernel checkpoint's metrics.csv row as it is measured.</param>
-    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
-    /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index.</param>
-    /// <param name="resume">The checkpoint to continue from, or null to start.</param>
     public static TabularKernelRun Run(TabularGbtData data, TabularKernelRun run, TabularKernelSettings settings, ComputeSettings compute,
-        IProgressTask progress, Action<TabularKernelPoint> logPoint, RunCheckpoints checkpoints, Action<CheckpointState> saveOuter,
-        CheckpointState? resume, CancellationToken cancel)
+        Action<TabularKernelPoint> logPoint, SweepSubRun sub)
     {
-        var clock = Stopwatch.StartNew();
-        var before = TimeSpan.Zero;
+        var state = sub.State();
         using var scope = torch.NewDisposeScope();
         var device = torch.device(compute.DeviceName);
-        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, compute.DType, device);
-        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, compute.DType, device);
-        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, compute.DType, device);
-        var yTracked = Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
+        var xTrain = NeuralArm.Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, compute.DType, device);
+        var yTrain = NeuralArm.Matrix(data.Train.Target, data.Train.Rows, 1, compute.DType, device);
+        var xTracked = NeuralArm.Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, compute.DType, device);
+        var yTracked = NeuralArm.Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
         var network = new Mlp(new MlpOptions
         {
             InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
@@ -77,30 +65,13 @@ internal static class AdaptiveKernelArm
         var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)run.Seed);
         var irregular = data.TrackedIsIrregular;
 
-        int first = 1;
-        if (resume is not null)
-        {
-            first = resume.GetInt(Current + "step");
-            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
-            run.Points.AddRange(SubRunResults.Deserialize<List<TabularKernelPoint>>(resume.GetString(Current + "points"), RunCheckpoints.FileName));
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            progress.Advance(first - 1);
-        }
+        state.Add("points", run.Points).Add("model", network).Add("optimizer", optimizer);
         // The kernel rows of the last checkpoint; the last step is always one, so they need no place in a checkpoint.
         double[] wOwn = [], wPlain = [];
-        for (int t = first; t <= settings.Steps; t++)
+        for (int t = state.Restore(); t <= settings.Steps; t++)
         {
-            checkpoints.SaveIfDue(state =>
-            {
-                saveOuter(state);
-                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
-                state.Set(Current + "points", SubRunResults.Serialize(run.Points));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-            });
-            cancel.ThrowIfCancellationRequested();
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             using var half = 0.5.ToScalar();
             var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64, device: device);
@@ -127,21 +98,21 @@ internal static class AdaptiveKernelArm
                     centeredTest = KernelAlignment.Centered(ownRows, plainRows);
                     centeredTrain = KernelAlignment.Centered(trainT, train);
                 }
-                double trainMse = (Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
+                double trainMse = (NeuralArm.Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
                 var point = new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
                     MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest);
                 run.Points.Add(point);
                 logPoint(point);
-                progress.SetStatus($"{data.Train.Name} {run.Optimizer}: step {t}, train MSE {trainMse:G3}");
+                sub.Progress.SetStatus($"{data.Train.Name} {run.Optimizer}: step {t}, train MSE {trainMse:G3}");
             }
-            progress.Advance();
+            sub.Progress.Advance();
         }
         run.WOwn = WCurve(data.TestSets, wOwn);
         run.WPlain = WCurve(data.TestSets, wPlain);
-        var squaredError = (Predict(network, xTracked) - yTracked).square().flatten().data<double>().ToArray();
+        var squaredError = (NeuralArm.Predict(network, xTracked) - yTracked).square().flatten().data<double>().ToArray();
         run.TestMseRegular = Enumerable.Range(0, squaredError.Length).Where(i => !irregular[i]).Average(i => squaredError[i]);
         run.TestMseIrregular = Enumerable.Range(0, squaredError.Length).Where(i => irregular[i]).Average(i => squaredError[i]);
-        run.WallTime = before + clock.Elapsed;
+        run.WallTime = state.Clock.Wall;
         return run;
     }
 
@@ -163,13 +134,4 @@ internal static class AdaptiveKernelArm
                 return new RepetitionSpread(ratios.Average(), PiAnalysis.Std(ratios));
             }).ToArray();
     }
-
-    private static Tensor Predict(Mlp network, Tensor x)
-    {
-        using var noGrad = torch.no_grad();
-        return network.forward(x).to_type(ScalarType.Float64);
-    }
-
-    private static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
-        torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
 }

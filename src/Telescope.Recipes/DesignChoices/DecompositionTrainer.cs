@@ -8,35 +8,22 @@ internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels,
     Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
 
 
-/// <summary>
-/// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
+/// <summary>Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
 /// on train and test probes with every update component tracked, and measures per step: the weight-decay
 /// contribution against −s·L·f_{t−1}, momentum's share of the functional step and its blending decomposition,
 /// every momentum window the Jacobian's drift along a fixed direction, and at kernel checkpoints the alignment of
 /// Adam's preconditioned kernel with the plain one. Each logged point goes to metrics.csv as it is measured, and
 /// before every step a checkpoint is offered: the model, optimizer, tracker, blending and drift state, the
 /// weight-decay sums, the open log window's lists and the points so far (the batches are a pure function of the
-/// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).
-/// </summary>
+/// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).</summary>
 internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions model, DesignChoicesSettings settings)
 {
-    /// <summary>Key prefix of the in-flight MNIST sub-run inside a checkpoint.</summary>
-    public const string Current = SweepSubRun.Prefix + "mnist/";
-
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="steps">Training steps.</param>
     /// <param name="keepTestOutputs">Keep f̃ and f on the test probes at every log point (the momentum comparison needs them).</param>
-    /// <param name="progress">Advanced once per step.</param>
     /// <param name="logPoint">Writes a measured point's metrics.csv row.</param>
-    /// <param name="checkpoints">Offered a checkpoint before every step.</param>
-    /// <param name="saveOuter">Adds the sweep's finished sub-runs and the in-flight index to a checkpoint.</param>
-    /// <param name="resume">The checkpoint to continue this sub-run from, or null to start it.</param>
-    /// <param name="cancel">Ctrl+C / SIGTERM.</param>
-    public DecompositionRun Run(DecompositionRun run, int steps, bool keepTestOutputs, IProgressTask progress, Action<DecompositionPoint> logPoint,
-        RunCheckpoints checkpoints, Action<CheckpointState> saveOuter, CheckpointState? resume, CancellationToken cancel)
+    public DecompositionRun Run(DecompositionRun run, int steps, bool keepTestOutputs, Action<DecompositionPoint> logPoint, SweepSubRun sub)
     {
-        var clock = Stopwatch.StartNew();
-        var before = TimeSpan.Zero;
+        var state = sub.State();
         using var scope = torch.NewDisposeScope();
         int seed = (int)(run.Seed & int.MaxValue);
         var batches = new BatchSchedule(settings.TrainSize, settings.BatchSize, (ulong)run.Seed);
@@ -81,75 +68,28 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
 
         var windowDecay = new List<double>();
         var windowShares = new List<(double Magnitude, double Projection)>();
-        double lossSum = 0;
-        int lossCount = 0;
-        int first = 1;
-        if (resume is null)
+        var losses = new LossWindow();
+        state.Add("losses", losses).Add("points", run.Points).Add("telescoped_test", run.TelescopedTest).Add("network_test", run.NetworkTest)
+            .Add("model", network).Add("optimizer", optimizer).Add("tracker", tracker).Add("blending", blendTest).Add("drift", drift)
+            .Add("last_drift", () => lastDrift, v => lastDrift = v).Add("drift_windows", () => driftWindows, v => driftWindows = (int)v)
+            .Add(s => SweepSubRun.SaveValue(s, "drift_per_input", driftPerInput), _ => sub.LoadValue<double[]>("drift_per_input").CopyTo(driftPerInput, 0))
+            .Add("window_decay", windowDecay).Add("window_shares", windowShares);
+        foreach (var (set, sums) in decaySums ?? [])
+            state.Add($"decay/{set}/measured", sums.Measured).Add($"decay/{set}/predicted", sums.Predicted);
+        if (sub.Resume is null)
         {
             drift.Measure();
             Record(0, double.NaN);
         }
-        else
-        {
-            first = resume.GetInt(Current + "step");
-            lossSum = resume.GetDouble(Current + "loss_sum");
-            lossCount = resume.GetInt(Current + "loss_count");
-            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
-            var saved = SubRunResults.Deserialize<DecompositionRun>(resume.GetString(Current + "run"), RunCheckpoints.FileName);
-            run.Points.AddRange(saved.Points);
-            run.TelescopedTest.AddRange(saved.TelescopedTest);
-            run.NetworkTest.AddRange(saved.NetworkTest);
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            tracker.LoadState(resume, Current + "tracker/");
-            blendTest?.LoadState(resume, Current + "blending/");
-            drift.LoadState(resume, Current + "drift/");
-            lastDrift = resume.GetDouble(Current + "last_drift");
-            driftWindows = resume.GetInt(Current + "drift_windows");
-            Read<double[]>("drift_per_input").CopyTo(driftPerInput, 0);
-            if (decaySums is not null)
-                foreach (var (set, sums) in decaySums)
-                {
-                    resume.CopyTo($"{Current}decay/{set}/measured", sums.Measured);
-                    resume.CopyTo($"{Current}decay/{set}/predicted", sums.Predicted);
-                }
-            windowDecay.AddRange(Read<double[]>("window_decay"));
-            windowShares.AddRange(Read<double[]>("window_magnitudes").Zip(Read<double[]>("window_projections")));
-            progress.Advance(first - 1);
-        }
+        int first = state.Restore();
         // Created after a restore: they continue from the tracker's (restored) cumulative sums.
         using var incTrain = new ComponentIncrements(tracker, "train");
         using var incTest = new ComponentIncrements(tracker, "test");
 
         for (int t = first; t <= steps; t++)
         {
-            checkpoints.SaveIfDue(state =>
-            {
-                saveOuter(state);
-                state.Set(Current + "step", t);               // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "loss_sum", lossSum);
-                state.Set(Current + "loss_count", lossCount);
-                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
-                state.Set(Current + "run", SubRunResults.Serialize(run));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-                tracker.SaveState(state, Current + "tracker/");
-                blendTest?.SaveState(state, Current + "blending/");
-                drift.SaveState(state, Current + "drift/");
-                state.Set(Current + "last_drift", lastDrift);
-                state.Set(Current + "drift_windows", driftWindows);
-                state.Set(Current + "drift_per_input", SubRunResults.Serialize(driftPerInput));
-                if (decaySums is not null)
-                    foreach (var (set, sums) in decaySums)
-                    {
-                        state.Set($"{Current}decay/{set}/measured", sums.Measured);
-                        state.Set($"{Current}decay/{set}/predicted", sums.Predicted);
-                    }
-                state.Set(Current + "window_decay", SubRunResults.Serialize(windowDecay));
-                state.Set(Current + "window_magnitudes", SubRunResults.Serialize(windowShares.Select(w => w.Magnitude).ToArray()));
-                state.Set(Current + "window_projections", SubRunResults.Serialize(windowShares.Select(w => w.Projection).ToArray()));
-            });
-            cancel.ThrowIfCancellationRequested();
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64);
             var x = data.TrainInputs.index_select(0, index);
@@ -196,16 +136,13 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
             if (kernel is not null && (t % settings.KernelEvery == 0 || t == steps))
                 alignment = Alignment(kernel, adam!);
 
-            lossSum += lossValue;
-            lossCount++;
+            losses.Add(lossValue);
             if (t % settings.LogEvery == 0 || t == steps)
             {
-                Record(t, lossSum / lossCount);
-                lossSum = 0;
-                lossCount = 0;
-                progress.SetStatus($"{run.Label}  step {t}  loss {run.Points[^1].Loss:G3}");
+                Record(t, losses.TakeMean());
+                sub.Progress.SetStatus($"{run.Label}  step {t}  loss {run.Points[^1].Loss:G3}");
             }
-            progress.Advance();
+            sub.Progress.Advance();
         }
         foreach (var set in new[] { "train", "test" })
             foreach (var c in tracker.Components)
@@ -213,10 +150,8 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
         run.MeanDriftPerInput = driftPerInput.Select(v => driftWindows > 0 ? v / driftWindows : double.NaN).ToArray();
         if (kernel is not null) run.Projection = ProjectionCheckOf(run, jvp, kernel, adam!);
         if (decaySums is not null) foreach (var (m, p) in decaySums.Values) { m.Dispose(); p.Dispose(); }
-        run.WallTime = before + clock.Elapsed;
+        run.WallTime = state.Clock.Wall;
         return run;
-
-        T Read<T>(string key) => SubRunResults.Deserialize<T>(resume!.GetString(Current + key), RunCheckpoints.FileName);
 
         void Record(int step, double loss)
         {

@@ -3,30 +3,22 @@ using Telescope.Recipes.TabularGbt;
 
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>
-/// docs/method.md §9 row "design-choices" (paper Sec. 5): what each optimization design choice does to the learned function,
+/// <summary>docs/method.md §9 row "design-choices" (paper Sec. 5): what each optimization design choice does to the learned function,
 /// read off the telescoping model. On an MNIST subset: the cumulative functional contribution of every update
 /// component for SGD, SGD+momentum, +weight decay, Adam and AdamW; weight decay as functional shrinkage −γλL·f
 /// (exact for bias-free ReLU nets, measured for others); momentum as exponential blending and its departure from
 /// SGD at γ/(1−β); Adam's preconditioned kernel K^T against K. On a tabular data set: K^T's weighting of irregular
-/// vs regular inputs, Adam vs SGD.
-/// </summary>
-/// <remarks>
-/// Its sub-runs are the arms (each optimizer, SGD at γ/(1−β), each identity-net run, the two tabular networks) at
+/// vs regular inputs, Adam vs SGD.</summary>
+/// <remarks>Its sub-runs are the arms (each optimizer, SGD at γ/(1−β), each identity-net run, the two tabular networks) at
 /// every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and every network
-/// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.
-/// </remarks>
-internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, DesignChoicesSubRun, DesignChoicesFacts>
+/// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.</remarks>
+/// <param name="loader">Supplies the tabular data sets by suite name; null reads them from the shared data folder
+/// (<c>--data</c> or TELESCOPE_DATA).</param>
+internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader = null) : SweepRecipe<DesignChoicesSettings, DesignChoicesSubRun, DesignChoicesFacts>(
+    "design-choices",
+    "What momentum, weight decay and adaptive learning rates do to the function: component contributions, shrinkage identity, momentum blending, preconditioned kernels (paper Sec. 5)",
+    DesignChoicesSettings.Schema)
 {
-    private const string RecipeName = "design-choices";
-    private const string RecipeDescription = "What momentum, weight decay and adaptive learning rates do to the function: component contributions, shrinkage identity, momentum blending, preconditioned kernels (paper Sec. 5)";
-    private readonly Func<string, TabularDataset>? _loader;
-
-    /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
-    public DesignChoicesRecipe() : base(RecipeName, RecipeDescription, DesignChoicesSettings.Schema) { }
-
-    /// <summary>The recipe with tabular data sets supplied by <paramref name="loader"/> (by suite name).</summary>
-    public DesignChoicesRecipe(Func<string, TabularDataset> loader) : this() => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
 
     protected override void Run(RunContext context, DesignChoicesSettings s)
     {
@@ -48,7 +40,7 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
         var tab = s.Tabular;
         string tabular = tab.Dataset;
         string? tabularDirectory = null;
-        if (tabular != "none" && _loader is null)
+        if (tabular != "none" && loader is null)
         {
             if (context.DataDirectory is null)
             {
@@ -81,7 +73,7 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
         if (tabular != "none")
         {
             string name = TabularGbtRecipe.DatasetNames.First(d => d.Equals(tabular, StringComparison.OrdinalIgnoreCase));
-            var raw = _loader is not null ? _loader(name) : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), tabularDirectory!);
+            var raw = loader is not null ? loader(name) : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), tabularDirectory!);
             // The split, the pools and the T_π draws come from 'seed' and are shared by every seed repetition.
             tabularData = TabularGbtData.Prepare(raw, tab.TrainSize, tab.PoolSize, tab.TestSize, tab.Repetitions, IrregularityMethod.Mahalanobis, (ulong)context.Seed);
             Require(tab.BatchSize <= tabularData.Train.Rows, "tab_batch_size exceeds tab_train_size.", "Use a smaller batch.");
@@ -102,17 +94,14 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
             {
                 var p = plan[sub.Index];
                 return p.Mnist is { } run
-                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, sub.Progress, point => DesignChoicesOutput.WritePoint(sub.Metrics, run, point),
-                        sub.Checkpoints, sub.SaveHeader, sub.Resume, sub.Cancel), null)
-                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tab, s.Compute, sub.Progress,
-                        point => DesignChoicesOutput.WritePoint(sub.Metrics, tabular, p.Tabular!, point), sub.Checkpoints, sub.SaveHeader, sub.Resume, sub.Cancel));
+                    ? new DesignChoicesSubRun(trainer.Run(run, p.Steps, p.KeepsTestOutputs, point => DesignChoicesOutput.WritePoint(sub.Metrics, run, point), sub), null)
+                    : new DesignChoicesSubRun(null, AdaptiveKernelArm.Run(tabularData!, p.Tabular!, tab, s.Compute,
+                        point => DesignChoicesOutput.WritePoint(sub.Metrics, tabular, p.Tabular!, point), sub));
             });
     }
 
-    /// <summary>
-    /// Everything written from all sub-runs: for a merge (no <paramref name="liveMetrics"/>) the sub-runs' rows of
-    /// metrics.csv, then the momentum comparison's rows, the per-input file, summary, figures, report.
-    /// </summary>
+    /// <summary>Everything written from all sub-runs: for a merge (no <paramref name="liveMetrics"/>) the sub-runs' rows of
+    /// metrics.csv, then the momentum comparison's rows, the per-input file, summary, figures, report.</summary>
     protected override void WriteOutputs(RunContext context, DesignChoicesSettings s, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results,
         MetricsCsvWriter? liveMetrics)
     {
@@ -133,10 +122,8 @@ internal sealed class DesignChoicesRecipe : SweepRecipe<DesignChoicesSettings, D
         output.WriteReport();
     }
 
-    /// <summary>
-    /// The sub-runs, in index order: every arm (the compared optimizers, SGD at γ/(1−β) unless plain SGD already runs
-    /// at that rate, the identity nets, then the tabular SGD and Adam networks), each at every seed of <c>seeds</c>.
-    /// </summary>
+    /// <summary>The sub-runs, in index order: every arm (the compared optimizers, SGD at γ/(1−β) unless plain SGD already runs
+    /// at that rate, the identity nets, then the tabular SGD and Adam networks), each at every seed of <c>seeds</c>.</summary>
     private static List<PlannedSubRun> Plan(DesignChoicesSettings s, NetVariant main, bool withTabular)
     {
         var seeds = s.Seeds;

@@ -2,35 +2,24 @@ using Telescope.Telescoping;
 
 namespace Telescope.Recipes.DoubleDescent;
 
-/// <summary>
-/// Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
+/// <summary>Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
 /// and, alongside it, the telescoping model f̃ (docs/method.md §2), the smoother of the optimizer actually used (docs/method.md §4) and
 /// the p_net members (docs/method.md §5.2), logging train/test MSE and p_train/p_test (docs/method.md §5.1); at the end it measures the
 /// smoother's fidelity gap. The members step in lockstep right after the network's step t and stop when it stops,
 /// so they train exactly the network's T steps: T is decided by the network's own training MSE alone (the members'
 /// losses are never consulted), and the labels are the only difference between them.
 /// Before every step it offers a checkpoint: model, optimizer, tracker, smoother and members' state, the points so
-/// far (the convergence rule's whole state: it is a function of the logged training MSEs) and the elapsed time.
-/// </summary>
+/// far (the convergence rule's whole state: it is a function of the logged training MSEs) and the elapsed time.</summary>
 internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 {
     internal const string Test = "test";
-    /// <summary>Key prefix of the in-flight sub-run inside a checkpoint.</summary>
-    private const string Current = SweepSubRun.Prefix;
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
-    /// <param name="data">Tensors shared by the sweep.</param>
     /// <param name="trainTargets">The sub-run's training targets (its seed's label-noise flips).</param>
-    /// <param name="label">The sub-run's name in metrics.csv and messages.</param>
     /// <param name="log">Called with every logged point as soon as it is measured (metrics.csv rows).</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step, the rest of the cap when the rule stops
-    /// it early), a checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public WidthRun Run(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, Action<WidthRun, int> log, SweepSubRun sub)
     {
-        var (progress, resume, cancel) = (sub.Progress, sub.Resume, sub.Cancel);
-        var clock = Stopwatch.StartNew();
-        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        double wallBefore = 0, cpuBefore = 0, retrainingBefore = 0, stabilityBefore = 0;
+        var state = sub.State();
         int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
         var modelOptions = ModelOptions(run, data);
@@ -50,182 +39,114 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         using var sensitivity = new RecipeSensitivity(SensitivityOptions(seed), settings.Sensitivity.StabilityIterations, settings.LossScale, trainTargets,
             Members(modelOptions, seed, data, batchCache), settings.Sensitivity.SeparatePairs);
         run.Members = sensitivity.MemberCount;
-
-        int first = 1;
-        if (resume is null)
+        double retrainingBefore = 0, stabilityBefore = 0;
+        state.Add("points", run.Points).Add("sensitivity", run.Sensitivity).Add("model", network).Add("optimizer", optimizer)
+            .Add("tracker", tracker).Add("smoother", smoother)
+            .Add(s => SweepSubRun.Save(s, "members", sensitivity), s => sensitivity.LoadState(s, SweepSubRun.Key("members/"), sub.NextStep - 1))
+            .Add("retraining_seconds", RetrainingSeconds, v => retrainingBefore = v).Add("stability_seconds", StabilitySeconds, v => stabilityBefore = v);
+        if (sub.Resume is null)
         {
             run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, 0));
             run.Sensitivity.Add(sensitivity.Record(0, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
             log(run, 0);
         }
-        else
-        {
-            (first, wallBefore, cpuBefore) = LoadHeader(sub, run);
-            retrainingBefore = resume.GetDouble(Current + "retraining_seconds");
-            stabilityBefore = resume.GetDouble(Current + "stability_seconds");
-            run.Sensitivity.AddRange(SubRunResults.Deserialize<List<SensitivityPoint>>(resume.GetString(Current + "sensitivity"), RunCheckpoints.FileName));
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            tracker.LoadState(resume, Current + "tracker/");
-            smoother?.LoadState(resume, Current + "smoother/");
-            sensitivity.LoadState(resume, Current + "members/", first - 1);
-            progress.Advance(first - 1);
-        }
         var stepBatches = new StepBatches(batches, settings.FullBatch, data);
-        run.Stop = StopReason.Capped;
-        for (int t = first; t <= settings.MaxSteps; t++)
+        Loop(run, state, sub, judge: true, step: t =>
         {
-            sub.SaveIfDue(t, state =>
-            {
-                SaveHeader(state, wallBefore + clock.Elapsed.TotalSeconds,
-                    cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds, run);
-                state.Set(Current + "retraining_seconds", retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds);
-                state.Set(Current + "stability_seconds", stabilityBefore + sensitivity.StabilityTime.TotalSeconds);
-                state.Set(Current + "sensitivity", SubRunResults.Serialize(run.Sensitivity));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-                tracker.SaveState(state, Current + "tracker/");
-                smoother?.SaveState(state, Current + "smoother/");
-                sensitivity.SaveState(state, Current + "members/");
-            });
-            cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
-            bool logged = IsLogged(t);
             using (var update = ComputeUpdate(t, network, optimizer, stepBatches, data, trainTargets, label, out var batch, out var x))
             {
                 // Everything below evaluates J at θ_{t-1}: the update is applied last.
                 tracker.Record(update);
                 smoother?.Step(batch, optimizer, update);
-                if (logged && sensitivity.HasStability) sensitivity.MeasureSharpness(jvp, vjp, x, TangentStepRule.FromOptimizer(optimizer, update));
+                if (IsLogged(t) && sensitivity.HasStability) sensitivity.MeasureSharpness(jvp, vjp, x, TangentStepRule.FromOptimizer(optimizer, update));
                 optimizer.Apply(update);
             }
             sensitivity.Step(t);
-            progress.Advance();
-            if (!logged) continue;
+            if (!IsLogged(t)) return;
             run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
             run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
             log(run, run.Points.Count - 1);
-            progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
-            if (settings.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
-            {
-                run.Stop = stop;
-                progress.Advance(settings.MaxSteps - t);   // the cap was the budget; the rule stopped it early
-                break;
-            }
-        }
+            sub.Progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
+        });
         if (run.Points.Count >= 2)
         {
             double before = run.Points[^2].TrainMse, after = run.Points[^1].TrainMse;
             run.LastTrainMseChange = before > 0 ? (after - before) / before : 0;
         }
         if (smoother is not null) (run.TrainFidelity, run.TestFidelity) = smoother.Fidelity(network, data);
-        run.RetrainingSeconds = retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds;
-        run.StabilitySeconds = stabilityBefore + sensitivity.StabilityTime.TotalSeconds;
-        run.WallSeconds = wallBefore + clock.Elapsed.TotalSeconds;
-        run.CpuSeconds = cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        run.RetrainingSeconds = RetrainingSeconds();
+        run.StabilitySeconds = StabilitySeconds();
+        (run.WallSeconds, run.CpuSeconds) = (state.Clock.Wall.TotalSeconds, state.Clock.CpuSeconds);
         return run;
+
+        double RetrainingSeconds() => retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds;
+        double StabilitySeconds() => stabilityBefore + sensitivity.StabilityTime.TotalSeconds;
     }
 
-    /// <summary>
-    /// Trains the pair sub-run <paramref name="run"/> (<see cref="WidthRun.Pair"/>, <c>sensitivity_members=separate</c>):
+    /// <summary>Trains the pair sub-run <paramref name="run"/> (<see cref="WidthRun.Pair"/>, <c>sensitivity_members=separate</c>):
     /// the pair's two members on Y ± σ·V_d exactly as the lockstep members are made and, unless the step count is fixed
     /// (converge_window = 0), a replay of the network itself — the same seed, optimizer, batches and arithmetic, without
     /// tracker, smoother or λ_t, which only read it — whose training MSE the convergence rule judges, so the pair stops at
     /// the network's own step T as lockstep members do. Records the pair's responses at step 0 and every logged step;
-    /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).
-    /// </summary>
+    /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).</summary>
     public WidthRun RunPair(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, SweepSubRun sub)
     {
-        var (progress, resume, cancel) = (sub.Progress, sub.Resume, sub.Cancel);
         var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({label}) is not a pair sub-run.");
-        var clock = Stopwatch.StartNew();
-        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        double wallBefore = 0, cpuBefore = 0;
+        var state = sub.State();
         int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
         var modelOptions = ModelOptions(run, data);
         var batches = new BatchSchedule(settings.TrainSize, settings.Batch, (ulong)run.Seed);
-        bool replay = settings.Convergence.Window > 0;
-        var network = replay ? new Mlp(modelOptions, seed) : null;
+        var network = settings.Convergence.Window > 0 ? new Mlp(modelOptions, seed) : null;
         using var optimizer = network is null ? null : CreateOptimizer(new TrainableParameters(network));
         if (optimizer is not null) optimizer.IncludeComponents = false;
         using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
         using var members = new RetrainingSensitivity(trainTargets, SensitivityOptions(seed)!, Members(modelOptions, seed, data, batchCache),
             [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
-
-        int first = 1;
-        if (resume is null)
+        state.Add("points", run.Points).Add("responses", run.PairResponses).Add("model", network).Add("optimizer", optimizer).Add("members", members);
+        if (sub.Resume is null)
         {
             if (network is not null) run.Points.Add(Measure(network, data, trainTargets, null, 0));
             run.PairResponses.AddRange(members.Responses(0));
         }
-        else
-        {
-            (first, wallBefore, cpuBefore) = LoadHeader(sub, run);
-            run.PairResponses.AddRange(SubRunResults.Deserialize<List<PairResponse>>(resume.GetString(Current + "responses"), RunCheckpoints.FileName));
-            if (network is not null)
-            {
-                ModuleState.Load(network, resume, Current + "model/");
-                optimizer!.LoadState(resume, Current + "optimizer/");
-            }
-            members.LoadState(resume, Current + "members/");
-            progress.Advance(first - 1);
-        }
         var stepBatches = new StepBatches(batches, settings.FullBatch, data);
-        run.Stop = StopReason.Capped;
-        for (int t = first; t <= settings.MaxSteps; t++)
+        Loop(run, state, sub, judge: network is not null, step: t =>
         {
-            sub.SaveIfDue(t, state =>
-            {
-                SaveHeader(state, wallBefore + clock.Elapsed.TotalSeconds,
-                    cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds, run);
-                state.Set(Current + "responses", SubRunResults.Serialize(run.PairResponses));
-                if (network is not null)
-                {
-                    ModuleState.Save(network, state, Current + "model/");
-                    optimizer!.SaveState(state, Current + "optimizer/");
-                }
-                members.SaveState(state, Current + "members/");
-            });
-            cancel.ThrowIfCancellationRequested();
             if (network is not null)
                 using (var stepScope = torch.NewDisposeScope())
                 using (var update = ComputeUpdate(t, network, optimizer!, stepBatches, data, trainTargets, label, out _, out _))
                     optimizer!.Apply(update);
             members.Step(t);
-            progress.Advance();
-            if (!IsLogged(t)) continue;
+            if (!IsLogged(t)) return;
             run.PairResponses.AddRange(members.Responses(t));
-            progress.SetStatus(FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"));
-            if (network is null) continue;
-            run.Points.Add(Measure(network, data, trainTargets, null, t));
-            if (settings.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
-            {
-                run.Stop = stop;
-                progress.Advance(settings.MaxSteps - t);
-                break;
-            }
-        }
+            sub.Progress.SetStatus(FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"));
+            if (network is not null) run.Points.Add(Measure(network, data, trainTargets, null, t));
+        });
         run.RetrainingSeconds = (members.TrainingTime + members.PredictionTime).TotalSeconds;
-        run.WallSeconds = wallBefore + clock.Elapsed.TotalSeconds;
-        run.CpuSeconds = cpuBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        (run.WallSeconds, run.CpuSeconds) = (state.Clock.Wall.TotalSeconds, state.Clock.CpuSeconds);
         return run;
     }
 
-    /// <summary>What every sub-run in flight stores next to the sweep's header (<see cref="SweepSubRun.SaveIfDue"/>): its clocks and points so far.</summary>
-    private static void SaveHeader(CheckpointState state, double wallSeconds, double cpuSeconds, WidthRun run)
+    /// <summary>The steps of a sub-run from the one after its checkpoint (or 1), each taken by <paramref name="step"/> (which also
+    /// records at logged steps) after a checkpoint is offered; when <paramref name="judge"/>, the convergence rule judges the
+    /// training MSEs at every logged step and may stop the run before the cap (the rest of the cap's progress is advanced at once).</summary>
+    private void Loop(WidthRun run, SubRunState state, SweepSubRun sub, bool judge, Action<int> step)
     {
-        state.Set(Current + "wall_seconds", wallSeconds);
-        state.Set(Current + "cpu_seconds", cpuSeconds);
-        state.Set(Current + "points", SubRunResults.Serialize(run.Points));
-    }
-
-    /// <summary>Restores what <see cref="SaveHeader"/> stored (the points into <paramref name="run"/>); returns the next step and the clocks.</summary>
-    private static (int NextStep, double WallSeconds, double CpuSeconds) LoadHeader(SweepSubRun sub, WidthRun run)
-    {
-        var resume = sub.Resume!;
-        run.Points.AddRange(sub.LoadValue<List<DoubleDescentPoint>>("points"));
-        return (sub.NextStep, resume.GetDouble(Current + "wall_seconds"), resume.GetDouble(Current + "cpu_seconds"));
+        run.Stop = StopReason.Capped;
+        for (int t = state.Restore(); t <= settings.MaxSteps; t++)
+        {
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
+            step(t);
+            sub.Progress.Advance();
+            if (judge && IsLogged(t) && settings.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
+            {
+                run.Stop = stop;
+                sub.Progress.Advance(settings.MaxSteps - t);   // the cap was the budget; the rule stopped it early
+                break;
+            }
+        }
     }
 
     /// <summary>p_net's options with this network's directions (the Hutchinson smoother's seed), or null.</summary>
@@ -249,10 +170,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 
     private bool IsLogged(int t) => t % settings.LogEvery == 0 || t == settings.MaxSteps;
 
-    /// <summary>
-    /// Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (docs/method.md §1), backward, and the
-    /// optimizer's update at θ_{t−1}, which the caller applies (after whatever must still read θ_{t−1}).
-    /// </summary>
+    /// <summary>Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (docs/method.md §1), backward, and the
+    /// optimizer's update at θ_{t−1}, which the caller applies (after whatever must still read θ_{t−1}).</summary>
     private ParameterUpdate ComputeUpdate(int t, Mlp network, ExactOptimizer optimizer, StepBatches batches, DoubleDescentTensors data,
         Tensor trainTargets, string label, out Tensor batch, out Tensor x)
     {

@@ -59,17 +59,11 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
         else _tangent!.Step(_jvp, _vjp!, batch, optimizer, update);
     }
 
-    public void SaveState(CheckpointState state, string prefix)
-    {
-        if (_kernel is not null) _kernel.SaveState(state, prefix);
-        else _tangent!.SaveState(state, prefix);
-    }
+    public void SaveState(CheckpointState state, string prefix) => State.SaveState(state, prefix);
 
-    public void LoadState(CheckpointState state, string prefix)
-    {
-        if (_kernel is not null) _kernel.LoadState(state, prefix);
-        else _tangent!.LoadState(state, prefix);
-    }
+    public void LoadState(CheckpointState state, string prefix) => State.LoadState(state, prefix);
+
+    private ICheckpointable State => (ICheckpointable?)_kernel ?? _tangent!;
 
     /// <summary>Gaps between the surrogate f̂_T, the telescoping model f̃_T and the network f_θT, on train and test probes.</summary>
     public (SmootherFidelity Train, SmootherFidelity Test) Fidelity(Mlp network, DoubleDescentTensors data)

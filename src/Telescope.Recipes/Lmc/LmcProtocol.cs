@@ -5,8 +5,7 @@ namespace Telescope.Recipes.Lmc;
 /// <summary>The data an lmc run trains and measures on (built once, identically in every shard and resume).</summary>
 internal sealed record LmcData(ImageClassifierData Train, ImageClassifierData Pretrain, ImageClassifierData Test, Tensor Probes, Tensor StatisticsImages);
 
-/// <summary>
-/// The spawn protocol (docs/method.md §7) for the sub-runs of one share: per (arm, seed) one parent (pretrained on the disjoint
+/// <summary>The spawn protocol (docs/method.md §7) for the sub-runs of one share: per (arm, seed) one parent (pretrained on the disjoint
 /// subset with its classifier re-initialized for the pretrained arm) is trained through the spawn steps; at every
 /// t′ of this share two children are spawned from its exact state, trained to T with their own data-order and
 /// augmentation seeds, and measured (path, gradient change, linearization). Sub-runs of other shares are passed by
@@ -17,8 +16,7 @@ internal sealed record LmcData(ImageClassifierData Train, ImageClassifierData Pr
 /// live run of the group (pretraining or parent, with its optimizer and generators), the child in flight and the
 /// first child once trained, the curve rows of the sub-run in flight and the loss accumulator: a resumed run
 /// continues bit for bit.
-/// </para>
-/// </summary>
+/// </para></summary>
 internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnResult> sweep, RunCheckpoints checkpoints,
     MetricsCsvWriter csv, IProgressTask progress, CancellationToken cancel)
 {
@@ -34,8 +32,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     private ClassifierScore _child1Own;
     private double _pretrainAccuracy = double.NaN;
     private List<CurvePoint> _rows = [];   // rows owned by the next sub-run to finish
-    private double _lossSum;
-    private int _lossCount, _ownedSteps;
+    private readonly LossWindow _losses = new();
+    private int _ownedSteps;
     private double _ownedSeconds;
     private long _stepsDone;
     private CheckpointState? _resume = checkpoints.Resumed is { } r && r.Contains(Prefix + "group") ? r : null;
@@ -197,10 +195,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             _pretrainAccuracy, _ownedSeconds, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>
-    /// The state with BatchNorm statistics recomputed on the statistics batches (bn_mode = recompute), as for θ(α):
-    /// at t′ = 0 the running statistics are still the initial 0/1, which describe no data. Otherwise a copy.
-    /// </summary>
+    /// <summary>The state with BatchNorm statistics recomputed on the statistics batches (bn_mode = recompute), as for θ(α):
+    /// at t′ = 0 the running statistics are still the initial 0/1, which describe no data. Otherwise a copy.</summary>
     private NetworkState ForMeasurement(ResNet net, NetworkState state)
     {
         ModuleTensors.Load(new TrainableParameters(net), net, state.Parameters, state.Buffers);
@@ -209,11 +205,9 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         return NetworkState.Capture(net);
     }
 
-    /// <summary>
-    /// Trains <paramref name="run"/> up to step <paramref name="until"/>, logging the mean loss every log_every steps
+    /// <summary>Trains <paramref name="run"/> up to step <paramref name="until"/>, logging the mean loss every log_every steps
     /// and at <paramref name="until"/>; rows of an owned segment are written at once (live results) and kept for the
-    /// sub-run's result. A checkpoint is offered before every step.
-    /// </summary>
+    /// sub-run's result. A checkpoint is offered before every step.</summary>
     private void Train(ClassifierRun run, int until, string name, bool owned)
     {
         if (run.Step >= until) return;
@@ -223,15 +217,13 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         {
             checkpoints.SaveIfDue(state => Save(state, clock.Elapsed.TotalSeconds, owned));
             cancel.ThrowIfCancellationRequested();
-            _lossSum += run.TrainStep(name);
-            _lossCount++;
+            _losses.Add(run.TrainStep(name));
             _stepsDone++;
             if (owned) _ownedSteps++;
             progress.Advance();
             if (run.Step % setup.LogEvery == 0 || run.Step == until)
             {
-                var point = new CurvePoint(name, run.Step, _lossSum / _lossCount, run.LastLearningRate);
-                (_lossSum, _lossCount) = (0, 0);
+                var point = new CurvePoint(name, run.Step, _losses.TakeMean(), run.LastLearningRate);
                 if (owned)
                 {
                     _rows.Add(point);
@@ -249,8 +241,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         state.Set(Prefix + "stage", _stage);
         state.Set(Prefix + "steps_done", _stepsDone);
         state.Set(Prefix + "rows", SubRunResults.Serialize(_rows));
-        state.Set(Prefix + "loss_sum", _lossSum);
-        state.Set(Prefix + "loss_count", _lossCount);
+        _losses.SaveState(state, Prefix + "loss/");
         state.Set(Prefix + "owned_steps", _ownedSteps);
         state.Set(Prefix + "owned_seconds", _ownedSeconds + (owned ? secondsInSegment : 0));
         state.Set(Prefix + "pretrain_accuracy", _pretrainAccuracy);
@@ -272,8 +263,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     private void Restore(ClassifierRun run, CheckpointState resume, string key)
     {
         run.LoadState(resume, Prefix + key);
-        _lossSum = resume.GetDouble(Prefix + "loss_sum");
-        _lossCount = resume.GetInt(Prefix + "loss_count");
+        _losses.LoadState(resume, Prefix + "loss/");
         if (key != "parent/" || resume.GetString(Prefix + "stage") != "child") _resume = null;
     }
 

@@ -21,30 +21,21 @@ internal sealed record NeuralResult(
     public NeuralPoint Final => Curve[^1];
 }
 
-/// <summary>
-/// An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
+/// <summary>An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
 /// of docs/method.md §4.2 is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
 /// and yields w(x) = ‖S_T(x)‖₂ (or, as an option, the final tangent-kernel row's norm); a <see cref="TelescopingTracker"/> on the tracked rows provides f̃ for the
-/// fidelity check (f̂ vs f̃ vs network).
-/// </summary>
+/// fidelity check (f̂ vs f̃ vs network).</summary>
 internal static class NeuralArm
 {
     /// <summary>Name of the tracked pool rows inside the smoother and the tracker.</summary>
     public const string TrackedSet = "tracked";
 
-    /// <summary>Key prefix of the in-flight network inside a checkpoint.</summary>
-    public const string Current = SweepSubRun.Prefix + "nn/";
-
     /// <summary>Trains the network, handing each curve point to <paramref name="logPoint"/> (metrics.csv) as it is measured.</summary>
-    /// <param name="checkpoint">Offered a checkpoint before every SGD step; adds the network's state to what <paramref name="saveOuter"/> adds.</param>
-    /// <param name="saveOuter">Adds the sweep's and the data set's other state (finished sub-runs, the GBT arm's result).</param>
-    /// <param name="resume">The checkpoint to continue from, or null to start.</param>
-    public static NeuralResult Run(TabularGbtData data, TabularGbtSettings settings, Activation activation, int seed, IProgressTask progress,
-        Action<NeuralPoint> logPoint, RunCheckpoints checkpoint, Action<CheckpointState> saveOuter, CheckpointState? resume,
-        CancellationToken cancel)
+    /// <param name="state">The data set's other state (the GBT arm's result), to which the network's is added: offered as a
+    /// checkpoint before every SGD step.</param>
+    public static NeuralResult Run(TabularGbtData data, TabularGbtSettings settings, Activation activation, int seed,
+        Action<NeuralPoint> logPoint, SweepSubRun sub, SubRunState state)
     {
-        var clock = Stopwatch.StartNew();
-        var before = TimeSpan.Zero;
         using var scope = torch.NewDisposeScope();
         var (dtype, deviceName) = (settings.Compute.DType, settings.Compute.DeviceName);
         var device = torch.device(deviceName);
@@ -71,39 +62,14 @@ internal static class NeuralArm
         var batches = new BatchSchedule(data.Train.Rows, settings.BatchSize, (ulong)seed);
         var curve = new List<NeuralPoint>();
         var index = torch.empty(settings.BatchSize, dtype: ScalarType.Int64, device: device);
-        double lossSum = 0;
-        int lossCount = 0;
-        int first = 1;
-        if (resume is null) Log(Measure(0, null));
-        else
+        var losses = new LossWindow();
+        state.Add("losses", losses).Add("curve", curve).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("tracker", tracker);
+        if (sub.Resume is null) Log(Measure(0, null));
+        for (int t = state.Restore(); t <= settings.Steps; t++)
         {
-            first = resume.GetInt(Current + "step");
-            lossSum = resume.GetDouble(Current + "loss_sum");
-            lossCount = resume.GetInt(Current + "loss_count");
-            before = TimeSpan.FromSeconds(resume.GetDouble(Current + "wall_seconds"));
-            curve.AddRange(SubRunResults.Deserialize<List<NeuralPoint>>(resume.GetString(Current + "curve"), RunCheckpoints.FileName));
-            ModuleState.Load(network, resume, Current + "model/");
-            optimizer.LoadState(resume, Current + "optimizer/");
-            smoother.LoadState(resume, Current + "smoother/");
-            tracker.LoadState(resume, Current + "tracker/");
-            progress.Advance(first - 1);
-        }
-        for (int t = first; t <= settings.Steps; t++)
-        {
-            checkpoint.SaveIfDue(state =>
-            {
-                saveOuter(state);
-                state.Set(Current + "step", t);            // the next step to take: θ is θ_{t-1}
-                state.Set(Current + "loss_sum", lossSum);
-                state.Set(Current + "loss_count", lossCount);
-                state.Set(Current + "wall_seconds", (before + clock.Elapsed).TotalSeconds);
-                state.Set(Current + "curve", SubRunResults.Serialize(curve));
-                ModuleState.Save(network, state, Current + "model/");
-                optimizer.SaveState(state, Current + "optimizer/");
-                smoother.SaveState(state, Current + "smoother/");
-                tracker.SaveState(state, Current + "tracker/");
-            });
-            cancel.ThrowIfCancellationRequested();
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
             using var stepScope = torch.NewDisposeScope();
             index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
             smoother.Step(kernel, index, settings.LearningRate);          // kernel at θ_{t-1}
@@ -115,16 +81,13 @@ internal static class NeuralArm
             DivergenceException.ThrowIfNotFinite(batchMse, data.Train.Name, t);
             loss.backward();
             tracker.Step(optimizer).Dispose();
-            lossSum += batchMse;
-            lossCount++;
+            losses.Add(batchMse);
             if (t % settings.LogEvery == 0 || t == settings.Steps)
             {
-                Log(Measure(t, lossSum / lossCount));
-                lossSum = 0;
-                lossCount = 0;
-                progress.SetStatus($"{data.Train.Name}: NN step {t}, train MSE {curve[^1].TrainMse:G3}");
+                Log(Measure(t, losses.TakeMean()));
+                sub.Progress.SetStatus($"{data.Train.Name}: NN step {t}, train MSE {curve[^1].TrainMse:G3}");
             }
-            progress.Advance();
+            sub.Progress.Advance();
         }
 
         var final = Predict(network, xTracked);
@@ -133,7 +96,7 @@ internal static class NeuralArm
             ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).square().sum(1L).sqrt()
             : smoother.RowNorms(TrackedSet);
         return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),
-            curve, final.abs().mean().item<double>(), FinalFidelity(), before + clock.Elapsed);
+            curve, final.abs().mean().item<double>(), FinalFidelity(), state.Clock.Wall);
 
         void Log(NeuralPoint point)
         {
@@ -181,12 +144,12 @@ internal static class NeuralArm
     }
 
     /// <summary>f_θ(x) [N, 1] in float64, without a graph.</summary>
-    private static Tensor Predict(Mlp network, Tensor x)
+    internal static Tensor Predict(Mlp network, Tensor x)
     {
         using var noGrad = torch.no_grad();
         return network.forward(x).to_type(ScalarType.Float64);
     }
 
-    private static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
+    internal static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
         torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
 }

@@ -2,27 +2,18 @@ using Telescope.Data.Tabular;
 
 namespace Telescope.Recipes.TabularGbt;
 
-/// <summary>
-/// docs/method.md §9 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
+/// <summary>docs/method.md §9 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
 /// kernel recursion, docs/method.md §4.2) against LightGBM under identity-preserving settings (its smoother exact by the
 /// leaf-kernel recursion, docs/method.md §6), on test sets with a growing share π of irregular inputs (docs/method.md §7): the
-/// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.
-/// </summary>
-/// <remarks>
-/// Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
-/// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).
-/// </remarks>
-internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, DatasetOutcome, NoFacts>
+/// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.</summary>
+/// <remarks>Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
+/// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).</remarks>
+/// <param name="loader">Supplies the data sets by suite name (no data folder needed); null reads them from the shared
+/// data folder (<c>--data</c> or TELESCOPE_DATA).</param>
+internal sealed class TabularGbtRecipe(Func<string, TabularDataset>? loader = null) : SweepRecipe<TabularGbtSettings, DatasetOutcome, NoFacts>("tabular-gbt",
+    "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)",
+    TabularGbtSettings.Schema)
 {
-    private const string RecipeName = "tabular-gbt";
-    private const string RecipeDescription = "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)";
-    private readonly Func<string, TabularDataset>? _loader;
-
-    /// <summary>The recipe on the shared data folder (<c>--data</c> or TELESCOPE_DATA).</summary>
-    public TabularGbtRecipe() : base(RecipeName, RecipeDescription, TabularGbtSettings.Schema) { }
-
-    /// <summary>The recipe on data sets supplied by <paramref name="loader"/> (by suite name); no data folder needed.</summary>
-    public TabularGbtRecipe(Func<string, TabularDataset> loader) : this() => _loader = loader ?? throw new ArgumentNullException(nameof(loader));
 
     /// <summary>Suite names accepted by the <c>datasets</c> setting.</summary>
     public static IReadOnlyList<string> DatasetNames { get; } = Enum.GetValues<TabularBenchmark>().Select(TabularSuite.NameOf).ToArray();
@@ -38,7 +29,7 @@ internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, Dataset
             throw new TelescopeException($"batch_size = {s.BatchSize} exceeds train_size = {s.TrainSize}.") { Hint = "Use a smaller batch." };
 
         // Every data set is read and checked before any training: a bad file stops the run at once.
-        var sources = TabularSources.Load(context, s, _loader);
+        var sources = TabularSources.Load(context, s, loader);
         // Sub-run k = data set k / S at seed k % S: every data set at every seed repetition.
         var seeds = s.Seeds;
         Sweep.Run(context, new NoFacts(), datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
@@ -57,12 +48,8 @@ internal sealed class TabularGbtRecipe : SweepRecipe<TabularGbtSettings, Dataset
                     ? sub.LoadValue<GbtResult>(CurrentGbt)
                     : GbtArm.Run(data, s, seed, context.CancellationToken);
                 context.Progress.Message($"{name}: LightGBM {gbt.Options.NumLeaves} leaves, min leaf {gbt.Options.MinDataInLeaf}, {gbt.Options.NumRounds} rounds; |S·Y − LightGBM| ≤ {gbt.SmootherMaxAbsError:G3}");
-                var nnResult = NeuralArm.Run(data, s, activation, seed, sub.Progress, point => TabularGbtOutput.WritePoint(sub.Metrics, label, point),
-                    sub.Checkpoints, state =>
-                    {
-                        sub.SaveHeader(state);
-                        SweepSubRun.SaveValue(state, CurrentGbt, gbt);
-                    }, sub.Resume, sub.Cancel);
+                var nnResult = NeuralArm.Run(data, s, activation, seed, point => TabularGbtOutput.WritePoint(sub.Metrics, label, point), sub,
+                    sub.State().Add(state => SweepSubRun.SaveValue(state, CurrentGbt, gbt), _ => { }));
                 // Targets are standardized with training statistics, so the constant predictor (training mean) is 0.
                 var reps = PiAnalysis.Repetitions(data.TestSets, data.Tracked.Target, nnResult.TrackedPredictions, gbt.TrackedPredictions,
                     0.0, nnResult.TrackedWeightNorms, gbt.TrackedWeightNorms);
