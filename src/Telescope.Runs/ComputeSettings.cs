@@ -1,8 +1,10 @@
 namespace Telescope.Runs;
 
-/// <summary>The compute settings a recipe declares with <see cref="SettingsSchema{T}.Compute"/>: floating-point type, torch
+/// <summary>
+/// The compute settings a recipe declares with <see cref="SettingsSchema{T}.Compute"/>: floating-point type, torch
 /// device and intra-op threads (the runner applies <see cref="Threads"/>; <see cref="RunContext.Device"/> checks that a
-/// CUDA device exists).</summary>
+/// CUDA device exists).
+/// </summary>
 public sealed record ComputeSettings(string DTypeName, string DeviceName, int Threads)
 {
     /// <summary>The torch scalar type of <see cref="DTypeName"/>.</summary>

@@ -1,10 +1,12 @@
 namespace Telescope.Runs;
 
-/// <summary>Streams per-step metrics to a CSV file: header <c>run,step,&lt;metric…&gt;</c>, one row per call,
+/// <summary>
+/// Streams per-step metrics to a CSV file: header <c>run,step,&lt;metric…&gt;</c>, one row per call,
 /// flushed after every row so a running experiment can be watched. Numbers are culture-invariant and
 /// round-trip exact (<c>"R"</c>); a missing value (null) is an empty cell; NaN and ±∞ are written as
 /// <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c> (pandas and Python's float() read them).
-/// Obtain one from <see cref="RunFolder.OpenMetrics"/>. Not thread-safe: write from one thread.</summary>
+/// Obtain one from <see cref="RunFolder.OpenMetrics"/>. Not thread-safe: write from one thread.
+/// </summary>
 public sealed class MetricsCsvWriter : IDisposable
 {
     private readonly StreamWriter _writer;

@@ -1,9 +1,11 @@
 namespace Telescope.Runs;
 
-/// <summary>Runs a recipe end to end: resolves its settings (defaults → config file → <c>--set</c>), creates the
+/// <summary>
+/// Runs a recipe end to end: resolves its settings (defaults → config file → <c>--set</c>), creates the
 /// run folder, writes config.json, calls the recipe and commits the folder only if it returns. Used by
 /// the CLI; recipe tests can call it directly with a <see cref="SilentProgressReporter"/>. Also resumes an
-/// interrupted run from its checkpoint (<see cref="Resume"/>) and merges the shards of a sweep (<see cref="Merge"/>).</summary>
+/// interrupted run from its checkpoint (<see cref="Resume"/>) and merges the shards of a sweep (<see cref="Merge"/>).
+/// </summary>
 public static class RecipeRunner
 {
     /// <summary>Environment variable naming the data folder when <c>--data</c> is not given.</summary>
@@ -72,9 +74,11 @@ public static class RecipeRunner
         return Execute(recipe, context, resumed: false);
     }
 
-    /// <summary>Continues the interrupted run in <paramref name="partialFolder"/> from its last checkpoint, with the
+    /// <summary>
+    /// Continues the interrupted run in <paramref name="partialFolder"/> from its last checkpoint, with the
     /// configuration, shard and thread count recorded there, and commits the folder exactly as the
-    /// uninterrupted run would have. A failure after the checkpoint was loaded keeps the partial folder.</summary>
+    /// uninterrupted run would have. A failure after the checkpoint was loaded keeps the partial folder.
+    /// </summary>
     /// <exception cref="TelescopeException">No, a corrupt or a foreign checkpoint (named), or a problem of the resumed run.</exception>
     public static RunResult Resume(RecipeCatalog catalog, string partialFolder, IProgressReporter progress,
         CancellationToken cancellationToken = default, Action<string>? warn = null, bool force = false, string? dataDirectory = null)
@@ -119,9 +123,11 @@ public static class RecipeRunner
         return Execute(recipe, context, resumed: true);
     }
 
-    /// <summary>Merges the folders of the N shards of one sweep into <paramref name="outPath"/>: the folder an unsharded
+    /// <summary>
+    /// Merges the folders of the N shards of one sweep into <paramref name="outPath"/>: the folder an unsharded
     /// run writes (metrics, summary, figures, report). Refuses shards of different recipes, configurations or
-    /// seeds, and missing or duplicate shares.</summary>
+    /// seeds, and missing or duplicate shares.
+    /// </summary>
     /// <exception cref="TelescopeException">The shards do not make up one whole sweep; the message says why.</exception>
     public static RunResult Merge(RecipeCatalog catalog, IReadOnlyList<string> shardFolders, string outPath, IProgressReporter progress,
         bool force = false, Action<string>? warn = null)

@@ -4,8 +4,10 @@ namespace Telescope.Runs;
 
 public sealed partial class RecipeSettings
 {
-    /// <summary>Declares the verdict thresholds of <see cref="VerdictCriteria"/> (peak noise factor, slope-interval confidence,
-    /// gap standard errors) with their defaults, so every recipe's verdicts are judged by named, recorded settings.</summary>
+    /// <summary>
+    /// Declares the verdict thresholds of <see cref="VerdictCriteria"/> (peak noise factor, slope-interval confidence,
+    /// gap standard errors) with their defaults, so every recipe's verdicts are judged by named, recorded settings.
+    /// </summary>
     public RecipeSettings AddVerdictCriteria()
     {
         var d = VerdictCriteria.Default;

@@ -3,11 +3,13 @@ using System.Text.RegularExpressions;
 
 namespace Telescope.Runs;
 
-/// <summary>The ordered, typed settings of one recipe run. A recipe declares them in
+/// <summary>
+/// The ordered, typed settings of one recipe run. A recipe declares them in
 /// <see cref="IRecipe.CreateSettings"/> with the <c>Add…</c> methods (each with a default, a one-line
 /// description and an optional quick-mode value) and reads them in <see cref="IRecipe.Run"/> with the
 /// <c>Get…</c> methods. A <c>seed</c> setting always exists, and the runner appends <c>checkpoint_minutes</c>
-/// (<see cref="AddRunSettings"/>) to every recipe's settings.</summary>
+/// (<see cref="AddRunSettings"/>) to every recipe's settings.
+/// </summary>
 /// <example>
 /// <code>
 /// var s = new RecipeSettings(quick)
@@ -32,10 +34,12 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         AddLong(SeedKey, defaultSeed, "Seed of every random choice (initialization, data order, sampling)");
     }
 
-    /// <summary>Appends the settings every recipe has that concern the run rather than the experiment: today
+    /// <summary>
+    /// Appends the settings every recipe has that concern the run rather than the experiment: today
     /// <c>checkpoint_minutes</c> and <c>tensorboard</c>. The runner and <c>telescope describe</c> call it (through
     /// <see cref="RecipeRunner.CreateSettings"/>) after the recipe's own declarations, so every recipe, present
-    /// and future, gets them. Idempotent.</summary>
+    /// and future, gets them. Idempotent.
+    /// </summary>
     public RecipeSettings AddRunSettings()
     {
         if (!Contains(CheckpointMinutesKey))
@@ -56,8 +60,10 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     /// <summary>Settings that do not change a run's numbers, so runs that differ only in them are interchangeable (resume, merge).</summary>
     public static IReadOnlySet<string> ResultNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { CheckpointMinutesKey, TensorBoardKey };
 
-    /// <summary>SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints
-    /// mean the same configuration and seed, so checkpoints and shards of one run can be recognized.</summary>
+    /// <summary>
+    /// SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints
+    /// mean the same configuration and seed, so checkpoints and shards of one run can be recognized.
+    /// </summary>
     public string Fingerprint()
     {
         var text = new System.Text.StringBuilder();
@@ -95,8 +101,10 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         Add(name, SettingKind.Long, description, defaultValue, quick, RangeText(min, max),
             v => RangeProblem((long)v, min, max));
 
-    /// <summary>Adds a double setting, optionally bounded (inclusive). NaN and ±∞ are rejected unless
-    /// <paramref name="allowNonFinite"/> is set.</summary>
+    /// <summary>
+    /// Adds a double setting, optionally bounded (inclusive). NaN and ±∞ are rejected unless
+    /// <paramref name="allowNonFinite"/> is set.
+    /// </summary>
     public RecipeSettings AddDouble(string name, double defaultValue, string description, double? quick = null,
         double? min = null, double? max = null, bool allowNonFinite = false) =>
         Add(name, SettingKind.Double, description, defaultValue, quick, DoubleConstraint(min, max, allowNonFinite),
@@ -135,9 +143,11 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
                  ((string[])v).Select(x => ChoiceProblem(x, choices)).FirstOrDefault(p => p is not null),
             choices);
 
-    /// <summary>Adds the standard compute settings <c>dtype</c> (float32/float64), <c>device</c> ("cpu", "cuda", "cuda:1", …)
+    /// <summary>
+    /// Adds the standard compute settings <c>dtype</c> (float32/float64), <c>device</c> ("cpu", "cuda", "cuda:1", …)
     /// and <c>threads</c> (TorchSharp intra-op threads, default <paramref name="threads"/>; 0 keeps the library default). Read them back with
-    /// <see cref="RunContext.DType"/> and <see cref="RunContext.Device"/>; the runner applies <c>threads</c>.</summary>
+    /// <see cref="RunContext.DType"/> and <see cref="RunContext.Device"/>; the runner applies <c>threads</c>.
+    /// </summary>
     public RecipeSettings AddComputeSettings(string dtype = "float32", string device = "cpu", int threads = 0) =>
         AddString(DTypeKey, dtype, "Floating-point type of models and data", choices: ["float32", "float64"])
         .AddString(DeviceKey, device, "Torch device: cpu, cuda, cuda:1, …")

@@ -1,11 +1,13 @@
 namespace Telescope.Runs;
 
-/// <summary>The checkpoints of one run (<see cref="RunContext.Checkpoints"/>): a recipe calls <see cref="SaveIfDue"/> at
+/// <summary>
+/// The checkpoints of one run (<see cref="RunContext.Checkpoints"/>): a recipe calls <see cref="SaveIfDue"/> at
 /// step boundaries, and a checkpoint is written into the partial run folder every <c>checkpoint_minutes</c> and
 /// as soon as the run is asked to stop (Ctrl+C, SIGTERM). Each checkpoint holds what the recipe adds (model,
 /// optimizer, trackers, positions, finished sub-runs), the metrics files so far, and facts that tie it to its
 /// run (recipe, configuration fingerprint, shard, thread count). <see cref="Resumed"/> is the checkpoint a
-/// resumed run starts from. See src/Telescope.Recipes/README.md for how a recipe adopts it.</summary>
+/// resumed run starts from. See src/Telescope.Recipes/README.md for how a recipe adopts it.
+/// </summary>
 public sealed class RunCheckpoints
 {
     /// <summary>File name of the checkpoint inside the partial folder.</summary>

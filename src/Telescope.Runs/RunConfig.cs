@@ -3,9 +3,11 @@ using Telescope.Data;
 
 namespace Telescope.Runs;
 
-/// <summary>The contents of a run's config.json: recipe name, quick flag, every resolved setting, the Telescope
+/// <summary>
+/// The contents of a run's config.json: recipe name, quick flag, every resolved setting, the Telescope
 /// version and machine facts. <c>telescope run --config runs/x/config.json</c> re-creates the settings
-/// exactly (doubles are written in round-trip form).</summary>
+/// exactly (doubles are written in round-trip form).
+/// </summary>
 public sealed class RunConfig
 {
     /// <summary>File name of the config inside a run folder.</summary>
@@ -121,8 +123,10 @@ public sealed class RunConfig
         }
     }
 
-    /// <summary>Assigns every setting of this config to <paramref name="settings"/>. Returns the names of settings
-    /// the recipe has but the file lacks (they keep their defaults; the caller should warn).</summary>
+    /// <summary>
+    /// Assigns every setting of this config to <paramref name="settings"/>. Returns the names of settings
+    /// the recipe has but the file lacks (they keep their defaults; the caller should warn).
+    /// </summary>
     /// <exception cref="TelescopeException">Unknown key or a value of the wrong type.</exception>
     public IReadOnlyList<string> ApplyTo(RecipeSettings settings)
     {

@@ -47,16 +47,20 @@ public sealed class RunContext
 
     private readonly List<DataFileRecord> _dataFiles = [];
 
-    /// <summary>The data files recorded by the run being repeated (from its config.json), if any: a file read again under
-    /// the same path must still have the same sha256.</summary>
+    /// <summary>
+    /// The data files recorded by the run being repeated (from its config.json), if any: a file read again under
+    /// the same path must still have the same sha256.
+    /// </summary>
     public IReadOnlyList<DataFileRecord> RecordedDataFiles { get; init; } = [];
 
     /// <summary>The data files read by path so far (<see cref="RecordDataFile"/>), in order.</summary>
     public IReadOnlyList<DataFileRecord> DataFiles => _dataFiles;
 
-    /// <summary>Records a data file the run read by path (the user's own data): the runner writes the records into
+    /// <summary>
+    /// Records a data file the run read by path (the user's own data): the runner writes the records into
     /// config.json ("dataFiles", checked again when the run is repeated from it) and <see cref="CreateReport"/>
-    /// lists them with their sha256 and whether they were verified. Says so in the progress output too.</summary>
+    /// lists them with their sha256 and whether they were verified. Says so in the progress output too.
+    /// </summary>
     /// <exception cref="TelescopeException">The run repeats a config.json (<see cref="RecordedDataFiles"/>) that
     /// recorded the same file with another sha256: the data changed since.</exception>
     public void RecordDataFile(DataFileRecord record)
@@ -116,8 +120,10 @@ public sealed class RunContext
         }
     }
 
-    /// <summary>A report that already holds the standard header (recipe, date, seed, settings, the given
-    /// definitions, machine). Add findings, then <c>Folder.WriteReport(report.ToString())</c>.</summary>
+    /// <summary>
+    /// A report that already holds the standard header (recipe, date, seed, settings, the given
+    /// definitions, machine). Add findings, then <c>Folder.WriteReport(report.ToString())</c>.
+    /// </summary>
     public ReportBuilder CreateReport(string title, IEnumerable<(string Term, string Definition)>? definitions = null)
     {
         var report = new ReportBuilder().StandardHeader(title, RecipeName, StartedUtc, Seed, Quick, MachineInfo.TelescopeVersion,

@@ -20,9 +20,11 @@ public sealed partial class RunFolder
         _finalReportWritten = true;
     }
 
-    /// <summary>Writes report.html as a progress page (the runner's checkpoints call it): the metrics written so far, one
+    /// <summary>
+    /// Writes report.html as a progress page (the runner's checkpoints call it): the metrics written so far, one
     /// interactive chart per metric with a line per sub-run. The final report replaces it; a run that ends without
-    /// one (a shard) leaves no progress page behind (<see cref="DropProgressPage"/>).</summary>
+    /// one (a shard) leaves no progress page behind (<see cref="DropProgressPage"/>).
+    /// </summary>
     internal void WriteProgressPage(string runDescription)
     {
         if (_finalReportWritten) return;

@@ -18,10 +18,12 @@ public sealed partial class RunFolder
     /// <summary>The TensorBoard log of this run, or null when <c>tensorboard=false</c> (or not started).</summary>
     public TensorBoardLog? TensorBoard => _tensorBoard;
 
-    /// <summary>Starts the TensorBoard log: writes the resolved settings (a markdown table for the text dashboard and the
+    /// <summary>
+    /// Starts the TensorBoard log: writes the resolved settings (a markdown table for the text dashboard and the
     /// hparams dashboard's session start), then mirrors every metrics row written from now on. In a resumed run it
     /// first rewrites the events from the metrics files restored from the checkpoint, so steps a killed process wrote
-    /// after its last checkpoint are not duplicated. The runner calls it when <c>tensorboard=true</c>.</summary>
+    /// after its last checkpoint are not duplicated. The runner calls it when <c>tensorboard=true</c>.
+    /// </summary>
     public void StartTensorBoard(RecipeSettings settings)
     {
         ThrowIfClosed();
@@ -31,9 +33,11 @@ public sealed partial class RunFolder
         RestartTensorBoard();
     }
 
-    /// <summary>(Re)writes the log from scratch: settings, the rows now in every mirrored metrics file, the figures so far.
+    /// <summary>
+    /// (Re)writes the log from scratch: settings, the rows now in every mirrored metrics file, the figures so far.
     /// Used at the start (a resumed run's folder may hold events a killed process wrote after its last checkpoint) and
-    /// when a recipe rewrites a metrics file it wrote before (its earlier rows must not stay as duplicates).</summary>
+    /// when a recipe rewrites a metrics file it wrote before (its earlier rows must not stay as duplicates).
+    /// </summary>
     private void RestartTensorBoard()
     {
         _tensorBoard?.Dispose();

@@ -4,13 +4,15 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Telescope.Runs;
 
-/// <summary>The output folder of one run, written atomically: every file goes into a temporary sibling folder
+/// <summary>
+/// The output folder of one run, written atomically: every file goes into a temporary sibling folder
 /// <c>&lt;out&gt;.partial-&lt;random&gt;</c>, which <see cref="Commit"/> renames to <c>&lt;out&gt;</c> once the
 /// recipe has returned. Disposing an uncommitted folder deletes the temporary folder, so a failed or
 /// cancelled run leaves nothing behind — except a run interrupted (Ctrl+C, SIGTERM) after it wrote a
 /// checkpoint: the runner then calls <see cref="KeepPartial"/> so that <c>telescope resume</c> can continue it.
 /// While a run goes on, its metrics files grow row by row in <see cref="WorkingPath"/>. Recipes receive it as
-/// <see cref="RunContext.Folder"/>; the runner creates (or reopens), commits and disposes it.</summary>
+/// <see cref="RunContext.Folder"/>; the runner creates (or reopens), commits and disposes it.
+/// </summary>
 public sealed partial class RunFolder : IDisposable
 {
     /// <summary>File name of the per-step metrics written by <see cref="OpenMetrics"/> by default.</summary>
@@ -49,9 +51,11 @@ public sealed partial class RunFolder : IDisposable
     public static string DefaultPath(string recipe, DateTime localTime, string root = "runs") =>
         Path.Combine(root, $"{recipe}-{localTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
 
-    /// <summary>Checks <paramref name="outPath"/> and creates the temporary folder next to it.
+    /// <summary>
+    /// Checks <paramref name="outPath"/> and creates the temporary folder next to it.
     /// An existing non-empty <paramref name="outPath"/> is an error unless <paramref name="force"/>
-    /// (then it is replaced, but only when the run succeeds).</summary>
+    /// (then it is replaced, but only when the run succeeds).
+    /// </summary>
     /// <exception cref="TelescopeException">The output path is a file, or a non-empty folder without force.</exception>
     public static RunFolder Create(string outPath, bool force)
     {
@@ -73,8 +77,10 @@ public sealed partial class RunFolder : IDisposable
         }
     }
 
-    /// <summary>Reopens the temporary folder <paramref name="workingPath"/> (<c>&lt;out&gt;.partial-&lt;id&gt;</c>) of an
-    /// interrupted run, to be committed to <c>&lt;out&gt;</c>. Nothing in it is changed until the recipe writes.</summary>
+    /// <summary>
+    /// Reopens the temporary folder <paramref name="workingPath"/> (<c>&lt;out&gt;.partial-&lt;id&gt;</c>) of an
+    /// interrupted run, to be committed to <c>&lt;out&gt;</c>. Nothing in it is changed until the recipe writes.
+    /// </summary>
     /// <exception cref="TelescopeException">Not an existing partial folder, or its target exists (without force).</exception>
     public static RunFolder OpenPartial(string workingPath, bool force)
     {
@@ -100,8 +106,10 @@ public sealed partial class RunFolder : IDisposable
         foreach (var (name, writer) in _metrics) state.Set("files/" + name, writer.ReadWritten());
     }
 
-    /// <summary>Rewrites every metrics file stored in <paramref name="state"/> with its checkpointed content (dropping
-    /// rows a killed process wrote after its last checkpoint); a later <see cref="OpenMetrics"/> appends to it.</summary>
+    /// <summary>
+    /// Rewrites every metrics file stored in <paramref name="state"/> with its checkpointed content (dropping
+    /// rows a killed process wrote after its last checkpoint); a later <see cref="OpenMetrics"/> appends to it.
+    /// </summary>
     internal void RestoreMetrics(CheckpointState state)
     {
         foreach (string key in state.Keys.Where(k => k.StartsWith("files/", StringComparison.Ordinal)))
@@ -121,8 +129,10 @@ public sealed partial class RunFolder : IDisposable
             { Hint = "Choose another --out folder, or add --force to replace it once the new run succeeds." };
     }
 
-    /// <summary>Full path of <paramref name="relativePath"/> inside the (temporary) folder, creating its parent
-    /// folders. Use it for files the other helpers do not cover.</summary>
+    /// <summary>
+    /// Full path of <paramref name="relativePath"/> inside the (temporary) folder, creating its parent
+    /// folders. Use it for files the other helpers do not cover.
+    /// </summary>
     public string GetPath(string relativePath)
     {
         ThrowIfClosed();
@@ -135,9 +145,11 @@ public sealed partial class RunFolder : IDisposable
         return full;
     }
 
-    /// <summary>Opens a streaming CSV with columns <c>run</c>, <c>step</c>, then <paramref name="metricColumns"/>, flushed
+    /// <summary>
+    /// Opens a streaming CSV with columns <c>run</c>, <c>step</c>, then <paramref name="metricColumns"/>, flushed
     /// row by row. In a resumed run it continues the file restored from the checkpoint. The folder closes it on
-    /// commit/dispose; disposing it earlier is fine.</summary>
+    /// commit/dispose; disposing it earlier is fine.
+    /// </summary>
     public MetricsCsvWriter OpenMetrics(IReadOnlyList<string> metricColumns, string fileName = MetricsFileName)
     {
         bool append = _restored.Remove(fileName);
@@ -148,14 +160,18 @@ public sealed partial class RunFolder : IDisposable
         return writer;
     }
 
-    /// <summary>Writes <paramref name="summary"/> (anonymous object, dictionary, record, …) as indented JSON.
+    /// <summary>
+    /// Writes <paramref name="summary"/> (anonymous object, dictionary, record, …) as indented JSON.
     /// Property and dictionary keys are written exactly as given (no camel-casing); NaN/±∞ are written
-    /// as the strings "NaN", "Infinity", "-Infinity".</summary>
+    /// as the strings "NaN", "Infinity", "-Infinity".
+    /// </summary>
     public void WriteSummary(object summary, string fileName = SummaryFileName) =>
         WriteText(fileName, JsonSerializer.Serialize(summary, SummaryJsonOptions) + "\n");
 
-    /// <summary>Writes the run's markdown report (report.md) and its interactive, self-contained twin (report.html), whose
-    /// figures are drawn from the models given to <see cref="SaveFigure"/> (docs/report-html.md).</summary>
+    /// <summary>
+    /// Writes the run's markdown report (report.md) and its interactive, self-contained twin (report.html), whose
+    /// figures are drawn from the models given to <see cref="SaveFigure"/> (docs/report-html.md).
+    /// </summary>
     public void WriteReport(string markdown)
     {
         WriteText(ReportFileName, markdown);

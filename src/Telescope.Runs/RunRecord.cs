@@ -3,17 +3,21 @@ using System.Text;
 
 namespace Telescope.Runs;
 
-/// <summary>RUN.md, the record every finished run folder carries, written by the tool when it commits the folder (never by
+/// <summary>
+/// RUN.md, the record every finished run folder carries, written by the tool when it commits the folder (never by
 /// hand): the exact command, the commit and version that ran, when it ran and for how long, the seeds, the settings
 /// that differ from the recipe's defaults, and the machine. A number quoted from a run can be traced through it to the
-/// command that produced it; <c>telescope run --config config.json</c> repeats the run.</summary>
+/// command that produced it; <c>telescope run --config config.json</c> repeats the run.
+/// </summary>
 public static class RunRecord
 {
     /// <summary>File name of the record inside a run folder.</summary>
     public const string FileName = "RUN.md";
 
-    /// <summary>The command line of this process as the user typed it (set by the <c>telescope</c> command at start-up); null in
-    /// a program that calls <see cref="RecipeRunner"/> itself, whose RUN.md then says so.</summary>
+    /// <summary>
+    /// The command line of this process as the user typed it (set by the <c>telescope</c> command at start-up); null in
+    /// a program that calls <see cref="RecipeRunner"/> itself, whose RUN.md then says so.
+    /// </summary>
     public static string? CommandLine { get; set; }
 
     /// <summary>The command line of <paramref name="args"/> after <paramref name="program"/>, quoted for a POSIX shell where needed.</summary>

@@ -1,8 +1,10 @@
 namespace Telescope.Runs;
 
-/// <summary>Share <see cref="Index"/> of <see cref="Count"/> of a recipe's independent sub-runs (<c>--shard i/N</c>):
+/// <summary>
+/// Share <see cref="Index"/> of <see cref="Count"/> of a recipe's independent sub-runs (<c>--shard i/N</c>):
 /// sub-run k belongs to share k mod N, so every share gets a similar mix of the sweep. <see cref="All"/> is the
-/// unsharded run.</summary>
+/// unsharded run.
+/// </summary>
 public sealed record RunShard(int Index, int Count)
 {
     /// <summary>The whole sweep (no sharding).</summary>

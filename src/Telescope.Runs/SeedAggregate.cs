@@ -2,12 +2,14 @@ using System.Text.Json.Nodes;
 
 namespace Telescope.Runs;
 
-/// <summary>Combines the summary entries of one grid point's seed repetitions into one entry, the shape every recipe's
+/// <summary>
+/// Combines the summary entries of one grid point's seed repetitions into one entry, the shape every recipe's
 /// summary.json uses when more than one seed is given: each numeric field becomes its mean over seeds and gains
 /// <c>&lt;field&gt;_sd</c> (sample standard deviation, null with fewer than two finite values); fields equal in
 /// every seed (the grid coordinates, names) are kept as they are; other fields become null. Nested objects
 /// (e.g. gradient change by layer group) are combined the same way, field by field. The entry ends with
-/// <c>seeds</c> (the seeds, in order) and <c>per_seed</c> (the entries as given), so nothing is lost.</summary>
+/// <c>seeds</c> (the seeds, in order) and <c>per_seed</c> (the entries as given), so nothing is lost.
+/// </summary>
 /// <example>
 /// <code>
 /// var entry = SeedAggregate.Combine([0, 1, 2], [new { width = 4, test_mse = 1.5 }, new { width = 4, test_mse = 1.7 },
@@ -45,8 +47,10 @@ public static class SeedAggregate
         return (mean, sd, finite.Length);
     }
 
-    /// <summary>A report cell of seed repetitions: "mean ± sd" over the finite values, the value alone with one, <paramref name="none"/>
-    /// with none; <paramref name="format"/> renders each number (the recipe's own digits).</summary>
+    /// <summary>
+    /// A report cell of seed repetitions: "mean ± sd" over the finite values, the value alone with one, <paramref name="none"/>
+    /// with none; <paramref name="format"/> renders each number (the recipe's own digits).
+    /// </summary>
     public static string Text(IEnumerable<double> values, Func<double, string> format, string none = "—")
     {
         var (mean, sd, count) = MeanSd(values);

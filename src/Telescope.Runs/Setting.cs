@@ -1,9 +1,11 @@
 namespace Telescope.Runs;
 
-/// <summary>One named, typed setting of a recipe: its default, an optional quick-mode default, a one-line
+/// <summary>
+/// One named, typed setting of a recipe: its default, an optional quick-mode default, a one-line
 /// description and its current (resolved) value. Created through the <c>Add…</c> methods of
 /// <see cref="RecipeSettings"/>; values are boxed <c>int</c>, <c>long</c>, <c>double</c>, <c>bool</c>,
-/// <c>string</c>, or arrays <c>int[]</c>, <c>double[]</c>, <c>string[]</c> for the list kinds.</summary>
+/// <c>string</c>, or arrays <c>int[]</c>, <c>double[]</c>, <c>string[]</c> for the list kinds.
+/// </summary>
 public sealed class Setting
 {
     private readonly Func<object, string?> _validate;

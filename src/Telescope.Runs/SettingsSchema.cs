@@ -4,12 +4,14 @@ using Telescope.Verdicts;
 
 namespace Telescope.Runs;
 
-/// <summary>The typed settings of a recipe: a record <typeparamref name="T"/> whose properties the recipe reads, and one
+/// <summary>
+/// The typed settings of a recipe: a record <typeparamref name="T"/> whose properties the recipe reads, and one
 /// declaration per property here carrying the setting's command-line name, type (the property's), default, quick-mode
 /// value, range or choices, description and, where a default comes from a paper, its source. From it come the runtime
 /// <see cref="RecipeSettings"/> (parsing of <c>--set</c>, <c>--config</c> and config.json, validation, <c>describe</c>,
 /// the run's fingerprint) and, once resolved, the record itself (<see cref="Bind"/>), so no string key appears outside
-/// the declaration. The pattern is open_lth's hyperparameter dataclasses; docs/architecture.md §3 explains it.</summary>
+/// the declaration. The pattern is open_lth's hyperparameter dataclasses; docs/architecture.md §3 explains it.
+/// </summary>
 /// <example>
 /// <code>
 /// public sealed record MySettings(long Seed, int Width, IReadOnlyList&lt;double&gt; LearningRates)
@@ -123,8 +125,10 @@ public sealed class SettingsSchema<T> where T : class
     public SettingsSchema<T> Group<TGroup>(Expression<Func<T, TGroup>> property, SettingsSchema<TGroup> group) where TGroup : class =>
         Add(property, group.DeclareInto, group.Bind, null, null);
 
-    /// <summary>The same setting for each of <paramref name="keys"/> (e.g. a learning-rate grid per optimizer, named
-    /// <c>lr.sgd</c>, <c>lr.adam</c>, …), bound as a dictionary from key to value.</summary>
+    /// <summary>
+    /// The same setting for each of <paramref name="keys"/> (e.g. a learning-rate grid per optimizer, named
+    /// <c>lr.sgd</c>, <c>lr.adam</c>, …), bound as a dictionary from key to value.
+    /// </summary>
     public SettingsSchema<T> Each<TValue>(Expression<Func<T, IReadOnlyDictionary<string, TValue>>> property, IReadOnlyList<string> keys,
         Action<RecipeSettings, string> declare, Func<RecipeSettings, string, TValue> read) =>
         Add(property, s => { foreach (string k in keys) declare(s, k); },

@@ -1,8 +1,10 @@
 namespace Telescope.Runs;
 
-/// <summary>shard.json: what one share of a sharded sweep (<c>--shard i/N</c>) computed — the serialized results of its
+/// <summary>
+/// shard.json: what one share of a sharded sweep (<c>--shard i/N</c>) computed — the serialized results of its
 /// sub-runs, the facts shared by the whole sweep, and what identifies the sweep (recipe, configuration
-/// fingerprint, number of sub-runs, thread count). <c>telescope merge</c> reads one per shard folder.</summary>
+/// fingerprint, number of sub-runs, thread count). <c>telescope merge</c> reads one per shard folder.
+/// </summary>
 public sealed record ShardFile
 {
     /// <summary>File name inside a shard's run folder.</summary>

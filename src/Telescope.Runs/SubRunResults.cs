@@ -3,9 +3,11 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Telescope.Runs;
 
-/// <summary>Serializes sub-run results (records of numbers, strings and lists) to JSON and back, losslessly: doubles
+/// <summary>
+/// Serializes sub-run results (records of numbers, strings and lists) to JSON and back, losslessly: doubles
 /// are written in their shortest round-trip form (NaN and ±∞ by name), so a result read back from a
-/// checkpoint or a shard file produces byte-identical metrics, summary and report.</summary>
+/// checkpoint or a shard file produces byte-identical metrics, summary and report.
+/// </summary>
 public static class SubRunResults
 {
     /// <summary>The JSON options used for results (fields included, named floating-point literals allowed).</summary>

@@ -1,8 +1,10 @@
 namespace Telescope.Runs;
 
-/// <summary>What a sub-run in flight carries over between steps (model, engine pieces, accumulators, points so far, its clock),
+/// <summary>
+/// What a sub-run in flight carries over between steps (model, engine pieces, accumulators, points so far, its clock),
 /// registered once: the same list is saved at every offered checkpoint and restored on resume, so the two sides cannot
-/// drift apart. Values go to <c>current/name</c>, pieces under <c>current/name/</c> (see <see cref="SweepSubRun"/>).</summary>
+/// drift apart. Values go to <c>current/name</c>, pieces under <c>current/name/</c> (see <see cref="SweepSubRun"/>).
+/// </summary>
 public sealed class SubRunState
 {
     private readonly SweepSubRun _sub;
@@ -44,8 +46,10 @@ public sealed class SubRunState
         return this;
     }
 
-    /// <summary>For a resumed sub-run, restores every part (in the order added) and advances the progress by the steps already
-    /// taken; returns the step to take next (1 for a fresh sub-run).</summary>
+    /// <summary>
+    /// For a resumed sub-run, restores every part (in the order added) and advances the progress by the steps already
+    /// taken; returns the step to take next (1 for a fresh sub-run).
+    /// </summary>
     public int Restore()
     {
         if (_sub.Resume is not { } resume) return 1;

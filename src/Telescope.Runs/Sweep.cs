@@ -1,10 +1,12 @@
 namespace Telescope.Runs;
 
-/// <summary>The bookkeeping of a sweep of <see cref="Count"/> independent sub-runs with results of type
+/// <summary>
+/// The bookkeeping of a sweep of <see cref="Count"/> independent sub-runs with results of type
 /// <typeparamref name="T"/> (a JSON-serializable record): which sub-runs this process must compute (its shard,
 /// minus those a resumed checkpoint already finished), the finished results, their part of a checkpoint, and
 /// the end of the run — the outputs from all results (unsharded) or shard.json (sharded). <see cref="SweepSkeleton{TResult, TFacts}"/>
-/// is the recipe built on it.</summary>
+/// is the recipe built on it.
+/// </summary>
 /// <example>
 /// <code>
 /// var sweep = new Sweep&lt;MyResult&gt;(context, plan.Count);
@@ -59,9 +61,11 @@ public sealed class Sweep<T>
         _done[k] = result;
     }
 
-    /// <summary>Trains this share's pending sub-runs in index order: one progress task sized by <paramref name="units"/> (the
+    /// <summary>
+    /// Trains this share's pending sub-runs in index order: one progress task sized by <paramref name="units"/> (the
     /// finished sub-runs of a resumed run already counted), and for each sub-run a <see cref="SweepSubRun"/> holding the
-    /// checkpoint to continue it from when it was the one in flight.</summary>
+    /// checkpoint to continue it from when it was the one in flight.
+    /// </summary>
     /// <param name="metrics">metrics.csv, open for rows written as they are measured.</param>
     /// <param name="describe">The progress line, from the number of sub-runs of this share.</param>
     /// <param name="units">Progress units of sub-run k (e.g. its training steps).</param>
@@ -88,9 +92,11 @@ public sealed class Sweep<T>
         foreach (var (k, result) in _done) state.Set($"{Prefix}result/{k}", SubRunResults.Serialize(result));
     }
 
-    /// <summary>Ends the run: unsharded, <paramref name="writeOutputs"/> gets every result; sharded, the share's results
+    /// <summary>
+    /// Ends the run: unsharded, <paramref name="writeOutputs"/> gets every result; sharded, the share's results
     /// and <paramref name="facts"/> (JSON of the sweep-wide facts <see cref="ISweepRecipe.Merge"/> needs) go to
-    /// shard.json, with a short report.md saying how to merge.</summary>
+    /// shard.json, with a short report.md saying how to merge.
+    /// </summary>
     public void Finish(string facts, Action<IReadOnlyList<T>> writeOutputs)
     {
         var missing = Assigned.Where(k => !_done.ContainsKey(k)).ToList();

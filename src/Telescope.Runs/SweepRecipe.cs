@@ -1,8 +1,10 @@
 namespace Telescope.Runs;
 
-/// <summary>A sweep recipe with typed settings: the name, description and <see cref="SettingsSchema{T}"/> given to the
+/// <summary>
+/// A sweep recipe with typed settings: the name, description and <see cref="SettingsSchema{T}"/> given to the
 /// constructor make <see cref="IRecipe.CreateSettings"/>, and the settings are bound before <see cref="Run(RunContext, TSettings)"/>
-/// and <see cref="WriteOutputs"/>; the sub-runs go through <see cref="Sweep"/>, which also serves <see cref="Merge"/>.</summary>
+/// and <see cref="WriteOutputs"/>; the sub-runs go through <see cref="Sweep"/>, which also serves <see cref="Merge"/>.
+/// </summary>
 /// <typeparam name="TSettings">The recipe's settings record.</typeparam>
 /// <typeparam name="TResult">One sub-run's result (JSON-serializable).</typeparam>
 /// <typeparam name="TFacts">The sweep-wide facts a merge needs (JSON-serializable).</typeparam>

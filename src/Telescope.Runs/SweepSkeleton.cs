@@ -1,11 +1,13 @@
 namespace Telescope.Runs;
 
-/// <summary>The skeleton of a sweep recipe (<see cref="ISweepRecipe"/>) whose sub-runs have results of type
+/// <summary>
+/// The skeleton of a sweep recipe (<see cref="ISweepRecipe"/>) whose sub-runs have results of type
 /// <typeparamref name="TResult"/> and whose sweep-wide facts are of type <typeparamref name="TFacts"/> (JSON-serializable
 /// records). It owns the plan's bookkeeping (<see cref="Sweep{T}"/>: shard selection, finished results, resume), the
 /// sub-run in flight (<see cref="SweepSubRun"/>: its index and scoped checkpoint state), the end of the run (outputs or
 /// shard.json) and <see cref="Merge"/>; the recipe supplies the number of sub-runs with the training of one
-/// (<see cref="Run"/>) and the combination step (given to the constructor).</summary>
+/// (<see cref="Run"/>) and the combination step (given to the constructor).
+/// </summary>
 /// <param name="writeOutputs">
 /// The combination step: writes summary, figures and report (and whatever else an unsharded run writes) from the
 /// sweep-wide facts and every sub-run's result in index order. Its last argument is metrics.csv still open with the
@@ -22,8 +24,10 @@ namespace Telescope.Runs;
 /// </example>
 public sealed class SweepSkeleton<TResult, TFacts>(Action<RunContext, TFacts, IReadOnlyList<TResult>, MetricsCsvWriter?> writeOutputs)
 {
-    /// <summary>Runs the sweep: trains this process's pending sub-runs of the <paramref name="count"/> (resuming the one in
-    /// flight), then writes the outputs or, sharded, shard.json.</summary>
+    /// <summary>
+    /// Runs the sweep: trains this process's pending sub-runs of the <paramref name="count"/> (resuming the one in
+    /// flight), then writes the outputs or, sharded, shard.json.
+    /// </summary>
     /// <param name="context">The run.</param>
     /// <param name="facts">Sweep-wide facts a merge needs.</param>
     /// <param name="count">Sub-runs of the whole sweep.</param>
@@ -36,10 +40,12 @@ public sealed class SweepSkeleton<TResult, TFacts>(Action<RunContext, TFacts, IR
         Func<int, double> units, Func<SweepSubRun, TResult> train) =>
         Run(context, facts, count, columns, (sweep, metrics) => sweep.Run(metrics, describe, units, train));
 
-    /// <summary>Runs a sweep whose sub-runs share state, so the recipe drives them itself (lmc: the children spawned at every t′
+    /// <summary>
+    /// Runs a sweep whose sub-runs share state, so the recipe drives them itself (lmc: the children spawned at every t′
     /// of one parent share its training up to t′, docs/recipes/lmc.md): the skeleton still owns the plan's bookkeeping,
     /// metrics.csv, the end of the run and <see cref="Merge"/>; <paramref name="drive"/> computes this share's pending
-    /// sub-runs and hands each result to <see cref="Sweep{T}.Complete"/>.</summary>
+    /// sub-runs and hands each result to <see cref="Sweep{T}.Complete"/>.
+    /// </summary>
     public void Run(RunContext context, TFacts facts, int count, IReadOnlyList<string> columns, Action<Sweep<TResult>, MetricsCsvWriter> drive)
     {
         var sweep = new Sweep<TResult>(context, count);

@@ -1,9 +1,11 @@
 namespace Telescope.Runs;
 
-/// <summary>One sub-run of a <see cref="Sweep{T}"/> as it trains: its index, the progress bar and metrics file of the run, and
+/// <summary>
+/// One sub-run of a <see cref="Sweep{T}"/> as it trains: its index, the progress bar and metrics file of the run, and
 /// its scoped part of a checkpoint. Everything the sub-run stores goes under <see cref="Prefix"/> ("current/"), next to
 /// the sweep's finished results and the index of this sub-run (written by <see cref="SaveIfDue"/>), so a resumed
-/// process knows which sub-run was in flight and hands it <see cref="Resume"/>; every other sub-run starts afresh.</summary>
+/// process knows which sub-run was in flight and hands it <see cref="Resume"/>; every other sub-run starts afresh.
+/// </summary>
 public sealed class SweepSubRun
 {
     /// <summary>Key prefix of the sub-run in flight inside a checkpoint.</summary>
@@ -53,8 +55,10 @@ public sealed class SweepSubRun
     /// <summary>The key of <paramref name="name"/> inside the sub-run's scope.</summary>
     public static string Key(string name) => Prefix + name;
 
-    /// <summary>Offers a checkpoint before step <paramref name="step"/> (θ is θ_{step−1}): when one is due it holds the sweep's
-    /// finished sub-runs, the index of this one, the step and what <paramref name="fill"/> adds under the sub-run's scope.</summary>
+    /// <summary>
+    /// Offers a checkpoint before step <paramref name="step"/> (θ is θ_{step−1}): when one is due it holds the sweep's
+    /// finished sub-runs, the index of this one, the step and what <paramref name="fill"/> adds under the sub-run's scope.
+    /// </summary>
     /// <returns>Whether a checkpoint was written.</returns>
     public bool SaveIfDue(int step, Action<CheckpointState> fill) => _checkpoints.SaveIfDue(state =>
     {

@@ -2,9 +2,11 @@ using System.Text.Json.Nodes;
 
 namespace Telescope.Runs;
 
-/// <summary>The summary.json keys that hold measured wall-clock or CPU time, at any depth. They are the only keys in
+/// <summary>
+/// The summary.json keys that hold measured wall-clock or CPU time, at any depth. They are the only keys in
 /// which a resumed, sharded-and-merged or repeated run may differ from an uninterrupted one: every other value
-/// is a function of the configuration and the seed. Recipes that add a timing key to their summary add it here.</summary>
+/// is a function of the configuration and the seed. Recipes that add a timing key to their summary add it here.
+/// </summary>
 public static class WallClockFields
 {
     /// <summary>The timing keys of every recipe's summary.json.</summary>
@@ -23,8 +25,10 @@ public static class WallClockFields
         return root?.ToJsonString() ?? "null";
     }
 
-    /// <summary>Whether <paramref name="key"/> holds measured time: one of <see cref="Keys"/>, or its seed spread
-    /// (<c>&lt;key&gt;_sd</c>, written by <see cref="SeedAggregate"/> when a summary combines seeds).</summary>
+    /// <summary>
+    /// Whether <paramref name="key"/> holds measured time: one of <see cref="Keys"/>, or its seed spread
+    /// (<c>&lt;key&gt;_sd</c>, written by <see cref="SeedAggregate"/> when a summary combines seeds).
+    /// </summary>
     public static bool IsWallClock(string key) =>
         Keys.Contains(key) || (key.EndsWith(SeedAggregate.SdSuffix, StringComparison.Ordinal) && Keys.Contains(key[..^SeedAggregate.SdSuffix.Length]));
 

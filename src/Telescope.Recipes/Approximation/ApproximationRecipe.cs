@@ -1,11 +1,15 @@
 namespace Telescope.Recipes.Approximation;
 
-/// <summary>docs/method.md §9 row "approximation" (paper Figs. 2, 7, 8): how well the telescoping model f̃ and the model
+/// <summary>
+/// docs/method.md §9 row "approximation" (paper Figs. 2, 7, 8): how well the telescoping model f̃ and the model
 /// linearized at initialization f_lin follow a network trained with cross-entropy on MNIST, for several
-/// optimizers over a learning-rate grid.</summary>
-/// <remarks>Its sub-runs (optimizer × learning rate × seed) are independent, so it shards (<c>--shard i/N</c>) and merges
+/// optimizers over a learning-rate grid.
+/// </summary>
+/// <remarks>
+/// Its sub-runs (optimizer × learning rate × seed) are independent, so it shards (<c>--shard i/N</c>) and merges
 /// (<see cref="Merge"/>); every step of a sub-run can be checkpointed and resumed (see src/Telescope.Recipes/README.md,
-/// where this recipe is the worked example).</remarks>
+/// where this recipe is the worked example).
+/// </remarks>
 internal sealed class ApproximationRecipe() : SweepRecipe<ApproximationSettings, SubRun, ApproximationFacts>("approximation",
     "Telescoping vs linearized model error of an MLP on MNIST across optimizers and learning rates (paper Figs. 2, 7, 8)", ApproximationSettings.Schema)
 {

@@ -6,11 +6,13 @@ namespace Telescope.Recipes.Approximation;
 internal sealed record ApproximationData(Tensor TrainInputs, Tensor TrainLabels, Tensor TestProbes, Tensor TestLabels,
     Tensor TrainProbes, Tensor TrainProbeLabels);
 
-/// <summary>Trains one network with cross-entropy from its seed's initialization and data order, keeping its
+/// <summary>
+/// Trains one network with cross-entropy from its seed's initialization and data order, keeping its
 /// telescoping model on the test and train probes, and logs the docs/method.md §2 metrics every few steps (each row
 /// goes to metrics.csv as soon as it is measured). Before every step it offers a checkpoint: the sub-run's
 /// model, optimizer and tracker state, its position t in the data order (the batches are a pure function of
-/// the seed and t, so no generator state is needed), the loss accumulators and the points so far.</summary>
+/// the seed and t, so no generator state is needed), the loss accumulators and the points so far.
+/// </summary>
 internal sealed class ApproximationTrainer(MlpOptions model, ApproximationSettings settings)
 {
     /// <param name="run">The sub-run (empty; filled with its points).</param>

@@ -5,8 +5,10 @@ using Telescope.Recipes.TabularGbt;
 
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>One kernel checkpoint of a tabular network. "Own" is the kernel that drives the optimizer's functional step
-/// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.</summary>
+/// <summary>
+/// One kernel checkpoint of a tabular network. "Own" is the kernel that drives the optimizer's functional step
+/// (K for SGD, K^T = J T Jᵀ for Adam), "plain" is K = J Jᵀ of the same network.
+/// </summary>
 internal sealed record TabularKernelPoint(int Step, double TrainMse, double W1Own, double W1Plain, double IrregularToRegularOwn,
     double IrregularToRegularPlain, double AlignmentTrain, double AlignmentTest, double AlignmentTrainCentered, double AlignmentTestCentered);
 
@@ -32,12 +34,14 @@ internal sealed record TabularKernelRun(string Optimizer, double LearningRate, l
     public string Label(string dataset) => Seeded ? $"{dataset}_{Optimizer}_seed={Seed}" : $"{dataset}_{Optimizer}";
 }
 
-/// <summary>Adaptive learning rates change the kernel (docs/method.md §2, our measurement): on a tabular data set, trains the same MLP
+/// <summary>
+/// Adaptive learning rates change the kernel (docs/method.md §2, our measurement): on a tabular data set, trains the same MLP
 /// (squared loss ½(f − y)², batch mean) with plain SGD and with Adam from one initialization and data order, and at
 /// kernel checkpoints computes the kernel rows w(x) = ‖K(x, X_train)‖₂ of the tracked test rows, the normalized
 /// maximum weight W(π) of docs/method.md §7 (irregular vs regular inputs), and for Adam the alignment of K^T with K. Each
 /// kernel checkpoint's row goes to metrics.csv as it is measured; before every step a checkpoint is offered (model,
-/// optimizer, points so far; the batches are a pure function of the seed and t).</summary>
+/// optimizer, points so far; the batches are a pure function of the seed and t).
+/// </summary>
 internal static class AdaptiveKernelArm
 {
     /// <param name="run">The sub-run (empty; filled with its points).</param>

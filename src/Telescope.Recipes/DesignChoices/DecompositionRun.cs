@@ -12,7 +12,9 @@ namespace Telescope.Recipes.DesignChoices;
 internal sealed record SetPoint(double ErrAbsTelescoping, double MeanChange, double? Accuracy,
     IReadOnlyDictionary<string, double> ContributionAbs, IReadOnlyDictionary<string, double> Projection, double SumGap);
 
-/// <summary>One logged step of one sub-run. Window quantities summarize the steps since the previous log point.</summary>
+/// <summary>
+/// One logged step of one sub-run. Window quantities summarize the steps since the previous log point.
+/// </summary>
 internal sealed record DecompositionPoint(int Step, double Loss, SetPoint Train, SetPoint Test)
 {
     /// <summary>Largest and mean per-step relative deviation of the weight-decay contribution from −s·L·f_{t−1} (test probes).</summary>
@@ -37,9 +39,11 @@ internal sealed record DecompositionPoint(int Step, double Loss, SetPoint Train,
     public double? AlignmentTestCentered { get; init; }
 }
 
-/// <summary>One trained network of the recipe — an arm (optimizer, rate, network variant, role) at one seed — and what it
+/// <summary>
+/// One trained network of the recipe — an arm (optimizer, rate, network variant, role) at one seed — and what it
 /// measured. JSON-serializable (<see cref="SubRunResults"/>): checkpoints and shards store it, and every output is
-/// written from it alone.</summary>
+/// written from it alone.
+/// </summary>
 /// <param name="Seed">The repetition's seed: initialization, batch order, the drift direction and the projection check.</param>
 /// <param name="Seeded">Whether the run is one of several seed repetitions (its label then ends in <c>_seed=N</c>).</param>
 internal sealed record DecompositionRun(string Optimizer, double LearningRate, NetVariant Net, SubRunRole Role, long Seed, bool Seeded)

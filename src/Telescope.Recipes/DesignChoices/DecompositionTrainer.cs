@@ -8,14 +8,16 @@ internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels,
     Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
 
 
-/// <summary>Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
+/// <summary>
+/// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
 /// on train and test probes with every update component tracked, and measures per step: the weight-decay
 /// contribution against −s·L·f_{t−1}, momentum's share of the functional step and its blending decomposition,
 /// every momentum window the Jacobian's drift along a fixed direction, and at kernel checkpoints the alignment of
 /// Adam's preconditioned kernel with the plain one. Each logged point goes to metrics.csv as it is measured, and
 /// before every step a checkpoint is offered: the model, optimizer, tracker, blending and drift state, the
 /// weight-decay sums, the open log window's lists and the points so far (the batches are a pure function of the
-/// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).</summary>
+/// seed and t, the drift direction and the projection check of the seed, so no generator state is needed).
+/// </summary>
 internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions model, DesignChoicesSettings settings)
 {
     /// <param name="run">The sub-run (empty; filled with its points).</param>

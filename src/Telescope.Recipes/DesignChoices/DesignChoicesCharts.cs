@@ -1,7 +1,9 @@
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>The figures of the design-choices recipe. Every series is drawn per arm from its seed repetitions: the mean over
-/// seeds with a ±1 sd band when there are several (<see cref="LineChart.AddSeeded"/>), a plain line with one.</summary>
+/// <summary>
+/// The figures of the design-choices recipe. Every series is drawn per arm from its seed repetitions: the mean over
+/// seeds with a ±1 sd band when there are several (<see cref="LineChart.AddSeeded"/>), a plain line with one.
+/// </summary>
 internal static class DesignChoicesCharts
 {
     public static readonly string[] Components = [UpdateComponent.Gradient, UpdateComponent.Momentum, UpdateComponent.WeightDecay];

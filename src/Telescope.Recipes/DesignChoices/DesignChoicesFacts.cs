@@ -1,7 +1,9 @@
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>What every sub-run of one design-choices sweep shares and the outputs need (recorded by shards for the merge):
-/// the data, the main network's shape, the probes' labels and the tabular part's sizes.</summary>
+/// <summary>
+/// What every sub-run of one design-choices sweep shares and the outputs need (recorded by shards for the merge):
+/// the data, the main network's shape, the probes' labels and the tabular part's sizes.
+/// </summary>
 internal sealed record DesignChoicesFacts(string DataDescription, bool IsSynthetic, string Layers, string Activation, string DType,
     int Outputs, long[] TrainProbeLabels, long[] TestProbeLabels, TabularFacts? Tabular);
 

@@ -3,15 +3,19 @@ using Telescope.Recipes.TabularGbt;
 
 namespace Telescope.Recipes.DesignChoices;
 
-/// <summary>docs/method.md §9 row "design-choices" (paper Sec. 5): what each optimization design choice does to the learned function,
+/// <summary>
+/// docs/method.md §9 row "design-choices" (paper Sec. 5): what each optimization design choice does to the learned function,
 /// read off the telescoping model. On an MNIST subset: the cumulative functional contribution of every update
 /// component for SGD, SGD+momentum, +weight decay, Adam and AdamW; weight decay as functional shrinkage −γλL·f
 /// (exact for bias-free ReLU nets, measured for others); momentum as exponential blending and its departure from
 /// SGD at γ/(1−β); Adam's preconditioned kernel K^T against K. On a tabular data set: K^T's weighting of irregular
-/// vs regular inputs, Adam vs SGD.</summary>
-/// <remarks>Its sub-runs are the arms (each optimizer, SGD at γ/(1−β), each identity-net run, the two tabular networks) at
+/// vs regular inputs, Adam vs SGD.
+/// </summary>
+/// <remarks>
+/// Its sub-runs are the arms (each optimizer, SGD at γ/(1−β), each identity-net run, the two tabular networks) at
 /// every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and every network
-/// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.</remarks>
+/// checkpoints at every step. The momentum comparison pairs the momentum and rescaled runs of the same seed.
+/// </remarks>
 /// <param name="loader">Supplies the tabular data sets by suite name; null reads them from the shared data folder
 /// (<c>--data</c> or TELESCOPE_DATA).</param>
 internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader = null) : SweepRecipe<DesignChoicesSettings, DesignChoicesSubRun, DesignChoicesFacts>(
@@ -100,8 +104,10 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
             });
     }
 
-    /// <summary>Everything written from all sub-runs: for a merge (no <paramref name="liveMetrics"/>) the sub-runs' rows of
-    /// metrics.csv, then the momentum comparison's rows, the per-input file, summary, figures, report.</summary>
+    /// <summary>
+    /// Everything written from all sub-runs: for a merge (no <paramref name="liveMetrics"/>) the sub-runs' rows of
+    /// metrics.csv, then the momentum comparison's rows, the per-input file, summary, figures, report.
+    /// </summary>
     protected override void WriteOutputs(RunContext context, DesignChoicesSettings s, DesignChoicesFacts facts, IReadOnlyList<DesignChoicesSubRun> results,
         MetricsCsvWriter? liveMetrics)
     {
@@ -122,8 +128,10 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         output.WriteReport();
     }
 
-    /// <summary>The sub-runs, in index order: every arm (the compared optimizers, SGD at γ/(1−β) unless plain SGD already runs
-    /// at that rate, the identity nets, then the tabular SGD and Adam networks), each at every seed of <c>seeds</c>.</summary>
+    /// <summary>
+    /// The sub-runs, in index order: every arm (the compared optimizers, SGD at γ/(1−β) unless plain SGD already runs
+    /// at that rate, the identity nets, then the tabular SGD and Adam networks), each at every seed of <c>seeds</c>.
+    /// </summary>
     private static List<PlannedSubRun> Plan(DesignChoicesSettings s, NetVariant main, bool withTabular)
     {
         var seeds = s.Seeds;

@@ -62,8 +62,10 @@ public sealed record DesignChoicesSettings(long Seed, string Data, int TrainSize
         .Compute(x => x.Compute, dtype: "float64");
 }
 
-/// <summary>The tabular kernel part of design-choices: its data set (<c>tabular</c>) and the <c>tab_*</c> settings of its split
-/// (as tabular-gbt prepares it, <see cref="TabularGbtData.Prepare"/>) and of its SGD and Adam networks.</summary>
+/// <summary>
+/// The tabular kernel part of design-choices: its data set (<c>tabular</c>) and the <c>tab_*</c> settings of its split
+/// (as tabular-gbt prepares it, <see cref="TabularGbtData.Prepare"/>) and of its SGD and Adam networks.
+/// </summary>
 /// <param name="Dataset">A suite data set, or "none".</param>
 public sealed record TabularKernelSettings(string Dataset, int TrainSize, int PoolSize, int TestSize,
     int Repetitions, IReadOnlyList<int> Hidden, double SgdRate, double AdamRate, int BatchSize, int Steps,

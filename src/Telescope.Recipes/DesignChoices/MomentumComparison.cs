@@ -9,9 +9,11 @@ namespace Telescope.Recipes.DesignChoices;
 /// <param name="Drift">mean of the two runs' Jacobian drift over the last momentum window.</param>
 internal sealed record MomentumGap(int Step, double Telescoped, double Network, double RelativeTelescoped, double RelativeNetwork, double Disagreement, double? Drift);
 
-/// <summary>SGD with heavy-ball momentum β at rate γ against plain SGD at rate γ/(1−β) from the same initialization and data
+/// <summary>
+/// SGD with heavy-ball momentum β at rate γ against plain SGD at rate γ/(1−β) from the same initialization and data
 /// order (the classical equivalence): where and when their functions part, and how that relates to the Jacobian's
-/// movement inside the momentum window (our measurements).</summary>
+/// movement inside the momentum window (our measurements).
+/// </summary>
 internal sealed class MomentumComparison
 {
     public MomentumComparison(DecompositionRun momentum, DecompositionRun rescaled, int outputs, double threshold)

@@ -13,7 +13,8 @@ public enum StopReason
     Fixed,
 }
 
-/// <summary>"Trained to convergence" (docs/method.md §9, issue 13 item 3) as a deterministic rule on the training MSE measured at
+/// <summary>
+/// "Trained to convergence" (docs/method.md §9, issue 13 item 3) as a deterministic rule on the training MSE measured at
 /// logged steps. With B(t) the lowest training MSE at logged steps ≤ t (a best-so-far value, so one of Adam's
 /// loss spikes neither stops nor prolongs training by itself), training stops at the first logged step t ≥ W
 /// (W = <see cref="Window"/>) at which
@@ -25,7 +26,8 @@ public enum StopReason
 /// and otherwise at <see cref="MaxSteps"/>, where the network is <see cref="StopReason.Capped"/> (unless the rule
 /// holds there too). The decision is a pure function of the logged training MSEs, so a resumed run, which
 /// restores the logged points, stops at exactly the same step. W must be a multiple of the logging interval so
-/// that t − W is always a logged step.</summary>
+/// that t − W is always a logged step.
+/// </summary>
 /// <example>
 /// <code>
 /// var rule = new ConvergenceRule(Window: 1000, RelativeImprovement: 0.01, TrainMseFloor: 1e-4, MaxSteps: 20000);
@@ -51,8 +53,10 @@ public sealed record ConvergenceRule(int Window, double RelativeImprovement, dou
             { Hint = "Use a window shorter than the step cap." };
     }
 
-    /// <summary>The decision after the last entry of <paramref name="history"/> (logged steps in increasing order, starting
-    /// at step 0): a reason to stop, or null to go on.</summary>
+    /// <summary>
+    /// The decision after the last entry of <paramref name="history"/> (logged steps in increasing order, starting
+    /// at step 0): a reason to stop, or null to go on.
+    /// </summary>
     public StopReason? Decide(IReadOnlyList<(int Step, double TrainMse)> history)
     {
         ArgumentNullException.ThrowIfNull(history);

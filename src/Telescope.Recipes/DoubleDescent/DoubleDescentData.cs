@@ -1,8 +1,10 @@
 namespace Telescope.Recipes.DoubleDescent;
 
-/// <summary>The two-class data of a double-descent run: a class-balanced training set with ±1 targets and a test set
+/// <summary>
+/// The two-class data of a double-descent run: a class-balanced training set with ±1 targets and a test set
 /// with clean ±1 targets, both average-pooled so the interpolation threshold (parameters ≈ n) falls inside
-/// the width grid.</summary>
+/// the width grid.
+/// </summary>
 /// <param name="Train">Training task (clean targets; noise is applied per run with <see cref="BinaryTask.WithLabelNoise"/>).</param>
 /// <param name="Test">Test task (clean targets).</param>
 /// <param name="Description">One sentence saying what the data are and how they were chosen.</param>
@@ -15,8 +17,10 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
     /// <summary>Features per example after pooling (d).</summary>
     public int FeatureCount => Train.Data.FeatureCount;
 
-    /// <summary>Loads train_size training examples (the first train_size/2 of each class, in data set order) and the first
-    /// test_size test examples of the two classes.</summary>
+    /// <summary>
+    /// Loads train_size training examples (the first train_size/2 of each class, in data set order) and the first
+    /// test_size test examples of the two classes.
+    /// </summary>
     public static DoubleDescentData Load(RunContext context, DoubleDescentSettings s)
     {
         var (choice, trainSize, testSize, pool) = (s.Data, s.TrainSize, s.TestSize, s.Pool);

@@ -1,10 +1,12 @@
 namespace Telescope.Recipes.DoubleDescent;
 
-/// <summary>docs/method.md §9 row "double-descent" (paper Figs. 3, 9): one-hidden-layer ReLU networks of growing width trained
+/// <summary>
+/// docs/method.md §9 row "double-descent" (paper Figs. 3, 9): one-hidden-layer ReLU networks of growing width trained
 /// with squared loss to convergence on a two-class image task with ±1 targets, with and without training-label
 /// noise. Test MSE is expected to peak near the interpolation threshold (parameters ≈ n) under label noise, and
 /// the smoother's effective parameters explain it: p_train grows with width while p_test peaks near the
-/// threshold and falls beyond it.</summary>
+/// threshold and falls beyond it.
+/// </summary>
 internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings, WidthRun, DoubleDescentFacts>("double-descent",
     "Test MSE and effective parameters p_train/p_test of 1-hidden-layer ReLU nets across widths, MNIST 3 vs 5 with/without label noise (paper Figs. 3, 9)",
     DoubleDescentSettings.Schema)
@@ -56,8 +58,10 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
             });
     }
 
-    /// <summary>Summary, figures and report from every sub-run's result (separate p_net pairs combined into their networks first),
-    /// and metrics.csv too for a merge (no <paramref name="liveMetrics"/>) or separate pairs (the live rows had no p_net).</summary>
+    /// <summary>
+    /// Summary, figures and report from every sub-run's result (separate p_net pairs combined into their networks first),
+    /// and metrics.csv too for a merge (no <paramref name="liveMetrics"/>) or separate pairs (the live rows had no p_net).
+    /// </summary>
     protected override void WriteOutputs(RunContext context, DoubleDescentSettings s, DoubleDescentFacts facts, IReadOnlyList<WidthRun> results,
         MetricsCsvWriter? liveMetrics)
     {
@@ -79,8 +83,10 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
         output.WriteReport();
     }
 
-    /// <summary>The networks' sub-runs with p_net and the agreement from their pair sub-runs, and the pairs' cost added to their
-    /// times. A pair that stopped at another step than its network means the runs were not the same computation.</summary>
+    /// <summary>
+    /// The networks' sub-runs with p_net and the agreement from their pair sub-runs, and the pairs' cost added to their
+    /// times. A pair that stopped at another step than its network means the runs were not the same computation.
+    /// </summary>
     private static List<WidthRun> CombinePairs(IReadOnlyList<WidthRun> results, RetrainingSensitivityOptions options)
     {
         var pairs = results.Where(r => r.Pair is not null).ToLookup(r => (r.LabelNoise, r.Width, r.Seed));

@@ -1,7 +1,9 @@
 namespace Telescope.Recipes.DoubleDescent;
 
-/// <summary>The settings of the double-descent recipe (docs/recipes/double-descent.md), one declaration each, and what follows
-/// from them for every network of the sweep (the seed is each sub-run's own).</summary>
+/// <summary>
+/// The settings of the double-descent recipe (docs/recipes/double-descent.md), one declaration each, and what follows
+/// from them for every network of the sweep (the seed is each sub-run's own).
+/// </summary>
 public sealed record DoubleDescentSettings(long Seed, string Data, OwnImageSettings OwnImages,
     IReadOnlyList<int> Classes, int Pool, int TrainSize, int TestSize, int TestProbes, IReadOnlyList<double> LabelNoise,
     IReadOnlyList<int> Widths, string Optimizer, double AdamLearningRate, double GdLearningRate, int BatchSize,

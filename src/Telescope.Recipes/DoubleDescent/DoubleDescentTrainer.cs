@@ -2,14 +2,16 @@ using Telescope.Telescoping;
 
 namespace Telescope.Recipes.DoubleDescent;
 
-/// <summary>Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
+/// <summary>
+/// Trains one d-h-1 ReLU network with squared loss on ±1 targets until the <see cref="ConvergenceRule"/> stops it
 /// and, alongside it, the telescoping model f̃ (docs/method.md §2), the smoother of the optimizer actually used (docs/method.md §4) and
 /// the p_net members (docs/method.md §5.2), logging train/test MSE and p_train/p_test (docs/method.md §5.1); at the end it measures the
 /// smoother's fidelity gap. The members step in lockstep right after the network's step t and stop when it stops,
 /// so they train exactly the network's T steps: T is decided by the network's own training MSE alone (the members'
 /// losses are never consulted), and the labels are the only difference between them.
 /// Before every step it offers a checkpoint: model, optimizer, tracker, smoother and members' state, the points so
-/// far (the convergence rule's whole state: it is a function of the logged training MSEs) and the elapsed time.</summary>
+/// far (the convergence rule's whole state: it is a function of the logged training MSEs) and the elapsed time.
+/// </summary>
 internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 {
     internal const string Test = "test";
@@ -84,12 +86,14 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         double StabilitySeconds() => stabilityBefore + sensitivity.StabilityTime.TotalSeconds;
     }
 
-    /// <summary>Trains the pair sub-run <paramref name="run"/> (<see cref="WidthRun.Pair"/>, <c>sensitivity_members=separate</c>):
+    /// <summary>
+    /// Trains the pair sub-run <paramref name="run"/> (<see cref="WidthRun.Pair"/>, <c>sensitivity_members=separate</c>):
     /// the pair's two members on Y ± σ·V_d exactly as the lockstep members are made and, unless the step count is fixed
     /// (converge_window = 0), a replay of the network itself — the same seed, optimizer, batches and arithmetic, without
     /// tracker, smoother or λ_t, which only read it — whose training MSE the convergence rule judges, so the pair stops at
     /// the network's own step T as lockstep members do. Records the pair's responses at step 0 and every logged step;
-    /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).</summary>
+    /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).
+    /// </summary>
     public WidthRun RunPair(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, SweepSubRun sub)
     {
         var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({label}) is not a pair sub-run.");
@@ -128,9 +132,11 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         return run;
     }
 
-    /// <summary>The steps of a sub-run from the one after its checkpoint (or 1), each taken by <paramref name="step"/> (which also
+    /// <summary>
+    /// The steps of a sub-run from the one after its checkpoint (or 1), each taken by <paramref name="step"/> (which also
     /// records at logged steps) after a checkpoint is offered; when <paramref name="judge"/>, the convergence rule judges the
-    /// training MSEs at every logged step and may stop the run before the cap (the rest of the cap's progress is advanced at once).</summary>
+    /// training MSEs at every logged step and may stop the run before the cap (the rest of the cap's progress is advanced at once).
+    /// </summary>
     private void Loop(WidthRun run, SubRunState state, SweepSubRun sub, bool judge, Action<int> step)
     {
         run.Stop = StopReason.Capped;
@@ -170,8 +176,10 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 
     private bool IsLogged(int t) => t % settings.LogEvery == 0 || t == settings.MaxSteps;
 
-    /// <summary>Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (docs/method.md §1), backward, and the
-    /// optimizer's update at θ_{t−1}, which the caller applies (after whatever must still read θ_{t−1}).</summary>
+    /// <summary>
+    /// Step t up to its update: B_t, (c/2)·||f − y||² per example averaged over the batch (docs/method.md §1), backward, and the
+    /// optimizer's update at θ_{t−1}, which the caller applies (after whatever must still read θ_{t−1}).
+    /// </summary>
     private ParameterUpdate ComputeUpdate(int t, Mlp network, ExactOptimizer optimizer, StepBatches batches, DoubleDescentTensors data,
         Tensor trainTargets, string label, out Tensor batch, out Tensor x)
     {

@@ -12,9 +12,11 @@ namespace Telescope.Recipes.DoubleDescent;
 internal sealed record DoubleDescentPoint(int Step, double TrainMse, double TestMse, double TestError,
     EffectiveParameterEstimate PTrain, EffectiveParameterEstimate PTest);
 
-/// <summary>One network of the sweep — one sub-run: (label-noise level, width, seed repetition) — and what it measured.
+/// <summary>
+/// One network of the sweep — one sub-run: (label-noise level, width, seed repetition) — and what it measured.
 /// A plain record of numbers and lists, so it round-trips through checkpoints and shard files
-/// (<see cref="SubRunResults"/>) without loss.</summary>
+/// (<see cref="SubRunResults"/>) without loss.
+/// </summary>
 /// <param name="LabelNoise">Fraction of training targets flipped.</param>
 /// <param name="Width">Hidden width h.</param>
 /// <param name="Seed">The repetition's seed (initialization, data order, label-noise flips, estimator directions).</param>
@@ -54,8 +56,10 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Pa
     public int Members { get; set; }
     /// <summary>p_net, its paired comparison with p and λ_t at every logged step (aligned with <see cref="Points"/>).</summary>
     public List<SensitivityPoint> Sensitivity { get; init; } = [];
-    /// <summary>With <c>sensitivity_members=separate</c>: the ±σ pair of p_net this sub-run trains (null for the network's own
-    /// sub-run). Its <see cref="Points"/> are then those of the network's replay that decided when the pair stopped.</summary>
+    /// <summary>
+    /// With <c>sensitivity_members=separate</c>: the ±σ pair of p_net this sub-run trains (null for the network's own
+    /// sub-run). Its <see cref="Points"/> are then those of the network's replay that decided when the pair stopped.
+    /// </summary>
     public SensitivityPair? Pair { get; init; }
     /// <summary>The pair's responses at every logged step (empty unless <see cref="Pair"/> is set).</summary>
     public List<PairResponse> PairResponses { get; init; } = [];

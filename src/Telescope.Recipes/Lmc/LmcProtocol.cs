@@ -5,7 +5,8 @@ namespace Telescope.Recipes.Lmc;
 /// <summary>The data an lmc run trains and measures on (built once, identically in every shard and resume).</summary>
 internal sealed record LmcData(ImageClassifierData Train, ImageClassifierData Pretrain, ImageClassifierData Test, Tensor Probes, Tensor StatisticsImages);
 
-/// <summary>The spawn protocol (docs/method.md §7) for the sub-runs of one share: per (arm, seed) one parent (pretrained on the disjoint
+/// <summary>
+/// The spawn protocol (docs/method.md §7) for the sub-runs of one share: per (arm, seed) one parent (pretrained on the disjoint
 /// subset with its classifier re-initialized for the pretrained arm) is trained through the spawn steps; at every
 /// t′ of this share two children are spawned from its exact state, trained to T with their own data-order and
 /// augmentation seeds, and measured (path, gradient change, linearization). Sub-runs of other shares are passed by
@@ -16,7 +17,8 @@ internal sealed record LmcData(ImageClassifierData Train, ImageClassifierData Pr
 /// live run of the group (pretraining or parent, with its optimizer and generators), the child in flight and the
 /// first child once trained, the curve rows of the sub-run in flight and the loss accumulator: a resumed run
 /// continues bit for bit.
-/// </para></summary>
+/// </para>
+/// </summary>
 internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnResult> sweep, RunCheckpoints checkpoints,
     MetricsCsvWriter csv, IProgressTask progress, CancellationToken cancel)
 {
@@ -195,8 +197,10 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             _pretrainAccuracy, _ownedSeconds, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The state with BatchNorm statistics recomputed on the statistics batches (bn_mode = recompute), as for θ(α):
-    /// at t′ = 0 the running statistics are still the initial 0/1, which describe no data. Otherwise a copy.</summary>
+    /// <summary>
+    /// The state with BatchNorm statistics recomputed on the statistics batches (bn_mode = recompute), as for θ(α):
+    /// at t′ = 0 the running statistics are still the initial 0/1, which describe no data. Otherwise a copy.
+    /// </summary>
     private NetworkState ForMeasurement(ResNet net, NetworkState state)
     {
         ModuleTensors.Load(new TrainableParameters(net), net, state.Parameters, state.Buffers);
@@ -205,9 +209,11 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         return NetworkState.Capture(net);
     }
 
-    /// <summary>Trains <paramref name="run"/> up to step <paramref name="until"/>, logging the mean loss every log_every steps
+    /// <summary>
+    /// Trains <paramref name="run"/> up to step <paramref name="until"/>, logging the mean loss every log_every steps
     /// and at <paramref name="until"/>; rows of an owned segment are written at once (live results) and kept for the
-    /// sub-run's result. A checkpoint is offered before every step.</summary>
+    /// sub-run's result. A checkpoint is offered before every step.
+    /// </summary>
     private void Train(ClassifierRun run, int until, string name, bool owned)
     {
         if (run.Step >= until) return;

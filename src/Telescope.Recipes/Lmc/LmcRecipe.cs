@@ -2,11 +2,13 @@ using Telescope.Connectivity;
 
 namespace Telescope.Recipes.Lmc;
 
-/// <summary>docs/method.md §9 row "lmc" (paper Fig. 6; Frankle et al. 2020): linear mode connectivity of ResNet-20 on CIFAR-10 through
+/// <summary>
+/// docs/method.md §9 row "lmc" (paper Fig. 6; Frankle et al. 2020): linear mode connectivity of ResNet-20 on CIFAR-10 through
 /// gradient stabilization. From one parent per arm (random initialization, or pretrained on a disjoint subset with
 /// its classifier re-initialized), two children are spawned at every t′ and trained to T with their own data order
 /// and augmentation; their linear path gives the accuracy drop and barrier, the Jacobians at t′ and T the gradient
-/// change by layer group, and the linearization at t′ the telescoping view of the spawn.</summary>
+/// change by layer group, and the linearization at t′ the telescoping view of the spawn.
+/// </summary>
 internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, LmcFacts>("lmc",
     "Linear mode connectivity of ResNet-20 on CIFAR-10: accuracy drop/barrier and gradient change by layer vs spawn step, random init vs pretrained (paper Fig. 6)",
     LmcSettings.Schema)

@@ -29,8 +29,10 @@ internal sealed record LmcSetup(
     /// <summary>The suffix of run names: "" with one seed, "_seed=S" with several.</summary>
     public string SeedSuffix(long seed) => Seeded ? $"_seed={seed}" : "";
 
-    /// <summary>The sub-runs of the sweep in index order: arms as given × seeds × spawn steps increasing. One (arm, seed) is a
-    /// group sharing one parent; a sub-run is one spawn point of it (two children and their measurements).</summary>
+    /// <summary>
+    /// The sub-runs of the sweep in index order: arms as given × seeds × spawn steps increasing. One (arm, seed) is a
+    /// group sharing one parent; a sub-run is one spawn point of it (two children and their measurements).
+    /// </summary>
     public IReadOnlyList<LmcSubRun> Plan()
     {
         var plan = new List<LmcSubRun>();

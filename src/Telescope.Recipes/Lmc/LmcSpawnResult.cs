@@ -3,10 +3,12 @@ using Telescope.Connectivity;
 
 namespace Telescope.Recipes.Lmc;
 
-/// <summary>Everything measured for one (arm, seed, spawn step t′) — one sub-run's result, JSON-serializable so checkpoints
+/// <summary>
+/// Everything measured for one (arm, seed, spawn step t′) — one sub-run's result, JSON-serializable so checkpoints
 /// and shard files carry it losslessly. <see cref="Curves"/> are the training-curve rows this sub-run owns, in the
 /// order the live run writes them: the pretraining curve (first spawn step of a pretrained group), the parent's
-/// segment since the previous spawn step, then both children.</summary>
+/// segment since the previous spawn step, then both children.
+/// </summary>
 internal sealed record LmcSpawnResult(
     string Arm,
     long Seed,

@@ -1,7 +1,9 @@
 namespace Telescope.Recipes.Sensitivity;
 
-/// <summary>B_t as an int64 tensor for every retraining member of a step: built once per step from the run's
-/// <see cref="BatchSchedule"/> and shared, so all members see exactly the caller's batches.</summary>
+/// <summary>
+/// B_t as an int64 tensor for every retraining member of a step: built once per step from the run's
+/// <see cref="BatchSchedule"/> and shared, so all members see exactly the caller's batches.
+/// </summary>
 internal sealed class BatchIndexCache(BatchSchedule batches, Device device) : IDisposable
 {
     private int _step = -1;

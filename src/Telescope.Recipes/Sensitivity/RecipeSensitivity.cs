@@ -1,9 +1,11 @@
 namespace Telescope.Recipes.Sensitivity;
 
-/// <summary>One sub-run's p_net members (docs/method.md §5.2, in lockstep with the recipe's own run, which is the base run) and its
+/// <summary>
+/// One sub-run's p_net members (docs/method.md §5.2, in lockstep with the recipe's own run, which is the base run) and its
 /// surrogate sharpness λ_t (docs/method.md §5.3), turned into a <see cref="SensitivityPoint"/> per logged step. When the pairs run
 /// as sub-runs of their own (<see cref="SensitivitySettings.Separate"/>), it runs no members and keeps the smoother's
-/// p_d along the same directions instead, for <see cref="SeparatePairs.Combine"/>.</summary>
+/// p_d along the same directions instead, for <see cref="SeparatePairs.Combine"/>.
+/// </summary>
 internal sealed class RecipeSensitivity : ICheckpointable, IDisposable
 {
     public const string Train = "train";
@@ -63,8 +65,10 @@ internal sealed class RecipeSensitivity : ICheckpointable, IDisposable
         finally { _stabilityClock.Stop(); }
     }
 
-    /// <summary>The point of logged step t: p_net (members at step t), the paired comparison with <paramref name="smoother"/>
-    /// along the shared directions (when given), and λ_t from <see cref="MeasureSharpness"/> (when measured).</summary>
+    /// <summary>
+    /// The point of logged step t: p_net (members at step t), the paired comparison with <paramref name="smoother"/>
+    /// along the shared directions (when given), and λ_t from <see cref="MeasureSharpness"/> (when measured).
+    /// </summary>
     /// <param name="step">The logged step.</param>
     /// <param name="smoother">The recipe's smoother at step t, or null.</param>
     /// <param name="basePredictions">The recipe's own network on <see cref="Train"/> and <see cref="Test"/> (for the curvature diagnostic).</param>

@@ -12,8 +12,10 @@ public static class SensitivityColumns
         "surrogate_sharpness",
     ];
 
-    /// <summary>The chaos floor, |Δf| at σ/4 — only when the σ/4 pair ran (the linearity check): without it the smallest σ′ run is σ
-    /// itself, and the same number is already sensitivity_difference, not a floor.</summary>
+    /// <summary>
+    /// The chaos floor, |Δf| at σ/4 — only when the σ/4 pair ran (the linearity check): without it the smallest σ′ run is σ
+    /// itself, and the same number is already sensitivity_difference, not a floor.
+    /// </summary>
     private static double? Floor(NetworkSensitivityEstimate? e) => e is { LinearityValue: not null } ? e.FloorDifference : null;
 
     /// <summary>The values of <see cref="Names"/> for one logged step (all null when there is no point).</summary>

@@ -1,8 +1,10 @@
 namespace Telescope.Recipes.Sensitivity;
 
-/// <summary>The settings every recipe that reports effective parameters shares for the network's own label sensitivity by
+/// <summary>
+/// The settings every recipe that reports effective parameters shares for the network's own label sensitivity by
 /// retraining (docs/method.md §5.2) and the surrogate stability diagnostic (docs/method.md §5.3). Verdict thresholds are settings, and the
-/// reports print them.</summary>
+/// reports print them.
+/// </summary>
 public sealed record SensitivitySettings(string Mode, string Members, int Directions, double Sigma, bool Linearity,
     double LinearitySe, double AgreementSe, double AgreementRelative, int StabilityIterations, string StabilityBound)
 {

@@ -1,9 +1,11 @@
 namespace Telescope.Recipes.Sensitivity;
 
-/// <summary>p_net from pairs that ran as sub-runs of their own (<c>sensitivity_members=separate</c>): the base sub-run's points
+/// <summary>
+/// p_net from pairs that ran as sub-runs of their own (<c>sensitivity_members=separate</c>): the base sub-run's points
 /// (λ_t, and the smoother's p_d along the shared directions) and the pair sub-runs' responses become the points a
 /// lockstep run records — the same p_net, standard errors, linearity checks and agreement with the smoother. Only the
-/// curvature diagnostic, which needs the base run's predictions next to the members', is left out (no output uses it).</summary>
+/// curvature diagnostic, which needs the base run's predictions next to the members', is left out (no output uses it).
+/// </summary>
 internal static class SeparatePairs
 {
     /// <summary>The base sub-run's points with p_net and the agreement filled in from <paramref name="responses"/>.</summary>

@@ -2,8 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Telescope.Recipes.TabularGbt;
 
-/// <summary>What one data set at one seed (one sub-run of the sweep) measured — JSON-serializable, so that checkpoints and
-/// shards store it and the outputs can be written from it alone.</summary>
+/// <summary>
+/// What one data set at one seed (one sub-run of the sweep) measured — JSON-serializable, so that checkpoints and
+/// shards store it and the outputs can be written from it alone.
+/// </summary>
 /// <param name="Seed">The repetition's seed: the network's initialization and batch order, and LightGBM's tuning split and seed
 /// (the train/pool split and the T_π draws come from 'seed' and are shared by the seeds).</param>
 /// <param name="Seeded">Whether the run is one of several seed repetitions (its metrics run names then end in <c>_seed=N</c>).</param>

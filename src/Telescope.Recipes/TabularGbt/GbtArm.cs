@@ -18,10 +18,12 @@ internal sealed record GbtResult(
     double MaxAbsLabel,
     TimeSpan WallTime);
 
-/// <summary>LightGBM with identity-preserving settings (docs/method.md §6, <see cref="GbtOptions"/>), tuned on a seeded
+/// <summary>
+/// LightGBM with identity-preserving settings (docs/method.md §6, <see cref="GbtOptions"/>), tuned on a seeded
 /// validation split of the training rows over a small grid (leaves × minimum leaf size × rounds), refitted on
 /// all training rows, then turned into its exact smoother S_B: w(x) = ‖S_B(x)‖₂ on the tracked rows and the
-/// check S_B·Y = LightGBM's own predictions on training and tracked rows.</summary>
+/// check S_B·Y = LightGBM's own predictions on training and tracked rows.
+/// </summary>
 internal static class GbtArm
 {
     /// <summary>Rounds between validation evaluations while tuning.</summary>

@@ -21,10 +21,12 @@ internal sealed record NeuralResult(
     public NeuralPoint Final => Curve[^1];
 }
 
-/// <summary>An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
+/// <summary>
+/// An MLP trained on the squared loss ℓ = ½(f − y)² (c = 1, batch mean) with plain SGD, so the kernel recursion
 /// of docs/method.md §4.2 is exact: the <see cref="KernelSmoother"/> tracks the training inputs and the tracked pool rows
 /// and yields w(x) = ‖S_T(x)‖₂ (or, as an option, the final tangent-kernel row's norm); a <see cref="TelescopingTracker"/> on the tracked rows provides f̃ for the
-/// fidelity check (f̂ vs f̃ vs network).</summary>
+/// fidelity check (f̂ vs f̃ vs network).
+/// </summary>
 internal static class NeuralArm
 {
     /// <summary>Name of the tracked pool rows inside the smoother and the tracker.</summary>

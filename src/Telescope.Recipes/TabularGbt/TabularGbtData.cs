@@ -2,10 +2,12 @@ using Telescope.Data.Tabular;
 
 namespace Telescope.Recipes.TabularGbt;
 
-/// <summary>One data set prepared for the comparison (docs/method.md §7): a seeded training subset and disjoint test pool,
+/// <summary>
+/// One data set prepared for the comparison (docs/method.md §7): a seeded training subset and disjoint test pool,
 /// features and target standardized with training statistics, the pool split into irregular and regular
 /// rows by irregularity score, the mixed test sets T_π, and the <em>tracked rows</em> — the union of the pool
-/// rows that appear in any T_π, the only test rows on which smoother rows are needed.</summary>
+/// rows that appear in any T_π, the only test rows on which smoother rows are needed.
+/// </summary>
 internal sealed class TabularGbtData
 {
     /// <summary>Standardized training rows (n × d) and targets.</summary>

@@ -2,12 +2,16 @@ using Telescope.Data.Tabular;
 
 namespace Telescope.Recipes.TabularGbt;
 
-/// <summary>docs/method.md §9 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
+/// <summary>
+/// docs/method.md §9 row "tabular-gbt" (paper Figs. 5, 14): an MLP trained with plain SGD (its smoother exact by the
 /// kernel recursion, docs/method.md §4.2) against LightGBM under identity-preserving settings (its smoother exact by the
 /// leaf-kernel recursion, docs/method.md §6), on test sets with a growing share π of irregular inputs (docs/method.md §7): the
-/// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.</summary>
-/// <remarks>Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
-/// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).</remarks>
+/// relative increase of the MSE gap ρ(π) and the normalized maximum kernel weight norm W(π) of both models.
+/// </summary>
+/// <remarks>
+/// Its sub-runs are the data sets at every seed of <c>seeds</c>: they shard (<c>--shard i/N</c>) and merge (<see cref="Merge"/>), and the
+/// network arm checkpoints every SGD step (the LightGBM arm, seconds long, is stored once it has finished).
+/// </remarks>
 /// <param name="loader">Supplies the data sets by suite name (no data folder needed); null reads them from the shared
 /// data folder (<c>--data</c> or TELESCOPE_DATA).</param>
 internal sealed class TabularGbtRecipe(Func<string, TabularDataset>? loader = null) : SweepRecipe<TabularGbtSettings, DatasetOutcome, NoFacts>("tabular-gbt",

@@ -2,9 +2,11 @@ using Telescope.Data.Tabular;
 
 namespace Telescope.Recipes.TabularGbt;
 
-/// <summary>Resolves the <c>datasets</c> setting of tabular-gbt: suite names (read from the data folder, checksummed) and
+/// <summary>
+/// Resolves the <c>datasets</c> setting of tabular-gbt: suite names (read from the data folder, checksummed) and
 /// <c>csv:PATH</c> entries (the user's own files, read with <see cref="OwnCsvFile"/> using the <c>target</c>,
-/// <c>target_transform</c> and <c>drop_columns</c> settings, and recorded in the run with their sha256).</summary>
+/// <c>target_transform</c> and <c>drop_columns</c> settings, and recorded in the run with their sha256).
+/// </summary>
 internal static class TabularSources
 {
     /// <summary>Rows a data set needs beyond the training rows: the smallest test pool <see cref="TabularGbtData.Prepare"/> accepts.</summary>
