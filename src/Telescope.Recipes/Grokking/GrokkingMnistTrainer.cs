@@ -141,8 +141,9 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         if (resume is null)
         {
             measureClock.Start();
-            Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
+            var (start, startNet) = (Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
             measureClock.Stop();
+            Log(start, startNet);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
         }
         var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         for (int t = first; t <= s.Steps; t++)
