@@ -162,11 +162,12 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             }
             if (c.Net is { } net)
                 findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
-            verdicts.AddRange(GrokkingMnistAnalysis.EffectiveFindings(c, name, Figure));
+            string where = $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
+            verdicts.AddRange(GrokkingMnistAnalysis.EffectiveFindings(c, where, Figure));
             if (analysis.Spectrum(c, "error") is { } spectrum)
             {
                 findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-                verdicts.AddRange(GrokkingSpectrumReport.Findings(name, spectrum, Figure));
+                verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, Figure));
             }
             foreach (var r in g)
                 findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, analysis.SmootherSeries(r),
