@@ -10,7 +10,8 @@ internal static class GrokkingText
         string endVerdict = (verdict.Outcome switch
         {
             VerdictOutcome.Agrees => "clearly below p_train",
-            VerdictOutcome.Disagrees => "clearly ABOVE p_train",
+            // Disagrees also covers a gap below the clearly-below margin (exact values): the sign of the gap says which.
+            VerdictOutcome.Disagrees => f.Gap > 0 ? "below p_train, but by less than the clearly-below margin" : "NOT below p_train",
             _ => f.Gap > 0 ? "below p_train but NOT clearly" : "NOT below p_train",
         }) + $" ({verdict.Statement}; the docs/method.md §9 expectation 'ends clearly below' {verdict.Tag})";
         return f.Start.About("p_test starts at or above p_train (docs/method.md §9)").TrimEnd('.') +
