@@ -22,11 +22,46 @@ internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings
 
     /// <summary>The findings of every configuration, in the order of <see cref="Groups"/>.</summary>
     public IReadOnlyList<ConfigurationFinding<TRun>> Configurations =>
-        _configurations ??= Groups.Select(g => GrokkingFindings.Configuration(g, UseSmoother, Rule)).ToList();
+        _configurations ??= Groups.Select(g => GrokkingFindings.Configuration(g, UseSmoother, Rule, PLimit)).ToList();
 
     /// <summary>The smoother's p of a sub-run at every logged step (empty when the smoother did not run).</summary>
     public IReadOnlyList<(int Step, double PTrain, double PTest)> SmootherSeries(TRun r) =>
         UseSmoother ? r.Points.Select(p => (p.Step, p.PTrain, p.PTest)).ToList() : [];
+
+    /// <summary>
+    /// The spectrum view's verdicts of a configuration (null when the spectrum did not run): p_test and the "ends clearly
+    /// below" verdict come from p_net when every seed measured it, else from the smoother; a p the report flags as
+    /// unreliable at any logged step makes the timing of its drop inconclusive.
+    /// </summary>
+    /// <param name="metric">The test metric's name ("error", "MSE").</param>
+    public SpectrumFinding? Spectrum(ConfigurationFinding<TRun> c, string metric)
+    {
+        bool net = c.Net is not null;
+        var steps = c.Seeds[0].Points.Select(p => p.Step).ToList();
+        string? why = net ? steps.Select(t => GrokkingFindings.NetUnreliable(c.Seeds, t)).FirstOrDefault(w => w is not null)
+            : UseSmoother ? steps.Select(t => GrokkingFindings.SmootherUnreliable(c.Seeds, t, PLimit)).FirstOrDefault(w => w is not null)
+            : "neither the smoother nor p_net ran";
+        return GrokkingSpectrumFindings.Judge(c.Seeds, metric, net ? "p_net_test" : "p_test (smoother)",
+            r => net ? r.Sensitivity.Where(p => p.Step > 0 && p.Test is not null).Select(p => (p.Step, p.Test!.Value)).ToList()
+                : r.Points.Where(p => p.Step > 0).Select(p => (p.Step, p.PTest)).ToList(),
+            why, (c.Net ?? c.Smoother)?.End, Rule.Criteria);
+    }
+
+    /// <summary>
+    /// The findings.json entries of a configuration's p verdicts (the smoother's and p_net's start and end), in the
+    /// order the report prints them.
+    /// </summary>
+    /// <param name="where">The configuration, e.g. "α = 8 (relu)".</param>
+    /// <param name="figure">The paper figure the claim cites, e.g. "Fig. 4 (right), 12".</param>
+    public static IEnumerable<RunFinding> EffectiveFindings(ConfigurationFinding<TRun> c, string where, string figure)
+    {
+        foreach (var (f, source, key) in new[] { (c.Smoother, "the smoother's p", "p"), (c.Net, "p_net (retraining)", "p_net") })
+        {
+            if (f is null) continue;
+            yield return new RunFinding($"{key}_test_starts_at_or_above_{key}_train", $"{key}_test starts at or above {key}_train ({source}; docs/method.md §9, paper {figure})", where, f.Start);
+            yield return new RunFinding($"{key}_test_ends_clearly_below_{key}_train", $"{key}_test ends clearly below {key}_train ({source}; docs/method.md §9, paper {figure})", where, f.End);
+        }
+    }
 
     /// <summary>A cited ordering along a grid of configurations, judged over every seed's value (<see cref="SeededOrdering"/>).</summary>
     protected Verdict Ordering(IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<TRun>> groups, IReadOnlyList<string> labels,

@@ -7,8 +7,9 @@ namespace Telescope.Recipes.Grokking;
 internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, GrokkingMnistAnalysis analysis, StabilityBound? bound)
 {
     /// <summary>The metrics.csv columns after run and step.</summary>
-    public static readonly string[] Columns =
-        ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse", .. SensitivityColumns.Names];
+    public static string[] Columns(GrokkingMnistSettings s) =>
+        ["alpha", "train_error", "test_error", "p_train", "p_test", "p_train_se", "p_test_se", "p_gap_se", "train_mse", "test_mse", .. SensitivityColumns.Names,
+         .. GrokkingSpectrum.Columns(s)];
 
     /// <summary>The number of steps of the full (non-quick) run: a run this long reports its cost as measured, shorter ones extrapolate.</summary>
     private const int FullSteps = 100000;
@@ -32,18 +33,21 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         ? ", Adam's realized preconditioner frozen: exact for AdamW"
         : "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it, so S = ∂f̂/∂Y at the labels";
 
+    /// <summary>The paper figures grokking-mnist's claims cite.</summary>
+    private const string Figure = "Fig. 4 (right), 12, 13";
+
     public void Write()
     {
         WriteSummary();
-        WriteReport();
+        RunFindings.Write(context.Folder, WriteReport());
     }
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
-    public static void WriteRow(MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
+    public static void WriteRow(GrokkingMnistSettings s, MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
         csv.WriteRow(run.Label, p.Step,
         [
             run.Config.Alpha, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), SensitivityColumns.Measured(p.PTrainSe), SensitivityColumns.Measured(p.PTestSe), p.PGapSe, p.TrainMse, p.TestMse,
-            .. SensitivityColumns.Values(net),
+            .. SensitivityColumns.Values(net), .. GrokkingSpectrum.Values(s, run, p.Step),
         ]);
 
     private void WriteSummary()
@@ -99,10 +103,12 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
         ["retraining_measure_seconds"] = Math.Round(r.RetrainingMeasureTime.TotalSeconds, 1),
         ["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 1),
-    }, SensitivityColumns.Summary(r.Sensitivity, bound));
+    }, SensitivityColumns.Summary(r.Sensitivity, bound)).WithSpectrum(s, r);
 
-    private void WriteReport()
+    /// <summary>Writes report.md and figures; returns the verdicts it printed, for findings.json.</summary>
+    private List<RunFinding> WriteReport()
     {
+        var verdicts = new List<RunFinding>();
         var report = context.CreateReport("Grokking on MNIST (Omnigrok): α sweep with α = 1 ReLU/sigmoid controls",
         [
             ("model", $"MLP {string.Join("-", new[] { facts.InputSize }.Concat(s.Hidden).Append(10))} (input size from the data), every initial parameter (PyTorch's default uniform init) multiplied by α"),
@@ -117,6 +123,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             ("p_gap_se", "standard error of p_train − p_test from the per-direction differences (both use the same directions, so this is far smaller than either SE)"),
             ("step_train_plateau, step_test_plateau", "first logged step at which the error is within 10% of its initial-to-final drop of its final value"),
             ("surrogate gap", "mean |f̂_T − f_θT| over inputs and logits: the surrogate run (carried as one more tangent) against the network (f̃ is not tracked here, to save a JVP per step)"),
+            .. GrokkingSpectrumReport.Definitions(s),
         ]);
 
         report.Heading("Setup").Bullets(
@@ -133,6 +140,9 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             context.Quick
                 ? $"**Quick mode: {s.Steps} steps, not the paper's 10⁵**, {(s.UseSmoother ? "with" : "without")} the surrogate smoother{(Retraining is null ? "" : $", with p_net by retraining (D = {Retraining.DirectionCount}, linearity check {(Retraining.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, {(Seeds.Count == 1 ? "one seed" : $"{Seeds.Count} seeds")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
                 : $"Full run: {s.Steps} steps.",
+            s.UseSpectrum
+                ? $"Spectrum view (docs/method.md §11): at every logged step the exact tangent kernel (all 10 output blocks) of the first {GrokkingSpectrum.ProbeCount(s, s.TrainSize, s.TestSize)} training and test images, its top {s.SpectrumTopK} eigenvalues and the alignment with the one-hot labels."
+                : $"Spectrum view: off ({GrokkingSettings.SpectrumProbesName} = 0).",
         ]);
 
         report.Heading("Findings");
@@ -152,11 +162,26 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             }
             if (c.Net is { } net)
                 findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
+            string where = $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
+            verdicts.AddRange(GrokkingMnistAnalysis.EffectiveFindings(c, where, Figure));
+            if (analysis.Spectrum(c, "error") is { } spectrum)
+            {
+                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
+                verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, Figure));
+            }
             foreach (var r in g)
                 findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, analysis.SmootherSeries(r),
                     analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
         }
         findings.AddRange(Comparisons());
+        if (analysis.Comparison() is { } cmp)
+        {
+            string where = $"α = {F(cmp.Large[0].Config.Alpha)} vs α = 1 (ReLU)";
+            verdicts.Add(new RunFinding("alpha_delays_generalization_by_plateau_ratio", $"a large α delays generalization: the ratio of the test to the train plateau step is larger than at α = 1 (Omnigrok; paper {Figure})", where, cmp.DelayRatio));
+            verdicts.Add(new RunFinding("alpha_delays_generalization_by_test_plateau", $"a large α delays generalization: the test plateau step is later than at α = 1 (Omnigrok; paper {Figure})", where, cmp.TestPlateau));
+            verdicts.Add(new RunFinding("alpha_final_p_train_larger", $"α = 1 ends with fewer effective parameters on the training set (paper {Figure})", where, cmp.FinalPTrain));
+            verdicts.Add(new RunFinding("alpha_final_p_test_larger", $"α = 1 ends with fewer effective parameters on the test inputs (paper {Figure})", where, cmp.FinalPTest));
+        }
         findings.Add("docs/method.md §9 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
             analysis.Rule.Describe());
         foreach (var r in Runs.Where(_ => s.UseSmoother))
@@ -201,8 +226,10 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
                 report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, bound, name), $"p_net_vs_p_{name}"),
                     $"{name}: the smoother's p (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).{bands}");
+            GrokkingSpectrumReport.Figures(context, report, g, name, name);
         }
         context.Folder.WriteReport(report.ToString());
+        return verdicts;
     }
 
     private IEnumerable<string> Comparisons()
@@ -223,7 +250,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"{r.Label}: {r.Final.Step} steps in {r.WallTime.TotalSeconds:F0} s ({r.WallTime.TotalHours:F2} h, measured) — training {r.TrainingTime.TotalSeconds:F0} s, label-tangent smoother {r.SmootherTime.TotalSeconds:F0} s, " +
                 $"{r.Members} retraining members {r.RetrainingTime.TotalSeconds:F0} s ({(r.Members > 0 ? r.RetrainingTime.TotalSeconds / r.Members / r.Final.Step * 1000 : 0):F1} ms per member-step) + {r.RetrainingMeasureTime.TotalSeconds:F0} s evaluating them, " +
-                $"stability power iterations {r.StabilityTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s; machine load {MachineLoad()}.");
+                $"stability power iterations {r.StabilityTime.TotalSeconds:F0} s, measurements {r.MeasureTime.TotalSeconds:F0} s, kernel spectrum {r.SpectrumTime.TotalSeconds:F0} s; {SecondsPerStep(r) * 1000:F1} ms per step (wall); process CPU time {r.ProcessorTime.TotalSeconds:F0} s; machine load {MachineLoad()}.");
         foreach (var r in Runs.Where(r => r.Members > 0))
         {
             // What the full-length run would cost at the rates measured here (training and members scale with steps).

@@ -40,14 +40,14 @@ internal sealed class GrokkingMnistRecipe() : SweepRecipe<GrokkingMnistSettings,
 
         var separatePairs = s.SeparatePairs;
         var units = GrokkingSubRuns.Units(plan, separatePairs);
-        Sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns,
+        Sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns(s),
             assigned => GrokkingSubRuns.Describe(assigned, "configuration × seed", separatePairs, s.Steps), _ => s.Steps,
             sub => new GrokkingMnistTrainer(s, data, units[sub.Index].Seed).Run(units[sub.Index], sub));
     }
 
     protected override void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> results,
         MetricsCsvWriter? liveMetrics) =>
-        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns, GrokkingMnistOutput.WriteRow,
+        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns(s), (csv, r, p, net) => GrokkingMnistOutput.WriteRow(s, csv, r, p, net),
             s.SeparatePairs, runs => WriteOutputs(context, s, facts, runs));
 
     private static void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> runs)

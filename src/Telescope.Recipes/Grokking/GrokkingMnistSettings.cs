@@ -66,6 +66,8 @@ public sealed record GrokkingMnistSettings : GrokkingSettings
         .Group(x => x.Sensitivity, SensitivitySettings.Schema(quickMode: SensitivitySettings.Retraining, quickStabilityIterations: 20, quickLinearity: false))
         .Double(x => x.PTrainLimit, "p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n (an interpolating least-squares smoother has p_train = n)", min: 1)
         .Double(x => x.ClearlyBelowFraction, ClearlyBelowRule.FractionName, 0.1, ClearlyBelowRule.FractionDescription, min: 0, max: 1)
+        .Int(x => x.SpectrumProbes, SpectrumProbesName, 32, "Training and test images (each, the first ones) whose tangent kernel (n·10 × n·10, all output blocks) spectrum and kernel-target alignment with the one-hot labels are logged at every logged step (docs/method.md §11; explicit kernel and eigh, exact); 0 = off", min: 0)
+        .Int(x => x.SpectrumTopK, SpectrumTopKName, 10, "Top eigenvalues of that kernel logged (span of the energy share and the rotation); at most 10·spectrum_probes", min: 1)
         .Verdicts(x => x.Verdicts)
         // One seed by default, quick and full: a full configuration costs ≈ 1.3 h with p_net (README), so repetitions are opt-in.
         .Seeds(x => x.Seeds)

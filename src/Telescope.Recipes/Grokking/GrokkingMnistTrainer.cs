@@ -109,13 +109,14 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             }, f0Train)
             : null;
         smoother?.Track("test", data.Probes, f0Probes);
+        using var spectrum = GrokkingSpectrum.Create(s, network, (data.TrainInputs, data.TrainTargets), (data.TestInputs, data.TestTargets), _modelSeed);
         using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
             s.Sensitivity.SeparatePairs);
 
         int first = 1;
         if (resume is not null)
         {
-            (run, first) = GrokkingSubRuns.Load<GrokkingMnistRun>(sub, network, optimizer, sensitivity, ("smoother", smoother));
+            (run, first) = GrokkingSubRuns.Load<GrokkingMnistRun>(sub, network, optimizer, sensitivity, ("smoother", smoother), ("spectrum", spectrum));
             progress.Advance(first - 1);
         }
         run.Members = sensitivity.MemberCount;
@@ -140,8 +141,9 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         if (resume is null)
         {
             measureClock.Start();
-            Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
+            var (start, startNet) = (Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
             measureClock.Stop();
+            Log(start, startNet);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
         }
         var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         for (int t = first; t <= s.Steps; t++)
@@ -149,7 +151,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             sub.SaveIfDue(t, state =>
             {
                 Totals();
-                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity, ("smoother", smoother));
+                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity, ("smoother", smoother), ("spectrum", spectrum));
             });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
@@ -203,9 +205,10 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
 
         void Log(GrokkingPoint point, SensitivityPoint net)
         {
+            GrokkingSpectrum.Log(spectrum, run, point.Step);
             run.Points.Add(point);
             run.Sensitivity.Add(net);
-            GrokkingMnistOutput.WriteRow(csv, run, point, net);
+            GrokkingMnistOutput.WriteRow(s, csv, run, point, net);
         }
     }
 

@@ -11,17 +11,22 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
     private RetrainingSensitivityOptions? Retraining => s.SensitivityOptions(s.Seed);
 
     /// <summary>The metrics.csv columns after run and step.</summary>
-    public static readonly string[] Columns = ["epsilon", "train_mse", "test_mse", "p_train", "p_test", .. SensitivityColumns.Names];
+    public static string[] Columns(GrokkingPolySettings s) =>
+        ["epsilon", "train_mse", "test_mse", "p_train", "p_test", .. SensitivityColumns.Names, .. GrokkingSpectrum.Columns(s)];
+
+    /// <summary>The paper figures grokking-poly's claims cite.</summary>
+    private const string Figure = "Fig. 4 (left), 11";
 
     public void Write()
     {
         WriteSummary();
-        WriteReport();
+        RunFindings.Write(context.Folder, WriteReport());
     }
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
-    public static void WriteRow(MetricsCsvWriter csv, GrokkingPolyRun run, GrokkingPoint p, SensitivityPoint net) =>
-        csv.WriteRow(run.Label, p.Step, [run.Epsilon, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), .. SensitivityColumns.Values(net)]);
+    public static void WriteRow(GrokkingPolySettings s, MetricsCsvWriter csv, GrokkingPolyRun run, GrokkingPoint p, SensitivityPoint net) =>
+        csv.WriteRow(run.Label, p.Step, [run.Epsilon, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), .. SensitivityColumns.Values(net),
+            .. GrokkingSpectrum.Values(s, run, p.Step)]);
 
     private void WriteSummary()
     {
@@ -64,10 +69,12 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
         ["retraining_members"] = r.Members,
         ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
-    }, SensitivityColumns.Summary(r.Sensitivity, bound));
+    }, SensitivityColumns.Summary(r.Sensitivity, bound)).WithSpectrum(s, r);
 
-    private void WriteReport()
+    /// <summary>Writes report.md and figures; returns the verdicts it printed, for findings.json.</summary>
+    private List<RunFinding> WriteReport()
     {
+        var verdicts = new List<RunFinding>();
         double lrFactor = s.LrFactor;
         var report = context.CreateReport("Grokking on polynomial regression (ε sweep)",
         [
@@ -81,6 +88,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             .. SensitivityFindings.Definitions(s.Sensitivity, bound, Retraining is not null),
             ("step_train_plateau, step_test_plateau", "first logged step at which the MSE is within 10% of its initial-to-final drop of its final value"),
             ("GD sharpness", "γ·c·λ_max(K(X_train, X_train))/n, the largest residual contraction per step; ≪ 2 means GD follows gradient flow closely"),
+            .. GrokkingSpectrumReport.Definitions(s),
         ]);
 
         report.Heading("Setup").Bullets(
@@ -101,6 +109,9 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
                     : "This run uses exactly that rate."),
             $"Smoother: kernel recursion of docs/method.md §4.2 (exact for plain GD) on the {s.TrainSize} training inputs and the first {s.TestProbes} test inputs, updated every step; the layer-wise tangent kernel is computed at θ_(t−1) before each update.",
             $"Logged steps: 0, {s.LogPerDecade} per decade on a geometric grid, and every {s.LogEvery} steps.",
+            s.UseSpectrum
+                ? $"Spectrum view (docs/method.md §11): at every logged step the exact tangent kernel of the first {GrokkingSpectrum.ProbeCount(s, s.TrainSize, s.TestSize)} training and test inputs, its top {s.SpectrumTopK} eigenvalues and the alignment with y; {F(analysis.Runs.Sum(r => r.SpectrumTime.TotalSeconds))} s of {F(analysis.Runs.Sum(r => r.WallTime.TotalSeconds))} s wall time in all sub-runs."
+                : $"Spectrum view: off ({GrokkingSettings.SpectrumProbesName} = 0).",
         ]);
 
         report.Heading("Findings");
@@ -115,6 +126,12 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             if (c.Smoother is { } p) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {Describe(p)}");
             if (c.Net is { } net)
                 findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
+            verdicts.AddRange(GrokkingPolyAnalysis.EffectiveFindings(c, name, Figure));
+            if (analysis.Spectrum(c, "MSE") is { } spectrum)
+            {
+                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
+                verdicts.AddRange(GrokkingSpectrumReport.Findings(name, spectrum, Figure));
+            }
             foreach (var r in g)
                 findings.AddRange(SensitivityFindings.For(g.Count == 1 ? name : $"{name}, seed {r.Seed}", r.Sensitivity, bound,
                     analysis.SmootherSeries(r), analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
@@ -122,9 +139,13 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + analysis.Rule.Describe());
         if (analysis.EpsilonOrdering() is var (byRatio, byTestPlateau))
+        {
+            verdicts.Add(new RunFinding("delay_falls_with_epsilon_by_plateau_ratio", $"a smaller ε delays generalization more: the ratio of the test to the train plateau step falls as ε grows (Kumar et al. 2024; paper {Figure})", "the ε sweep", byRatio));
+            verdicts.Add(new RunFinding("delay_falls_with_epsilon_by_test_plateau", $"a smaller ε delays generalization more: the test plateau step falls as ε grows (Kumar et al. 2024; paper {Figure})", "the ε sweep", byTestPlateau));
             findings.Add("Kumar et al. (2024): a smaller ε delays generalization more, i.e. the delay falls as ε grows" +
                 (Seeds.Count > 1 ? $" (judged over {Seeds.Count} seeds per ε by the slope over every seed's value)" : "") + ". " +
                 byRatio.About("By the ratio of the test to the train plateau step") + " " + byTestPlateau.About("By the absolute test plateau step"));
+        }
         foreach (var r in analysis.Runs)
             if (r.TestFidelity is { } tf && r.TrainFidelity is { } trf)
                 findings.Add($"{(Seeds.Count == 1 ? $"ε = {F(r.Epsilon)}" : $"ε = {F(r.Epsilon)}, seed {r.Seed}")} fidelity at the end: mean |f̂ − f| = {F(trf.SurrogateVsNetwork)} (train), {F(tf.SurrogateVsNetwork)} (test probes); " +
@@ -152,7 +173,9 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
                 report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, bound, name), $"p_net_vs_p_{g[0].Configuration}"),
                     $"{name}: the kernel smoother's p (lines) and the network's p_net by retraining (markers) (top); λ_t and its bound (bottom).{bands}");
+            GrokkingSpectrumReport.Figures(context, report, g, name, g[0].Configuration);
         }
         context.Folder.WriteReport(report.ToString());
+        return verdicts;
     }
 }

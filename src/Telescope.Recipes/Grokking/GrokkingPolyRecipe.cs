@@ -31,14 +31,14 @@ internal sealed class GrokkingPolyRecipe() : SweepRecipe<GrokkingPolySettings, G
         })).ToList();
         var separatePairs = s.SeparatePairs;
         var units = GrokkingSubRuns.Units(plan, separatePairs);
-        Sweep.Run(context, new NoFacts(), units.Count, GrokkingPolyOutput.Columns,
+        Sweep.Run(context, new NoFacts(), units.Count, GrokkingPolyOutput.Columns(s),
             assigned => GrokkingSubRuns.Describe(assigned, "ε × seed", separatePairs, s.Steps), _ => s.Steps,
             sub => new GrokkingPolyTrainer(s, task, units[sub.Index].Seed).Run(units[sub.Index], sub));
     }
 
     protected override void WriteOutputs(RunContext context, GrokkingPolySettings s, NoFacts facts, IReadOnlyList<GrokkingPolyRun> results,
         MetricsCsvWriter? liveMetrics) =>
-        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns, GrokkingPolyOutput.WriteRow,
+        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns(s), (csv, r, p, net) => GrokkingPolyOutput.WriteRow(s, csv, r, p, net),
             s.SeparatePairs, runs => WriteOutputs(context, s, runs));
 
     private static void WriteOutputs(RunContext context, GrokkingPolySettings s, IReadOnlyList<GrokkingPolyRun> runs)

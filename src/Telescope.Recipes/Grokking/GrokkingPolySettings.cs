@@ -63,6 +63,8 @@ public sealed record GrokkingPolySettings : GrokkingSettings
         .Group(x => x.Sensitivity, SensitivitySettings.Schema(quickMode: SensitivitySettings.Retraining))
         .Double(x => x.PTrainLimit, "p_train_limit", 1.25, "The smoother's p counts as blown up once p_train exceeds this × n", min: 1)
         .Double(x => x.ClearlyBelowFraction, ClearlyBelowRule.FractionName, 0.1, ClearlyBelowRule.FractionDescription, min: 0, max: 1)
+        .Int(x => x.SpectrumProbes, SpectrumProbesName, 64, "Training and test inputs (each, the first ones) whose tangent kernel spectrum and kernel-target alignment are logged at every logged step (docs/method.md §11; explicit kernel and eigh, exact); 0 = off", min: 0)
+        .Int(x => x.SpectrumTopK, SpectrumTopKName, 10, "Top eigenvalues of that kernel logged (span of the energy share and the rotation); at most spectrum_probes", min: 1)
         .Verdicts(x => x.Verdicts)
         // One seed by default in both modes: the full sweep is already hours per seed (FullRunCost), so repetitions are opt-in.
         .Seeds(x => x.Seeds)

@@ -72,6 +72,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             s.Sensitivity.SeparatePairs);
         using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
             new TelescopingOptions { TrackLinearized = false });
+        using var spectrum = GrokkingSpectrum.Create(s, network, (task.TrainInputs, task.TrainLabels), (task.TestInputs, task.TestLabels), _modelSeed);
 
         int first = 1;
         if (resume is null)
@@ -79,7 +80,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         else
         {
             (run, first) = GrokkingSubRuns.Load<GrokkingPolyRun>(sub, network, optimizer, sensitivity,
-                ("smoother", smoother), ("tracker", tracker));
+                ("smoother", smoother), ("tracker", tracker), ("spectrum", spectrum));
             progress.Advance(first - 1);
         }
         run.Members = sensitivity.MemberCount;
@@ -100,7 +101,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             {
                 Totals();
                 GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity,
-                    ("smoother", smoother), ("tracker", tracker));
+                    ("smoother", smoother), ("tracker", tracker), ("spectrum", spectrum));
             });
             cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
@@ -139,9 +140,10 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
 
         void Log(GrokkingPoint point, SensitivityPoint net)
         {
+            GrokkingSpectrum.Log(spectrum, run, point.Step);
             run.Points.Add(point);
             run.Sensitivity.Add(net);
-            GrokkingPolyOutput.WriteRow(csv, run, point, net);
+            GrokkingPolyOutput.WriteRow(s, csv, run, point, net);
         }
     }
 

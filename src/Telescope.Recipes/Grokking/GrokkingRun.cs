@@ -18,6 +18,10 @@ internal class GrokkingRun
     /// <summary>p_net, its paired comparison with p and λ_t at every logged step (aligned with <see cref="Points"/>).</summary>
     public List<SensitivityPoint> Sensitivity { get; init; } = [];
     public TimeSpan WallTime { get; set; }
+    /// <summary>The tangent kernel's spectrum at every logged step (empty when <c>spectrum_probes</c> = 0; docs/method.md §11).</summary>
+    public List<GrokkingSpectrumPoint> Spectrum { get; init; } = [];
+    /// <summary>Wall time of the spectrum logs (kernel, eigh, alignments), part of <see cref="WallTime"/>.</summary>
+    public TimeSpan SpectrumTime { get; set; }
     /// <summary>Number of retraining members behind this sub-run's p_net (run next to it, or as separate pair sub-runs).</summary>
     public int Members { get; set; }
     /// <summary>

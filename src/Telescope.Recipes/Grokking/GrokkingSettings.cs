@@ -18,6 +18,10 @@ public abstract record GrokkingSettings
     public required SensitivitySettings Sensitivity { get; init; }
     public required double PTrainLimit { get; init; }
     public required double ClearlyBelowFraction { get; init; }
+    /// <summary>Training and test inputs (each) whose tangent kernel spectrum is logged (docs/method.md §11); 0 = off.</summary>
+    public required int SpectrumProbes { get; init; }
+    /// <summary>Top eigenpairs of that kernel logged (span of the energy share and the rotation).</summary>
+    public required int SpectrumTopK { get; init; }
     public required VerdictCriteria Verdicts { get; init; }
     public required IReadOnlyList<long> Seeds { get; init; }
     public required ComputeSettings Compute { get; init; }
@@ -36,6 +40,14 @@ public abstract record GrokkingSettings
 
     /// <summary>p_net's options when its pairs are sub-runs of their own (<c>sensitivity_members=separate</c>), else null.</summary>
     public RetrainingSensitivityOptions? SeparatePairs => Sensitivity.SeparatePairs ? SensitivityOptions(Seed) : null;
+
+    /// <summary>Whether the kernel spectrum is logged.</summary>
+    public bool UseSpectrum => SpectrumProbes > 0;
+
+    /// <summary>Name of <see cref="SpectrumProbes"/> (the report cites it).</summary>
+    public const string SpectrumProbesName = "spectrum_probes";
+    /// <summary>Name of <see cref="SpectrumTopK"/>.</summary>
+    public const string SpectrumTopKName = "spectrum_top_k";
 
     internal ClearlyBelowRule Rule => new(ClearlyBelowFraction, Verdicts);
 }

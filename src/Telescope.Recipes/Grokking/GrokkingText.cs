@@ -6,15 +6,16 @@ internal static class GrokkingText
     /// <summary>p_test against p_train before train settles and at the end, with the docs/method.md §9 verdict.</summary>
     public static string Describe(EffectiveParameterFinding f)
     {
-        var (first, atPlateau, last, verdict) = (f.First, f.AtPlateau, f.Last, f.End);
+        var (atPlateau, last, verdict) = (f.AtPlateau, f.Last, f.End);
         string endVerdict = (verdict.Outcome switch
         {
             VerdictOutcome.Agrees => "clearly below p_train",
-            VerdictOutcome.Disagrees => "clearly ABOVE p_train",
+            // Disagrees also covers a gap below the clearly-below margin (exact values): the sign of the gap says which.
+            VerdictOutcome.Disagrees => f.Gap > 0 ? "below p_train, but by less than the clearly-below margin" : "NOT below p_train",
             _ => f.Gap > 0 ? "below p_train but NOT clearly" : "NOT below p_train",
         }) + $" ({verdict.Statement}; the docs/method.md §9 expectation 'ends clearly below' {verdict.Tag})";
-        return $"before train settles (logged steps 1–{atPlateau.Step}) p_test ≥ p_train at {Pct(f.AboveShare)} of the logged steps — p_test {(f.StartsAbove ? "starts at or above p_train" : "starts BELOW p_train")} " +
-            $"(step {first.Step}: p_train {F(first.PTrain)}, p_test {F(first.PTest)}; step {atPlateau.Step}: p_train {F(atPlateau.PTrain)}, p_test {F(atPlateau.PTest)}); " +
+        return f.Start.About("p_test starts at or above p_train (docs/method.md §9)").TrimEnd('.') +
+            $" (step {atPlateau.Step}: p_train {F(atPlateau.PTrain)}, p_test {F(atPlateau.PTest)}); " +
             $"at step {last.Step}: p_train {F(last.PTrain)}{Se(last.PTrainSe)}, p_test {F(last.PTest)}{Se(last.PTestSe)} — p_test ends {endVerdict}" +
             (f.Crossing is int c ? $"; p_test last crossed below p_train at logged step {c}." : ".");
     }

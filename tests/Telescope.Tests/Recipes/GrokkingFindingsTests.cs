@@ -50,7 +50,7 @@ public sealed class GrokkingFindingsTests
         Assert.Equal(1, f.First.Step);
         Assert.Equal(2, f.AtPlateau.Step);        // the early phase: logged steps 1 and 2
         Assert.Equal(1.0, f.AboveShare);
-        Assert.True(f.StartsAbove);
+        Assert.Equal(VerdictOutcome.Agrees, f.Start.Outcome);   // 12 ≥ 10 − 2·1.41 and 25 ≥ 20 − 2·1.41: both early steps
         Assert.Equal(4, f.Crossing);              // 25 ≥ 20 at step 2, 28 < 30 at step 4; never back above
         Assert.Equal(0.4, f.Gap, 12);             // (50 − 30)/50
         Assert.Equal(VerdictOutcome.Agrees, f.End.Outcome);   // gap 20 > 2 SE = 4 and ≥ 10% of 50

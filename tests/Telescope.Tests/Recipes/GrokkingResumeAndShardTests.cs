@@ -19,19 +19,22 @@ public sealed class GrokkingResumeAndShardTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("telescope-grok-").FullName;
     public void Dispose() => Directory.Delete(_root, true);
 
+    /// <summary>The kernel spectrum on 6 training and 6 test probes (top 4), so resume, shards and merges cover its checkpoint (declared first: the arrays below read it).</summary>
+    private static readonly string[] Spectrum = ["spectrum_probes=6", "spectrum_top_k=4"];
+
     /// <summary>Two configurations × two seeds = four sub-runs, with the smoother, p_net (linearity pair on) and λ_t all on.</summary>
     internal static readonly string[] TinyMnist =
     [
         "data=synthetic", "configs=relu:2,sigmoid:1", "train_size=30", "test_size=20", "test_probes=8", "hidden=6,5",
         "batch_size=10", "steps=12", "log_every=4", "directions=2", "smoother=label-tangent", "sensitivity=retraining",
-        "sensitivity_linearity=true", "stability_iterations=5", "dtype=float64", "threads=1",
+        "sensitivity_linearity=true", "stability_iterations=5", "dtype=float64", "threads=1", .. Spectrum,
     ];
 
-    /// <summary>Two ε × two seeds, with the kernel smoother, p_net and λ_t.</summary>
+    /// <summary>Two ε × two seeds, with the kernel smoother, p_net, λ_t and the spectrum.</summary>
     internal static readonly string[] TinyPoly =
     [
         "epsilons=0.02,0.5", "width=16", "input_dim=4", "train_size=20", "test_size=15", "test_probes=6", "steps=12",
-        "log_every=4", "lr_factor=1", "sensitivity=retraining", "stability_iterations=5", "dtype=float64", "threads=1",
+        "log_every=4", "lr_factor=1", "sensitivity=retraining", "stability_iterations=5", "dtype=float64", "threads=1", .. Spectrum,
     ];
 
     private readonly RecipeCatalog _catalog = new([new GrokkingMnistRecipe(), new GrokkingPolyRecipe()]);
@@ -61,6 +64,10 @@ public sealed class GrokkingResumeAndShardTests : IDisposable
         var rows = File.ReadAllLines(Path.Combine(whole.Folder, "metrics.csv"));
         int column = Array.IndexOf(rows[0].Split(','), "p_net_test");
         Assert.All(rows.Skip(1), row => Assert.True(double.Parse(row.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture) >= 0));
+        // The spectrum is in every row (alignment in (0, 1]), and the verdicts are in findings.json.
+        int alignment = Array.IndexOf(rows[0].Split(','), "alignment_test");
+        Assert.All(rows.Skip(1), row => Assert.InRange(double.Parse(row.Split(',')[alignment], System.Globalization.CultureInfo.InvariantCulture), 1e-9, 1));
+        Assert.Contains(RunFindings.Read(whole.Folder), f => f.Key == "spectral_and_effective_parameter_stories_agree");
 
         // Three shares spread the 16 sub-runs (pairs included) over three processes; the merge combines them.
         var shards = Enumerable.Range(0, 3).Select(i => Run(recipe, separate, $"shard{i}", shard: new RunShard(i, 3)).Folder).ToList();
@@ -77,6 +84,21 @@ public sealed class GrokkingResumeAndShardTests : IDisposable
         Assert.Contains("\"Pair\":{\"Direction\":0", state.GetString("current/run"));
         var resumed = RecipeRunner.Resume(_catalog, stopped.PartialFolder, SilentProgressReporter.Instance);
         ResumeAndShardTests.AssertSameResults(whole.Folder, resumed.Folder);
+    }
+
+    /// <summary>
+    /// With the spectrum off, metrics.csv keeps the bytes of main before the spectrum view existed (Golden/: the tiny
+    /// sweep with seeds = 0,1 run by commit e905629 on this machine, float64, one thread).
+    /// </summary>
+    [Theory]
+    [InlineData("grokking-mnist")]
+    [InlineData("grokking-poly")]
+    public void SpectrumOffKeepsTheMetricsBytesOfTheCodeBeforeIt(string recipe)
+    {
+        var run = Run(recipe, [.. Tiny(recipe).Except(Spectrum), "spectrum_probes=0", "seeds=0,1"], "off");
+        string golden = Path.Combine(Telescope.Tests.Docs.DocExampleTests.RepoRoot(), "tests", "Telescope.Tests", "Recipes", "Golden", $"{recipe}-tiny-metrics.csv");
+        Assert.Equal(File.ReadAllText(golden), File.ReadAllText(Path.Combine(run.Folder, "metrics.csv")));
+        Assert.DoesNotContain(Directory.GetFiles(run.Folder), f => Path.GetFileName(f).StartsWith("spectrum_", StringComparison.Ordinal));
     }
 
     [Theory]

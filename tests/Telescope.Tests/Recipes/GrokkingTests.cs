@@ -104,10 +104,13 @@ public sealed class GrokkingTests : IDisposable
     {
         var folder = Run(new GrokkingPolyRecipe(), "poly-schema",
             ["epsilons=0.02,0.5", "width=16", "input_dim=4", "train_size=20", "test_size=15", "test_probes=6", "steps=12", "log_every=4", "lr_factor=1"]);
-        foreach (var file in new[] { "config.json", "metrics.csv", "summary.json", "report.md", "dynamics_eps=0.02.png", "dynamics_eps=0.5.svg" })
+        foreach (var file in new[] { "config.json", "metrics.csv", "summary.json", "report.md", "findings.json", "dynamics_eps=0.02.png", "dynamics_eps=0.5.svg",
+                     "spectrum_eps=0.02.png", "eigenvalues_eps=0.5.svg" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         var header = File.ReadLines(Path.Combine(folder, "metrics.csv")).First().Split(',');
-        Assert.Equal(["run", "step", "epsilon", "train_mse", "test_mse", "p_train", "p_test", .. Telescope.Recipes.Sensitivity.SensitivityColumns.Names], header);
+        // The spectrum view is on by default (spectrum_probes = 64, clamped to the 15 test examples).
+        Assert.Equal(["run", "step", "epsilon", "train_mse", "test_mse", "p_train", "p_test", .. Telescope.Recipes.Sensitivity.SensitivityColumns.Names,
+            "kernel_lambda_1", "kernel_lambda_k", "alignment_train", "alignment_test", "energy_top_k", "rotation"], header);
         var results = Summary(folder).GetProperty("results");
         Assert.Equal(2, results.GetArrayLength());
         foreach (var r in results.EnumerateArray())
