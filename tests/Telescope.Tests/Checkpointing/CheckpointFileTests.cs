@@ -15,11 +15,8 @@ namespace Telescope.Tests.Checkpointing;
 /// refusal of corrupt and truncated files with a message naming the file, and optimizers, trackers and smoothers
 /// that continue after a save/load in fresh objects exactly as the uninterrupted objects do.
 /// </summary>
-public sealed class CheckpointFileTests : IDisposable
+public sealed class CheckpointFileTests() : TempFolderTest("telescope-ckpt-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-ckpt-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     [Fact]
     public void EveryKindOfEntryRoundTripsBitForBit()
     {

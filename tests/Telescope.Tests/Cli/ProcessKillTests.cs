@@ -15,11 +15,8 @@ namespace Telescope.Tests.Cli;
 /// <c>telescope resume</c> finishes the run in a new process. The finished folder must equal an uninterrupted
 /// child run's: every CSV byte-identical, summary.json identical outside <see cref="WallClockFields"/>.
 /// </summary>
-public sealed class ProcessKillTests : IDisposable
+public sealed class ProcessKillTests() : TempFolderTest("telescope-kill-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-kill-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     internal static readonly string[] Approximation =
     [
         "data=synthetic", "train_size=256", "test_probes=40", "train_probes=16", "hidden=24", "batch_size=16",

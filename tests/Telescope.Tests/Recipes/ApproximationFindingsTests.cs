@@ -12,11 +12,8 @@ namespace Telescope.Tests.Recipes;
 /// "below", 3× agrees, 0.4× disagrees); with three seeds the seed spread of the log ratio decides (a steady 1.6× then
 /// agrees with "below" and clearly disagrees with "orders of magnitude"); findings.json round-trips.
 /// </summary>
-public sealed class ApproximationFindingsTests : IDisposable
+public sealed class ApproximationFindingsTests() : TempFolderTest("telescope-approx-findings-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-approx-findings-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private static readonly ApproximationSettings Settings = ApproximationSettings.Schema.Bind(ApproximationSettings.Schema.Create(quick: true)) with
     {
         LinearGapFactor = 10, SingleSeedMargin = 2, Verdicts = VerdictCriteria.Default,

@@ -10,12 +10,9 @@ namespace Telescope.Tests.Recipes;
 /// The approximation recipe end to end on tiny settings (synthetic images, seconds): the run folder, the
 /// machine-readable schema, reproducibility from config and seed, and the bad-input paths.
 /// </summary>
-public class ApproximationRecipeTests : IDisposable
+public class ApproximationRecipeTests() : TempFolderTest("telescope-approx-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-approx-").FullName;
     private readonly RecipeCatalog _catalog = new([new ApproximationRecipe()]);
-
-    public void Dispose() => Directory.Delete(_root, true);
 
     private static readonly string[] Tiny =
     [

@@ -12,11 +12,9 @@ namespace Telescope.Tests.Recipes;
 /// the wall-clock fields), and each summary entry of a two-seed run is the mean and sample sd of the two one-seed runs'
 /// entries (1e-12), with the seed in the metrics run names and bands in the figures.
 /// </summary>
-public sealed class ApproximationSeedTests : IDisposable
+public sealed class ApproximationSeedTests() : TempFolderTest("telescope-approx-seeds-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-approx-seeds-").FullName;
     private readonly RecipeCatalog _catalog = new([new ApproximationRecipe()]);
-    public void Dispose() => Directory.Delete(_root, true);
 
     private RunResult Run(string name, RunShard? shard = null, params string[] extra) => RecipeRunner.Run(_catalog, new RunRequest
     {

@@ -12,12 +12,9 @@ namespace Telescope.Tests.Recipes;
 /// documented folder and summary schema, the exactness checks as the recipe reports them (decomposition gap and the
 /// homogeneous weight-decay identity below 1e-10 in float64), reproducibility from config and seed, bad input.
 /// </summary>
-public sealed class DesignChoicesRecipeTests : IDisposable
+public sealed class DesignChoicesRecipeTests() : TempFolderTest("telescope-design-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-design-").FullName;
     private readonly RecipeCatalog _catalog = new([new DesignChoicesRecipe(name => TabularGbtTests.Synthetic(name, rows: 500))]);
-
-    public void Dispose() => Directory.Delete(_root, true);
 
     internal static readonly string[] Tiny =
     [

@@ -14,11 +14,9 @@ namespace Telescope.Tests.Recipes;
 /// <see cref="ResumeAndShardTests.AssertSameResults"/>: every CSV byte-identical, summary.json identical outside
 /// <see cref="WallClockFields"/>, the same files.
 /// </summary>
-public sealed class DesignChoicesResumeTests : IDisposable
+public sealed class DesignChoicesResumeTests() : TempFolderTest("telescope-design-resume-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-design-resume-").FullName;
     private readonly RecipeCatalog _catalog = new([new DesignChoicesRecipe(name => TabularGbtTests.Synthetic(name, rows: 500))]);
-    public void Dispose() => Directory.Delete(_root, true);
 
     // DesignChoicesRecipeTests.Tiny has 11 sub-runs: sgd (30 steps; it doubles as SGD at γ/(1−β)), sgd_momentum,
     // sgd_momentum_wd, adam, adamw (30 each), adamw and sgd_momentum_wd on relu-nobias and tanh-bias (10 each), then the

@@ -11,11 +11,8 @@ namespace Telescope.Tests.Recipes;
 /// synthetic loss sequences (exact stop steps), capped networks and optimization failures kept out of the curve the
 /// verdicts judge, and the summary's mean/sd over seeds equal to the single-seed runs' values.
 /// </summary>
-public sealed class DoubleDescentConvergenceTests : IDisposable
+public sealed class DoubleDescentConvergenceTests() : TempFolderTest("telescope-dd-converge-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-dd-converge-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     /// <summary>Logged (step, train MSE) pairs every <paramref name="every"/> steps from step 0.</summary>
     private static List<(int Step, double TrainMse)> Sequence(int every, params double[] values) =>
         values.Select((v, i) => (i * every, v)).ToList();

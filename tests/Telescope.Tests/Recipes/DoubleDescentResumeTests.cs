@@ -13,11 +13,8 @@ namespace Telescope.Tests.Recipes;
 /// The resumed and merged folders must equal the uninterrupted run (metrics.csv byte-identical, summary.json identical
 /// apart from <see cref="WallClockFields"/>). Ctrl+C, shards and process kills of the lockstep sweep: <see cref="SweepRecipeTests"/>.
 /// </summary>
-public sealed class DoubleDescentResumeTests : IDisposable
+public sealed class DoubleDescentResumeTests() : TempFolderTest("telescope-dd-resume-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-dd-resume-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     /// <summary>2 noise levels × 3 widths × 2 seeds = 12 sub-runs of ≤ 60 steps.</summary>
     internal static readonly string[] Tiny =
     [

@@ -14,11 +14,8 @@ namespace Telescope.Tests.Recipes;
 /// (one seed: roughness; three seeds: seed spread, widths with fewer than two seeds left out); findings.json holds the
 /// verdicts the report prints and reads back unchanged. Each test has a control that differs only in the rule's input.
 /// </summary>
-public sealed class DoubleDescentVerdictRulesTests : IDisposable
+public sealed class DoubleDescentVerdictRulesTests() : TempFolderTest("telescope-dd-verdicts-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-dd-verdicts-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private static readonly DoubleDescentSettings Settings = DoubleDescentSettings.Schema.Bind(DoubleDescentSettings.Schema.Create(quick: false)) with
     {
         Smoother = SmootherChoice.None, WorseFitTolerance = 1, NearFactor = 4, Verdicts = VerdictCriteria.Default,

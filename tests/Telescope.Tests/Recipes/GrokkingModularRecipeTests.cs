@@ -10,12 +10,9 @@ namespace Telescope.Tests.Recipes;
 /// folder with every measurement on, the split of the table, a Ctrl+C mid sub-run resumed to the bytes of the
 /// uninterrupted run, and two shards merged to the unsharded run.
 /// </summary>
-public sealed class GrokkingModularRecipeTests : IDisposable
+public sealed class GrokkingModularRecipeTests() : TempFolderTest("telescope-modular-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-modular-").FullName;
     private readonly RecipeCatalog _catalog = new([new GrokkingModularRecipe()]);
-
-    public void Dispose() => Directory.Delete(_root, true);
 
     private static readonly string[] Tiny =
     [

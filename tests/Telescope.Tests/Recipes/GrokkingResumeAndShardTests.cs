@@ -14,11 +14,8 @@ namespace Telescope.Tests.Recipes;
 /// and sd are those of the two single-seed runs (to 1e-12), with bands in its figures. Ctrl+C, shards and process kills
 /// of the plain sweep: <see cref="SweepRecipeTests"/>.
 /// </summary>
-public sealed class GrokkingResumeAndShardTests : IDisposable
+public sealed class GrokkingResumeAndShardTests() : TempFolderTest("telescope-grok-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-grok-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     /// <summary>The kernel spectrum on 6 training and 6 test probes (top 4), so resume, shards and merges cover its checkpoint (declared first: the arrays below read it).</summary>
     private static readonly string[] Spectrum = ["spectrum_probes=6", "spectrum_top_k=4"];
 

@@ -8,12 +8,8 @@ using Xunit;
 namespace Telescope.Tests.Recipes;
 
 /// <summary>The lmc recipe: bad input fails with exit code 2 and leaves no run folder; a tiny real-data run is consistent.</summary>
-public sealed class LmcRecipeTests : IDisposable
+public sealed class LmcRecipeTests() : TempFolderTest("telescope-lmc-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-lmc-").FullName;
-
-    public void Dispose() => Directory.Delete(_root, true);
-
     /// <summary>Small enough for seconds: w = 2, 8 steps, spawns at 0 and 4, 64 main and 64 pretraining images.</summary>
     private static readonly string[] Tiny =
     [

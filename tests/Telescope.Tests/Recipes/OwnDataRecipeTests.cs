@@ -18,11 +18,9 @@ namespace Telescope.Tests.Recipes;
 /// in config.json and report.md; a repeat from config.json stops when a file changed; bad files stop the run with
 /// a message naming the file and line or record — through the CLI with exit code 2 and no run folder left.
 /// </summary>
-public sealed class OwnDataRecipeTests : IDisposable
+public sealed class OwnDataRecipeTests() : TempFolderTest("telescope-owndata-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-owndata-").FullName;
     private string Runs => Path.Combine(_root, "runs");
-    public void Dispose() => Directory.Delete(_root, true);
 
     private static readonly string[] TinyTabular =
     [

@@ -13,11 +13,8 @@ namespace Telescope.Tests.Recipes;
 /// reproduction cancelled after a checkpoint and run again ends with the uninterrupted one's folders and index, a
 /// finished folder is kept, a foreign one refused, and shards merge into the unsharded result.
 /// </summary>
-public sealed class ReproductionTests : IDisposable
+public sealed class ReproductionTests() : TempFolderTest("telescope-reproduce-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-reproduce-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private static readonly string[] TinyModular =
     [
         "p=5", "train_fractions=0.6", "weight_decays=0.5,1", "d_model=8", "heads=2", "d_mlp=16", "lr=0.01", "steps=12",

@@ -12,11 +12,9 @@ namespace Telescope.Tests.Recipes;
 /// the one-seed runs' entries (1e-12) — the seeds share the training rows and the T_π draws, so each seed's value is
 /// already the mean over those draws — and the report says which spread the verdicts used.
 /// </summary>
-public sealed class TabularGbtSeedTests : IDisposable
+public sealed class TabularGbtSeedTests() : TempFolderTest("telescope-tabular-seeds-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-tabular-seeds-").FullName;
     private readonly RecipeCatalog _catalog = new([new TabularGbtRecipe(name => TabularGbtTests.Synthetic(name))]);
-    public void Dispose() => Directory.Delete(_root, true);
 
     private static readonly string[] Tiny =
     [

@@ -14,11 +14,8 @@ namespace Telescope.Tests.Recipes;
 /// that must hold whatever the data: W(0) = 1, tree smoother rows summing to one, S·Y = LightGBM's predictions
 /// to 1e-8), and the π analysis checked against values computed by hand.
 /// </summary>
-public sealed class TabularGbtTests : IDisposable
+public sealed class TabularGbtTests() : TempFolderTest("telescope-tabulargbt-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-tabulargbt-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     /// <summary>y = sin(x0) + x1²/2 − x2 + noise, with 5% of rows scaled up to create irregular inputs.</summary>
     internal static TabularDataset Synthetic(string name, int rows = 400, int columns = 4, ulong seed = 5)
     {

@@ -4,11 +4,8 @@ using Xunit;
 
 namespace Telescope.Tests.Reporting;
 
-public class FigureTests : IDisposable
+public class FigureTests() : TempFolderTest("telescope-figures-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-figures-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private static readonly double[] Steps = Enumerable.Range(1, 200).Select(i => (double)i).ToArray();
 
     private static void AssertPngAndSvg(string png, string svg)

@@ -4,11 +4,8 @@ using Xunit;
 
 namespace Telescope.Tests.Runs;
 
-public class MetricsCsvWriterTests : IDisposable
+public class MetricsCsvWriterTests() : TempFolderTest("telescope-csv-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-csv-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     [Fact]
     public void HeaderRowsAndFormattingAreCultureInvariantAndRoundTrip()
     {

@@ -10,11 +10,8 @@ namespace Telescope.Tests.Runs;
 /// sub-run, from the rows written so far); the finished run's report replaces it; a shard, which writes no report,
 /// leaves none behind.
 /// </summary>
-public sealed partial class ProgressPageTests : IDisposable
+public sealed partial class ProgressPageTests() : TempFolderTest("telescope-progress-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-progress-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     [GeneratedRegex("\"png\":\"progress/")]
     private static partial Regex ProgressFigure();
 

@@ -13,11 +13,8 @@ namespace Telescope.Tests.Runs;
 /// shards of other runs, missing or duplicate shares). Ctrl+C + resume, shards + merge and SIGKILL + resume of every
 /// recipe are <see cref="SweepRecipeTests"/>; <see cref="AssertSameResults"/> is what "the same run" means there.
 /// </summary>
-public sealed class ResumeAndShardTests : IDisposable
+public sealed class ResumeAndShardTests() : TempFolderTest("telescope-resume-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-resume-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     internal static readonly string[] TinyApproximation =
     [
         "data=synthetic", "train_size=96", "test_probes=24", "train_probes=12", "hidden=12", "batch_size=16",

@@ -4,11 +4,8 @@ using Xunit;
 
 namespace Telescope.Tests.Runs;
 
-public class RunContextTests : IDisposable
+public class RunContextTests() : TempFolderTest("telescope-context-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-context-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private RunContext Context(RecipeSettings settings, RunFolder folder, string? data = null) =>
         new("tiny", settings, folder, SilentProgressReporter.Instance, data, CancellationToken.None);
 

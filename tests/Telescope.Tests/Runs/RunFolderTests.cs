@@ -4,11 +4,8 @@ using Xunit;
 
 namespace Telescope.Tests.Runs;
 
-public class RunFolderTests : IDisposable
+public class RunFolderTests() : TempFolderTest("telescope-runfolder-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-runfolder-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private string[] Entries() => Directory.GetFileSystemEntries(_root).Select(Path.GetFileName).ToArray()!;
 
     [Fact]

@@ -11,11 +11,8 @@ namespace Telescope.Tests.Runs;
 /// nothing without changing the run's fingerprint. Resume and merge are checked for every recipe through
 /// <see cref="ResumeAndShardTests.AssertSameResults"/>.
 /// </summary>
-public sealed class RunTensorBoardTests : IDisposable
+public sealed class RunTensorBoardTests() : TempFolderTest("telescope-runtb-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-runtb-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     private readonly RecipeCatalog _catalog = new([new ApproximationRecipe()]);
 
     private RunResult Run(string name, IProgressReporter progress, params string[] extra) => RecipeRunner.Run(_catalog,

@@ -7,11 +7,8 @@ using Xunit;
 namespace Telescope.Tests.Runs;
 
 /// <summary>The shared pieces of seed repetitions: the <c>seeds</c> setting, summary aggregation and figure bands.</summary>
-public class SeedRepetitionTests : IDisposable
+public class SeedRepetitionTests() : TempFolderTest("telescope-seeds-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-seeds-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     [Fact]
     public void EmptySeedsMeansOneRepetitionWithSeed()
     {

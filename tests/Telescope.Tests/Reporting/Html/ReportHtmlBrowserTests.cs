@@ -16,11 +16,8 @@ namespace Telescope.Tests.Reporting.Html;
 /// a hover shows — and the plotted data behind them, seed band included — are summary.json's.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed partial class ReportHtmlBrowserTests : IDisposable
+public sealed partial class ReportHtmlBrowserTests() : TempFolderTest("telescope-html-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-html-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     [GeneratedRegex(@"y: ([0-9.eE+\-−]+)")]
     private static partial Regex HoverY();
 

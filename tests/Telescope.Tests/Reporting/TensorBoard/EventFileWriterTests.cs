@@ -9,11 +9,8 @@ namespace Telescope.Tests.Reporting.TensorBoard;
 /// The engine's event-file writer read back by <see cref="EventFileReader"/> (bit-by-bit CRC-32C, Google.Protobuf's
 /// decoder): scalars, PNG images, text and hparams round-trip; a corrupted byte is caught by the CRCs.
 /// </summary>
-public sealed class EventFileWriterTests : IDisposable
+public sealed class EventFileWriterTests() : TempFolderTest("telescope-tb-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("telescope-tb-").FullName;
-    public void Dispose() => Directory.Delete(_root, true);
-
     [Fact]
     public void TheReadersCrc32CGivesTheStandardCheckValue()
     {
