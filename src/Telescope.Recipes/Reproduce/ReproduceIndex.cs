@@ -84,7 +84,7 @@ public static class ReproduceIndex
         {
             var config = configs[item.Folder];
             double seconds = ReproduceLedger.SecondsOf(section.Ledger, item.Folder);
-            md.Append(CultureInfo.InvariantCulture, $"\n### {item.Finding} (paper: {item.Paper})\n\n");
+            md.Append(CultureInfo.InvariantCulture, $"\n### {item.Finding} ({item.Paper})\n\n");
             md.Append(CultureInfo.InvariantCulture, $"[{item.Folder}]({item.Folder}/report.md) · recipe `{item.Recipe}` · {Seeds(config)} · commit {Commit(config)} · ");
             md.Append(CultureInfo.InvariantCulture, $"wall time {(seconds > 0 ? RunRecord.FormatDuration(seconds) : "not recorded")} · [RUN.md]({item.Folder}/{RunRecord.FileName})\n\n");
             var list = findings[item.Folder];

@@ -14,7 +14,7 @@ public enum ReproduceScale
 /// (relative to the reproduction's root) it writes.
 /// </summary>
 /// <param name="Finding">The finding's title in the index, e.g. "Double descent seen through effective parameters".</param>
-/// <param name="Paper">Where the paper states it, e.g. "Fig. 3, 9".</param>
+/// <param name="Paper">Where the finding is stated, e.g. "paper Fig. 3, 9".</param>
 /// <param name="Recipe">The recipe's name.</param>
 /// <param name="Folder">The run folder, relative to the root, e.g. <c>double-descent/quick</c>.</param>
 /// <param name="Quick">Start from the recipe's quick-mode values.</param>
@@ -31,14 +31,14 @@ public static class ReproducePlan
     /// <summary>The paper's findings in the paper's order, with the recipe that tests each (the scale is added by <see cref="For"/>).</summary>
     private static readonly (string Finding, string Paper, string Recipe)[] Findings =
     [
-        ("The telescoping model tracks the network better than its linearization", "Fig. 2, 7, 8", "approximation"),
-        ("Double descent seen through effective parameters", "Fig. 3, 9", "double-descent"),
-        ("Grokking through effective parameters: the polynomial task", "Fig. 4, 11", "grokking-poly"),
-        ("Grokking through effective parameters: MNIST with a large initialization", "Fig. 4, 12, 13", "grokking-mnist"),
-        ("Neural networks and gradient boosted trees on irregular tabular inputs", "Fig. 5, 14", "tabular-gbt"),
-        ("Linear mode connectivity through gradient stabilization", "Fig. 6", "lmc"),
-        ("What each optimizer design choice does to the learned function", "Sec. 5", "design-choices"),
-        ("Beyond the paper: grokking modular arithmetic with a transformer", "not in the paper (Power et al. 2022; Nanda et al. 2023)", "grokking-modular"),
+        ("The telescoping model tracks the network better than its linearization", "paper Fig. 2, 7, 8", "approximation"),
+        ("Double descent seen through effective parameters", "paper Fig. 3, 9", "double-descent"),
+        ("Grokking through effective parameters: the polynomial task", "paper Fig. 4, 11", "grokking-poly"),
+        ("Grokking through effective parameters: MNIST with a large initialization", "paper Fig. 4, 12, 13", "grokking-mnist"),
+        ("Neural networks and gradient boosted trees on irregular tabular inputs", "paper Fig. 5, 14", "tabular-gbt"),
+        ("Linear mode connectivity through gradient stabilization", "paper Fig. 6", "lmc"),
+        ("What each optimizer design choice does to the learned function", "paper Sec. 5", "design-choices"),
+        ("Beyond the paper: grokking modular arithmetic with a transformer", "Power et al. 2022; Nanda et al. 2023", "grokking-modular"),
     ];
 
     /// <summary>The plan of <paramref name="scale"/>: one item per finding, folders <c>&lt;recipe&gt;/quick</c> or <c>&lt;recipe&gt;/full</c>.</summary>
