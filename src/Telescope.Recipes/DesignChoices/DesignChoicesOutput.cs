@@ -165,7 +165,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         summary["adaptive_kernel"] = kernel;
         summary["verdicts"] = findings.Verdicts.Select(v => new Dictionary<string, object?>
         {
-            ["claim"] = v.Claim, ["outcome"] = v.Verdict.Outcome.ToString().ToLowerInvariant(), ["statement"] = v.Verdict.Statement,
+            ["claim"] = v.Claim, ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome), ["statement"] = v.Verdict.Statement,
         }).ToList();
         summary["wall_seconds"] = findings.Runs.ToDictionary(r => r.Label, r => Math.Round(r.WallTime.TotalSeconds, 1));
         context.Folder.WriteSummary(summary);

@@ -62,7 +62,7 @@ public static class ReproduceIndex
             }
         }
         return (md.ToString(), new JsonObject { ["sections"] = json, ["other_runs"] = new JsonArray(others.Select(o => (JsonNode)o).ToArray()) }
-            .ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+            .ToJsonString(RunFolder.SummaryJsonOptions) + "\n");
     }
 
     private static JsonObject RenderSection(StringBuilder md, string root, ReproduceSection section, IReadOnlyList<ReproduceItem> runs)

@@ -54,7 +54,7 @@ public sealed class ReproduceLedger(string path)
         }).ToArray());
         stream.SetLength(0);
         using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-        writer.Write(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        writer.Write(array.ToJsonString(RunFolder.SummaryJsonOptions) + "\n");
     }
 
     private FileStream OpenLocked()
