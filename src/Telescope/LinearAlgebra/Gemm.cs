@@ -10,12 +10,22 @@ namespace Telescope.LinearAlgebra;
 /// or OpenBLAS on the same tensor memory (docs/performance.md §2). Each method returns what its LibTorch
 /// counterpart returns, equal within float rounding. OpenBLAS is used only where it is safe to bypass LibTorch:
 /// 2-D CPU float32/float64 operands of one dtype, nothing that autograd must record, no empty dimension;
-/// anything else goes to LibTorch whatever the path.
+/// anything else goes to LibTorch whatever the path. On the OpenBLAS path, products of fewer than
+/// <see cref="OpenBlasMinimumWork"/> multiply-adds stay on LibTorch too (docs/performance.md §2).
 /// </summary>
 public static class Gemm
 {
+    /// <summary>
+    /// The smallest product (m·n·k multiply-adds, 2²² ≈ 161³) that the OpenBLAS path hands to OpenBLAS. OpenBLAS
+    /// spends about 20 µs on every call whatever its size, so below this LibTorch is faster on the machine where the
+    /// OpenBLAS path is chosen (docs/performance.md §5: square float32 products on 1 thread, n = 32 at 2.9 against
+    /// 31.9 GFLOP/s; on 2 threads OpenBLAS leads from n = 160 on). A size rule, not a timing, so a run and its resumption
+    /// take the same path for every product.
+    /// </summary>
+    public const long OpenBlasMinimumWork = 1L << 22;
+
     /// <summary>a·b for a [m, k] and b [k, n] (either may be a transposed view), like <c>a.mm(b)</c>.</summary>
-    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, GemmChoice.ActivePath);
+    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, PathFor(a, b, a.dim() == 2 ? a.shape[1] : 0));
 
     /// <summary><see cref="MatMul(Tensor, Tensor)"/> on a given path (the benchmark and the tests compare paths).</summary>
     public static Tensor MatMul(Tensor a, Tensor b, GemmPath path)
@@ -28,7 +38,8 @@ public static class Gemm
     }
 
     /// <summary>x·wᵀ + bias for x [n, d], w [h, d], bias [h] or null, like <c>F.linear(x, w, bias)</c>.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, GemmChoice.ActivePath);
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) =>
+        Linear(x, weight, bias, weight.dim() == 2 ? PathFor(x, weight.shape[0], weight.shape[1]) : GemmPath.LibTorch);
 
     /// <summary><see cref="Linear(Tensor, Tensor, Tensor?)"/> on a given path.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, GemmPath path)
@@ -51,7 +62,7 @@ public static class Gemm
     }
 
     /// <summary>c += a·b in place for a contiguous c [m, n], like <c>c.addmm_(a, b)</c>; returns c.</summary>
-    public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b) => AddMatMul_(c, a, b, GemmChoice.ActivePath);
+    public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b) => AddMatMul_(c, a, b, PathFor(a, b, a.dim() == 2 ? a.shape[1] : 0));
 
     /// <summary><see cref="AddMatMul_(Tensor, Tensor, Tensor)"/> on a given path.</summary>
     public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b, GemmPath path)
@@ -62,6 +73,12 @@ public static class Gemm
             return c.addmm_(a, b);
         return c;
     }
+
+    /// <summary>The active path for a product of a [m, ·] with b's columns over k, or LibTorch when it is below <see cref="OpenBlasMinimumWork"/>.</summary>
+    private static GemmPath PathFor(Tensor a, Tensor b, long k) => PathFor(a, b.dim() == 2 ? b.shape[1] : 0, k);
+
+    private static GemmPath PathFor(Tensor a, long n, long k) =>
+        a.dim() == 2 && (double)a.shape[0] * n * k >= OpenBlasMinimumWork ? GemmChoice.ActivePath : GemmPath.LibTorch;
 
     /// <summary>Both operands are 2-D CPU tensors, and they and the third (bias or output, when given) are of one float dtype that autograd need not see.</summary>
     private static bool Eligible(Tensor a, Tensor b, Tensor? third)

@@ -77,9 +77,10 @@ public sealed class GemmChoice
     /// <summary>The path's name as <c>TELESCOPE_GEMM</c> spells it: "libtorch" or "openblas".</summary>
     public string PathName => Path == GemmPath.OpenBlas ? "openblas" : "libtorch";
 
-    /// <summary>One line for config.json and reports, e.g. "openblas (auto: AuthenticAMD CPU; OpenBLAS 0.3.21 … Haswell (core Haswell))".</summary>
+    /// <summary>One line for config.json and reports, e.g. "openblas (auto: AuthenticAMD CPU; OpenBLAS 0.3.21 … (core Haswell); products under 2^22 multiply-adds on LibTorch)".</summary>
     public string Description => OpenBlasBuild is null || Path != GemmPath.OpenBlas && Requested == GemmRequest.LibTorch
         ? $"{PathName} ({Reason})"
+        : Path == GemmPath.OpenBlas ? $"{PathName} ({Reason}; {OpenBlasBuild}; products under 2^22 multiply-adds on LibTorch)"
         : $"{PathName} ({Reason}; {OpenBlasBuild})";
 
     /// <summary>

@@ -94,6 +94,35 @@ public class GemmTests
     }
 
     [Fact]
+    public void OnTheOpenBlasPathOnlyProductsOfTheMinimumWorkGoToOpenBlas()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var g = new Generator(7);
+        // 8·8·4096 = 2¹⁸ multiply-adds (under the minimum) and 256³ = 2²⁴ (over it). Long sums, so MKL's and
+        // OpenBLAS's summation orders leave different last bits and the result shows which library computed it.
+        var smallA = torch.randn(8, 4096, generator: g);
+        var smallB = torch.randn(4096, 8, generator: g);
+        var largeA = torch.randn(256, 256, generator: g);
+        var largeB = torch.randn(256, 256, generator: g);
+        Assert.True(8L * 8 * 4096 < Gemm.OpenBlasMinimumWork && 256L * 256 * 256 >= Gemm.OpenBlasMinimumWork);
+        Tensor small, smallLinear, large;
+        using (GemmChoice.Scope(GemmPath.OpenBlas))
+        {
+            small = Gemm.MatMul(smallA, smallB);
+            smallLinear = Gemm.Linear(smallA, smallB.t(), null);
+            large = Gemm.MatMul(largeA, largeB);
+        }
+        Assert.True(Same(small, smallA.mm(smallB)));
+        Assert.True(Same(smallLinear, smallA.mm(smallB)));
+        Assert.True(Same(large, Gemm.MatMul(largeA, largeB, GemmPath.OpenBlas)));
+        if (GemmChoice.LoadedOpenBlas(out _) is null) return;   // without OpenBLAS both paths are LibTorch's
+        Assert.False(Same(Gemm.MatMul(smallA, smallB, GemmPath.OpenBlas), smallA.mm(smallB)));
+        Assert.False(Same(large, largeA.mm(largeB)));
+    }
+
+    private static bool Same(Tensor x, Tensor y) => x.eq(y).all().item<bool>();
+
+    [Fact]
     public async Task ScopeSetsThePathOfThisFlowOnly()
     {
         var outside = GemmChoice.ActivePath;
