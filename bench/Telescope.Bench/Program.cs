@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 // Usage: dotnet run --project bench/Telescope.Bench -c Release [-- --steps 200 --threads 2 --resnet-steps 10 --resnet-probes 50 --convolution-rounds 2]
 //        … -- --gemm-only 1 [--threads 2 --gemm-rounds 7 --gemm-sizes 32,64,128]   GEMM GFLOP/s of each path only (docs/performance.md)
 //        … -- --jvp-only 1 [--threads 2 --probes 1000]      forward-mode JVP on each GEMM path only (bench/compare-pytorch.sh)
+//        any of these with --out results/performance/NAME.json: the report also written as a record (command, commit, wall time, load)
 // Prints one JSON object on stdout (progress on stderr). Timings are medians over repetitions after warm-up.
 Telescope.TorchRuntime.Configure();   // before anything loads LibTorch
 if (args.Length >= 2 && args[0] == ConvolutionBackendCost.ChildFlag)
@@ -25,8 +26,11 @@ if (args.Length >= 2 && args[0] == ConvolutionBackendCost.ChildFlag)
 int steps = 200, threads = 2, probes = 1000, batch = 128, seed = 0, resnetSteps = 10, resnetProbes = 50, convolutionRounds = 2;
 int gemmOnly = 0, gemmRounds = 7, jvpOnly = 0;
 int[] gemmSizes = [256, 512, 1024];
+string? outPath = null;
+var record = new BenchRecord(args);
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
+    if (args[i] == "--out") { outPath = args[i + 1]; continue; }
     if (args[i] == "--gemm-sizes") { gemmSizes = args[i + 1].Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray(); continue; }
     int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
     switch (args[i])
@@ -41,7 +45,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--gemm-only": gemmOnly = value; break;
         case "--gemm-rounds": gemmRounds = value; break;
         case "--jvp-only": jvpOnly = value; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds, --gemm-only, --gemm-sizes, --gemm-rounds, --jvp-only."); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}; use --out, --steps, --threads, --probes, --batch, --resnet-steps, --resnet-probes, --convolution-rounds, --gemm-only, --gemm-sizes, --gemm-rounds, --jvp-only."); return 2;
     }
 }
 void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
@@ -51,8 +55,7 @@ if (gemmOnly != 0)
     // GEMM throughput of every available path at 1 and `threads` threads, nothing else.
     var gemm = GemmBench.Run(gemmSizes, threads == 1 ? [1] : [threads, 1], gemmRounds, Log);
     gemm["cpu"] = Telescope.CpuFacts.Describe();
-    Console.WriteLine(JsonSerializer.Serialize(gemm, jsonOptions));
-    return 0;
+    return Finish(gemm);
 }
 torch.set_num_threads(threads);
 torch.manual_seed(seed);
@@ -70,8 +73,7 @@ if (jvpOnly != 0)
     var jvpReport = GemmPathBench.JvpOnly(forwardMode, probeInputs, tangent);
     jvpReport["cpu"] = Telescope.CpuFacts.Describe();
     jvpReport["threads"] = threads;
-    Console.WriteLine(JsonSerializer.Serialize(jvpReport, jsonOptions));
-    return 0;
+    return Finish(jvpReport);
 }
 void Backward(int t)
 {
@@ -172,5 +174,11 @@ foreach (var (key, value) in GemmBench.Run([256, 512, 1024], [threads], gemmRoun
 torch.set_num_threads(threads);
 foreach (var (key, value) in ResNetBench.Run(resnetSteps, resnetProbes, seed, Log)) report[key] = value;
 if (convolutionRounds > 0) foreach (var (key, value) in ConvolutionBackendCost.Run(resnetSteps, convolutionRounds, threads, Log)) report[key] = value;
-Console.WriteLine(JsonSerializer.Serialize(report, jsonOptions));
-return 0;
+return Finish(report);
+
+int Finish(Dictionary<string, object> result)
+{
+    Console.WriteLine(JsonSerializer.Serialize(result, jsonOptions));
+    if (outPath is not null) record.Write(outPath, result, jsonOptions);
+    return 0;
+}

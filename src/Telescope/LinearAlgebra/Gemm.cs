@@ -25,7 +25,7 @@ public static class Gemm
     public const long OpenBlasMinimumWork = 1L << 22;
 
     /// <summary>a·b for a [m, k] and b [k, n] (either may be a transposed view), like <c>a.mm(b)</c>.</summary>
-    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, PathFor(a, b, a.dim() == 2 ? a.shape[1] : 0));
+    public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, PathFor(a, b, weightRows: false));
 
     /// <summary><see cref="MatMul(Tensor, Tensor)"/> on a given path (the benchmark and the tests compare paths).</summary>
     public static Tensor MatMul(Tensor a, Tensor b, GemmPath path)
@@ -39,7 +39,7 @@ public static class Gemm
 
     /// <summary>x·wᵀ + bias for x [n, d], w [h, d], bias [h] or null, like <c>F.linear(x, w, bias)</c>.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) =>
-        Linear(x, weight, bias, weight.dim() == 2 ? PathFor(x, weight.shape[0], weight.shape[1]) : GemmPath.LibTorch);
+        Linear(x, weight, bias, PathFor(x, weight, weightRows: true));
 
     /// <summary><see cref="Linear(Tensor, Tensor, Tensor?)"/> on a given path.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, GemmPath path)
@@ -62,7 +62,7 @@ public static class Gemm
     }
 
     /// <summary>c += a·b in place for a contiguous c [m, n], like <c>c.addmm_(a, b)</c>; returns c.</summary>
-    public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b) => AddMatMul_(c, a, b, PathFor(a, b, a.dim() == 2 ? a.shape[1] : 0));
+    public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b) => AddMatMul_(c, a, b, PathFor(a, b, weightRows: false));
 
     /// <summary><see cref="AddMatMul_(Tensor, Tensor, Tensor)"/> on a given path.</summary>
     public static Tensor AddMatMul_(Tensor c, Tensor a, Tensor b, GemmPath path)
@@ -74,11 +74,16 @@ public static class Gemm
         return c;
     }
 
-    /// <summary>The active path for a product of a [m, ·] with b's columns over k, or LibTorch when it is below <see cref="OpenBlasMinimumWork"/>.</summary>
-    private static GemmPath PathFor(Tensor a, Tensor b, long k) => PathFor(a, b.dim() == 2 ? b.shape[1] : 0, k);
-
-    private static GemmPath PathFor(Tensor a, long n, long k) =>
-        a.dim() == 2 && (double)a.shape[0] * n * k >= OpenBlasMinimumWork ? GemmChoice.ActivePath : GemmPath.LibTorch;
+    /// <summary>
+    /// The active path for a·b (or a·bᵀ when <paramref name="weightRows"/>: b is a weight [n, k]), except LibTorch for a
+    /// product under <see cref="OpenBlasMinimumWork"/>. The path is read first, so the LibTorch path reads no shapes.
+    /// </summary>
+    private static GemmPath PathFor(Tensor a, Tensor b, bool weightRows)
+    {
+        if (GemmChoice.ActivePath != GemmPath.OpenBlas || a.dim() != 2 || b.dim() != 2) return GemmPath.LibTorch;
+        long n = b.shape[weightRows ? 0 : 1];
+        return (double)a.shape[0] * n * a.shape[1] >= OpenBlasMinimumWork ? GemmPath.OpenBlas : GemmPath.LibTorch;
+    }
 
     /// <summary>Both operands are 2-D CPU tensors, and they and the third (bias or output, when given) are of one float dtype that autograd need not see.</summary>
     private static bool Eligible(Tensor a, Tensor b, Tensor? third)
