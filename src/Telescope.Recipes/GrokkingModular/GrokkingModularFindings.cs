@@ -42,6 +42,8 @@ internal sealed class GrokkingModularFindings
             list.Add(new("grokking_delay", $"test accuracy reaches {F(_s.TestAccuracyThreshold)} at least {F(_s.DelayFactor)}× later than training accuracy reaches {F(_s.TrainAccuracyThreshold)} ({GrokkingModularSettings.DelayFactorName})", g.Label, Delay(g)));
             list.Add(new("p_net_test_below_train", "when the run groks, p_net_test is clearly below p_net_train", g.Label, PNetAtGrok(g)));
             list.Add(new("alignment_leads_accuracy", "the test target's kernel alignment rises (half way) before or with the test accuracy", g.Label, AlignmentLeads(g)));
+            if (g.Seeds.Any(e => e.CenteredAlignment is not null))
+                list.Add(new("centered_alignment_leads_accuracy", "the test target's output-centred kernel alignment (docs/method.md §11.3) rises (half way) before or with the test accuracy", g.Label, AlignmentLeads(g, centered: true)));
         }
         foreach (var fraction in Grid.Select(g => g.Fraction).Distinct())
             list.Add(new("grokking_step_falls_with_weight_decay", "the grokking step falls as the weight decay grows (log step against log λ)",
@@ -101,28 +103,29 @@ internal sealed class GrokkingModularFindings
     /// with several, from the seed spread of log10(t_alignment / t_accuracy) — clearly after (&gt; factor SE above 0)
     /// disagrees, clearly not after (mean + factor SE ≤ 0) agrees.
     /// </summary>
-    public Verdict AlignmentLeads(ModularGridPoint g)
+    public Verdict AlignmentLeads(ModularGridPoint g, bool centered = false)
     {
-        var grokked = g.Seeds.Where(e => e.StepGrok is not null).ToList();
+        string name = centered ? "output-centred test alignment" : "test alignment";
+        var grokked = g.Seeds.Where(e => e.StepGrok is not null).Select(e => (Events: e, Series: centered ? e.CenteredAlignment : e.Alignment)).ToList();
         if (grokked.Count == 0) return new Verdict(VerdictOutcome.Inconclusive, $"no seed grokked within {_s.Steps} steps");
-        if (grokked.All(e => e.AlignmentHalfRise is null)) return new Verdict(VerdictOutcome.Inconclusive, "the spectrum was not logged (spectrum_probes = 0)");
-        var falling = grokked.Where(e => e.AlignmentFalls).ToList();
+        if (grokked.All(e => e.Series?.HalfRise is null)) return new Verdict(VerdictOutcome.Inconclusive, "the spectrum was not logged (spectrum_probes = 0)");
+        var falling = grokked.Where(e => e.Series?.Falls == true).ToList();
         if (falling.Count > 0)
             return new Verdict(VerdictOutcome.Disagrees, string.Join("; ", falling.Select(e =>
-                $"seed {e.Run.Seed}: the test alignment does not rise beyond {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.AlignmentNoise ?? double.NaN)} but falls from {F(e.AlignmentFirst ?? double.NaN)} to {F(e.AlignmentLast ?? double.NaN)} while the test accuracy rises (half rise at logged step {e.AccuracyHalfRise})")));
-        var flat = grokked.Where(e => !e.AlignmentRises).ToList();
+                $"seed {e.Events.Run.Seed}: the {name} does not rise beyond {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.Series!.Noise)} but falls from {F(e.Series.First)} to {F(e.Series.Last)} while the test accuracy rises (half rise at logged step {e.Events.AccuracyHalfRise})")));
+        var flat = grokked.Where(e => e.Series?.Rises != true).ToList();
         if (flat.Count > 0)
             return new Verdict(VerdictOutcome.Inconclusive, string.Join("; ", flat.Select(e =>
-                $"seed {e.Run.Seed}: the test alignment rises by {F(e.AlignmentRise ?? double.NaN)}, not more than {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.AlignmentNoise ?? double.NaN)}")) + " — no rise to time");
-        string Pairs() => string.Join(", ", grokked.Select(e => $"alignment at {e.AlignmentHalfRise}, accuracy at {e.AccuracyHalfRise}" + (grokked.Count > 1 ? $" (seed {e.Run.Seed})" : "")));
+                $"seed {e.Events.Run.Seed}: the {name} rises by {F(e.Series?.Rise ?? double.NaN)}, not more than {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.Series?.Noise ?? double.NaN)}")) + " — no rise to time");
+        string Pairs() => string.Join(", ", grokked.Select(e => $"alignment at {e.Series!.HalfRise}, accuracy at {e.Events.AccuracyHalfRise}" + (grokked.Count > 1 ? $" (seed {e.Events.Run.Seed})" : "")));
         if (grokked.Count == 1)
         {
             var e = grokked[0];
-            return e.AlignmentHalfRise <= e.AccuracyHalfRise
+            return e.Series!.HalfRise <= e.Events.AccuracyHalfRise
                 ? new Verdict(VerdictOutcome.Agrees, $"half rise: {Pairs()} (logged steps; one seed, judged on the logging grid)")
                 : new Verdict(VerdictOutcome.Disagrees, $"half rise: {Pairs()} — the alignment rises later (logged steps; one seed, judged on the logging grid)");
         }
-        var lags = grokked.Select(e => Math.Log10(Math.Max(e.AlignmentHalfRise!.Value, 1)) - Math.Log10(Math.Max(e.AccuracyHalfRise!.Value, 1))).ToList();
+        var lags = grokked.Select(e => Math.Log10(Math.Max(e.Series!.HalfRise!.Value, 1)) - Math.Log10(Math.Max(e.Events.AccuracyHalfRise!.Value, 1))).ToList();
         var (mean, sd, n) = SeedAggregate.MeanSd(lags);
         double se = sd is double x ? x / Math.Sqrt(n) : double.NaN, k = _s.Verdicts.GapSeFactor;
         string numbers = $"half rise: {Pairs()}; mean log10(t_alignment / t_accuracy) {F(mean)}, SE {F(se)} over {n} seeds, criterion {F(k)} SE";

@@ -22,6 +22,7 @@ internal static class GrokkingModularOutput
         "p_net_train", "p_net_train_se", "p_net_test", "p_net_test_se", "p_net_gap_se",
         "sensitivity_linearity", "sensitivity_linearity_test", "sensitivity_floor", "sensitivity_difference",
         "kernel_lambda_1", "kernel_lambda_k", "alignment_train", "alignment_test", "energy_top_k", "rotation",
+        "alignment_train_centered", "alignment_test_centered",
     ];
 
     /// <summary>The metrics.csv row of one logged point.</summary>
@@ -40,7 +41,7 @@ internal static class GrokkingModularOutput
             hasNet ? net!.Train!.LinearityRatio : null, hasNet ? net!.Test!.LinearityRatio : null,
             hasNet ? net!.Test!.FloorDifference : null, hasNet ? net!.Test!.MeanDifference : null,
             p.Spectrum?.Eigenvalues[0], p.Spectrum?.Eigenvalues[^1], p.Spectrum?.TrainAlignment, p.Spectrum?.TestAlignment,
-            p.Spectrum?.EnergyShare, p.Spectrum?.Rotation,
+            p.Spectrum?.EnergyShare, p.Spectrum?.Rotation, p.Spectrum?.TrainAlignmentCentered, p.Spectrum?.TestAlignmentCentered,
         ]);
     }
 
@@ -80,7 +81,8 @@ internal static class GrokkingModularOutput
             ["final_train_acc"] = e.Run.Points[^1].TrainAccuracy,
             ["final_test_acc"] = e.FinalTestAccuracy,
             ["step_test_acc_half_rise"] = e.AccuracyHalfRise,
-            ["step_alignment_half_rise"] = e.AlignmentHalfRise,
+            ["step_alignment_half_rise"] = e.Alignment?.HalfRise,
+            ["step_alignment_centered_half_rise"] = e.CenteredAlignment?.HalfRise,
             ["p_net_train_at_fit"] = e.PNetAtFit?.Train?.Value,
             ["p_net_test_at_fit"] = e.PNetAtFit?.Test?.Value,
             ["p_net_train_at_grok"] = e.PNetAtGrok?.Train?.Value,
@@ -92,6 +94,7 @@ internal static class GrokkingModularOutput
             ["err_abs_telescoping_test_final"] = Finite(e.Run.Points[^1].TelescopingTest?.ErrAbs),
             ["err_abs_linear_test_final"] = Finite(e.Run.Points[^1].TelescopingTest?.ErrAbsLinear),
             ["alignment_test_final"] = e.Run.Points[^1].Spectrum?.TestAlignment,
+            ["alignment_test_centered_final"] = e.Run.Points[^1].Spectrum?.TestAlignmentCentered,
             ["wall_seconds"] = Math.Round(e.Run.WallSeconds, 1),
             ["train_seconds"] = Math.Round(e.Run.TrainSeconds, 1),
             ["telescoping_seconds"] = Math.Round(e.Run.TelescopingSeconds, 1),

@@ -37,7 +37,7 @@ internal sealed class GrokkingModularReport(RunContext context, GrokkingModularS
             ("step fit", e => e.StepFit), ("step grok", e => e.StepGrok), ("delay ×", e => e.DelayRatio),
             ("test acc at fit", e => e.TestAccuracyAtFit), ("final test acc", e => e.FinalTestAccuracy),
             ("p_net train/test at fit", e => PNet(e.PNetAtFit)), ("p_net train/test at grok", e => PNet(e.PNetAtGrok)),
-            ("half rise: alignment / accuracy", e => $"{e.AlignmentHalfRise?.ToString(CultureInfo.InvariantCulture) ?? "—"} / {e.AccuracyHalfRise?.ToString(CultureInfo.InvariantCulture) ?? "—"}"),
+            ("half rise: alignment / accuracy", e => $"{e.Alignment?.HalfRise?.ToString(CultureInfo.InvariantCulture) ?? "—"} / {e.AccuracyHalfRise?.ToString(CultureInfo.InvariantCulture) ?? "—"}"),
             ("seconds", e => Math.Round(e.Run.WallSeconds, 1)));
 
         report.Heading("Figures");
@@ -53,6 +53,9 @@ internal sealed class GrokkingModularReport(RunContext context, GrokkingModularS
             if (group.Any(r => r.Points.Any(p => p.Spectrum is not null)))
                 report.Figure(context.Folder.SaveFigure(Chart(group, "kernel-target alignment", (p => p.Spectrum?.TrainAlignment, true), (p => p.Spectrum?.TestAlignment, false)), $"alignment_fraction_{tag}"),
                     $"Fraction {tag}: alignment of the training targets (dashed) and the test targets (solid, their own kernel) by step.");
+            if (group.Any(r => r.Points.Any(p => p.Spectrum?.TrainAlignmentCentered is not null)))
+                report.Figure(context.Folder.SaveFigure(Chart(group, "output-centred alignment", (p => p.Spectrum?.TrainAlignmentCentered, true), (p => p.Spectrum?.TestAlignmentCentered, false)), $"alignment_centered_fraction_{tag}"),
+                    $"Fraction {tag}: the output-centred alignment (docs/method.md §11.3, blind to shifts of all logits of a pair) of the training (dashed) and test (solid) targets by step.");
             if (group.Any(r => r.Points.Any(p => p.TelescopingTest is not null)))
                 report.Figure(context.Folder.SaveFigure(Chart(group, "mean |error| on test probes", (p => p.TelescopingTest?.ErrAbsLinear, true), (p => p.TelescopingTest?.ErrAbs, false), logY: true), $"telescoping_fraction_{tag}"),
                     $"Fraction {tag}: |f − f̃| (solid) and |f − f_lin| (dashed) on the test probes by step.");

@@ -9,7 +9,7 @@ public sealed record GrokkingModularSettings(long Seed, string Operation, int Mo
     int Layers, bool LayerNorm, double LearningRate, double Beta1, double Beta2, int Steps, int LogPerDecade,
     int LogEvery, int TelescopingProbes, string Sensitivity, string SensitivityOutput, int SensitivityDirections,
     double SensitivitySigma, bool SensitivityLinearity, double SensitivityLinearitySe, int SpectrumProbes,
-    int SpectrumTopK, string SpectrumMethod, double TrainAccuracyThreshold, double TestAccuracyThreshold,
+    int SpectrumTopK, string SpectrumMethod, bool SpectrumCentered, double TrainAccuracyThreshold, double TestAccuracyThreshold,
     double DelayFactor, double ClearlyBelowFraction, IReadOnlyList<long> Seeds, VerdictCriteria Verdicts,
     ComputeSettings Compute)
 {
@@ -59,6 +59,8 @@ public sealed record GrokkingModularSettings(long Seed, string Operation, int Mo
         .String(x => x.SpectrumMethod, "spectrum_method", "lanczos",
             "Eigensolver: lanczos (matrix-free, min(n·p, 2k + 40) kernel products per log) or exact (the explicit kernel and eigh: one backward pass per kernel row, slow beyond a few hundred rows)",
             choices: ["lanczos", "exact"])
+        .Bool(x => x.SpectrumCentered, "spectrum_centered", true,
+            "Also log the output-centred alignment, blind to shifts of all p logits of a pair (which cross-entropy ignores; docs/method.md §11.3)")
         .Double(x => x.TrainAccuracyThreshold, "train_accuracy_threshold", 0.99, "Training accuracy at which the training set counts as fitted (saturated)", min: 0, max: 1)
         .Double(x => x.TestAccuracyThreshold, "test_accuracy_threshold", 0.9, "Test accuracy at which the run counts as grokked", min: 0, max: 1)
         .Double(x => x.DelayFactor, DelayFactorName, 3, "'Test accuracy rises long after train accuracy saturates' needs the grokking step ≥ this many times the fitting step (fixed before any run)", min: 1)

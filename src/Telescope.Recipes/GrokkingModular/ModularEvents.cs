@@ -19,18 +19,8 @@ internal sealed class ModularEvents
         TestAccuracyAtFit = StepFit is int f ? points.First(p => p.Step == f).TestAccuracy : null;
         FinalTestAccuracy = points[^1].TestAccuracy;
         AccuracyHalfRise = HalfRise(points.Select(p => (p.Step, (double?)p.TestAccuracy)).ToList());
-        var alignment = points.Where(p => p.Spectrum?.TestAlignment is not null).Select(p => (p.Step, p.Spectrum!.TestAlignment)).ToList();
-        if (alignment.Count >= 3)
-        {
-            var values = alignment.Select(a => a.TestAlignment!.Value).ToArray();
-            AlignmentRise = values.Max() - values[0];
-            AlignmentFall = values[0] - values[^1];
-            AlignmentNoise = PeakCheck.Roughness(values);
-            AlignmentRises = AlignmentRise > noiseFactor * AlignmentNoise;
-            AlignmentFalls = !AlignmentRises && AlignmentFall > noiseFactor * AlignmentNoise;
-            (AlignmentFirst, AlignmentLast) = (values[0], values[^1]);
-            AlignmentHalfRise = HalfRise(alignment);
-        }
+        Alignment = AlignmentEvents.Of(points.Select(p => (p.Step, p.Spectrum?.TestAlignment)).ToList(), noiseFactor);
+        CenteredAlignment = AlignmentEvents.Of(points.Select(p => (p.Step, p.Spectrum?.TestAlignmentCentered)).ToList(), noiseFactor);
         if (StepGrok is int grok)
             PNetAtGrok = points.FirstOrDefault(p => p.Step >= grok && p.Sensitivity?.Train is not null && p.Sensitivity.Test is not null)?.Sensitivity;
         if (StepFit is int fitted)
@@ -47,20 +37,10 @@ internal sealed class ModularEvents
     public double FinalTestAccuracy { get; }
     /// <summary>First logged step where the test accuracy has covered half its rise from step 0 to its maximum.</summary>
     public int? AccuracyHalfRise { get; }
-    /// <summary>The same for the test-target alignment (null: not logged).</summary>
-    public int? AlignmentHalfRise { get; }
-    /// <summary>Maximum minus initial test-target alignment.</summary>
-    public double? AlignmentRise { get; }
-    /// <summary>The alignment curve's roughness (noise unit of docs/method.md §8).</summary>
-    public double? AlignmentNoise { get; }
-    /// <summary>Whether the rise exceeds the verdict's noise factor times the roughness.</summary>
-    public bool AlignmentRises { get; }
-    /// <summary>Initial minus final test-target alignment.</summary>
-    public double? AlignmentFall { get; }
-    /// <summary>Whether, without a rise, the alignment ends lower than it started by more than the noise factor times the roughness.</summary>
-    public bool AlignmentFalls { get; }
-    public double? AlignmentFirst { get; }
-    public double? AlignmentLast { get; }
+    /// <summary>The test-target alignment's events (null: fewer than three logs).</summary>
+    public AlignmentEvents? Alignment { get; }
+    /// <summary>The same for the output-centred alignment (null: not logged).</summary>
+    public AlignmentEvents? CenteredAlignment { get; }
     public Sensitivity.SensitivityPoint? PNetAtFit { get; }
     public Sensitivity.SensitivityPoint? PNetAtGrok { get; }
     public Sensitivity.SensitivityPoint? PNetAtEnd { get; }
@@ -92,5 +72,23 @@ internal sealed class ModularEvents
         if (values.Count == 0) return null;
         double start = values[0].Value, half = start + 0.5 * (values.Max(v => v.Value) - start);
         return values.First(v => v.Value >= half).Step;
+    }
+}
+
+/// <summary>
+/// The rise (or fall) of one test-alignment series of a sub-run, judged against its own roughness (the noise unit of
+/// docs/method.md §8), and the logged step at which it has covered half its rise.
+/// </summary>
+internal sealed record AlignmentEvents(int? HalfRise, double Rise, double Fall, double Noise, bool Rises, bool Falls, double First, double Last)
+{
+    /// <summary>The events of the series' logged values (null entries skipped); null with fewer than three.</summary>
+    public static AlignmentEvents? Of(IReadOnlyList<(int Step, double? Value)> series, double noiseFactor)
+    {
+        var logged = series.Where(a => a.Value is not null).ToList();
+        if (logged.Count < 3) return null;
+        var values = logged.Select(a => a.Value!.Value).ToArray();
+        double rise = values.Max() - values[0], fall = values[0] - values[^1], noise = PeakCheck.Roughness(values);
+        bool rises = rise > noiseFactor * noise;
+        return new AlignmentEvents(ModularEvents.HalfRise(logged), rise, fall, noise, rises, !rises && fall > noiseFactor * noise, values[0], values[^1]);
     }
 }

@@ -52,4 +52,5 @@ internal sealed record TelescopingPoint(double ErrAbs, double ErrRel, double? Er
 /// <param name="TestAlignment">The same for the test probes with their own kernel.</param>
 /// <param name="EnergyShare">‖U_kᵀy‖²/‖y‖² on the train probes.</param>
 /// <param name="Rotation">1 − overlap of the top-k eigenspace with the previous log's.</param>
-internal sealed record SpectrumPoint(double[] Eigenvalues, double TrainAlignment, double? TestAlignment, double EnergyShare, double? Rotation);
+internal sealed record SpectrumPoint(double[] Eigenvalues, double TrainAlignment, double? TestAlignment, double EnergyShare, double? Rotation,
+    double? TrainAlignmentCentered = null, double? TestAlignmentCentered = null);

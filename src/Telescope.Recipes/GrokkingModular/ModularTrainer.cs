@@ -53,7 +53,7 @@ internal sealed class ModularTrainer(GrokkingModularSettings s, ModularTask task
         using var spectrum = s.SpectrumProbes == 0 ? null : new KernelSpectrumTracker(network,
             new KernelProbes(train.Head(s.SpectrumProbes).Inputs, train.Head(s.SpectrumProbes).OneHot),
             new KernelProbes(test.Head(s.SpectrumProbes).Inputs, test.Head(s.SpectrumProbes).OneHot),
-            new KernelSpectrumOptions { TopK = s.SpectrumTopK, Method = Method(s.SpectrumMethod), Seed = modelSeed }, jvp);
+            new KernelSpectrumOptions { TopK = s.SpectrumTopK, Method = Method(s.SpectrumMethod), Seed = modelSeed, OutputCentered = s.SpectrumCentered }, jvp);
         run.Members = sensitivity.MemberCount;
 
         var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
@@ -141,7 +141,8 @@ internal sealed class ModularTrainer(GrokkingModularSettings s, ModularTask task
                 spectrumClock.Start();
                 var log = spectrum.Log(step);
                 spectrumClock.Stop();
-                point = point with { Spectrum = new SpectrumPoint(log.Eigenvalues, log.TrainAlignment, log.TestAlignment, log.TopKEnergyShare, log.Rotation) };
+                point = point with { Spectrum = new SpectrumPoint(log.Eigenvalues, log.TrainAlignment, log.TestAlignment, log.TopKEnergyShare, log.Rotation,
+                    log.TrainAlignmentCentered, log.TestAlignmentCentered) };
             }
             run.Points.Add(point);
             GrokkingModularOutput.WritePoint(csv, run, point);

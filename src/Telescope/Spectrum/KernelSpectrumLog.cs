@@ -25,6 +25,13 @@ public sealed record KernelSpectrumLog
     public double? TestAlignment { get; init; }
     /// <summary>Whether the test alignment's ‖K‖_F is exact.</summary>
     public bool? TestFrobeniusExact { get; init; }
+    /// <summary>
+    /// (Py)ᵀ K (Py) / (‖P K P‖_F ‖Py‖²) on the train probes, P removing each probe's mean output (§11.3); null unless
+    /// <see cref="KernelSpectrumOptions.OutputCentered"/>. ‖P K P‖_F is exact for the exact method, Hutchinson's estimate for Lanczos.
+    /// </summary>
+    public double? TrainAlignmentCentered { get; init; }
+    /// <summary>The same on the test probes (their own kernel); null without test probes or without the option.</summary>
+    public double? TestAlignmentCentered { get; init; }
     /// <summary>‖U_kᵀ y‖² / ‖y‖² on the train probes.</summary>
     public required double TopKEnergyShare { get; init; }
     /// <summary>‖U_tᵀ U_{t−1}‖_F² / k against the previous log; null at the first.</summary>

@@ -30,6 +30,18 @@ public static class KernelSpectrumMath
         return quadraticForm / (frobeniusNorm * targetNormSquared);
     }
 
+    /// <summary>
+    /// P applied to each row of <paramref name="rows"/> [D, n·k] (example-major): every probe's k entries minus their
+    /// mean, i.e. P = I_n ⊗ (I_k − 11ᵀ/k), the projection that removes shifts of all outputs of a probe (§11.3).
+    /// </summary>
+    public static Tensor CenterOutputs(Tensor rows, long outputs)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        long d = rows.shape[0], width = rows.shape[1];
+        var blocks = rows.reshape(d, width / outputs, outputs);
+        return blocks.sub(blocks.mean([2L], keepdim: true)).reshape(d, width);
+    }
+
     /// <summary>‖Uᵀy‖² / ‖y‖²: the share of the target's energy in the span of U's orthonormal columns (§11.4).</summary>
     public static double EnergyShare(Tensor eigenvectors, Tensor target)
     {

@@ -27,6 +27,12 @@ public sealed record KernelSpectrumOptions
     public int Seed { get; init; }
     /// <summary>Probe rows per autograd graph (bounds memory); null = all at once.</summary>
     public int? ChunkSize { get; init; }
+    /// <summary>
+    /// Also log the output-centred alignment (docs/method.md §11.3): that of P K P with P y, P = I_n ⊗ (I_k − 11ᵀ/k),
+    /// which ignores the directions that shift all k outputs of a probe together — the directions a softmax
+    /// cross-entropy cannot see. Needs k ≥ 2 outputs; costs one VJP and, for the Lanczos method, S kernel products per set.
+    /// </summary>
+    public bool OutputCentered { get; init; }
 
     /// <summary>Throws <see cref="TelescopeException"/> naming the first invalid setting.</summary>
     public void Validate()

@@ -71,6 +71,8 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
         _kernel = kernelEngine ?? new GenericTangentKernel(module);
         if (!ReferenceEquals(_kernel.Parameters.Module, module))
             throw new TelescopeException("The kernel engine given to the spectrum tracker was built for a different module; build it from the same module.");
+        if (_options.OutputCentered && _trainOperator.Outputs < 2)
+            throw new TelescopeException("The output-centred alignment needs at least 2 outputs per probe (with one, centring removes everything); turn OutputCentered off.");
         if (_options.TopK > _trainOperator.Dimension)
             throw new TelescopeException(
                 $"TopK = {_options.TopK} exceeds the kernel's size n·k = {_trainOperator.Dimension}; lower TopK or add probes.");
@@ -91,17 +93,19 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
     public KernelSpectrumLog Log(int step)
     {
         using var scope = torch.NewDisposeScope();
-        var (values, residuals, vectors, frobenius, frobeniusExact, quadratic) =
+        var (values, residuals, vectors, frobenius, frobeniusExact, quadratic, trainMatrix) =
             Method == KernelSpectrumMethod.Exact ? ExactSpectrum() : LanczosSpectrum();
-        double? testAlignment = null;
+        double? testAlignment = null, testCentered = null;
         bool? testExact = null;
         if (_testOperator is not null)
         {
-            var (testQuadratic, testFrobenius, exact) = Method == KernelSpectrumMethod.Exact
-                ? ExplicitQuadraticAndNorm(_test!.Inputs, _testTarget!)
+            var testMatrix = Method == KernelSpectrumMethod.Exact ? ExplicitKernel(_test!.Inputs) : null;
+            var (testQuadratic, testFrobenius, exact) = testMatrix is not null
+                ? (_testTarget!.dot(testMatrix.matmul(_testTarget!)).item<double>(), testMatrix.norm().item<double>(), true)
                 : (_testOperator.QuadraticForm(_testTarget!), HutchinsonNorm(_testOperator), false);
             testAlignment = KernelSpectrumMath.Alignment(testQuadratic, testFrobenius, _testTarget!.square().sum().item<double>());
             testExact = exact;
+            if (_options.OutputCentered) testCentered = CenteredAlignment(_testOperator, testMatrix, _testTarget!);
         }
         double? overlap = _eigenvectors is null ? null : KernelSpectrumMath.SubspaceOverlap(vectors, _eigenvectors);
         var log = new KernelSpectrumLog
@@ -115,6 +119,8 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
             TrainAlignment = KernelSpectrumMath.Alignment(quadratic, frobenius, _trainTarget.square().sum().item<double>()),
             TestAlignment = testAlignment,
             TestFrobeniusExact = testExact,
+            TrainAlignmentCentered = _options.OutputCentered ? CenteredAlignment(_trainOperator, trainMatrix, _trainTarget) : null,
+            TestAlignmentCentered = testCentered,
             TopKEnergyShare = KernelSpectrumMath.EnergyShare(vectors, _trainTarget),
             SubspaceOverlap = overlap,
         };
@@ -169,19 +175,19 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
         _testTarget?.Dispose();
     }
 
-    private (double[] Values, double[] Residuals, Tensor Vectors, double Frobenius, bool Exact, double Quadratic) ExactSpectrum()
+    private (double[] Values, double[] Residuals, Tensor Vectors, double Frobenius, bool Exact, double Quadratic, Tensor? Matrix) ExactSpectrum()
     {
-        var matrix = KernelSpectrumMath.ExampleMajor(_kernel.Compute(_train.Inputs, _train.Inputs, KernelOutputMode.Full)).cpu();
+        var matrix = ExplicitKernel(_train.Inputs);
         var (ascending, basis) = torch.linalg.eigh(matrix);
         long size = ascending.shape[0];
         var order = KernelSpectrumMath.TopIndices(size, _options.TopK);
         var values = ascending.index_select(0, order).data<double>().ToArray();
         var vectors = basis.index_select(1, order).contiguous();
         double quadratic = _trainTarget.dot(matrix.matmul(_trainTarget)).item<double>();
-        return (values, new double[_options.TopK], vectors, matrix.norm().item<double>(), true, quadratic);
+        return (values, new double[_options.TopK], vectors, matrix.norm().item<double>(), true, quadratic, matrix);
     }
 
-    private (double[] Values, double[] Residuals, Tensor Vectors, double Frobenius, bool Exact, double Quadratic) LanczosSpectrum()
+    private (double[] Values, double[] Residuals, Tensor Vectors, double Frobenius, bool Exact, double Quadratic, Tensor? Matrix) LanczosSpectrum()
     {
         long dimension = _trainOperator.Dimension;
         int iterations = _options.LanczosIterations ?? (int)Math.Min(dimension, 2L * _options.TopK + 40);
@@ -191,16 +197,39 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
             ? Math.Sqrt(result.AllRitzValues.Sum(l => l * l))
             : HutchinsonNorm(_trainOperator);
         var vectors = result.Vectors.clone();
-        return (result.Values, result.Residuals, vectors, frobenius, result.SpansSpace, _trainOperator.QuadraticForm(_trainTarget));
+        return (result.Values, result.Residuals, vectors, frobenius, result.SpansSpace, _trainOperator.QuadraticForm(_trainTarget), null);
     }
 
     private double HutchinsonNorm(TangentKernelOperator kernel) =>
         KernelSpectrumMath.HutchinsonFrobeniusNorm(kernel.Apply, kernel.Dimension, _options.FrobeniusProbes, _options.Seed + 1);
 
-    private (double Quadratic, double Frobenius, bool Exact) ExplicitQuadraticAndNorm(Tensor inputs, Tensor target)
+    /// <summary>The explicit kernel of <paramref name="inputs"/>, example-major, float64 on the CPU (exact method).</summary>
+    private Tensor ExplicitKernel(Tensor inputs) =>
+        KernelSpectrumMath.ExampleMajor(_kernel.Compute(inputs, inputs, KernelOutputMode.Full)).cpu();
+
+    /// <summary>
+    /// A(P K P, P y) (§11.3): the numerator (Py)ᵀK(Py) = ‖Jᵀ Py‖² is one VJP (or the explicit matrix); ‖P K P‖_F is the
+    /// explicit matrix's norm, or Hutchinson's estimate through v ↦ P K P v with the probes of the uncentred norm.
+    /// </summary>
+    private double CenteredAlignment(TangentKernelOperator kernel, Tensor? matrix, Tensor target)
     {
-        var matrix = KernelSpectrumMath.ExampleMajor(_kernel.Compute(inputs, inputs, KernelOutputMode.Full)).cpu();
-        return (target.dot(matrix.matmul(target)).item<double>(), matrix.norm().item<double>(), true);
+        using var scope = torch.NewDisposeScope();
+        long k = kernel.Outputs;
+        var centred = KernelSpectrumMath.CenterOutputs(target.unsqueeze(0), k).squeeze(0);
+        double quadratic, frobenius;
+        if (matrix is not null)
+        {
+            var projected = KernelSpectrumMath.CenterOutputs(KernelSpectrumMath.CenterOutputs(matrix, k).t(), k);   // P K P (K symmetric)
+            (quadratic, frobenius) = (centred.dot(matrix.matmul(centred)).item<double>(), projected.norm().item<double>());
+        }
+        else
+        {
+            quadratic = kernel.QuadraticForm(centred);
+            frobenius = KernelSpectrumMath.HutchinsonFrobeniusNorm(
+                v => KernelSpectrumMath.CenterOutputs(kernel.Apply(KernelSpectrumMath.CenterOutputs(v, k)), k),
+                kernel.Dimension, _options.FrobeniusProbes, _options.Seed + 1);
+        }
+        return KernelSpectrumMath.Alignment(quadratic, frobenius, centred.square().sum().item<double>());
     }
 
     /// <summary>The targets flattened example-major to n·k float64 entries on the CPU.</summary>

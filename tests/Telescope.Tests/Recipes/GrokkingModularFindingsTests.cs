@@ -24,7 +24,7 @@ public class GrokkingModularFindingsTests
 
     /// <summary>A run that fits at <paramref name="fit"/> and reaches test accuracy 0.95 at <paramref name="grok"/> (null: never, stuck at 0.4).</summary>
     private static ModularRun Run(double wd, long seed, int fit, int? grok, int? alignmentRise = null, (double Train, double Test)? pNet = null,
-        bool seeded = false, bool alignmentFalls = false)
+        bool seeded = false, bool alignmentFalls = false, int? centredRise = null)
     {
         var run = new ModularRun(0.5, wd, seed, seeded);
         for (int i = 0; i < Grid.Length; i++)
@@ -35,7 +35,8 @@ public class GrokkingModularFindingsTests
             double alignment = (alignmentRise is int a && t >= a ? 0.3 : alignmentFalls ? 0.3 - 0.02 * i : 0.02) + 0.001 * (i % 2);   // a little roughness
             run.Points.Add(new ModularPoint(t, 1, train, 2, test)
             {
-                Spectrum = new SpectrumPoint([1.0], 0.5, alignment, 0.5, null),
+                Spectrum = new SpectrumPoint([1.0], 0.5, alignment, 0.5, null, TestAlignmentCentered: centredRise is int c
+                    ? (t >= c ? 0.6 : 0.1) + 0.001 * (i % 2) : null),
                 Sensitivity = pNet is { } p && t > 0 ? Net(t, p.Train, p.Test) : null,
             });
         }
@@ -123,6 +124,22 @@ public class GrokkingModularFindingsTests
         // Falling steadily by 0.22 (second differences 0.002, roughness ≈ 0.0012): a fall, not a rise — the claim does not hold.
         var falling = Findings(s, Run(1, 0, 100, 1000, alignmentFalls: true));
         Assert.Equal(VerdictOutcome.Disagrees, falling.AlignmentLeads(falling.Grid[0]).Outcome);
+    }
+
+    [Fact]
+    public void TheOutputCentredAlignmentIsJudgedOnItsOwnCurveAndOnlyWhenLogged()
+    {
+        var s = Settings();
+        // The plain alignment falls while the centred one rises before the test accuracy: two different verdicts.
+        var both = Findings(s, Run(1, 0, 100, 1000, alignmentFalls: true, centredRise: 500));
+        Assert.Equal(VerdictOutcome.Disagrees, both.AlignmentLeads(both.Grid[0]).Outcome);
+        Assert.Equal(VerdictOutcome.Agrees, both.AlignmentLeads(both.Grid[0], centered: true).Outcome);
+        var late = Findings(s, Run(1, 0, 100, 1000, centredRise: 2000));
+        Assert.Equal(VerdictOutcome.Disagrees, late.AlignmentLeads(late.Grid[0], centered: true).Outcome);
+        Assert.Contains(both.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");
+        // Without the centred curve there is no such verdict.
+        var plain = Findings(s, Run(1, 0, 100, 1000, alignmentRise: 500));
+        Assert.DoesNotContain(plain.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");
     }
 
     [Fact]

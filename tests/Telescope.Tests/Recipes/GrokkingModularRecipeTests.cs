@@ -36,7 +36,7 @@ public sealed class GrokkingModularRecipeTests() : TempFolderTest("telescope-mod
     {
         var folder = Run("a").Folder;
         foreach (var file in new[] { "config.json", "metrics.csv", "summary.json", "report.md", "accuracy_fraction_0.6.png", "p_net_fraction_0.6.png",
-            "alignment_fraction_0.6.png", "telescoping_fraction_0.6.png", "spectrum.png" })
+            "alignment_fraction_0.6.png", "alignment_centered_fraction_0.6.png", "telescoping_fraction_0.6.png", "spectrum.png" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         var lines = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
         Assert.Equal("run,step," + string.Join(",", GrokkingModularOutput.Columns), lines[0]);
@@ -48,7 +48,8 @@ public sealed class GrokkingModularRecipeTests() : TempFolderTest("telescope-mod
         Assert.Equal(15, runs[0].GetProperty("train_pairs").GetInt32());   // round(0.6 · 25)
         Assert.Equal(10, runs[0].GetProperty("test_pairs").GetInt32());
         Assert.True(runs[0].GetProperty("p_net_train_final").GetDouble() > 0);
-        Assert.Equal(7, summary.RootElement.GetProperty("verdicts").GetArrayLength());   // 3 per grid point + 1 trend
+        Assert.Equal(9, summary.RootElement.GetProperty("verdicts").GetArrayLength());   // 4 per grid point (the centred alignment on by default) + 1 trend
+        Assert.True(runs[0].GetProperty("alignment_test_centered_final").GetDouble() is > 0 and <= 1);
         string report = File.ReadAllText(Path.Combine(folder, "report.md"));
         Assert.Contains("## Findings", report);
         Assert.Contains("p_net_test is clearly below p_net_train", report);

@@ -115,6 +115,48 @@ public class KernelSpectrumTests
         Assert.Equal(Telescope.UpdateAnalysis.KernelAlignment.Compute(kernel, flat.outer(flat)), log.TrainAlignment, 1e-9);
     }
 
+    [Theory]
+    [InlineData(KernelSpectrumMethod.Exact)]
+    [InlineData(KernelSpectrumMethod.Lanczos)]
+    public void OutputCentredAlignmentMatchesAHandComputationAndIgnoresOutputShifts(KernelSpectrumMethod method)
+    {
+        using var scope = torch.NewDisposeScope();
+        var model = Mlp(2, [5], 3, Activation.Tanh, seed: 12);
+        var parameters = new TrainableParameters(model);
+        var (x, xTest) = (Randn([8, 2], seed: 13), Randn([6, 2], seed: 14));
+        var (y, yTest) = (Randn([8, 3], seed: 15), Randn([6, 3], seed: 16));
+        // Hand computation with the explicit projection P = I_n ⊗ (I_3 − 11ᵀ/3): A(PKP, Py).
+        double Centred(Tensor inputs, Tensor target)
+        {
+            var k = KernelOf(ExplicitJacobian(model, parameters, inputs));
+            long n = inputs.shape[0];
+            using var third = (1.0 / 3).ToScalar();
+            var p = torch.kron(torch.eye(n, dtype: ScalarType.Float64), torch.eye(3, dtype: ScalarType.Float64).sub(torch.full(3, 3, third, dtype: ScalarType.Float64)));
+            var pkp = p.matmul(k).matmul(p);
+            var py = p.matmul(target.flatten());
+            return py.dot(pkp.matmul(py)).item<double>() / (pkp.norm().item<double>() * py.dot(py).item<double>());
+        }
+        // Hutchinson's ‖PKP‖_F with 4,000 probes: relative error of the estimate ≈ 1% here, so 5% for the alignment.
+        var options = new KernelSpectrumOptions { TopK = 3, Method = method, OutputCentered = true, FrobeniusProbes = 4000 };
+        using var tracker = new KernelSpectrumTracker(model, new KernelProbes(x, y), new KernelProbes(xTest, yTest), options);
+        var log = tracker.Log(0);
+        double tolerance = method == KernelSpectrumMethod.Exact ? 1e-9 : 0.05;
+        Assert.Equal(1, log.TrainAlignmentCentered!.Value / Centred(x, y), tolerance);
+        Assert.Equal(1, log.TestAlignmentCentered!.Value / Centred(xTest, yTest), tolerance);
+        // Shifting every output of a probe by the same amount changes the plain alignment but not the centred one.
+        var shifted = y.add(Randn([8, 1], seed: 17).mul(torch.tensor(5.0, dtype: ScalarType.Float64)), alpha: TorchScalars.One);
+        using var other = new KernelSpectrumTracker(model, new KernelProbes(x, shifted), options: options);
+        var shiftedLog = other.Log(0);
+        Assert.Equal(log.TrainAlignmentCentered!.Value, shiftedLog.TrainAlignmentCentered!.Value, 1e-9);
+        Assert.NotEqual(log.TrainAlignment, shiftedLog.TrainAlignment, 3);
+        // Without the option nothing is logged; with one output there is nothing left to centre.
+        using var plain = new KernelSpectrumTracker(model, new KernelProbes(x, y), options: options with { OutputCentered = false });
+        Assert.Null(plain.Log(0).TrainAlignmentCentered);
+        var single = Mlp(2, [5], 1, Activation.Tanh, seed: 18);
+        var e = Assert.Throws<TelescopeException>(() => new KernelSpectrumTracker(single, new KernelProbes(x, Randn([8, 1], seed: 19)), options: options));
+        Assert.Contains("at least 2 outputs", e.Message);
+    }
+
     [Fact]
     public void LanczosFindsRepeatedEigenvalues()
     {
