@@ -103,7 +103,7 @@ public sealed class MlpTangentKernel : ITangentKernelEngine
                 // Σ_{a,j} W_L[a,j]² φ'_j(x) φ'_j(x'), a product over h instead of k·h.
                 // sum(0L), not sum(0): a literal int 0 converts to the ScalarType enum and picks sum(dtype).
                 if (mode == KernelOutputMode.Trace)
-                    traceFactor = phiPrime * wNext.square().sum(0L).unsqueeze(0);
+                    traceFactor = phiPrime * wNext.pow(TorchScalars.Two).sum(0L).unsqueeze(0);
                 bool needed = mode == KernelOutputMode.Full || l > _map.LowestTrainableLayer;
                 delta = needed ? wNext.unsqueeze(0) * phiPrime.unsqueeze(1) : null; // [N, k, h]
                 if (mode == KernelOutputMode.Full) sensitivities[l] = delta;

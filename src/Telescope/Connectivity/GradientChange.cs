@@ -81,8 +81,8 @@ public static class GradientChange
             var jb = GroupJacobians(b, pb, x, groups);
             for (int l = 0; l < groups.Count; l++)
             {
-                diff[l][i] = (jb[l] - ja[l]).square().sum().ToDouble();
-                reference[l][i] = ja[l].square().sum().ToDouble();
+                diff[l][i] = (jb[l] - ja[l]).pow(TorchScalars.Two).sum().ToDouble();
+                reference[l][i] = ja[l].pow(TorchScalars.Two).sum().ToDouble();
             }
         }
         return (diff, reference);
@@ -116,8 +116,8 @@ public static class GradientChange
                     : torch.zeros_like(p)).ToArray();
             using var ra = engineA.Compute(probes, tangents);
             using var rb = engineB.Compute(probes, tangents);
-            var d2 = (rb.Jvps - ra.Jvps).square().sum(2).cpu().to_type(ScalarType.Float64);   // [D, N]
-            var r2 = ra.Jvps.square().sum(2).cpu().to_type(ScalarType.Float64);
+            var d2 = (rb.Jvps - ra.Jvps).pow(TorchScalars.Two).sum(2).cpu().to_type(ScalarType.Float64);   // [D, N]
+            var r2 = ra.Jvps.pow(TorchScalars.Two).sum(2).cpu().to_type(ScalarType.Float64);
             var dv = d2.data<double>().ToArray();
             var rv = r2.data<double>().ToArray();
             for (int d = 0; d < directions; d++)

@@ -47,7 +47,7 @@ public static class DirectionalEffectiveParameters
                 throw new NotSupportedException($"No directional p for a {smoother.GetType().Name}.");
         }
         using var factorScalar = factor.ToScalar();
-        return responses.square().sum([1, 2]).mul(factorScalar).data<double>().ToArray();
+        return responses.pow(TorchScalars.Two).sum([1, 2]).mul(factorScalar).data<double>().ToArray();
     }
 
     /// <summary>S(x)·vec(V_d) for every x and d: weights [N, k, n·k], V [D, n, k] → [D, N, k].</summary>

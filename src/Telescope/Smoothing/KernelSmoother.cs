@@ -250,7 +250,7 @@ public sealed class KernelSmoother : ISmoother, ICheckpointable, IDisposable
         var (start, count) = Range(set);
         using var s = _weights.narrow(0, start, count);
         using var flat = s.reshape(count, -1);
-        using var sq = flat.square();
+        using var sq = flat.pow(TorchScalars.Two);
         using var sum = sq.sum(1);
         if (Mode != KernelOutputMode.Trace) return sum.clone();
         using var outputs = ((double)OutputCount).ToScalar();

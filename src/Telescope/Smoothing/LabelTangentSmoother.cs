@@ -249,7 +249,7 @@ public sealed class LabelTangentSmoother : ISmoother, ICheckpointable, IDisposab
     {
         var (start, count) = Range(set);
         using var scope = NewDisposeScope();
-        var perDirection = _fDot.narrow(0, 0, _labelDirections).narrow(1, start, count).square().sum(2);   // [D, N]
+        var perDirection = _fDot.narrow(0, 0, _labelDirections).narrow(1, start, count).pow(TorchScalars.Two).sum(2);   // [D, N]
         var samples = IsExact ? perDirection.sum(0, keepdim: true) : perDirection;
         return samples.MoveToOuterDisposeScope();
     }

@@ -68,7 +68,7 @@ internal static class LabelTangentUpdates
         var root = v.div(correction2Scalar).sqrt_();
         var preconditioner = root.add(epsilon, TorchScalars.One).reciprocal_();
         // dT/dv = −T²/(2·root·(1−β2^t)). Where v̂ = 0 no gradient ever reached the coordinate, so v̇ = 0 as well.
-        var dTdv = torch.where(root.gt(TorchScalars.Zero), preconditioner.square().div_(root.mul(derivativeScale)), torch.zeros_like(root));
+        var dTdv = torch.where(root.gt(TorchScalars.Zero), preconditioner.pow(TorchScalars.Two).div_(root.mul(derivativeScale)), torch.zeros_like(root));
         var result = moment.mul(preconditioner);
         result.narrow(0, 0, labelDirections).add_(vDot.mul(dTdv).mul_(mHat), TorchScalars.One);
         return result;

@@ -37,7 +37,7 @@ public sealed record PairResponse(string Set, int Step, int Direction, double Si
         var difference = plus.detach().to_type(ScalarType.Float64) - minus.detach().to_type(ScalarType.Float64);
         double factor = trainingCount / ((double)plus.shape[0] * plus.shape[1]);
         using var twoSigma = (2 * pair.Sigma).ToScalar();
-        double value = factor * difference.div(twoSigma).square().sum().item<double>();
+        double value = factor * difference.div(twoSigma).pow(TorchScalars.Two).sum().item<double>();
         return new PairResponse(set, step, pair.Direction, pair.Sigma, value, difference.abs().mean().item<double>());
     }
 

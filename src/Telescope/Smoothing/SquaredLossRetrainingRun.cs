@@ -34,6 +34,6 @@ public sealed class SquaredLossRetrainingRun : LabelRetrainingRun
         if (!outputs.shape.SequenceEqual(labels.shape))
             throw new InvalidOperationException($"The model returned [{string.Join(", ", outputs.shape)}] for labels [{string.Join(", ", labels.shape)}].");
         using var halfLossScale = (0.5 * _lossScale).ToScalar();
-        return outputs.sub(labels).square().sum(1).mean().mul(halfLossScale);
+        return outputs.sub(labels).pow(TorchScalars.Two).sum(1).mean().mul(halfLossScale);
     }
 }

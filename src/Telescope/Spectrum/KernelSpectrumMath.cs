@@ -49,9 +49,9 @@ public static class KernelSpectrumMath
         ArgumentNullException.ThrowIfNull(target);
         using var scope = torch.NewDisposeScope();
         var y = target.reshape(-1).to_type(ScalarType.Float64);
-        double total = y.square().sum().item<double>();
+        double total = y.pow(TorchScalars.Two).sum().item<double>();
         if (!(total > 0)) throw new TelescopeException("The target is zero, so its energy share is undefined; give non-zero targets.");
-        return eigenvectors.t().matmul(y).square().sum().item<double>() / total;
+        return eigenvectors.t().matmul(y).pow(TorchScalars.Two).sum().item<double>() / total;
     }
 
     /// <summary>‖UᵀV‖_F² / k for orthonormal U, V [dim, k]: 1 for the same subspace, 0 for orthogonal ones (§11.5).</summary>
@@ -62,7 +62,7 @@ public static class KernelSpectrumMath
         if (!current.shape.SequenceEqual(previous.shape))
             throw new ArgumentException($"Eigenvector blocks differ in shape: [{string.Join(", ", current.shape)}] vs [{string.Join(", ", previous.shape)}].");
         using var scope = torch.NewDisposeScope();
-        return current.t().matmul(previous).square().sum().item<double>() / current.shape[1];
+        return current.t().matmul(previous).pow(TorchScalars.Two).sum().item<double>() / current.shape[1];
     }
 
     /// <summary>
@@ -78,6 +78,6 @@ public static class KernelSpectrumMath
         using var generator = new Generator((ulong)seed, device: torch.CPU);
         var signs = torch.randint(0, 2, [probes, dimension], dtype: ScalarType.Float64, generator: generator)
             .mul(TorchScalars.Two).sub(TorchScalars.One);
-        return Math.Sqrt(apply(signs).square().sum().item<double>() / probes);
+        return Math.Sqrt(apply(signs).pow(TorchScalars.Two).sum().item<double>() / probes);
     }
 }

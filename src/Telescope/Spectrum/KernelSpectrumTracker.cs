@@ -103,7 +103,7 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
             var (testQuadratic, testFrobenius, exact) = testMatrix is not null
                 ? (_testTarget!.dot(testMatrix.matmul(_testTarget!)).item<double>(), testMatrix.norm().item<double>(), true)
                 : (_testOperator.QuadraticForm(_testTarget!), HutchinsonNorm(_testOperator), false);
-            testAlignment = KernelSpectrumMath.Alignment(testQuadratic, testFrobenius, _testTarget!.square().sum().item<double>());
+            testAlignment = KernelSpectrumMath.Alignment(testQuadratic, testFrobenius, _testTarget!.pow(TorchScalars.Two).sum().item<double>());
             testExact = exact;
             if (_options.OutputCentered) testCentered = CenteredAlignment(_testOperator, testMatrix, _testTarget!);
         }
@@ -116,7 +116,7 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
             Residuals = residuals,
             FrobeniusNorm = frobenius,
             FrobeniusExact = frobeniusExact,
-            TrainAlignment = KernelSpectrumMath.Alignment(quadratic, frobenius, _trainTarget.square().sum().item<double>()),
+            TrainAlignment = KernelSpectrumMath.Alignment(quadratic, frobenius, _trainTarget.pow(TorchScalars.Two).sum().item<double>()),
             TestAlignment = testAlignment,
             TestFrobeniusExact = testExact,
             TrainAlignmentCentered = _options.OutputCentered ? CenteredAlignment(_trainOperator, trainMatrix, _trainTarget) : null,
@@ -229,7 +229,7 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
                 v => KernelSpectrumMath.CenterOutputs(kernel.Apply(KernelSpectrumMath.CenterOutputs(v, k)), k),
                 kernel.Dimension, _options.FrobeniusProbes, _options.Seed + 1);
         }
-        return KernelSpectrumMath.Alignment(quadratic, frobenius, centred.square().sum().item<double>());
+        return KernelSpectrumMath.Alignment(quadratic, frobenius, centred.pow(TorchScalars.Two).sum().item<double>());
     }
 
     /// <summary>The targets flattened example-major to n·k float64 entries on the CPU.</summary>

@@ -69,7 +69,7 @@ public sealed class TangentKernelOperator
         using var scope = torch.NewDisposeScope();
         var pullback = _vjp.Compute(Inputs, y.reshape(Rows, Outputs));
         double sum = 0;
-        foreach (var t in pullback) sum += t.to_type(ScalarType.Float64).square().sum().item<double>();
+        foreach (var t in pullback) sum += t.to_type(ScalarType.Float64).pow(TorchScalars.Two).sum().item<double>();
         return sum;
     }
 }

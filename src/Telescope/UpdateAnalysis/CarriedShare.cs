@@ -30,7 +30,7 @@ public static class CarriedShare
         var c = component.to_type(ScalarType.Float64);
         var total = all.Select(t => t.to_type(ScalarType.Float64)).Aggregate((a, b) => a.add(b, TorchScalars.One));
         double norms = all.Sum(t => t.to_type(ScalarType.Float64).norm().item<double>());
-        double totalSquare = total.square().sum().item<double>();
+        double totalSquare = total.pow(TorchScalars.Two).sum().item<double>();
         double magnitude = norms > 0 ? c.norm().item<double>() / norms : double.NaN;
         double projection = totalSquare > 0 ? (c * total).sum().item<double>() / totalSquare : double.NaN;
         return (magnitude, projection);

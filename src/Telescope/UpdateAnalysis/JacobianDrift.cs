@@ -52,7 +52,7 @@ public sealed class JacobianDrift : ICheckpointable, IDisposable
         {
             var diff = now - _last;
             change = diff.norm().item<double>() / _last.norm().item<double>();
-            LastPerInput = (diff.square().sum(1L).sqrt() / _last.square().sum(1L).sqrt()).data<double>().ToArray();
+            LastPerInput = (diff.pow(TorchScalars.Two).sum(1L).sqrt() / _last.pow(TorchScalars.Two).sum(1L).sqrt()).data<double>().ToArray();
             _last.Dispose();
         }
         _last = now;

@@ -53,7 +53,7 @@ public static class ProjectedKernelEstimate
             using var k = a.shape[2].ToScalar();
             var samples = a.bmm(b.transpose(1, 2)).div_(k);                     // [R, N, N′]
             var s = samples.sum(0L);
-            var q = samples.square().sum(0L);
+            var q = samples.pow(TorchScalars.Two).sum(0L);
             if (sum is null) { sum = s.MoveToOuterDisposeScope(); sumSquares = q.MoveToOuterDisposeScope(); }
             else { sum.add_(s, TorchScalars.One); sumSquares!.add_(q, TorchScalars.One); }
         }
@@ -61,7 +61,7 @@ public static class ProjectedKernelEstimate
         using var besselCorrection = (directions / (directions - 1.0)).ToScalar();
         var mean = sum!.div(directionCount);
         // Unbiased sample variance over directions, then the standard error of the mean.
-        var variance = (sumSquares!.div(directionCount) - mean.square()).mul_(besselCorrection).clamp_min_(TorchScalars.Zero);
+        var variance = (sumSquares!.div(directionCount) - mean.pow(TorchScalars.Two)).mul_(besselCorrection).clamp_min_(TorchScalars.Zero);
         var standardError = variance.div_(directionCount).sqrt_();
         return (mean.MoveToOuterDisposeScope(), standardError.MoveToOuterDisposeScope());
     }

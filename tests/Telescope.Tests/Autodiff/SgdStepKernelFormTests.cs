@@ -37,7 +37,7 @@ public class SgdStepKernelFormTests
         var sgd = torch.optim.SGD(parameters.Tensors.Select(p => (TorchSharp.Modules.Parameter)p).ToArray(), gamma);
         sgd.zero_grad();
         using var halfC = (c / 2).ToScalar();
-        var loss = (model.forward(batch) - labels).square().sum(1).mul(halfC).mean();
+        var loss = (model.forward(batch) - labels).pow(TorchScalars.Two).sum(1).mul(halfC).mean();
         loss.backward();
         sgd.step();
         var delta = parameters.CloneValues().Select((after, i) => after - before[i]).ToArray();

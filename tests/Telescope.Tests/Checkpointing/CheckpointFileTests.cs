@@ -167,7 +167,7 @@ public sealed class CheckpointFileTests() : TempFolderTest("telescope-ckpt-")
             var batch = torch.tensor(Enumerable.Range(0, 4).Select(i => (long)((t * 7 + i * 5) % 12)).ToArray());
             s.Optimizer.ZeroGrad();
             using var half = 0.5.ToScalar();
-            (s.Model.forward(x.index_select(0, batch)) - y.index_select(0, batch)).square().sum(1).mean().mul(half).backward();
+            (s.Model.forward(x.index_select(0, batch)) - y.index_select(0, batch)).pow(TorchScalars.Two).sum(1).mean().mul(half).backward();
             using var update = s.Optimizer.ComputeUpdate();
             s.Smoother.Step(new ForwardModeJvp(s.Model), new ParameterVjp(s.Model), batch, s.Optimizer, update);
             s.Optimizer.Apply(update);
@@ -231,7 +231,7 @@ public sealed class CheckpointFileTests() : TempFolderTest("telescope-ckpt-")
             var batch = torch.tensor(Enumerable.Range(0, 8).Select(i => (long)((t * 5 + i * 3) % 32)).ToArray());
             Smoother.Step(_kernel, batch, 0.05);
             Optimizer.ZeroGrad();
-            var loss = (Network.forward(x.index_select(0, batch)) - y.index_select(0, batch)).square().mean();
+            var loss = (Network.forward(x.index_select(0, batch)) - y.index_select(0, batch)).pow(TorchScalars.Two).mean();
             loss.backward();
             Tracker.Step(Optimizer).Dispose();
         }

@@ -42,7 +42,7 @@ public class GradientChangeTests
             var columns = torch.tensor(g.Indices.SelectMany(i => Enumerable.Range(0, (int)sizes[i]).Select(c => offsets[i] + c)).ToArray());
             var sa = ja.index_select(2, columns);
             var sb = jb.index_select(2, columns);
-            return ((sb - sa).square().sum([1, 2]).sqrt() / sa.square().sum([1, 2]).sqrt()).mean().item<double>();
+            return ((sb - sa).pow(TorchScalars.Two).sum([1, 2]).sqrt() / sa.pow(TorchScalars.Two).sum([1, 2]).sqrt()).mean().item<double>();
         }).ToArray();
     }
 

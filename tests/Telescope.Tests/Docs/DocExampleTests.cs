@@ -123,7 +123,7 @@ public class DocExampleTests
         double pTest = EffectiveParameters.Compute(smoother, "test").Value;
         Assert.Equal(50, smoother.StepCount);
         // p(I) = n/(|I|·k)·Σ_x ||S(x)||², from the weights themselves (k = 1).
-        using (var s = smoother.Weights("test")) Assert.Equal(20.0 / 5 * s.square().sum().item<double>(), pTest, 10);
+        using (var s = smoother.Weights("test")) Assert.Equal(20.0 / 5 * s.pow(TorchScalars.Two).sum().item<double>(), pTest, 10);
         Assert.InRange(pTrain, 0.5, 20);
         Assert.True(double.IsFinite(pTest) && pTest > 0, $"p_test = {pTest}");
         // The surrogate S·Y + c is the telescoping model of the run: close to the network itself.
@@ -174,7 +174,7 @@ public class DocExampleTests
         for (int t = 1; t <= 30; t++) { plus.Step(t); minus.Step(t); }
         using var fPlus = plus.Predict("test");
         using var fMinus = minus.Predict("test");
-        double p0 = 16.0 / 4 * ((fPlus - fMinus).square().sum().item<double>() / (0.2 * 0.2));
+        double p0 = 16.0 / 4 * ((fPlus - fMinus).pow(TorchScalars.Two).sum().item<double>() / (0.2 * 0.2));
         Assert.Equal(p0, pTest.PerDirection[0], 1e-10 * p0);
     }
 

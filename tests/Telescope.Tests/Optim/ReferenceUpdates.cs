@@ -27,7 +27,7 @@ internal static class ReferenceUpdates
         if (maxNorm is not double m) return 1.0;
         double squares = gradients.Sum(g =>
         {
-            using var s = g.to_type(ScalarType.Float64).square().sum();
+            using var s = g.to_type(ScalarType.Float64).pow(TorchScalars.Two).sum();
             return s.ToDouble();
         });
         return Math.Min(1.0, m / (Math.Sqrt(squares) + 1e-6));

@@ -26,7 +26,7 @@ public sealed class KernelSmootherTests
         var yb = y.index_select(0, batch);
         using var halfScale = (c / 2).ToScalar();
         using var minusLearningRate = (-lr).ToScalar();
-        var loss = (model.forward(xb) - yb).square().sum(1).mean().mul(halfScale);
+        var loss = (model.forward(xb) - yb).pow(TorchScalars.Two).sum(1).mean().mul(halfScale);
         var grads = torch.autograd.grad([loss], model.parameters().ToArray());
         using (torch.no_grad())
             foreach (var (p, g) in model.parameters().Zip(grads)) p.add_(g, alpha: minusLearningRate);
@@ -70,7 +70,7 @@ public sealed class KernelSmootherTests
             using var exponent = t.ToScalar();
             // 1 − x written as −x + 1, as TorchSharp's operator does.
             var decay = eigAll.mul(learningRate).negative().add(TorchScalars.One, TorchScalars.One).pow(exponent);   // (1 − γλ_j)^t
-            double expected = decay.negative().add(TorchScalars.One, TorchScalars.One).square().sum().item<double>();
+            double expected = decay.negative().add(TorchScalars.One, TorchScalars.One).pow(TorchScalars.Two).sum().item<double>();
             Assert.Equal(expected, history.Series(SmootherSets.Training)[t - 1].Value, 1e-9);
         }
         Assert.Equal(steps, history.Series("test").Count);

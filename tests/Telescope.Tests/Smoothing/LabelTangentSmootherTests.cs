@@ -202,7 +202,7 @@ public sealed class LabelTangentSmootherTests
                     var v = h.LabelDirectionMatrix().reshape(directions, n * k);
                     AssertClose(torch.einsum("xaj,dj->dxa", s, v), h.Tangents("test"), 1e-10, "Hutchinson tangents vs S·vec(V)");
                     // Per-input estimate and standard error: mean and sd/sqrt(D) of ||ḟ̂_d(x)||² over directions.
-                    var samples = h.Tangents("test").square().sum(2);                                  // [D, N]
+                    var samples = h.Tangents("test").pow(TorchScalars.Two).sum(2);                                  // [D, N]
                     AssertClose(samples.mean([0]), h.SquaredNorms("test"), 1e-12, "per-input Hutchinson mean");
                     using var sqrtDirections = Math.Sqrt(directions).ToScalar();
                     AssertClose(samples.std(0, unbiased: true).div(sqrtDirections), h.SquaredNormStandardErrors("test"), 1e-12,

@@ -56,7 +56,7 @@ public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
             var estimate = estimates.Single(e => e.Set == set);
             for (int d = 0; d < options.DirectionCount; d++)
             {
-                double expected = (double)n / (inputs.shape[0] * k) * hat.mm(sensitivity.Directions[d]).square().sum().item<double>();
+                double expected = (double)n / (inputs.shape[0] * k) * hat.mm(sensitivity.Directions[d]).pow(TorchScalars.Two).sum().item<double>();
                 Assert.True(Math.Abs(estimate.PerDirection[d] - expected) <= 1e-6 * expected,
                     $"{set}, direction {d}: p_net,d = {estimate.PerDirection[d]:R}, hat matrix {expected:R}");
             }
@@ -134,7 +134,7 @@ public sealed class RetrainingSensitivityTests(ITestOutputHelper output)
             var estimate = estimates.Single(e => e.Set == set);
             for (int d = 0; d < options.DirectionCount; d++)
             {
-                double smoother = (double)n / weights.shape[0] * weights.mm(sensitivity.Directions[d]).square().sum().item<double>();
+                double smoother = (double)n / weights.shape[0] * weights.mm(sensitivity.Directions[d]).pow(TorchScalars.Two).sum().item<double>();
                 output.WriteLine($"{set} d{d}: p_net {estimate.PerDirection[d]:G6}, kernel smoother {smoother:G6}");
                 // The surrogate freezes each step's Jacobian; at γ = 0.01 over 200 steps the network's Jacobian moves
                 // little, so the two label responses agree to 5% per direction (measured: within 2.2%).

@@ -81,7 +81,7 @@ internal sealed class SmoothingFixture
             optimizer.ZeroGrad();
             using (var scope = NewDisposeScope())
             {
-                var loss = (model.forward(X.index_select(0, batch)) - Y.index_select(0, batch)).square().sum(1).mean().mul(halfScale);
+                var loss = (model.forward(X.index_select(0, batch)) - Y.index_select(0, batch)).pow(TorchScalars.Two).sum(1).mean().mul(halfScale);
                 loss.backward();
             }
             using var update = optimizer.ComputeUpdate();

@@ -59,7 +59,7 @@ public sealed class SurrogateSharpnessTests
         using var adam = ExactOptimizers.Adam(parameters, 1e-3);
         adam.ZeroGrad();
         using var half = 0.5.ToScalar();
-        (model.forward(x) - y).square().sum(1).mean().mul(half).backward();
+        (model.forward(x) - y).pow(TorchScalars.Two).sum(1).mean().mul(half).backward();
         using var update = adam.ComputeUpdate();
         var rule = TangentStepRule.FromOptimizer(adam, update);
         var viaRule = SurrogateSharpness.Compute(new ForwardModeJvp(model), new ParameterVjp(model), x, rule, lossScale: 1.0, maxIterations: 300, tolerance: 1e-12);

@@ -98,7 +98,7 @@ public class KernelSpectrumTests
             return flat.dot(k.matmul(flat)).item<double>() / (k.norm().item<double>() * flat.dot(flat).item<double>());
         }
         var (_, vectors) = TopEigen(KernelOf(ExplicitJacobian(model, parameters, x)), 3);
-        double share = vectors.t().matmul(y.flatten()).square().sum().item<double>() / y.square().sum().item<double>();
+        double share = vectors.t().matmul(y.flatten()).pow(TorchScalars.Two).sum().item<double>() / y.pow(TorchScalars.Two).sum().item<double>();
 
         // 16 dimensions and 16 iterations: Lanczos spans the space, so its ‖K‖_F (Σλ²) is exact too.
         var options = new KernelSpectrumOptions { TopK = 3, Method = method, LanczosIterations = 16 };
@@ -168,7 +168,7 @@ public class KernelSpectrumTests
         Assert.Equal(new[] { 5.0, 5, 5, 3, 3 }, result.Values.Select(v => Math.Round(v, 12)));
         Assert.True(result.SpansSpace);
         // Their vectors span coordinates 0–4: the projector's trace on them is 5.
-        double captured = result.Vectors.narrow(0, 0, 5).square().sum().item<double>();
+        double captured = result.Vectors.narrow(0, 0, 5).pow(TorchScalars.Two).sum().item<double>();
         Assert.Equal(5.0, captured, 10);
     }
 

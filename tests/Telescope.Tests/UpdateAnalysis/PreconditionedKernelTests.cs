@@ -73,7 +73,7 @@ public class PreconditionedKernelTests
         {
             var (estimate, se) = ProjectedKernelEstimate.Compute(engine, x, y, t, directions, (ulong)(100 + s));
             sum.add_(estimate, TorchScalars.One);
-            variance.add_(se.square(), TorchScalars.One);
+            variance.add_(se.pow(TorchScalars.Two), TorchScalars.One);
             meanSe += se.mean().item<double>() / seeds;
         }
         using var seedCount = seeds.ToScalar();
