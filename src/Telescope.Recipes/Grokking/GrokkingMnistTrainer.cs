@@ -65,8 +65,6 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
     /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public GrokkingMnistRun Run(GrokkingMnistRun run, SweepSubRun sub)
     {
-        var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
-        var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var config = run.Config;
         using var scope = torch.NewDisposeScope();
@@ -78,11 +76,11 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
         if (run.Pair is not null)
         {
-            run = GrokkingSubRuns.RunPair(run, _retraining!, data.TrainTargets, members, s.Steps, s.LogSteps,
-                sub);
+            run = GrokkingSubRuns.RunPair(run, _retraining!, data.TrainTargets, members, s.Steps, s.LogSteps, sub);
             run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
             return run;
         }
+        var state = sub.State();
         var network = new Mlp(ModelOptions(config), _modelSeed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
@@ -113,32 +111,25 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
             s.Sensitivity.SeparatePairs);
 
-        int first = 1;
-        if (resume is not null)
-        {
-            (run, first) = GrokkingSubRuns.Load<GrokkingMnistRun>(sub, network, optimizer, sensitivity, ("smoother", smoother), ("spectrum", spectrum));
-            progress.Advance(first - 1);
-        }
-        run.Members = sensitivity.MemberCount;
-        // Times measured before a resume, so the totals cover the whole sub-run.
-        var before = (run.WallTime, run.TrainingTime, run.SmootherTime, run.MeasureTime, run.RetrainingTime, run.RetrainingMeasureTime, run.StabilityTime, run.ProcessorTime);
-        var trainClock = new Stopwatch();
-        var smootherClock = new Stopwatch();
-        var measureClock = new Stopwatch();
+        var (trainClock, smootherClock, measureClock) = (new Stopwatch(), new Stopwatch(), new Stopwatch());
+        var before = GrokkingSubRuns.Stored<GrokkingMnistRun>(sub);
         void Totals()
         {
-            run.WallTime = before.WallTime + clock.Elapsed;
+            run.WallTime = state.Clock.Wall;
             run.TrainingTime = before.TrainingTime + trainClock.Elapsed;
             run.SmootherTime = before.SmootherTime + smootherClock.Elapsed;
             run.MeasureTime = before.MeasureTime + measureClock.Elapsed;
             run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime;
             run.RetrainingMeasureTime = before.RetrainingMeasureTime + sensitivity.RetrainingMeasureTime;
             run.StabilityTime = before.StabilityTime + sensitivity.StabilityTime;
-            run.ProcessorTime = before.ProcessorTime + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart);
+            run.ProcessorTime = TimeSpan.FromSeconds(state.Clock.CpuSeconds);
         }
+        int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("spectrum", spectrum).Add("sensitivity", sensitivity).Restore();
+        run.Members = sensitivity.MemberCount;
 
         var logSteps = new HashSet<int>(s.LogSteps);
-        if (resume is null)
+        if (sub.Resume is null)
         {
             measureClock.Start();
             var (start, startNet) = (Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
@@ -148,21 +139,15 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
         for (int t = first; t <= s.Steps; t++)
         {
-            sub.SaveIfDue(t, state =>
-            {
-                Totals();
-                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity, ("smoother", smoother), ("spectrum", spectrum));
-            });
-            cancel.ThrowIfCancellationRequested();
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
             {
                 trainClock.Start();
                 batchIndex.copy_(torch.tensor(_batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
                 optimizer.ZeroGrad();
-                var residual = network.forward(data.TrainInputs.index_select(0, batchIndex)) - data.TrainTargets.index_select(0, batchIndex);
-                using var halfLossScale = (0.5 * s.LossScale).ToScalar();
-                var loss = residual.square().sum(1).mean().mul(halfLossScale);
-                loss.backward();
+                GrokkingSubRuns.HalfSquaredLoss(network, data.TrainInputs.index_select(0, batchIndex), data.TrainTargets.index_select(0, batchIndex), s.LossScale)
+                    .backward();
                 var update = optimizer.ComputeUpdate();
                 trainClock.Stop();
                 // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
@@ -188,9 +173,9 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
                 DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
                 var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
                 Log(point, net);
-                progress.SetStatus(StatusLine(run.Label, point, net));
+                sub.Progress.SetStatus(StatusLine(run.Label, point, net));
             }
-            progress.Advance();
+            sub.Progress.Advance();
         }
 
         if (smoother is not null)
@@ -205,10 +190,8 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
 
         void Log(GrokkingPoint point, SensitivityPoint net)
         {
-            GrokkingSpectrum.Log(spectrum, run, point.Step);
-            run.Points.Add(point);
-            run.Sensitivity.Add(net);
-            GrokkingMnistOutput.WriteRow(s, csv, run, point, net);
+            run.Log(point, net, spectrum);
+            GrokkingMnistOutput.WriteRow(s, sub.Metrics, run, point, net);
         }
     }
 

@@ -41,8 +41,6 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
     /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public GrokkingPolyRun Run(GrokkingPolyRun run, SweepSubRun sub)
     {
-        var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
-        var clock = Stopwatch.StartNew();
         double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
         var probes = task.TestInputs.narrow(0, 0, s.TestProbes);
@@ -51,8 +49,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             m => ExactOptimizers.Sgd(new TrainableParameters(m), s.LearningRate), task.TrainInputs, labels, s.LossScale, null,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
         if (run.Pair is not null)
-            return GrokkingSubRuns.RunPair(run, _retraining!, task.TrainLabels, members, s.Steps, s.LogSteps,
-                sub);
+            return GrokkingSubRuns.RunPair(run, _retraining!, task.TrainLabels, members, s.Steps, s.LogSteps, sub);
+        var state = sub.State();
         var network = new Mlp(Model(epsilon), _modelSeed);
         var kernel = new MlpTangentKernel(network);
         var jvp = new ForwardModeJvp(network);
@@ -74,43 +72,29 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             new TelescopingOptions { TrackLinearized = false });
         using var spectrum = GrokkingSpectrum.Create(s, network, (task.TrainInputs, task.TrainLabels), (task.TestInputs, task.TestLabels), _modelSeed);
 
-        int first = 1;
-        if (resume is null)
-            run.InitialSharpness = Sharpness(kernel);
-        else
-        {
-            (run, first) = GrokkingSubRuns.Load<GrokkingPolyRun>(sub, network, optimizer, sensitivity,
-                ("smoother", smoother), ("tracker", tracker), ("spectrum", spectrum));
-            progress.Advance(first - 1);
-        }
-        run.Members = sensitivity.MemberCount;
-        var before = (run.WallTime, run.RetrainingTime);
+        if (sub.Resume is null) run.InitialSharpness = Sharpness(kernel);
+        var before = GrokkingSubRuns.Stored<GrokkingPolyRun>(sub);
         void Totals()
         {
-            run.WallTime = before.WallTime + clock.Elapsed;
+            run.WallTime = state.Clock.Wall;
             run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
         }
+        int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("tracker", tracker).Add("spectrum", spectrum).Add("sensitivity", sensitivity).Restore();
+        run.Members = sensitivity.MemberCount;
 
         using var trainingCount = task.TrainInputs.shape[0].ToScalar();
         var batch = torch.arange(trainingCount, dtype: ScalarType.Int64, device: task.TrainInputs.device);
         var logSteps = new HashSet<int>(s.LogSteps);
-        if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
+        if (sub.Resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
         for (int t = first; t <= s.Steps; t++)
         {
-            sub.SaveIfDue(t, state =>
-            {
-                Totals();
-                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity,
-                    ("smoother", smoother), ("tracker", tracker), ("spectrum", spectrum));
-            });
-            cancel.ThrowIfCancellationRequested();
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
             {
                 optimizer.ZeroGrad();
-                var residual = network.forward(task.TrainInputs) - task.TrainLabels;
-                using var halfLossScale = (0.5 * s.LossScale).ToScalar();
-                var loss = residual.square().sum(1).mean().mul(halfLossScale);
-                loss.backward();
+                GrokkingSubRuns.HalfSquaredLoss(network, task.TrainInputs, task.TrainLabels, s.LossScale).backward();
                 // The smoother, λ_t and the telescoping model all read the model at θ_{t-1}: before the update is applied.
                 smoother?.Step(kernel, batch, s.LearningRate);
                 if (logSteps.Contains(t))
@@ -123,9 +107,9 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
                 var point = Measure(network, smoother, t);
                 DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
                 Log(point, sensitivity.Record(t, smoother, null));
-                progress.SetStatus(StatusLine(run.Label, point));
+                sub.Progress.SetStatus(StatusLine(run.Label, point));
             }
-            progress.Advance();
+            sub.Progress.Advance();
         }
 
         run.FinalSharpness = Sharpness(kernel);
@@ -140,10 +124,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
 
         void Log(GrokkingPoint point, SensitivityPoint net)
         {
-            GrokkingSpectrum.Log(spectrum, run, point.Step);
-            run.Points.Add(point);
-            run.Sensitivity.Add(net);
-            GrokkingPolyOutput.WriteRow(s, csv, run, point, net);
+            run.Log(point, net, spectrum);
+            GrokkingPolyOutput.WriteRow(s, sub.Metrics, run, point, net);
         }
     }
 

@@ -58,6 +58,14 @@ internal class GrokkingRun
         RetrainingMeasureTime += pair.RetrainingMeasureTime;
     }
 
+    /// <summary>Records a logged step: its point, p_net there and the spectrum (when <paramref name="spectrum"/> runs).</summary>
+    public void Log(GrokkingPoint point, SensitivityPoint net, Spectrum.KernelSpectrumTracker? spectrum)
+    {
+        GrokkingSpectrum.Log(spectrum, this, point.Step);
+        Points.Add(point);
+        Sensitivity.Add(net);
+    }
+
     /// <summary>The metrics.csv run name of a configuration at a seed: the label alone when the sweep has one seed.</summary>
     public static string RunName(string configuration, long seed, int seedCount) =>
         seedCount > 1 ? FormattableString.Invariant($"{configuration}_seed={seed}") : configuration;

@@ -5,8 +5,8 @@ namespace Telescope.Recipes.Grokking;
 /// <see cref="SweepSkeleton{TResult, TFacts}"/>: with <c>sensitivity_members=separate</c> every configuration × seed is
 /// followed by one sub-run per ±σ pair of p_net (<see cref="WithPairs"/>, trained by <see cref="RunPair"/>), so that
 /// shards spread the members over processes; the results are combined (<see cref="SeparatePairs"/>) before the outputs,
-/// and metrics.csv is rewritten then, since its live rows had no p_net. <see cref="Save"/> and <see cref="Load"/> are
-/// the checkpoint of a configuration sub-run in flight.
+/// and metrics.csv is rewritten then, since its live rows had no p_net. <see cref="AddRun{T}"/> puts
+/// the result so far of a sub-run in flight into its checkpoint.
 /// </summary>
 internal static class GrokkingSubRuns
 {
@@ -76,82 +76,59 @@ internal static class GrokkingSubRuns
     /// <param name="sub">Its place in the sweep: progress (advanced once per step), a checkpoint offered before every
     /// step, and the checkpoint to continue from (or null).</param>
     public static T RunPair<T>(T run, RetrainingSensitivityOptions options, Tensor labels, RetrainingRunFactory factory, int steps,
-        IReadOnlyList<int> logSteps, SweepSubRun sub) where T : GrokkingRun
+        IReadOnlyList<int> logSteps, SweepSubRun sub) where T : GrokkingRun, new()
     {
-        var (progress, resume, cancel) = (sub.Progress, sub.Resume, sub.Cancel);
         var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({run.Label}) is not a pair sub-run.");
-        var clock = Stopwatch.StartNew();
+        var state = sub.State();
         using var scope = NewDisposeScope();
         using var members = new RetrainingSensitivity(labels, options, factory, [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
-        int first = 1;
-        if (resume is not null)
-        {
-            run = sub.LoadValue<T>(RunKey);
-            first = sub.NextStep;
-            sub.Load("sensitivity", members);
-            progress.Advance(first - 1);
-        }
-        var before = (run.WallTime, run.RetrainingTime, run.RetrainingMeasureTime);
+        var before = Stored<T>(sub);
         void Totals()
         {
-            run.WallTime = before.WallTime + clock.Elapsed;
+            run.WallTime = state.Clock.Wall;
             run.RetrainingTime = before.RetrainingTime + members.TrainingTime;
             run.RetrainingMeasureTime = before.RetrainingMeasureTime + members.PredictionTime;
         }
+        int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("sensitivity", members).Restore();
         var logged = logSteps.ToHashSet();
-        if (resume is null) run.PairResponses.AddRange(members.Responses(0));
+        if (sub.Resume is null) run.PairResponses.AddRange(members.Responses(0));
         for (int t = first; t <= steps; t++)
         {
-            sub.SaveIfDue(t, state =>
-            {
-                Totals();
-                SweepSubRun.SaveValue(state, RunKey, run);
-                SweepSubRun.Save(state, "sensitivity", members);
-            });
-            cancel.ThrowIfCancellationRequested();
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
             members.Step(t);
             if (logged.Contains(t))
             {
                 var responses = members.Responses(t);
                 run.PairResponses.AddRange(responses);
-                progress.SetStatus(FormattableString.Invariant(
+                sub.Progress.SetStatus(FormattableString.Invariant(
                     $"{run.Label} pair {pair.Key}  p_d train {responses.First(r => r.Set == RecipeSensitivity.Train).Value:F0}  test {responses.First(r => r.Set == RecipeSensitivity.Test).Value:F0}"));
             }
-            progress.Advance();
+            sub.Progress.Advance();
         }
         Totals();
         return run;
+    }
+
+    /// <summary>The training loss of docs/method.md §1, (c/2)·mean_i ||f(x_i) − y_i||², on the inputs <paramref name="x"/>.</summary>
+    public static Tensor HalfSquaredLoss(torch.nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, double lossScale)
+    {
+        var residual = network.forward(x) - y;
+        using var halfLossScale = (0.5 * lossScale).ToScalar();
+        return residual.square().sum(1).mean().mul(halfLossScale);
     }
 
     /// <summary>Key (inside the sub-run's scope) of the result so far of the sub-run in flight.</summary>
     private const string RunKey = "run";
 
     /// <summary>
-    /// The sub-run's part of a checkpoint before a step (θ is θ_{t−1}; <see cref="SweepSubRun.SaveIfDue"/> adds the sweep,
-    /// the index and the step): the result so far, the model, the optimizer, the retraining members and each tracker given
-    /// (smoother, …; a null one is absent from this sub-run).
+    /// Adds the result so far of the sub-run in flight to its checkpoint (<c>current/run</c>):
+    /// <paramref name="totals"/> brings its times up to date before each save, and a resume hands the stored result to
+    /// <paramref name="resumed"/>.
     /// </summary>
-    public static void Save<T>(CheckpointState state, T run, torch.nn.Module network, ExactOptimizer optimizer, RecipeSensitivity sensitivity,
-        params (string Name, ICheckpointable? Part)[] trackers)
-    {
-        SweepSubRun.SaveValue(state, RunKey, run);
-        ModuleState.Save(network, state, SweepSubRun.Key("model/"));
-        SweepSubRun.Save(state, "optimizer", optimizer);
-        foreach (var (name, part) in trackers)
-            if (part is not null) SweepSubRun.Save(state, name, part);
-        SweepSubRun.Save(state, "sensitivity", sensitivity);
-    }
+    public static SubRunState AddRun<T>(this SubRunState state, SweepSubRun sub, Func<T> run, Action<T> resumed, Action totals) =>
+        state.Add(c => { totals(); SweepSubRun.SaveValue(c, RunKey, run()); }, _ => resumed(sub.LoadValue<T>(RunKey)));
 
-    /// <summary>Restores what <see cref="Save"/> stored; returns the result so far and the next step to take.</summary>
-    public static (T Run, int NextStep) Load<T>(SweepSubRun sub, torch.nn.Module network, ExactOptimizer optimizer,
-        RecipeSensitivity sensitivity, params (string Name, ICheckpointable? Part)[] trackers)
-    {
-        var run = sub.LoadValue<T>(RunKey);
-        ModuleState.Load(network, sub.Resume!, SweepSubRun.Key("model/"));
-        sub.Load("optimizer", optimizer);
-        foreach (var (name, part) in trackers)
-            if (part is not null) sub.Load(name, part);
-        sub.Load("sensitivity", sensitivity);
-        return (run, sub.NextStep);
-    }
+    /// <summary>The result stored by the checkpoint a sub-run resumes from (a new one for a fresh start): the times spent before.</summary>
+    public static T Stored<T>(SweepSubRun sub) where T : new() => sub.Resume is null ? new() : sub.LoadValue<T>(RunKey);
 }
