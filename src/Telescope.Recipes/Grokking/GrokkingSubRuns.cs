@@ -10,23 +10,26 @@ namespace Telescope.Recipes.Grokking;
 /// </summary>
 internal static class GrokkingSubRuns
 {
-    /// <summary>The sub-runs of the sweep: the plan, each followed by its pair sub-runs when <paramref name="separatePairs"/> is given.</summary>
-    public static IReadOnlyList<T> Units<T>(IReadOnlyList<T> plan, RetrainingSensitivityOptions? separatePairs) where T : GrokkingRun =>
-        separatePairs is null ? plan : WithPairs(plan, separatePairs);
-
-    /// <summary>The progress line of a share of <paramref name="assigned"/> sub-runs.</summary>
-    public static string Describe(int assigned, string what, RetrainingSensitivityOptions? separatePairs, int steps) =>
-        $"{assigned} sub-runs ({what}{(separatePairs is null ? "" : " × p_net pair")}) × {steps} steps";
+    /// <summary>Runs the sweep: the plan, each sub-run followed by its pair sub-runs with <c>sensitivity_members=separate</c>.</summary>
+    /// <param name="what">What one sub-run of the plan is, for the progress line, e.g. "ε × seed".</param>
+    public static void Run<T, TFacts>(SweepSkeleton<T, TFacts> sweep, RunContext context, GrokkingSettings s, TFacts facts, IReadOnlyList<T> plan,
+        string[] columns, string what, Func<T, SweepSubRun, T> train) where T : GrokkingRun
+    {
+        var separatePairs = s.SeparatePairs;
+        var units = separatePairs is null ? plan : WithPairs(plan, separatePairs);
+        sweep.Run(context, facts, units.Count, columns, assigned => $"{assigned} sub-runs ({what}{(separatePairs is null ? "" : " × p_net pair")}) × {s.Steps} steps",
+            _ => s.Steps, sub => train(units[sub.Index], sub));
+    }
 
     /// <summary>
     /// The combination step: the configuration sub-runs (pairs combined into them), metrics.csv rewritten when the live
     /// rows lack p_net or for a merge (<paramref name="liveMetrics"/> null; rows in sub-run order, so a merge writes the
     /// bytes of the unsharded run), then <paramref name="writeOutputs"/>.
     /// </summary>
-    public static void WriteOutputs<T>(RunContext context, IReadOnlyList<T> results, MetricsCsvWriter? liveMetrics, string[] columns,
-        Action<MetricsCsvWriter, T, GrokkingPoint, SensitivityPoint> writeRow, RetrainingSensitivityOptions? separatePairs, Action<IReadOnlyList<T>> writeOutputs)
-        where T : GrokkingRun
+    public static void WriteOutputs<T>(RunContext context, GrokkingSettings s, IReadOnlyList<T> results, MetricsCsvWriter? liveMetrics, string[] columns,
+        Action<MetricsCsvWriter, T, GrokkingPoint, SensitivityPoint> writeRow, Action<IReadOnlyList<T>> writeOutputs) where T : GrokkingRun
     {
+        var separatePairs = s.SeparatePairs;
         var runs = separatePairs is null ? results : CombinePairs(results, separatePairs);
         if (liveMetrics is null || separatePairs is not null)
         {
