@@ -31,7 +31,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         : "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it, so S = ∂f̂/∂Y at the labels";
 
     /// <summary>The paper figures grokking-mnist's claims cite.</summary>
-    private const string Figure = "Fig. 4 (right), 12, 13";
+    protected override string Figure => "Fig. 4 (right), 12, 13";
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(GrokkingMnistSettings s, MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
@@ -143,18 +143,8 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 findings.Add($"{name} — from the surrogate smoother's p (docs/method.md §4.3){spread}: {Describe(p)}");
                 foreach (var r in g) findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
             }
-            if (c.Net is { } net)
-                findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
-            string where = $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
-            verdicts.AddRange(GrokkingMnistAnalysis.EffectiveFindings(c, where, Figure));
-            if (analysis.Spectrum(c, "error") is { } spectrum)
-            {
-                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-                verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, Figure));
-            }
-            foreach (var r in g)
-                findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, Bound, analysis.SmootherSeries(r),
-                    analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+            NetAndSpectrumFindings(c, name, $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})", "error", r => r.Label,
+                findings, verdicts);
         }
         findings.AddRange(Comparisons());
         if (analysis.Comparison() is { } cmp)

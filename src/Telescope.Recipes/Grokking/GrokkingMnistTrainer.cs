@@ -76,7 +76,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
         if (run.Pair is not null)
         {
-            run = GrokkingSubRuns.RunPair(run, _retraining!, data.TrainTargets, members, s.Steps, s.LogSteps, sub);
+            run = GrokkingSubRuns.RunPair(run, s, data.TrainTargets, members, sub);
             run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
             return run;
         }
@@ -199,17 +199,11 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
     /// The progress line of a logged step: errors, the smoother's p only when it ran (never "NaN±NaN"), p_net and λ_t
     /// only when measured.
     /// </summary>
-    internal static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net)
-    {
-        var line = new System.Text.StringBuilder(FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}"));
-        if (!double.IsNaN(point.PTrain))
-            line.Append(FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
-        if (net.Train is not null)
-            line.Append(FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}"));
-        if (net.Sharpness is double lambda)
-            line.Append(FormattableString.Invariant($"  λ {lambda:G3}"));
-        return line.ToString();
-    }
+    private static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net) =>
+        FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}") +
+        (double.IsNaN(point.PTrain) ? "" : FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}")) +
+        (net.Train is null ? "" : FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}")) +
+        (net.Sharpness is double lambda ? FormattableString.Invariant($"  λ {lambda:G3}") : "");
 
     private MlpOptions ModelOptions(MnistConfiguration config) => new()
     {

@@ -36,4 +36,28 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
     /// <summary>A sub-run's summary entry: its own fields, then p_net's and λ_t's, then the spectrum's.</summary>
     protected Dictionary<string, object?> Entry(TRun r, Dictionary<string, object?> own) =>
         SensitivityColumns.Merge(own, SensitivityColumns.Summary(r.Sensitivity, Bound)).WithSpectrum(s, r);
+
+    /// <summary>The paper figures the recipe's claims cite.</summary>
+    protected abstract string Figure { get; }
+
+    /// <summary>
+    /// What a configuration's findings end with: p_net's answer, the verdicts of both p and of the spectrum view (into
+    /// <paramref name="verdicts"/>, for findings.json) and, per seed, p_net against the smoother's p.
+    /// </summary>
+    /// <param name="label">How a seed's sub-run is named in its findings.</param>
+    protected void NetAndSpectrumFindings(ConfigurationFinding<TRun> c, string name, string where, string metric, Func<TRun, string> label,
+        List<string> findings, List<RunFinding> verdicts)
+    {
+        if (c.Net is { } net)
+            findings.Add($"{name}{SeedMean.Describe(c.Seeds.Count)} — {GrokkingText.DescribeNet(net, c.LastNet)}");
+        verdicts.AddRange(GrokkingAnalysis<TRun>.EffectiveFindings(c, where, Figure));
+        if (analysis.Spectrum(c, metric) is { } spectrum)
+        {
+            findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
+            verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, Figure));
+        }
+        foreach (var r in c.Seeds)
+            findings.AddRange(SensitivityFindings.For(label(r), r.Sensitivity, Bound, analysis.SmootherSeries(r), analysis.PLimit,
+                s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+    }
 }

@@ -11,7 +11,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         ["epsilon", "train_mse", "test_mse", "p_train", "p_test", .. SensitivityColumns.Names, .. GrokkingSpectrum.Columns(s)];
 
     /// <summary>The paper figures grokking-poly's claims cite.</summary>
-    private const string Figure = "Fig. 4 (left), 11";
+    protected override string Figure => "Fig. 4 (left), 11";
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(GrokkingPolySettings s, MetricsCsvWriter csv, GrokkingPolyRun run, GrokkingPoint p, SensitivityPoint net) =>
@@ -106,17 +106,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             findings.Add($"**{name}**{spread} — {Describe(c.Delay, "MSE")}" + (g.Count == 1 ? ""
                 : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}."));
             if (c.Smoother is { } p) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {Describe(p)}");
-            if (c.Net is { } net)
-                findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
-            verdicts.AddRange(GrokkingPolyAnalysis.EffectiveFindings(c, name, Figure));
-            if (analysis.Spectrum(c, "MSE") is { } spectrum)
-            {
-                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-                verdicts.AddRange(GrokkingSpectrumReport.Findings(name, spectrum, Figure));
-            }
-            foreach (var r in g)
-                findings.AddRange(SensitivityFindings.For(g.Count == 1 ? name : $"{name}, seed {r.Seed}", r.Sensitivity, Bound,
-                    analysis.SmootherSeries(r), analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+            NetAndSpectrumFindings(c, name, name, "MSE", r => g.Count == 1 ? name : $"{name}, seed {r.Seed}", findings, verdicts);
         }
         findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + analysis.Rule.Describe());

@@ -49,7 +49,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             m => ExactOptimizers.Sgd(new TrainableParameters(m), s.LearningRate), task.TrainInputs, labels, s.LossScale, null,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
         if (run.Pair is not null)
-            return GrokkingSubRuns.RunPair(run, _retraining!, task.TrainLabels, members, s.Steps, s.LogSteps, sub);
+            return GrokkingSubRuns.RunPair(run, s, task.TrainLabels, members, sub);
         var state = sub.State();
         var network = new Mlp(Model(epsilon), _modelSeed);
         var kernel = new MlpTangentKernel(network);

@@ -3,7 +3,7 @@ namespace Telescope.Recipes.Grokking;
 /// <summary>
 /// What both grokking recipes share in their sweep of (configuration × seed) sub-runs, which runs on the
 /// <see cref="SweepSkeleton{TResult, TFacts}"/>: with <c>sensitivity_members=separate</c> every configuration × seed is
-/// followed by one sub-run per ±σ pair of p_net (<see cref="WithPairs"/>, trained by <see cref="RunPair"/>), so that
+/// followed by one sub-run per ±σ pair of p_net (trained by <see cref="RunPair"/>), so that
 /// shards spread the members over processes; the results are combined (<see cref="SeparatePairs"/>) before the outputs,
 /// and metrics.csv is rewritten then, since its live rows had no p_net. <see cref="AddRun{T}"/> puts
 /// the result so far of a sub-run in flight into its checkpoint.
@@ -16,7 +16,13 @@ internal static class GrokkingSubRuns
         string[] columns, string what, Func<T, SweepSubRun, T> train) where T : GrokkingRun
     {
         var separatePairs = s.SeparatePairs;
-        var units = separatePairs is null ? plan : WithPairs(plan, separatePairs);
+        // Each pair sub-run is a copy of its configuration's sub-run with Pair set.
+        var units = separatePairs is null ? plan : plan.SelectMany(run => new[] { run }.Concat(separatePairs.Pairs().Select(pair =>
+        {
+            var copy = SubRunResults.Deserialize<T>(SubRunResults.Serialize(run), "the sweep plan");
+            copy.Pair = pair;
+            return copy;
+        }))).ToList();
         sweep.Run(context, facts, units.Count, columns, assigned => $"{assigned} sub-runs ({what}{(separatePairs is null ? "" : " × p_net pair")}) × {s.Steps} steps",
             _ => s.Steps, sub => train(units[sub.Index], sub));
     }
@@ -41,15 +47,6 @@ internal static class GrokkingSubRuns
         writeOutputs(runs);
     }
 
-    /// <summary>Every sub-run of the plan followed by one sub-run per pair of <paramref name="options"/> (a copy with <see cref="GrokkingRun.Pair"/> set).</summary>
-    private static List<T> WithPairs<T>(IReadOnlyList<T> plan, RetrainingSensitivityOptions options) where T : GrokkingRun =>
-        plan.SelectMany(run => new[] { run }.Concat(options.Pairs().Select(pair =>
-        {
-            var copy = SubRunResults.Deserialize<T>(SubRunResults.Serialize(run), "the sweep plan");
-            copy.Pair = pair;
-            return copy;
-        }))).ToList();
-
     /// <summary>The configuration sub-runs with p_net, the agreement and the members' cost from their pair sub-runs.</summary>
     private static List<T> CombinePairs<T>(IReadOnlyList<T> results, RetrainingSensitivityOptions options) where T : GrokkingRun
     {
@@ -70,21 +67,14 @@ internal static class GrokkingSubRuns
     /// from θ_0 with the configuration's batches, their responses recorded at step 0 and at every logged step, a
     /// checkpoint offered before every step. Writes no metrics rows (the configuration's rows get p_net once combined).
     /// </summary>
-    /// <param name="run">The pair sub-run.</param>
-    /// <param name="options">p_net's options with this seed's directions.</param>
     /// <param name="labels">Y [n, k].</param>
     /// <param name="factory">One member run from θ_0, as the lockstep members are made (tracking the sets train and test).</param>
-    /// <param name="steps">Training steps.</param>
-    /// <param name="logSteps">The logged steps (step 0 is always recorded).</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), a checkpoint offered before every
-    /// step, and the checkpoint to continue from (or null).</param>
-    public static T RunPair<T>(T run, RetrainingSensitivityOptions options, Tensor labels, RetrainingRunFactory factory, int steps,
-        IReadOnlyList<int> logSteps, SweepSubRun sub) where T : GrokkingRun, new()
+    public static T RunPair<T>(T run, GrokkingSettings s, Tensor labels, RetrainingRunFactory factory, SweepSubRun sub) where T : GrokkingRun, new()
     {
         var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({run.Label}) is not a pair sub-run.");
         var state = sub.State();
         using var scope = NewDisposeScope();
-        using var members = new RetrainingSensitivity(labels, options, factory, [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
+        using var members = new RetrainingSensitivity(labels, s.SensitivityOptions(run.Seed)!, factory, [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
         var before = Stored<T>(sub);
         void Totals()
         {
@@ -93,9 +83,9 @@ internal static class GrokkingSubRuns
             run.RetrainingMeasureTime = before.RetrainingMeasureTime + members.PredictionTime;
         }
         int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("sensitivity", members).Restore();
-        var logged = logSteps.ToHashSet();
+        var logged = s.LogSteps.ToHashSet();
         if (sub.Resume is null) run.PairResponses.AddRange(members.Responses(0));
-        for (int t = first; t <= steps; t++)
+        for (int t = first; t <= s.Steps; t++)
         {
             state.SaveIfDue(t);
             sub.Cancel.ThrowIfCancellationRequested();
