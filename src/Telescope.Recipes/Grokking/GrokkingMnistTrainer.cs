@@ -231,8 +231,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         var test = Evaluate(data.TestInputs, data.TestTargets, data.TestClasses);
         if (smoother is null)
             return new GrokkingPoint(step, train.Error, test.Error, double.NaN, double.NaN, double.NaN, double.NaN, train.Mse, test.Mse);
-        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
-        var pTest = EffectiveParameters.Compute(smoother, "test");
+        var (pTrain, pTest) = (EffectiveParameters.Compute(smoother, SmootherSets.Training), EffectiveParameters.Compute(smoother, "test"));
         return new GrokkingPoint(step, train.Error, test.Error, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError,
             train.Mse, test.Mse, GapStandardError(smoother));
     }

@@ -151,12 +151,10 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         double Mse(Tensor x, Tensor y) => (network.forward(x) - y).square().mean().to_type(ScalarType.Float64).item<double>();
-        if (smoother is null)
-            return new GrokkingPoint(step, Mse(task.TrainInputs, task.TrainLabels), Mse(task.TestInputs, task.TestLabels), double.NaN, 0, double.NaN, 0);
-        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
-        var pTest = EffectiveParameters.Compute(smoother, "test");
-        return new GrokkingPoint(step, Mse(task.TrainInputs, task.TrainLabels), Mse(task.TestInputs, task.TestLabels),
-            pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError);
+        double train = Mse(task.TrainInputs, task.TrainLabels), test = Mse(task.TestInputs, task.TestLabels);
+        if (smoother is null) return new GrokkingPoint(step, train, test, double.NaN, 0, double.NaN, 0);
+        var (pTrain, pTest) = (EffectiveParameters.Compute(smoother, SmootherSets.Training), EffectiveParameters.Compute(smoother, "test"));
+        return new GrokkingPoint(step, train, test, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError);
     }
 
     private double Sharpness(MlpTangentKernel kernel)

@@ -58,10 +58,16 @@ internal class GrokkingRun
         RetrainingMeasureTime += pair.RetrainingMeasureTime;
     }
 
-    /// <summary>Records a logged step: its point, p_net there and the spectrum (when <paramref name="spectrum"/> runs).</summary>
-    public void Log(GrokkingPoint point, SensitivityPoint net, Spectrum.KernelSpectrumTracker? spectrum)
+    /// <summary>Records a logged step: the spectrum there (when <paramref name="spectrum"/> runs; its own clock times it), the point and p_net.</summary>
+    public void Log(GrokkingPoint point, SensitivityPoint net, Telescope.Spectrum.KernelSpectrumTracker? spectrum)
     {
-        GrokkingSpectrum.Log(spectrum, this, point.Step);
+        if (spectrum is not null)
+        {
+            var clock = Stopwatch.StartNew();
+            var log = spectrum.Log(point.Step);
+            Spectrum.Add(new(point.Step, log.Eigenvalues, log.TrainAlignment, log.TestAlignment ?? double.NaN, log.TopKEnergyShare, log.Rotation));
+            SpectrumTime += clock.Elapsed;
+        }
         Points.Add(point);
         Sensitivity.Add(net);
     }
