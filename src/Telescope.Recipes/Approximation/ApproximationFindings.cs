@@ -5,10 +5,8 @@ namespace Telescope.Recipes.Approximation;
 /// <summary>One verdict of the approximation recipe: a claim of the paper judged at one optimizer (and learning rate).</summary>
 /// <param name="Key">Stable identifier of the claim (findings.json).</param>
 /// <param name="Claim">The paper's claim in one sentence, with its figure.</param>
-/// <param name="Optimizer">The optimizer judged.</param>
 /// <param name="LearningRate">The learning rate judged, or null for a claim over the whole grid.</param>
 /// <param name="Where">Where in the run, e.g. "sgd, lr 0.05, one seed".</param>
-/// <param name="Verdict">The noise-aware verdict.</param>
 internal sealed record ApproximationVerdict(string Key, string Claim, string Optimizer, double? LearningRate, string Where, Verdict Verdict)
 {
     public RunFinding ToRunFinding() => new(Key, Claim, Where, Verdict);

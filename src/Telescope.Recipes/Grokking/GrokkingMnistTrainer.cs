@@ -51,7 +51,6 @@ internal sealed class GrokkingMnistRun : GrokkingRun
 /// every step it offers a checkpoint: the model, AdamW's state, the smoother's tangents, every member's model and
 /// optimizer, the position t (batches are a pure function of the seed and t) and the points so far.
 /// </summary>
-/// <param name="s">The recipe's settings.</param>
 /// <param name="data">The images every configuration shares.</param>
 /// <param name="seed">The repetition's seed: it draws the data order, the unscaled initialization and (+ 1) the label directions.</param>
 internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkingData data, long seed)
@@ -60,9 +59,6 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
     private readonly int _modelSeed = GrokkingMnistSettings.ModelSeed(seed);
     private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
 
-    /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
-    /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public GrokkingMnistRun Run(GrokkingMnistRun run, SweepSubRun sub)
     {
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
@@ -87,17 +83,12 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, s.LearningRate, weightDecay: s.WeightDecay);
         optimizer.IncludeComponents = false;
 
-        int k = (int)data.TrainTargets.shape[1];
         Tensor f0Train, f0Probes;
-        using (torch.no_grad())
-        {
-            f0Train = network.forward(data.TrainInputs);
-            f0Probes = network.forward(data.Probes);
-        }
+        using (torch.no_grad()) (f0Train, f0Probes) = (network.forward(data.TrainInputs), network.forward(data.Probes));
         using var smoother = s.UseSmoother
             ? new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
             {
-                OutputCount = k,
+                OutputCount = (int)data.TrainTargets.shape[1],
                 LossScale = s.LossScale,
                 Directions = LabelDirections.Hutchinson,
                 DirectionCount = s.Directions,
@@ -124,59 +115,45 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             run.StabilityTime = before.StabilityTime + sensitivity.StabilityTime;
             run.ProcessorTime = TimeSpan.FromSeconds(state.Clock.CpuSeconds);
         }
-        int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
-            .Add("smoother", smoother).Add("spectrum", spectrum).Add("sensitivity", sensitivity).Restore();
         run.Members = sensitivity.MemberCount;
-
-        var logSteps = new HashSet<int>(s.LogSteps);
-        if (sub.Resume is null)
+        state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("spectrum", spectrum).Add("sensitivity", sensitivity);
+        var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        GrokkingSubRuns.Train(sub, state, s, (t, logged) =>
+        {
+            using var stepScope = torch.NewDisposeScope();
+            trainClock.Start();
+            batchIndex.copy_(torch.tensor(_batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+            optimizer.ZeroGrad();
+            GrokkingSubRuns.HalfSquaredLoss(network, data.TrainInputs.index_select(0, batchIndex), data.TrainTargets.index_select(0, batchIndex), s.LossScale)
+                .backward();
+            var update = optimizer.ComputeUpdate();
+            trainClock.Stop();
+            // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
+            if (logged && sensitivity.HasStability)
+                sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, batchIndex), TangentStepRule.FromOptimizer(optimizer, update));
+            if (smoother is not null)
+            {
+                smootherClock.Start();
+                smoother.Step(jvp, vjp, batchIndex, optimizer, update);
+                smootherClock.Stop();
+            }
+            trainClock.Start();
+            optimizer.Apply(update);
+            update.Dispose();
+            trainClock.Stop();
+            sensitivity.Step(t);
+        }, t =>
         {
             measureClock.Start();
-            var (start, startNet) = (Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
+            var point = Measure(network, smoother, t);
             measureClock.Stop();
-            Log(start, startNet);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
-        }
-        var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        for (int t = first; t <= s.Steps; t++)
-        {
-            state.SaveIfDue(t);
-            sub.Cancel.ThrowIfCancellationRequested();
-            using (var stepScope = torch.NewDisposeScope())
-            {
-                trainClock.Start();
-                batchIndex.copy_(torch.tensor(_batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
-                optimizer.ZeroGrad();
-                GrokkingSubRuns.HalfSquaredLoss(network, data.TrainInputs.index_select(0, batchIndex), data.TrainTargets.index_select(0, batchIndex), s.LossScale)
-                    .backward();
-                var update = optimizer.ComputeUpdate();
-                trainClock.Stop();
-                // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
-                if (logSteps.Contains(t) && sensitivity.HasStability)
-                    sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, batchIndex), TangentStepRule.FromOptimizer(optimizer, update));
-                if (smoother is not null)
-                {
-                    smootherClock.Start();
-                    smoother.Step(jvp, vjp, batchIndex, optimizer, update);
-                    smootherClock.Stop();
-                }
-                trainClock.Start();
-                optimizer.Apply(update);
-                update.Dispose();
-                trainClock.Stop();
-                sensitivity.Step(t);
-            }
-            if (logSteps.Contains(t))
-            {
-                measureClock.Start();
-                var point = Measure(network, smoother, t);
-                measureClock.Stop();
-                DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
-                var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
-                Log(point, net);
-                sub.Progress.SetStatus(StatusLine(run.Label, point, net));
-            }
-            sub.Progress.Advance();
-        }
+            if (t > 0) DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
+            var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
+            run.Log(point, net, spectrum);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
+            GrokkingMnistOutput.WriteRow(s, sub.Metrics, run, point, net);
+            sub.Progress.SetStatus(StatusLine(run.Label, point, net));
+        });
 
         if (smoother is not null)
         using (torch.no_grad())
@@ -187,12 +164,6 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         }
         Totals();
         return run;
-
-        void Log(GrokkingPoint point, SensitivityPoint net)
-        {
-            run.Log(point, net, spectrum);
-            GrokkingMnistOutput.WriteRow(s, sub.Metrics, run, point, net);
-        }
     }
 
     /// <summary>

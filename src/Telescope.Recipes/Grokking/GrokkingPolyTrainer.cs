@@ -28,7 +28,6 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 /// the test probes. Each logged row goes to metrics.csv as soon as it is measured; before every step it offers a
 /// checkpoint (model, optimizer, smoother, telescoping tracker, retraining members, position and points so far).
 /// </summary>
-/// <param name="s">The recipe's settings.</param>
 /// <param name="task">The task every ε and seed shares.</param>
 /// <param name="seed">The repetition's seed: the initial w come from seed S + 1, the label directions of p_net from S + 2.</param>
 internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask task, long seed)
@@ -36,9 +35,6 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
     private readonly int _modelSeed = GrokkingPolySettings.ModelSeed(seed);
     private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
 
-    /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
-    /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public GrokkingPolyRun Run(GrokkingPolyRun run, SweepSubRun sub)
     {
         double epsilon = run.Epsilon;
@@ -59,11 +55,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         optimizer.IncludeComponents = false;   // plain GD has one component; the total is all the smoother needs
 
         Tensor f0Train, f0Probes;
-        using (torch.no_grad())
-        {
-            f0Train = network.forward(task.TrainInputs);
-            f0Probes = network.forward(probes);
-        }
+        using (torch.no_grad()) (f0Train, f0Probes) = (network.forward(task.TrainInputs), network.forward(probes));
         using var smoother = s.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = s.LossScale }) : null;
         smoother?.Track("test", probes, f0Probes);
         using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, task.TrainLabels, members,
@@ -79,38 +71,33 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             run.WallTime = state.Clock.Wall;
             run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
         }
-        int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
-            .Add("smoother", smoother).Add("tracker", tracker).Add("spectrum", spectrum).Add("sensitivity", sensitivity).Restore();
         run.Members = sensitivity.MemberCount;
-
+        state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("tracker", tracker).Add("spectrum", spectrum).Add("sensitivity", sensitivity);
         using var trainingCount = task.TrainInputs.shape[0].ToScalar();
         var batch = torch.arange(trainingCount, dtype: ScalarType.Int64, device: task.TrainInputs.device);
-        var logSteps = new HashSet<int>(s.LogSteps);
-        if (sub.Resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
-        for (int t = first; t <= s.Steps; t++)
+        GrokkingSubRuns.Train(sub, state, s, (t, logged) =>
         {
-            state.SaveIfDue(t);
-            sub.Cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
             {
                 optimizer.ZeroGrad();
                 GrokkingSubRuns.HalfSquaredLoss(network, task.TrainInputs, task.TrainLabels, s.LossScale).backward();
                 // The smoother, λ_t and the telescoping model all read the model at θ_{t-1}: before the update is applied.
                 smoother?.Step(kernel, batch, s.LearningRate);
-                if (logSteps.Contains(t))
+                if (logged)
                     sensitivity.MeasureSharpness(jvp, vjp, task.TrainInputs, new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = t, LearningRate = s.LearningRate });
                 tracker.Step(optimizer).Dispose();
             }
             sensitivity.Step(t);
-            if (logSteps.Contains(t))
-            {
-                var point = Measure(network, smoother, t);
-                DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
-                Log(point, sensitivity.Record(t, smoother, null));
-                sub.Progress.SetStatus(StatusLine(run.Label, point));
-            }
-            sub.Progress.Advance();
-        }
+        }, t =>
+        {
+            var point = Measure(network, smoother, t);
+            if (t > 0) DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
+            var net = sensitivity.Record(t, smoother, null);
+            run.Log(point, net, spectrum);
+            GrokkingPolyOutput.WriteRow(s, sub.Metrics, run, point, net);
+            sub.Progress.SetStatus(StatusLine(run.Label, point));
+        });
 
         run.FinalSharpness = Sharpness(kernel);
         if (smoother is not null)
@@ -121,12 +108,6 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         }
         Totals();
         return run;
-
-        void Log(GrokkingPoint point, SensitivityPoint net)
-        {
-            run.Log(point, net, spectrum);
-            GrokkingPolyOutput.WriteRow(s, sub.Metrics, run, point, net);
-        }
     }
 
     /// <summary>The progress line of a logged step: the MSEs, and p only when the smoother ran.</summary>

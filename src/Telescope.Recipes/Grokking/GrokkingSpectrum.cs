@@ -54,7 +54,6 @@ internal static class GrokkingSpectrum
 
     /// <summary>The tracker on the first probes of each set (null when the spectrum is off).</summary>
     /// <param name="train">Training inputs and targets [n, k] (one-hot classes, or the regression labels).</param>
-    /// <param name="test">Test inputs and targets.</param>
     /// <param name="seed">The tracker's seed (unused by the exact method; stored for a switch to Lanczos).</param>
     public static KernelSpectrumTracker? Create(GrokkingSettings s, Mlp network, (Tensor Inputs, Tensor Targets) train,
         (Tensor Inputs, Tensor Targets) test, int seed)

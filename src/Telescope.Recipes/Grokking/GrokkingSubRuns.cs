@@ -82,25 +82,36 @@ internal static class GrokkingSubRuns
             run.RetrainingTime = before.RetrainingTime + members.TrainingTime;
             run.RetrainingMeasureTime = before.RetrainingMeasureTime + members.PredictionTime;
         }
-        int first = state.AddRun(sub, () => run, r => run = r, Totals).Add("sensitivity", members).Restore();
+        state.AddRun(sub, () => run, r => run = r, Totals).Add("sensitivity", members);
+        Train(sub, state, s, (t, _) => members.Step(t), t =>
+        {
+            var responses = members.Responses(t);
+            run.PairResponses.AddRange(responses);
+            sub.Progress.SetStatus(FormattableString.Invariant(
+                $"{run.Label} pair {pair.Key}  p_d train {responses.First(r => r.Set == RecipeSensitivity.Train).Value:F0}  test {responses.First(r => r.Set == RecipeSensitivity.Test).Value:F0}"));
+        });
+        Totals();
+        return run;
+    }
+
+    /// <summary>
+    /// The step loop of a sub-run whose <paramref name="state"/> lists what it carries over: restored on a resume, else
+    /// step 0 logged; then for every step t a checkpoint offered (θ is θ_{t−1}), the step, and the log at logged steps.
+    /// </summary>
+    /// <param name="step">Takes step t (true: t is logged).</param>
+    public static void Train(SweepSubRun sub, SubRunState state, GrokkingSettings s, Action<int, bool> step, Action<int> log)
+    {
+        int first = state.Restore();
         var logged = s.LogSteps.ToHashSet();
-        if (sub.Resume is null) run.PairResponses.AddRange(members.Responses(0));
+        if (sub.Resume is null) log(0);
         for (int t = first; t <= s.Steps; t++)
         {
             state.SaveIfDue(t);
             sub.Cancel.ThrowIfCancellationRequested();
-            members.Step(t);
-            if (logged.Contains(t))
-            {
-                var responses = members.Responses(t);
-                run.PairResponses.AddRange(responses);
-                sub.Progress.SetStatus(FormattableString.Invariant(
-                    $"{run.Label} pair {pair.Key}  p_d train {responses.First(r => r.Set == RecipeSensitivity.Train).Value:F0}  test {responses.First(r => r.Set == RecipeSensitivity.Test).Value:F0}"));
-            }
+            step(t, logged.Contains(t));
+            if (logged.Contains(t)) log(t);
             sub.Progress.Advance();
         }
-        Totals();
-        return run;
     }
 
     /// <summary>The training loss of docs/method.md §1, (c/2)·mean_i ||f(x_i) − y_i||², on the inputs <paramref name="x"/>.</summary>
