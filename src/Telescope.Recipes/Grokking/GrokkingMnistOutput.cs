@@ -266,7 +266,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
     private static string MachineLoad()
     {
         try { return File.ReadAllText("/proc/loadavg").Split(' ')[0] + " (1-min load average at the end)"; }
-        catch (IOException) { return "unknown"; }
-        catch (UnauthorizedAccessException) { return "unknown"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unknown"; }
     }
 }

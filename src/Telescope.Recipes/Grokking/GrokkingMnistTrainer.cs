@@ -152,7 +152,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
             run.Log(point, net, spectrum);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
             GrokkingMnistOutput.WriteRow(s, sub.Metrics, run, point, net);
-            sub.Progress.SetStatus(StatusLine(run.Label, point, net));
+            if (t > 0) sub.Progress.SetStatus(StatusLine(run.Label, point, net));
         });
 
         if (smoother is not null)

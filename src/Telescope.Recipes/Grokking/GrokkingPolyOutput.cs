@@ -50,7 +50,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             ["fidelity_test_telescoped_vs_network"] = r.TestFidelity?.TelescopedVsNetwork,
             ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
             ["retraining_members"] = r.Members,
-            ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
+            ["retraining_seconds"] = Math.Round((r.RetrainingTime + r.RetrainingMeasureTime).TotalSeconds, 1),   // the members' steps and evaluations
         })),
     };
 

@@ -9,14 +9,6 @@ internal sealed class GrokkingPolyRun : GrokkingRun
     /// <summary>γ·c·λ_max(K_0(X_train, X_train))/n: the largest per-step contraction factor of the residual; GD ≈ gradient flow when ≪ 2.</summary>
     public double InitialSharpness { get; set; }
     public double FinalSharpness { get; set; }
-    // RetrainingTime here covers the members' steps and evaluations (RetrainingMeasureTime stays 0).
-
-    /// <inheritdoc/>
-    public override void AddPairCost(GrokkingRun pair)
-    {
-        WallTime += pair.WallTime;
-        RetrainingTime += pair.RetrainingTime + pair.RetrainingMeasureTime;
-    }
 
     /// <summary>The label of an ε, e.g. "eps=0.02".</summary>
     public static string ConfigurationOf(double epsilon) => string.Create(CultureInfo.InvariantCulture, $"eps={epsilon:G6}");
@@ -69,7 +61,8 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         void Totals()
         {
             run.WallTime = state.Clock.Wall;
-            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
+            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime;
+            run.RetrainingMeasureTime = before.RetrainingMeasureTime + sensitivity.RetrainingMeasureTime;
         }
         run.Members = sensitivity.MemberCount;
         state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
@@ -96,7 +89,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
             var net = sensitivity.Record(t, smoother, null);
             run.Log(point, net, spectrum);
             GrokkingPolyOutput.WriteRow(s, sub.Metrics, run, point, net);
-            sub.Progress.SetStatus(StatusLine(run.Label, point));
+            if (t > 0) sub.Progress.SetStatus(StatusLine(run.Label, point));
         });
 
         run.FinalSharpness = Sharpness(kernel);

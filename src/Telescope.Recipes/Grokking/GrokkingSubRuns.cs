@@ -87,7 +87,7 @@ internal static class GrokkingSubRuns
         {
             var responses = members.Responses(t);
             run.PairResponses.AddRange(responses);
-            sub.Progress.SetStatus(FormattableString.Invariant(
+            if (t > 0) sub.Progress.SetStatus(FormattableString.Invariant(
                 $"{run.Label} pair {pair.Key}  p_d train {responses.First(r => r.Set == RecipeSensitivity.Train).Value:F0}  test {responses.First(r => r.Set == RecipeSensitivity.Test).Value:F0}"));
         });
         Totals();
