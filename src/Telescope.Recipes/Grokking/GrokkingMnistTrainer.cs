@@ -57,7 +57,6 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
 {
     private readonly BatchSchedule _batches = new(s.TrainSize, s.BatchSize, (ulong)seed);
     private readonly int _modelSeed = GrokkingMnistSettings.ModelSeed(seed);
-    private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
 
     public GrokkingMnistRun Run(GrokkingMnistRun run, SweepSubRun sub)
     {
@@ -99,7 +98,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             : null;
         smoother?.Track("test", data.Probes, f0Probes);
         using var spectrum = GrokkingSpectrum.Create(s, network, (data.TrainInputs, data.TrainTargets), (data.TestInputs, data.TestTargets), _modelSeed);
-        using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
+        using var sensitivity = new RecipeSensitivity(s.SensitivityOptions(seed), s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
             s.Sensitivity.SeparatePairs);
 
         var (trainClock, smootherClock, measureClock) = (new Stopwatch(), new Stopwatch(), new Stopwatch());

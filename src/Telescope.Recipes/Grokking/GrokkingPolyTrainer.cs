@@ -25,21 +25,19 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask task, long seed)
 {
     private readonly int _modelSeed = GrokkingPolySettings.ModelSeed(seed);
-    private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
 
     public GrokkingPolyRun Run(GrokkingPolyRun run, SweepSubRun sub)
     {
-        double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
         var probes = task.TestInputs.narrow(0, 0, s.TestProbes);
         // The members: the same network from the same seed (θ_0), full-batch GD at the same rate; labels Y ± σV_d.
-        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), _modelSeed),
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(run.Epsilon), _modelSeed),
             m => ExactOptimizers.Sgd(new TrainableParameters(m), s.LearningRate), task.TrainInputs, labels, s.LossScale, null,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
         if (run.Pair is not null)
             return GrokkingSubRuns.RunPair(run, s, task.TrainLabels, members, sub);
         var state = sub.State();
-        var network = new Mlp(Model(epsilon), _modelSeed);
+        var network = new Mlp(Model(run.Epsilon), _modelSeed);
         var kernel = new MlpTangentKernel(network);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
@@ -50,7 +48,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         using (torch.no_grad()) (f0Train, f0Probes) = (network.forward(task.TrainInputs), network.forward(probes));
         using var smoother = s.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = s.LossScale }) : null;
         smoother?.Track("test", probes, f0Probes);
-        using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, task.TrainLabels, members,
+        using var sensitivity = new RecipeSensitivity(s.SensitivityOptions(seed), s.Sensitivity.StabilityIterations, s.LossScale, task.TrainLabels, members,
             s.Sensitivity.SeparatePairs);
         using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
             new TelescopingOptions { TrackLinearized = false });
