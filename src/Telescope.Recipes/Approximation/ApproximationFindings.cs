@@ -1,12 +1,12 @@
+using static Telescope.Recipes.Approximation.ApproximationOutput;
+
 namespace Telescope.Recipes.Approximation;
 
 /// <summary>One verdict of the approximation recipe: a claim of the paper judged at one optimizer (and learning rate).</summary>
 /// <param name="Key">Stable identifier of the claim (findings.json).</param>
 /// <param name="Claim">The paper's claim in one sentence, with its figure.</param>
-/// <param name="Optimizer">The optimizer judged.</param>
 /// <param name="LearningRate">The learning rate judged, or null for a claim over the whole grid.</param>
 /// <param name="Where">Where in the run, e.g. "sgd, lr 0.05, one seed".</param>
-/// <param name="Verdict">The noise-aware verdict.</param>
 internal sealed record ApproximationVerdict(string Key, string Claim, string Optimizer, double? LearningRate, string Where, Verdict Verdict)
 {
     public RunFinding ToRunFinding() => new(Key, Claim, Where, Verdict);
@@ -48,7 +48,7 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
         {
             double lr = DefaultRate(o);
             var finished = Finished(o, lr);
-            all.Add(new(OrdersOfMagnitudeKey, $"f̃'s error is orders of magnitude below f_lin's: f_lin's at least {F(s.LinearGapFactor)}× f̃'s ({ApproximationSettings.LinearGapFactorName}; paper Fig. 2, 7, 8).",
+            all.Add(new(OrdersOfMagnitudeKey, $"f̃'s error is orders of magnitude below f_lin's: f_lin's at least {Format(s.LinearGapFactor)}× f̃'s ({ApproximationSettings.LinearGapFactorName}; paper Fig. 2, 7, 8).",
                 o, lr, Where(o, lr, finished.Count), RatioAbove(ErrorRatios(finished), s.LinearGapFactor, ApproximationSettings.LinearGapFactorName)));
         }
         foreach (var o in Optimizers)
@@ -77,20 +77,20 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
     public Verdict RatioAbove(IReadOnlyList<double> ratios, double threshold, string? thresholdName)
     {
         if (ratios.Count == 0) return new Verdict(VerdictOutcome.Inconclusive, "no finished run with finite errors here");
-        string what = thresholdName is null ? "f_lin's error / f̃'s" : $"f_lin's error / f̃'s against {thresholdName} = {F(threshold)}";
+        string what = thresholdName is null ? "f_lin's error / f̃'s" : $"f_lin's error / f̃'s against {thresholdName} = {Format(threshold)}";
         double geometric = Math.Pow(10, ratios.Average(Math.Log10));
-        string size = $"f_lin's error is {(geometric < s.LinearGapFactor ? "only " : "")}{F(geometric)}× f̃'s" +
-            (ratios.Count > 1 ? $" (geometric mean over {ratios.Count} seeds: {string.Join(", ", ratios.Select(F))})" : "") +
-            (geometric < s.LinearGapFactor ? $", less than the {F(s.LinearGapFactor)}× of {ApproximationSettings.LinearGapFactorName}" : "");
+        string size = $"f_lin's error is {(geometric < s.LinearGapFactor ? "only " : "")}{Format(geometric)}× f̃'s" +
+            (ratios.Count > 1 ? $" (geometric mean over {ratios.Count} seeds: {string.Join(", ", ratios.Select(Format))})" : "") +
+            (geometric < s.LinearGapFactor ? $", less than the {Format(s.LinearGapFactor)}× of {ApproximationSettings.LinearGapFactorName}" : "");
         if (ratios.Count >= 2)
         {
             var (mean, sd, count) = SeedAggregate.MeanSd(ratios.Select(Math.Log10));
             var gap = GapCheck.ClearlyBelow(Math.Log10(threshold), mean, sd is double x ? x / Math.Sqrt(count) : double.NaN, s.Verdicts,
-                ($"log10 {F(threshold)}", $"mean log10({what}) over {count} seeds"));
+                ($"log10 {Format(threshold)}", $"mean log10({what}) over {count} seeds"));
             return gap with { Statement = $"{size}; {gap.Statement}" };
         }
         double r = ratios[0], up = threshold * s.SingleSeedMargin, down = threshold / s.SingleSeedMargin;
-        string rule = $"one seed, so no seed-to-seed noise is measured: the ratio must reach {F(up)} ({F(threshold)} × {ApproximationSettings.SingleSeedMarginName} {F(s.SingleSeedMargin)}) to agree or fall to {F(down)} to disagree";
+        string rule = $"one seed, so no seed-to-seed noise is measured: the ratio must reach {Format(up)} ({Format(threshold)} × {ApproximationSettings.SingleSeedMarginName} {Format(s.SingleSeedMargin)}) to agree or fall to {Format(down)} to disagree";
         var outcome = r >= up ? VerdictOutcome.Agrees : r <= down ? VerdictOutcome.Disagrees : VerdictOutcome.Inconclusive;
         return new Verdict(outcome, $"{size}; {rule}");
     }
@@ -129,15 +129,13 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
                 s.Verdicts, ("f̃'s largest accuracy gap", "f_lin's"));
         }
         var (t, l) = gaps[0];
-        string numbers = $"largest accuracy gap to the network over training: f̃ {F(t)}, f_lin {F(l)}; one seed, so no seed-to-seed noise is measured: " +
-            $"f_lin's gap must be at least {ApproximationSettings.SingleSeedMarginName} = {F(s.SingleSeedMargin)}× f̃'s to agree, f̃'s that much above f_lin's to disagree";
+        string numbers = $"largest accuracy gap to the network over training: f̃ {Format(t)}, f_lin {Format(l)}; one seed, so no seed-to-seed noise is measured: " +
+            $"f_lin's gap must be at least {ApproximationSettings.SingleSeedMarginName} = {Format(s.SingleSeedMargin)}× f̃'s to agree, f̃'s that much above f_lin's to disagree";
         var outcome = l > 0 && l >= s.SingleSeedMargin * t ? VerdictOutcome.Agrees
             : t > 0 && t >= s.SingleSeedMargin * l ? VerdictOutcome.Disagrees : VerdictOutcome.Inconclusive;
         return new Verdict(outcome, numbers);
     }
 
-    private static string Where(string o, double lr, int seeds) => $"{o}, lr {F(lr)}, {SeedsText(seeds)}";
+    private static string Where(string o, double lr, int seeds) => $"{o}, lr {Format(lr)}, {SeedsText(seeds)}";
     private static string SeedsText(int seeds) => seeds == 1 ? "one seed" : $"{seeds} seeds";
-    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
-    private static string Join(IEnumerable<double> values) => "[" + string.Join(", ", values.Select(F)) + "]";
 }

@@ -158,17 +158,16 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
         context.Folder.WriteReport(report.ToString());
     }
 
+    /// <summary>Mean, sd and count over the finished seeds of a grid point.</summary>
+    private static (double Mean, double? Sd, int Count) Stats(GridPoint g, Func<SubRun, double?> pick) =>
+        SeedAggregate.MeanSd(g.Finished.Select(pick).Where(v => v is not null).Select(v => v!.Value));
+
     /// <summary>A table cell: the value with one seed, "mean ± sd" over the finished seeds with several.</summary>
-    private object? Cell(GridPoint g, Func<SubRun, double?> pick)
-    {
-        if (!Seeded) return pick(g.Runs[0]);
-        var (mean, sd, count) = SeedAggregate.MeanSd(g.Finished.Select(pick).Where(v => v is not null).Select(v => v!.Value));
-        return count == 0 ? null : sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean);
-    }
+    private object? Cell(GridPoint g, Func<SubRun, double?> pick) => !Seeded ? pick(g.Runs[0])
+        : Stats(g, pick) is var (mean, sd, count) && count > 0 ? (sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean)) : null;
 
     /// <summary>Mean over the finished seeds (the value itself with one seed).</summary>
-    private static double Mean(GridPoint g, Func<SubRun, double?> pick) =>
-        SeedAggregate.MeanSd(g.Finished.Select(pick).Where(v => v is not null).Select(v => v!.Value)).Mean;
+    private static double Mean(GridPoint g, Func<SubRun, double?> pick) => Stats(g, pick).Mean;
 
     /// <summary>The report's findings: the verdicts of <see cref="ApproximationFindings"/> with the numbers they rest on, then the descriptive lines.</summary>
     private List<string> Findings()
@@ -215,13 +214,8 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
     }
 
     /// <summary>Report text: the value with one seed, "mean ± sd" over the finished seeds with several.</summary>
-    private string Text(GridPoint g, Func<SubRun, double?> pick) => TextOf(g.Finished.Select(pick).Where(v => v is not null).Select(v => v!.Value));
-
-    private string TextOf(IEnumerable<double> values)
-    {
-        var (mean, sd, count) = SeedAggregate.MeanSd(values);
-        return count == 0 ? "—" : Seeded && sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean);
-    }
+    private string Text(GridPoint g, Func<SubRun, double?> pick) => Stats(g, pick) is var (mean, sd, count) && count == 0 ? "—"
+        : Seeded && sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean);
 
     /// <summary>
     /// The learning rate at which each optimizer's final f̃ error equals SGD's at its default rate,
@@ -283,6 +277,6 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
         return new StackedChart(error, accuracy);
     }
 
-    private static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
-    private static string Join(IEnumerable<double> values) => "[" + string.Join(", ", values.Select(Format)) + "]";
+    internal static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+    internal static string Join(IEnumerable<double> values) => "[" + string.Join(", ", values.Select(Format)) + "]";
 }

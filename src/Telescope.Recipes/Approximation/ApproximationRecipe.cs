@@ -15,14 +15,11 @@ internal sealed class ApproximationRecipe() : SweepRecipe<ApproximationSettings,
 {
     protected override void Run(RunContext context, ApproximationSettings s)
     {
-        var dtype = context.DType;
-        var device = context.Device;
-
-        int trainSize = s.TrainSize, testProbes = s.TestProbes, trainProbes = s.TrainProbes;
-        if (trainProbes > trainSize)
-            throw new TelescopeException($"train_probes ({trainProbes}) exceeds train_size ({trainSize}).")
+        var (dtype, device) = (context.DType, context.Device);
+        if (s.TrainProbes > s.TrainSize)
+            throw new TelescopeException($"train_probes ({s.TrainProbes}) exceeds train_size ({s.TrainSize}).")
             { Hint = "Track at most train_size training images." };
-        var source = ImageSource.Load(context, s.Data, s.OwnImages, trainSize, testProbes);
+        var source = ImageSource.Load(context, s.Data, s.OwnImages, s.TrainSize, s.TestProbes);
         context.Progress.Message($"Data: {source.Description}");
 
         using var scope = torch.NewDisposeScope();
@@ -30,7 +27,7 @@ internal sealed class ApproximationRecipe() : SweepRecipe<ApproximationSettings,
         var trainLabels = source.Train.LabelsTensor(device);
         var data = new ApproximationData(trainInputs, trainLabels,
             source.Test.ToTensor(dtype, device), source.Test.LabelsTensor(device),
-            trainInputs.narrow(0, 0, trainProbes), trainLabels.narrow(0, 0, trainProbes));
+            trainInputs.narrow(0, 0, s.TrainProbes), trainLabels.narrow(0, 0, s.TrainProbes));
 
         Activation activation;
         try { activation = Activation.Parse(s.Activation); }
@@ -46,12 +43,10 @@ internal sealed class ApproximationRecipe() : SweepRecipe<ApproximationSettings,
         };
 
         var runs = Plan(s);
-        int steps = s.Steps;
         var trainer = new ApproximationTrainer(model, s);
         var facts = new ApproximationFacts(source.Description, source.IsSynthetic, string.Join("-", model.LayerSizes),
             model.Activation.ToString(), model.DType.ToString());
-
-        Sweep.Run(context, facts, runs.Count, ApproximationOutput.Columns, assigned => $"{assigned} sub-runs × {steps} steps", _ => steps,
+        Sweep.Run(context, facts, runs.Count, ApproximationOutput.Columns, assigned => $"{assigned} sub-runs × {s.Steps} steps", _ => s.Steps,
             sub => trainer.Run(runs[sub.Index], data, sub));
     }
 

@@ -20,11 +20,13 @@ internal static class GrokkingCharts
     }
 
     /// <summary>A value of every seed at each logged step after 0 (the seeds share their log schedule).</summary>
-    public static SeededSeries Series(IReadOnlyList<GrokkingRun> seeds, Func<GrokkingPoint, double> value)
+    public static SeededSeries Series(IReadOnlyList<GrokkingRun> seeds, Func<GrokkingPoint, double> value) => Series(seeds.Select(r => r.Points), p => p.Step, value);
+
+    /// <summary>The same for any logged points of every seed (the spectrum's, p_net's).</summary>
+    public static SeededSeries Series<T>(IEnumerable<IEnumerable<T>> perSeed, Func<T, int> step, Func<T, double> value)
     {
-        var logged = seeds.Select(r => r.Points.Where(p => p.Step > 0).ToArray()).ToArray();
-        var steps = logged[0].Select(p => (double)p.Step).ToArray();
-        var samples = steps.Select((_, i) => (IReadOnlyList<double>)logged.Select(points => value(points[i])).ToArray()).ToArray();
-        return SeededSeries.FromSeeds(steps, samples);
+        var logged = perSeed.Select(points => points.Where(p => step(p) > 0).ToArray()).ToArray();
+        var steps = logged[0].Select(p => (double)step(p)).ToArray();
+        return SeededSeries.FromSeeds(steps, steps.Select((_, i) => (IReadOnlyList<double>)logged.Select(points => value(points[i])).ToArray()).ToArray());
     }
 }

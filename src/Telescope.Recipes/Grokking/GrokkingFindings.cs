@@ -5,7 +5,6 @@ namespace Telescope.Recipes.Grokking;
 /// <param name="AtPlateau">The last logged step of the early phase: logged steps in (0, step_train_plateau].</param>
 /// <param name="AboveShare">Share of the early phase's logged steps with p_test ≥ p_train (the raw values, no noise).</param>
 /// <param name="Start">The verdict on "p_test starts at or above p_train" (<see cref="GrokkingFindings.StartVerdict"/>).</param>
-/// <param name="Last">The final logged step.</param>
 /// <param name="Gap">(p_train − p_test)/p_train at the end.</param>
 /// <param name="End">The verdict on "p_test ends clearly below p_train".</param>
 /// <param name="Crossing">The last logged step at which p_test − p_train changed sign from ≥ 0 to &lt; 0 (null if never).</param>
@@ -18,7 +17,6 @@ internal sealed record EffectiveParameterFinding(GrokkingPoint First, GrokkingPo
 internal sealed record DelayFinding(GrokkingPoint Start, GrokkingPoint AtTrainPlateau, GrokkingPoint Final, int TrainPlateau, int TestPlateau, double TestDone);
 
 /// <summary>One configuration's findings, its seeds taken as one run (<see cref="SeedMean"/>).</summary>
-/// <param name="Seeds">The configuration's sub-runs, one per seed.</param>
 /// <param name="Smoother">From the smoother's p; null when the smoother did not run.</param>
 /// <param name="Net">From the network's p_net; null unless every seed measured it.</param>
 internal sealed record ConfigurationFinding<TRun>(IReadOnlyList<TRun> Seeds, DelayFinding Delay, EffectiveParameterFinding? Smoother,

@@ -4,7 +4,8 @@ using static Telescope.Recipes.Grokking.GrokkingText;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>Writes grokking-mnist's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingMnistAnalysis"/>.</summary>
-internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, GrokkingMnistAnalysis analysis, StabilityBound? bound)
+internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, GrokkingMnistAnalysis analysis)
+    : GrokkingOutput<GrokkingMnistRun>(context, s, analysis)
 {
     /// <summary>The metrics.csv columns after run and step.</summary>
     public static string[] Columns(GrokkingMnistSettings s) =>
@@ -15,10 +16,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
     private const int FullSteps = 100000;
 
     private IReadOnlyList<GrokkingMnistRun> Runs => analysis.Runs;
-    private IReadOnlyList<IReadOnlyList<GrokkingMnistRun>> Groups => analysis.Groups;
-    private IReadOnlyList<long> Seeds => s.Seeds;
-    /// <summary>p_net's options (null without p_net).</summary>
-    private RetrainingSensitivityOptions? Retraining => s.SensitivityOptions(s.Seed);
 
     private string ReliabilityFinding(GrokkingMnistRun r)
     {
@@ -34,13 +31,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         : "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it, so S = ∂f̂/∂Y at the labels";
 
     /// <summary>The paper figures grokking-mnist's claims cite.</summary>
-    private const string Figure = "Fig. 4 (right), 12, 13";
-
-    public void Write()
-    {
-        WriteSummary();
-        RunFindings.Write(context.Folder, WriteReport());
-    }
+    protected override string Figure => "Fig. 4 (right), 12, 13";
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(GrokkingMnistSettings s, MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
@@ -50,66 +41,58 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             .. SensitivityColumns.Values(net), .. GrokkingSpectrum.Values(s, run, p.Step),
         ]);
 
-    private void WriteSummary()
+    protected override Dictionary<string, object?> Summary() => new()
     {
-        context.Folder.WriteSummary(new Dictionary<string, object?>
+        ["recipe"] = "grokking-mnist",
+        ["data"] = facts.Data,
+        ["synthetic_data"] = facts.Synthetic,
+        ["loss_scale_c"] = s.LossScale,
+        ["smoother"] = s.UseSmoother ? $"label-tangent propagation (docs/method.md §4.3), Hutchinson, D = {s.Directions}" : "none",
+        ["sensitivity"] = SensitivityDescription,
+        ["stability_bound"] = Bound?.Value,
+        ["stability_bound_setting"] = Bound?.Description,
+        ["p_train_limit"] = s.PTrainLimit,
+        ["test_probes"] = s.TestProbes,
+        ["directions"] = s.Directions,
+        ["seeds"] = Seeds.ToArray(),
+        ["results"] = Results(r => Entry(r, new()
         {
-            ["recipe"] = "grokking-mnist",
-            ["data"] = facts.Data,
-            ["synthetic_data"] = facts.Synthetic,
-            ["loss_scale_c"] = s.LossScale,
-            ["smoother"] = s.UseSmoother ? $"label-tangent propagation (docs/method.md §4.3), Hutchinson, D = {s.Directions}" : "none",
-            ["sensitivity"] = Retraining is { } o
-                ? $"retraining (docs/method.md §5.2), σ = {o.Sigma.ToString("R", CultureInfo.InvariantCulture)}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}"
-                : "none",
-            ["stability_bound"] = bound?.Value,
-            ["stability_bound_setting"] = bound?.Description,
-            ["p_train_limit"] = s.PTrainLimit,
-            ["test_probes"] = s.TestProbes,
-            ["directions"] = s.Directions,
-            ["seeds"] = Seeds.ToArray(),
-            ["results"] = Groups.Select(g => g.Count == 1 ? (object)Entry(g[0]) : SeedAggregate.Combine(Seeds, g.Select(r => (object)Entry(r)).ToList())).ToList(),
-        });
-    }
+            ["alpha"] = r.Config.Alpha,
+            ["activation"] = r.Config.Activation.ToString(),
+            ["steps"] = r.Final.Step,
+            ["train_error"] = r.Final.Train,
+            ["test_error"] = r.Final.Test,
+            ["train_mse"] = r.Final.TrainMse,
+            ["test_mse"] = r.Final.TestMse,
+            ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
+            ["p_train_se"] = SensitivityColumns.Measured(r.Final.PTrainSe),
+            ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
+            ["p_test_se"] = SensitivityColumns.Measured(r.Final.PTestSe),
+            ["p_gap_se"] = r.Final.PGapSe,
+            ["step_train_plateau"] = r.TrainPlateau,
+            ["step_test_plateau"] = r.TestPlateau,
+            ["step_train_error_zero"] = r.StepTrainPerfect,
+            ["step_p_test_below_p_train"] = GrokkingFindings.CrossingBelow(r),
+            ["step_p_unreliable"] = analysis.FirstUnreliable(r)?.Step,
+            ["surrogate_gap_train"] = r.SurrogateGapTrain,
+            ["surrogate_gap_test"] = r.SurrogateGapTest,
+            ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
+            ["training_seconds"] = Math.Round(r.TrainingTime.TotalSeconds, 1),
+            ["smoother_seconds"] = Math.Round(r.SmootherTime.TotalSeconds, 1),
+            ["measure_seconds"] = Math.Round(r.MeasureTime.TotalSeconds, 1),
+            ["seconds_per_step"] = SecondsPerStep(r),
+            ["process_cpu_seconds"] = Math.Round(r.ProcessorTime.TotalSeconds, 1),
+            ["retraining_members"] = r.Members,
+            ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
+            ["retraining_measure_seconds"] = Math.Round(r.RetrainingMeasureTime.TotalSeconds, 1),
+            ["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 1),
+        })),
+    };
 
-    private Dictionary<string, object?> Entry(GrokkingMnistRun r) => SensitivityColumns.Merge(new Dictionary<string, object?>
-    {
-        ["alpha"] = r.Config.Alpha,
-        ["activation"] = r.Config.Activation.ToString(),
-        ["steps"] = r.Final.Step,
-        ["train_error"] = r.Final.Train,
-        ["test_error"] = r.Final.Test,
-        ["train_mse"] = r.Final.TrainMse,
-        ["test_mse"] = r.Final.TestMse,
-        ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
-        ["p_train_se"] = SensitivityColumns.Measured(r.Final.PTrainSe),
-        ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
-        ["p_test_se"] = SensitivityColumns.Measured(r.Final.PTestSe),
-        ["p_gap_se"] = r.Final.PGapSe,
-        ["step_train_plateau"] = r.TrainPlateau,
-        ["step_test_plateau"] = r.TestPlateau,
-        ["step_train_error_zero"] = r.StepTrainPerfect,
-        ["step_p_test_below_p_train"] = GrokkingFindings.CrossingBelow(r),
-        ["step_p_unreliable"] = analysis.FirstUnreliable(r)?.Step,
-        ["surrogate_gap_train"] = r.SurrogateGapTrain,
-        ["surrogate_gap_test"] = r.SurrogateGapTest,
-        ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
-        ["training_seconds"] = Math.Round(r.TrainingTime.TotalSeconds, 1),
-        ["smoother_seconds"] = Math.Round(r.SmootherTime.TotalSeconds, 1),
-        ["measure_seconds"] = Math.Round(r.MeasureTime.TotalSeconds, 1),
-        ["seconds_per_step"] = SecondsPerStep(r),
-        ["process_cpu_seconds"] = Math.Round(r.ProcessorTime.TotalSeconds, 1),
-        ["retraining_members"] = r.Members,
-        ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
-        ["retraining_measure_seconds"] = Math.Round(r.RetrainingMeasureTime.TotalSeconds, 1),
-        ["stability_seconds"] = Math.Round(r.StabilityTime.TotalSeconds, 1),
-    }, SensitivityColumns.Summary(r.Sensitivity, bound)).WithSpectrum(s, r);
-
-    /// <summary>Writes report.md and figures; returns the verdicts it printed, for findings.json.</summary>
-    private List<RunFinding> WriteReport()
+    protected override List<RunFinding> WriteReport()
     {
         var verdicts = new List<RunFinding>();
-        var report = context.CreateReport("Grokking on MNIST (Omnigrok): α sweep with α = 1 ReLU/sigmoid controls",
+        var report = Context.CreateReport("Grokking on MNIST (Omnigrok): α sweep with α = 1 ReLU/sigmoid controls",
         [
             ("model", $"MLP {string.Join("-", new[] { facts.InputSize }.Concat(s.Hidden).Append(10))} (input size from the data), every initial parameter (PyTorch's default uniform init) multiplied by α"),
             ("loss", $"(c/2)·mean_i ||f(x_i) − y_i||² on one-hot y, c = {F(s.LossScale)}" + (Math.Abs(s.LossScale - 0.2) < 1e-12
@@ -119,7 +102,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             ("p_train, p_test (surrogate smoother estimate)", s.UseSmoother
                 ? $"n/(|I|·k) Σ_{{x∈I}} ||S_T(x)||²_F (docs/method.md §5.1), Hutchinson estimate with D = {s.Directions} Rademacher label directions through label-tangent propagation (docs/method.md §4.3{PreconditionerText}); I = the training images / the first {s.TestProbes} test images; ± = standard error over directions"
                 : "not computed in this run (smoother = none); the effective parameters below are the network's own p_net"),
-            .. SensitivityFindings.Definitions(s.Sensitivity, bound, Retraining is not null),
+            .. SensitivityFindings.Definitions(s.Sensitivity, Bound, Retraining is not null),
             ("p_gap_se", "standard error of p_train − p_test from the per-direction differences (both use the same directions, so this is far smaller than either SE)"),
             ("step_train_plateau, step_test_plateau", "first logged step at which the error is within 10% of its initial-to-final drop of its final value"),
             ("surrogate gap", "mean |f̂_T − f_θT| over inputs and logits: the surrogate run (carried as one more tangent) against the network (f̃ is not tracked here, to save a JVP per step)"),
@@ -136,8 +119,8 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 (Seeds.Count == 1
                     ? $"same data order (seed {Seeds[0]}) and the same unscaled initialization (seed {GrokkingMnistSettings.ModelSeed(Seeds[0])}) for every configuration."
                     : $"{Seeds.Count} seed repetitions per configuration (seeds {string.Join(", ", Seeds)}): each seed S draws the data order and the unscaled initialization (seed S) and the label directions (seed S + 1); the training images and test probes are the same in every repetition. Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
-            $"Configurations: {string.Join(", ", Groups.Select(g => g[0].Configuration))}" + (Seeds.Count == 1 ? $", one seed ({(context.Quick ? "quick mode" : "the full default: one full α = 8 configuration with p_net is ≈ 1.3 h, an estimate from the measured 3·10⁴-step run (22.5 min), so seed repetitions are opt-in via --set seeds=0,1,2")})." : "."),
-            context.Quick
+            $"Configurations: {string.Join(", ", Groups.Select(g => g[0].Configuration))}" + (Seeds.Count == 1 ? $", one seed ({(Context.Quick ? "quick mode" : "the full default: one full α = 8 configuration with p_net is ≈ 1.3 h, an estimate from the measured 3·10⁴-step run (22.5 min), so seed repetitions are opt-in via --set seeds=0,1,2")})." : "."),
+            Context.Quick
                 ? $"**Quick mode: {s.Steps} steps, not the paper's 10⁵**, {(s.UseSmoother ? "with" : "without")} the surrogate smoother{(Retraining is null ? "" : $", with p_net by retraining (D = {Retraining.DirectionCount}, linearity check {(Retraining.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, {(Seeds.Count == 1 ? "one seed" : $"{Seeds.Count} seeds")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
                 : $"Full run: {s.Steps} steps.",
             s.UseSpectrum
@@ -160,18 +143,8 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 findings.Add($"{name} — from the surrogate smoother's p (docs/method.md §4.3){spread}: {Describe(p)}");
                 foreach (var r in g) findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
             }
-            if (c.Net is { } net)
-                findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
-            string where = $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
-            verdicts.AddRange(GrokkingMnistAnalysis.EffectiveFindings(c, where, Figure));
-            if (analysis.Spectrum(c, "error") is { } spectrum)
-            {
-                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-                verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, Figure));
-            }
-            foreach (var r in g)
-                findings.AddRange(SensitivityFindings.For(r.Label, r.Sensitivity, bound, analysis.SmootherSeries(r),
-                    analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+            NetAndSpectrumFindings(c, name, $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})", "error", r => r.Label,
+                findings, verdicts);
         }
         findings.AddRange(Comparisons());
         if (analysis.Comparison() is { } cmp)
@@ -212,7 +185,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 : g.Count > 1 ? $"{SeedMean.Cell(g, r => Net(r)?.Train?.LinearityRatio)} / {SeedMean.Cell(g, r => Net(r)?.Test?.LinearityRatio)}" : null),
             ("floor (test)", g => Retraining is { LinearityCheck: false } ? "not measured" : SeedMean.Cell(g, r => Net(r)?.Test?.FloorDifference)),
             ("λ_T", g => SeedMean.Cell(g, r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness)),
-            ("λ above bound from", g => bound is null ? null : string.Join(", ", g.Select(r => SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step.ToString(CultureInfo.InvariantCulture) ?? "—"))),
+            ("λ above bound from", g => Bound is null ? null : string.Join(", ", g.Select(r => SensitivityColumns.FirstUnstable(r.Sensitivity, Bound)?.Step.ToString(CultureInfo.InvariantCulture) ?? "—"))),
             ("s/step", g => SeedMean.Cell(g, r => Math.Round(SecondsPerStep(r), 4))));
 
         report.Heading("Figures");
@@ -220,15 +193,15 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         {
             string name = g[0].Configuration, bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
             IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
-            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, name, "classification error", logMetric: false), $"dynamics_{name}"),
+            report.Figure(Context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, name, "classification error", logMetric: false), $"dynamics_{name}"),
                 $"{name}: train (solid) and test (dashed) error (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis)" +
                 (s.UseSmoother ? " — the surrogate smoother's p." : " — the network's p_net by retraining (no smoother in this run).") + bands);
             if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
-                report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, bound, name), $"p_net_vs_p_{name}"),
+                report.Figure(Context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, Bound, name), $"p_net_vs_p_{name}"),
                     $"{name}: the smoother's p (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).{bands}");
-            GrokkingSpectrumReport.Figures(context, report, g, name, name);
+            GrokkingSpectrumReport.Figures(Context, report, g, name, name);
         }
-        context.Folder.WriteReport(report.ToString());
+        Context.Folder.WriteReport(report.ToString());
         return verdicts;
     }
 
@@ -293,7 +266,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
     private static string MachineLoad()
     {
         try { return File.ReadAllText("/proc/loadavg").Split(' ')[0] + " (1-min load average at the end)"; }
-        catch (IOException) { return "unknown"; }
-        catch (UnauthorizedAccessException) { return "unknown"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unknown"; }
     }
 }

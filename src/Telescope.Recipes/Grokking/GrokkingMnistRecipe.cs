@@ -38,26 +38,14 @@ internal sealed class GrokkingMnistRecipe() : SweepRecipe<GrokkingMnistSettings,
             source.Test.ToTensor(dtype, device), source.Test.OneHot(dtype, device), source.Test.LabelsTensor(device), s.TestProbes);
         var facts = new GrokkingMnistFacts(source.Description, source.IsSynthetic, source.Train.FeatureCount);
 
-        var separatePairs = s.SeparatePairs;
-        var units = GrokkingSubRuns.Units(plan, separatePairs);
-        Sweep.Run(context, facts, units.Count, GrokkingMnistOutput.Columns(s),
-            assigned => GrokkingSubRuns.Describe(assigned, "configuration × seed", separatePairs, s.Steps), _ => s.Steps,
-            sub => new GrokkingMnistTrainer(s, data, units[sub.Index].Seed).Run(units[sub.Index], sub));
+        GrokkingSubRuns.Run(Sweep, context, s, facts, plan, GrokkingMnistOutput.Columns(s), "configuration × seed",
+            (run, sub) => new GrokkingMnistTrainer(s, data, run.Seed).Run(run, sub));
     }
 
     protected override void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> results,
         MetricsCsvWriter? liveMetrics) =>
-        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingMnistOutput.Columns(s), (csv, r, p, net) => GrokkingMnistOutput.WriteRow(s, csv, r, p, net),
-            s.SeparatePairs, runs => WriteOutputs(context, s, facts, runs));
-
-    private static void WriteOutputs(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, IReadOnlyList<GrokkingMnistRun> runs)
-    {
-        // AdamW with β1 = 0.9 (ExactOptimizers.AdamW's default, as trained): the rule the stability bound is read from.
-        var bound = s.Sensitivity.StabilityIterations > 0
-            ? s.Sensitivity.Bound(new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = s.LearningRate, Beta1 = 0.9 })
-            : null;
-        new GrokkingMnistOutput(context, s, facts, new GrokkingMnistAnalysis(runs, s), bound).Write();
-    }
+        GrokkingSubRuns.WriteOutputs(context, s, results, liveMetrics, GrokkingMnistOutput.Columns(s), (csv, r, p, net) => GrokkingMnistOutput.WriteRow(s, csv, r, p, net),
+            runs => new GrokkingMnistOutput(context, s, facts, new GrokkingMnistAnalysis(runs, s)).Write());
 
     /// <summary>The sub-runs of the sweep in index order: every configuration (in the order given) at every seed.</summary>
     private static List<GrokkingMnistRun> Plan(GrokkingMnistSettings s)

@@ -35,6 +35,9 @@ public sealed record GrokkingMnistSettings : GrokkingSettings
     /// <summary>p_net's label directions are the Hutchinson smoother's: seed S + 1.</summary>
     public override RetrainingSensitivityOptions? SensitivityOptions(long seed) => Sensitivity.Options(ModelSeed(seed) + 1);
 
+    // AdamW with β1 = 0.9 (ExactOptimizers.AdamW's default, as trained).
+    protected override TangentStepRule StepRule => new() { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = LearningRate, Beta1 = 0.9 };
+
     private const string Omnigrok = "Liu et al. 2023 (Omnigrok)";
 
     public static SettingsSchema<GrokkingMnistSettings> Schema { get; } = new SettingsSchema<GrokkingMnistSettings>()

@@ -51,22 +51,15 @@ internal sealed class GrokkingMnistRun : GrokkingRun
 /// every step it offers a checkpoint: the model, AdamW's state, the smoother's tangents, every member's model and
 /// optimizer, the position t (batches are a pure function of the seed and t) and the points so far.
 /// </summary>
-/// <param name="s">The recipe's settings.</param>
 /// <param name="data">The images every configuration shares.</param>
 /// <param name="seed">The repetition's seed: it draws the data order, the unscaled initialization and (+ 1) the label directions.</param>
 internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkingData data, long seed)
 {
     private readonly BatchSchedule _batches = new(s.TrainSize, s.BatchSize, (ulong)seed);
     private readonly int _modelSeed = GrokkingMnistSettings.ModelSeed(seed);
-    private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
 
-    /// <param name="run">The sub-run (empty: label, configuration and seed set), filled with its points.</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
-    /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public GrokkingMnistRun Run(GrokkingMnistRun run, SweepSubRun sub)
     {
-        var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
-        var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var config = run.Config;
         using var scope = torch.NewDisposeScope();
@@ -78,28 +71,23 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.Probes });
         if (run.Pair is not null)
         {
-            run = GrokkingSubRuns.RunPair(run, _retraining!, data.TrainTargets, members, s.Steps, s.LogSteps,
-                sub);
+            run = GrokkingSubRuns.RunPair(run, s, data.TrainTargets, members, sub);
             run.ProcessorTime += Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
             return run;
         }
+        var state = sub.State();
         var network = new Mlp(ModelOptions(config), _modelSeed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
         using var optimizer = ExactOptimizers.AdamW(jvp.Parameters, s.LearningRate, weightDecay: s.WeightDecay);
         optimizer.IncludeComponents = false;
 
-        int k = (int)data.TrainTargets.shape[1];
         Tensor f0Train, f0Probes;
-        using (torch.no_grad())
-        {
-            f0Train = network.forward(data.TrainInputs);
-            f0Probes = network.forward(data.Probes);
-        }
+        using (torch.no_grad()) (f0Train, f0Probes) = (network.forward(data.TrainInputs), network.forward(data.Probes));
         using var smoother = s.UseSmoother
             ? new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
             {
-                OutputCount = k,
+                OutputCount = (int)data.TrainTargets.shape[1],
                 LossScale = s.LossScale,
                 Directions = LabelDirections.Hutchinson,
                 DirectionCount = s.Directions,
@@ -110,88 +98,61 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
             : null;
         smoother?.Track("test", data.Probes, f0Probes);
         using var spectrum = GrokkingSpectrum.Create(s, network, (data.TrainInputs, data.TrainTargets), (data.TestInputs, data.TestTargets), _modelSeed);
-        using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
+        using var sensitivity = new RecipeSensitivity(s.SensitivityOptions(seed), s.Sensitivity.StabilityIterations, s.LossScale, data.TrainTargets, members,
             s.Sensitivity.SeparatePairs);
 
-        int first = 1;
-        if (resume is not null)
-        {
-            (run, first) = GrokkingSubRuns.Load<GrokkingMnistRun>(sub, network, optimizer, sensitivity, ("smoother", smoother), ("spectrum", spectrum));
-            progress.Advance(first - 1);
-        }
-        run.Members = sensitivity.MemberCount;
-        // Times measured before a resume, so the totals cover the whole sub-run.
-        var before = (run.WallTime, run.TrainingTime, run.SmootherTime, run.MeasureTime, run.RetrainingTime, run.RetrainingMeasureTime, run.StabilityTime, run.ProcessorTime);
-        var trainClock = new Stopwatch();
-        var smootherClock = new Stopwatch();
-        var measureClock = new Stopwatch();
+        var (trainClock, smootherClock, measureClock) = (new Stopwatch(), new Stopwatch(), new Stopwatch());
+        var before = GrokkingSubRuns.Stored<GrokkingMnistRun>(sub);
         void Totals()
         {
-            run.WallTime = before.WallTime + clock.Elapsed;
+            run.WallTime = state.Clock.Wall;
             run.TrainingTime = before.TrainingTime + trainClock.Elapsed;
             run.SmootherTime = before.SmootherTime + smootherClock.Elapsed;
             run.MeasureTime = before.MeasureTime + measureClock.Elapsed;
             run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime;
             run.RetrainingMeasureTime = before.RetrainingMeasureTime + sensitivity.RetrainingMeasureTime;
             run.StabilityTime = before.StabilityTime + sensitivity.StabilityTime;
-            run.ProcessorTime = before.ProcessorTime + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart);
+            run.ProcessorTime = TimeSpan.FromSeconds(state.Clock.CpuSeconds);
         }
-
-        var logSteps = new HashSet<int>(s.LogSteps);
-        if (resume is null)
+        run.Members = sensitivity.MemberCount;
+        state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("spectrum", spectrum).Add("sensitivity", sensitivity);
+        var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
+        GrokkingSubRuns.Train(sub, state, s, (t, logged) =>
+        {
+            using var stepScope = torch.NewDisposeScope();
+            trainClock.Start();
+            batchIndex.copy_(torch.tensor(_batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
+            optimizer.ZeroGrad();
+            GrokkingSubRuns.HalfSquaredLoss(network, data.TrainInputs.index_select(0, batchIndex), data.TrainTargets.index_select(0, batchIndex), s.LossScale)
+                .backward();
+            var update = optimizer.ComputeUpdate();
+            trainClock.Stop();
+            // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
+            if (logged && sensitivity.HasStability)
+                sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, batchIndex), TangentStepRule.FromOptimizer(optimizer, update));
+            if (smoother is not null)
+            {
+                smootherClock.Start();
+                smoother.Step(jvp, vjp, batchIndex, optimizer, update);
+                smootherClock.Stop();
+            }
+            trainClock.Start();
+            optimizer.Apply(update);
+            update.Dispose();
+            trainClock.Stop();
+            sensitivity.Step(t);
+        }, t =>
         {
             measureClock.Start();
-            var (start, startNet) = (Measure(network, smoother, 0), sensitivity.Record(0, smoother, network, data.TrainInputs, data.Probes));
+            var point = Measure(network, smoother, t);
             measureClock.Stop();
-            Log(start, startNet);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
-        }
-        var batchIndex = torch.empty(s.BatchSize, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        for (int t = first; t <= s.Steps; t++)
-        {
-            sub.SaveIfDue(t, state =>
-            {
-                Totals();
-                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity, ("smoother", smoother), ("spectrum", spectrum));
-            });
-            cancel.ThrowIfCancellationRequested();
-            using (var stepScope = torch.NewDisposeScope())
-            {
-                trainClock.Start();
-                batchIndex.copy_(torch.tensor(_batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
-                optimizer.ZeroGrad();
-                var residual = network.forward(data.TrainInputs.index_select(0, batchIndex)) - data.TrainTargets.index_select(0, batchIndex);
-                using var halfLossScale = (0.5 * s.LossScale).ToScalar();
-                var loss = residual.square().sum(1).mean().mul(halfLossScale);
-                loss.backward();
-                var update = optimizer.ComputeUpdate();
-                trainClock.Stop();
-                // The tangents and λ_t read θ_{t-1} and Adam's realized preconditioner of step t: between ComputeUpdate and Apply.
-                if (logSteps.Contains(t) && sensitivity.HasStability)
-                    sensitivity.MeasureSharpness(jvp, vjp, data.TrainInputs.index_select(0, batchIndex), TangentStepRule.FromOptimizer(optimizer, update));
-                if (smoother is not null)
-                {
-                    smootherClock.Start();
-                    smoother.Step(jvp, vjp, batchIndex, optimizer, update);
-                    smootherClock.Stop();
-                }
-                trainClock.Start();
-                optimizer.Apply(update);
-                update.Dispose();
-                trainClock.Stop();
-                sensitivity.Step(t);
-            }
-            if (logSteps.Contains(t))
-            {
-                measureClock.Start();
-                var point = Measure(network, smoother, t);
-                measureClock.Stop();
-                DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
-                var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
-                Log(point, net);
-                progress.SetStatus(StatusLine(run.Label, point, net));
-            }
-            progress.Advance();
-        }
+            if (t > 0) DivergenceException.ThrowIfNotFinite(point.TrainMse ?? double.NaN, run.Label, t);
+            var net = sensitivity.Record(t, smoother, network, data.TrainInputs, data.Probes);
+            run.Log(point, net, spectrum);   // the spectrum's own clock (SpectrumTime) times its log, outside the measurements'
+            GrokkingMnistOutput.WriteRow(s, sub.Metrics, run, point, net);
+            if (t > 0) sub.Progress.SetStatus(StatusLine(run.Label, point, net));
+        });
 
         if (smoother is not null)
         using (torch.no_grad())
@@ -202,31 +163,17 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         }
         Totals();
         return run;
-
-        void Log(GrokkingPoint point, SensitivityPoint net)
-        {
-            GrokkingSpectrum.Log(spectrum, run, point.Step);
-            run.Points.Add(point);
-            run.Sensitivity.Add(net);
-            GrokkingMnistOutput.WriteRow(s, csv, run, point, net);
-        }
     }
 
     /// <summary>
     /// The progress line of a logged step: errors, the smoother's p only when it ran (never "NaN±NaN"), p_net and λ_t
     /// only when measured.
     /// </summary>
-    internal static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net)
-    {
-        var line = new System.Text.StringBuilder(FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}"));
-        if (!double.IsNaN(point.PTrain))
-            line.Append(FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}"));
-        if (net.Train is not null)
-            line.Append(FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}"));
-        if (net.Sharpness is double lambda)
-            line.Append(FormattableString.Invariant($"  λ {lambda:G3}"));
-        return line.ToString();
-    }
+    private static string StatusLine(string label, GrokkingPoint point, SensitivityPoint net) =>
+        FormattableString.Invariant($"{label}  train err {point.Train:F3}  test err {point.Test:F3}") +
+        (double.IsNaN(point.PTrain) ? "" : FormattableString.Invariant($"  p_train {point.PTrain:F0}±{point.PTrainSe:F0}  p_test {point.PTest:F0}±{point.PTestSe:F0}")) +
+        (net.Train is null ? "" : FormattableString.Invariant($"  p_net {net.Train.Value:F0}/{net.Test?.Value:F0}")) +
+        (net.Sharpness is double lambda ? FormattableString.Invariant($"  λ {lambda:G3}") : "");
 
     private MlpOptions ModelOptions(MnistConfiguration config) => new()
     {
@@ -254,8 +201,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         var test = Evaluate(data.TestInputs, data.TestTargets, data.TestClasses);
         if (smoother is null)
             return new GrokkingPoint(step, train.Error, test.Error, double.NaN, double.NaN, double.NaN, double.NaN, train.Mse, test.Mse);
-        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
-        var pTest = EffectiveParameters.Compute(smoother, "test");
+        var (pTrain, pTest) = (EffectiveParameters.Compute(smoother, SmootherSets.Training), EffectiveParameters.Compute(smoother, "test"));
         return new GrokkingPoint(step, train.Error, test.Error, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError,
             train.Mse, test.Mse, GapStandardError(smoother));
     }

@@ -24,19 +24,17 @@ internal static class GrokkingNetworkView
     /// </summary>
     public static IFigure Overlay(IReadOnlyList<GrokkingRun> seeds, StabilityBound? bound, string title)
     {
-        var net = seeds.Select(r => r.Points.Zip(r.Sensitivity).Where(x => x.First.Step > 0).Select(x => x.Second).ToArray()).ToArray();
         var steps = seeds[0].Points.Where(p => p.Step > 0).Select(p => (double)p.Step).ToArray();
-        Verdicts.SeededSeries Net(Func<SensitivityPoint, double?> value) => Verdicts.SeededSeries.FromSeeds(steps,
-            steps.Select((_, i) => (IReadOnlyList<double>)net.Select(points => value(points[i]) ?? double.NaN).ToArray()).ToArray());
+        Verdicts.SeededSeries Net(Func<SensitivityPoint, double?> value) => GrokkingCharts.Series(seeds.Select(r => r.Sensitivity), p => p.Step, p => value(p) ?? double.NaN);
         var top = new LineChart { Title = title, YLabel = "effective parameters", LogX = true, LogY = true };
         if (seeds.Any(r => r.Points.Any(p => p.Step > 0 && double.IsFinite(p.PTrain))))
             top.AddSeeded("p_train (smoother)", GrokkingCharts.Series(seeds, p => p.PTrain))
                .AddSeeded("p_test (smoother)", GrokkingCharts.Series(seeds, p => p.PTest), dashed: true);
-        if (net.Any(points => points.Any(p => p.Train is not null)))
+        if (seeds.Any(r => r.Sensitivity.Any(p => p.Step > 0 && p.Train is not null)))
             top.AddSeeded("p_net_train (retraining)", Net(p => p.Train?.Value), markers: true)
                .AddSeeded("p_net_test (retraining)", Net(p => p.Test?.Value), markers: true, dashed: true);
         var bottom = new LineChart { XLabel = "step", YLabel = "surrogate sharpness λ_t", LogX = true, LogY = true };
-        if (net.Any(points => points.Any(p => p.Sharpness is not null)))
+        if (seeds.Any(r => r.Sensitivity.Any(p => p.Step > 0 && p.Sharpness is not null)))
         {
             bottom.AddSeeded("λ_t", Net(p => p.Sharpness), markers: true);
             if (bound is not null) bottom.AddSeries($"bound {bound.Name} = {SensitivityFindings.F(bound.Value)}", [steps[0], steps[^1]], [bound.Value, bound.Value], dashed: true);

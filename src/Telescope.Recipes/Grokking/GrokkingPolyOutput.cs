@@ -3,80 +3,62 @@ using static Telescope.Recipes.Grokking.GrokkingText;
 namespace Telescope.Recipes.Grokking;
 
 /// <summary>Writes grokking-poly's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingPolyAnalysis"/>.</summary>
-internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySettings s, GrokkingPolyAnalysis analysis, StabilityBound? bound)
+internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySettings s, GrokkingPolyAnalysis analysis)
+    : GrokkingOutput<GrokkingPolyRun>(context, s, analysis)
 {
-    private IReadOnlyList<IReadOnlyList<GrokkingPolyRun>> Groups => analysis.Groups;
-    private IReadOnlyList<long> Seeds => s.Seeds;
-    /// <summary>p_net's options (null without p_net).</summary>
-    private RetrainingSensitivityOptions? Retraining => s.SensitivityOptions(s.Seed);
-
     /// <summary>The metrics.csv columns after run and step.</summary>
     public static string[] Columns(GrokkingPolySettings s) =>
         ["epsilon", "train_mse", "test_mse", "p_train", "p_test", .. SensitivityColumns.Names, .. GrokkingSpectrum.Columns(s)];
 
     /// <summary>The paper figures grokking-poly's claims cite.</summary>
-    private const string Figure = "Fig. 4 (left), 11";
-
-    public void Write()
-    {
-        WriteSummary();
-        RunFindings.Write(context.Folder, WriteReport());
-    }
+    protected override string Figure => "Fig. 4 (left), 11";
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(GrokkingPolySettings s, MetricsCsvWriter csv, GrokkingPolyRun run, GrokkingPoint p, SensitivityPoint net) =>
         csv.WriteRow(run.Label, p.Step, [run.Epsilon, p.Train, p.Test, SensitivityColumns.Measured(p.PTrain), SensitivityColumns.Measured(p.PTest), .. SensitivityColumns.Values(net),
             .. GrokkingSpectrum.Values(s, run, p.Step)]);
 
-    private void WriteSummary()
+    protected override Dictionary<string, object?> Summary() => new()
     {
-        context.Folder.WriteSummary(new Dictionary<string, object?>
+        ["recipe"] = "grokking-poly",
+        ["learning_rate"] = s.LearningRate,
+        ["loss_scale_c"] = s.LossScale,
+        ["smoother"] = s.UseSmoother ? "kernel recursion (docs/method.md §4.2), exact for full-batch GD" : "none",
+        ["sensitivity"] = SensitivityDescription,
+        ["stability_bound"] = Bound?.Value,
+        ["stability_bound_setting"] = Bound?.Description,
+        ["test_probes"] = s.TestProbes,
+        ["seeds"] = Seeds.ToArray(),
+        ["results"] = Results(r => Entry(r, new()
         {
-            ["recipe"] = "grokking-poly",
-            ["learning_rate"] = s.LearningRate,
-            ["loss_scale_c"] = s.LossScale,
-            ["smoother"] = s.UseSmoother ? "kernel recursion (docs/method.md §4.2), exact for full-batch GD" : "none",
-            ["sensitivity"] = Retraining is { } o
-                ? FormattableString.Invariant($"retraining (docs/method.md §5.2), σ = {o.Sigma}, D = {o.DirectionCount}, linearity check {(o.LinearityCheck ? "σ/4" : "off")}")
-                : "none",
-            ["stability_bound"] = bound?.Value,
-            ["stability_bound_setting"] = bound?.Description,
-            ["test_probes"] = s.TestProbes,
-            ["seeds"] = Seeds.ToArray(),
-            ["results"] = Groups.Select(g => g.Count == 1 ? (object)Entry(g[0]) : SeedAggregate.Combine(Seeds, g.Select(r => (object)Entry(r)).ToList())).ToList(),
-        });
-    }
+            ["epsilon"] = r.Epsilon,
+            ["steps"] = r.Final.Step,
+            ["train_mse"] = r.Final.Train,
+            ["test_mse"] = r.Final.Test,
+            ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
+            ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
+            ["step_train_plateau"] = r.TrainPlateau,
+            ["step_test_plateau"] = r.TestPlateau,
+            ["initial_train_mse"] = r.Points[0].Train,
+            ["initial_test_mse"] = r.Points[0].Test,
+            ["step_p_test_below_p_train"] = GrokkingFindings.CrossingBelow(r),
+            ["gd_sharpness_initial"] = r.InitialSharpness,
+            ["gd_sharpness_final"] = r.FinalSharpness,
+            ["fidelity_train_surrogate_vs_network"] = r.TrainFidelity?.SurrogateVsNetwork,
+            ["fidelity_test_surrogate_vs_network"] = r.TestFidelity?.SurrogateVsNetwork,
+            ["fidelity_test_surrogate_vs_telescoped"] = r.TestFidelity?.SurrogateVsTelescoped,
+            ["fidelity_test_telescoped_vs_network"] = r.TestFidelity?.TelescopedVsNetwork,
+            ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
+            ["retraining_members"] = r.Members,
+            ["retraining_seconds"] = Math.Round((r.RetrainingTime + r.RetrainingMeasureTime).TotalSeconds, 1),   // the members' steps and evaluations
+        })),
+    };
 
-    private Dictionary<string, object?> Entry(GrokkingPolyRun r) => SensitivityColumns.Merge(new Dictionary<string, object?>
-    {
-        ["epsilon"] = r.Epsilon,
-        ["steps"] = r.Final.Step,
-        ["train_mse"] = r.Final.Train,
-        ["test_mse"] = r.Final.Test,
-        ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain),
-        ["p_test"] = SensitivityColumns.Measured(r.Final.PTest),
-        ["step_train_plateau"] = r.TrainPlateau,
-        ["step_test_plateau"] = r.TestPlateau,
-        ["initial_train_mse"] = r.Points[0].Train,
-        ["initial_test_mse"] = r.Points[0].Test,
-        ["step_p_test_below_p_train"] = GrokkingFindings.CrossingBelow(r),
-        ["gd_sharpness_initial"] = r.InitialSharpness,
-        ["gd_sharpness_final"] = r.FinalSharpness,
-        ["fidelity_train_surrogate_vs_network"] = r.TrainFidelity?.SurrogateVsNetwork,
-        ["fidelity_test_surrogate_vs_network"] = r.TestFidelity?.SurrogateVsNetwork,
-        ["fidelity_test_surrogate_vs_telescoped"] = r.TestFidelity?.SurrogateVsTelescoped,
-        ["fidelity_test_telescoped_vs_network"] = r.TestFidelity?.TelescopedVsNetwork,
-        ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 1),
-        ["retraining_members"] = r.Members,
-        ["retraining_seconds"] = Math.Round(r.RetrainingTime.TotalSeconds, 1),
-    }, SensitivityColumns.Summary(r.Sensitivity, bound)).WithSpectrum(s, r);
-
-    /// <summary>Writes report.md and figures; returns the verdicts it printed, for findings.json.</summary>
-    private List<RunFinding> WriteReport()
+    protected override List<RunFinding> WriteReport()
     {
         var verdicts = new List<RunFinding>();
         double lrFactor = s.LrFactor;
-        var report = context.CreateReport("Grokking on polynomial regression (ε sweep)",
+        var report = Context.CreateReport("Grokking on polynomial regression (ε sweep)",
         [
             ("model", $"f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, N = {s.Width}, w_j ~ N(0, I) trained, readout fixed at α/N, no biases"),
             ("task", $"x ~ N(0, I_d/d), d = {s.InputDim}; β ~ N(0, I_d); y = (βᵀx)²/2; {s.TrainSize} train, {s.TestSize} test examples"),
@@ -85,7 +67,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             ("p_train, p_test (surrogate smoother, exact)", s.UseSmoother
                 ? $"n/|I| Σ_{{x∈I}} ||s_T(x)||² (docs/method.md §5.1) from the exact kernel smoother (docs/method.md §4.2); I = the training set / the first {s.TestProbes} test examples"
                 : "not computed (smoother = none)"),
-            .. SensitivityFindings.Definitions(s.Sensitivity, bound, Retraining is not null),
+            .. SensitivityFindings.Definitions(s.Sensitivity, Bound, Retraining is not null),
             ("step_train_plateau, step_test_plateau", "first logged step at which the MSE is within 10% of its initial-to-final drop of its final value"),
             ("GD sharpness", "γ·c·λ_max(K(X_train, X_train))/n, the largest residual contraction per step; ≪ 2 means GD follows gradient flow closely"),
             .. GrokkingSpectrumReport.Definitions(s),
@@ -94,9 +76,9 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         report.Heading("Setup").Bullets(
         [
             string.Create(CultureInfo.InvariantCulture,
-                $"Full-batch gradient descent, γ = {lrFactor}·N/α² = {s.LearningRate:G6}, {s.Steps} steps, α = {s.Alpha}, {s.Compute.DType}; same task (seed {context.Seed}) for every ε and seed; ") +
+                $"Full-batch gradient descent, γ = {lrFactor}·N/α² = {s.LearningRate:G6}, {s.Steps} steps, α = {s.Alpha}, {s.Compute.DType}; same task (seed {Context.Seed}) for every ε and seed; ") +
                 (Seeds.Count == 1
-                    ? $"one seed ({(context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolySettings.FullRunCost}")}): the same initial w (seed {GrokkingPolySettings.ModelSeed(Seeds[0])}) for every ε."
+                    ? $"one seed ({(Context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolySettings.FullRunCost}")}): the same initial w (seed {GrokkingPolySettings.ModelSeed(Seeds[0])}) for every ε."
                     : $"{Seeds.Count} seed repetitions per ε (seeds {string.Join(", ", Seeds)}): seed S draws the initial w (seed S + 1) and the label directions of p_net (seed S + 2). Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
             "Learning-rate convention: with the loss of docs/method.md §1 (c/2)·batch mean and c = 1 the gradient is (1/n) Σ (f − y)∇f, the convention of Kumar et al.'s L = (1/2n) Σ (y − f)²; " +
                 "the batch mean does not change the effective rate relative to that loss, so γ = N/α² is the rate of docs/method.md. " +
@@ -124,17 +106,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             findings.Add($"**{name}**{spread} — {Describe(c.Delay, "MSE")}" + (g.Count == 1 ? ""
                 : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}."));
             if (c.Smoother is { } p) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {Describe(p)}");
-            if (c.Net is { } net)
-                findings.Add($"{name}{spread} — {DescribeNet(net, c.LastNet)}");
-            verdicts.AddRange(GrokkingPolyAnalysis.EffectiveFindings(c, name, Figure));
-            if (analysis.Spectrum(c, "MSE") is { } spectrum)
-            {
-                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-                verdicts.AddRange(GrokkingSpectrumReport.Findings(name, spectrum, Figure));
-            }
-            foreach (var r in g)
-                findings.AddRange(SensitivityFindings.For(g.Count == 1 ? name : $"{name}, seed {r.Seed}", r.Sensitivity, bound,
-                    analysis.SmootherSeries(r), analysis.PLimit, s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+            NetAndSpectrumFindings(c, name, name, "MSE", r => g.Count == 1 ? name : $"{name}, seed {r.Seed}", findings, verdicts);
         }
         findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + analysis.Rule.Describe());
@@ -167,15 +139,15 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         {
             string name = $"ε = {F(g[0].Epsilon)}", bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
             IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
-            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, $"{name}, α = {F(s.Alpha)}", "MSE", logMetric: true), $"dynamics_{g[0].Configuration}"),
+            report.Figure(Context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, $"{name}, α = {F(s.Alpha)}", "MSE", logMetric: true), $"dynamics_{g[0].Configuration}"),
                 $"{name}: train (solid) and test (dashed) MSE (top) and p_train (solid), p_test (dashed) (bottom) against the step; both axes logarithmic in the top panel" +
                 (s.UseSmoother ? " — the kernel smoother's p." : " — the network's p_net by retraining.") + bands);
             if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
-                report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, bound, name), $"p_net_vs_p_{g[0].Configuration}"),
+                report.Figure(Context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, Bound, name), $"p_net_vs_p_{g[0].Configuration}"),
                     $"{name}: the kernel smoother's p (lines) and the network's p_net by retraining (markers) (top); λ_t and its bound (bottom).{bands}");
-            GrokkingSpectrumReport.Figures(context, report, g, name, g[0].Configuration);
+            GrokkingSpectrumReport.Figures(Context, report, g, name, g[0].Configuration);
         }
-        context.Folder.WriteReport(report.ToString());
+        Context.Folder.WriteReport(report.ToString());
         return verdicts;
     }
 }

@@ -29,23 +29,12 @@ internal sealed class GrokkingPolyRecipe() : SweepRecipe<GrokkingPolySettings, G
         {
             Epsilon = e, Seed = seed, Configuration = GrokkingPolyRun.ConfigurationOf(e), Label = GrokkingRun.RunName(GrokkingPolyRun.ConfigurationOf(e), seed, seeds.Count),
         })).ToList();
-        var separatePairs = s.SeparatePairs;
-        var units = GrokkingSubRuns.Units(plan, separatePairs);
-        Sweep.Run(context, new NoFacts(), units.Count, GrokkingPolyOutput.Columns(s),
-            assigned => GrokkingSubRuns.Describe(assigned, "ε × seed", separatePairs, s.Steps), _ => s.Steps,
-            sub => new GrokkingPolyTrainer(s, task, units[sub.Index].Seed).Run(units[sub.Index], sub));
+        GrokkingSubRuns.Run(Sweep, context, s, new NoFacts(), plan, GrokkingPolyOutput.Columns(s), "ε × seed",
+            (run, sub) => new GrokkingPolyTrainer(s, task, run.Seed).Run(run, sub));
     }
 
     protected override void WriteOutputs(RunContext context, GrokkingPolySettings s, NoFacts facts, IReadOnlyList<GrokkingPolyRun> results,
         MetricsCsvWriter? liveMetrics) =>
-        GrokkingSubRuns.WriteOutputs(context, results, liveMetrics, GrokkingPolyOutput.Columns(s), (csv, r, p, net) => GrokkingPolyOutput.WriteRow(s, csv, r, p, net),
-            s.SeparatePairs, runs => WriteOutputs(context, s, runs));
-
-    private static void WriteOutputs(RunContext context, GrokkingPolySettings s, IReadOnlyList<GrokkingPolyRun> runs)
-    {
-        var bound = s.Sensitivity.StabilityIterations > 0
-            ? s.Sensitivity.Bound(new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = s.LearningRate })
-            : null;
-        new GrokkingPolyOutput(context, s, new GrokkingPolyAnalysis(runs, s), bound).Write();
-    }
+        GrokkingSubRuns.WriteOutputs(context, s, results, liveMetrics, GrokkingPolyOutput.Columns(s), (csv, r, p, net) => GrokkingPolyOutput.WriteRow(s, csv, r, p, net),
+            runs => new GrokkingPolyOutput(context, s, new GrokkingPolyAnalysis(runs, s)).Write());
 }

@@ -26,6 +26,8 @@ public sealed record GrokkingPolySettings : GrokkingSettings
     /// <summary>p_net's label directions come from seed S + 2.</summary>
     public override RetrainingSensitivityOptions? SensitivityOptions(long seed) => Sensitivity.Options((int)((seed + 2) & int.MaxValue));
 
+    protected override TangentStepRule StepRule => new() { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = LearningRate };
+
     /// <summary>The checks that involve several settings.</summary>
     public void Validate()
     {

@@ -9,14 +9,6 @@ internal sealed class GrokkingPolyRun : GrokkingRun
     /// <summary>γ·c·λ_max(K_0(X_train, X_train))/n: the largest per-step contraction factor of the residual; GD ≈ gradient flow when ≪ 2.</summary>
     public double InitialSharpness { get; set; }
     public double FinalSharpness { get; set; }
-    // RetrainingTime here covers the members' steps and evaluations (RetrainingMeasureTime stays 0).
-
-    /// <inheritdoc/>
-    public override void AddPairCost(GrokkingRun pair)
-    {
-        WallTime += pair.WallTime;
-        RetrainingTime += pair.RetrainingTime + pair.RetrainingMeasureTime;
-    }
 
     /// <summary>The label of an ε, e.g. "eps=0.02".</summary>
     public static string ConfigurationOf(double epsilon) => string.Create(CultureInfo.InvariantCulture, $"eps={epsilon:G6}");
@@ -28,32 +20,24 @@ internal sealed class GrokkingPolyRun : GrokkingRun
 /// the test probes. Each logged row goes to metrics.csv as soon as it is measured; before every step it offers a
 /// checkpoint (model, optimizer, smoother, telescoping tracker, retraining members, position and points so far).
 /// </summary>
-/// <param name="s">The recipe's settings.</param>
 /// <param name="task">The task every ε and seed shares.</param>
 /// <param name="seed">The repetition's seed: the initial w come from seed S + 1, the label directions of p_net from S + 2.</param>
 internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask task, long seed)
 {
     private readonly int _modelSeed = GrokkingPolySettings.ModelSeed(seed);
-    private readonly RetrainingSensitivityOptions? _retraining = s.SensitivityOptions(seed);
 
-    /// <param name="run">The sub-run (empty: label, ε and seed set), filled with its points.</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), metrics.csv (written row by row), a
-    /// checkpoint offered before every step, and the checkpoint to continue it from (null to start it).</param>
     public GrokkingPolyRun Run(GrokkingPolyRun run, SweepSubRun sub)
     {
-        var (progress, csv, resume, cancel) = (sub.Progress, sub.Metrics, sub.Resume, sub.Cancel);
-        var clock = Stopwatch.StartNew();
-        double epsilon = run.Epsilon;
         using var scope = torch.NewDisposeScope();
         var probes = task.TestInputs.narrow(0, 0, s.TestProbes);
         // The members: the same network from the same seed (θ_0), full-batch GD at the same rate; labels Y ± σV_d.
-        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(epsilon), _modelSeed),
+        RetrainingRunFactory members = labels => new SquaredLossRetrainingRun(new Mlp(Model(run.Epsilon), _modelSeed),
             m => ExactOptimizers.Sgd(new TrainableParameters(m), s.LearningRate), task.TrainInputs, labels, s.LossScale, null,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = task.TrainInputs, [RecipeSensitivity.Test] = probes });
         if (run.Pair is not null)
-            return GrokkingSubRuns.RunPair(run, _retraining!, task.TrainLabels, members, s.Steps, s.LogSteps,
-                sub);
-        var network = new Mlp(Model(epsilon), _modelSeed);
+            return GrokkingSubRuns.RunPair(run, s, task.TrainLabels, members, sub);
+        var state = sub.State();
+        var network = new Mlp(Model(run.Epsilon), _modelSeed);
         var kernel = new MlpTangentKernel(network);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
@@ -61,72 +45,50 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         optimizer.IncludeComponents = false;   // plain GD has one component; the total is all the smoother needs
 
         Tensor f0Train, f0Probes;
-        using (torch.no_grad())
-        {
-            f0Train = network.forward(task.TrainInputs);
-            f0Probes = network.forward(probes);
-        }
+        using (torch.no_grad()) (f0Train, f0Probes) = (network.forward(task.TrainInputs), network.forward(probes));
         using var smoother = s.UseSmoother ? new KernelSmoother(task.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = s.LossScale }) : null;
         smoother?.Track("test", probes, f0Probes);
-        using var sensitivity = new RecipeSensitivity(_retraining, s.Sensitivity.StabilityIterations, s.LossScale, task.TrainLabels, members,
+        using var sensitivity = new RecipeSensitivity(s.SensitivityOptions(seed), s.Sensitivity.StabilityIterations, s.LossScale, task.TrainLabels, members,
             s.Sensitivity.SeparatePairs);
         using var tracker = new TelescopingTracker(jvp, [new TrackedSet("train", task.TrainInputs), new TrackedSet("test", probes)],
             new TelescopingOptions { TrackLinearized = false });
         using var spectrum = GrokkingSpectrum.Create(s, network, (task.TrainInputs, task.TrainLabels), (task.TestInputs, task.TestLabels), _modelSeed);
 
-        int first = 1;
-        if (resume is null)
-            run.InitialSharpness = Sharpness(kernel);
-        else
-        {
-            (run, first) = GrokkingSubRuns.Load<GrokkingPolyRun>(sub, network, optimizer, sensitivity,
-                ("smoother", smoother), ("tracker", tracker), ("spectrum", spectrum));
-            progress.Advance(first - 1);
-        }
-        run.Members = sensitivity.MemberCount;
-        var before = (run.WallTime, run.RetrainingTime);
+        if (sub.Resume is null) run.InitialSharpness = Sharpness(kernel);
+        var before = GrokkingSubRuns.Stored<GrokkingPolyRun>(sub);
         void Totals()
         {
-            run.WallTime = before.WallTime + clock.Elapsed;
-            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime;
+            run.WallTime = state.Clock.Wall;
+            run.RetrainingTime = before.RetrainingTime + sensitivity.RetrainingTime;
+            run.RetrainingMeasureTime = before.RetrainingMeasureTime + sensitivity.RetrainingMeasureTime;
         }
-
+        run.Members = sensitivity.MemberCount;
+        state.AddRun(sub, () => run, r => run = r, Totals).Add("model", network).Add("optimizer", optimizer)
+            .Add("smoother", smoother).Add("tracker", tracker).Add("spectrum", spectrum).Add("sensitivity", sensitivity);
         using var trainingCount = task.TrainInputs.shape[0].ToScalar();
         var batch = torch.arange(trainingCount, dtype: ScalarType.Int64, device: task.TrainInputs.device);
-        var logSteps = new HashSet<int>(s.LogSteps);
-        if (resume is null) Log(Measure(network, smoother, 0), sensitivity.Record(0, smoother, null));
-        for (int t = first; t <= s.Steps; t++)
+        GrokkingSubRuns.Train(sub, state, s, (t, logged) =>
         {
-            sub.SaveIfDue(t, state =>
-            {
-                Totals();
-                GrokkingSubRuns.Save(state, run, network, optimizer, sensitivity,
-                    ("smoother", smoother), ("tracker", tracker), ("spectrum", spectrum));
-            });
-            cancel.ThrowIfCancellationRequested();
             using (var stepScope = torch.NewDisposeScope())
             {
                 optimizer.ZeroGrad();
-                var residual = network.forward(task.TrainInputs) - task.TrainLabels;
-                using var halfLossScale = (0.5 * s.LossScale).ToScalar();
-                var loss = residual.square().sum(1).mean().mul(halfLossScale);
-                loss.backward();
+                GrokkingSubRuns.HalfSquaredLoss(network, task.TrainInputs, task.TrainLabels, s.LossScale).backward();
                 // The smoother, λ_t and the telescoping model all read the model at θ_{t-1}: before the update is applied.
                 smoother?.Step(kernel, batch, s.LearningRate);
-                if (logSteps.Contains(t))
+                if (logged)
                     sensitivity.MeasureSharpness(jvp, vjp, task.TrainInputs, new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = t, LearningRate = s.LearningRate });
                 tracker.Step(optimizer).Dispose();
             }
             sensitivity.Step(t);
-            if (logSteps.Contains(t))
-            {
-                var point = Measure(network, smoother, t);
-                DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
-                Log(point, sensitivity.Record(t, smoother, null));
-                progress.SetStatus(StatusLine(run.Label, point));
-            }
-            progress.Advance();
-        }
+        }, t =>
+        {
+            var point = Measure(network, smoother, t);
+            if (t > 0) DivergenceException.ThrowIfNotFinite(point.Train, run.Label, t);
+            var net = sensitivity.Record(t, smoother, null);
+            run.Log(point, net, spectrum);
+            GrokkingPolyOutput.WriteRow(s, sub.Metrics, run, point, net);
+            if (t > 0) sub.Progress.SetStatus(StatusLine(run.Label, point));
+        });
 
         run.FinalSharpness = Sharpness(kernel);
         if (smoother is not null)
@@ -137,14 +99,6 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         }
         Totals();
         return run;
-
-        void Log(GrokkingPoint point, SensitivityPoint net)
-        {
-            GrokkingSpectrum.Log(spectrum, run, point.Step);
-            run.Points.Add(point);
-            run.Sensitivity.Add(net);
-            GrokkingPolyOutput.WriteRow(s, csv, run, point, net);
-        }
     }
 
     /// <summary>The progress line of a logged step: the MSEs, and p only when the smoother ran.</summary>
@@ -169,12 +123,10 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         double Mse(Tensor x, Tensor y) => (network.forward(x) - y).square().mean().to_type(ScalarType.Float64).item<double>();
-        if (smoother is null)
-            return new GrokkingPoint(step, Mse(task.TrainInputs, task.TrainLabels), Mse(task.TestInputs, task.TestLabels), double.NaN, 0, double.NaN, 0);
-        var pTrain = EffectiveParameters.Compute(smoother, SmootherSets.Training);
-        var pTest = EffectiveParameters.Compute(smoother, "test");
-        return new GrokkingPoint(step, Mse(task.TrainInputs, task.TrainLabels), Mse(task.TestInputs, task.TestLabels),
-            pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError);
+        double train = Mse(task.TrainInputs, task.TrainLabels), test = Mse(task.TestInputs, task.TestLabels);
+        if (smoother is null) return new GrokkingPoint(step, train, test, double.NaN, 0, double.NaN, 0);
+        var (pTrain, pTest) = (EffectiveParameters.Compute(smoother, SmootherSets.Training), EffectiveParameters.Compute(smoother, "test"));
+        return new GrokkingPoint(step, train, test, pTrain.Value, pTrain.StandardError, pTest.Value, pTest.StandardError);
     }
 
     private double Sharpness(MlpTangentKernel kernel)

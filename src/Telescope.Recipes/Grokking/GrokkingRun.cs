@@ -58,6 +58,20 @@ internal class GrokkingRun
         RetrainingMeasureTime += pair.RetrainingMeasureTime;
     }
 
+    /// <summary>Records a logged step: the spectrum there (when <paramref name="spectrum"/> runs; its own clock times it), the point and p_net.</summary>
+    public void Log(GrokkingPoint point, SensitivityPoint net, Telescope.Spectrum.KernelSpectrumTracker? spectrum)
+    {
+        if (spectrum is not null)
+        {
+            var clock = Stopwatch.StartNew();
+            var log = spectrum.Log(point.Step);
+            Spectrum.Add(new(point.Step, log.Eigenvalues, log.TrainAlignment, log.TestAlignment ?? double.NaN, log.TopKEnergyShare, log.Rotation));
+            SpectrumTime += clock.Elapsed;
+        }
+        Points.Add(point);
+        Sensitivity.Add(net);
+    }
+
     /// <summary>The metrics.csv run name of a configuration at a seed: the label alone when the sweep has one seed.</summary>
     public static string RunName(string configuration, long seed, int seedCount) =>
         seedCount > 1 ? FormattableString.Invariant($"{configuration}_seed={seed}") : configuration;

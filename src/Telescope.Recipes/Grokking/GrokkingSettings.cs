@@ -41,6 +41,12 @@ public abstract record GrokkingSettings
     /// <summary>p_net's options when its pairs are sub-runs of their own (<c>sensitivity_members=separate</c>), else null.</summary>
     public RetrainingSensitivityOptions? SeparatePairs => Sensitivity.SeparatePairs ? SensitivityOptions(Seed) : null;
 
+    /// <summary>The optimizer's step rule the stability bound on λ_t is read from (docs/method.md §5.3).</summary>
+    protected abstract TangentStepRule StepRule { get; }
+
+    /// <summary>The bound on the surrogate sharpness λ_t (null when λ_t is not measured).</summary>
+    public StabilityBound? StabilityBound => Sensitivity.StabilityIterations > 0 ? Sensitivity.Bound(StepRule) : null;
+
     /// <summary>Whether the kernel spectrum is logged.</summary>
     public bool UseSpectrum => SpectrumProbes > 0;
 

@@ -53,9 +53,7 @@ internal static class GrokkingSpectrum
         (int)Math.Min(s.SpectrumProbes, Math.Min(trainCount, testCount));
 
     /// <summary>The tracker on the first probes of each set (null when the spectrum is off).</summary>
-    /// <param name="network">The trained MLP.</param>
     /// <param name="train">Training inputs and targets [n, k] (one-hot classes, or the regression labels).</param>
-    /// <param name="test">Test inputs and targets.</param>
     /// <param name="seed">The tracker's seed (unused by the exact method; stored for a switch to Lanczos).</param>
     public static KernelSpectrumTracker? Create(GrokkingSettings s, Mlp network, (Tensor Inputs, Tensor Targets) train,
         (Tensor Inputs, Tensor Targets) test, int seed)
@@ -71,16 +69,5 @@ internal static class GrokkingSpectrum
             new KernelProbes(test.Inputs.narrow(0, 0, n), test.Targets.narrow(0, 0, n)),
             new KernelSpectrumOptions { TopK = s.SpectrumTopK, Method = KernelSpectrumMethod.Exact, Seed = seed },
             kernelEngine: new MlpTangentKernel(network));
-    }
-
-    /// <summary>Logs the spectrum at <paramref name="step"/> into <paramref name="run"/> (nothing without a tracker), timing it.</summary>
-    public static void Log(KernelSpectrumTracker? tracker, GrokkingRun run, int step)
-    {
-        if (tracker is null) return;
-        var clock = Stopwatch.StartNew();
-        var log = tracker.Log(step);
-        run.Spectrum.Add(new GrokkingSpectrumPoint(step, log.Eigenvalues, log.TrainAlignment, log.TestAlignment ?? double.NaN,
-            log.TopKEnergyShare, log.Rotation));
-        run.SpectrumTime += clock.Elapsed;
     }
 }

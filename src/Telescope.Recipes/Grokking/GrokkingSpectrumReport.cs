@@ -46,8 +46,8 @@ internal static class GrokkingSpectrumReport
         string pSource = net ? "the network's p_net by retraining" : "the smoother's p";
         string bands = seeds.Count > 1 ? $" Mean ± 1 sd over {seeds.Count} seeds." : "";
         var top = new LineChart { Title = name, YLabel = "kernel-target alignment", LogX = true }
-            .AddSeeded("train probes", Series(seeds, p => p.TrainAlignment))
-            .AddSeeded("test probes", Series(seeds, p => p.TestAlignment), dashed: true);
+            .AddSeeded("train probes", GrokkingCharts.Series(seeds.Select(r => r.Spectrum), p => p.Step, p => p.TrainAlignment))
+            .AddSeeded("test probes", GrokkingCharts.Series(seeds.Select(r => r.Spectrum), p => p.Step, p => p.TestAlignment), dashed: true);
         var bottom = new LineChart { XLabel = "step", YLabel = "effective parameters p", LogX = true }
             .AddSeeded("p_train", GrokkingCharts.Series(shown, p => p.PTrain))
             .AddSeeded("p_test", GrokkingCharts.Series(shown, p => p.PTest), dashed: true);
@@ -63,13 +63,5 @@ internal static class GrokkingSpectrumReport
         }
         report.Figure(context.Folder.SaveFigure(chart, $"eigenvalues_{file}"),
             $"{run.Label}: the top {logged[0].Eigenvalues.Length} eigenvalues of the training-probe tangent kernel against the step (both axes logarithmic); the rotation of their eigenspace is metrics.csv's `rotation`.");
-    }
-
-    /// <summary>A spectrum value of every seed at each logged step after 0.</summary>
-    private static SeededSeries Series(IReadOnlyList<GrokkingRun> seeds, Func<GrokkingSpectrumPoint, double> value)
-    {
-        var logged = seeds.Select(r => r.Spectrum.Where(p => p.Step > 0).ToArray()).ToArray();
-        var steps = logged[0].Select(p => (double)p.Step).ToArray();
-        return SeededSeries.FromSeeds(steps, steps.Select((_, i) => (IReadOnlyList<double>)logged.Select(points => value(points[i])).ToArray()).ToArray());
     }
 }

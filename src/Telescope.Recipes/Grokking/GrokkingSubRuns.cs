@@ -3,30 +3,39 @@ namespace Telescope.Recipes.Grokking;
 /// <summary>
 /// What both grokking recipes share in their sweep of (configuration × seed) sub-runs, which runs on the
 /// <see cref="SweepSkeleton{TResult, TFacts}"/>: with <c>sensitivity_members=separate</c> every configuration × seed is
-/// followed by one sub-run per ±σ pair of p_net (<see cref="WithPairs"/>, trained by <see cref="RunPair"/>), so that
+/// followed by one sub-run per ±σ pair of p_net (trained by <see cref="RunPair"/>), so that
 /// shards spread the members over processes; the results are combined (<see cref="SeparatePairs"/>) before the outputs,
-/// and metrics.csv is rewritten then, since its live rows had no p_net. <see cref="Save"/> and <see cref="Load"/> are
-/// the checkpoint of a configuration sub-run in flight.
+/// and metrics.csv is rewritten then, since its live rows had no p_net. <see cref="AddRun{T}"/> puts
+/// the result so far of a sub-run in flight into its checkpoint.
 /// </summary>
 internal static class GrokkingSubRuns
 {
-    /// <summary>The sub-runs of the sweep: the plan, each followed by its pair sub-runs when <paramref name="separatePairs"/> is given.</summary>
-    public static IReadOnlyList<T> Units<T>(IReadOnlyList<T> plan, RetrainingSensitivityOptions? separatePairs) where T : GrokkingRun =>
-        separatePairs is null ? plan : WithPairs(plan, separatePairs);
-
-    /// <summary>The progress line of a share of <paramref name="assigned"/> sub-runs.</summary>
-    public static string Describe(int assigned, string what, RetrainingSensitivityOptions? separatePairs, int steps) =>
-        $"{assigned} sub-runs ({what}{(separatePairs is null ? "" : " × p_net pair")}) × {steps} steps";
+    /// <summary>Runs the sweep: the plan, each sub-run followed by its pair sub-runs with <c>sensitivity_members=separate</c>.</summary>
+    /// <param name="what">What one sub-run of the plan is, for the progress line, e.g. "ε × seed".</param>
+    public static void Run<T, TFacts>(SweepSkeleton<T, TFacts> sweep, RunContext context, GrokkingSettings s, TFacts facts, IReadOnlyList<T> plan,
+        string[] columns, string what, Func<T, SweepSubRun, T> train) where T : GrokkingRun
+    {
+        var separatePairs = s.SeparatePairs;
+        // Each pair sub-run is a copy of its configuration's sub-run with Pair set.
+        var units = separatePairs is null ? plan : plan.SelectMany(run => new[] { run }.Concat(separatePairs.Pairs().Select(pair =>
+        {
+            var copy = SubRunResults.Deserialize<T>(SubRunResults.Serialize(run), "the sweep plan");
+            copy.Pair = pair;
+            return copy;
+        }))).ToList();
+        sweep.Run(context, facts, units.Count, columns, assigned => $"{assigned} sub-runs ({what}{(separatePairs is null ? "" : " × p_net pair")}) × {s.Steps} steps",
+            _ => s.Steps, sub => train(units[sub.Index], sub));
+    }
 
     /// <summary>
     /// The combination step: the configuration sub-runs (pairs combined into them), metrics.csv rewritten when the live
     /// rows lack p_net or for a merge (<paramref name="liveMetrics"/> null; rows in sub-run order, so a merge writes the
     /// bytes of the unsharded run), then <paramref name="writeOutputs"/>.
     /// </summary>
-    public static void WriteOutputs<T>(RunContext context, IReadOnlyList<T> results, MetricsCsvWriter? liveMetrics, string[] columns,
-        Action<MetricsCsvWriter, T, GrokkingPoint, SensitivityPoint> writeRow, RetrainingSensitivityOptions? separatePairs, Action<IReadOnlyList<T>> writeOutputs)
-        where T : GrokkingRun
+    public static void WriteOutputs<T>(RunContext context, GrokkingSettings s, IReadOnlyList<T> results, MetricsCsvWriter? liveMetrics, string[] columns,
+        Action<MetricsCsvWriter, T, GrokkingPoint, SensitivityPoint> writeRow, Action<IReadOnlyList<T>> writeOutputs) where T : GrokkingRun
     {
+        var separatePairs = s.SeparatePairs;
         var runs = separatePairs is null ? results : CombinePairs(results, separatePairs);
         if (liveMetrics is null || separatePairs is not null)
         {
@@ -37,15 +46,6 @@ internal static class GrokkingSubRuns
         }
         writeOutputs(runs);
     }
-
-    /// <summary>Every sub-run of the plan followed by one sub-run per pair of <paramref name="options"/> (a copy with <see cref="GrokkingRun.Pair"/> set).</summary>
-    private static List<T> WithPairs<T>(IReadOnlyList<T> plan, RetrainingSensitivityOptions options) where T : GrokkingRun =>
-        plan.SelectMany(run => new[] { run }.Concat(options.Pairs().Select(pair =>
-        {
-            var copy = SubRunResults.Deserialize<T>(SubRunResults.Serialize(run), "the sweep plan");
-            copy.Pair = pair;
-            return copy;
-        }))).ToList();
 
     /// <summary>The configuration sub-runs with p_net, the agreement and the members' cost from their pair sub-runs.</summary>
     private static List<T> CombinePairs<T>(IReadOnlyList<T> results, RetrainingSensitivityOptions options) where T : GrokkingRun
@@ -67,91 +67,72 @@ internal static class GrokkingSubRuns
     /// from θ_0 with the configuration's batches, their responses recorded at step 0 and at every logged step, a
     /// checkpoint offered before every step. Writes no metrics rows (the configuration's rows get p_net once combined).
     /// </summary>
-    /// <param name="run">The pair sub-run.</param>
-    /// <param name="options">p_net's options with this seed's directions.</param>
     /// <param name="labels">Y [n, k].</param>
     /// <param name="factory">One member run from θ_0, as the lockstep members are made (tracking the sets train and test).</param>
-    /// <param name="steps">Training steps.</param>
-    /// <param name="logSteps">The logged steps (step 0 is always recorded).</param>
-    /// <param name="sub">Its place in the sweep: progress (advanced once per step), a checkpoint offered before every
-    /// step, and the checkpoint to continue from (or null).</param>
-    public static T RunPair<T>(T run, RetrainingSensitivityOptions options, Tensor labels, RetrainingRunFactory factory, int steps,
-        IReadOnlyList<int> logSteps, SweepSubRun sub) where T : GrokkingRun
+    public static T RunPair<T>(T run, GrokkingSettings s, Tensor labels, RetrainingRunFactory factory, SweepSubRun sub) where T : GrokkingRun, new()
     {
-        var (progress, resume, cancel) = (sub.Progress, sub.Resume, sub.Cancel);
         var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({run.Label}) is not a pair sub-run.");
-        var clock = Stopwatch.StartNew();
+        var state = sub.State();
         using var scope = NewDisposeScope();
-        using var members = new RetrainingSensitivity(labels, options, factory, [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
-        int first = 1;
-        if (resume is not null)
-        {
-            run = sub.LoadValue<T>(RunKey);
-            first = sub.NextStep;
-            sub.Load("sensitivity", members);
-            progress.Advance(first - 1);
-        }
-        var before = (run.WallTime, run.RetrainingTime, run.RetrainingMeasureTime);
+        using var members = new RetrainingSensitivity(labels, s.SensitivityOptions(run.Seed)!, factory, [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
+        var before = Stored<T>(sub);
         void Totals()
         {
-            run.WallTime = before.WallTime + clock.Elapsed;
+            run.WallTime = state.Clock.Wall;
             run.RetrainingTime = before.RetrainingTime + members.TrainingTime;
             run.RetrainingMeasureTime = before.RetrainingMeasureTime + members.PredictionTime;
         }
-        var logged = logSteps.ToHashSet();
-        if (resume is null) run.PairResponses.AddRange(members.Responses(0));
-        for (int t = first; t <= steps; t++)
+        state.AddRun(sub, () => run, r => run = r, Totals).Add("sensitivity", members);
+        Train(sub, state, s, (t, _) => members.Step(t), t =>
         {
-            sub.SaveIfDue(t, state =>
-            {
-                Totals();
-                SweepSubRun.SaveValue(state, RunKey, run);
-                SweepSubRun.Save(state, "sensitivity", members);
-            });
-            cancel.ThrowIfCancellationRequested();
-            members.Step(t);
-            if (logged.Contains(t))
-            {
-                var responses = members.Responses(t);
-                run.PairResponses.AddRange(responses);
-                progress.SetStatus(FormattableString.Invariant(
-                    $"{run.Label} pair {pair.Key}  p_d train {responses.First(r => r.Set == RecipeSensitivity.Train).Value:F0}  test {responses.First(r => r.Set == RecipeSensitivity.Test).Value:F0}"));
-            }
-            progress.Advance();
-        }
+            var responses = members.Responses(t);
+            run.PairResponses.AddRange(responses);
+            if (t > 0) sub.Progress.SetStatus(FormattableString.Invariant(
+                $"{run.Label} pair {pair.Key}  p_d train {responses.First(r => r.Set == RecipeSensitivity.Train).Value:F0}  test {responses.First(r => r.Set == RecipeSensitivity.Test).Value:F0}"));
+        });
         Totals();
         return run;
+    }
+
+    /// <summary>
+    /// The step loop of a sub-run whose <paramref name="state"/> lists what it carries over: restored on a resume, else
+    /// step 0 logged; then for every step t a checkpoint offered (θ is θ_{t−1}), the step, and the log at logged steps.
+    /// </summary>
+    /// <param name="step">Takes step t (true: t is logged).</param>
+    public static void Train(SweepSubRun sub, SubRunState state, GrokkingSettings s, Action<int, bool> step, Action<int> log)
+    {
+        int first = state.Restore();
+        var logged = s.LogSteps.ToHashSet();
+        if (sub.Resume is null) log(0);
+        for (int t = first; t <= s.Steps; t++)
+        {
+            state.SaveIfDue(t);
+            sub.Cancel.ThrowIfCancellationRequested();
+            step(t, logged.Contains(t));
+            if (logged.Contains(t)) log(t);
+            sub.Progress.Advance();
+        }
+    }
+
+    /// <summary>The training loss of docs/method.md §1, (c/2)·mean_i ||f(x_i) − y_i||², on the inputs <paramref name="x"/>.</summary>
+    public static Tensor HalfSquaredLoss(torch.nn.Module<Tensor, Tensor> network, Tensor x, Tensor y, double lossScale)
+    {
+        var residual = network.forward(x) - y;
+        using var halfLossScale = (0.5 * lossScale).ToScalar();
+        return residual.square().sum(1).mean().mul(halfLossScale);
     }
 
     /// <summary>Key (inside the sub-run's scope) of the result so far of the sub-run in flight.</summary>
     private const string RunKey = "run";
 
     /// <summary>
-    /// The sub-run's part of a checkpoint before a step (θ is θ_{t−1}; <see cref="SweepSubRun.SaveIfDue"/> adds the sweep,
-    /// the index and the step): the result so far, the model, the optimizer, the retraining members and each tracker given
-    /// (smoother, …; a null one is absent from this sub-run).
+    /// Adds the result so far of the sub-run in flight to its checkpoint (<c>current/run</c>):
+    /// <paramref name="totals"/> brings its times up to date before each save, and a resume hands the stored result to
+    /// <paramref name="resumed"/>.
     /// </summary>
-    public static void Save<T>(CheckpointState state, T run, torch.nn.Module network, ExactOptimizer optimizer, RecipeSensitivity sensitivity,
-        params (string Name, ICheckpointable? Part)[] trackers)
-    {
-        SweepSubRun.SaveValue(state, RunKey, run);
-        ModuleState.Save(network, state, SweepSubRun.Key("model/"));
-        SweepSubRun.Save(state, "optimizer", optimizer);
-        foreach (var (name, part) in trackers)
-            if (part is not null) SweepSubRun.Save(state, name, part);
-        SweepSubRun.Save(state, "sensitivity", sensitivity);
-    }
+    public static SubRunState AddRun<T>(this SubRunState state, SweepSubRun sub, Func<T> run, Action<T> resumed, Action totals) =>
+        state.Add(c => { totals(); SweepSubRun.SaveValue(c, RunKey, run()); }, _ => resumed(sub.LoadValue<T>(RunKey)));
 
-    /// <summary>Restores what <see cref="Save"/> stored; returns the result so far and the next step to take.</summary>
-    public static (T Run, int NextStep) Load<T>(SweepSubRun sub, torch.nn.Module network, ExactOptimizer optimizer,
-        RecipeSensitivity sensitivity, params (string Name, ICheckpointable? Part)[] trackers)
-    {
-        var run = sub.LoadValue<T>(RunKey);
-        ModuleState.Load(network, sub.Resume!, SweepSubRun.Key("model/"));
-        sub.Load("optimizer", optimizer);
-        foreach (var (name, part) in trackers)
-            if (part is not null) sub.Load(name, part);
-        sub.Load("sensitivity", sensitivity);
-        return (run, sub.NextStep);
-    }
+    /// <summary>The result stored by the checkpoint a sub-run resumes from (a new one for a fresh start): the times spent before.</summary>
+    public static T Stored<T>(SweepSubRun sub) where T : new() => sub.Resume is null ? new() : sub.LoadValue<T>(RunKey);
 }

@@ -2,7 +2,6 @@ namespace Telescope.Recipes.Grokking;
 
 /// <summary>One grokking-mnist configuration: the initialization scale α and the hidden activation.</summary>
 /// <param name="Alpha">α, the factor applied to every initial parameter.</param>
-/// <param name="Activation">The hidden activation.</param>
 public sealed record MnistConfiguration(double Alpha, Activation Activation)
 {
     /// <summary>The <c>run</c> label of metrics.csv, e.g. "relu_alpha=8".</summary>
