@@ -55,7 +55,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
 
         // Cumulative weight-decay contributions, measured and predicted (float64, outside the step scopes).
         var decaySums = hasDecay
-            ? new[] { "test", "train" }.ToDictionary(s => s, s => (Measured: Keep(tracker.Initial(s).zero_()), Predicted: Keep(tracker.Initial(s).zero_())))
+            ? new[] { "test", "train" }.ToDictionary(s => s, s => (Measured: tracker.Initial(s).zero_().DetachFromDisposeScope(), Predicted: tracker.Initial(s).zero_().DetachFromDisposeScope()))
             : null;
         using var blendTest = heavyBall is null ? null : new MomentumBlending(heavyBall.Options.Momentum, tracker.Initial("test"));
         int window = Math.Max(1, (int)Math.Round(1 / (1 - settings.Optimizer.Momentum)));
@@ -195,8 +195,6 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
         }
     }
 
-    private static Tensor Keep(Tensor t) => t.DetachFromDisposeScope();
-
     private static Tensor Forward(Mlp network, Tensor x)
     {
         using var noGrad = torch.no_grad();
@@ -208,13 +206,13 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
     {
         using var scope = torch.NewDisposeScope();
         var t = adam.Preconditioners;
-        var trainT = kernel.Compute(data.KernelTrain, data.KernelTrain, t);
-        var train = kernel.Compute(data.KernelTrain, data.KernelTrain, null);
-        var testT = kernel.Compute(data.KernelTest, data.KernelTrain, t);
-        var test = kernel.Compute(data.KernelTest, data.KernelTrain, null);
-        return (KernelAlignment.Compute(trainT, train), KernelAlignment.Compute(testT, test),
-            KernelAlignment.Centered(trainT, train), KernelAlignment.Centered(testT, test));
+        return Alignments(kernel.Compute(data.KernelTrain, data.KernelTrain, t), kernel.Compute(data.KernelTrain, data.KernelTrain, null),
+            kernel.Compute(data.KernelTest, data.KernelTrain, t), kernel.Compute(data.KernelTest, data.KernelTrain, null));
     }
+
+    /// <summary>Alignment of K^T with K on a train×train and a test×train block, plain and double-centered.</summary>
+    internal static (double Train, double Test, double TrainCentered, double TestCentered) Alignments(Tensor trainT, Tensor train, Tensor testT, Tensor test) =>
+        (KernelAlignment.Compute(trainT, train), KernelAlignment.Compute(testT, test), KernelAlignment.Centered(trainT, train), KernelAlignment.Centered(testT, test));
 
     /// <summary>The random-projection estimate of the final test×train K^T block against the exact per-layer value.</summary>
     private ProjectionCheck ProjectionCheckOf(DecompositionRun run, ForwardModeJvp jvp, PreconditionedMlpKernel kernel, AdamOptimizer adam)

@@ -288,26 +288,13 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
-    private static double? MeanOrNull(IEnumerable<double?> values)
-    {
-        var list = values.Where(v => v is double x && double.IsFinite(x)).Select(v => v!.Value).ToList();
-        return list.Count == 0 ? null : list.Average();
-    }
+    private static double? MeanOrNull(IEnumerable<double?> values) => values.Where(v => v is double x && double.IsFinite(x)).Average();
 
     /// <summary>A table cell: the value itself with one seed, "mean ± sd" over the seeds with several.</summary>
-    private object? Cell(IEnumerable<double?> perSeed)
-    {
-        var values = perSeed.ToList();
-        if (!Seeded) return values[0];
-        return MeanSd(values);
-    }
+    private object? Cell(IEnumerable<double?> perSeed) => Seeded ? MeanSd(perSeed) : (object?)perSeed.First();
 
     /// <summary>Report text: the value with one seed, "mean ± sd" with several ("—" where nothing was measured).</summary>
-    private string T(IEnumerable<double?> perSeed)
-    {
-        var values = perSeed.ToList();
-        return Seeded ? MeanSd(values) : F(values[0]);
-    }
+    private string T(IEnumerable<double?> perSeed) => Seeded ? MeanSd(perSeed) : F(perSeed.First());
 
     private static string MeanSd(IEnumerable<double?> values)
     {

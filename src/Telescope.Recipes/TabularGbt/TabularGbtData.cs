@@ -20,11 +20,23 @@ internal sealed class TabularGbtData
     public required bool[] TrackedIsIrregular { get; init; }
     public required int PoolRows { get; init; }
     public required int IrregularPoolRows { get; init; }
-    /// <summary>Smallest irregularity score of the irregular pool, and the median score of the regular pool.</summary>
-    public required double Threshold { get; init; }
-    public required double RegularMedianScore { get; init; }
     /// <summary>Rows of the data set after preprocessing (before the split).</summary>
     public required int SourceRows { get; init; }
+
+    /// <summary>The training and tracked rows and targets as [rows, columns] tensors (tracked targets in float64, for the errors).</summary>
+    public (Tensor XTrain, Tensor YTrain, Tensor XTracked, Tensor YTracked) Tensors(ScalarType dtype, Device device) =>
+        (Matrix(Train.Features, Train.Rows, Train.Columns, dtype, device), Matrix(Train.Target, Train.Rows, 1, dtype, device),
+            Matrix(Tracked.Features, Tracked.Rows, Tracked.Columns, dtype, device), Matrix(Tracked.Target, Tracked.Rows, 1, ScalarType.Float64, device));
+
+    /// <summary>An MLP from the training rows' columns to one output.</summary>
+    public Mlp Network(IReadOnlyList<int> hidden, Activation activation, ComputeSettings compute, int seed) => new(new MlpOptions
+    {
+        InputSize = Train.Columns, HiddenWidths = hidden.ToArray(), OutputSize = 1,
+        Activation = activation, DType = compute.DType, Device = compute.DeviceName,
+    }, seed);
+
+    private static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
+        torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
 
     /// <summary>Splits, standardizes, scores and samples; throws <see cref="TelescopeException"/> when the sizes do not fit.</summary>
     public static TabularGbtData Prepare(TabularDataset data, int trainSize, int poolSize, int testSize, int repetitions,
@@ -52,7 +64,6 @@ internal sealed class TabularGbtData
         for (int i = 0; i < used.Length; i++) position[used[i]] = i;
         var remapped = sets.Select(s => s with { Rows = s.Rows.Select(r => position[r]).ToArray() }).ToList();
         var irregularRows = pools.Irregular.ToHashSet();
-        var regularScores = pools.Regular.Select(r => scores[r]).Order().ToArray();
         return new TabularGbtData
         {
             Train = train,
@@ -61,8 +72,6 @@ internal sealed class TabularGbtData
             TrackedIsIrregular = used.Select(irregularRows.Contains).ToArray(),
             PoolRows = pool,
             IrregularPoolRows = pools.Irregular.Length,
-            Threshold = pools.Threshold,
-            RegularMedianScore = regularScores[regularScores.Length / 2],
             SourceRows = data.Rows,
         };
     }
