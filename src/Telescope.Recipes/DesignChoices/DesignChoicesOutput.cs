@@ -296,13 +296,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     /// <summary>Report text: the value with one seed, "mean ± sd" with several ("—" where nothing was measured).</summary>
     private string T(IEnumerable<double?> perSeed) => Seeded ? MeanSd(perSeed) : F(perSeed.First());
 
-    private static string MeanSd(IEnumerable<double?> values)
-    {
-        var (mean, sd, count) = SeedAggregate.MeanSd(values.Where(v => v is not null).Select(v => v!.Value));
-        return count == 0 ? "—" : sd is double s ? $"{F(mean)} ± {F(s)}" : F(mean);
-    }
+    private static string MeanSd(IEnumerable<double?> values) => SeedAggregate.Text(values.OfType<double>(), F);
 
-    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
-    private static string F(double? v) => v is double x ? F(x) : "—";
     private static string Pct(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%";
 }
