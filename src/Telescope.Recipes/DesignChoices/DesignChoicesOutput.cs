@@ -26,14 +26,6 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
 
     private IReadOnlyList<long> Seeds => findings.Seeds;
     private bool Seeded => findings.Seeded;
-    private IReadOnlyList<Arm> Arms => findings.Arms;
-    private IReadOnlyList<TabularArm> TabularArms => findings.TabularArms;
-    private List<MomentumComparison> Comparisons => findings.Comparisons;
-    private IEnumerable<Arm> MainArms => findings.MainArms;
-    private IEnumerable<Arm> Compared => findings.Compared;
-    private IEnumerable<Arm> Decayed => findings.Decayed;
-    private IEnumerable<Arm> Adaptive => findings.Adaptive;
-    private IEnumerable<Arm> WithMomentum => findings.WithMomentum;
 
     /// <summary>The metrics.csv row of one logged point of an MNIST network.</summary>
     public static void WritePoint(MetricsCsvWriter csv, DecompositionRun run, DecompositionPoint p)
@@ -81,7 +73,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     /// <summary>The momentum comparison's rows (run <c>momentum_vs_rescaled</c>, per seed with several), after every sub-run's rows.</summary>
     public void WriteMomentumMetrics(MetricsCsvWriter csv)
     {
-        foreach (var m in Comparisons)
+        foreach (var m in findings.Comparisons)
             foreach (var g in m.Gaps)
             {
                 var values = new Dictionary<string, double> { ["gap_telescoped"] = g.Telescoped, ["gap_network"] = g.Network, ["argmax_disagreement"] = g.Disagreement };
@@ -103,10 +95,10 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     {
         var sb = new System.Text.StringBuilder("run,set,input,label," +
             string.Join(",", Components.SelectMany(c => new[] { $"{c}_norm", $"{c}_label" })) + "\n");
-        foreach (var run in Compared.SelectMany(a => a.Runs))
+        foreach (var run in findings.Compared.SelectMany(a => a.Runs))
             foreach (var set in new[] { "train", "test" })
             {
-                var y = Labels(set);
+                var y = set == "train" ? facts.TrainProbeLabels : facts.TestProbeLabels;
                 int k = facts.Outputs;
                 for (int i = 0; i < y.Length; i++)
                 {
@@ -122,8 +114,6 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             }
         context.Folder.WriteText(PerInputFileName, sb.ToString());
     }
-
-    private long[] Labels(string set) => set == "train" ? facts.TrainProbeLabels : facts.TestProbeLabels;
 
     /// <summary>
     /// summary.json. With one seed every entry holds that run's values; with several, every entry (per arm and
@@ -142,14 +132,14 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         {
             ["definition"] = "per-step deviation = ‖J_{t−1}·Δθ^wd_t − (−s_t·L·f_{θ_{t−1}})‖_F / ‖s_t·L·f_{θ_{t−1}}‖_F on the test probes (s_t = γλ); cumulative = the same for the sums over steps",
             ["runs"] = Seeded ? CombinedList(e => e.Identity) : one.Identity,
-            ["homogeneous_max_step_deviation"] = Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).Select(MaxStepDeviation).DefaultIfEmpty(double.NaN).Max() is var h && double.IsFinite(h) ? h : null,
+            ["homogeneous_max_step_deviation"] = findings.Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).Select(MaxStepDeviation).DefaultIfEmpty(double.NaN).Max() is var h && double.IsFinite(h) ? h : null,
         };
         var kernel = new Dictionary<string, object?>
         {
-            ["mnist"] = Adaptive.ToDictionary(a => a.Name, a => Seeded ? Combined(e => e.Mnist[a.Name]) : one.Mnist[a.Name]),
+            ["mnist"] = findings.Adaptive.ToDictionary(a => a.Name, a => Seeded ? Combined(e => e.Mnist[a.Name]) : one.Mnist[a.Name]),
         };
         if (facts.Tabular is { } tab)
-            kernel[tab.Name] = TabularArms.ToDictionary(a => a.Optimizer, a => Seeded ? WithCurveMeans(Combined(e => e.Tabular[a.Optimizer]), a) : one.Tabular[a.Optimizer]);
+            kernel[tab.Name] = findings.TabularArms.ToDictionary(a => a.Optimizer, a => Seeded ? WithCurveMeans(Combined(e => e.Tabular[a.Optimizer]), a) : one.Tabular[a.Optimizer]);
 
         var summary = new Dictionary<string, object?>
         {
@@ -194,7 +184,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     private SeedEntries SeedSummary(long seed)
     {
         DecompositionRun Of(Arm a) => a.Runs.Single(r => r.Seed == seed);
-        var results = Compared.Select(Of).SelectMany(r => r.Final.Test.ContributionAbs.Keys.Select(c => (object)new Dictionary<string, object?>
+        var results = findings.Compared.Select(Of).SelectMany(r => r.Final.Test.ContributionAbs.Keys.Select(c => (object)new Dictionary<string, object?>
         {
             ["optimizer"] = r.Arm,
             ["learning_rate"] = r.LearningRate,
@@ -208,7 +198,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["decomposition_gap"] = Math.Max(r.Final.Train.SumGap, r.Final.Test.SumGap),
         })).ToList();
 
-        var identity = Decayed.Select(Of).Select(r => (object)new Dictionary<string, object?>
+        var identity = findings.Decayed.Select(Of).Select(r => (object)new Dictionary<string, object?>
         {
             ["run"] = r.Arm, ["optimizer"] = r.Optimizer, ["net"] = r.Net.Name, ["homogeneous"] = r.Homogeneous, ["degree"] = r.Degree,
             ["steps"] = r.Final.Step,
@@ -219,7 +209,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["weight_decay_contribution_test"] = r.Final.Test.ContributionAbs[UpdateComponent.WeightDecay],
         }).ToList();
 
-        var carried = WithMomentum.Select(Of).ToDictionary(r => r.Arm, r => (object?)new Dictionary<string, object?>
+        var carried = findings.WithMomentum.Select(Of).ToDictionary(r => r.Arm, r => (object?)new Dictionary<string, object?>
         {
             ["carried_share_projection_mean"] = r.Points.Where(p => p.CarriedProjection is not null).Average(p => p.CarriedProjection!.Value),
             ["carried_share_magnitude_mean"] = r.Points.Where(p => p.CarriedMagnitude is not null).Average(p => p.CarriedMagnitude!.Value),
@@ -234,7 +224,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["window_steps"] = (int)Math.Round(1 / (1 - s.Optimizer.Momentum)),
             ["runs"] = carried,
         };
-        if (Comparisons.FirstOrDefault(c => c.Momentum.Seed == seed) is { } momentum)
+        if (findings.Comparisons.FirstOrDefault(c => c.Momentum.Seed == seed) is { } momentum)
         {
             momentumSummary["momentum_learning_rate"] = momentum.Momentum.LearningRate;
             momentumSummary["rescaled_learning_rate"] = momentum.Rescaled.LearningRate;
@@ -253,7 +243,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             momentumSummary["rank_correlation_per_input_gap_vs_drift"] = Finite(momentum.PerInputRankCorrelation);
         }
 
-        var mnist = Adaptive.Select(Of).ToDictionary(r => r.Arm, r => (object)new Dictionary<string, object?>
+        var mnist = findings.Adaptive.Select(Of).ToDictionary(r => r.Arm, r => (object)new Dictionary<string, object?>
         {
             ["alignment_train_final"] = LastAlignment(r).Train,
             ["alignment_test_final"] = LastAlignment(r).Test,
@@ -265,7 +255,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["alignment_test_centered_min"] = r.Points.Where(p => p.AlignmentTestCentered is not null).Min(p => p.AlignmentTestCentered),
             ["projection_check"] = r.Projection,
         });
-        var tabular = TabularArms.Select(a => a.Runs.Single(r => r.Seed == seed)).ToDictionary(r => r.Optimizer, r => (object)new Dictionary<string, object?>
+        var tabular = findings.TabularArms.Select(a => a.Runs.Single(r => r.Seed == seed)).ToDictionary(r => r.Optimizer, r => (object)new Dictionary<string, object?>
         {
             ["learning_rate"] = r.LearningRate,
             ["kernel"] = r.Optimizer == OptimizerChoice.Adam ? "K^T = J T Jᵀ" : "K = J Jᵀ",

@@ -247,7 +247,7 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         string gapClaim = claims.GapGrows.Verdict.About("The paper finds the gap growing with π");
         string delta1 = Seeded ? Of(o => o.Last.Delta) : $"{Format(g.First.Last.Delta)} ± {Format(g.First.Last.DeltaStd)}";
         if (claims.Tiny)
-            f.Add($"|Δ(0)| is below {TinyGapText} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
+            f.Add($"|Δ(0)| is below {Format(s.TinyGap)} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
                 $"Δ(1) = {delta1}. " + gapClaim + shape);
         else
             f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
@@ -290,8 +290,6 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             ? $"The spread behind these verdicts is that of the {Seeds.Count} seeds (retraining noise), each value averaged over the shared R test-set draws."
             : "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
     }
-
-    private string TinyGapText => s.TinyGap.ToString("G3", CultureInfo.InvariantCulture);
 
     /// <summary>A table cell: mean ± sd over the seeds.</summary>
     private static string Spread(double[] values) => SeedAggregate.Text(values, Format);
