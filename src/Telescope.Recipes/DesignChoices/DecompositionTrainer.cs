@@ -7,7 +7,6 @@ namespace Telescope.Recipes.DesignChoices;
 internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels, Tensor TrainProbes, Tensor TrainProbeLabels,
     Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
 
-
 /// <summary>
 /// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
 /// on train and test probes with every update component tracked, and measures per step: the weight-decay

@@ -235,10 +235,9 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         var f = new List<string>();
         var g = claims.Group;
         string Of(Func<DatasetOutcome, double> pick) => Text(g.Runs.Select(pick));
-        double Mean(Func<DatasetOutcome, double> pick) => g.Mean(pick);
         f.Add($"Test error at π = 0 (standardized target): network {Of(o => o.First.MseNn)}, LightGBM {Of(o => o.First.MseGbt)}, constant predictor {Of(o => o.First.MseConstant)} — " +
             (claims.BothBeatConstant
-                ? $"both models are far better than the constant ({Format(Mean(o => o.First.MseNn) / Mean(o => o.First.MseConstant))} and {Format(Mean(o => o.First.MseGbt) / Mean(o => o.First.MseConstant))} of its MSE)."
+                ? $"both models are far better than the constant ({Format(g.Mean(o => o.First.MseNn) / g.Mean(o => o.First.MseConstant))} and {Format(g.Mean(o => o.First.MseGbt) / g.Mean(o => o.First.MseConstant))} of its MSE)."
                 : "at least one model is NOT better than the constant predictor; the comparison below is not meaningful."));
         string gapText = Seeded ? $"Δ̄(0) = {Of(o => o.First.Delta)} (mean ± sd over the seeds)" : $"Δ(0) = {Format(g.First.First.Delta)} ± {Format(g.First.First.DeltaStd)} (sd over the test-set draws)";
         f.Add($"Gap at π = 0: {gapText}. " + claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
@@ -251,11 +250,11 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
                 $"Δ(1) = {delta1}. " + gapClaim + shape);
         else
             f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
-                (Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
+                (g.Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
         string Weight(Func<PiPoint, double> mean, Func<PiPoint, double> sd) => Seeded ? Of(o => mean(o.Last)) : $"{Format(mean(g.First.Last))} ± {Format(sd(g.First.Last))}";
         f.Add($"Kernel weights: W_GBT(1) = {Weight(p => p.WGbt, p => p.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(claims.GbtDeviation)}{(Seeded ? " (seed means)" : "")} — The paper finds W_GBT flat: " +
             (claims.GbtFlat ? $"agrees (within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})." : $"does NOT agree (not within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})."));
-        double wNn1 = Mean(o => o.Last.WNn), wGbt1 = Mean(o => o.Last.WGbt);
+        double wNn1 = g.Mean(o => o.Last.WNn), wGbt1 = g.Mean(o => o.Last.WGbt);
         f.Add($"W_NN(1) = {Weight(p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
             (claims.NnAboveGbtAtOne ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
         double worst = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError);
