@@ -126,20 +126,12 @@ internal sealed partial class DesignChoicesOutput
     private string W1(TabularArm a, Func<TabularKernelRun, RepetitionSpread[]> pick) =>
         Seeded ? T(a.Runs.Select(r => (double?)pick(r)[^1].Mean)) : $"{F(pick(a.First)[^1].Mean)} ± {F(pick(a.First)[^1].Std)}";
 
-    private List<string> ComponentFindings()
-    {
-        var list = new List<string>();
-        foreach (var a in findings.Compared)
-        {
-            var first = a.First.Final;
-            list.Add($"**{a.Name}** (step {first.Step}, test accuracy {T(a.Runs.Select(r => r.Final.Test.Accuracy))}): " + string.Join("; ", first.Test.ContributionAbs.Keys.Select(c =>
-                $"{c} mean |C| = {T(a.Runs.Select(r => (double?)r.Final.Train.ContributionAbs[c]))} train / {T(a.Runs.Select(r => (double?)r.Final.Test.ContributionAbs[c]))} test, " +
-                $"share {T(a.Runs.Select(r => Finite(r.Final.Train.Projection[c])))} / {T(a.Runs.Select(r => Finite(r.Final.Test.Projection[c])))}")) +
-                $"; the network moved mean |f − f_θ0| = {T(a.Runs.Select(r => (double?)r.Final.Train.MeanChange))} / {T(a.Runs.Select(r => (double?)r.Final.Test.MeanChange))}; " +
-                $"|f − f̃| = {T(a.Runs.Select(r => (double?)r.Final.Test.ErrAbsTelescoping))} (test).");
-        }
-        return list;
-    }
+    private List<string> ComponentFindings() => findings.Compared.Select(a =>
+        $"**{a.Name}** (step {a.First.Final.Step}, test accuracy {T(a.Runs.Select(r => r.Final.Test.Accuracy))}): " + string.Join("; ", a.First.Final.Test.ContributionAbs.Keys.Select(c =>
+            $"{c} mean |C| = {T(a.Runs.Select(r => (double?)r.Final.Train.ContributionAbs[c]))} train / {T(a.Runs.Select(r => (double?)r.Final.Test.ContributionAbs[c]))} test, " +
+            $"share {T(a.Runs.Select(r => Finite(r.Final.Train.Projection[c])))} / {T(a.Runs.Select(r => Finite(r.Final.Test.Projection[c])))}")) +
+            $"; the network moved mean |f − f_θ0| = {T(a.Runs.Select(r => (double?)r.Final.Train.MeanChange))} / {T(a.Runs.Select(r => (double?)r.Final.Test.MeanChange))}; " +
+            $"|f − f̃| = {T(a.Runs.Select(r => (double?)r.Final.Test.ErrAbsTelescoping))} (test).").ToList();
 
     /// <summary>Per input, at the true class: how often each component raised the correct logit (test probes).</summary>
     private List<string> LabelLogitFindings()
@@ -164,9 +156,8 @@ internal sealed partial class DesignChoicesOutput
 
     private string PctOf(IEnumerable<double> shares)
     {
-        var list = shares.ToList();
-        if (!Seeded) return Pct(list[0]);
-        var (mean, sd, _) = SeedAggregate.MeanSd(list);
+        if (!Seeded) return Pct(shares.First());
+        var (mean, sd, _) = SeedAggregate.MeanSd(shares);
         return $"{Pct(mean)} ± {Pct(sd ?? double.NaN)}";
     }
 
