@@ -8,20 +8,14 @@ namespace Telescope.Recipes.TabularGbt;
 /// rows by irregularity score, the mixed test sets T_π, and the <em>tracked rows</em> — the union of the pool
 /// rows that appear in any T_π, the only test rows on which smoother rows are needed.
 /// </summary>
-internal sealed class TabularGbtData
+/// <param name="Train">Standardized training rows (n × d) and targets.</param>
+/// <param name="Tracked">Standardized tracked pool rows, in ascending pool-row order.</param>
+/// <param name="TestSets">Test sets whose <see cref="MixedTestSet.Rows"/> index <paramref name="Tracked"/> (not the pool).</param>
+/// <param name="TrackedIsIrregular">Per tracked row: whether it comes from the irregular pool.</param>
+/// <param name="SourceRows">Rows of the data set after preprocessing (before the split).</param>
+internal sealed record TabularGbtData(TabularDataset Train, TabularDataset Tracked, IReadOnlyList<MixedTestSet> TestSets,
+    bool[] TrackedIsIrregular, int PoolRows, int IrregularPoolRows, int SourceRows)
 {
-    /// <summary>Standardized training rows (n × d) and targets.</summary>
-    public required TabularDataset Train { get; init; }
-    /// <summary>Standardized tracked pool rows, in ascending pool-row order.</summary>
-    public required TabularDataset Tracked { get; init; }
-    /// <summary>Test sets whose <see cref="MixedTestSet.Rows"/> index <see cref="Tracked"/> (not the pool).</summary>
-    public required IReadOnlyList<MixedTestSet> TestSets { get; init; }
-    /// <summary>Per tracked row: whether it comes from the irregular pool.</summary>
-    public required bool[] TrackedIsIrregular { get; init; }
-    public required int PoolRows { get; init; }
-    public required int IrregularPoolRows { get; init; }
-    /// <summary>Rows of the data set after preprocessing (before the split).</summary>
-    public required int SourceRows { get; init; }
 
     /// <summary>The training and tracked rows and targets as [rows, columns] tensors (tracked targets in float64, for the errors).</summary>
     public (Tensor XTrain, Tensor YTrain, Tensor XTracked, Tensor YTracked) Tensors(ScalarType dtype, Device device) =>
@@ -64,15 +58,7 @@ internal sealed class TabularGbtData
         for (int i = 0; i < used.Length; i++) position[used[i]] = i;
         var remapped = sets.Select(s => s with { Rows = s.Rows.Select(r => position[r]).ToArray() }).ToList();
         var irregularRows = pools.Irregular.ToHashSet();
-        return new TabularGbtData
-        {
-            Train = train,
-            Tracked = poolData.Select(used),
-            TestSets = remapped,
-            TrackedIsIrregular = used.Select(irregularRows.Contains).ToArray(),
-            PoolRows = pool,
-            IrregularPoolRows = pools.Irregular.Length,
-            SourceRows = data.Rows,
-        };
+        return new TabularGbtData(train, poolData.Select(used), remapped, used.Select(irregularRows.Contains).ToArray(), pool,
+            pools.Irregular.Length, data.Rows);
     }
 }
