@@ -298,14 +298,12 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
 
     private static StackedChart GapAndWeights(DatasetGroup g, bool tiny)
     {
-        var pis = g.Pis;
-        SeededSeries Curve(Func<PiPoint, double> pick) => SeededSeries.FromSeeds(pis, g.PerPi(pick).Select(v => (IReadOnlyList<double>)v).ToList());
         var top = tiny
-            ? new LineChart { Title = $"{g.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }.AddSeeded("Δ(π)", Curve(p => p.Delta), markers: true)
-            : new LineChart { Title = $"{g.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }.AddSeeded("ρ(π)", Curve(p => p.RelativeGapIncrease), markers: true);
+            ? new LineChart { Title = $"{g.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }.AddSeeded("Δ(π)", g.Curve(p => p.Delta), markers: true)
+            : new LineChart { Title = $"{g.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }.AddSeeded("ρ(π)", g.Curve(p => p.RelativeGapIncrease), markers: true);
         var bottom = new LineChart { XLabel = "π (share of irregular test inputs)", YLabel = "W(π)" }
-            .AddSeeded("neural network", Curve(p => p.WNn), markers: true)
-            .AddSeeded("gradient boosted trees", Curve(p => p.WGbt), markers: true);
+            .AddSeeded("neural network", g.Curve(p => p.WNn), markers: true)
+            .AddSeeded("gradient boosted trees", g.Curve(p => p.WGbt), markers: true);
         return new StackedChart(top, bottom);
     }
 
