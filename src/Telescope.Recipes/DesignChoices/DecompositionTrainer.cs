@@ -158,29 +158,20 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
         {
             using var s = torch.NewDisposeScope();
             var metrics = tracker.Measure();
-            var point = new DecompositionPoint(step, loss, SetPointOf(tracker, metrics, "train"), SetPointOf(tracker, metrics, "test"));
-            if (decaySums is not null && step > 0)
-                point = point with
-                {
-                    DecayStepDeviationMax = windowDecay.Max(),
-                    DecayStepDeviationMean = windowDecay.Average(),
-                    DecayCumulativeDeviation = WeightDecayShrinkage.RelativeDeviation(decaySums["test"].Measured, decaySums["test"].Predicted),
-                    DecayCumulativeDeviationTrain = WeightDecayShrinkage.RelativeDeviation(decaySums["train"].Measured, decaySums["train"].Predicted),
-                };
-            if (windowShares.Count > 0)
-                point = point with { CarriedMagnitude = windowShares.Average(w => w.Magnitude), CarriedProjection = windowShares.Average(w => w.Projection) };
-            if (blendTest is not null && step > 0)
-            {
-                double change = blendTest.Change().norm().item<double>();
-                point = point with
-                {
-                    BlendingJacobianRelative = blendTest.JacobianChangeTerm().norm().item<double>() / change,
-                    BlendingUndeliveredRelative = blendTest.UndeliveredTerm().norm().item<double>() / change,
-                };
-            }
-            if (step > 0) point = point with { JacobianDrift = double.IsNaN(lastDrift) ? null : lastDrift };
-            if (alignment is { } a)
-                point = point with { AlignmentTrain = a.Train, AlignmentTest = a.Test, AlignmentTrainCentered = a.TrainCentered, AlignmentTestCentered = a.TestCentered };
+            bool decay = decaySums is not null && step > 0;
+            double? change = blendTest is not null && step > 0 ? blendTest.Change().norm().item<double>() : null;
+            var point = new DecompositionPoint(step, loss, SetPointOf(tracker, metrics, "train"), SetPointOf(tracker, metrics, "test"),
+                DecayStepDeviationMax: decay ? windowDecay.Max() : null,
+                DecayStepDeviationMean: decay ? windowDecay.Average() : null,
+                DecayCumulativeDeviation: decay ? WeightDecayShrinkage.RelativeDeviation(decaySums!["test"].Measured, decaySums["test"].Predicted) : null,
+                DecayCumulativeDeviationTrain: decay ? WeightDecayShrinkage.RelativeDeviation(decaySums!["train"].Measured, decaySums["train"].Predicted) : null,
+                CarriedMagnitude: windowShares.Count > 0 ? windowShares.Average(w => w.Magnitude) : null,
+                CarriedProjection: windowShares.Count > 0 ? windowShares.Average(w => w.Projection) : null,
+                BlendingJacobianRelative: change is double c ? blendTest!.JacobianChangeTerm().norm().item<double>() / c : null,
+                BlendingUndeliveredRelative: change is double u ? blendTest!.UndeliveredTerm().norm().item<double>() / u : null,
+                JacobianDrift: step > 0 && !double.IsNaN(lastDrift) ? lastDrift : null,
+                AlignmentTrain: alignment?.Train, AlignmentTest: alignment?.Test,
+                AlignmentTrainCentered: alignment?.TrainCentered, AlignmentTestCentered: alignment?.TestCentered);
             run.Points.Add(point);
             logPoint(point);
             if (keepTestOutputs)

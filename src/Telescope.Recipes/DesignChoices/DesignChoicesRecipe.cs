@@ -72,9 +72,8 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         if (tabular != "none")
         {
             string name = TabularGbtRecipe.DatasetNames.First(d => d.Equals(tabular, StringComparison.OrdinalIgnoreCase));
-            var raw = TabularSources.Suite(name, context, loader);
             // The split, the pools and the T_π draws come from 'seed' and are shared by every seed repetition.
-            tabularData = TabularGbtData.Prepare(raw, tab.TrainSize, tab.PoolSize, tab.TestSize, tab.Repetitions, IrregularityMethod.Mahalanobis, (ulong)context.Seed);
+            tabularData = TabularGbtData.Prepare(TabularSources.Suite(name, context, loader), tab.TrainSize, tab.PoolSize, tab.TestSize, tab.Repetitions, IrregularityMethod.Mahalanobis, (ulong)context.Seed);
             Require(tab.BatchSize <= tabularData.Train.Rows, "tab_batch_size exceeds tab_train_size.", "Use a smaller batch.");
             tabular = name;
             context.Progress.Message($"{name}: n = {tabularData.Train.Rows}, {tabularData.Train.Columns} features, {tabularData.Tracked.Rows} tracked test rows");
