@@ -13,10 +13,7 @@ internal sealed record TabularArm(string Optimizer, IReadOnlyList<TabularKernelR
 }
 
 /// <summary>A cited expectation (docs/method.md §9 row "design-choices", or our own comparison) and whether this run agrees.</summary>
-internal sealed record ClaimVerdict(string Key, string Claim, Verdict Verdict)
-{
-    public string Sentence => Verdict.About(Claim);
-}
+internal sealed record ClaimVerdict(string Key, string Claim, Verdict Verdict);
 
 /// <summary>
 /// The analysis step of design-choices: from the sub-runs' results to the arms (runs grouped over the seeds), the

@@ -49,7 +49,7 @@ internal sealed partial class DesignChoicesOutput
         ]);
 
         report.Heading("Findings");
-        report.Heading("Verdicts", 3).Paragraph(VerdictBasis()).Bullets(findings.Verdicts.Select(v => v.Sentence).ToList());
+        report.Heading("Verdicts", 3).Paragraph(VerdictBasis()).Bullets(findings.Verdicts.Select(v => v.Verdict.About(v.Claim)).ToList());
         report.Heading("1. Functional contribution of each component", 3).Bullets(ComponentFindings());
         report.Table(findings.Compared, [
             ("run", a => a.Name), ("lr", a => a.First.LearningRate), ("test acc", a => Cell(a.Runs.Select(r => r.Final.Test.Accuracy))),
