@@ -13,13 +13,23 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
 {
     private static readonly string[] Components = DesignChoicesCharts.Components;
 
+    /// <summary>The optional columns of an MNIST network's row (declared before <see cref="Columns"/>, which lists them): written where finite.</summary>
+    private static readonly (string Column, Func<DecompositionPoint, double?> Pick)[] Optional =
+    [
+        ("wd_step_deviation_max", p => p.DecayStepDeviationMax), ("wd_step_deviation_mean", p => p.DecayStepDeviationMean),
+        ("wd_cumulative_deviation", p => p.DecayCumulativeDeviation), ("wd_cumulative_deviation_train", p => p.DecayCumulativeDeviationTrain),
+        ("carried_share_magnitude", p => p.CarriedMagnitude), ("carried_share_projection", p => p.CarriedProjection),
+        ("blending_jacobian_relative", p => p.BlendingJacobianRelative), ("blending_undelivered_relative", p => p.BlendingUndeliveredRelative),
+        ("jacobian_drift", p => p.JacobianDrift),
+        ("kernel_alignment_train", p => p.AlignmentTrain), ("kernel_alignment_test", p => p.AlignmentTest),
+        ("kernel_alignment_train_centered", p => p.AlignmentTrainCentered), ("kernel_alignment_test_centered", p => p.AlignmentTestCentered),
+    ];
+
     public static readonly string[] Columns =
     [
         "learning_rate", "loss", "test_err_abs_telescoping", "test_mean_change", "test_accuracy", "decomposition_gap",
         .. Components.SelectMany(c => new[] { $"train_contribution_{c}", $"test_contribution_{c}", $"train_projection_{c}", $"test_projection_{c}" }),
-        "wd_step_deviation_max", "wd_step_deviation_mean", "wd_cumulative_deviation", "wd_cumulative_deviation_train",
-        "carried_share_magnitude", "carried_share_projection", "blending_jacobian_relative", "blending_undelivered_relative", "jacobian_drift",
-        "kernel_alignment_train", "kernel_alignment_test", "kernel_alignment_train_centered", "kernel_alignment_test_centered",
+        .. Optional.Select(o => o.Column),
         "gap_telescoped", "gap_network", "gap_relative_telescoped", "gap_relative_network", "argmax_disagreement",
         "tab_train_mse", "tab_w1_own", "tab_w1_plain", "tab_irregular_ratio_own", "tab_irregular_ratio_plain",
     ];
@@ -43,20 +53,8 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             values[$"test_contribution_{c}"] = p.Test.ContributionAbs[c];
             if (!double.IsNaN(p.Test.Projection[c])) { values[$"train_projection_{c}"] = p.Train.Projection[c]; values[$"test_projection_{c}"] = p.Test.Projection[c]; }
         }
-        void Put(string key, double? v) { if (v is double x && double.IsFinite(x)) values[key] = x; }
-        Put("wd_step_deviation_max", p.DecayStepDeviationMax);
-        Put("wd_step_deviation_mean", p.DecayStepDeviationMean);
-        Put("wd_cumulative_deviation", p.DecayCumulativeDeviation);
-        Put("wd_cumulative_deviation_train", p.DecayCumulativeDeviationTrain);
-        Put("carried_share_magnitude", p.CarriedMagnitude);
-        Put("carried_share_projection", p.CarriedProjection);
-        Put("blending_jacobian_relative", p.BlendingJacobianRelative);
-        Put("blending_undelivered_relative", p.BlendingUndeliveredRelative);
-        Put("jacobian_drift", p.JacobianDrift);
-        Put("kernel_alignment_train", p.AlignmentTrain);
-        Put("kernel_alignment_test", p.AlignmentTest);
-        Put("kernel_alignment_train_centered", p.AlignmentTrainCentered);
-        Put("kernel_alignment_test_centered", p.AlignmentTestCentered);
+        foreach (var (column, pick) in Optional)
+            if (pick(p) is double x && double.IsFinite(x)) values[column] = x;
         csv.WriteRow(run.Label, p.Step, values);
     }
 
