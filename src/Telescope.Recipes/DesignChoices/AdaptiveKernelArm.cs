@@ -52,15 +52,8 @@ internal static class AdaptiveKernelArm
         var state = sub.State();
         using var scope = torch.NewDisposeScope();
         var device = torch.device(compute.DeviceName);
-        var xTrain = NeuralArm.Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, compute.DType, device);
-        var yTrain = NeuralArm.Matrix(data.Train.Target, data.Train.Rows, 1, compute.DType, device);
-        var xTracked = NeuralArm.Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, compute.DType, device);
-        var yTracked = NeuralArm.Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
-        var network = new Mlp(new MlpOptions
-        {
-            InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
-            DType = compute.DType, Device = compute.DeviceName,
-        }, (int)(run.Seed & int.MaxValue));
+        var (xTrain, yTrain, xTracked, yTracked) = data.Tensors(compute.DType, device);
+        var network = data.Network(settings.Hidden, Activation.ReLU, compute, (int)(run.Seed & int.MaxValue));
         var parameters = new TrainableParameters(network);
         bool isAdam = run.Optimizer == OptimizerChoice.Adam;
         using ExactOptimizer optimizer = isAdam ? ExactOptimizers.Adam(parameters, run.LearningRate) : ExactOptimizers.Sgd(parameters, run.LearningRate);
@@ -92,16 +85,9 @@ internal static class AdaptiveKernelArm
                 var plainRows = isAdam ? kernel.Compute(xTracked, xTrain, null) : ownRows;
                 wOwn = RowNorms(ownRows);
                 wPlain = RowNorms(plainRows);
-                double alignTrain = 1, alignTest = 1, centeredTrain = 1, centeredTest = 1;
-                if (isAdam)
-                {
-                    var trainT = kernel.Compute(xTrain, xTrain, preconditioner);
-                    var train = kernel.Compute(xTrain, xTrain, null);
-                    alignTest = KernelAlignment.Compute(ownRows, plainRows);
-                    alignTrain = KernelAlignment.Compute(trainT, train);
-                    centeredTest = KernelAlignment.Centered(ownRows, plainRows);
-                    centeredTrain = KernelAlignment.Centered(trainT, train);
-                }
+                var (alignTrain, alignTest, centeredTrain, centeredTest) = isAdam
+                    ? DecompositionTrainer.Alignments(kernel.Compute(xTrain, xTrain, preconditioner), kernel.Compute(xTrain, xTrain, null), ownRows, plainRows)
+                    : (1.0, 1.0, 1.0, 1.0);
                 double trainMse = (NeuralArm.Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
                 var point = new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
                     MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest);

@@ -12,32 +12,23 @@ namespace Telescope.Recipes.DesignChoices;
 internal sealed record SetPoint(double ErrAbsTelescoping, double MeanChange, double? Accuracy,
     IReadOnlyDictionary<string, double> ContributionAbs, IReadOnlyDictionary<string, double> Projection, double SumGap);
 
-/// <summary>
-/// One logged step of one sub-run. Window quantities summarize the steps since the previous log point.
-/// </summary>
-internal sealed record DecompositionPoint(int Step, double Loss, SetPoint Train, SetPoint Test)
-{
-    /// <summary>Largest and mean per-step relative deviation of the weight-decay contribution from −s·L·f_{t−1} (test probes).</summary>
-    public double? DecayStepDeviationMax { get; init; }
-    public double? DecayStepDeviationMean { get; init; }
-    /// <summary>Cumulative: ‖Σ_t Δf^wd_t − Σ_t (−s_t L f_{t−1})‖ / ‖Σ_t (−s_t L f_{t−1})‖ (test and train probes).</summary>
-    public double? DecayCumulativeDeviation { get; init; }
-    public double? DecayCumulativeDeviationTrain { get; init; }
-    /// <summary>Window means of momentum's magnitude and projection shares of the step's functional change (test probes).</summary>
-    public double? CarriedMagnitude { get; init; }
-    public double? CarriedProjection { get; init; }
-    /// <summary>‖Jacobian-change term‖ / ‖f̃_t − f_θ0‖ and ‖undelivered term‖ / ‖f̃_t − f_θ0‖ of momentum blending (test probes).</summary>
-    public double? BlendingJacobianRelative { get; init; }
-    public double? BlendingUndeliveredRelative { get; init; }
-    /// <summary>Relative change of J·v over the last momentum window (test drift probes).</summary>
-    public double? JacobianDrift { get; init; }
-    /// <summary>Alignment of K^T with K (train×train and test×train kernel probes); adaptive optimizers only.</summary>
-    public double? AlignmentTrain { get; init; }
-    public double? AlignmentTest { get; init; }
-    /// <summary>The same alignments after double-centering both blocks.</summary>
-    public double? AlignmentTrainCentered { get; init; }
-    public double? AlignmentTestCentered { get; init; }
-}
+/// <summary>One logged step of one sub-run. Window quantities summarize the steps since the previous log point.</summary>
+/// <param name="DecayStepDeviationMax">Largest (and <paramref name="DecayStepDeviationMean"/>: mean) per-step relative deviation of the
+/// weight-decay contribution from −s·L·f_{t−1} (test probes).</param>
+/// <param name="DecayCumulativeDeviation">‖Σ_t Δf^wd_t − Σ_t (−s_t L f_{t−1})‖ / ‖Σ_t (−s_t L f_{t−1})‖ on the test probes
+/// (<paramref name="DecayCumulativeDeviationTrain"/>: the train probes).</param>
+/// <param name="CarriedMagnitude">Window means of momentum's magnitude (and <paramref name="CarriedProjection"/>: projection) shares of the
+/// step's functional change (test probes).</param>
+/// <param name="BlendingJacobianRelative">‖Jacobian-change term‖ / ‖f̃_t − f_θ0‖ (and <paramref name="BlendingUndeliveredRelative"/>:
+/// ‖undelivered term‖ / ‖f̃_t − f_θ0‖) of momentum blending (test probes).</param>
+/// <param name="JacobianDrift">Relative change of J·v over the last momentum window (test drift probes).</param>
+/// <param name="AlignmentTrain">Alignment of K^T with K on the train×train kernel probes (<paramref name="AlignmentTest"/>: test×train; the
+/// centered ones after double-centering both blocks); adaptive optimizers only.</param>
+internal sealed record DecompositionPoint(int Step, double Loss, SetPoint Train, SetPoint Test,
+    double? DecayStepDeviationMax = null, double? DecayStepDeviationMean = null, double? DecayCumulativeDeviation = null,
+    double? DecayCumulativeDeviationTrain = null, double? CarriedMagnitude = null, double? CarriedProjection = null,
+    double? BlendingJacobianRelative = null, double? BlendingUndeliveredRelative = null, double? JacobianDrift = null,
+    double? AlignmentTrain = null, double? AlignmentTest = null, double? AlignmentTrainCentered = null, double? AlignmentTestCentered = null);
 
 /// <summary>
 /// One trained network of the recipe — an arm (optimizer, rate, network variant, role) at one seed — and what it

@@ -7,7 +7,6 @@ namespace Telescope.Recipes.DesignChoices;
 internal sealed record DecompositionData(Tensor TrainInputs, Tensor TrainLabels, Tensor TrainProbes, Tensor TrainProbeLabels,
     Tensor TestProbes, Tensor TestProbeLabels, Tensor KernelTrain, Tensor KernelTest, Tensor DriftProbes);
 
-
 /// <summary>
 /// Trains one MLP with cross-entropy from its seed's initialization and data order, keeping its telescoping model
 /// on train and test probes with every update component tracked, and measures per step: the weight-decay
@@ -55,7 +54,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
 
         // Cumulative weight-decay contributions, measured and predicted (float64, outside the step scopes).
         var decaySums = hasDecay
-            ? new[] { "test", "train" }.ToDictionary(s => s, s => (Measured: Keep(tracker.Initial(s).zero_()), Predicted: Keep(tracker.Initial(s).zero_())))
+            ? new[] { "test", "train" }.ToDictionary(s => s, s => (Measured: tracker.Initial(s).zero_().DetachFromDisposeScope(), Predicted: tracker.Initial(s).zero_().DetachFromDisposeScope()))
             : null;
         using var blendTest = heavyBall is null ? null : new MomentumBlending(heavyBall.Options.Momentum, tracker.Initial("test"));
         int window = Math.Max(1, (int)Math.Round(1 / (1 - settings.Optimizer.Momentum)));
@@ -159,29 +158,20 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
         {
             using var s = torch.NewDisposeScope();
             var metrics = tracker.Measure();
-            var point = new DecompositionPoint(step, loss, SetPointOf(tracker, metrics, "train"), SetPointOf(tracker, metrics, "test"));
-            if (decaySums is not null && step > 0)
-                point = point with
-                {
-                    DecayStepDeviationMax = windowDecay.Max(),
-                    DecayStepDeviationMean = windowDecay.Average(),
-                    DecayCumulativeDeviation = WeightDecayShrinkage.RelativeDeviation(decaySums["test"].Measured, decaySums["test"].Predicted),
-                    DecayCumulativeDeviationTrain = WeightDecayShrinkage.RelativeDeviation(decaySums["train"].Measured, decaySums["train"].Predicted),
-                };
-            if (windowShares.Count > 0)
-                point = point with { CarriedMagnitude = windowShares.Average(w => w.Magnitude), CarriedProjection = windowShares.Average(w => w.Projection) };
-            if (blendTest is not null && step > 0)
-            {
-                double change = blendTest.Change().norm().item<double>();
-                point = point with
-                {
-                    BlendingJacobianRelative = blendTest.JacobianChangeTerm().norm().item<double>() / change,
-                    BlendingUndeliveredRelative = blendTest.UndeliveredTerm().norm().item<double>() / change,
-                };
-            }
-            if (step > 0) point = point with { JacobianDrift = double.IsNaN(lastDrift) ? null : lastDrift };
-            if (alignment is { } a)
-                point = point with { AlignmentTrain = a.Train, AlignmentTest = a.Test, AlignmentTrainCentered = a.TrainCentered, AlignmentTestCentered = a.TestCentered };
+            bool decay = decaySums is not null && step > 0;
+            double? change = blendTest is not null && step > 0 ? blendTest.Change().norm().item<double>() : null;
+            var point = new DecompositionPoint(step, loss, SetPointOf(tracker, metrics, "train"), SetPointOf(tracker, metrics, "test"),
+                DecayStepDeviationMax: decay ? windowDecay.Max() : null,
+                DecayStepDeviationMean: decay ? windowDecay.Average() : null,
+                DecayCumulativeDeviation: decay ? WeightDecayShrinkage.RelativeDeviation(decaySums!["test"].Measured, decaySums["test"].Predicted) : null,
+                DecayCumulativeDeviationTrain: decay ? WeightDecayShrinkage.RelativeDeviation(decaySums!["train"].Measured, decaySums["train"].Predicted) : null,
+                CarriedMagnitude: windowShares.Count > 0 ? windowShares.Average(w => w.Magnitude) : null,
+                CarriedProjection: windowShares.Count > 0 ? windowShares.Average(w => w.Projection) : null,
+                BlendingJacobianRelative: change is double c ? blendTest!.JacobianChangeTerm().norm().item<double>() / c : null,
+                BlendingUndeliveredRelative: change is double u ? blendTest!.UndeliveredTerm().norm().item<double>() / u : null,
+                JacobianDrift: step > 0 && !double.IsNaN(lastDrift) ? lastDrift : null,
+                AlignmentTrain: alignment?.Train, AlignmentTest: alignment?.Test,
+                AlignmentTrainCentered: alignment?.TrainCentered, AlignmentTestCentered: alignment?.TestCentered);
             run.Points.Add(point);
             logPoint(point);
             if (keepTestOutputs)
@@ -195,8 +185,6 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
         }
     }
 
-    private static Tensor Keep(Tensor t) => t.DetachFromDisposeScope();
-
     private static Tensor Forward(Mlp network, Tensor x)
     {
         using var noGrad = torch.no_grad();
@@ -208,13 +196,13 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
     {
         using var scope = torch.NewDisposeScope();
         var t = adam.Preconditioners;
-        var trainT = kernel.Compute(data.KernelTrain, data.KernelTrain, t);
-        var train = kernel.Compute(data.KernelTrain, data.KernelTrain, null);
-        var testT = kernel.Compute(data.KernelTest, data.KernelTrain, t);
-        var test = kernel.Compute(data.KernelTest, data.KernelTrain, null);
-        return (KernelAlignment.Compute(trainT, train), KernelAlignment.Compute(testT, test),
-            KernelAlignment.Centered(trainT, train), KernelAlignment.Centered(testT, test));
+        return Alignments(kernel.Compute(data.KernelTrain, data.KernelTrain, t), kernel.Compute(data.KernelTrain, data.KernelTrain, null),
+            kernel.Compute(data.KernelTest, data.KernelTrain, t), kernel.Compute(data.KernelTest, data.KernelTrain, null));
     }
+
+    /// <summary>Alignment of K^T with K on a train×train and a test×train block, plain and double-centered.</summary>
+    internal static (double Train, double Test, double TrainCentered, double TestCentered) Alignments(Tensor trainT, Tensor train, Tensor testT, Tensor test) =>
+        (KernelAlignment.Compute(trainT, train), KernelAlignment.Compute(testT, test), KernelAlignment.Centered(trainT, train), KernelAlignment.Centered(testT, test));
 
     /// <summary>The random-projection estimate of the final test×train K^T block against the exact per-layer value.</summary>
     private ProjectionCheck ProjectionCheckOf(DecompositionRun run, ForwardModeJvp jvp, PreconditionedMlpKernel kernel, AdamOptimizer adam)

@@ -8,11 +8,8 @@ internal static class DesignChoicesCharts
 {
     public static readonly string[] Components = [UpdateComponent.Gradient, UpdateComponent.Momentum, UpdateComponent.WeightDecay];
 
-    private static SeededSeries Seeded<TPoint>(IReadOnlyList<IReadOnlyList<TPoint>> perSeed, Func<TPoint, int> step, Func<TPoint, double?> pick) =>
-        SeededPoints.Of(perSeed, step, pick);
-
     private static SeededSeries Seeded(Arm arm, Func<DecompositionPoint, double?> pick) =>
-        Seeded(arm.Runs.Select(r => (IReadOnlyList<DecompositionPoint>)r.Points).ToList(), p => p.Step, pick);
+        SeededPoints.Of(arm.Runs.Select(r => (IReadOnlyList<DecompositionPoint>)r.Points).ToList(), p => p.Step, pick);
 
     /// <summary>Mean |cumulative contribution| of each component vs step, train probes (top) and test probes (bottom).</summary>
     public static StackedChart Contributions(Arm arm)
@@ -69,11 +66,11 @@ internal static class DesignChoicesCharts
         var gaps = comparisons.Select(m => (IReadOnlyList<MomentumGap>)m.Gaps.Where(g => g.Step > 0).ToList()).ToList();
         var top = new LineChart { Title = $"SGD+momentum (γ = {c.Momentum.LearningRate:G3}) vs SGD at γ/(1−β) = {c.Rescaled.LearningRate:G3}",
             YLabel = "gap (test probes)", LogY = true }
-            .AddSeeded("networks: mean |f_mom − f_sgd| / mean |f_sgd − f_θ0|", Seeded(gaps, g => g.Step, g => g.RelativeNetwork))
-            .AddSeeded("telescoping models: mean |f̃_mom − f̃_sgd| / mean |f̃_sgd − f_θ0|", Seeded(gaps, g => g.Step, g => g.RelativeTelescoped))
-            .AddSeeded("argmax disagreement", Seeded(gaps, g => g.Step, g => g.Disagreement), dashed: true);
+            .AddSeeded("networks: mean |f_mom − f_sgd| / mean |f_sgd − f_θ0|", SeededPoints.Of(gaps, g => g.Step, g => g.RelativeNetwork))
+            .AddSeeded("telescoping models: mean |f̃_mom − f̃_sgd| / mean |f̃_sgd − f_θ0|", SeededPoints.Of(gaps, g => g.Step, g => g.RelativeTelescoped))
+            .AddSeeded("argmax disagreement", SeededPoints.Of(gaps, g => g.Step, g => g.Disagreement), dashed: true);
         SeededSeries Of(Func<MomentumComparison, DecompositionRun> run, Func<DecompositionPoint, double?> pick) =>
-            Seeded(comparisons.Select(m => (IReadOnlyList<DecompositionPoint>)run(m).Points).ToList(), p => p.Step, pick);
+            SeededPoints.Of(comparisons.Select(m => (IReadOnlyList<DecompositionPoint>)run(m).Points).ToList(), p => p.Step, pick);
         var bottom = new LineChart { XLabel = "step", YLabel = "relative size", LogY = true }
             .AddSeeded("J·v drift per window, momentum run", Of(m => m.Momentum, p => p.JacobianDrift))
             .AddSeeded("J·v drift per window, rescaled run", Of(m => m.Rescaled, p => p.JacobianDrift), dashed: true)
@@ -99,8 +96,8 @@ internal static class DesignChoicesCharts
         if (tabularAdam is not null)
         {
             var points = tabularAdam.Runs.Select(r => (IReadOnlyList<TabularKernelPoint>)r.Points).ToList();
-            chart.AddSeeded($"adam {tabularName} train×train", Seeded(points, p => p.Step, p => centered ? p.AlignmentTrainCentered : p.AlignmentTrain), markers: true, colorGroup: color);
-            chart.AddSeeded($"adam {tabularName} test×train", Seeded(points, p => p.Step, p => centered ? p.AlignmentTestCentered : p.AlignmentTest), markers: true, dashed: true, colorGroup: color);
+            chart.AddSeeded($"adam {tabularName} train×train", SeededPoints.Of(points, p => p.Step, p => centered ? p.AlignmentTrainCentered : p.AlignmentTrain), markers: true, colorGroup: color);
+            chart.AddSeeded($"adam {tabularName} test×train", SeededPoints.Of(points, p => p.Step, p => centered ? p.AlignmentTestCentered : p.AlignmentTest), markers: true, dashed: true, colorGroup: color);
         }
         return chart;
     }

@@ -13,27 +13,29 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
 {
     private static readonly string[] Components = DesignChoicesCharts.Components;
 
+    /// <summary>The optional columns of an MNIST network's row (declared before <see cref="Columns"/>, which lists them): written where finite.</summary>
+    private static readonly (string Column, Func<DecompositionPoint, double?> Pick)[] Optional =
+    [
+        ("wd_step_deviation_max", p => p.DecayStepDeviationMax), ("wd_step_deviation_mean", p => p.DecayStepDeviationMean),
+        ("wd_cumulative_deviation", p => p.DecayCumulativeDeviation), ("wd_cumulative_deviation_train", p => p.DecayCumulativeDeviationTrain),
+        ("carried_share_magnitude", p => p.CarriedMagnitude), ("carried_share_projection", p => p.CarriedProjection),
+        ("blending_jacobian_relative", p => p.BlendingJacobianRelative), ("blending_undelivered_relative", p => p.BlendingUndeliveredRelative),
+        ("jacobian_drift", p => p.JacobianDrift),
+        ("kernel_alignment_train", p => p.AlignmentTrain), ("kernel_alignment_test", p => p.AlignmentTest),
+        ("kernel_alignment_train_centered", p => p.AlignmentTrainCentered), ("kernel_alignment_test_centered", p => p.AlignmentTestCentered),
+    ];
+
     public static readonly string[] Columns =
     [
         "learning_rate", "loss", "test_err_abs_telescoping", "test_mean_change", "test_accuracy", "decomposition_gap",
         .. Components.SelectMany(c => new[] { $"train_contribution_{c}", $"test_contribution_{c}", $"train_projection_{c}", $"test_projection_{c}" }),
-        "wd_step_deviation_max", "wd_step_deviation_mean", "wd_cumulative_deviation", "wd_cumulative_deviation_train",
-        "carried_share_magnitude", "carried_share_projection", "blending_jacobian_relative", "blending_undelivered_relative", "jacobian_drift",
-        "kernel_alignment_train", "kernel_alignment_test", "kernel_alignment_train_centered", "kernel_alignment_test_centered",
+        .. Optional.Select(o => o.Column),
         "gap_telescoped", "gap_network", "gap_relative_telescoped", "gap_relative_network", "argmax_disagreement",
         "tab_train_mse", "tab_w1_own", "tab_w1_plain", "tab_irregular_ratio_own", "tab_irregular_ratio_plain",
     ];
 
     private IReadOnlyList<long> Seeds => findings.Seeds;
     private bool Seeded => findings.Seeded;
-    private IReadOnlyList<Arm> Arms => findings.Arms;
-    private IReadOnlyList<TabularArm> TabularArms => findings.TabularArms;
-    private List<MomentumComparison> Comparisons => findings.Comparisons;
-    private IEnumerable<Arm> MainArms => findings.MainArms;
-    private IEnumerable<Arm> Compared => findings.Compared;
-    private IEnumerable<Arm> Decayed => findings.Decayed;
-    private IEnumerable<Arm> Adaptive => findings.Adaptive;
-    private IEnumerable<Arm> WithMomentum => findings.WithMomentum;
 
     /// <summary>The metrics.csv row of one logged point of an MNIST network.</summary>
     public static void WritePoint(MetricsCsvWriter csv, DecompositionRun run, DecompositionPoint p)
@@ -51,20 +53,8 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             values[$"test_contribution_{c}"] = p.Test.ContributionAbs[c];
             if (!double.IsNaN(p.Test.Projection[c])) { values[$"train_projection_{c}"] = p.Train.Projection[c]; values[$"test_projection_{c}"] = p.Test.Projection[c]; }
         }
-        void Put(string key, double? v) { if (v is double x && double.IsFinite(x)) values[key] = x; }
-        Put("wd_step_deviation_max", p.DecayStepDeviationMax);
-        Put("wd_step_deviation_mean", p.DecayStepDeviationMean);
-        Put("wd_cumulative_deviation", p.DecayCumulativeDeviation);
-        Put("wd_cumulative_deviation_train", p.DecayCumulativeDeviationTrain);
-        Put("carried_share_magnitude", p.CarriedMagnitude);
-        Put("carried_share_projection", p.CarriedProjection);
-        Put("blending_jacobian_relative", p.BlendingJacobianRelative);
-        Put("blending_undelivered_relative", p.BlendingUndeliveredRelative);
-        Put("jacobian_drift", p.JacobianDrift);
-        Put("kernel_alignment_train", p.AlignmentTrain);
-        Put("kernel_alignment_test", p.AlignmentTest);
-        Put("kernel_alignment_train_centered", p.AlignmentTrainCentered);
-        Put("kernel_alignment_test_centered", p.AlignmentTestCentered);
+        foreach (var (column, pick) in Optional)
+            if (pick(p) is double x && double.IsFinite(x)) values[column] = x;
         csv.WriteRow(run.Label, p.Step, values);
     }
 
@@ -81,7 +71,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     /// <summary>The momentum comparison's rows (run <c>momentum_vs_rescaled</c>, per seed with several), after every sub-run's rows.</summary>
     public void WriteMomentumMetrics(MetricsCsvWriter csv)
     {
-        foreach (var m in Comparisons)
+        foreach (var m in findings.Comparisons)
             foreach (var g in m.Gaps)
             {
                 var values = new Dictionary<string, double> { ["gap_telescoped"] = g.Telescoped, ["gap_network"] = g.Network, ["argmax_disagreement"] = g.Disagreement };
@@ -103,10 +93,10 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     {
         var sb = new System.Text.StringBuilder("run,set,input,label," +
             string.Join(",", Components.SelectMany(c => new[] { $"{c}_norm", $"{c}_label" })) + "\n");
-        foreach (var run in Compared.SelectMany(a => a.Runs))
+        foreach (var run in findings.Compared.SelectMany(a => a.Runs))
             foreach (var set in new[] { "train", "test" })
             {
-                var y = Labels(set);
+                var y = set == "train" ? facts.TrainProbeLabels : facts.TestProbeLabels;
                 int k = facts.Outputs;
                 for (int i = 0; i < y.Length; i++)
                 {
@@ -122,8 +112,6 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             }
         context.Folder.WriteText(PerInputFileName, sb.ToString());
     }
-
-    private long[] Labels(string set) => set == "train" ? facts.TrainProbeLabels : facts.TestProbeLabels;
 
     /// <summary>
     /// summary.json. With one seed every entry holds that run's values; with several, every entry (per arm and
@@ -142,14 +130,14 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         {
             ["definition"] = "per-step deviation = ‖J_{t−1}·Δθ^wd_t − (−s_t·L·f_{θ_{t−1}})‖_F / ‖s_t·L·f_{θ_{t−1}}‖_F on the test probes (s_t = γλ); cumulative = the same for the sums over steps",
             ["runs"] = Seeded ? CombinedList(e => e.Identity) : one.Identity,
-            ["homogeneous_max_step_deviation"] = Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).Select(MaxStepDeviation).DefaultIfEmpty(double.NaN).Max() is var h && double.IsFinite(h) ? h : null,
+            ["homogeneous_max_step_deviation"] = findings.Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).Select(MaxStepDeviation).DefaultIfEmpty(double.NaN).Max() is var h && double.IsFinite(h) ? h : null,
         };
         var kernel = new Dictionary<string, object?>
         {
-            ["mnist"] = Adaptive.ToDictionary(a => a.Name, a => Seeded ? Combined(e => e.Mnist[a.Name]) : one.Mnist[a.Name]),
+            ["mnist"] = findings.Adaptive.ToDictionary(a => a.Name, a => Seeded ? Combined(e => e.Mnist[a.Name]) : one.Mnist[a.Name]),
         };
         if (facts.Tabular is { } tab)
-            kernel[tab.Name] = TabularArms.ToDictionary(a => a.Optimizer, a => Seeded ? WithCurveMeans(Combined(e => e.Tabular[a.Optimizer]), a) : one.Tabular[a.Optimizer]);
+            kernel[tab.Name] = findings.TabularArms.ToDictionary(a => a.Optimizer, a => Seeded ? WithCurveMeans(Combined(e => e.Tabular[a.Optimizer]), a) : one.Tabular[a.Optimizer]);
 
         var summary = new Dictionary<string, object?>
         {
@@ -194,7 +182,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     private SeedEntries SeedSummary(long seed)
     {
         DecompositionRun Of(Arm a) => a.Runs.Single(r => r.Seed == seed);
-        var results = Compared.Select(Of).SelectMany(r => r.Final.Test.ContributionAbs.Keys.Select(c => (object)new Dictionary<string, object?>
+        var results = findings.Compared.Select(Of).SelectMany(r => r.Final.Test.ContributionAbs.Keys.Select(c => (object)new Dictionary<string, object?>
         {
             ["optimizer"] = r.Arm,
             ["learning_rate"] = r.LearningRate,
@@ -208,7 +196,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["decomposition_gap"] = Math.Max(r.Final.Train.SumGap, r.Final.Test.SumGap),
         })).ToList();
 
-        var identity = Decayed.Select(Of).Select(r => (object)new Dictionary<string, object?>
+        var identity = findings.Decayed.Select(Of).Select(r => (object)new Dictionary<string, object?>
         {
             ["run"] = r.Arm, ["optimizer"] = r.Optimizer, ["net"] = r.Net.Name, ["homogeneous"] = r.Homogeneous, ["degree"] = r.Degree,
             ["steps"] = r.Final.Step,
@@ -219,7 +207,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["weight_decay_contribution_test"] = r.Final.Test.ContributionAbs[UpdateComponent.WeightDecay],
         }).ToList();
 
-        var carried = WithMomentum.Select(Of).ToDictionary(r => r.Arm, r => (object?)new Dictionary<string, object?>
+        var carried = findings.WithMomentum.Select(Of).ToDictionary(r => r.Arm, r => (object?)new Dictionary<string, object?>
         {
             ["carried_share_projection_mean"] = r.Points.Where(p => p.CarriedProjection is not null).Average(p => p.CarriedProjection!.Value),
             ["carried_share_magnitude_mean"] = r.Points.Where(p => p.CarriedMagnitude is not null).Average(p => p.CarriedMagnitude!.Value),
@@ -234,7 +222,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["window_steps"] = (int)Math.Round(1 / (1 - s.Optimizer.Momentum)),
             ["runs"] = carried,
         };
-        if (Comparisons.FirstOrDefault(c => c.Momentum.Seed == seed) is { } momentum)
+        if (findings.Comparisons.FirstOrDefault(c => c.Momentum.Seed == seed) is { } momentum)
         {
             momentumSummary["momentum_learning_rate"] = momentum.Momentum.LearningRate;
             momentumSummary["rescaled_learning_rate"] = momentum.Rescaled.LearningRate;
@@ -253,7 +241,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             momentumSummary["rank_correlation_per_input_gap_vs_drift"] = Finite(momentum.PerInputRankCorrelation);
         }
 
-        var mnist = Adaptive.Select(Of).ToDictionary(r => r.Arm, r => (object)new Dictionary<string, object?>
+        var mnist = findings.Adaptive.Select(Of).ToDictionary(r => r.Arm, r => (object)new Dictionary<string, object?>
         {
             ["alignment_train_final"] = LastAlignment(r).Train,
             ["alignment_test_final"] = LastAlignment(r).Test,
@@ -265,7 +253,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["alignment_test_centered_min"] = r.Points.Where(p => p.AlignmentTestCentered is not null).Min(p => p.AlignmentTestCentered),
             ["projection_check"] = r.Projection,
         });
-        var tabular = TabularArms.Select(a => a.Runs.Single(r => r.Seed == seed)).ToDictionary(r => r.Optimizer, r => (object)new Dictionary<string, object?>
+        var tabular = findings.TabularArms.Select(a => a.Runs.Single(r => r.Seed == seed)).ToDictionary(r => r.Optimizer, r => (object)new Dictionary<string, object?>
         {
             ["learning_rate"] = r.LearningRate,
             ["kernel"] = r.Optimizer == OptimizerChoice.Adam ? "K^T = J T Jᵀ" : "K = J Jᵀ",
@@ -288,34 +276,15 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
-    private static double? MeanOrNull(IEnumerable<double?> values)
-    {
-        var list = values.Where(v => v is double x && double.IsFinite(x)).Select(v => v!.Value).ToList();
-        return list.Count == 0 ? null : list.Average();
-    }
+    private static double? MeanOrNull(IEnumerable<double?> values) => values.Where(v => v is double x && double.IsFinite(x)).Average();
 
     /// <summary>A table cell: the value itself with one seed, "mean ± sd" over the seeds with several.</summary>
-    private object? Cell(IEnumerable<double?> perSeed)
-    {
-        var values = perSeed.ToList();
-        if (!Seeded) return values[0];
-        return MeanSd(values);
-    }
+    private object? Cell(IEnumerable<double?> perSeed) => Seeded ? MeanSd(perSeed) : (object?)perSeed.First();
 
     /// <summary>Report text: the value with one seed, "mean ± sd" with several ("—" where nothing was measured).</summary>
-    private string T(IEnumerable<double?> perSeed)
-    {
-        var values = perSeed.ToList();
-        return Seeded ? MeanSd(values) : F(values[0]);
-    }
+    private string T(IEnumerable<double?> perSeed) => Seeded ? MeanSd(perSeed) : F(perSeed.First());
 
-    private static string MeanSd(IEnumerable<double?> values)
-    {
-        var (mean, sd, count) = SeedAggregate.MeanSd(values.Where(v => v is not null).Select(v => v!.Value));
-        return count == 0 ? "—" : sd is double s ? $"{F(mean)} ± {F(s)}" : F(mean);
-    }
+    private static string MeanSd(IEnumerable<double?> values) => SeedAggregate.Text(values.OfType<double>(), F);
 
-    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
-    private static string F(double? v) => v is double x ? F(x) : "—";
     private static string Pct(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%";
 }

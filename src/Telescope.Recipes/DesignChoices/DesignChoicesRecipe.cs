@@ -43,15 +43,10 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         context.Progress.Message($"Data: {source.Description}");
         var tab = s.Tabular;
         string tabular = tab.Dataset;
-        string? tabularDirectory = null;
-        if (tabular != "none" && loader is null)
+        if (tabular != "none" && loader is null && context.DataDirectory is null)
         {
-            if (context.DataDirectory is null)
-            {
-                context.Progress.Message($"No data folder given: the tabular kernel part ({tabular}) is skipped. Pass --data DIR or set TELESCOPE_DATA to run it.");
-                tabular = "none";
-            }
-            else tabularDirectory = Path.Combine(context.DataDirectory, "tabular");
+            context.Progress.Message($"No data folder given: the tabular kernel part ({tabular}) is skipped. Pass --data DIR or set TELESCOPE_DATA to run it.");
+            tabular = "none";
         }
 
         using var scope = torch.NewDisposeScope();
@@ -77,9 +72,8 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         if (tabular != "none")
         {
             string name = TabularGbtRecipe.DatasetNames.First(d => d.Equals(tabular, StringComparison.OrdinalIgnoreCase));
-            var raw = loader is not null ? loader(name) : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), tabularDirectory!);
             // The split, the pools and the T_π draws come from 'seed' and are shared by every seed repetition.
-            tabularData = TabularGbtData.Prepare(raw, tab.TrainSize, tab.PoolSize, tab.TestSize, tab.Repetitions, IrregularityMethod.Mahalanobis, (ulong)context.Seed);
+            tabularData = TabularGbtData.Prepare(TabularSources.Suite(name, context, loader), tab.TrainSize, tab.PoolSize, tab.TestSize, tab.Repetitions, IrregularityMethod.Mahalanobis, (ulong)context.Seed);
             Require(tab.BatchSize <= tabularData.Train.Rows, "tab_batch_size exceeds tab_train_size.", "Use a smaller batch.");
             tabular = name;
             context.Progress.Message($"{name}: n = {tabularData.Train.Rows}, {tabularData.Train.Columns} features, {tabularData.Tracked.Rows} tracked test rows");

@@ -30,28 +30,28 @@ internal sealed partial class DesignChoicesOutput
                 : $"one repetition (seed {context.Seed}): every number below rests on a single training run per arm"),
         ]);
 
-        var identityNets = Arms.Where(a => a.First.Role == SubRunRole.Identity).Select(a => a.First.Net.Name).Distinct().ToList();
+        var identityNets = findings.Arms.Where(a => a.First.Role == SubRunRole.Identity).Select(a => a.First.Net.Name).Distinct().ToList();
         report.Heading("Setup").Bullets(
         [
             $"Data: {facts.DataDescription}." + (facts.IsSynthetic ? " **These are not MNIST**: no data folder was given; pass `--data DIR` or set `TELESCOPE_DATA`." : ""),
             $"Main network: MLP {facts.Layers}, {facts.Activation}, biases, {facts.DType}, cross-entropy, batch {s.BatchSize}, {s.Steps} steps; within a seed every sub-run starts from the same initialization and sees the same batches.",
             $"Tracked: {s.TrainProbes} training and {s.TestProbes} test images, every update component, float64 accumulators; kernels on {s.KernelTrain} train × {s.KernelTest} test probes every {s.KernelEvery} steps.",
-            .. MainArms.Select(a => $"{a.Name}: {a.First.Description(s.Optimizer)}."),
-            .. Arms.Where(a => a.First.Role == SubRunRole.Rescaled).Select(a => $"{a.Name}: {a.First.Description(s.Optimizer)} (the classical equivalent of sgd_momentum)."),
+            .. findings.MainArms.Select(a => $"{a.Name}: {a.First.Description(s.Optimizer)}."),
+            .. findings.Arms.Where(a => a.First.Role == SubRunRole.Rescaled).Select(a => $"{a.Name}: {a.First.Description(s.Optimizer)} (the classical equivalent of sgd_momentum)."),
             identityNets.Count == 0 ? "No extra weight-decay identity nets." :
                 $"Weight-decay identity nets: {string.Join(", ", identityNets)} with {string.Join(", ", s.IdentityOptimizers)}, {s.IdentitySteps} steps each (same data, same probes).",
             facts.Tabular is { } t
                 ? $"Tabular kernel part: {t.Name}, n = {t.TrainRows} training rows, {t.TrackedRows} tracked test rows ({t.IrregularTrackedRows} irregular), T_π with m = {s.Tabular.TestSize}, R = {s.Tabular.Repetitions}; MLP {t.Features}-{string.Join("-", s.Tabular.Hidden)}-1 ReLU, squared loss ½(f − y)², batch {s.Tabular.BatchSize}, {s.Tabular.Steps} steps; SGD lr {s.Tabular.SgdRate}, Adam lr {s.Tabular.AdamRate} (same init and batches within a seed)."
                 : "Tabular kernel part: not run (no data folder, or tabular=none).",
             Seeded ? $"Seeds: {string.Join(", ", Seeds)} ({Seeds.Count} repetitions of every arm)." : $"Seeds: one repetition (seed {context.Seed}).",
-            $"Cost: {findings.Runs.Count + TabularArms.Sum(a => a.Runs.Count)} sub-runs ({Arms.Count + TabularArms.Count} arms × {Seeds.Count} seed{(Seeded ? "s" : "")}) took " +
-                $"{F(findings.Runs.Sum(r => r.WallTime.TotalSeconds) + TabularArms.Sum(a => a.Runs.Sum(r => r.WallTime.TotalSeconds)))} s of training in total; every extra seed repeats all of them.",
+            $"Cost: {findings.Runs.Count + findings.TabularArms.Sum(a => a.Runs.Count)} sub-runs ({findings.Arms.Count + findings.TabularArms.Count} arms × {Seeds.Count} seed{(Seeded ? "s" : "")}) took " +
+                $"{F(findings.Runs.Sum(r => r.WallTime.TotalSeconds) + findings.TabularArms.Sum(a => a.Runs.Sum(r => r.WallTime.TotalSeconds)))} s of training in total; every extra seed repeats all of them.",
         ]);
 
         report.Heading("Findings");
-        report.Heading("Verdicts", 3).Paragraph(VerdictBasis()).Bullets(findings.Verdicts.Select(v => v.Sentence).ToList());
+        report.Heading("Verdicts", 3).Paragraph(VerdictBasis()).Bullets(findings.Verdicts.Select(v => v.Verdict.About(v.Claim)).ToList());
         report.Heading("1. Functional contribution of each component", 3).Bullets(ComponentFindings());
-        report.Table(Compared, [
+        report.Table(findings.Compared, [
             ("run", a => a.Name), ("lr", a => a.First.LearningRate), ("test acc", a => Cell(a.Runs.Select(r => r.Final.Test.Accuracy))),
             ("|f − f_θ0| test", a => Cell(a.Runs.Select(r => (double?)r.Final.Test.MeanChange))),
             .. Components.Select(c => ($"|C_{c}| test", (Func<Arm, object?>)(a => Cell(a.Runs.Select(r => r.Final.Test.ContributionAbs.TryGetValue(c, out var v) ? v : (double?)null))))),
@@ -63,7 +63,7 @@ internal sealed partial class DesignChoicesOutput
             (Seeded ? " The decomposition gap is the largest over the seeds; seconds are summed over them." : ""));
         report.Bullets(LabelLogitFindings());
         report.Heading("2. Weight decay is functional shrinkage", 3).Bullets(DecayFindings());
-        report.Table(Decayed, [
+        report.Table(findings.Decayed, [
             ("run", a => a.Name), ("net", a => a.First.Net.Name), ("homogeneous", a => a.First.Homogeneous ? "yes" : "no"), ("L", a => a.First.Degree),
             ("max step dev.", a => Cell(a.Runs.Select(r => (double?)MaxStepDeviation(r)))),
             ("mean step dev.", a => Cell(a.Runs.Select(r => (double?)MeanStepDeviation(r)))),
@@ -75,7 +75,7 @@ internal sealed partial class DesignChoicesOutput
         report.Heading("3. Momentum is exponential blending", 3).Bullets(MomentumFindings(beta, window));
         report.Heading("4. Adaptive learning rates change the kernel", 3).Bullets(KernelFindings());
         if (facts.Tabular is not null)
-            report.Table(TabularArms, [
+            report.Table(findings.TabularArms, [
                 ("optimizer", a => a.Optimizer), ("lr", a => a.First.LearningRate), ("train MSE", a => Cell(a.Runs.Select(r => (double?)r.Final.TrainMse))),
                 ("test MSE regular", a => Cell(a.Runs.Select(r => (double?)r.TestMseRegular))), ("test MSE irregular", a => Cell(a.Runs.Select(r => (double?)r.TestMseIrregular))),
                 ("W(1) own kernel", a => W1(a, r => r.WOwn)), ("W(1) plain K", a => W1(a, r => r.WPlain)),
@@ -89,25 +89,25 @@ internal sealed partial class DesignChoicesOutput
 
         report.Heading("Figures");
         string band = Seeded ? $" Lines: mean over {Seeds.Count} seeds; bands: ±1 sd." : "";
-        foreach (var arm in Compared)
+        foreach (var arm in findings.Compared)
             report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.Contributions(arm), $"contributions_{arm.Name}"),
                 $"{arm.Name}: mean |cumulative contribution| of each component against step, train probes (top) and test probes (bottom); dashed: the network's own change.{band}");
-        if (Decayed.Any())
-            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.DecayIdentity(Decayed), "weight_decay_identity"),
+        if (findings.Decayed.Any())
+            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.DecayIdentity(findings.Decayed), "weight_decay_identity"),
                 $"Largest per-step relative deviation of the weight-decay contribution from −s·L·f_{{t−1}} in each log window (solid: homogeneous nets, where it is rounding; dashed: biases or non-ReLU activations).{band}");
-        var withMomentum = WithMomentum.ToList();
+        var withMomentum = findings.WithMomentum.ToList();
         if (withMomentum.Count > 0)
             report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.CarriedShare(withMomentum, beta), "momentum_share"),
                 $"Momentum's share of each step's functional change (window means; solid: projection, dashed: magnitude) against β.{band}");
-        if (Comparisons.Count > 0)
-            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.MomentumVersusRescaled(Comparisons), "momentum_vs_rescaled"),
+        if (findings.Comparisons.Count > 0)
+            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.MomentumVersusRescaled(findings.Comparisons), "momentum_vs_rescaled"),
                 $"Top: the relative gap between SGD+momentum and SGD at γ/(1−β) and their argmax disagreement. Bottom: the Jacobian's drift along a fixed direction per momentum window, and the momentum run's exact Jacobian-change term.{band}");
-        var tabularAdam = TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
-        if (Adaptive.Any() || tabularAdam is not null)
-            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.Alignment(Adaptive, tabularAdam, facts.Tabular?.Name ?? ""), "kernel_alignment"),
+        var tabularAdam = findings.TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
+        if (findings.Adaptive.Any() || tabularAdam is not null)
+            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.Alignment(findings.Adaptive, tabularAdam, facts.Tabular?.Name ?? ""), "kernel_alignment"),
                 $"Alignment of the preconditioned kernel K^T with K over training (1 = same shape): plain (top) and double-centered (bottom).{band}");
         if (facts.Tabular is { } tb)
-            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.KernelWeights(TabularArms, tb.Name), "kernel_weights"),
+            report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.KernelWeights(findings.TabularArms, tb.Name), "kernel_weights"),
                 $"{tb.Name}: normalized maximum kernel-row norm W(π) of the final kernels against the share of irregular inputs (a tree ensemble's rows are bounded: flat W is tree-like).{band}");
         context.Folder.WriteReport(report.ToString());
     }
@@ -126,20 +126,12 @@ internal sealed partial class DesignChoicesOutput
     private string W1(TabularArm a, Func<TabularKernelRun, RepetitionSpread[]> pick) =>
         Seeded ? T(a.Runs.Select(r => (double?)pick(r)[^1].Mean)) : $"{F(pick(a.First)[^1].Mean)} ± {F(pick(a.First)[^1].Std)}";
 
-    private List<string> ComponentFindings()
-    {
-        var list = new List<string>();
-        foreach (var a in Compared)
-        {
-            var first = a.First.Final;
-            list.Add($"**{a.Name}** (step {first.Step}, test accuracy {T(a.Runs.Select(r => r.Final.Test.Accuracy))}): " + string.Join("; ", first.Test.ContributionAbs.Keys.Select(c =>
-                $"{c} mean |C| = {T(a.Runs.Select(r => (double?)r.Final.Train.ContributionAbs[c]))} train / {T(a.Runs.Select(r => (double?)r.Final.Test.ContributionAbs[c]))} test, " +
-                $"share {T(a.Runs.Select(r => Finite(r.Final.Train.Projection[c])))} / {T(a.Runs.Select(r => Finite(r.Final.Test.Projection[c])))}")) +
-                $"; the network moved mean |f − f_θ0| = {T(a.Runs.Select(r => (double?)r.Final.Train.MeanChange))} / {T(a.Runs.Select(r => (double?)r.Final.Test.MeanChange))}; " +
-                $"|f − f̃| = {T(a.Runs.Select(r => (double?)r.Final.Test.ErrAbsTelescoping))} (test).");
-        }
-        return list;
-    }
+    private List<string> ComponentFindings() => findings.Compared.Select(a =>
+        $"**{a.Name}** (step {a.First.Final.Step}, test accuracy {T(a.Runs.Select(r => r.Final.Test.Accuracy))}): " + string.Join("; ", a.First.Final.Test.ContributionAbs.Keys.Select(c =>
+            $"{c} mean |C| = {T(a.Runs.Select(r => (double?)r.Final.Train.ContributionAbs[c]))} train / {T(a.Runs.Select(r => (double?)r.Final.Test.ContributionAbs[c]))} test, " +
+            $"share {T(a.Runs.Select(r => Finite(r.Final.Train.Projection[c])))} / {T(a.Runs.Select(r => Finite(r.Final.Test.Projection[c])))}")) +
+            $"; the network moved mean |f − f_θ0| = {T(a.Runs.Select(r => (double?)r.Final.Train.MeanChange))} / {T(a.Runs.Select(r => (double?)r.Final.Test.MeanChange))}; " +
+            $"|f − f̃| = {T(a.Runs.Select(r => (double?)r.Final.Test.ErrAbsTelescoping))} (test).").ToList();
 
     /// <summary>Per input, at the true class: how often each component raised the correct logit (test probes).</summary>
     private List<string> LabelLogitFindings()
@@ -147,7 +139,7 @@ internal sealed partial class DesignChoicesOutput
         var list = new List<string>();
         int k = facts.Outputs;
         var labels = facts.TestProbeLabels;
-        foreach (var a in Compared)
+        foreach (var a in findings.Compared)
         {
             var parts = new List<string>();
             foreach (var c in Components)
@@ -164,16 +156,15 @@ internal sealed partial class DesignChoicesOutput
 
     private string PctOf(IEnumerable<double> shares)
     {
-        var list = shares.ToList();
-        if (!Seeded) return Pct(list[0]);
-        var (mean, sd, _) = SeedAggregate.MeanSd(list);
+        if (!Seeded) return Pct(shares.First());
+        var (mean, sd, _) = SeedAggregate.MeanSd(shares);
         return $"{Pct(mean)} ± {Pct(sd ?? double.NaN)}";
     }
 
     private List<string> DecayFindings()
     {
         var list = new List<string>();
-        foreach (var a in Decayed)
+        foreach (var a in findings.Decayed)
         {
             var r = a.First;
             string maxDev = T(a.Runs.Select(x => (double?)MaxStepDeviation(x)));
@@ -190,7 +181,7 @@ internal sealed partial class DesignChoicesOutput
     private List<string> MomentumFindings(double beta, int window)
     {
         var list = new List<string>();
-        foreach (var a in WithMomentum)
+        foreach (var a in findings.WithMomentum)
         {
             double Mean(DecompositionRun r, Func<DecompositionPoint, double?> pick) => r.Points.Where(p => pick(p) is not null).Average(p => pick(p)!.Value);
             string blending = a.First.Final.BlendingJacobianRelative is not null
@@ -198,21 +189,21 @@ internal sealed partial class DesignChoicesOutput
                 : "";
             list.Add($"**{a.Name}**: carried-over gradients make up a projection share {T(a.Runs.Select(r => (double?)Mean(r, p => p.CarriedProjection)))} (magnitude share {T(a.Runs.Select(r => (double?)Mean(r, p => p.CarriedMagnitude)))}) of the per-step functional change, averaged over training; last window {T(a.Runs.Select(r => r.Final.CarriedProjection))} (a constant gradient would give β = {beta}){blending}.");
         }
-        if (Comparisons.Count > 0)
+        if (findings.Comparisons.Count > 0)
         {
-            var m = Comparisons[0];
-            var parted = Comparisons.Select(c => c.PartedAt).ToList();
+            var m = findings.Comparisons[0];
+            var parted = findings.Comparisons.Select(c => c.PartedAt).ToList();
             string partedText = parted.All(p => p is null) ? $"The networks' relative gap never exceeded {F(m.Threshold)}{(Seeded ? " in any seed" : "")}."
                 : Seeded ? $"They parted (networks' relative gap > {F(m.Threshold)}) at step {string.Join(", ", parted.Select(p => p?.ToString() ?? "never"))} (seeds {string.Join(", ", Seeds)})."
                 : $"They parted (networks' relative gap > {F(m.Threshold)}) at step {parted[0]}.";
-            list.Add($"**SGD+momentum (γ = {F(m.Momentum.LearningRate)}, β = {beta}) vs SGD at γ/(1−β) = {F(m.Rescaled.LearningRate)}**: at step {m.Final.Step} the networks differ by mean |f_mom − f_sgd| = {T(Comparisons.Select(c => (double?)c.Final.Network))}, " +
-                $"{T(Comparisons.Select(c => Finite(c.Final.RelativeNetwork)))} of SGD's own function change (telescoping models: {T(Comparisons.Select(c => (double?)c.Final.Telescoped))}, relative {T(Comparisons.Select(c => Finite(c.Final.RelativeTelescoped)))}); " +
-                $"argmax disagreement {PctOf(Comparisons.Select(c => c.Final.Disagreement))} of the test probes. " + partedText);
-            var ratio = Comparisons.Select(c => (double?)(c.Rescaled.Final.Test.ErrAbsTelescoping / c.Momentum.Final.Test.ErrAbsTelescoping)).ToList();
-            list.Add($"The two telescoping models are not equally faithful: |f − f̃| at the end is {T(Comparisons.Select(c => (double?)c.Momentum.Final.Test.ErrAbsTelescoping))} for the momentum run and {T(Comparisons.Select(c => (double?)c.Rescaled.Final.Test.ErrAbsTelescoping))} for SGD at γ/(1−β) ({T(ratio)}×) — " +
+            list.Add($"**SGD+momentum (γ = {F(m.Momentum.LearningRate)}, β = {beta}) vs SGD at γ/(1−β) = {F(m.Rescaled.LearningRate)}**: at step {m.Final.Step} the networks differ by mean |f_mom − f_sgd| = {T(findings.Comparisons.Select(c => (double?)c.Final.Network))}, " +
+                $"{T(findings.Comparisons.Select(c => Finite(c.Final.RelativeNetwork)))} of SGD's own function change (telescoping models: {T(findings.Comparisons.Select(c => (double?)c.Final.Telescoped))}, relative {T(findings.Comparisons.Select(c => Finite(c.Final.RelativeTelescoped)))}); " +
+                $"argmax disagreement {PctOf(findings.Comparisons.Select(c => c.Final.Disagreement))} of the test probes. " + partedText);
+            var ratio = findings.Comparisons.Select(c => (double?)(c.Rescaled.Final.Test.ErrAbsTelescoping / c.Momentum.Final.Test.ErrAbsTelescoping)).ToList();
+            list.Add($"The two telescoping models are not equally faithful: |f − f̃| at the end is {T(findings.Comparisons.Select(c => (double?)c.Momentum.Final.Test.ErrAbsTelescoping))} for the momentum run and {T(findings.Comparisons.Select(c => (double?)c.Rescaled.Final.Test.ErrAbsTelescoping))} for SGD at γ/(1−β) ({T(ratio)}×) — " +
                 "momentum delivers the same total step as ~1/(1−β) smaller updates, each linearized at a fresher Jacobian, so part of the telescoped gap is the rescaled run's own first-order error.");
-            list.Add($"Jacobian drift per {window}-step window (relative change of J·v): mean {T(Comparisons.Select(c => MeanOrNull(c.Momentum.Points.Select(p => p.JacobianDrift))))} in the momentum run, {T(Comparisons.Select(c => MeanOrNull(c.Rescaled.Points.Select(p => p.JacobianDrift))))} in the rescaled run; " +
-                $"Pearson correlation between the gap's growth per log interval and the drift: {T(Comparisons.Select(c => Finite(c.GrowthDriftCorrelation)))}; Spearman correlation across drift probes between the final per-input gap and the per-input drift: {T(Comparisons.Select(c => Finite(c.PerInputRankCorrelation)))} (their verdicts are above).");
+            list.Add($"Jacobian drift per {window}-step window (relative change of J·v): mean {T(findings.Comparisons.Select(c => MeanOrNull(c.Momentum.Points.Select(p => p.JacobianDrift))))} in the momentum run, {T(findings.Comparisons.Select(c => MeanOrNull(c.Rescaled.Points.Select(p => p.JacobianDrift))))} in the rescaled run; " +
+                $"Pearson correlation between the gap's growth per log interval and the drift: {T(findings.Comparisons.Select(c => Finite(c.GrowthDriftCorrelation)))}; Spearman correlation across drift probes between the final per-input gap and the per-input drift: {T(findings.Comparisons.Select(c => Finite(c.PerInputRankCorrelation)))} (their verdicts are above).");
         }
         if (list.Count == 0) list.Add("No momentum run (add sgd_momentum to optimizers).");
         return list;
@@ -221,7 +212,7 @@ internal sealed partial class DesignChoicesOutput
     private List<string> KernelFindings()
     {
         var list = new List<string>();
-        foreach (var a in Adaptive)
+        foreach (var a in findings.Adaptive)
         {
             string Of(Func<DecompositionRun, double?> pick) => T(a.Runs.Select(pick));
             double? Lowest(DecompositionRun r, Func<DecompositionPoint, double?> pick) => r.Points.Where(p => pick(p) is not null).Min(pick);
@@ -234,8 +225,8 @@ internal sealed partial class DesignChoicesOutput
         }
         if (facts.Tabular is { } tab)
         {
-            var sgd = TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Sgd);
-            var adam = TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
+            var sgd = findings.TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Sgd);
+            var adam = findings.TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
             if (sgd is not null && adam is not null)
             {
                 string spread = Seeded ? $"mean ± sd over {Seeds.Count} seeds" : $"mean ± sd over {s.Tabular.Repetitions} repetitions of the T_π draws";

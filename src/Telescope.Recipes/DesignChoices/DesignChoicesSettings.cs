@@ -71,7 +71,6 @@ public sealed record TabularKernelSettings(string Dataset, int TrainSize, int Po
     int Repetitions, IReadOnlyList<int> Hidden, double SgdRate, double AdamRate, int BatchSize, int Steps,
     int KernelEvery)
 {
-    /// <summary>tabular, tab_train_size, tab_pool_size, tab_test_size, tab_repetitions, tab_hidden, tab_sgd_lr, tab_adam_lr, tab_batch_size, tab_steps, tab_kernel_every.</summary>
     public static SettingsSchema<TabularKernelSettings> Schema { get; } = new SettingsSchema<TabularKernelSettings>()
         .String(x => x.Dataset, "tabular", "houses", "Tabular data set of the kernel-weighting part, or none", choices: [.. TabularGbtRecipe.DatasetNames, "none"])
         .Int(x => x.TrainSize, "tab_train_size", 1000, "Tabular training rows n", quick: 500, min: 20)

@@ -78,11 +78,7 @@ internal sealed class MomentumComparison
     public int PerInputPairs { get; }
     public MomentumGap Final => Gaps[^1];
 
-    private static double Mean(double? a, double? b) => (a, b) switch
-    {
-        (double x, double y) => 0.5 * (x + y),
-        _ => double.NaN,
-    };
+    private static double Mean(double? a, double? b) => a is double x && b is double y ? 0.5 * (x + y) : double.NaN;
 
     private static double MeanAbs(double[] a, double[] b)
     {

@@ -39,19 +39,10 @@ internal static class NeuralArm
         Action<NeuralPoint> logPoint, SweepSubRun sub, SubRunState state)
     {
         using var scope = torch.NewDisposeScope();
-        var (dtype, deviceName) = (settings.Compute.DType, settings.Compute.DeviceName);
-        var device = torch.device(deviceName);
-        var xTrain = Matrix(data.Train.Features, data.Train.Rows, data.Train.Columns, dtype, device);
-        var yTrain = Matrix(data.Train.Target, data.Train.Rows, 1, dtype, device);
-        var xTracked = Matrix(data.Tracked.Features, data.Tracked.Rows, data.Tracked.Columns, dtype, device);
-        var yTracked = Matrix(data.Tracked.Target, data.Tracked.Rows, 1, ScalarType.Float64, device);
+        var device = torch.device(settings.Compute.DeviceName);
+        var (xTrain, yTrain, xTracked, yTracked) = data.Tensors(settings.Compute.DType, device);
         var yTrain64 = yTrain.to_type(ScalarType.Float64);
-
-        var network = new Mlp(new MlpOptions
-        {
-            InputSize = data.Train.Columns, HiddenWidths = settings.Hidden.ToArray(), OutputSize = 1,
-            Activation = activation, DType = dtype, Device = deviceName,
-        }, seed);
+        var network = data.Network(settings.Hidden, activation, settings.Compute, seed);
         var jvp = new ForwardModeJvp(network);
         var kernel = new MlpTangentKernel(network);
         using var optimizer = ExactOptimizers.Sgd(jvp.Parameters, settings.LearningRate);
@@ -151,7 +142,4 @@ internal static class NeuralArm
         using var noGrad = torch.no_grad();
         return network.forward(x).to_type(ScalarType.Float64);
     }
-
-    internal static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
-        torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
 }

@@ -22,10 +22,7 @@ public sealed record PiPoint(double Pi, double MseNn, double MseGbt, double MseC
 public static class PiAnalysis
 {
     /// <summary>Per test set: the three MSEs and the two maxima of w over T_π.</summary>
-    /// <param name="sets">T_π, rows indexing the arrays below.</param>
-    /// <param name="target">Targets of the tracked rows.</param>
-    /// <param name="nn">Network predictions.</param>
-    /// <param name="gbt">Boosted-tree predictions.</param>
+    /// <param name="sets">T_π, rows indexing the arrays below (the tracked rows' targets and the two models' predictions).</param>
     /// <param name="constant">The constant predictor's value (the training target mean).</param>
     /// <param name="wNn">w(x) = ‖S_T(x)‖₂ of the network.</param>
     /// <param name="wGbt">w(x) of the trees.</param>

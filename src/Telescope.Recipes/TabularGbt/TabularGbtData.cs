@@ -8,23 +8,29 @@ namespace Telescope.Recipes.TabularGbt;
 /// rows by irregularity score, the mixed test sets T_π, and the <em>tracked rows</em> — the union of the pool
 /// rows that appear in any T_π, the only test rows on which smoother rows are needed.
 /// </summary>
-internal sealed class TabularGbtData
+/// <param name="Train">Standardized training rows (n × d) and targets.</param>
+/// <param name="Tracked">Standardized tracked pool rows, in ascending pool-row order.</param>
+/// <param name="TestSets">Test sets whose <see cref="MixedTestSet.Rows"/> index <paramref name="Tracked"/> (not the pool).</param>
+/// <param name="TrackedIsIrregular">Per tracked row: whether it comes from the irregular pool.</param>
+/// <param name="SourceRows">Rows of the data set after preprocessing (before the split).</param>
+internal sealed record TabularGbtData(TabularDataset Train, TabularDataset Tracked, IReadOnlyList<MixedTestSet> TestSets,
+    bool[] TrackedIsIrregular, int PoolRows, int IrregularPoolRows, int SourceRows)
 {
-    /// <summary>Standardized training rows (n × d) and targets.</summary>
-    public required TabularDataset Train { get; init; }
-    /// <summary>Standardized tracked pool rows, in ascending pool-row order.</summary>
-    public required TabularDataset Tracked { get; init; }
-    /// <summary>Test sets whose <see cref="MixedTestSet.Rows"/> index <see cref="Tracked"/> (not the pool).</summary>
-    public required IReadOnlyList<MixedTestSet> TestSets { get; init; }
-    /// <summary>Per tracked row: whether it comes from the irregular pool.</summary>
-    public required bool[] TrackedIsIrregular { get; init; }
-    public required int PoolRows { get; init; }
-    public required int IrregularPoolRows { get; init; }
-    /// <summary>Smallest irregularity score of the irregular pool, and the median score of the regular pool.</summary>
-    public required double Threshold { get; init; }
-    public required double RegularMedianScore { get; init; }
-    /// <summary>Rows of the data set after preprocessing (before the split).</summary>
-    public required int SourceRows { get; init; }
+
+    /// <summary>The training and tracked rows and targets as [rows, columns] tensors (tracked targets in float64, for the errors).</summary>
+    public (Tensor XTrain, Tensor YTrain, Tensor XTracked, Tensor YTracked) Tensors(ScalarType dtype, Device device) =>
+        (Matrix(Train.Features, Train.Rows, Train.Columns, dtype, device), Matrix(Train.Target, Train.Rows, 1, dtype, device),
+            Matrix(Tracked.Features, Tracked.Rows, Tracked.Columns, dtype, device), Matrix(Tracked.Target, Tracked.Rows, 1, ScalarType.Float64, device));
+
+    /// <summary>An MLP from the training rows' columns to one output.</summary>
+    public Mlp Network(IReadOnlyList<int> hidden, Activation activation, ComputeSettings compute, int seed) => new(new MlpOptions
+    {
+        InputSize = Train.Columns, HiddenWidths = hidden.ToArray(), OutputSize = 1,
+        Activation = activation, DType = compute.DType, Device = compute.DeviceName,
+    }, seed);
+
+    private static Tensor Matrix(ReadOnlySpan<double> values, int rows, int columns, ScalarType dtype, Device device) =>
+        torch.tensor(values.ToArray(), [rows, columns], dtype: ScalarType.Float64).to(dtype, device);
 
     /// <summary>Splits, standardizes, scores and samples; throws <see cref="TelescopeException"/> when the sizes do not fit.</summary>
     public static TabularGbtData Prepare(TabularDataset data, int trainSize, int poolSize, int testSize, int repetitions,
@@ -52,18 +58,7 @@ internal sealed class TabularGbtData
         for (int i = 0; i < used.Length; i++) position[used[i]] = i;
         var remapped = sets.Select(s => s with { Rows = s.Rows.Select(r => position[r]).ToArray() }).ToList();
         var irregularRows = pools.Irregular.ToHashSet();
-        var regularScores = pools.Regular.Select(r => scores[r]).Order().ToArray();
-        return new TabularGbtData
-        {
-            Train = train,
-            Tracked = poolData.Select(used),
-            TestSets = remapped,
-            TrackedIsIrregular = used.Select(irregularRows.Contains).ToArray(),
-            PoolRows = pool,
-            IrregularPoolRows = pools.Irregular.Length,
-            Threshold = pools.Threshold,
-            RegularMedianScore = regularScores[regularScores.Length / 2],
-            SourceRows = data.Rows,
-        };
+        return new TabularGbtData(train, poolData.Select(used), remapped, used.Select(irregularRows.Contains).ToArray(), pool,
+            pools.Irregular.Length, data.Rows);
     }
 }

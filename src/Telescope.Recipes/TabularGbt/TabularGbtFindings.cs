@@ -8,6 +8,8 @@ internal sealed record DatasetGroup(string Name, IReadOnlyList<DatasetOutcome> R
     public IReadOnlyList<double[]> PerPi(Func<PiPoint, double> pick) =>
         Enumerable.Range(0, First.Points.Count).Select(i => Runs.Select(o => pick(o.Points[i])).ToArray()).ToList();
     public double[] Pis => First.Points.Select(p => p.Pi).ToArray();
+    /// <summary>The values of <paramref name="pick"/> against π, one point per seed.</summary>
+    public SeededSeries Curve(Func<PiPoint, double> pick) => SeededSeries.FromSeeds(Pis, PerPi(pick).Select(v => (IReadOnlyList<double>)v).ToList());
     /// <summary>The mean over the seeds of <paramref name="pick"/>.</summary>
     public double Mean(Func<DatasetOutcome, double> pick) => Runs.Average(pick);
 }
@@ -54,7 +56,6 @@ internal sealed class TabularGbtFindings
 
     private DatasetFindings Judge(DatasetGroup g)
     {
-        var pis = g.Pis;
         double deviation = g.PerPi(p => p.WGbt).Max(v => Math.Abs(v.Average() - 1));
         var meanDelta = g.PerPi(p => p.Delta).Select(v => v.Average()).ToList();
         int rises = meanDelta.Zip(meanDelta.Skip(1), (a, b) => b > a ? 1 : 0).Sum();
@@ -66,12 +67,10 @@ internal sealed class TabularGbtFindings
             new(g, better, gap, wNn, deviation, deviation <= _s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
         if (Seeded)
         {
-            var deltas = SeededSeries.FromSeeds(pis, g.PerPi(p => p.Delta).Select(v => (IReadOnlyList<double>)v).ToList());
-            var wNn = SeededSeries.FromSeeds(pis, g.PerPi(p => p.WNn).Select(v => (IReadOnlyList<double>)v).ToList());
             var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
             var better = GapCheck.ClearlyBelow(g.Mean(o => o.First.MseGbt), g.Mean(o => o.First.MseNn),
                 d0.Sd is double sd ? sd / Math.Sqrt(d0.Count) : double.NaN, Criteria, ($"MSE_GBT (mean over {Seeds.Count} seeds)", "MSE_NN"));
-            return Found(better, TrendCheck.Judge(deltas, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows),
+            return Found(better, TrendCheck.Judge(g.Curve(p => p.Delta), Criteria, TrendDirection.Grows), TrendCheck.Judge(g.Curve(p => p.WNn), Criteria, TrendDirection.Grows),
                 Math.Abs(g.Mean(o => o.First.Delta)) < _s.TinyGap * constant);
         }
         var o = g.First;

@@ -235,10 +235,9 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         var f = new List<string>();
         var g = claims.Group;
         string Of(Func<DatasetOutcome, double> pick) => Text(g.Runs.Select(pick));
-        double Mean(Func<DatasetOutcome, double> pick) => g.Mean(pick);
         f.Add($"Test error at π = 0 (standardized target): network {Of(o => o.First.MseNn)}, LightGBM {Of(o => o.First.MseGbt)}, constant predictor {Of(o => o.First.MseConstant)} — " +
             (claims.BothBeatConstant
-                ? $"both models are far better than the constant ({Format(Mean(o => o.First.MseNn) / Mean(o => o.First.MseConstant))} and {Format(Mean(o => o.First.MseGbt) / Mean(o => o.First.MseConstant))} of its MSE)."
+                ? $"both models are far better than the constant ({Format(g.Mean(o => o.First.MseNn) / g.Mean(o => o.First.MseConstant))} and {Format(g.Mean(o => o.First.MseGbt) / g.Mean(o => o.First.MseConstant))} of its MSE)."
                 : "at least one model is NOT better than the constant predictor; the comparison below is not meaningful."));
         string gapText = Seeded ? $"Δ̄(0) = {Of(o => o.First.Delta)} (mean ± sd over the seeds)" : $"Δ(0) = {Format(g.First.First.Delta)} ± {Format(g.First.First.DeltaStd)} (sd over the test-set draws)";
         f.Add($"Gap at π = 0: {gapText}. " + claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
@@ -247,15 +246,15 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         string gapClaim = claims.GapGrows.Verdict.About("The paper finds the gap growing with π");
         string delta1 = Seeded ? Of(o => o.Last.Delta) : $"{Format(g.First.Last.Delta)} ± {Format(g.First.Last.DeltaStd)}";
         if (claims.Tiny)
-            f.Add($"|Δ(0)| is below {TinyGapText} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
+            f.Add($"|Δ(0)| is below {Format(s.TinyGap)} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
                 $"Δ(1) = {delta1}. " + gapClaim + shape);
         else
             f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
-                (Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
+                (g.Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
         string Weight(Func<PiPoint, double> mean, Func<PiPoint, double> sd) => Seeded ? Of(o => mean(o.Last)) : $"{Format(mean(g.First.Last))} ± {Format(sd(g.First.Last))}";
         f.Add($"Kernel weights: W_GBT(1) = {Weight(p => p.WGbt, p => p.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(claims.GbtDeviation)}{(Seeded ? " (seed means)" : "")} — The paper finds W_GBT flat: " +
             (claims.GbtFlat ? $"agrees (within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})." : $"does NOT agree (not within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})."));
-        double wNn1 = Mean(o => o.Last.WNn), wGbt1 = Mean(o => o.Last.WGbt);
+        double wNn1 = g.Mean(o => o.Last.WNn), wGbt1 = g.Mean(o => o.Last.WGbt);
         f.Add($"W_NN(1) = {Weight(p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
             (claims.NnAboveGbtAtOne ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
         double worst = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError);
@@ -291,8 +290,6 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             : "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
     }
 
-    private string TinyGapText => s.TinyGap.ToString("G3", CultureInfo.InvariantCulture);
-
     /// <summary>A table cell: mean ± sd over the seeds.</summary>
     private static string Spread(double[] values) => SeedAggregate.Text(values, Format);
 
@@ -301,14 +298,12 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
 
     private static StackedChart GapAndWeights(DatasetGroup g, bool tiny)
     {
-        var pis = g.Pis;
-        SeededSeries Curve(Func<PiPoint, double> pick) => SeededSeries.FromSeeds(pis, g.PerPi(pick).Select(v => (IReadOnlyList<double>)v).ToList());
         var top = tiny
-            ? new LineChart { Title = $"{g.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }.AddSeeded("Δ(π)", Curve(p => p.Delta), markers: true)
-            : new LineChart { Title = $"{g.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }.AddSeeded("ρ(π)", Curve(p => p.RelativeGapIncrease), markers: true);
+            ? new LineChart { Title = $"{g.Name}: MSE gap (|Δ(0)| tiny)", YLabel = "Δ(π) = MSE_NN − MSE_GBT" }.AddSeeded("Δ(π)", g.Curve(p => p.Delta), markers: true)
+            : new LineChart { Title = $"{g.Name}: relative increase of the MSE gap", YLabel = "ρ(π)" }.AddSeeded("ρ(π)", g.Curve(p => p.RelativeGapIncrease), markers: true);
         var bottom = new LineChart { XLabel = "π (share of irregular test inputs)", YLabel = "W(π)" }
-            .AddSeeded("neural network", Curve(p => p.WNn), markers: true)
-            .AddSeeded("gradient boosted trees", Curve(p => p.WGbt), markers: true);
+            .AddSeeded("neural network", g.Curve(p => p.WNn), markers: true)
+            .AddSeeded("gradient boosted trees", g.Curve(p => p.WGbt), markers: true);
         return new StackedChart(top, bottom);
     }
 

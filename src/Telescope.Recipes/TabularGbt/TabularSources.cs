@@ -40,9 +40,7 @@ internal static class TabularSources
                 string name = TabularGbtRecipe.DatasetNames.FirstOrDefault(d => d.Equals(entry.Trim(), StringComparison.OrdinalIgnoreCase))
                     ?? throw new TelescopeException($"'{entry}' in datasets is neither a suite data set nor {OwnCsvFile.Prefix}PATH or {OwnParquetFile.Prefix}PATH.")
                     { Hint = $"Use suite names ({string.Join(", ", TabularGbtRecipe.DatasetNames)}) or {OwnCsvFile.Prefix}PATH / {OwnParquetFile.Prefix}PATH for your own CSV or Parquet file." };
-                data = suiteLoader is not null ? suiteLoader(name)
-                    : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name),
-                        Path.Combine(context.RequireDataDirectory(), "tabular"));
+                data = Suite(name, context, suiteLoader);
             }
             if (!names.Add(data.Name))
                 throw new TelescopeException($"The data set '{data.Name}' appears twice in datasets.") { Hint = "List each data set once." };
@@ -50,6 +48,11 @@ internal static class TabularSources
         }
         return result;
     }
+
+    /// <summary>The suite data set <paramref name="name"/>: from <paramref name="suiteLoader"/>, else from the data folder.</summary>
+    public static TabularDataset Suite(string name, RunContext context, Func<string, TabularDataset>? suiteLoader) =>
+        suiteLoader is not null ? suiteLoader(name)
+            : TabularSuite.Load(Enum.GetValues<TabularBenchmark>().First(b => TabularSuite.NameOf(b) == name), Path.Combine(context.RequireDataDirectory(), "tabular"));
 
     private static TargetTransform ParseTransform(string value) => value switch
     {
