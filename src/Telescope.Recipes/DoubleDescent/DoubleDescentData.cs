@@ -97,12 +97,6 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         return new DoubleDescentData(trainTask, testTask, description, source == "synthetic");
     }
 
-    /// <summary>Training inputs [n, d].</summary>
-    public Tensor TrainInputs(ScalarType dtype, Device device) => Train.Data.ToTensor(dtype, device);
-
-    /// <summary>Test inputs [m, d].</summary>
-    public Tensor TestInputs(ScalarType dtype, Device device) => Test.Data.ToTensor(dtype, device);
-
     private static ImageDataset Pool(ImageDataset data, int pool)
     {
         if (pool == 1) return data;

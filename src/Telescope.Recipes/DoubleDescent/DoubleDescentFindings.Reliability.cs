@@ -19,7 +19,7 @@ internal sealed partial class DoubleDescentFindings
     public bool? SmootherTrusted(WidthRun r)
     {
         if (!HasSmoother) return null;
-        var (compared, trusted) = SensitivityFindings.Trust(r.Sensitivity, _bound,
+        var (compared, trusted) = SensitivityFindings.Trust(r.Sensitivity, bound,
             r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList(), Settings.PTrainLimit * TrainCount,
             Settings.Sensitivity.AgreementSe, Settings.Sensitivity.AgreementRelative);
         return compared.Count == 0 ? null : trusted.Count == compared.Count;
