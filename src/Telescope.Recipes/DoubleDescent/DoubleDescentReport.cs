@@ -17,7 +17,6 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private string Label(WidthRun r) => r.Label(Seeded);
     private IReadOnlyList<WidthRun> runs => analysis.Runs;
     private List<WidthRun> Sweep(double noise) => analysis.Sweep(noise);
-    private List<int> Widths(double noise) => Sweep(noise).Select(r => r.Width).Distinct().ToList();
     private bool InCurve(WidthRun r) => analysis.InCurve(r);
     private bool Reliable(WidthRun r) => analysis.Reliable(r);
     private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
@@ -100,7 +99,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
             if (Seeded)
             {
                 report.Heading($"Results, label noise {F(noise)}: mean ± sd over the seeds in the curve");
-                report.Table(Widths(noise), ("width", w => w), ("P", w => DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, w)),
+                report.Table(Sweep(noise).Select(r => r.Width).Distinct().ToList(), ("width", w => w), ("P", w => DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, w)),
                     ("seeds in curve", w => $"{Sweep(noise).Count(r => r.Width == w && InCurve(r))} of {Sweep(noise).Count(r => r.Width == w)}"),
                     ("steps (all seeds)", w => MeanSd(Sweep(noise).Where(r => r.Width == w).Select(r => (double)r.Steps))),
                     ("train MSE", w => MeanSd(At(noise, w, InCurve).Select(r => r.Final.TrainMse))),
