@@ -110,17 +110,13 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             bool mine = IsMine(sub.Index);
             _stage = "parent";
             Train(parent, sub.SpawnStep, $"{arm}_parent{suffix}", owned: mine);
-            if (!mine)
+            if (mine)
             {
-                _rows = [];   // this segment's rows belong to a sub-run of another share
-                continue;
+                sweep.Complete(sub.Index, RunSubRun(sub, parent, parentNet, childNet, probeNet, suffix));
+                (_ownedSeconds, _ownedSteps) = (0, 0);
+                // A stop requested meanwhile is honoured at the next step boundary, after a checkpoint that holds this result.
             }
-            var result = RunSubRun(sub, parent, parentNet, childNet, probeNet, suffix);
-            sweep.Complete(sub.Index, result);
-            _rows = [];
-            _ownedSeconds = 0;
-            _ownedSteps = 0;
-            // A stop requested meanwhile is honoured at the next step boundary, after a checkpoint that holds this result.
+            _rows = [];   // kept in the result, or this segment's rows belong to a sub-run of another share
         }
         _live = null;
         _stage = "";
