@@ -24,9 +24,8 @@ internal sealed record DoubleDescentPoint(int Step, double TrainMse, double Test
 internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Parameters)
 {
     /// <summary>The run name in metrics.csv: the seed appears only when the sweep has several seeds (one seed keeps the names runs had before seeds).</summary>
-    public string Label(bool seeded) => seeded
-        ? string.Create(CultureInfo.InvariantCulture, $"noise={LabelNoise:G4}_width={Width}_seed={Seed}")
-        : string.Create(CultureInfo.InvariantCulture, $"noise={LabelNoise:G4}_width={Width}");
+    public string Label(bool seeded) =>
+        string.Create(CultureInfo.InvariantCulture, $"noise={LabelNoise:G4}_width={Width}") + (seeded ? $"_seed={Seed}" : "");
     public List<DoubleDescentPoint> Points { get; init; } = [];
     [JsonIgnore]
     public DoubleDescentPoint Final => Points[^1];
