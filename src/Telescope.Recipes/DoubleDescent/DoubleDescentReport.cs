@@ -21,7 +21,6 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private bool Reliable(WidthRun r) => analysis.Reliable(r);
     private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
     private static SensitivityPoint? Net(WidthRun r) => DoubleDescentFindings.Net(r);
-    private DoubleDescentPoint? FirstBlowUp(WidthRun r) => analysis.FirstBlowUp(r);
     private static List<int> WidthsOf(SeededSeries series) => DoubleDescentFindings.WidthsOf(series);
     private string SmootherName => SmootherNameOf(s, N);
 
@@ -129,7 +128,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
                 ("p − p_net test", r => Net(r)?.TestAgreement is { } d ? $"{F(d.Difference)} ± {F(d.StandardError)}" : null),
                 ("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
                 ("λ > bound from", r => bound is null ? null : SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step),
-                ("p_train > limit from", r => FirstBlowUp(r)?.Step),
+                ("p_train > limit from", r => analysis.FirstBlowUp(r)?.Step),
                 ("last-interval Δtrain MSE", r => r.LastTrainMseChange), ("wall s", r => Math.Round(r.WallSeconds, 1)), ("CPU s", r => Math.Round(r.CpuSeconds, 1))]);
         }
 

@@ -50,8 +50,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     public void Write()
     {
         WriteSummary();
-        var figures = WriteFigures();
-        WriteReport(figures);
+        WriteReport(WriteFigures());
     }
 
     private Dictionary<string, object?> Entry(LmcSpawnResult s) => new()
@@ -91,8 +90,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private object? PretrainAccuracy()
     {
         var pre = setup.Seeds.Select(seed => results.FirstOrDefault(r => r.Arm == "pretrained" && r.Seed == seed)?.PretrainAccuracy).ToArray();
-        if (pre.All(p => p is null)) return null;
-        return setup.Seeded ? pre : pre[0];
+        return pre.All(p => p is null) ? null : setup.Seeded ? pre : pre[0];
     }
 
     private void WriteSummary()
