@@ -21,8 +21,7 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         if (pretrained && s.TrainOffset < pretrainEnd && s.PretrainOffset < trainEnd)
             throw new TelescopeException($"The pretraining subset [{s.PretrainOffset}, {pretrainEnd}) overlaps the main subset [{s.TrainOffset}, {trainEnd}).")
             { Hint = "The pretrained arm needs disjoint data: e.g. --set train_offset=0 --set train_size=5000 --set pretrain_offset=5000." };
-        int probes = s.Probes, testSize = s.TestSize;
-        if (probes > testSize) throw new TelescopeException($"probes ({probes}) exceeds test_size ({testSize}).") { Hint = "Use at most test_size probe inputs." };
+        if (s.Probes > s.TestSize) throw new TelescopeException($"probes ({s.Probes}) exceeds test_size ({s.TestSize}).") { Hint = "Use at most test_size probe inputs." };
         int bnImages = setup.Training.BatchSize * setup.BatchNormBatches;
         if (setup.BatchNorm == BatchNormMode.Recompute && bnImages > s.TrainSize)
             throw new TelescopeException($"bn_batches × batch_size = {bnImages} exceeds the {s.TrainSize} main training images.") { Hint = "Lower bn_batches." };
@@ -31,7 +30,7 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         var all = LoadTrain(folder, Math.Max(trainEnd, pretrained ? pretrainEnd : 0));
         var mainSet = all.Subset(Enumerable.Range(s.TrainOffset, s.TrainSize).ToArray());
         var pretrainSet = pretrained ? all.Subset(Enumerable.Range(s.PretrainOffset, s.PretrainSize).ToArray()) : null;
-        var testSet = Cifar10Data.Load(folder, DataSplit.Test, testSize);
+        var testSet = Cifar10Data.Load(folder, DataSplit.Test, s.TestSize);
         // Per-channel normalization with the main training subset's statistics (applied to every split).
         var (mean, std) = mainSet.ChannelStatistics();
         string description = $"CIFAR-10 ({string.Join(", ", Cifar10Data.FindFiles(folder, DataSplit.Train).Select(Path.GetFileName))}): main training images " +
@@ -47,7 +46,7 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         var train = Tensors(mainSet);
         var pretrain = pretrainSet is null ? train : Tensors(pretrainSet);
         var test = Tensors(testSet);
-        var probeInputs = test.Images.narrow(0, 0, probes);
+        var probeInputs = test.Images.narrow(0, 0, s.Probes);
         // BatchNorm recomputation batches: a fixed seeded order of the main images, no augmentation.
         var order = torch.tensor(SplitMix64.Permutation(train.Count, (ulong)context.Seed ^ 0xB17CUL).Take(Math.Min(bnImages, train.Count)).Select(i => (long)i).ToArray(), device: device);
         var statisticsImages = train.Images.index_select(0, order);
