@@ -79,11 +79,6 @@ public sealed record ConvergenceRule(int Window, double RelativeImprovement, dou
         : FormattableString.Invariant($"each network trains until, at a logged step t ≥ W = {Window} (converge_window), its best training MSE so far B(t) is ≤ {TrainMseFloor:G3} (converge_train_mse: interpolated) or improved by at most {RelativeImprovement * 100:G3}% of B(t − W) over the last W steps (converge_rel_improvement), at most {MaxSteps} steps (max_steps); a network still improving at the cap is flagged 'capped' and kept out of the verdicts");
 
     /// <summary>B(step): the lowest training MSE at logged steps ≤ <paramref name="step"/> (non-finite values never count as best).</summary>
-    private static double Best(IReadOnlyList<(int Step, double TrainMse)> history, int step)
-    {
-        double best = double.PositiveInfinity;
-        foreach (var (s, mse) in history)
-            if (s <= step && mse < best) best = mse;
-        return best;
-    }
+    private static double Best(IReadOnlyList<(int Step, double TrainMse)> history, int step) =>
+        history.Where(h => h.Step <= step && !double.IsNaN(h.TrainMse)).Select(h => h.TrainMse).DefaultIfEmpty(double.PositiveInfinity).Min();
 }

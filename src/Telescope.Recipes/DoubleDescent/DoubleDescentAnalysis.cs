@@ -67,19 +67,13 @@ public static class DoubleDescentAnalysis
     public static (int NonDecreasing, int Steps) Growth(IReadOnlyList<double> values, IReadOnlyList<double> tolerance)
     {
         if (values.Count != tolerance.Count) throw new ArgumentException("One tolerance per value is needed.");
-        int ok = 0;
-        for (int i = 1; i < values.Count; i++)
-            if (values[i] >= values[i - 1] - (tolerance[i] + tolerance[i - 1])) ok++;
-        return (ok, Math.Max(0, values.Count - 1));
+        int steps = Math.Max(0, values.Count - 1);
+        return (Enumerable.Range(1, steps).Count(i => values[i] >= values[i - 1] - (tolerance[i] + tolerance[i - 1])), steps);
     }
 
     /// <summary>The first width whose final training MSE is at most <paramref name="tolerance"/> (null if none).</summary>
-    public static int? InterpolationWidth(IReadOnlyList<int> widths, IReadOnlyList<double> trainMse, double tolerance)
-    {
-        for (int i = 0; i < widths.Count; i++)
-            if (trainMse[i] <= tolerance) return widths[i];
-        return null;
-    }
+    public static int? InterpolationWidth(IReadOnlyList<int> widths, IReadOnlyList<double> trainMse, double tolerance) =>
+        Enumerable.Range(0, widths.Count).Where(i => trainMse[i] <= tolerance).Select(i => (int?)widths[i]).FirstOrDefault();
 
     /// <summary>
     /// Optimization failures along one sweep (one noise level, one seed; widths increasing): every network whose

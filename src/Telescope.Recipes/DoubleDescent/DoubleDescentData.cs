@@ -49,23 +49,18 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         {
             // Example i has class i mod 10, so 10·m examples hold m of each class.
             int classes = new SyntheticImageOptions().NumClasses;
-            CheckClasses(positiveClass, negativeClass, classes);
             train = SyntheticImages.Load(DataSplit.Train, classes * perClass, (ulong)context.Seed);
             test = SyntheticImages.Load(DataSplit.Test, classes * ((testSize + 1) / 2), (ulong)context.Seed);
         }
-        else if (source == OwnImages.Choice)
-        {
-            (train, test) = OwnImages.Load(context, s.OwnImages);
-            CheckClasses(positiveClass, negativeClass, train.NumClasses);
-        }
+        else if (source == OwnImages.Choice) (train, test) = OwnImages.Load(context, s.OwnImages);
         else
         {
             var folder = DataFolder.Open(context.RequireDataDirectory());
             (train, test) = source == "mnist"
                 ? (MnistData.Load(folder, DataSplit.Train), MnistData.Load(folder, DataSplit.Test))
                 : (Cifar10Data.Load(folder, DataSplit.Train), Cifar10Data.Load(folder, DataSplit.Test));
-            CheckClasses(positiveClass, negativeClass, train.NumClasses);
         }
+        CheckClasses(positiveClass, negativeClass, train.NumClasses);
 
         train = train.WhereClass(positiveClass, negativeClass);
         try { train = train.ClassBalanced(perClass); }
@@ -96,12 +91,6 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
             $"{pool}×{pool} average pooling to {train.Shape} = {train.FeatureCount} features, pixel values in [0, 1]";
         return new DoubleDescentData(trainTask, testTask, description, source == "synthetic");
     }
-
-    /// <summary>Training inputs [n, d].</summary>
-    public Tensor TrainInputs(ScalarType dtype, Device device) => Train.Data.ToTensor(dtype, device);
-
-    /// <summary>Test inputs [m, d].</summary>
-    public Tensor TestInputs(ScalarType dtype, Device device) => Test.Data.ToTensor(dtype, device);
 
     private static ImageDataset Pool(ImageDataset data, int pool)
     {

@@ -19,7 +19,7 @@ internal sealed partial class DoubleDescentFindings
     public bool? SmootherTrusted(WidthRun r)
     {
         if (!HasSmoother) return null;
-        var (compared, trusted) = SensitivityFindings.Trust(r.Sensitivity, _bound,
+        var (compared, trusted) = SensitivityFindings.Trust(r.Sensitivity, bound,
             r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList(), Settings.PTrainLimit * TrainCount,
             Settings.Sensitivity.AgreementSe, Settings.Sensitivity.AgreementRelative);
         return compared.Count == 0 ? null : trusted.Count == compared.Count;
@@ -59,8 +59,8 @@ internal sealed partial class DoubleDescentFindings
         var atDeciding = flagged.Where(r => deciding.Contains(r.Width)).ToList();
         if (atDeciding.Count > 0)
             reasons.Add($"{flags.Flag} at {string.Join(", ", atDeciding.Select(r => r.Label(Seeded)))}, which decide(s) the peak");
-        else if (2 * flagged.Count > members.Count)
-            reasons.Add($"{flags.Flag} at {flagged.Count} of the {members.Count} networks in the curve");
+        else if (MostFlagged(members, flags) is { } most)
+            reasons.Add(most);
         if (judged.Found && flags.StandardError is { } se && deciding.Count == 2)
         {
             double margin = judged.Prominence - Settings.Verdicts.PeakNoiseFactor * judged.Noise;
@@ -72,20 +72,18 @@ internal sealed partial class DoubleDescentFindings
         return (reasons, note);
     }
 
-    /// <summary>Why a trend verdict over <paramref name="members"/> must read "inconclusive": the flag at more than half of them.</summary>
-    private string? TrendCaveat(IReadOnlyList<WidthRun> members, CurveFlags flags)
+    /// <summary>Why a verdict over <paramref name="members"/> must read "inconclusive" when the flag is at more than half of them (else null).</summary>
+    private static string? MostFlagged(IReadOnlyList<WidthRun> members, CurveFlags flags)
     {
         int flagged = members.Count(flags.IsFlagged);
         return 2 * flagged > members.Count ? $"{flags.Flag} at {flagged} of the {members.Count} networks in the curve" : null;
     }
 
     /// <summary>A trend verdict, made inconclusive when the report flags most of the values it is fitted to.</summary>
-    private TrendResult Trend(SeededSeries series, IReadOnlyList<WidthRun> members, CurveFlags? flags)
+    private TrendResult Trend(SeededSeries series, IReadOnlyList<WidthRun> members, CurveFlags flags)
     {
         var trend = TrendCheck.Judge(series, Settings.Verdicts, TrendDirection.Grows, Math.Log);
-        return flags is not null && TrendCaveat(members, flags) is { } reason
-            ? trend with { Verdict = Downgrade(trend.Verdict, [reason]) }
-            : trend;
+        return MostFlagged(members, flags) is { } reason ? trend with { Verdict = Downgrade(trend.Verdict, [reason]) } : trend;
     }
 
     private static Verdict Downgrade(Verdict verdict, IReadOnlyList<string> reasons) => reasons.Count == 0 ? verdict

@@ -19,7 +19,6 @@ internal sealed record PeakFinding(SeededSeries Curve, SeriesPeak Ratio, PeakRes
 }
 
 /// <summary>The smoother's p at one noise level: the reliable widths' curves, the growth of p_train and the p_test peak.</summary>
-/// <param name="Tolerance">Two standard errors of each p_train mean (the step test's tolerance).</param>
 /// <param name="StepsUp">Steps up the grid that do not decrease p_train by more than the tolerance.</param>
 /// <param name="Drops">Grid indices i where p_train falls from i − 1 to i by more than the tolerances.</param>
 /// <param name="DropTrainMse">Mean train MSE of the same networks (reliable, in the curve), for the drops' context.</param>
@@ -28,7 +27,7 @@ internal sealed record PeakFinding(SeededSeries Curve, SeriesPeak Ratio, PeakRes
 /// <param name="BenignBeyond">Indices beyond h* with mean p_test below mean p_train (benign overfitting, docs/method.md §5.1).</param>
 /// <param name="Trusted">Networks in the curve whose final smoother p is trustworthy by the comparison with p_net.</param>
 /// <param name="Rated">Networks in the curve whose smoother p was compared with p_net at all (0 without p_net).</param>
-internal sealed record SmootherPFindings(SeededSeries PTrain, SeededSeries PTest, IReadOnlyList<double> Tolerance, int StepsUp, int Steps,
+internal sealed record SmootherPFindings(SeededSeries PTrain, SeededSeries PTest, int StepsUp, int Steps,
     IReadOnlyList<int> Drops, SeededSeries DropTrainMse, int DropsWithWorseFit, TrendResult PTrainTrend, PeakFinding PTestPeak,
     IReadOnlyList<int> BeyondThreshold, int BenignBeyond, int Trusted, int Rated);
 
@@ -42,7 +41,7 @@ internal sealed record NetworkPFindings(IReadOnlyList<WidthRun> Networks, Seeded
 /// <param name="Unreliable">Networks in the curve whose smoother p is flagged (empty without a smoother).</param>
 /// <param name="P">The smoother's p findings; null without a smoother or with fewer than three reliable widths.</param>
 /// <param name="Net">The p_net findings; null when no network in the curve has p_net.</param>
-internal sealed record NoiseLevelFindings(double Noise, SeededSeries TrainMse, PeakFinding TestMse, int? InterpolationWidth,
+internal sealed record NoiseLevelFindings(double Noise, PeakFinding TestMse, int? InterpolationWidth,
     SeriesPeak PTestRatio, IReadOnlyList<WidthRun> Unreliable, SmootherPFindings? P, NetworkPFindings? Net);
 
 /// <summary>
@@ -51,45 +50,25 @@ internal sealed record NoiseLevelFindings(double Noise, SeededSeries TrainMse, P
 /// (optimization failures) are not part of the curves; with several seeds a curve's value at a width is the mean
 /// over the seeds in the curve and its noise the seed spread.
 /// </summary>
-internal sealed partial class DoubleDescentFindings
+/// <param name="runs">The networks (no pair sub-runs).</param>
+/// <param name="settings">The limits and verdict criteria the findings are judged with, and the smoother.</param>
+/// <param name="bound">The surrogate's stability bound (docs/method.md §5.3), part of whether the smoother's p is trustworthy; null when λ was not measured.</param>
+internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings,
+    StabilityBound? bound = null)
 {
-    private readonly Dictionary<WidthRun, WidthRun> _worseThan = [];
-    private readonly StabilityBound? _bound;
+    private readonly Dictionary<WidthRun, WidthRun> _worseThan = WorseFits(runs, settings.WorseFitTolerance);
 
-    /// <param name="runs">The networks (no pair sub-runs).</param>
-    /// <param name="trainCount">n.</param>
-    /// <param name="featureCount">d.</param>
-    /// <param name="settings">The limits and verdict criteria the findings are judged with, and the smoother.</param>
-    /// <param name="bound">The surrogate's stability bound (docs/method.md §5.3), part of whether the smoother's p is trustworthy; null when λ was not measured.</param>
-    public DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings, StabilityBound? bound = null)
-    {
-        _bound = bound;
-        Runs = runs;
-        TrainCount = trainCount;
-        FeatureCount = featureCount;
-        Settings = settings;
-        foreach (var sweep in runs.GroupBy(r => (r.LabelNoise, r.Seed)))
-        {
-            var ordered = sweep.OrderBy(r => r.Width).ToList();
-            foreach (var (i, j) in DoubleDescentAnalysis.WorseFitThanNarrower(ordered.Select(r => r.Final.TrainMse).ToList(), settings.WorseFitTolerance))
-                _worseThan[ordered[i]] = ordered[j];
-        }
-        Noises = runs.Select(r => r.LabelNoise).Distinct().ToList();
-        Seeds = runs.Select(r => r.Seed).Distinct().ToList();
-        Levels = Noises.Select(Level).ToList();
-    }
-
-    public IReadOnlyList<WidthRun> Runs { get; }
-    public int TrainCount { get; }
-    public int FeatureCount { get; }
-    public DoubleDescentSettings Settings { get; }
+    public IReadOnlyList<WidthRun> Runs { get; } = runs;
+    public int TrainCount => trainCount;
+    public DoubleDescentSettings Settings { get; } = settings;
     public bool HasSmoother => Settings.HasSmoother;
-    public IReadOnlyList<double> Noises { get; }
-    public IReadOnlyList<long> Seeds { get; }
+    public IReadOnlyList<double> Noises { get; } = runs.Select(r => r.LabelNoise).Distinct().ToList();
+    public IReadOnlyList<long> Seeds { get; } = runs.Select(r => r.Seed).Distinct().ToList();
     public bool Seeded => Seeds.Count > 1;
-    public double ThresholdWidth => DoubleDescentAnalysis.ThresholdWidth(TrainCount, FeatureCount);
+    public double ThresholdWidth => DoubleDescentAnalysis.ThresholdWidth(trainCount, featureCount);
     /// <summary>The findings per noise level, in the order the noise levels first appear.</summary>
-    public IReadOnlyList<NoiseLevelFindings> Levels { get; }
+    public IReadOnlyList<NoiseLevelFindings> Levels => _levels ??= Noises.Select(Level).ToList();
+    private List<NoiseLevelFindings>? _levels;
     /// <summary>Optimization failures and the narrower network of the same sweep each fits worse than.</summary>
     public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan => _worseThan;
     /// <summary>The fewest, most and median steps the networks trained.</summary>
@@ -99,6 +78,19 @@ internal sealed partial class DoubleDescentFindings
     public (WidthRun Worst, double Median)? TestFidelity => Runs.Where(r => r.TestFidelity is not null).ToList() is { Count: > 0 } gaps
         ? (gaps.MaxBy(r => r.TestFidelity!.SurrogateVsNetwork)!, Median(gaps.Select(r => r.TestFidelity!.SurrogateVsNetwork)))
         : null;
+
+    /// <summary>Per sweep (noise level, seed), each optimization failure and the narrower network it fits worse than.</summary>
+    private static Dictionary<WidthRun, WidthRun> WorseFits(IReadOnlyList<WidthRun> runs, double tolerance)
+    {
+        var worseThan = new Dictionary<WidthRun, WidthRun>();
+        foreach (var sweep in runs.GroupBy(r => (r.LabelNoise, r.Seed)))
+        {
+            var ordered = sweep.OrderBy(r => r.Width).ToList();
+            foreach (var (i, j) in DoubleDescentAnalysis.WorseFitThanNarrower(ordered.Select(r => r.Final.TrainMse).ToList(), tolerance))
+                worseThan[ordered[i]] = ordered[j];
+        }
+        return worseThan;
+    }
 
     /// <summary>Part of the curve: converged (not capped) and no optimization failure.</summary>
     public bool InCurve(WidthRun r) => !r.Capped && !_worseThan.ContainsKey(r);
@@ -177,7 +169,7 @@ internal sealed partial class DoubleDescentFindings
         var trainCurve = Curve(noise, r => r.Final.TrainMse, InCurve);
         var testCurve = Curve(noise, r => r.Final.TestMse, InCurve);
         var unreliable = HasSmoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [];
-        return new NoiseLevelFindings(noise, trainCurve, Peak(testCurve, expectPeak: noise > 0), InterpolationWidth(trainCurve),
+        return new NoiseLevelFindings(noise, Peak(testCurve, expectPeak: noise > 0), InterpolationWidth(trainCurve),
             Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), unreliable, HasSmoother ? SmootherP(noise) : null, NetworkP(noise));
     }
 
@@ -196,7 +188,7 @@ internal sealed partial class DoubleDescentFindings
         var drops = Enumerable.Range(1, pTrain.Count - 1).Where(i => pTrain.Means[i] < pTrain.Means[i - 1] - (tolerance[i] + tolerance[i - 1])).ToList();
         var dropTrainMse = Curve(noise, r => r.Final.TrainMse, Usable);
         var beyond = Enumerable.Range(0, pTrain.Count).Where(i => pTrain.X[i] > ThresholdWidth).ToList();
-        return new SmootherPFindings(pTrain, pTest, tolerance, up, steps, drops, dropTrainMse,
+        return new SmootherPFindings(pTrain, pTest, up, steps, drops, dropTrainMse,
             drops.Count(i => dropTrainMse.Means[i] > dropTrainMse.Means[i - 1]),
             Trend(pTrain, members, SmootherFlags(null)),
             Peak(pTest, expectPeak: true, members, SmootherFlags(r => r.Final.PTest.StandardError)),

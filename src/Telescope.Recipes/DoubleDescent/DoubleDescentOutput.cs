@@ -1,9 +1,9 @@
 namespace Telescope.Recipes.DoubleDescent;
 
 /// <summary>
-/// Writes the double-descent run's metrics.csv rows and summary.json from the analysis of the sub-runs' results
-/// (<see cref="DoubleDescentFindings"/>), whether they were computed here or merged from shards; report.md and the
-/// figures come from <see cref="DoubleDescentReport"/>.
+/// Writes the double-descent run's metrics.csv rows, summary.json and findings.json from the analysis of the sub-runs'
+/// results (<see cref="DoubleDescentFindings"/>), whether they were computed here or merged from shards, and has
+/// <see cref="DoubleDescentReport"/> write report.md and the figures.
 /// </summary>
 internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts facts, DoubleDescentSettings s, IReadOnlyList<WidthRun> runs, StabilityBound? bound)
 {
@@ -26,7 +26,6 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
         ]);
     }
 
-    private bool Hutchinson => s.Smoother == SmootherChoice.Hutchinson;
     private string Label(WidthRun r) => r.Label(analysis.Seeded);
 
     private Dictionary<string, object?> Entry(WidthRun r)
@@ -42,7 +41,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
             ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain.Value),
             ["p_test"] = SensitivityColumns.Measured(r.Final.PTest.Value),
         };
-        if (Hutchinson)
+        if (s.Smoother == SmootherChoice.Hutchinson)
         {
             row["p_train_se"] = r.Final.PTrain.StandardError;
             row["p_test_se"] = r.Final.PTest.StandardError;
@@ -69,7 +68,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
     /// <summary>"converged", "interpolated", "capped" or "fixed".</summary>
     internal static string StopName(StopReason stop) => stop.ToString().ToLowerInvariant();
 
-    public void WriteSummary()
+    public void Write()
     {
         // One seed: one entry per network, as before seeds existed. Several: one entry per (noise, width) with the
         // mean and sd over seeds of every number (SeedAggregate) and the seeds that are part of the curve.
@@ -133,6 +132,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
         });
         // findings.json: the verdicts report.md prints, in the one shape every recipe shares (written here so a merge writes it too).
         RunFindings.Write(context.Folder, DoubleDescentRunFindings.From(analysis));
+        new DoubleDescentReport(context, facts, s, analysis, bound).Write();
     }
 
     private static Dictionary<string, double>? Fidelity(Smoothing.SmootherFidelity? f) => f is null ? null : new()
@@ -141,8 +141,4 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
         ["surrogate_vs_network"] = f.SurrogateVsNetwork,
         ["telescoping_vs_network"] = f.TelescopedVsNetwork,
     };
-
-
-    /// <summary>Writes report.md and its figures (see <see cref="DoubleDescentReport"/>).</summary>
-    public void WriteReport() => new DoubleDescentReport(context, facts, s, analysis, bound).Write();
 }

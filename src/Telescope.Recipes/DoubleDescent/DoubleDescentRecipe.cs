@@ -20,8 +20,8 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
         var dtype = context.DType;
         var device = context.Device;
         using var scope = torch.NewDisposeScope();
-        var testInputs = data.TestInputs(dtype, device);
-        var tensors = new DoubleDescentTensors(data.TrainInputs(dtype, device), testInputs,
+        var testInputs = data.Test.Data.ToTensor(dtype, device);
+        var tensors = new DoubleDescentTensors(data.Train.Data.ToTensor(dtype, device), testInputs,
             data.Test.CleanTargetsTensor(dtype, device), testInputs.narrow(0, 0, s.TestProbes));
 
         var noises = s.LabelNoise.Distinct().ToArray();
@@ -74,13 +74,11 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
             foreach (var run in runs)
                 for (int i = 0; i < run.Points.Count; i++) DoubleDescentOutput.WritePoint(csv, s, run, i, seeded);
         }
-        var output = new DoubleDescentOutput(context, facts, s, runs, s.Sensitivity.StabilityIterations > 0
+        new DoubleDescentOutput(context, facts, s, runs, s.Sensitivity.StabilityIterations > 0
             ? s.Sensitivity.Bound(s.Optimizer == "adam"
                 ? new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = s.LearningRate, Beta1 = 0.9 }
                 : new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = s.LearningRate })
-            : null);
-        output.WriteSummary();
-        output.WriteReport();
+            : null).Write();
     }
 
     /// <summary>

@@ -3,18 +3,31 @@ namespace Telescope.Recipes.DoubleDescent;
 /// <summary>The figures of report.md: curves over width from the analysis, flagged networks as crosses.</summary>
 internal sealed partial class DoubleDescentReport
 {
-    /// <summary>Mean ± sd curves of the networks in the curve, and the others as crosses at their own values.</summary>
-    private void AddCurves(LineChart chart, Func<WidthRun, double> value, Func<WidthRun, bool> include, bool dashed = false, string suffix = "")
+    /// <summary>The noise levels, each with its colour group.</summary>
+    private IEnumerable<(double Noise, int Group)> NoiseGroups => Noises.Select((noise, i) => (noise, i));
+
+    /// <summary>
+    /// Mean ± sd curves of the networks <paramref name="include"/> admits, and those <paramref name="crossed"/> marks (by
+    /// default the networks not in the curve) as crosses at their own values.
+    /// </summary>
+    private void AddCurves(LineChart chart, Func<WidthRun, double> value, Func<WidthRun, bool> include, Func<WidthRun, bool>? crossed = null,
+        string crossName = "not in curve")
     {
-        int group = 0;
-        foreach (var noise in Noises)
+        foreach (var (noise, group) in NoiseGroups)
         {
-            chart.AddSeeded($"{suffix}noise {F(noise)}", Curve(noise, value, include), markers: true, dashed: dashed, colorGroup: group);
-            var flagged = Sweep(noise).Where(r => !InCurve(r)).ToList();
+            chart.AddSeeded($"noise {F(noise)}", Curve(noise, value, include), markers: true, colorGroup: group);
+            var flagged = Sweep(noise).Where(crossed ?? (r => !InCurve(r))).ToList();
             if (flagged.Count > 0)
-                chart.AddFlagged($"{suffix}noise {F(noise)}: not in curve", flagged.Select(r => (double)r.Width).ToList(), flagged.Select(value).ToList(), group);
-            group++;
+                chart.AddFlagged($"noise {F(noise)}: {crossName}", flagged.Select(r => (double)r.Width).ToList(), flagged.Select(value).ToList(), group);
         }
+    }
+
+    /// <summary>A train (solid) and a test (dashed) p curve of one noise level over the networks <paramref name="include"/> admits, in one colour.</summary>
+    private void AddTrainTest(LineChart chart, (string Train, string Test) names, double noise, Func<WidthRun, double> train, Func<WidthRun, double> test,
+        Func<WidthRun, bool> include, bool markers, int group)
+    {
+        chart.AddSeeded($"{names.Train}, noise {F(noise)}", Curve(noise, train, include), markers: markers, colorGroup: group);
+        chart.AddSeeded($"{names.Test}, noise {F(noise)}", Curve(noise, test, include), markers: markers, dashed: true, colorGroup: group);
     }
 
     private IFigure MseFigure()
@@ -31,15 +44,7 @@ internal sealed partial class DoubleDescentReport
     private LineChart StepsFigure()
     {
         var chart = new LineChart { Title = "Training steps to convergence", XLabel = "hidden width h (log scale)", YLabel = "steps used", LogX = true };
-        int group = 0;
-        foreach (var noise in Noises)
-        {
-            chart.AddSeeded($"noise {F(noise)}", Curve(noise, r => r.Steps, _ => true), markers: true, colorGroup: group);
-            var capped = Sweep(noise).Where(r => r.Capped).ToList();
-            if (capped.Count > 0)
-                chart.AddFlagged($"noise {F(noise)}: capped", capped.Select(r => (double)r.Width).ToList(), capped.Select(r => (double)r.Steps).ToList(), group);
-            group++;
-        }
+        AddCurves(chart, r => r.Steps, _ => true, crossed: r => r.Capped, crossName: "capped");
         AddThreshold(chart, runs.Select(r => (double)r.Steps));
         return chart;
     }
@@ -47,15 +52,10 @@ internal sealed partial class DoubleDescentReport
     private LineChart PFigure()
     {
         var chart = new LineChart { Title = "Effective parameters against width", XLabel = "hidden width h (log scale)", YLabel = "effective parameters p", LogX = true };
-        int group = 0;
-        foreach (var noise in Noises)
-        {
-            bool Usable(WidthRun r) => InCurve(r) && Reliable(r);
-            chart.AddSeeded($"p_train, noise {F(noise)}", Curve(noise, r => r.Final.PTrain.Value, Usable), markers: true, colorGroup: group);
-            chart.AddSeeded($"p_test, noise {F(noise)}", Curve(noise, r => r.Final.PTest.Value, Usable), markers: true, dashed: true, colorGroup: group);
-            group++;
-        }
-        AddThreshold(chart, runs.Where(r => InCurve(r) && Reliable(r)).SelectMany(r => new[] { r.Final.PTrain.Value, r.Final.PTest.Value }));
+        bool Usable(WidthRun r) => InCurve(r) && Reliable(r);
+        foreach (var (noise, group) in NoiseGroups)
+            AddTrainTest(chart, ("p_train", "p_test"), noise, r => r.Final.PTrain.Value, r => r.Final.PTest.Value, Usable, markers: true, group);
+        AddThreshold(chart, runs.Where(Usable).SelectMany(r => new[] { r.Final.PTrain.Value, r.Final.PTest.Value }));
         chart.LegendOutside = true;
         return chart;
     }
@@ -71,20 +71,13 @@ internal sealed partial class DoubleDescentReport
     private IFigure NetFigure()
     {
         var chart = new LineChart { Title = "p_net (retraining) and the smoother's p against width", XLabel = "hidden width h (log scale)", YLabel = "effective parameters", LogX = true, LogY = true, LegendOutside = true };
-        int group = 0;
-        foreach (var noise in Noises)
+        bool Has(WidthRun r) => InCurve(r) && Net(r) is { Train: not null, Test: not null };
+        foreach (var (noise, group) in NoiseGroups)
         {
-            bool Has(WidthRun r) => InCurve(r) && Net(r) is { Train: not null, Test: not null };
-            chart.AddSeeded($"p_net_train, noise {F(noise)}", Curve(noise, r => Net(r)!.Train!.Value, Has), markers: true, colorGroup: group);
-            chart.AddSeeded($"p_net_test, noise {F(noise)}", Curve(noise, r => Net(r)!.Test!.Value, Has), markers: true, dashed: true, colorGroup: group);
+            AddTrainTest(chart, ("p_net_train", "p_net_test"), noise, r => Net(r)!.Train!.Value, r => Net(r)!.Test!.Value, Has, markers: true, 2 * group);
             if (s.HasSmoother)
-            {
-                chart.AddSeeded($"p_train (smoother), noise {F(noise)}", Curve(noise, r => r.Final.PTrain.Value, Has), colorGroup: group + 1);
-                chart.AddSeeded($"p_test (smoother), noise {F(noise)}", Curve(noise, r => r.Final.PTest.Value, Has), dashed: true, colorGroup: group + 1);
-            }
-            group += 2;
+                AddTrainTest(chart, ("p_train (smoother)", "p_test (smoother)"), noise, r => r.Final.PTrain.Value, r => r.Final.PTest.Value, Has, markers: false, 2 * group + 1);
         }
         return chart;
     }
-
 }

@@ -17,12 +17,10 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private string Label(WidthRun r) => r.Label(Seeded);
     private IReadOnlyList<WidthRun> runs => analysis.Runs;
     private List<WidthRun> Sweep(double noise) => analysis.Sweep(noise);
-    private List<int> Widths(double noise) => Sweep(noise).Select(r => r.Width).Distinct().ToList();
     private bool InCurve(WidthRun r) => analysis.InCurve(r);
     private bool Reliable(WidthRun r) => analysis.Reliable(r);
     private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
     private static SensitivityPoint? Net(WidthRun r) => DoubleDescentFindings.Net(r);
-    private DoubleDescentPoint? FirstBlowUp(WidthRun r) => analysis.FirstBlowUp(r);
     private static List<int> WidthsOf(SeededSeries series) => DoubleDescentFindings.WidthsOf(series);
     private string SmootherName => SmootherNameOf(s, N);
 
@@ -100,7 +98,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
             if (Seeded)
             {
                 report.Heading($"Results, label noise {F(noise)}: mean ± sd over the seeds in the curve");
-                report.Table(Widths(noise), ("width", w => w), ("P", w => DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, w)),
+                report.Table(Sweep(noise).Select(r => r.Width).Distinct().ToList(), ("width", w => w), ("P", w => DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, w)),
                     ("seeds in curve", w => $"{Sweep(noise).Count(r => r.Width == w && InCurve(r))} of {Sweep(noise).Count(r => r.Width == w)}"),
                     ("steps (all seeds)", w => MeanSd(Sweep(noise).Where(r => r.Width == w).Select(r => (double)r.Steps))),
                     ("train MSE", w => MeanSd(At(noise, w, InCurve).Select(r => r.Final.TrainMse))),
@@ -130,7 +128,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
                 ("p − p_net test", r => Net(r)?.TestAgreement is { } d ? $"{F(d.Difference)} ± {F(d.StandardError)}" : null),
                 ("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
                 ("λ > bound from", r => bound is null ? null : SensitivityColumns.FirstUnstable(r.Sensitivity, bound)?.Step),
-                ("p_train > limit from", r => FirstBlowUp(r)?.Step),
+                ("p_train > limit from", r => analysis.FirstBlowUp(r)?.Step),
                 ("last-interval Δtrain MSE", r => r.LastTrainMseChange), ("wall s", r => Math.Round(r.WallSeconds, 1)), ("CPU s", r => Math.Round(r.CpuSeconds, 1))]);
         }
 

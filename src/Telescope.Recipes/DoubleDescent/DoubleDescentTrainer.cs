@@ -22,41 +22,31 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     public WidthRun Run(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, Action<WidthRun, int> log, SweepSubRun sub)
     {
         var state = sub.State();
-        int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
-        var modelOptions = ModelOptions(run, data);
-        var batches = new BatchSchedule(settings.TrainSize, settings.Batch, (ulong)run.Seed);
-        var network = new Mlp(modelOptions, seed);
+        using var batches = new StepBatches(settings, run, data);
+        var network = new Mlp(ModelOptions(run, data), batches.Seed);
         var jvp = new ForwardModeJvp(network);
         var vjp = new ParameterVjp(network);
         using var optimizer = CreateOptimizer(jvp.Parameters);
-        optimizer.IncludeComponents = false;
         using var tracker = new TelescopingTracker(jvp,
             [new TrackedSet(SmootherSets.Training, data.TrainInputs), new TrackedSet(Test, data.TestProbes)],
             new TelescopingOptions { TrackLinearized = false });
-        using var smoother = settings.HasSmoother ? new RunSmoother(settings, seed, network, jvp, data, trainTargets, tracker) : null;
+        using var smoother = settings.HasSmoother ? new RunSmoother(settings, batches.Seed, network, jvp, data, trainTargets, tracker) : null;
         // The members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.
         // V_d are the Hutchinson smoother's first D directions (the same seed): a paired comparison.
-        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
-        using var sensitivity = new RecipeSensitivity(SensitivityOptions(seed), settings.Sensitivity.StabilityIterations, settings.LossScale, trainTargets,
-            Members(modelOptions, seed, data, batchCache), settings.Sensitivity.SeparatePairs);
+        using var sensitivity = new RecipeSensitivity(SensitivityOptions(batches.Seed), settings.Sensitivity.StabilityIterations, settings.LossScale, trainTargets,
+            Members(run, data, batches), settings.Sensitivity.SeparatePairs);
         run.Members = sensitivity.MemberCount;
         double retrainingBefore = 0, stabilityBefore = 0;
         state.Add("points", run.Points).Add("sensitivity", run.Sensitivity).Add("model", network).Add("optimizer", optimizer)
             .Add("tracker", tracker).Add("smoother", smoother)
             .Add(s => SweepSubRun.Save(s, "members", sensitivity), s => sensitivity.LoadState(s, SweepSubRun.Key("members/"), sub.NextStep - 1))
             .Add("retraining_seconds", RetrainingSeconds, v => retrainingBefore = v).Add("stability_seconds", StabilitySeconds, v => stabilityBefore = v);
-        if (sub.Resume is null)
-        {
-            run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, 0));
-            run.Sensitivity.Add(sensitivity.Record(0, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
-            log(run, 0);
-        }
-        var stepBatches = new StepBatches(batches, settings.FullBatch, data);
+        if (sub.Resume is null) Record(0);
         Loop(run, state, sub, judge: true, step: t =>
         {
             using var stepScope = torch.NewDisposeScope();
-            using (var update = ComputeUpdate(t, network, optimizer, stepBatches, data, trainTargets, label, out var batch, out var x))
+            using (var update = ComputeUpdate(t, network, optimizer, batches, data, trainTargets, label, out var batch, out var x))
             {
                 // Everything below evaluates J at θ_{t-1}: the update is applied last.
                 tracker.Record(update);
@@ -66,9 +56,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
             }
             sensitivity.Step(t);
             if (!IsLogged(t)) return;
-            run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
-            run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
-            log(run, run.Points.Count - 1);
+            Record(t);
             sub.Progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
         });
         if (run.Points.Count >= 2)
@@ -82,6 +70,12 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         (run.WallSeconds, run.CpuSeconds) = (state.Clock.Wall.TotalSeconds, state.Clock.CpuSeconds);
         return run;
 
+        void Record(int t)
+        {
+            run.Points.Add(Measure(network, data, trainTargets, smoother?.Smoother, t));
+            run.Sensitivity.Add(sensitivity.Record(t, smoother?.Smoother, network, data.TrainInputs, data.TestProbes));
+            log(run, run.Points.Count - 1);
+        }
         double RetrainingSeconds() => retrainingBefore + (sensitivity.RetrainingTime + sensitivity.RetrainingMeasureTime).TotalSeconds;
         double StabilitySeconds() => stabilityBefore + sensitivity.StabilityTime.TotalSeconds;
     }
@@ -98,38 +92,34 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     {
         var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({label}) is not a pair sub-run.");
         var state = sub.State();
-        int seed = (int)(run.Seed & int.MaxValue);
         using var scope = torch.NewDisposeScope();
-        var modelOptions = ModelOptions(run, data);
-        var batches = new BatchSchedule(settings.TrainSize, settings.Batch, (ulong)run.Seed);
-        var network = settings.Convergence.Window > 0 ? new Mlp(modelOptions, seed) : null;
+        using var batches = new StepBatches(settings, run, data);
+        var network = settings.Convergence.Window > 0 ? new Mlp(ModelOptions(run, data), batches.Seed) : null;
         using var optimizer = network is null ? null : CreateOptimizer(new TrainableParameters(network));
-        if (optimizer is not null) optimizer.IncludeComponents = false;
-        using var batchCache = new BatchIndexCache(batches, data.TrainInputs.device);
-        using var members = new RetrainingSensitivity(trainTargets, SensitivityOptions(seed)!, Members(modelOptions, seed, data, batchCache),
+        using var members = new RetrainingSensitivity(trainTargets, SensitivityOptions(batches.Seed)!, Members(run, data, batches),
             [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
         state.Add("points", run.Points).Add("responses", run.PairResponses).Add("model", network).Add("optimizer", optimizer).Add("members", members);
-        if (sub.Resume is null)
-        {
-            if (network is not null) run.Points.Add(Measure(network, data, trainTargets, null, 0));
-            run.PairResponses.AddRange(members.Responses(0));
-        }
-        var stepBatches = new StepBatches(batches, settings.FullBatch, data);
+        if (sub.Resume is null) Record(0);
         Loop(run, state, sub, judge: network is not null, step: t =>
         {
             if (network is not null)
                 using (var stepScope = torch.NewDisposeScope())
-                using (var update = ComputeUpdate(t, network, optimizer!, stepBatches, data, trainTargets, label, out _, out _))
+                using (var update = ComputeUpdate(t, network, optimizer!, batches, data, trainTargets, label, out _, out _))
                     optimizer!.Apply(update);
             members.Step(t);
             if (!IsLogged(t)) return;
-            run.PairResponses.AddRange(members.Responses(t));
+            Record(t);
             sub.Progress.SetStatus(FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"));
-            if (network is not null) run.Points.Add(Measure(network, data, trainTargets, null, t));
         });
         run.RetrainingSeconds = (members.TrainingTime + members.PredictionTime).TotalSeconds;
         (run.WallSeconds, run.CpuSeconds) = (state.Clock.Wall.TotalSeconds, state.Clock.CpuSeconds);
         return run;
+
+        void Record(int t)
+        {
+            if (network is not null) run.Points.Add(Measure(network, data, trainTargets, null, t));
+            run.PairResponses.AddRange(members.Responses(t));
+        }
     }
 
     /// <summary>
@@ -169,9 +159,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     };
 
     /// <summary>The p_net members: the same network from the same seed (θ_0), the same optimizer and batches; labels Y ± σV_d.</summary>
-    private RetrainingRunFactory Members(MlpOptions modelOptions, int seed, DoubleDescentTensors data, BatchIndexCache batchCache) =>
-        labels => new SquaredLossRetrainingRun(new Mlp(modelOptions, seed), m => CreateOptimizer(new TrainableParameters(m)),
-            data.TrainInputs, labels, settings.LossScale, settings.FullBatch ? null : batchCache.At,
+    private RetrainingRunFactory Members(WidthRun run, DoubleDescentTensors data, StepBatches batches) =>
+        labels => new SquaredLossRetrainingRun(new Mlp(ModelOptions(run, data), batches.Seed), m => CreateOptimizer(new TrainableParameters(m)),
+            data.TrainInputs, labels, settings.LossScale, settings.FullBatch ? null : batches.At,
             new Dictionary<string, Tensor> { [RecipeSensitivity.Train] = data.TrainInputs, [RecipeSensitivity.Test] = data.TestProbes });
 
     private bool IsLogged(int t) => t % settings.LogEvery == 0 || t == settings.MaxSteps;
@@ -195,20 +185,19 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         return optimizer.ComputeUpdate();
     }
 
-    /// <summary>B_t as int64 indices: every example with full batches, else the schedule's batch copied into one reused tensor.</summary>
-    private sealed class StepBatches(BatchSchedule batches, bool fullBatch, DoubleDescentTensors data)
+    /// <summary>
+    /// The sub-run's seed and B_t as int64 indices: every example with full batches, else the schedule's batch, built once
+    /// per step and shared by the network and the members (<see cref="BatchIndexCache"/>), so all see exactly the same batches.
+    /// </summary>
+    private sealed class StepBatches(DoubleDescentSettings settings, WidthRun run, DoubleDescentTensors data) : IDisposable
     {
-        private readonly Tensor _index = torch.empty(batches.Batch(1).Length, dtype: ScalarType.Int64, device: data.TrainInputs.device);
-        private readonly Tensor? _all = fullBatch ? AllRows(data.TrainInputs) : null;
+        private readonly BatchIndexCache _cache = new(new BatchSchedule(settings.TrainSize, settings.Batch, (ulong)run.Seed), data.TrainInputs.device);
+        private readonly Tensor? _all = settings.FullBatch ? AllRows(data.TrainInputs) : null;
 
+        public int Seed { get; } = (int)(run.Seed & int.MaxValue);
         public bool FullBatch => _all is not null;
-
-        public Tensor At(int t)
-        {
-            if (_all is not null) return _all;
-            _index.copy_(torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64));
-            return _index;
-        }
+        public Tensor At(int t) => _all ?? _cache.At(t);
+        public void Dispose() => _cache.Dispose();
 
         private static Tensor AllRows(Tensor inputs)
         {
@@ -217,12 +206,18 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         }
     }
 
-    private ExactOptimizer CreateOptimizer(TrainableParameters parameters) => settings.Optimizer switch
+    /// <summary>The optimizer (without its components: only its updates are read).</summary>
+    private ExactOptimizer CreateOptimizer(TrainableParameters parameters)
     {
-        "adam" => ExactOptimizers.Adam(parameters, settings.LearningRate),
-        "gd" => ExactOptimizers.Sgd(parameters, settings.LearningRate),
-        _ => throw new TelescopeException($"Unknown optimizer '{settings.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
-    };
+        ExactOptimizer optimizer = settings.Optimizer switch
+        {
+            "adam" => ExactOptimizers.Adam(parameters, settings.LearningRate),
+            "gd" => ExactOptimizers.Sgd(parameters, settings.LearningRate),
+            _ => throw new TelescopeException($"Unknown optimizer '{settings.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
+        };
+        optimizer.IncludeComponents = false;
+        return optimizer;
+    }
 
     private static DoubleDescentPoint Measure(Mlp network, DoubleDescentTensors data, Tensor trainTargets, ISmoother? smoother, int step)
     {

@@ -8,17 +8,14 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
     private readonly TelescopingTracker _tracker;
     private readonly Tensor _trainTargets;
     private readonly KernelSmoother? _kernel;
-    private readonly MlpTangentKernel? _kernelEngine;
     private readonly LabelTangentSmoother? _tangent;
-    private readonly IJvpEngine _jvp;
-    private readonly ParameterVjp? _vjp;
+    private readonly Action<Tensor, ExactOptimizer, ParameterUpdate> _step;
 
     public RunSmoother(DoubleDescentSettings settings, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
         TelescopingTracker tracker)
     {
         _tracker = tracker;
         _trainTargets = trainTargets;
-        _jvp = jvp;
         using var scope = torch.NewDisposeScope();
         Tensor f0Train, f0Test;
         using (torch.no_grad())
@@ -29,14 +26,15 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
         }
         if (settings.Smoother == SmootherChoice.Kernel)
         {
-            _kernelEngine = new MlpTangentKernel(network);
-            _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = settings.LossScale });
+            var engine = new MlpTangentKernel(network);
+            var kernel = _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = settings.LossScale });
             _kernel.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+            _step = (batch, _, update) => kernel.Step(engine, batch, update.LearningRate);
         }
         else
         {
-            _vjp = new ParameterVjp(network);
-            _tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
+            var vjp = new ParameterVjp(network);
+            var tangent = _tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
             {
                 OutputCount = 1,
                 LossScale = settings.LossScale,
@@ -47,17 +45,14 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
                 Preconditioner = settings.PreconditionerKind,
             }, f0Train);
             _tangent.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+            _step = (batch, optimizer, update) => tangent.Step(jvp, vjp, batch, optimizer, update);
         }
     }
 
     public ISmoother Smoother => (ISmoother?)_kernel ?? _tangent!;
 
     /// <summary>Propagates step t; the network must still be at θ_{t-1}.</summary>
-    public void Step(Tensor batch, ExactOptimizer optimizer, ParameterUpdate update)
-    {
-        if (_kernel is not null) _kernel.Step(_kernelEngine!, batch, update.LearningRate);
-        else _tangent!.Step(_jvp, _vjp!, batch, optimizer, update);
-    }
+    public void Step(Tensor batch, ExactOptimizer optimizer, ParameterUpdate update) => _step(batch, optimizer, update);
 
     public void SaveState(CheckpointState state, string prefix) => State.SaveState(state, prefix);
 

@@ -24,18 +24,15 @@ internal sealed record DoubleDescentPoint(int Step, double TrainMse, double Test
 internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Parameters)
 {
     /// <summary>The run name in metrics.csv: the seed appears only when the sweep has several seeds (one seed keeps the names runs had before seeds).</summary>
-    public string Label(bool seeded) => seeded
-        ? string.Create(CultureInfo.InvariantCulture, $"noise={LabelNoise:G4}_width={Width}_seed={Seed}")
-        : string.Create(CultureInfo.InvariantCulture, $"noise={LabelNoise:G4}_width={Width}");
+    public string Label(bool seeded) =>
+        string.Create(CultureInfo.InvariantCulture, $"noise={LabelNoise:G4}_width={Width}") + (seeded ? $"_seed={Seed}" : "");
     public List<DoubleDescentPoint> Points { get; init; } = [];
     [JsonIgnore]
     public DoubleDescentPoint Final => Points[^1];
     /// <summary>Steps the network trained (decided by the convergence rule from its own training MSE).</summary>
     [JsonIgnore]
     public int Steps => Final.Step;
-    /// <summary>Why it stopped.</summary>
     public StopReason Stop { get; set; }
-    /// <summary>True when it reached the step cap still improving.</summary>
     [JsonIgnore]
     public bool Capped => Stop == StopReason.Capped;
     /// <summary>Fidelity gaps (docs/method.md §4) at the end of training on the training set.</summary>
@@ -52,7 +49,6 @@ internal sealed record WidthRun(double LabelNoise, int Width, long Seed, long Pa
     public double RetrainingSeconds { get; set; }
     /// <summary>Wall time of the power iterations for λ_t, docs/method.md §5.3, seconds.</summary>
     public double StabilitySeconds { get; set; }
-    /// <summary>Number of retraining members.</summary>
     public int Members { get; set; }
     /// <summary>p_net, its paired comparison with p and λ_t at every logged step (aligned with <see cref="Points"/>).</summary>
     public List<SensitivityPoint> Sensitivity { get; init; } = [];

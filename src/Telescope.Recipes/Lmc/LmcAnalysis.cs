@@ -26,14 +26,13 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
     public IReadOnlyList<(string Key, string Claim, Verdict Verdict)> Verdicts()
     {
         var list = new List<(string, string, Verdict)>();
-        static double LogX(double x) => Math.Log(x);
         foreach (var a in Arms)
         {
             if (a == "random")
                 list.Add(("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
-                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), s.Verdicts, TrendDirection.Falls, LogX).Verdict));
+                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), s.Verdicts, TrendDirection.Falls, Math.Log).Verdict));
             list.Add(($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
-                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), s.Verdicts, TrendDirection.Falls, LogX).Verdict));
+                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), s.Verdicts, TrendDirection.Falls, Math.Log).Verdict));
         }
         if (Arms.Contains("random") && Arms.Contains("pretrained"))
         {

@@ -44,17 +44,13 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private IReadOnlyList<LmcSpawnResult> At(string arm, int t) => _analysis.At(arm, t);
     private SeededSeries Series(string arm, Func<LmcSpawnResult, double> value) => _analysis.Series(arm, value);
 
-    private object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value)
-    {
-        if (point.Count == 1) return value(point[0]);
-        return SeedAggregate.Text(point.Select(value), F);
-    }
+    private static object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value) =>
+        point.Count == 1 ? value(point[0]) : SeedAggregate.Text(point.Select(value), F);
 
     public void Write()
     {
         WriteSummary();
-        var figures = WriteFigures();
-        WriteReport(figures);
+        WriteReport(WriteFigures());
     }
 
     private Dictionary<string, object?> Entry(LmcSpawnResult s) => new()
@@ -94,8 +90,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private object? PretrainAccuracy()
     {
         var pre = setup.Seeds.Select(seed => results.FirstOrDefault(r => r.Arm == "pretrained" && r.Seed == seed)?.PretrainAccuracy).ToArray();
-        if (pre.All(p => p is null)) return null;
-        return setup.Seeded ? pre : pre[0];
+        return pre.All(p => p is null) ? null : setup.Seeded ? pre : pre[0];
     }
 
     private void WriteSummary()
@@ -132,14 +127,8 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     {
         var figures = new List<(FigureFiles, string)>();
         string seeds = setup.Seeded ? $" Mean over {setup.Seeds.Count} seeds, bands ± one standard deviation across seeds." : "";
-        var drop = new LineChart { Title = "Instability vs spawn step (paper Fig. 6 left)", XLabel = "spawn step t′ + 1", YLabel = "test accuracy", LogX = true };
-        int color = 0;
-        foreach (var a in Arms)
-        {
-            drop.AddSeeded($"{a}: accuracy drop at α = ½", Series(a, r => r.AccuracyDrop), markers: true, colorGroup: color);
-            drop.AddSeeded($"{a}: barrier", Series(a, r => r.Barrier), markers: true, dashed: true, colorGroup: color);
-            color++;
-        }
+        var drop = ArmPairs(new LineChart { Title = "Instability vs spawn step (paper Fig. 6 left)", XLabel = "spawn step t′ + 1", YLabel = "test accuracy", LogX = true },
+            ("accuracy drop at α = ½", r => r.AccuracyDrop), ("barrier", r => r.Barrier));
         figures.Add((context.Folder.SaveFigure(drop, "accuracy-drop"), "Accuracy drop at α = ½ (solid) and barrier (dashed) against the spawn step, per arm." + seeds));
 
         var loss = new LineChart { Title = "Loss barrier vs spawn step", XLabel = "spawn step t′ + 1", YLabel = "test loss", LogX = true };
@@ -163,16 +152,21 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
             figures.Add((context.Folder.SaveFigure(path, $"path-accuracy-{a}"), $"Test accuracy of θ(α) for every spawn step ({a} arm)." + seeds));
         }
 
-        var gaps = new LineChart { Title = "Telescoping view of the spawn", XLabel = "spawn step t′ + 1", YLabel = "mean |Δ logits|", LogX = true, LogY = true };
-        color = 0;
-        foreach (var a in Arms)
-        {
-            gaps.AddSeeded($"{a}: path non-linearity", Series(a, r => r.Linearization.PathNonlinearity), markers: true, colorGroup: color);
-            gaps.AddSeeded($"{a}: linearization gap", Series(a, r => r.Linearization.LinearizationGap), markers: true, dashed: true, colorGroup: color);
-            color++;
-        }
+        var gaps = ArmPairs(new LineChart { Title = "Telescoping view of the spawn", XLabel = "spawn step t′ + 1", YLabel = "mean |Δ logits|", LogX = true, LogY = true },
+            ("path non-linearity", r => r.Linearization.PathNonlinearity), ("linearization gap", r => r.Linearization.LinearizationGap));
         figures.Add((context.Folder.SaveFigure(gaps, "function-gaps"), "Path non-linearity mean |f_θ(½) − ½(f_θ¹ + f_θ²)| (solid) and linearization gap mean |f_θ(½) − f_lin,t′(θ(½))| (dashed) on the probes." + seeds));
         return figures;
+    }
+
+    /// <summary>Per arm, in one colour, a solid and a dashed series against the spawn step.</summary>
+    private LineChart ArmPairs(LineChart chart, (string Name, Func<LmcSpawnResult, double> Value) solid, (string Name, Func<LmcSpawnResult, double> Value) dashed)
+    {
+        foreach (var (a, color) in Arms.Select((a, i) => (a, i)))
+        {
+            chart.AddSeeded($"{a}: {solid.Name}", Series(a, solid.Value), markers: true, colorGroup: color);
+            chart.AddSeeded($"{a}: {dashed.Name}", Series(a, dashed.Value), markers: true, dashed: true, colorGroup: color);
+        }
+        return chart;
     }
 
     private void WriteReport(List<(FigureFiles Files, string Caption)> figures)

@@ -64,15 +64,13 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
 
     private bool IsMine(int index) => sweep.Shard.Includes(index) && !sweep.IsDone(index);
 
-    private static string GroupKey(LmcSubRun s) => $"{s.Arm}/seed={s.Seed}";
-
     private void RunGroup(List<LmcSubRun> subRuns)
     {
         var first = subRuns[0];
         string arm = first.Arm, suffix = setup.SeedSuffix(first.Seed);
         int modelSeed = LmcSetup.ModelSeed(first.Seed);
         int last = subRuns.Where(s => IsMine(s.Index)).Max(s => s.SpawnStep);
-        _group = GroupKey(first);
+        _group = $"{arm}/seed={first.Seed}";
         var resume = _resume is not null && _resume.GetString(Prefix + "group") == _group ? _resume : null;
         string resumedStage = resume?.GetString(Prefix + "stage") ?? "";
         _rows = resume is null ? [] : SubRunResults.Deserialize<List<CurvePoint>>(resume.GetString(Prefix + "rows"), RunCheckpoints.FileName);
@@ -112,17 +110,13 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             bool mine = IsMine(sub.Index);
             _stage = "parent";
             Train(parent, sub.SpawnStep, $"{arm}_parent{suffix}", owned: mine);
-            if (!mine)
+            if (mine)
             {
-                _rows = [];   // this segment's rows belong to a sub-run of another share
-                continue;
+                sweep.Complete(sub.Index, RunSubRun(sub, parent, parentNet, childNet, probeNet, suffix));
+                (_ownedSeconds, _ownedSteps) = (0, 0);
+                // A stop requested meanwhile is honoured at the next step boundary, after a checkpoint that holds this result.
             }
-            var result = RunSubRun(sub, parent, parentNet, childNet, probeNet, suffix);
-            sweep.Complete(sub.Index, result);
-            _rows = [];
-            _ownedSeconds = 0;
-            _ownedSteps = 0;
-            // A stop requested meanwhile is honoured at the next step boundary, after a checkpoint that holds this result.
+            _rows = [];   // kept in the result, or this segment's rows belong to a sub-run of another share
         }
         _live = null;
         _stage = "";
@@ -251,8 +245,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         state.Set(Prefix + "owned_steps", _ownedSteps);
         state.Set(Prefix + "owned_seconds", _ownedSeconds + (owned ? secondsInSegment : 0));
         state.Set(Prefix + "pretrain_accuracy", _pretrainAccuracy);
-        if (_stage == "pretrain") _live!.SaveState(state, Prefix + "pretrain/");
-        else _live!.SaveState(state, Prefix + "parent/");
+        _live!.SaveState(state, Prefix + (_stage == "pretrain" ? "pretrain/" : "parent/"));
         if (_stage != "child") return;
         state.Set(Prefix + "sub_run", _subRun);
         state.Set(Prefix + "child", _childIndex);

@@ -16,28 +16,25 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
     protected override void Run(RunContext context, LmcSettings s)
     {
         var setup = Resolve(s);
-        var (trainRange, pretrainRange) = ((s.TrainOffset, s.TrainSize), (s.PretrainOffset, s.PretrainSize));
+        int trainEnd = s.TrainOffset + s.TrainSize, pretrainEnd = s.PretrainOffset + s.PretrainSize;
         bool pretrained = setup.Arms.Contains("pretrained");
-        if (pretrained && trainRange.Item1 < pretrainRange.Item1 + pretrainRange.Item2 && pretrainRange.Item1 < trainRange.Item1 + trainRange.Item2)
-            throw new TelescopeException(
-                $"The pretraining subset [{pretrainRange.Item1}, {pretrainRange.Item1 + pretrainRange.Item2}) overlaps the main subset [{trainRange.Item1}, {trainRange.Item1 + trainRange.Item2}).")
+        if (pretrained && s.TrainOffset < pretrainEnd && s.PretrainOffset < trainEnd)
+            throw new TelescopeException($"The pretraining subset [{s.PretrainOffset}, {pretrainEnd}) overlaps the main subset [{s.TrainOffset}, {trainEnd}).")
             { Hint = "The pretrained arm needs disjoint data: e.g. --set train_offset=0 --set train_size=5000 --set pretrain_offset=5000." };
-        int probes = s.Probes, testSize = s.TestSize;
-        if (probes > testSize) throw new TelescopeException($"probes ({probes}) exceeds test_size ({testSize}).") { Hint = "Use at most test_size probe inputs." };
+        if (s.Probes > s.TestSize) throw new TelescopeException($"probes ({s.Probes}) exceeds test_size ({s.TestSize}).") { Hint = "Use at most test_size probe inputs." };
         int bnImages = setup.Training.BatchSize * setup.BatchNormBatches;
-        if (setup.BatchNorm == BatchNormMode.Recompute && bnImages > trainRange.Item2)
-            throw new TelescopeException($"bn_batches × batch_size = {bnImages} exceeds the {trainRange.Item2} main training images.") { Hint = "Lower bn_batches." };
+        if (setup.BatchNorm == BatchNormMode.Recompute && bnImages > s.TrainSize)
+            throw new TelescopeException($"bn_batches × batch_size = {bnImages} exceeds the {s.TrainSize} main training images.") { Hint = "Lower bn_batches." };
 
         var folder = DataFolder.Open(context.RequireDataDirectory());
-        int needed = Math.Max(trainRange.Item1 + trainRange.Item2, pretrained ? pretrainRange.Item1 + pretrainRange.Item2 : 0);
-        var all = LoadTrain(folder, needed);
-        var mainSet = all.Subset(Enumerable.Range(trainRange.Item1, trainRange.Item2).ToArray());
-        var pretrainSet = pretrained ? all.Subset(Enumerable.Range(pretrainRange.Item1, pretrainRange.Item2).ToArray()) : null;
-        var testSet = Cifar10Data.Load(folder, DataSplit.Test, testSize);
+        var all = LoadTrain(folder, Math.Max(trainEnd, pretrained ? pretrainEnd : 0));
+        var mainSet = all.Subset(Enumerable.Range(s.TrainOffset, s.TrainSize).ToArray());
+        var pretrainSet = pretrained ? all.Subset(Enumerable.Range(s.PretrainOffset, s.PretrainSize).ToArray()) : null;
+        var testSet = Cifar10Data.Load(folder, DataSplit.Test, s.TestSize);
         // Per-channel normalization with the main training subset's statistics (applied to every split).
         var (mean, std) = mainSet.ChannelStatistics();
         string description = $"CIFAR-10 ({string.Join(", ", Cifar10Data.FindFiles(folder, DataSplit.Train).Select(Path.GetFileName))}): main training images " +
-            $"[{trainRange.Item1}, {trainRange.Item1 + trainRange.Item2})" + (pretrained ? $", pretraining images [{pretrainRange.Item1}, {pretrainRange.Item1 + pretrainRange.Item2})" : "") +
+            $"[{s.TrainOffset}, {trainEnd})" + (pretrained ? $", pretraining images [{s.PretrainOffset}, {pretrainEnd})" : "") +
             $", the first {testSet.Count} test images; per-channel normalization with the main subset's mean and std";
         context.Progress.Message($"Data: {description}");
 
@@ -49,7 +46,7 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         var train = Tensors(mainSet);
         var pretrain = pretrainSet is null ? train : Tensors(pretrainSet);
         var test = Tensors(testSet);
-        var probeInputs = test.Images.narrow(0, 0, probes);
+        var probeInputs = test.Images.narrow(0, 0, s.Probes);
         // BatchNorm recomputation batches: a fixed seeded order of the main images, no augmentation.
         var order = torch.tensor(SplitMix64.Permutation(train.Count, (ulong)context.Seed ^ 0xB17CUL).Take(Math.Min(bnImages, train.Count)).Select(i => (long)i).ToArray(), device: device);
         var statisticsImages = train.Images.index_select(0, order);

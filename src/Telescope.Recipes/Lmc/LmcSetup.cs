@@ -33,15 +33,9 @@ internal sealed record LmcSetup(
     /// The sub-runs of the sweep in index order: arms as given × seeds × spawn steps increasing. One (arm, seed) is a
     /// group sharing one parent; a sub-run is one spawn point of it (two children and their measurements).
     /// </summary>
-    public IReadOnlyList<LmcSubRun> Plan()
-    {
-        var plan = new List<LmcSubRun>();
-        foreach (string arm in Arms)
-            foreach (long seed in Seeds)
-                foreach (int t in SpawnSteps)
-                    plan.Add(new LmcSubRun(plan.Count, arm, seed, t));
-        return plan;
-    }
+    public IReadOnlyList<LmcSubRun> Plan() =>
+        Arms.SelectMany(arm => Seeds.SelectMany(seed => SpawnSteps.Select(t => (arm, seed, t))))
+            .Select((p, i) => new LmcSubRun(i, p.arm, p.seed, p.t)).ToList();
 }
 
 /// <summary>One spawn point of one (arm, seed): the unit of checkpointing and sharding.</summary>

@@ -6,41 +6,29 @@ namespace Telescope.Recipes.Sensitivity;
 /// as sub-runs of their own (<see cref="SensitivitySettings.Separate"/>), it runs no members and keeps the smoother's
 /// p_d along the same directions instead, for <see cref="SeparatePairs.Combine"/>.
 /// </summary>
-internal sealed class RecipeSensitivity : ICheckpointable, IDisposable
+/// <param name="options">Null = no retraining.</param>
+/// <param name="stabilityIterations">0 = no sharpness.</param>
+/// <param name="lossScale">c.</param>
+/// <param name="labels">Y [n, k].</param>
+/// <param name="factory">One member run from θ_0 (tracking the sets <see cref="Train"/> and <see cref="Test"/>).</param>
+/// <param name="separatePairs">The pairs run as sub-runs of their own: no members here.</param>
+internal sealed class RecipeSensitivity(RetrainingSensitivityOptions? options, int stabilityIterations, double lossScale, Tensor labels,
+    RetrainingRunFactory factory, bool separatePairs = false) : ICheckpointable, IDisposable
 {
     public const string Train = "train";
     public const string Test = "test";
-    private readonly RetrainingSensitivity? _retraining;
-    private readonly Tensor? _separateDirections;
-    private readonly int _stabilityIterations;
-    private readonly double _lossScale;
+    private readonly RetrainingSensitivity? _retraining = options is null || separatePairs ? null : new RetrainingSensitivity(labels, options, factory, [Train, Test]);
+    private readonly Tensor? _separateDirections = options is not null && separatePairs
+        ? RademacherDirections.Create(options.DirectionCount, (int)labels.shape[0], (int)labels.shape[1], options.Seed, labels.dtype, labels.device).DetachFromDisposeScope()
+        : null;
     private readonly Stopwatch _stabilityClock = new();
     private double? _pendingSharpness;
-
-    /// <param name="options">Null = no retraining.</param>
-    /// <param name="stabilityIterations">0 = no sharpness.</param>
-    /// <param name="lossScale">c.</param>
-    /// <param name="labels">Y [n, k].</param>
-    /// <param name="factory">One member run from θ_0 (tracking the sets <see cref="Train"/> and <see cref="Test"/>).</param>
-    /// <param name="separatePairs">The pairs run as sub-runs of their own: no members here.</param>
-    public RecipeSensitivity(RetrainingSensitivityOptions? options, int stabilityIterations, double lossScale, Tensor labels, RetrainingRunFactory factory,
-        bool separatePairs = false)
-    {
-        _stabilityIterations = stabilityIterations;
-        _lossScale = lossScale;
-        if (options is null) return;
-        if (separatePairs)
-            _separateDirections = RademacherDirections.Create(options.DirectionCount, (int)labels.shape[0], (int)labels.shape[1], options.Seed, labels.dtype, labels.device)
-                .DetachFromDisposeScope();
-        else
-            _retraining = new RetrainingSensitivity(labels, options, factory, [Train, Test]);
-    }
 
     /// <summary>V [D, n, k] of p_net (null without retraining).</summary>
     private Tensor? Directions => _retraining?.Directions ?? _separateDirections;
 
     public bool HasRetraining => _retraining is not null;
-    public bool HasStability => _stabilityIterations > 0;
+    public bool HasStability => stabilityIterations > 0;
     /// <summary>Wall time of the members' training steps.</summary>
     public TimeSpan RetrainingTime => _retraining?.TrainingTime ?? TimeSpan.Zero;
     /// <summary>Wall time of evaluating the members.</summary>
@@ -60,7 +48,7 @@ internal sealed class RecipeSensitivity : ICheckpointable, IDisposable
         _stabilityClock.Start();
         try
         {
-            _pendingSharpness = SurrogateSharpness.Compute(jvp, vjp, batchInputs, rule, _lossScale, _stabilityIterations, tolerance: 1e-4, seed: rule.Step).Value;
+            _pendingSharpness = SurrogateSharpness.Compute(jvp, vjp, batchInputs, rule, lossScale, stabilityIterations, tolerance: 1e-4, seed: rule.Step).Value;
         }
         finally { _stabilityClock.Stop(); }
     }

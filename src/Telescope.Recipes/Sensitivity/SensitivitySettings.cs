@@ -17,7 +17,6 @@ public sealed record SensitivitySettings(string Mode, string Members, int Direct
     /// <summary>Each ±σ pair of members is a sub-run of its own (<see cref="SeparatePairs"/>).</summary>
     public const string Separate = "separate";
 
-
     /// <summary>The settings sensitivity, sensitivity_members, sensitivity_directions, sensitivity_sigma, the linearity and agreement thresholds and the stability settings.</summary>
     /// <param name="quickMode">The quick mode's <c>sensitivity</c> (null = the full default, none).</param>
     /// <param name="quickStabilityIterations">The quick mode's <c>stability_iterations</c> (null = the full default).</param>
@@ -61,8 +60,7 @@ public sealed record SensitivitySettings(string Mode, string Members, int Direct
     /// <summary>The bound to compare λ_t with: the setting, or for auto the one matching the optimizer's rule.</summary>
     public Smoothing.StabilityBound Bound(TangentStepRule rule)
     {
-        string name = StabilityBound;
         double momentum = rule.Kind == TangentOptimizerKind.Adam ? rule.Beta1 : rule.Momentum;
-        return name == "auto" ? Smoothing.StabilityBound.For(rule) : Smoothing.StabilityBound.Parse(name, momentum);
+        return StabilityBound == "auto" ? Smoothing.StabilityBound.For(rule) : Smoothing.StabilityBound.Parse(StabilityBound, momentum);
     }
 }
