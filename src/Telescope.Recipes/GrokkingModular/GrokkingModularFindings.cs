@@ -101,7 +101,8 @@ internal sealed class GrokkingModularFindings
     /// <summary>
     /// Whether the alignment's half rise comes no later than the test accuracy's: on the logging grid with one seed;
     /// with several, from the seed spread of log10(t_alignment / t_accuracy) — clearly after (&gt; factor SE above 0)
-    /// disagrees, clearly not after (mean + factor SE ≤ 0) agrees.
+    /// disagrees, clearly not after (mean + factor SE ≤ 0) agrees. A rise that has fallen back below its half level by the
+    /// grokking step disagrees too: it came and went before the accuracy rose.
     /// </summary>
     public Verdict AlignmentLeads(ModularGridPoint g, bool centered = false)
     {
@@ -117,6 +118,11 @@ internal sealed class GrokkingModularFindings
         if (flat.Count > 0)
             return new Verdict(VerdictOutcome.Inconclusive, string.Join("; ", flat.Select(e =>
                 $"seed {e.Events.Run.Seed}: the {name} rises by {F(e.Series?.Rise ?? double.NaN)}, not more than {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.Series?.Noise ?? double.NaN)}")) + " — no rise to time");
+        // A rise that has faded below its half level by the grokking step did not come "with" the accuracy.
+        var faded = grokked.Where(e => e.Series!.ValueAt(e.Events.StepGrok!.Value) < e.Series.HalfLevel).ToList();
+        if (faded.Count > 0)
+            return new Verdict(VerdictOutcome.Disagrees, string.Join("; ", faded.Select(e =>
+                $"seed {e.Events.Run.Seed}: the {name} rose early (half rise at logged step {e.Series!.HalfRise}, up to {F(e.Series.First + e.Series.Rise)}) but fell back to {F(e.Series.ValueAt(e.Events.StepGrok!.Value))}, below its half level {F(e.Series.HalfLevel)}, by the grokking step {e.Events.StepGrok}")));
         string Pairs() => string.Join(", ", grokked.Select(e => $"alignment at {e.Series!.HalfRise}, accuracy at {e.Events.AccuracyHalfRise}" + (grokked.Count > 1 ? $" (seed {e.Events.Run.Seed})" : "")));
         if (grokked.Count == 1)
         {

@@ -79,8 +79,15 @@ internal sealed class ModularEvents
 /// The rise (or fall) of one test-alignment series of a sub-run, judged against its own roughness (the noise unit of
 /// docs/method.md §8), and the logged step at which it has covered half its rise.
 /// </summary>
-internal sealed record AlignmentEvents(int? HalfRise, double Rise, double Fall, double Noise, bool Rises, bool Falls, double First, double Last)
+internal sealed record AlignmentEvents(int? HalfRise, double Rise, double Fall, double Noise, bool Rises, bool Falls, double First, double Last,
+    IReadOnlyList<(int Step, double Value)> Logged)
 {
+    /// <summary>Half way from the first value to the maximum: the level the half rise crosses.</summary>
+    public double HalfLevel => First + 0.5 * Rise;
+
+    /// <summary>The value at the first logged step at or after <paramref name="step"/> (the last value when none is).</summary>
+    public double ValueAt(int step) => Logged.FirstOrDefault(v => v.Step >= step, Logged[^1]).Value;
+
     /// <summary>The events of the series' logged values (null entries skipped); null with fewer than three.</summary>
     public static AlignmentEvents? Of(IReadOnlyList<(int Step, double? Value)> series, double noiseFactor)
     {
@@ -89,6 +96,7 @@ internal sealed record AlignmentEvents(int? HalfRise, double Rise, double Fall, 
         var values = logged.Select(a => a.Value!.Value).ToArray();
         double rise = values.Max() - values[0], fall = values[0] - values[^1], noise = PeakCheck.Roughness(values);
         bool rises = rise > noiseFactor * noise;
-        return new AlignmentEvents(ModularEvents.HalfRise(logged), rise, fall, noise, rises, !rises && fall > noiseFactor * noise, values[0], values[^1]);
+        return new AlignmentEvents(ModularEvents.HalfRise(logged), rise, fall, noise, rises, !rises && fall > noiseFactor * noise, values[0], values[^1],
+            logged.Select(v => (v.Step, v.Value!.Value)).ToList());
     }
 }

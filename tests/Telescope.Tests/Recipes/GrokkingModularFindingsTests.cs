@@ -24,7 +24,7 @@ public class GrokkingModularFindingsTests
 
     /// <summary>A run that fits at <paramref name="fit"/> and reaches test accuracy 0.95 at <paramref name="grok"/> (null: never, stuck at 0.4).</summary>
     private static ModularRun Run(double wd, long seed, int fit, int? grok, int? alignmentRise = null, (double Train, double Test)? pNet = null,
-        bool seeded = false, bool alignmentFalls = false, int? centredRise = null)
+        bool seeded = false, bool alignmentFalls = false, int? centredRise = null, bool centredFades = false)
     {
         var run = new ModularRun(0.5, wd, seed, seeded);
         for (int i = 0; i < Grid.Length; i++)
@@ -36,7 +36,7 @@ public class GrokkingModularFindingsTests
             run.Points.Add(new ModularPoint(t, 1, train, 2, test)
             {
                 Spectrum = new SpectrumPoint([1.0], 0.5, alignment, 0.5, null, TestAlignmentCentered: centredRise is int c
-                    ? (t >= c ? 0.6 : 0.1) + 0.001 * (i % 2) : null),
+                    ? (t >= c && !(centredFades && t >= 900) ? 0.6 : 0.1) + 0.001 * (i % 2) : null),
                 Sensitivity = pNet is { } p && t > 0 ? Net(t, p.Train, p.Test) : null,
             });
         }
@@ -137,6 +137,11 @@ public class GrokkingModularFindingsTests
         var late = Findings(s, Run(1, 0, 100, 1000, centredRise: 2000));
         Assert.Equal(VerdictOutcome.Disagrees, late.AlignmentLeads(late.Grid[0], centered: true).Outcome);
         Assert.Contains(both.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");
+        // Risen at 500 but back at its start level from 900 on, before the grokking step 1000: a rise that came and went.
+        var faded = Findings(s, Run(1, 0, 100, 1000, centredRise: 500, centredFades: true));
+        var fadedVerdict = faded.AlignmentLeads(faded.Grid[0], centered: true);
+        Assert.Equal(VerdictOutcome.Disagrees, fadedVerdict.Outcome);
+        Assert.Contains("fell back", fadedVerdict.Statement);
         // Without the centred curve there is no such verdict.
         var plain = Findings(s, Run(1, 0, 100, 1000, alignmentRise: 500));
         Assert.DoesNotContain(plain.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");
