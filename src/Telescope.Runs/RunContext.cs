@@ -3,47 +3,33 @@ using Telescope.Data;
 namespace Telescope.Runs;
 
 /// <summary>Everything a recipe's <see cref="IRecipe.Run"/> needs: settings, output folder, progress, data, cancellation.</summary>
-public sealed class RunContext
+/// <remarks>The runner creates it; tests may too.</remarks>
+public sealed class RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
+    string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
+    DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
 {
-    /// <summary>Creates a context (the runner does this; tests may too).</summary>
-    public RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
-        string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
-        DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
-    {
-        RecipeName = recipeName;
-        Settings = settings;
-        Folder = folder;
-        Progress = progress;
-        DataDirectory = dataDirectory;
-        CancellationToken = cancellationToken;
-        Machine = machine;
-        StartedUtc = startedUtc ?? DateTimeOffset.UtcNow;
-        Shard = shard ?? RunShard.All;
-        Checkpoints = checkpoints ?? new RunCheckpoints(folder,
-            settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
-            cancellationToken);
-    }
-
     /// <summary>The share of the recipe's sub-runs to compute (<c>--shard i/N</c>); <see cref="RunShard.All"/> when not sharded.</summary>
-    public RunShard Shard { get; }
+    public RunShard Shard { get; } = shard ?? RunShard.All;
 
     /// <summary>Periodic and on-stop checkpoints, and the checkpoint a resumed run starts from.</summary>
-    public RunCheckpoints Checkpoints { get; }
+    public RunCheckpoints Checkpoints { get; } = checkpoints ?? new RunCheckpoints(folder,
+        settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
+        cancellationToken);
 
-    public string RecipeName { get; }
-    public RecipeSettings Settings { get; }
+    public string RecipeName { get; } = recipeName;
+    public RecipeSettings Settings { get; } = settings;
     /// <summary>Where to write metrics, figures, summary and report.</summary>
-    public RunFolder Folder { get; }
+    public RunFolder Folder { get; } = folder;
     /// <summary>Progress display for long work.</summary>
-    public IProgressReporter Progress { get; }
+    public IProgressReporter Progress { get; } = progress;
     /// <summary>Data folder from <c>--data</c> or <c>TELESCOPE_DATA</c>, or null when neither was given.</summary>
-    public string? DataDirectory { get; }
+    public string? DataDirectory { get; } = dataDirectory;
     /// <summary>Signalled by Ctrl+C; check it between steps (e.g. <c>ThrowIfCancellationRequested()</c>).</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken { get; } = cancellationToken;
     /// <summary>Machine facts recorded in config.json, if captured.</summary>
-    public MachineInfo? Machine { get; }
+    public MachineInfo? Machine { get; } = machine;
     /// <summary>When the run started.</summary>
-    public DateTimeOffset StartedUtc { get; }
+    public DateTimeOffset StartedUtc { get; } = startedUtc ?? DateTimeOffset.UtcNow;
 
     private readonly List<DataFileRecord> _dataFiles = [];
 
@@ -78,9 +64,7 @@ public sealed class RunContext
             : $"{record.Role}: {record.Path} is not a known data file, so it has no checksum to verify; sha256 {record.Sha256} recorded");
     }
 
-    /// <summary>Whether quick-mode defaults are in force.</summary>
     public bool Quick => Settings.Quick;
-    /// <summary>The run's seed.</summary>
     public long Seed => Settings.Seed;
 
     /// <summary>The data folder, or an error telling the user how to give one.</summary>
@@ -108,15 +92,13 @@ public sealed class RunContext
             if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
                 throw new TelescopeException($"Device '{name}' was requested but CUDA is not available on this machine.")
                 { Hint = "Use --set device=cpu." };
-            torch.Device device;
-            try { device = torch.device(name); }
+            try { return torch.device(name); }
             catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException
                                           or System.Runtime.InteropServices.ExternalException)
             {
                 throw new TelescopeException($"'{name}' is not a usable torch device: {e.Message}", e)
                 { Hint = "Use --set device=cpu (or cuda, cuda:1, … on a machine with CUDA)." };
             }
-            return device;
         }
     }
 

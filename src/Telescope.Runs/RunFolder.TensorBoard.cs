@@ -15,9 +15,6 @@ public sealed partial class RunFolder
     private readonly HashSet<string> _mirroredFiles = new(StringComparer.Ordinal);
     private readonly List<(string Tag, string Png)> _mirroredFigures = [];
 
-    /// <summary>The TensorBoard log of this run, or null when <c>tensorboard=false</c> (or not started).</summary>
-    public TensorBoardLog? TensorBoard => _tensorBoard;
-
     /// <summary>
     /// Starts the TensorBoard log: writes the resolved settings (a markdown table for the text dashboard and the
     /// hparams dashboard's session start), then mirrors every metrics row written from now on. In a resumed run it

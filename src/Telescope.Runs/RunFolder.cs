@@ -189,13 +189,11 @@ public sealed partial class RunFolder : IDisposable
     /// <returns>The file names relative to the run folder (for report links) and any notes about dropped points.</returns>
     public FigureFiles SaveFigure(IFigure figure, string baseName)
     {
-        string png = GetPath(baseName + ".png");
-        figure.Save(png, Path.ChangeExtension(png, ".svg"));
+        string png = GetPath(baseName + ".png"), svg = Path.ChangeExtension(png, ".svg");
+        figure.Save(png, svg);
         AddFigureToTensorBoard(baseName, png);
-        var files = new FigureFiles(
-            Path.GetRelativePath(WorkingPath, png).Replace('\\', '/'),
-            Path.GetRelativePath(WorkingPath, Path.ChangeExtension(png, ".svg")).Replace('\\', '/'),
-            figure.Notes);
+        string Relative(string path) => Path.GetRelativePath(WorkingPath, path).Replace('\\', '/');
+        var files = new FigureFiles(Relative(png), Relative(svg), figure.Notes);
         _htmlFigures[files.Png] = figure;
         return files;
     }
@@ -262,8 +260,6 @@ public sealed partial class RunFolder : IDisposable
     public static JsonSerializerOptions SummaryJsonOptions { get; } = new()
     {
         WriteIndented = true,
-        PropertyNamingPolicy = null,
-        DictionaryKeyPolicy = null,
         IncludeFields = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

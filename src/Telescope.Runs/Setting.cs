@@ -27,7 +27,6 @@ public sealed class Setting
     /// <summary>Key used in <c>--set key=value</c> and in config.json.</summary>
     public string Name { get; }
 
-    /// <summary>Value type.</summary>
     public SettingKind Kind { get; }
 
     /// <summary>One-line description shown by <c>telescope describe</c>.</summary>

@@ -16,7 +16,6 @@ public static class SubRunResults
         IncludeFields = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-        PropertyNamingPolicy = null,
     };
 
     /// <summary>The JSON text of <paramref name="result"/>.</summary>

@@ -99,7 +99,7 @@ public sealed class Sweep<T>
     /// </summary>
     public void Finish(string facts, Action<IReadOnlyList<T>> writeOutputs)
     {
-        var missing = Assigned.Where(k => !_done.ContainsKey(k)).ToList();
+        var missing = Pending.ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"Sub-runs {string.Join(", ", missing)} have no result.");
         if (Shard.IsAll)
         {
