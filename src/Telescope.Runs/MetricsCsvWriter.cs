@@ -76,9 +76,7 @@ public sealed class MetricsCsvWriter : IDisposable
             throw new ArgumentException(
                 $"Got {values.Length} values for {MetricColumns.Count} metric columns ({string.Join(", ", MetricColumns)}).",
                 nameof(values));
-        var cells = new string[values.Length];
-        for (int i = 0; i < values.Length; i++) cells[i] = FormatValue(values[i]);
-        WriteCells(run, step, cells);
+        WriteCells(run, step, Array.ConvertAll(values, FormatValue));
         RowWritten?.Invoke(run, step, values);
     }
 

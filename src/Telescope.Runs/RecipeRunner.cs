@@ -243,7 +243,7 @@ public static class RecipeRunner
     {
         string basePath = RunFolder.DefaultPath(recipe, DateTime.Now, root);
         string path = basePath;
-        for (int i = 2; Directory.Exists(path) || File.Exists(path); i++) path = $"{basePath}-{i}";
+        for (int i = 2; Path.Exists(path); i++) path = $"{basePath}-{i}";
         return path;
     }
 

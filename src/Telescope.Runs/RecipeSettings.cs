@@ -64,16 +64,10 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     /// SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints
     /// mean the same configuration and seed, so checkpoints and shards of one run can be recognized.
     /// </summary>
-    public string Fingerprint()
-    {
-        var text = new System.Text.StringBuilder();
-        foreach (var s in _settings.Where(s => !ResultNeutralKeys.Contains(s.Name)))
-            text.Append(s.Name).Append('=').Append(Setting.Format(s.Value)).Append('\n');
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
-    }
+    public string Fingerprint() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Concat(_settings.Where(s => !ResultNeutralKeys.Contains(s.Name)).Select(s => $"{s.Name}={Setting.Format(s.Value)}\n")))));
 
     public bool Quick { get; }
-
     public long Seed => GetLong(SeedKey);
 
     public int Count => _settings.Count;

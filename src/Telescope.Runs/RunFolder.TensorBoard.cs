@@ -48,14 +48,9 @@ public sealed partial class RunFolder
         foreach (var (tag, png) in _mirroredFigures) _tensorBoard.AddImage(null, tag, 0, File.ReadAllBytes(png));
     }
 
-    private static string SettingsMarkdown(RecipeSettings settings)
-    {
-        var md = new StringBuilder("| setting | value | meaning |\n|---|---|---|\n");
-        foreach (var s in settings)
-            md.Append("| `").Append(s.Name).Append("` | `").Append(s.FormattedValue.Replace("|", "\\|")).Append("` | ")
-              .Append(s.Description.Replace("|", "\\|")).Append(" |\n");
-        return md.ToString();
-    }
+    // The settings table of the report's standard header.
+    private static string SettingsMarkdown(RecipeSettings settings) => new ReportBuilder().Table(["setting", "value", "meaning"],
+        settings.Select(s => (IReadOnlyList<object?>)[$"`{s.Name}`", $"`{s.FormattedValue}`", s.Description])).ToString();
 
     private static object HParamValue(Setting s) => s.Value switch
     {
