@@ -66,7 +66,6 @@ public sealed class MetricsCsvWriter : IDisposable
     /// <summary>All columns: <c>run</c>, <c>step</c>, then the metrics.</summary>
     public IReadOnlyList<string> Columns { get; }
 
-    /// <summary>The metric columns, in order.</summary>
     public IReadOnlyList<string> MetricColumns { get; }
 
     /// <summary>Writes one row; <paramref name="values"/> follow <see cref="MetricColumns"/>, null = missing.</summary>
@@ -129,7 +128,6 @@ public sealed class MetricsCsvWriter : IDisposable
 
     private bool _closed;
 
-    /// <summary>Flushes and closes the file.</summary>
     public void Dispose()
     {
         if (_closed) return;

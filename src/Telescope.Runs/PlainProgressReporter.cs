@@ -11,7 +11,6 @@ public sealed class PlainProgressReporter : IProgressReporter
     private readonly Func<TimeSpan> _clock;
     private readonly object _lock = new();
 
-    /// <summary>Writes to <paramref name="writer"/>.</summary>
     public PlainProgressReporter(TextWriter writer) : this(writer, null) { }
 
     /// <summary>Writes to <paramref name="writer"/>, reading elapsed time from <paramref name="clock"/> (tests).</summary>

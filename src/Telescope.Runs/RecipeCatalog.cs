@@ -10,7 +10,6 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
 
     public RecipeCatalog() { }
 
-    /// <summary>A catalog holding <paramref name="recipes"/>.</summary>
     public RecipeCatalog(IEnumerable<IRecipe> recipes)
     {
         foreach (var r in recipes) Add(r);

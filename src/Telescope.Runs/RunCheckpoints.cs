@@ -25,7 +25,6 @@ public sealed class RunCheckpoints(RunFolder folder, double minutes, Cancellatio
     /// <summary>The checkpoint this run resumes from (null for a fresh run). Read it before the first step.</summary>
     public CheckpointState? Resumed { get; } = resumed;
 
-    /// <summary>Full path of the checkpoint file.</summary>
     public string FilePath => Path.Combine(folder.WorkingPath, FileName);
 
     /// <summary>Whether a checkpoint file exists (written by this process or the one it resumes).</summary>

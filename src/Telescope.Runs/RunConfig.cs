@@ -10,7 +10,6 @@ namespace Telescope.Runs;
 /// </summary>
 public sealed record RunConfig
 {
-    /// <summary>File name of the config inside a run folder.</summary>
     public const string FileName = "config.json";
 
     public required string Recipe { get; init; }
@@ -37,7 +36,6 @@ public sealed record RunConfig
         Settings = settings.Select(s => KeyValuePair.Create(s.Name, JsonSerializer.SerializeToElement(s.Value, SubRunResults.Options))).ToList(),
     };
 
-    /// <summary>Serializes to indented JSON.</summary>
     public string ToJson()
     {
         using var stream = new MemoryStream();

@@ -20,7 +20,6 @@ public sealed class RunContext(string recipeName, RecipeSettings settings, RunFo
     public RecipeSettings Settings { get; } = settings;
     /// <summary>Where to write metrics, figures, summary and report.</summary>
     public RunFolder Folder { get; } = folder;
-    /// <summary>Progress display for long work.</summary>
     public IProgressReporter Progress { get; } = progress;
     /// <summary>Data folder from <c>--data</c> or <c>TELESCOPE_DATA</c>, or null when neither was given.</summary>
     public string? DataDirectory { get; } = dataDirectory;
@@ -28,7 +27,6 @@ public sealed class RunContext(string recipeName, RecipeSettings settings, RunFo
     public CancellationToken CancellationToken { get; } = cancellationToken;
     /// <summary>Machine facts recorded in config.json, if captured.</summary>
     public MachineInfo? Machine { get; } = machine;
-    /// <summary>When the run started.</summary>
     public DateTimeOffset StartedUtc { get; } = startedUtc ?? DateTimeOffset.UtcNow;
 
     private readonly List<DataFileRecord> _dataFiles = [];

@@ -19,7 +19,6 @@ public sealed record RunFinding(string Key, string Claim, string Where, Verdict 
 /// </summary>
 public static class RunFindings
 {
-    /// <summary>File name inside a run folder.</summary>
     public const string FileName = "findings.json";
 
     /// <summary>Writes <paramref name="findings"/> into the run folder (a JSON array, in the given order).</summary>

@@ -44,7 +44,6 @@ public sealed partial class RunFolder : IDisposable
     /// <summary>The temporary folder files are written to until <see cref="Commit"/>.</summary>
     public string WorkingPath { get; }
 
-    /// <summary>Whether <see cref="Commit"/> has succeeded.</summary>
     public bool IsCommitted { get; private set; }
 
     /// <summary>The default output folder <c>&lt;root&gt;/&lt;recipe&gt;-yyyyMMdd-HHmmss</c>.</summary>

@@ -3,7 +3,6 @@ namespace Telescope.Runs;
 /// <summary>A progress reporter that shows nothing (for tests and library use).</summary>
 public sealed class SilentProgressReporter : IProgressReporter
 {
-    /// <summary>The shared instance.</summary>
     public static SilentProgressReporter Instance { get; } = new();
 
     public IProgressTask Start(string description, double total) => new Task();

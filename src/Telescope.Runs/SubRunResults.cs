@@ -18,7 +18,6 @@ public static class SubRunResults
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
-    /// <summary>The JSON text of <paramref name="result"/>.</summary>
     public static string Serialize<T>(T result) => JsonSerializer.Serialize(result, Options);
 
     /// <summary>Reads a result written by <see cref="Serialize"/>.</summary>
