@@ -81,22 +81,17 @@ public sealed record RunConfig
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Invalid(path, "the top level is not an object");
-            string recipe = root.TryGetProperty("recipe", out var r) && r.ValueKind == JsonValueKind.String
-                ? r.GetString()! : throw Invalid(path, "it has no \"recipe\" string");
-            bool quick = root.TryGetProperty("quick", out var q) && q.ValueKind is JsonValueKind.True;
+            string? Text(string name) => root.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            string recipe = Text("recipe") ?? throw Invalid(path, "it has no \"recipe\" string");
             if (!root.TryGetProperty("settings", out var settings) || settings.ValueKind != JsonValueKind.Object)
                 throw Invalid(path, "it has no \"settings\" object");
             return new RunConfig
             {
                 Recipe = recipe,
-                Quick = quick,
-                TelescopeVersion = root.TryGetProperty("telescopeVersion", out var v) && v.ValueKind == JsonValueKind.String
-                    ? v.GetString()! : "unknown",
-                CreatedUtc = root.TryGetProperty("createdUtc", out var c) && c.ValueKind == JsonValueKind.String
-                             && DateTimeOffset.TryParse(c.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t)
-                    ? t : default,
-                DataDirectory = root.TryGetProperty("dataDirectory", out var d) && d.ValueKind == JsonValueKind.String
-                    ? d.GetString() : null,
+                Quick = root.TryGetProperty("quick", out var q) && q.ValueKind is JsonValueKind.True,
+                TelescopeVersion = Text("telescopeVersion") ?? "unknown",
+                CreatedUtc = DateTimeOffset.TryParse(Text("createdUtc"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : default,
+                DataDirectory = Text("dataDirectory"),
                 Machine = root.TryGetProperty("machine", out var m) && m.ValueKind == JsonValueKind.Object
                     ? m.Deserialize<MachineInfo>(MachineJsonOptions) : null,
                 DataFiles = root.TryGetProperty("dataFiles", out var f) && f.ValueKind == JsonValueKind.Array

@@ -90,11 +90,8 @@ public sealed partial class RunFolder
     /// <summary>Writes the rows of a metrics file restored from a checkpoint as scalars.</summary>
     private void Replay(string fileName)
     {
-        string text;
-        using (var stream = new FileStream(GetPath(fileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        using (var reader = new StreamReader(stream, Encoding.UTF8))
-            text = reader.ReadToEnd();
-        var records = ParseCsv(text);
+        using var stream = new FileStream(GetPath(fileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var records = ParseCsv(new StreamReader(stream, Encoding.UTF8).ReadToEnd());
         if (records.Count == 0) return;
         string prefix = TagPrefix(fileName);
         var tags = records[0].Skip(2).Select(c => prefix + c).ToArray();

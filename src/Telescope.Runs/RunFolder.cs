@@ -64,7 +64,6 @@ public sealed partial class RunFolder : IDisposable
         string parent = Path.GetDirectoryName(full) ?? throw new TelescopeException($"Cannot use '{outPath}' as output folder (no parent folder).");
         try
         {
-            Directory.CreateDirectory(parent);
             string working = Path.Combine(parent, $"{Path.GetFileName(full)}.partial-{Guid.NewGuid().ToString("N")[..8]}");
             Directory.CreateDirectory(working);
             return new RunFolder(full, working, force);
@@ -174,7 +173,8 @@ public sealed partial class RunFolder : IDisposable
     public void WriteReport(string markdown)
     {
         WriteText(ReportFileName, markdown);
-        WriteHtmlReport(markdown);
+        WriteText(HtmlReportFileName, Reporting.Html.HtmlReport.Render(markdown, _htmlFigures));
+        _finalReportWritten = true;
     }
 
     /// <summary>Writes the run's resolved configuration (config.json).</summary>
