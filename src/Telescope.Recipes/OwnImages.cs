@@ -35,13 +35,11 @@ public static class OwnImages
     public static (ImageDataset Train, ImageDataset Test) Load(RunContext context, OwnImageSettings s)
     {
         string trainImages = Required(s.TrainImages, "train_images", "training"), testImages = Required(s.TestImages, "test_images", "test");
-        string trainLabels = s.TrainLabels, testLabels = s.TestLabels;
-        if ((trainLabels.Length == 0) != (testLabels.Length == 0))
+        if ((s.TrainLabels.Length == 0) != (s.TestLabels.Length == 0))
             throw new TelescopeException("train_labels and test_labels must both be given (IDX files) or both be empty (CIFAR-10 binary files).")
             { Hint = "Give both IDX label files, or neither." };
-        int classes = s.NumClasses;
-        var (train, trainRecords) = OwnImageFiles.Load(trainImages, trainLabels, classes, "train", "train");
-        var (test, testRecords) = OwnImageFiles.Load(testImages, testLabels, classes, "test", "test");
+        var (train, trainRecords) = OwnImageFiles.Load(trainImages, s.TrainLabels, s.NumClasses, "train", "train");
+        var (test, testRecords) = OwnImageFiles.Load(testImages, s.TestLabels, s.NumClasses, "test", "test");
         foreach (var r in trainRecords.Concat(testRecords)) context.RecordDataFile(r);
         if (train.Shape != test.Shape)
             throw new DataFileException(Path.GetFullPath(testImages),

@@ -6,21 +6,15 @@ internal static class ClosestMatch
     /// <summary>The closest candidate, or null when none is plausibly what was meant.</summary>
     public static string? Find(string typed, IEnumerable<string> candidates)
     {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (string c in candidates)
-        {
-            int d = Distance(typed.ToLowerInvariant(), c.ToLowerInvariant());
-            // A substring match ("lr" for "lr_max") counts as close even if many letters are missing.
-            if (c.Contains(typed, StringComparison.OrdinalIgnoreCase) || typed.Contains(c, StringComparison.OrdinalIgnoreCase))
-                d = Math.Min(d, 1);
-            if (d < bestDistance) (best, bestDistance) = (c, d);
-        }
-        int tolerance = Math.Max(2, typed.Length / 3);
-        return bestDistance <= tolerance ? best : null;
+        string? best = candidates.MinBy(c => Distance(typed, c));   // the first of the closest
+        return best is not null && Distance(typed, best) <= Math.Max(2, typed.Length / 3) ? best : null;
     }
 
-    private static int Distance(string a, string b)
+    // A substring match ("lr" for "lr_max") counts as close even if many letters are missing.
+    private static int Distance(string typed, string candidate) => Math.Min(Levenshtein(typed.ToLowerInvariant(), candidate.ToLowerInvariant()),
+        candidate.Contains(typed, StringComparison.OrdinalIgnoreCase) || typed.Contains(candidate, StringComparison.OrdinalIgnoreCase) ? 1 : int.MaxValue);
+
+    private static int Levenshtein(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];

@@ -6,21 +6,16 @@ namespace Telescope.Runs;
 /// <summary>Facts about the machine and software a run used, recorded in config.json and the report.</summary>
 public sealed record MachineInfo
 {
-    /// <summary>Operating system description.</summary>
     public required string OperatingSystem { get; init; }
     /// <summary>Process architecture (X64, Arm64, …).</summary>
     public required string Architecture { get; init; }
     /// <summary>Logical processors visible to the process.</summary>
     public required int LogicalProcessors { get; init; }
-    /// <summary>.NET runtime description.</summary>
     public required string DotNet { get; init; }
-    /// <summary>TorchSharp assembly version.</summary>
     public required string TorchSharpVersion { get; init; }
     /// <summary>TorchSharp intra-op threads at the start of the run.</summary>
     public required int TorchThreads { get; init; }
-    /// <summary>TorchSharp's default floating-point dtype.</summary>
     public required string DefaultDType { get; init; }
-    /// <summary>Whether a CUDA device is available.</summary>
     public required bool CudaAvailable { get; init; }
     /// <summary>CPU model name (Linux: /proc/cpuinfo) and the SIMD instruction sets .NET sees, e.g. "AMD EPYC (avx2 fma avx512f)".</summary>
     public string? Cpu { get; init; }

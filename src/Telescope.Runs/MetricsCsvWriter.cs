@@ -66,7 +66,6 @@ public sealed class MetricsCsvWriter : IDisposable
     /// <summary>All columns: <c>run</c>, <c>step</c>, then the metrics.</summary>
     public IReadOnlyList<string> Columns { get; }
 
-    /// <summary>The metric columns, in order.</summary>
     public IReadOnlyList<string> MetricColumns { get; }
 
     /// <summary>Writes one row; <paramref name="values"/> follow <see cref="MetricColumns"/>, null = missing.</summary>
@@ -76,9 +75,7 @@ public sealed class MetricsCsvWriter : IDisposable
             throw new ArgumentException(
                 $"Got {values.Length} values for {MetricColumns.Count} metric columns ({string.Join(", ", MetricColumns)}).",
                 nameof(values));
-        var cells = new string[values.Length];
-        for (int i = 0; i < values.Length; i++) cells[i] = FormatValue(values[i]);
-        WriteCells(run, step, cells);
+        WriteCells(run, step, Array.ConvertAll(values, FormatValue));
         RowWritten?.Invoke(run, step, values);
     }
 
@@ -131,7 +128,6 @@ public sealed class MetricsCsvWriter : IDisposable
 
     private bool _closed;
 
-    /// <summary>Flushes and closes the file.</summary>
     public void Dispose()
     {
         if (_closed) return;

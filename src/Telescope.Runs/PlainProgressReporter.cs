@@ -11,19 +11,14 @@ public sealed class PlainProgressReporter : IProgressReporter
     private readonly Func<TimeSpan> _clock;
     private readonly object _lock = new();
 
-    /// <summary>Writes to <paramref name="writer"/>.</summary>
     public PlainProgressReporter(TextWriter writer) : this(writer, null) { }
 
     /// <summary>Writes to <paramref name="writer"/>, reading elapsed time from <paramref name="clock"/> (tests).</summary>
     public PlainProgressReporter(TextWriter writer, Func<TimeSpan>? clock)
     {
         _writer = writer;
-        if (clock is null)
-        {
-            var sw = Stopwatch.StartNew();
-            clock = () => sw.Elapsed;
-        }
-        _clock = clock;
+        var sw = Stopwatch.StartNew();
+        _clock = clock ?? (() => sw.Elapsed);
     }
 
     /// <summary>Fraction of the total between two progress lines.</summary>
@@ -32,7 +27,6 @@ public sealed class PlainProgressReporter : IProgressReporter
     /// <summary>Longest silence between two progress lines while a task advances.</summary>
     public static readonly TimeSpan MaxSilence = TimeSpan.FromSeconds(10);
 
-    /// <inheritdoc/>
     public IProgressTask Start(string description, double total)
     {
         if (!(total > 0) || !double.IsFinite(total))
@@ -42,7 +36,6 @@ public sealed class PlainProgressReporter : IProgressReporter
         return task;
     }
 
-    /// <inheritdoc/>
     public void Message(string text) => Write(text);
 
     private void Write(string line)
@@ -65,6 +58,8 @@ public sealed class PlainProgressReporter : IProgressReporter
         private string _status = "";
         private bool _finished;
 
+        private string Status => _status.Length == 0 ? "" : $", {_status}";
+
         public void Advance(double amount = 1)
         {
             lock (owner._lock)
@@ -79,10 +74,8 @@ public sealed class PlainProgressReporter : IProgressReporter
                 {
                     _lastReportedBucket = bucket;
                     _lastReportTime = now;
-                    string status = _status.Length == 0 ? "" : $", {_status}";
-                    owner._writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{description}: {fraction * 100:0}% ({Inv(_done)}/{Inv(total)}), {(now - started).TotalSeconds:0.0} s{status}"));
-                    owner._writer.Flush();
+                    owner.Write(string.Create(CultureInfo.InvariantCulture,
+                        $"{description}: {fraction * 100:0}% ({Inv(_done)}/{Inv(total)}), {(now - started).TotalSeconds:0.0} s{Status}"));
                 }
             }
         }
@@ -98,14 +91,12 @@ public sealed class PlainProgressReporter : IProgressReporter
             {
                 if (_finished) return;
                 _finished = true;
-                string status = _status.Length == 0 ? "" : $", {_status}";
                 double seconds = (owner._clock() - started).TotalSeconds;
                 // A task finished early (an exception, Ctrl+C, early stopping) says so instead of "done".
-                owner._writer.WriteLine(_done >= total
-                    ? string.Create(CultureInfo.InvariantCulture, $"{description}: done in {seconds:0.0} s{status}")
+                owner.Write(_done >= total
+                    ? string.Create(CultureInfo.InvariantCulture, $"{description}: done in {seconds:0.0} s{Status}")
                     : string.Create(CultureInfo.InvariantCulture,
-                        $"{description}: stopped at {_done / total * 100:0}% ({Inv(_done)}/{Inv(total)}) after {seconds:0.0} s{status}"));
-                owner._writer.Flush();
+                        $"{description}: stopped at {_done / total * 100:0}% ({Inv(_done)}/{Inv(total)}) after {seconds:0.0} s{Status}"));
             }
         }
 

@@ -8,10 +8,8 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
 {
     private readonly SortedDictionary<string, IRecipe> _recipes = new(StringComparer.Ordinal);
 
-    /// <summary>An empty catalog.</summary>
     public RecipeCatalog() { }
 
-    /// <summary>A catalog holding <paramref name="recipes"/>.</summary>
     public RecipeCatalog(IEnumerable<IRecipe> recipes)
     {
         foreach (var r in recipes) Add(r);
@@ -39,10 +37,8 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
         { Hint = "Run 'telescope list' to see the recipes with descriptions." };
     }
 
-    /// <summary>Whether a recipe called <paramref name="name"/> exists.</summary>
     public bool Contains(string name) => _recipes.ContainsKey(name);
 
-    /// <summary>Number of recipes.</summary>
     public int Count => _recipes.Count;
 
     public IEnumerator<IRecipe> GetEnumerator() => _recipes.Values.GetEnumerator();

@@ -63,15 +63,9 @@ public static class RecipeRunner
 
         using var folder = RunFolder.Create(outPath, request.Force);
         folder.WriteConfig(RunConfig.FromSettings(recipe.Name, settings, machine, data));
-        if (settings.GetBool(RecipeSettings.TensorBoardKey)) folder.StartTensorBoard(settings);
-        var checkpoints = new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken,
-            describeRun: Describe(recipe.Name, settings, shard));
         progress.Message($"Partial run folder (metrics.csv grows row by row): {folder.WorkingPath}");
-        var context = new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, started, shard, checkpoints)
-        {
-            RecordedDataFiles = config?.DataFiles ?? [],
-        };
-        return Execute(recipe, context, resumed: false);
+        return Execute(recipe, new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, started, shard,
+            BeginRun(recipe, settings, folder, shard, cancellationToken, resumed: null)) { RecordedDataFiles = config?.DataFiles ?? [] });
     }
 
     /// <summary>
@@ -111,16 +105,10 @@ public static class RecipeRunner
         using var folder = RunFolder.OpenPartial(full, force);
         folder.KeepPartial();   // until the recipe has the checkpoint loaded, nothing may delete it
         Checkpointing.CheckpointFile.DeleteLeftovers(checkpointPath);   // a kill during a checkpoint write
-        folder.RestoreMetrics(state);
-        if (settings.GetBool(RecipeSettings.TensorBoardKey)) folder.StartTensorBoard(settings);   // rewritten from the restored rows
-        var checkpoints = new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken,
-            state, Describe(recipe.Name, settings, shard));
+        folder.RestoreMetrics(state);   // before the TensorBoard log starts: it is rewritten from the restored rows
         progress.Message($"Resuming {recipe.Name}{(shard.IsAll ? "" : $" shard {shard}")} from {checkpointPath} ({threads} threads); partial run folder: {full}");
-        var context = new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, config!.CreatedUtc, shard, checkpoints)
-        {
-            RecordedDataFiles = config.DataFiles,
-        };
-        return Execute(recipe, context, resumed: true);
+        return Execute(recipe, new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, config.CreatedUtc, shard,
+            BeginRun(recipe, settings, folder, shard, cancellationToken, state)) { RecordedDataFiles = config.DataFiles });
     }
 
     /// <summary>
@@ -197,21 +185,28 @@ public static class RecipeRunner
 
     private const string RecipeKey = "run/recipe", FingerprintKey = "run/fingerprint", ShardKey = "run/shard";
 
-    private static Action<Checkpointing.CheckpointState> Describe(string recipe, RecipeSettings settings, RunShard shard)
+    /// <summary>
+    /// Starts the TensorBoard log when <c>tensorboard=true</c> and creates the run's checkpoints, each tied to the run
+    /// by its recipe, configuration fingerprint and shard.
+    /// </summary>
+    private static RunCheckpoints BeginRun(IRecipe recipe, RecipeSettings settings, RunFolder folder, RunShard shard,
+        CancellationToken cancellationToken, CheckpointState? resumed)
     {
+        if (settings.GetBool(RecipeSettings.TensorBoardKey)) folder.StartTensorBoard(settings);
         string fingerprint = settings.Fingerprint();
-        return state =>
+        return new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken, resumed, state =>
         {
-            state.Set(RecipeKey, recipe);
+            state.Set(RecipeKey, recipe.Name);
             state.Set(FingerprintKey, fingerprint);
             state.Set(ShardKey, shard.ToString());
-        };
+        });
     }
 
     /// <summary>Runs the recipe and commits; on interruption keeps a folder that has a checkpoint.</summary>
-    private static RunResult Execute(IRecipe recipe, RunContext context, bool resumed)
+    private static RunResult Execute(IRecipe recipe, RunContext context)
     {
         var folder = context.Folder;
+        bool resumed = context.Checkpoints.Resumed is not null;
         var clock = Stopwatch.StartNew();
         try
         {
@@ -231,14 +226,7 @@ public static class RecipeRunner
         }
         // Files read by path are known only once the recipe has read them: config.json gets their digests now.
         if (context.DataFiles.Count > 0)
-        {
-            var written = RunConfig.Load(Path.Combine(folder.WorkingPath, RunConfig.FileName));
-            folder.WriteConfig(new RunConfig
-            {
-                Recipe = written.Recipe, Quick = written.Quick, CreatedUtc = written.CreatedUtc, Machine = written.Machine,
-                DataDirectory = written.DataDirectory, Settings = written.Settings, DataFiles = context.DataFiles,
-            });
-        }
+            folder.WriteConfig(RunConfig.Load(Path.Combine(folder.WorkingPath, RunConfig.FileName)) with { DataFiles = context.DataFiles });
         // Any other failure of a fresh run: the folder is deleted on dispose, so nothing half-written is left.
         // The finished folder holds results only: its checkpoint (possibly large) has done its job.
         File.Delete(context.Checkpoints.FilePath);
@@ -255,7 +243,7 @@ public static class RecipeRunner
     {
         string basePath = RunFolder.DefaultPath(recipe, DateTime.Now, root);
         string path = basePath;
-        for (int i = 2; Directory.Exists(path) || File.Exists(path); i++) path = $"{basePath}-{i}";
+        for (int i = 2; Path.Exists(path); i++) path = $"{basePath}-{i}";
         return path;
     }
 

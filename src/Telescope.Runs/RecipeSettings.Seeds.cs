@@ -25,11 +25,8 @@ public sealed partial class RecipeSettings
     /// The seed repetitions: the <c>seeds</c> list when it is declared and not empty, else <c>[seed]</c>.
     /// Recipes that loop over these get one sub-run per (grid point, seed), which shards like any other sub-run.
     /// </summary>
-    public IReadOnlyList<long> GetSeeds()
-    {
-        if (Contains(SeedsKey) && GetIntList(SeedsKey) is { Count: > 0 } list) return list.Select(s => (long)s).ToArray();
-        return [Seed];
-    }
+    public IReadOnlyList<long> GetSeeds() =>
+        Contains(SeedsKey) && GetIntList(SeedsKey) is { Count: > 0 } list ? list.Select(s => (long)s).ToArray() : [Seed];
 
     private static string? SeedsProblem(int[] seeds)
     {

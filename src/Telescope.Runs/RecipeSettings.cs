@@ -64,18 +64,10 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     /// SHA-256 (hex) of every setting's name and value except <see cref="ResultNeutralKeys"/>: equal fingerprints
     /// mean the same configuration and seed, so checkpoints and shards of one run can be recognized.
     /// </summary>
-    public string Fingerprint()
-    {
-        var text = new System.Text.StringBuilder();
-        foreach (var s in _settings.Where(s => !ResultNeutralKeys.Contains(s.Name)))
-            text.Append(s.Name).Append('=').Append(Setting.Format(s.Value)).Append('\n');
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
-    }
+    public string Fingerprint() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Concat(_settings.Where(s => !ResultNeutralKeys.Contains(s.Name)).Select(s => $"{s.Name}={Setting.Format(s.Value)}\n")))));
 
-    /// <summary>Whether quick-mode defaults are in force.</summary>
     public bool Quick { get; }
-
-    /// <summary>The resolved <c>seed</c>.</summary>
     public long Seed => GetLong(SeedKey);
 
     public int Count => _settings.Count;
@@ -85,7 +77,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     /// <exception cref="TelescopeException">No such setting; the message lists the valid keys.</exception>
     public Setting this[string name] => _byName.TryGetValue(name, out var s) ? s : throw UnknownKey(name);
 
-    /// <summary>Whether a setting called <paramref name="name"/> exists.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
 
@@ -124,24 +115,20 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     public RecipeSettings AddIntList(string name, IReadOnlyList<int> defaultValue, string description,
         IReadOnlyList<int>? quick = null, int? min = null, int? max = null, bool allowEmpty = false) =>
         Add(name, SettingKind.IntList, description, defaultValue.ToArray(), quick?.ToArray(), RangeText(min, max),
-            v => EmptyProblem(((int[])v).Length, allowEmpty) ??
-                 ((int[])v).Select(x => RangeProblem(x, min, max)).FirstOrDefault(p => p is not null));
+            v => ListProblem<int>(v, allowEmpty, x => RangeProblem(x, min, max)));
 
     /// <summary>Adds a list-of-double setting; elements must be finite and within the limits given.</summary>
     public RecipeSettings AddDoubleList(string name, IReadOnlyList<double> defaultValue, string description,
         IReadOnlyList<double>? quick = null, double? min = null, double? max = null, bool allowEmpty = false) =>
         Add(name, SettingKind.DoubleList, description, defaultValue.ToArray(), quick?.ToArray(),
             DoubleConstraint(min, max, false),
-            v => EmptyProblem(((double[])v).Length, allowEmpty) ??
-                 ((double[])v).Select(x => DoubleProblem(x, min, max, false)).FirstOrDefault(p => p is not null));
+            v => ListProblem<double>(v, allowEmpty, x => DoubleProblem(x, min, max, false)));
 
     /// <summary>Adds a list-of-string setting; with <paramref name="choices"/>, each element must be one of them.</summary>
     public RecipeSettings AddStringList(string name, IReadOnlyList<string> defaultValue, string description,
         IReadOnlyList<string>? quick = null, IReadOnlyList<string>? choices = null, bool allowEmpty = false) =>
         Add(name, SettingKind.StringList, description, defaultValue.ToArray(), quick?.ToArray(), ChoicesText(choices),
-            v => EmptyProblem(((string[])v).Length, allowEmpty) ??
-                 ((string[])v).Select(x => ChoiceProblem(x, choices)).FirstOrDefault(p => p is not null),
-            choices);
+            v => ListProblem<string>(v, allowEmpty, x => ChoiceProblem(x, choices)), choices);
 
     /// <summary>
     /// Adds the standard compute settings <c>dtype</c> (float32/float64), <c>device</c> ("cpu", "cuda", "cuda:1", …)
@@ -153,11 +140,9 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         .AddString(DeviceKey, device, "Torch device: cpu, cuda, cuda:1, …")
         .AddInt(ThreadsKey, threads, "TorchSharp intra-op threads (0 = library default)", min: 0);
 
-    /// <summary>Key of the dtype setting added by <see cref="AddComputeSettings"/>.</summary>
+    // The keys of the settings AddComputeSettings declares.
     public const string DTypeKey = "dtype";
-    /// <summary>Key of the device setting added by <see cref="AddComputeSettings"/>.</summary>
     public const string DeviceKey = "device";
-    /// <summary>Key of the thread-count setting added by <see cref="AddComputeSettings"/>.</summary>
     public const string ThreadsKey = "threads";
 
     private RecipeSettings Add(string name, SettingKind kind, string description, object defaultValue,
@@ -288,6 +273,7 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     private static string ChoicesText(IReadOnlyList<string>? choices) =>
         choices is null ? "" : "one of " + string.Join(", ", choices);
 
-    private static string? EmptyProblem(int count, bool allowEmpty) =>
-        count == 0 && !allowEmpty ? "the list is empty (give at least one value)" : null;
+    private static string? ListProblem<TItem>(object list, bool allowEmpty, Func<TItem, string?> itemProblem) =>
+        ((TItem[])list).Length == 0 && !allowEmpty ? "the list is empty (give at least one value)"
+            : ((TItem[])list).Select(itemProblem).FirstOrDefault(p => p is not null);
 }

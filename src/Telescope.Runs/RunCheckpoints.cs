@@ -8,38 +8,24 @@ namespace Telescope.Runs;
 /// run (recipe, configuration fingerprint, shard, thread count). <see cref="Resumed"/> is the checkpoint a
 /// resumed run starts from. See src/Telescope.Recipes/README.md for how a recipe adopts it.
 /// </summary>
-public sealed class RunCheckpoints
+/// <param name="folder">The run folder; checkpoints go into its working path.</param>
+/// <param name="minutes">Interval; 0 = only when a stop is requested.</param>
+/// <param name="stop">Ctrl+C / SIGTERM.</param>
+/// <param name="resumed">The checkpoint to continue from, or null for a fresh run.</param>
+/// <param name="describeRun">Adds the run's identifying facts to every checkpoint.</param>
+public sealed class RunCheckpoints(RunFolder folder, double minutes, CancellationToken stop, CheckpointState? resumed = null,
+    Action<CheckpointState>? describeRun = null)
 {
     /// <summary>File name of the checkpoint inside the partial folder.</summary>
     public const string FileName = "checkpoint.bin";
 
-    private readonly RunFolder _folder;
-    private readonly TimeSpan? _interval;
-    private readonly CancellationToken _stop;
-    private readonly Action<CheckpointState> _describeRun;
+    private readonly TimeSpan? _interval = minutes > 0 ? TimeSpan.FromMinutes(minutes) : null;
     private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
 
-    /// <summary>Creates the checkpoints of a run (the runner does this).</summary>
-    /// <param name="folder">The run folder; checkpoints go into its working path.</param>
-    /// <param name="minutes">Interval; 0 = only when a stop is requested.</param>
-    /// <param name="stop">Ctrl+C / SIGTERM.</param>
-    /// <param name="resumed">The checkpoint to continue from, or null for a fresh run.</param>
-    /// <param name="describeRun">Adds the run's identifying facts to every checkpoint.</param>
-    public RunCheckpoints(RunFolder folder, double minutes, CancellationToken stop, CheckpointState? resumed = null,
-        Action<CheckpointState>? describeRun = null)
-    {
-        _folder = folder;
-        _interval = minutes > 0 ? TimeSpan.FromMinutes(minutes) : null;
-        _stop = stop;
-        Resumed = resumed;
-        _describeRun = describeRun ?? (_ => { });
-    }
-
     /// <summary>The checkpoint this run resumes from (null for a fresh run). Read it before the first step.</summary>
-    public CheckpointState? Resumed { get; }
+    public CheckpointState? Resumed { get; } = resumed;
 
-    /// <summary>Full path of the checkpoint file.</summary>
-    public string FilePath => Path.Combine(_folder.WorkingPath, FileName);
+    public string FilePath => Path.Combine(folder.WorkingPath, FileName);
 
     /// <summary>Whether a checkpoint file exists (written by this process or the one it resumes).</summary>
     public bool Exists => File.Exists(FilePath);
@@ -48,7 +34,7 @@ public sealed class RunCheckpoints
     public int Saved { get; private set; }
 
     /// <summary>Whether a checkpoint is due: the interval has passed, or a stop was requested.</summary>
-    public bool IsDue => _stop.IsCancellationRequested || (_interval is { } i && _sinceLast.Elapsed >= i);
+    public bool IsDue => stop.IsCancellationRequested || (_interval is { } i && _sinceLast.Elapsed >= i);
 
     /// <summary>Writes a checkpoint if one <see cref="IsDue"/>; <paramref name="fill"/> adds the recipe's state.</summary>
     /// <returns>Whether a checkpoint was written.</returns>
@@ -63,12 +49,12 @@ public sealed class RunCheckpoints
     public void Save(Action<CheckpointState> fill)
     {
         var state = new CheckpointState();
-        _describeRun(state);
+        describeRun?.Invoke(state);
         state.Set(ThreadsKey, torch.get_num_threads());
         fill(state);
-        _folder.SnapshotMetrics(state);
+        folder.SnapshotMetrics(state);
         CheckpointFile.Write(FilePath, state);
-        _folder.WriteProgressPage($"{Saved + 1} checkpoint(s) written by this process");
+        folder.WriteProgressPage($"{Saved + 1} checkpoint(s) written by this process");
         Saved++;
         _sinceLast.Restart();
     }

@@ -8,14 +8,11 @@ namespace Telescope.Runs;
 /// version and machine facts. <c>telescope run --config runs/x/config.json</c> re-creates the settings
 /// exactly (doubles are written in round-trip form).
 /// </summary>
-public sealed class RunConfig
+public sealed record RunConfig
 {
-    /// <summary>File name of the config inside a run folder.</summary>
     public const string FileName = "config.json";
 
-    /// <summary>Recipe name.</summary>
     public required string Recipe { get; init; }
-    /// <summary>Whether quick-mode defaults were used.</summary>
     public required bool Quick { get; init; }
     /// <summary>Telescope version that wrote the config.</summary>
     public string TelescopeVersion { get; init; } = MachineInfo.TelescopeVersion;
@@ -32,23 +29,13 @@ public sealed class RunConfig
 
     /// <summary>Captures the resolved <paramref name="settings"/> of <paramref name="recipe"/>.</summary>
     public static RunConfig FromSettings(string recipe, RecipeSettings settings, MachineInfo? machine,
-        string? dataDirectory = null)
+        string? dataDirectory = null) => new()
     {
-        var values = new List<KeyValuePair<string, JsonElement>>();
-        foreach (var s in settings)
-        {
-            var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer)) WriteValue(w, s.Value);
-            using var doc = JsonDocument.Parse(buffer.ToArray());
-            values.Add(new(s.Name, doc.RootElement.Clone()));
-        }
-        return new RunConfig
-        {
-            Recipe = recipe, Quick = settings.Quick, Machine = machine, DataDirectory = dataDirectory, Settings = values,
-        };
-    }
+        Recipe = recipe, Quick = settings.Quick, Machine = machine, DataDirectory = dataDirectory,
+        // Non-finite doubles (JSON has none) become the strings "NaN", "Infinity", "-Infinity" the parser reads back.
+        Settings = settings.Select(s => KeyValuePair.Create(s.Name, JsonSerializer.SerializeToElement(s.Value, SubRunResults.Options))).ToList(),
+    };
 
-    /// <summary>Serializes to indented JSON.</summary>
     public string ToJson()
     {
         using var stream = new MemoryStream();
@@ -94,22 +81,17 @@ public sealed class RunConfig
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Invalid(path, "the top level is not an object");
-            string recipe = root.TryGetProperty("recipe", out var r) && r.ValueKind == JsonValueKind.String
-                ? r.GetString()! : throw Invalid(path, "it has no \"recipe\" string");
-            bool quick = root.TryGetProperty("quick", out var q) && q.ValueKind is JsonValueKind.True;
+            string? Text(string name) => root.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            string recipe = Text("recipe") ?? throw Invalid(path, "it has no \"recipe\" string");
             if (!root.TryGetProperty("settings", out var settings) || settings.ValueKind != JsonValueKind.Object)
                 throw Invalid(path, "it has no \"settings\" object");
             return new RunConfig
             {
                 Recipe = recipe,
-                Quick = quick,
-                TelescopeVersion = root.TryGetProperty("telescopeVersion", out var v) && v.ValueKind == JsonValueKind.String
-                    ? v.GetString()! : "unknown",
-                CreatedUtc = root.TryGetProperty("createdUtc", out var c) && c.ValueKind == JsonValueKind.String
-                             && DateTimeOffset.TryParse(c.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t)
-                    ? t : default,
-                DataDirectory = root.TryGetProperty("dataDirectory", out var d) && d.ValueKind == JsonValueKind.String
-                    ? d.GetString() : null,
+                Quick = root.TryGetProperty("quick", out var q) && q.ValueKind is JsonValueKind.True,
+                TelescopeVersion = Text("telescopeVersion") ?? "unknown",
+                CreatedUtc = DateTimeOffset.TryParse(Text("createdUtc"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : default,
+                DataDirectory = Text("dataDirectory"),
                 Machine = root.TryGetProperty("machine", out var m) && m.ValueKind == JsonValueKind.Object
                     ? m.Deserialize<MachineInfo>(MachineJsonOptions) : null,
                 DataFiles = root.TryGetProperty("dataFiles", out var f) && f.ValueKind == JsonValueKind.Array
@@ -145,7 +127,7 @@ public sealed class RunConfig
     {
         // A string is parsed like command-line text, which also covers "NaN"/"Infinity" where allowed.
         if (e.ValueKind == JsonValueKind.String && s.Kind is not (SettingKind.String or SettingKind.StringList))
-            return ParseText(s, e.GetString()!);
+            return SettingParser.Parse(s, e.GetString()!);
         try
         {
             return s.Kind switch
@@ -167,31 +149,6 @@ public sealed class RunConfig
                 $"Setting '{s.Name}' in the config file is {e.GetRawText()}, which is not a {s.TypeName}.")
             { Hint = "Fix the value in config.json, or override it with --set." };
         }
-    }
-
-    private static object ParseText(Setting s, string text) => SettingParser.Parse(s, text);
-
-    internal static void WriteValue(Utf8JsonWriter w, object value)
-    {
-        switch (value)
-        {
-            case int i: w.WriteNumberValue(i); break;
-            case long l: w.WriteNumberValue(l); break;
-            case double d: WriteDouble(w, d); break;
-            case bool b: w.WriteBooleanValue(b); break;
-            case string s: w.WriteStringValue(s); break;
-            case int[] a: w.WriteStartArray(); foreach (int x in a) w.WriteNumberValue(x); w.WriteEndArray(); break;
-            case double[] a: w.WriteStartArray(); foreach (double x in a) WriteDouble(w, x); w.WriteEndArray(); break;
-            case string[] a: w.WriteStartArray(); foreach (string x in a) w.WriteStringValue(x); w.WriteEndArray(); break;
-            default: throw new InvalidOperationException($"Cannot write setting value of type {value.GetType()}.");
-        }
-    }
-
-    // JSON has no NaN/Infinity; settings that allow them are written as the strings the parser reads back.
-    private static void WriteDouble(Utf8JsonWriter w, double d)
-    {
-        if (double.IsFinite(d)) w.WriteNumberValue(d);
-        else w.WriteStringValue(Setting.Format(d));
     }
 
     private static readonly JsonSerializerOptions MachineJsonOptions = new()

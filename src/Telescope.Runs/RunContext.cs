@@ -34,7 +34,6 @@ public sealed class RunContext
     public RecipeSettings Settings { get; }
     /// <summary>Where to write metrics, figures, summary and report.</summary>
     public RunFolder Folder { get; }
-    /// <summary>Progress display for long work.</summary>
     public IProgressReporter Progress { get; }
     /// <summary>Data folder from <c>--data</c> or <c>TELESCOPE_DATA</c>, or null when neither was given.</summary>
     public string? DataDirectory { get; }
@@ -42,7 +41,6 @@ public sealed class RunContext
     public CancellationToken CancellationToken { get; }
     /// <summary>Machine facts recorded in config.json, if captured.</summary>
     public MachineInfo? Machine { get; }
-    /// <summary>When the run started.</summary>
     public DateTimeOffset StartedUtc { get; }
 
     private readonly List<DataFileRecord> _dataFiles = [];
@@ -78,9 +76,7 @@ public sealed class RunContext
             : $"{record.Role}: {record.Path} is not a known data file, so it has no checksum to verify; sha256 {record.Sha256} recorded");
     }
 
-    /// <summary>Whether quick-mode defaults are in force.</summary>
     public bool Quick => Settings.Quick;
-    /// <summary>The run's seed.</summary>
     public long Seed => Settings.Seed;
 
     /// <summary>The data folder, or an error telling the user how to give one.</summary>
@@ -108,15 +104,13 @@ public sealed class RunContext
             if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
                 throw new TelescopeException($"Device '{name}' was requested but CUDA is not available on this machine.")
                 { Hint = "Use --set device=cpu." };
-            torch.Device device;
-            try { device = torch.device(name); }
+            try { return torch.device(name); }
             catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException
                                           or System.Runtime.InteropServices.ExternalException)
             {
                 throw new TelescopeException($"'{name}' is not a usable torch device: {e.Message}", e)
                 { Hint = "Use --set device=cpu (or cuda, cuda:1, … on a machine with CUDA)." };
             }
-            return device;
         }
     }
 

@@ -19,19 +19,17 @@ public sealed record RunFinding(string Key, string Claim, string Where, Verdict 
 /// </summary>
 public static class RunFindings
 {
-    /// <summary>File name inside a run folder.</summary>
     public const string FileName = "findings.json";
 
     /// <summary>Writes <paramref name="findings"/> into the run folder (a JSON array, in the given order).</summary>
     public static void Write(RunFolder folder, IEnumerable<RunFinding> findings) =>
-        folder.WriteSummary(findings.Select(f => new Dictionary<string, string>
-        {
-            ["key"] = f.Key,
-            ["claim"] = f.Claim,
-            ["where"] = f.Where,
-            ["outcome"] = OutcomeName(f.Verdict.Outcome),
-            ["statement"] = f.Verdict.Statement,
-        }).ToList(), FileName);
+        folder.WriteSummary(findings.Select(ToJson).ToList(), FileName);
+
+    /// <summary>One finding as findings.json holds it (the reproduction index copies it in this shape).</summary>
+    public static JsonObject ToJson(RunFinding f) => new()
+    {
+        ["key"] = f.Key, ["claim"] = f.Claim, ["where"] = f.Where, ["outcome"] = OutcomeName(f.Verdict.Outcome), ["statement"] = f.Verdict.Statement,
+    };
 
     /// <summary>Reads the findings of a finished run folder; a folder without the file has none.</summary>
     /// <exception cref="InvalidDataException">The file is not a findings array.</exception>

@@ -14,12 +14,6 @@ public sealed partial class RunFolder
     private readonly Dictionary<string, IFigure> _htmlFigures = new(StringComparer.Ordinal);
     private bool _progressPageWritten, _finalReportWritten;
 
-    private void WriteHtmlReport(string markdown)
-    {
-        WriteText(HtmlReportFileName, HtmlReport.Render(markdown, _htmlFigures));
-        _finalReportWritten = true;
-    }
-
     /// <summary>
     /// Writes report.html as a progress page (the runner's checkpoints call it): the metrics written so far, one
     /// interactive chart per metric with a line per sub-run. The final report replaces it; a run that ends without

@@ -15,9 +15,6 @@ public sealed partial class RunFolder
     private readonly HashSet<string> _mirroredFiles = new(StringComparer.Ordinal);
     private readonly List<(string Tag, string Png)> _mirroredFigures = [];
 
-    /// <summary>The TensorBoard log of this run, or null when <c>tensorboard=false</c> (or not started).</summary>
-    public TensorBoardLog? TensorBoard => _tensorBoard;
-
     /// <summary>
     /// Starts the TensorBoard log: writes the resolved settings (a markdown table for the text dashboard and the
     /// hparams dashboard's session start), then mirrors every metrics row written from now on. In a resumed run it
@@ -51,14 +48,9 @@ public sealed partial class RunFolder
         foreach (var (tag, png) in _mirroredFigures) _tensorBoard.AddImage(null, tag, 0, File.ReadAllBytes(png));
     }
 
-    private static string SettingsMarkdown(RecipeSettings settings)
-    {
-        var md = new StringBuilder("| setting | value | meaning |\n|---|---|---|\n");
-        foreach (var s in settings)
-            md.Append("| `").Append(s.Name).Append("` | `").Append(s.FormattedValue.Replace("|", "\\|")).Append("` | ")
-              .Append(s.Description.Replace("|", "\\|")).Append(" |\n");
-        return md.ToString();
-    }
+    // The settings table of the report's standard header.
+    private static string SettingsMarkdown(RecipeSettings settings) => new ReportBuilder().Table(["setting", "value", "meaning"],
+        settings.Select(s => (IReadOnlyList<object?>)[$"`{s.Name}`", $"`{s.FormattedValue}`", s.Description])).ToString();
 
     private static object HParamValue(Setting s) => s.Value switch
     {
@@ -98,11 +90,8 @@ public sealed partial class RunFolder
     /// <summary>Writes the rows of a metrics file restored from a checkpoint as scalars.</summary>
     private void Replay(string fileName)
     {
-        string text;
-        using (var stream = new FileStream(GetPath(fileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        using (var reader = new StreamReader(stream, Encoding.UTF8))
-            text = reader.ReadToEnd();
-        var records = ParseCsv(text);
+        using var stream = new FileStream(GetPath(fileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var records = ParseCsv(new StreamReader(stream, Encoding.UTF8).ReadToEnd());
         if (records.Count == 0) return;
         string prefix = TagPrefix(fileName);
         var tags = records[0].Skip(2).Select(c => prefix + c).ToArray();

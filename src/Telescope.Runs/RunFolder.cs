@@ -44,7 +44,6 @@ public sealed partial class RunFolder : IDisposable
     /// <summary>The temporary folder files are written to until <see cref="Commit"/>.</summary>
     public string WorkingPath { get; }
 
-    /// <summary>Whether <see cref="Commit"/> has succeeded.</summary>
     public bool IsCommitted { get; private set; }
 
     /// <summary>The default output folder <c>&lt;root&gt;/&lt;recipe&gt;-yyyyMMdd-HHmmss</c>.</summary>
@@ -65,7 +64,6 @@ public sealed partial class RunFolder : IDisposable
         string parent = Path.GetDirectoryName(full) ?? throw new TelescopeException($"Cannot use '{outPath}' as output folder (no parent folder).");
         try
         {
-            Directory.CreateDirectory(parent);
             string working = Path.Combine(parent, $"{Path.GetFileName(full)}.partial-{Guid.NewGuid().ToString("N")[..8]}");
             Directory.CreateDirectory(working);
             return new RunFolder(full, working, force);
@@ -175,7 +173,8 @@ public sealed partial class RunFolder : IDisposable
     public void WriteReport(string markdown)
     {
         WriteText(ReportFileName, markdown);
-        WriteHtmlReport(markdown);
+        WriteText(HtmlReportFileName, Reporting.Html.HtmlReport.Render(markdown, _htmlFigures));
+        _finalReportWritten = true;
     }
 
     /// <summary>Writes the run's resolved configuration (config.json).</summary>
@@ -189,13 +188,11 @@ public sealed partial class RunFolder : IDisposable
     /// <returns>The file names relative to the run folder (for report links) and any notes about dropped points.</returns>
     public FigureFiles SaveFigure(IFigure figure, string baseName)
     {
-        string png = GetPath(baseName + ".png");
-        figure.Save(png, Path.ChangeExtension(png, ".svg"));
+        string png = GetPath(baseName + ".png"), svg = Path.ChangeExtension(png, ".svg");
+        figure.Save(png, svg);
         AddFigureToTensorBoard(baseName, png);
-        var files = new FigureFiles(
-            Path.GetRelativePath(WorkingPath, png).Replace('\\', '/'),
-            Path.GetRelativePath(WorkingPath, Path.ChangeExtension(png, ".svg")).Replace('\\', '/'),
-            figure.Notes);
+        string Relative(string path) => Path.GetRelativePath(WorkingPath, path).Replace('\\', '/');
+        var files = new FigureFiles(Relative(png), Relative(svg), figure.Notes);
         _htmlFigures[files.Png] = figure;
         return files;
     }
@@ -262,8 +259,6 @@ public sealed partial class RunFolder : IDisposable
     public static JsonSerializerOptions SummaryJsonOptions { get; } = new()
     {
         WriteIndented = true,
-        PropertyNamingPolicy = null,
-        DictionaryKeyPolicy = null,
         IncludeFields = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

@@ -11,7 +11,6 @@ namespace Telescope.Runs;
 /// </summary>
 public static class RunRecord
 {
-    /// <summary>File name of the record inside a run folder.</summary>
     public const string FileName = "RUN.md";
 
     /// <summary>

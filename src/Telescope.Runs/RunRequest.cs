@@ -5,7 +5,6 @@ public sealed record RunRequest
 {
     /// <summary>Recipe name; may be null when <see cref="ConfigPath"/> names it.</summary>
     public string? Recipe { get; init; }
-    /// <summary>Use quick-mode defaults.</summary>
     public bool Quick { get; init; }
     /// <summary><c>key=value</c> overrides, applied after the config file.</summary>
     public IReadOnlyList<string> Assignments { get; init; } = [];

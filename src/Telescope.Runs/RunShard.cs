@@ -10,7 +10,6 @@ public sealed record RunShard(int Index, int Count)
     /// <summary>The whole sweep (no sharding).</summary>
     public static RunShard All { get; } = new(0, 1);
 
-    /// <summary>Whether this is the whole sweep.</summary>
     public bool IsAll => Count == 1;
 
     /// <summary>Whether sub-run <paramref name="subRun"/> belongs to this share.</summary>

@@ -63,25 +63,16 @@ public static class SeedAggregate
         foreach (var (key, _) in nodes[0])
         {
             var values = nodes.Select(n => n.TryGetPropertyValue(key, out var v) ? v : null).ToArray();
-            if (values.All(v => v is JsonObject))
-            {
-                result[key] = CombineObjects(values.Cast<JsonObject>().ToArray());
-                continue;
-            }
-            if (values.All(v => JsonNode.DeepEquals(v, values[0])))
-            {
-                result[key] = values[0]?.DeepClone();
-                continue;
-            }
-            if (values.All(v => v is null || AsNumber(v) is not null))
+            if (values.All(v => v is JsonObject)) result[key] = CombineObjects(values.Cast<JsonObject>().ToArray());
+            else if (values.All(v => JsonNode.DeepEquals(v, values[0]))) result[key] = values[0]?.DeepClone();
+            else if (values.All(v => v is null || AsNumber(v) is not null))
             {
                 // Missing (null) or non-finite values count as absent, like a diverged seed in SeededSeries.
                 var (mean, sd, count) = MeanSd(values.Where(v => v is not null).Select(v => AsNumber(v!)!.Value));
                 result[key] = count == 0 ? null : JsonValue.Create(mean);
                 result[key + SdSuffix] = sd is { } s ? JsonValue.Create(s) : null;
-                continue;
             }
-            result[key] = null;   // differs between seeds and cannot be averaged (e.g. a verdict string): see per_seed
+            else result[key] = null;   // differs between seeds and cannot be averaged (e.g. a verdict string): see per_seed
         }
         return result;
     }

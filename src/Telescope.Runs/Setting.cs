@@ -27,7 +27,6 @@ public sealed class Setting
     /// <summary>Key used in <c>--set key=value</c> and in config.json.</summary>
     public string Name { get; }
 
-    /// <summary>Value type.</summary>
     public SettingKind Kind { get; }
 
     /// <summary>One-line description shown by <c>telescope describe</c>.</summary>
@@ -90,23 +89,12 @@ public sealed class Setting
     /// <exception cref="TelescopeException">The value violates the constraint.</exception>
     internal void SetValue(object value, string shownAs) => Value = Validate(value, shownAs);
 
-    private object Validate(object value, string shownAs)
-    {
-        string? problem = _validate(value);
-        if (problem is not null)
-            throw new TelescopeException(
-                $"Setting '{Name}' got '{shownAs}', but {problem}. Expected {TypeName}{ConstraintSuffix}.")
-            { Hint = $"Example: --set {Name}={Format(DefaultValue)}" };
-        return value;
-    }
+    private object Validate(object value, string shownAs) => _validate(value) is not { } problem ? value
+        : throw new TelescopeException($"Setting '{Name}' got '{shownAs}', but {problem}. Expected {TypeName}{ConstraintSuffix}.")
+        { Hint = $"Example: --set {Name}={Format(DefaultValue)}" };
 
-    private object CheckDefinition(object value, string what)
-    {
-        string? problem = _validate(value);
-        if (problem is not null)
-            throw new ArgumentException($"The {what} of setting '{Name}' is invalid: {problem}.");
-        return value;
-    }
+    private object CheckDefinition(object value, string what) => _validate(value) is not { } problem ? value
+        : throw new ArgumentException($"The {what} of setting '{Name}' is invalid: {problem}.");
 
     internal string ConstraintSuffix => Constraint.Length == 0 ? "" : $" ({Constraint})";
 }

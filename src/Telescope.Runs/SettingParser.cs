@@ -8,12 +8,12 @@ internal static class SettingParser
         string t = text.Trim();
         return setting.Kind switch
         {
-            SettingKind.Int => ParseInt(setting, t, text),
-            SettingKind.Long => ParseLong(setting, t, text),
+            SettingKind.Int => ParseWhole<int>(setting, t, text, 32),
+            SettingKind.Long => ParseWhole<long>(setting, t, text, 64),
             SettingKind.Double => ParseDouble(setting, t, text),
             SettingKind.Bool => ParseBool(setting, t, text),
             SettingKind.String => t,
-            SettingKind.IntList => SplitList(t).Select(x => ParseInt(setting, x, text)).ToArray(),
+            SettingKind.IntList => SplitList(t).Select(x => ParseWhole<int>(setting, x, text, 32)).ToArray(),
             SettingKind.DoubleList => SplitList(t).Select(x => ParseDouble(setting, x, text)).ToArray(),
             SettingKind.StringList => SplitList(t),
             _ => throw new InvalidOperationException($"Unknown setting kind {setting.Kind}."),
@@ -23,15 +23,10 @@ internal static class SettingParser
     private static string[] SplitList(string t) =>
         t.Length == 0 ? [] : t.Split(',').Select(x => x.Trim()).ToArray();
 
-    private static int ParseInt(Setting s, string t, string whole) =>
-        int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)
+    private static T ParseWhole<T>(Setting s, string t, string whole, int bits) where T : System.Numerics.IBinaryInteger<T> =>
+        T.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw Bad(s, t, whole, "a whole number in the 32-bit range");
-
-    private static long ParseLong(Setting s, string t, string whole) =>
-        long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v)
-            ? v
-            : throw Bad(s, t, whole, "a whole number in the 64-bit range");
+            : throw Bad(s, t, whole, $"a whole number in the {bits}-bit range");
 
     private static double ParseDouble(Setting s, string t, string whole)
     {

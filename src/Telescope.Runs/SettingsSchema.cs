@@ -26,22 +26,14 @@ namespace Telescope.Runs;
 /// </code>
 /// </example>
 /// <typeparam name="T">A record (positional, or with init-only properties) with one property per setting.</typeparam>
-public sealed class SettingsSchema<T> where T : class
+/// <param name="defaultSeed">The default of the <c>seed</c> setting every run has.</param>
+public sealed class SettingsSchema<T>(long defaultSeed = 0) where T : class
 {
     private readonly List<Action<RecipeSettings>> _declarations = [];
     private readonly List<Action<T, RecipeSettings>> _binders = [];
-    private readonly long _defaultSeed;
-
-    /// <summary>A schema whose runs default to seed <paramref name="defaultSeed"/> (the <c>seed</c> setting always exists).</summary>
-    public SettingsSchema(long defaultSeed = 0) => _defaultSeed = defaultSeed;
 
     /// <summary>The settings with their defaults (quick-mode values when <paramref name="quick"/>), ready to be resolved.</summary>
-    public RecipeSettings Create(bool quick)
-    {
-        var settings = new RecipeSettings(quick, _defaultSeed);
-        DeclareInto(settings);
-        return settings;
-    }
+    public RecipeSettings Create(bool quick) => DeclareInto(new RecipeSettings(quick, defaultSeed));
 
     /// <summary>The record holding the resolved values of <paramref name="settings"/> (created by <see cref="Create"/>).</summary>
     public T Bind(RecipeSettings settings)
@@ -55,9 +47,10 @@ public sealed class SettingsSchema<T> where T : class
         return record;
     }
 
-    internal void DeclareInto(RecipeSettings settings)
+    private RecipeSettings DeclareInto(RecipeSettings settings)
     {
         foreach (var declare in _declarations) declare(settings);
+        return settings;
     }
 
     // ---- one setting per property ------------------------------------------------------------------
@@ -123,7 +116,7 @@ public sealed class SettingsSchema<T> where T : class
 
     /// <summary>A group of settings declared by another schema, bound as its record (shared groups such as an optimizer's).</summary>
     public SettingsSchema<T> Group<TGroup>(Expression<Func<T, TGroup>> property, SettingsSchema<TGroup> group) where TGroup : class =>
-        Add(property, group.DeclareInto, group.Bind, null, null);
+        Add(property, s => group.DeclareInto(s), group.Bind, null, null);
 
     /// <summary>
     /// The same setting for each of <paramref name="keys"/> (e.g. a learning-rate grid per optimizer, named

@@ -7,7 +7,6 @@ namespace Telescope.Runs;
 /// </summary>
 public sealed record ShardFile
 {
-    /// <summary>File name inside a shard's run folder.</summary>
     public const string FileName = "shard.json";
 
     public required string Recipe { get; init; }
@@ -40,6 +39,5 @@ public sealed record ShardFile
         }
     }
 
-    /// <summary>The file's JSON text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(SubRunResults.Options) { WriteIndented = true }) + "\n";
 }

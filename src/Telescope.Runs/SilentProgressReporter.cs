@@ -3,13 +3,10 @@ namespace Telescope.Runs;
 /// <summary>A progress reporter that shows nothing (for tests and library use).</summary>
 public sealed class SilentProgressReporter : IProgressReporter
 {
-    /// <summary>The shared instance.</summary>
     public static SilentProgressReporter Instance { get; } = new();
 
-    /// <inheritdoc/>
     public IProgressTask Start(string description, double total) => new Task();
 
-    /// <inheritdoc/>
     public void Message(string text) { }
 
     private sealed class Task : IProgressTask

@@ -16,10 +16,8 @@ public static class SubRunResults
         IncludeFields = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-        PropertyNamingPolicy = null,
     };
 
-    /// <summary>The JSON text of <paramref name="result"/>.</summary>
     public static string Serialize<T>(T result) => JsonSerializer.Serialize(result, Options);
 
     /// <summary>Reads a result written by <see cref="Serialize"/>.</summary>

@@ -32,8 +32,7 @@ public sealed class Sweep<T>
         {
             if (resumed.GetLong(Prefix + "count") != count)
                 throw new CheckpointMismatchException($"The checkpoint is of a sweep of {resumed.GetLong(Prefix + "count")} sub-runs, but these settings give {count}.");
-            string done = resumed.GetString(Prefix + "done");
-            foreach (string k in done.Length == 0 ? [] : done.Split(','))
+            foreach (string k in resumed.GetString(Prefix + "done").Split(',', StringSplitOptions.RemoveEmptyEntries))
                 _done[int.Parse(k, System.Globalization.CultureInfo.InvariantCulture)] =
                     SubRunResults.Deserialize<T>(resumed.GetString($"{Prefix}result/{k}"), RunCheckpoints.FileName);
         }
@@ -99,7 +98,7 @@ public sealed class Sweep<T>
     /// </summary>
     public void Finish(string facts, Action<IReadOnlyList<T>> writeOutputs)
     {
-        var missing = Assigned.Where(k => !_done.ContainsKey(k)).ToList();
+        var missing = Pending.ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"Sub-runs {string.Join(", ", missing)} have no result.");
         if (Shard.IsAll)
         {

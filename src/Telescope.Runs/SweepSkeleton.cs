@@ -28,7 +28,6 @@ public sealed class SweepSkeleton<TResult, TFacts>(Action<RunContext, TFacts, IR
     /// Runs the sweep: trains this process's pending sub-runs of the <paramref name="count"/> (resuming the one in
     /// flight), then writes the outputs or, sharded, shard.json.
     /// </summary>
-    /// <param name="context">The run.</param>
     /// <param name="facts">Sweep-wide facts a merge needs.</param>
     /// <param name="count">Sub-runs of the whole sweep.</param>
     /// <param name="columns">metrics.csv's columns after run and step.</param>

@@ -47,7 +47,7 @@ public sealed class SweepSubRun
 
     /// <summary>The step the resumed sub-run takes next (stored by <see cref="SaveIfDue"/>).</summary>
     /// <exception cref="InvalidOperationException">The sub-run is not resumed.</exception>
-    public int NextStep => (Resume ?? throw new InvalidOperationException($"Sub-run {Index} is not resumed.")).GetInt(StepKey);
+    public int NextStep => ResumeOrThrow.GetInt(StepKey);
 
     /// <summary>A new list of what the sub-run carries over between steps (<see cref="SubRunState"/>); its clock starts now.</summary>
     public SubRunState State() => new(this);

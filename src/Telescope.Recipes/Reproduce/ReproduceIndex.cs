@@ -99,11 +99,7 @@ public static class ReproduceIndex
             {
                 ["finding"] = item.Finding, ["paper"] = item.Paper, ["recipe"] = item.Recipe, ["folder"] = item.Folder,
                 ["commit"] = Commit(config), ["seeds"] = Seeds(config), ["wall_seconds"] = Math.Round(seconds, 1),
-                ["findings"] = new JsonArray(list.Select(f => (JsonNode)new JsonObject
-                {
-                    ["key"] = f.Key, ["claim"] = f.Claim, ["where"] = f.Where,
-                    ["outcome"] = RunFindings.OutcomeName(f.Verdict.Outcome), ["statement"] = f.Verdict.Statement,
-                }).ToArray()),
+                ["findings"] = new JsonArray(list.Select(f => (JsonNode)RunFindings.ToJson(f)).ToArray()),
             });
         }
         return new JsonObject { ["scale"] = scale, ["wall_seconds"] = Math.Round(total, 1), ["runs"] = items };

@@ -15,7 +15,6 @@ public sealed class Reproduction(RecipeCatalog catalog, string root, ReproduceSc
     /// <summary>The reproduction of <paramref name="scale"/> with the built-in plan.</summary>
     public static Reproduction Of(RecipeCatalog catalog, string root, ReproduceScale scale) => new(catalog, root, scale, ReproducePlan.For(scale));
 
-    /// <summary>The plan this reproduction runs.</summary>
     public IReadOnlyList<ReproduceItem> Plan => plan;
 
     private ReproduceLedger Ledger => ReproduceLedger.In(root, scale);
