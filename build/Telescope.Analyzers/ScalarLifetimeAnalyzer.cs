@@ -60,7 +60,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     }
 
     // Tensor.add(x) and add_(x) call add(x, alpha: 1); addcdiv(a, b) calls addcdiv(a, b, value: 1); celu() and elu()
-    // pass their constants as new Scalars.
+    // pass their constants as new Scalars; square() calls pow(2).
     private static void AnalyzeInvocation(OperationAnalysisContext context)
     {
         var method = ((IInvocationOperation)context.Operation).TargetMethod;
@@ -76,6 +76,10 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
         if (hidden)
             context.ReportDiagnostic(Diagnostic.Create(HiddenScalar, context.Operation.Syntax.GetLocation(), method.Name,
                 "pass the scale explicitly (e.g. alpha: TorchScalars.One)"));
+        // square() is pow(2): the exponent becomes a temporary Scalar (seen in a test run as an assert at Scalar.h:279).
+        else if (method.Name is "square" or "square_" && method.Parameters.Length == 0)
+            context.ReportDiagnostic(Diagnostic.Create(HiddenScalar, context.Operation.Syntax.GetLocation(), method.Name,
+                "call pow(TorchScalars.Two), the same call with a Scalar that lives for the process"));
     }
 
     // Tensor's operators with a number operand turn it into a Scalar inside TorchSharp; every + calls add(other)

@@ -74,7 +74,7 @@ internal static class AdaptiveKernelArm
             var index = torch.tensor(batches.Batch(t).ToArray(), dtype: ScalarType.Int64, device: device);
             optimizer.ZeroGrad();
             var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
-            var loss = residual.square().mean().mul(half);
+            var loss = residual.pow(TorchScalars.Two).mean().mul(half);
             DivergenceException.ThrowIfNotFinite(loss.to_type(ScalarType.Float64).item<double>(), $"{data.Train.Name} {run.Optimizer}", t);
             loss.backward();
             optimizer.Step().Dispose();
@@ -88,7 +88,7 @@ internal static class AdaptiveKernelArm
                 var (alignTrain, alignTest, centeredTrain, centeredTest) = isAdam
                     ? DecompositionTrainer.Alignments(kernel.Compute(xTrain, xTrain, preconditioner), kernel.Compute(xTrain, xTrain, null), ownRows, plainRows)
                     : (1.0, 1.0, 1.0, 1.0);
-                double trainMse = (NeuralArm.Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).square().mean().item<double>();
+                double trainMse = (NeuralArm.Predict(network, xTrain) - yTrain.to_type(ScalarType.Float64)).pow(TorchScalars.Two).mean().item<double>();
                 var point = new TabularKernelPoint(t, trainMse, WCurve(data.TestSets, wOwn)[^1].Mean, WCurve(data.TestSets, wPlain)[^1].Mean,
                     MeanRatio(wOwn, irregular), MeanRatio(wPlain, irregular), alignTrain, alignTest, centeredTrain, centeredTest);
                 run.Points.Add(point);
@@ -99,14 +99,14 @@ internal static class AdaptiveKernelArm
         }
         run.WOwn = WCurve(data.TestSets, wOwn);
         run.WPlain = WCurve(data.TestSets, wPlain);
-        var squaredError = (NeuralArm.Predict(network, xTracked) - yTracked).square().flatten().data<double>().ToArray();
+        var squaredError = (NeuralArm.Predict(network, xTracked) - yTracked).pow(TorchScalars.Two).flatten().data<double>().ToArray();
         run.TestMseRegular = Enumerable.Range(0, squaredError.Length).Where(i => !irregular[i]).Average(i => squaredError[i]);
         run.TestMseIrregular = Enumerable.Range(0, squaredError.Length).Where(i => irregular[i]).Average(i => squaredError[i]);
         run.WallTime = state.Clock.Wall;
         return run;
     }
 
-    private static double[] RowNorms(Tensor rows) => rows.to_type(ScalarType.Float64).square().sum(1L).sqrt().data<double>().ToArray();
+    private static double[] RowNorms(Tensor rows) => rows.to_type(ScalarType.Float64).pow(TorchScalars.Two).sum(1L).sqrt().data<double>().ToArray();
 
     /// <summary>mean w over irregular tracked rows / mean w over regular tracked rows.</summary>
     private static double MeanRatio(double[] w, bool[] irregular) =>

@@ -222,7 +222,7 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
     {
         var m = metrics.Single(x => x.Set == set);
         var change = tracker.Telescoped(set) - tracker.Initial(set);
-        double changeSquare = change.square().sum().item<double>();
+        double changeSquare = change.pow(TorchScalars.Two).sum().item<double>();
         var abs = new Dictionary<string, double>();
         var projection = new Dictionary<string, double>();
         Tensor? sum = null;

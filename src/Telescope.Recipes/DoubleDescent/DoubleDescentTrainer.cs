@@ -178,7 +178,7 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         var y = batches.FullBatch ? trainTargets : trainTargets.index_select(0, batch);
         optimizer.ZeroGrad();
         using var halfLossScale = (settings.LossScale / 2).ToScalar();
-        var loss = (network.forward(x) - y).square().mean().mul(halfLossScale);
+        var loss = (network.forward(x) - y).pow(TorchScalars.Two).mean().mul(halfLossScale);
         double lossValue = loss.to_type(ScalarType.Float64).item<double>();
         DivergenceException.ThrowIfNotFinite(lossValue, label, t);
         loss.backward();
@@ -227,8 +227,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         var fTest = network.forward(data.TestInputs).to_type(ScalarType.Float64);
         var yTrain = trainTargets.to_type(ScalarType.Float64);
         var yTest = data.TestTargets.to_type(ScalarType.Float64);
-        double trainMse = (fTrain - yTrain).square().mean().item<double>();
-        double testMse = (fTest - yTest).square().mean().item<double>();
+        double trainMse = (fTrain - yTrain).pow(TorchScalars.Two).mean().item<double>();
+        double testMse = (fTest - yTest).pow(TorchScalars.Two).mean().item<double>();
         // sign(f) ≠ y ⇔ f·y ≤ 0 for ±1 targets (f = 0 counts as an error).
         double testError = (fTest * yTest).le(TorchScalars.Zero).to_type(ScalarType.Float64).mean().item<double>();
         var none = new EffectiveParameterEstimate("", step, double.NaN, double.NaN, 0, false);

@@ -194,7 +194,7 @@ internal sealed class GrokkingMnistTrainer(GrokkingMnistSettings s, MnistGrokkin
         {
             var f = network.forward(x);
             double error = f.argmax(1).ne(classes).to_type(ScalarType.Float64).mean().item<double>();
-            double mse = (f - targets).square().mean().to_type(ScalarType.Float64).item<double>();
+            double mse = (f - targets).pow(TorchScalars.Two).mean().to_type(ScalarType.Float64).item<double>();
             return (error, mse);
         }
         var train = Evaluate(data.TrainInputs, data.TrainTargets, data.TrainClasses);

@@ -122,7 +122,7 @@ internal sealed class GrokkingPolyTrainer(GrokkingPolySettings s, PolynomialTask
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        double Mse(Tensor x, Tensor y) => (network.forward(x) - y).square().mean().to_type(ScalarType.Float64).item<double>();
+        double Mse(Tensor x, Tensor y) => (network.forward(x) - y).pow(TorchScalars.Two).mean().to_type(ScalarType.Float64).item<double>();
         double train = Mse(task.TrainInputs, task.TrainLabels), test = Mse(task.TestInputs, task.TestLabels);
         if (smoother is null) return new GrokkingPoint(step, train, test, double.NaN, 0, double.NaN, 0);
         var (pTrain, pTest) = (EffectiveParameters.Compute(smoother, SmootherSets.Training), EffectiveParameters.Compute(smoother, "test"));

@@ -119,7 +119,7 @@ internal static class GrokkingSubRuns
     {
         var residual = network.forward(x) - y;
         using var halfLossScale = (0.5 * lossScale).ToScalar();
-        return residual.square().sum(1).mean().mul(halfLossScale);
+        return residual.pow(TorchScalars.Two).sum(1).mean().mul(halfLossScale);
     }
 
     /// <summary>Key (inside the sub-run's scope) of the result so far of the sub-run in flight.</summary>

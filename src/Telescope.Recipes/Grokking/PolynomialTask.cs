@@ -20,7 +20,7 @@ internal sealed record PolynomialTask(Tensor TrainInputs, Tensor TrainLabels, Te
             using var scaleScalar = scale.ToScalar();
             using var half = 0.5.ToScalar();
             var x = torch.randn([count, inputSize], dtype: ScalarType.Float64, generator: generator).mul_(scaleScalar);
-            var y = x.mm(beta).square().mul_(half);
+            var y = x.mm(beta).pow(TorchScalars.Two).mul_(half);
             return (x.to(dtype, device).MoveToOuterDisposeScope(), y.to(dtype, device).MoveToOuterDisposeScope());
         }
         var (xTrain, yTrain) = Draw(trainCount);

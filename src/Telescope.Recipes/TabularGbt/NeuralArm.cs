@@ -69,7 +69,7 @@ internal static class NeuralArm
             optimizer.ZeroGrad();
             var residual = network.forward(xTrain.index_select(0, index)) - yTrain.index_select(0, index);
             using var half = 0.5.ToScalar();
-            var loss = residual.square().mean().mul(half);
+            var loss = residual.pow(TorchScalars.Two).mean().mul(half);
             double batchMse = 2 * loss.to_type(ScalarType.Float64).item<double>();
             DivergenceException.ThrowIfNotFinite(batchMse, data.Train.Name, t);
             loss.backward();
@@ -86,7 +86,7 @@ internal static class NeuralArm
         var final = Predict(network, xTracked);
         // The tangent-kernel row is one [tracked, n] block at θ_T; k = 1, so the trace block is K itself.
         var norms = settings.WeightNorm == TabularGbtSettings.TangentKernel
-            ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).square().sum(1L).sqrt()
+            ? kernel.Compute(xTracked, xTrain, KernelOutputMode.Trace).to_type(ScalarType.Float64).pow(TorchScalars.Two).sum(1L).sqrt()
             : smoother.RowNorms(TrackedSet);
         return new NeuralResult(final.data<double>().ToArray(), norms.to_type(ScalarType.Float64).data<double>().ToArray(),
             curve, final.abs().mean().item<double>(), FinalFidelity(), state.Clock.Wall);
@@ -128,8 +128,8 @@ internal static class NeuralArm
             var fTracked = Predict(network, xTracked);
             var fidelity = smoother.Fidelity(TrackedSet, yTrain64, tracker.Telescoped(TrackedSet), fTracked);
             return new NeuralPoint(step, batchMse,
-                (fTrain - yTrain64).square().mean().item<double>(),
-                (fTracked - yTracked).square().mean().item<double>(),
+                (fTrain - yTrain64).pow(TorchScalars.Two).mean().item<double>(),
+                (fTracked - yTracked).pow(TorchScalars.Two).mean().item<double>(),
                 fidelity,
                 EffectiveParameters.Compute(smoother, SmootherSets.Training).Value,
                 EffectiveParameters.Compute(smoother, TrackedSet).Value);

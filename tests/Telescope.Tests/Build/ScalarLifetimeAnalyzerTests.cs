@@ -25,11 +25,12 @@ public sealed class ScalarLifetimeAnalyzerTests
                 var e = a + b;                       // TEL0002: + is add(other), alpha 1
                 var f = torch.where(a.gt(b), 1L, -1L); // TEL0001 twice: long → Tensor
                 a += b;                              // TEL0002: a = a + b
+                var g = a.square();                  // TEL0002: square() is pow(2)
                 return a.add_(b, alpha: c);          // TEL0001
             }
             """);
         Assert.Equal(
-            new[] { ("TEL0001", 3), ("TEL0002", 4), ("TEL0002", 5), ("TEL0002", 6), ("TEL0001", 7), ("TEL0001", 7), ("TEL0002", 8), ("TEL0001", 9) },
+            new[] { ("TEL0001", 3), ("TEL0002", 4), ("TEL0002", 5), ("TEL0002", 6), ("TEL0001", 7), ("TEL0001", 7), ("TEL0002", 8), ("TEL0002", 9), ("TEL0001", 10) },
             diagnostics);
     }
 
@@ -43,6 +44,7 @@ public sealed class ScalarLifetimeAnalyzerTests
                 a.mul_(scale).add_(b, one);
                 var d = a * scale;                   // Tensor × Scalar: mul(scale), nothing made inside
                 var e = a - b;                       // sub(other) takes no alpha
+                var f = a.pow(one);                  // pow with a Scalar the caller holds
                 return a.div(scale);
             }
             """);

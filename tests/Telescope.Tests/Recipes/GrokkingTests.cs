@@ -73,7 +73,7 @@ public sealed class GrokkingTests : IDisposable
         using var rootD = Math.Sqrt(d).ToScalar();
         using var half = 0.5.ToScalar();
         var x = torch.randn([n, d], dtype: ScalarType.Float64, generator: generator).div(rootD);
-        var y = x.mm(beta).square().mul(half);
+        var y = x.mm(beta).pow(TorchScalars.Two).mul(half);
         var network = new Mlp(new MlpOptions
         {
             InputSize = d, HiddenWidths = [width], OutputSize = 1, Activation = Activation.Polynomial(0), Bias = false,
@@ -88,8 +88,8 @@ public sealed class GrokkingTests : IDisposable
         var contraction = torch.eye(n, dtype: ScalarType.Float64) - kernel.mul(stepScale);
         var power = torch.eye(n, dtype: ScalarType.Float64);
         for (int t = 0; t < steps; t++) power = power.mm(contraction);
-        double pTrain = (torch.eye(n, dtype: ScalarType.Float64) - power).square().sum().item<double>();
-        double trainMse = power.mm(r0).square().mean().item<double>();
+        double pTrain = (torch.eye(n, dtype: ScalarType.Float64) - power).pow(TorchScalars.Two).sum().item<double>();
+        double trainMse = power.mm(r0).pow(TorchScalars.Two).mean().item<double>();
 
         var result = Summary(folder).GetProperty("results")[0];
         Assert.Equal(0.0, result.GetProperty("epsilon").GetDouble());
