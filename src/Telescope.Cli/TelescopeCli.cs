@@ -156,19 +156,20 @@ public static class TelescopeCli
         var indexOnly = new Option<bool>("--index-only") { Description = "Only write the index (README.md, index.json) from the finished folders" };
         var data = new Option<string?>("--data") { Description = $"Data folder (default: ${RecipeRunner.DataEnvironmentVariable})", HelpName = "DIR" };
         var force = new Option<bool>("--force") { Description = "Run every recipe anew, replacing finished folders" };
-        var only = new Option<string[]>("--only") { Description = "Run only these recipes of the plan (comma-separated); the index lists every finished one", HelpName = "recipe,…" };
+        var only = new Option<string[]>("--only") { Description = "Run (or with --merge, merge) only these recipes of the plan (comma-separated); the index lists every finished one", HelpName = "recipe,…" };
         var command = new Command("reproduce", "Run the paper's case studies and the design-choice lens as one plan and index every finding's verdict (docs/reproduce.md)");
         foreach (var o in new Option[] { scale, outOption, shard, mergeCount, indexOnly, data, force, only }) command.Options.Add(o);
         command.SetAction(p => Guard(ui, p.GetValue(verbose), () =>
         {
             var reproduction = Reproduction.Of(catalog, p.GetValue(outOption)!, ReproducePlan.ParseScale(p.GetValue(scale)!));
+            var recipes = p.GetValue(only) is { Length: > 0 } names
+                ? names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null;
             if (p.GetValue(indexOnly)) reproduction.WriteIndex();
-            else if (p.GetValue(mergeCount) is int n) ui.WithProgress(progress => { reproduction.MergeShards(n, progress, ui.Warning); return 0; });
+            else if (p.GetValue(mergeCount) is int n) ui.WithProgress(progress => { reproduction.MergeShards(n, progress, ui.Warning, recipes); return 0; });
             else
             {
                 var share = p.GetValue(shard) is { } text ? RunShard.Parse(text) : RunShard.All;
-                ui.WithProgress(progress => { reproduction.Run(share, p.GetValue(data), p.GetValue(force), progress, ct, ui.Warning,
-                    p.GetValue(only) is { Length: > 0 } names ? names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null); return 0; });
+                ui.WithProgress(progress => { reproduction.Run(share, p.GetValue(data), p.GetValue(force), progress, ct, ui.Warning, recipes); return 0; });
             }
             ui.Success(p.GetValue(shard) is { } s ? $"Shard {s} finished under {p.GetValue(outOption)}; merge the shards with --merge N."
                 : $"Index written: {Path.Combine(p.GetValue(outOption)!, ReproduceIndex.ReadmeFileName)}");

@@ -119,7 +119,7 @@ internal sealed class GrokkingModularFindings
             return new Verdict(VerdictOutcome.Inconclusive, string.Join("; ", flat.Select(e =>
                 $"seed {e.Events.Run.Seed}: the {name} rises by {F(e.Series?.Rise ?? double.NaN)}, not more than {F(_s.Verdicts.PeakNoiseFactor)}× its roughness {F(e.Series?.Noise ?? double.NaN)}")) + " — no rise to time");
         // A rise that has faded below its half level by the grokking step did not come "with" the accuracy.
-        var faded = grokked.Where(e => e.Series!.ValueAt(e.Events.StepGrok!.Value) < e.Series.HalfLevel).ToList();
+        var faded = grokked.Where(e => e.Series!.HalfRise <= e.Events.StepGrok && e.Series.ValueAt(e.Events.StepGrok!.Value) < e.Series.HalfLevel).ToList();
         if (faded.Count > 0)
             return new Verdict(VerdictOutcome.Disagrees, string.Join("; ", faded.Select(e =>
                 $"seed {e.Events.Run.Seed}: the {name} rose early (half rise at logged step {e.Series!.HalfRise}, up to {F(e.Series.First + e.Series.Rise)}) but fell back to {F(e.Series.ValueAt(e.Events.StepGrok!.Value))}, below its half level {F(e.Series.HalfLevel)}, by the grokking step {e.Events.StepGrok}")));

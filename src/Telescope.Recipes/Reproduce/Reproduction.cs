@@ -68,11 +68,13 @@ public sealed class Reproduction(RecipeCatalog catalog, string root, ReproduceSc
     /// wrote, then writes the index of what is finished.
     /// </summary>
     /// <exception cref="TelescopeException">Some shards are missing or unfinished (named); the others are merged first.</exception>
-    public void MergeShards(int count, IProgressReporter progress, Action<string>? warn = null)
+    /// <param name="only">Merge only the items of these recipes (the others are neither merged nor reported missing).</param>
+    public void MergeShards(int count, IProgressReporter progress, Action<string>? warn = null, IReadOnlyCollection<string>? only = null)
     {
         var missing = new List<string>();
         foreach (var item in plan)
         {
+            if (only is not null && !only.Contains(item.Recipe)) continue;
             string target = Path.Combine(root, item.Folder);
             if (IsFinished(target)) continue;
             var shards = Enumerable.Range(0, count).Select(i => Path.Combine(root, $"{item.Folder}.shards/shard-{i}")).ToList();

@@ -142,6 +142,10 @@ public class GrokkingModularFindingsTests
         var fadedVerdict = faded.AlignmentLeads(faded.Grid[0], centered: true);
         Assert.Equal(VerdictOutcome.Disagrees, fadedVerdict.Outcome);
         Assert.Contains("fell back", fadedVerdict.Statement);
+        // A rise after the grokking step is a late rise, not one that fell back.
+        var lateVerdict = late.AlignmentLeads(late.Grid[0], centered: true);
+        Assert.DoesNotContain("fell back", lateVerdict.Statement);
+        Assert.Contains("rises later", lateVerdict.Statement);
         // Without the centred curve there is no such verdict.
         var plain = Findings(s, Run(1, 0, 100, 1000, alignmentRise: 500));
         Assert.DoesNotContain(plain.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");

@@ -103,6 +103,8 @@ public sealed class ReproductionTests() : TempFolderTest("telescope-reproduce-")
         var sharded = At("sharded");
         var early = Assert.Throws<TelescopeException>(() => sharded.MergeShards(2, SilentProgressReporter.Instance));
         Assert.Contains("missing or unfinished", early.Message);
+        // Restricted to recipes the plan does not shard here, nothing is missing: no error.
+        sharded.MergeShards(2, SilentProgressReporter.Instance, only: ["no-such-recipe"]);
         sharded.Run(new RunShard(0, 2), null, force: false, SilentProgressReporter.Instance);
         sharded.Run(new RunShard(1, 2), null, force: false, SilentProgressReporter.Instance);
         sharded.MergeShards(2, SilentProgressReporter.Instance);
