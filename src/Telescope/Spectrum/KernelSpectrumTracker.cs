@@ -102,7 +102,7 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
             var testMatrix = Method == KernelSpectrumMethod.Exact ? ExplicitKernel(_test!.Inputs) : null;
             var (testQuadratic, testFrobenius, exact) = testMatrix is not null
                 ? (_testTarget!.dot(testMatrix.matmul(_testTarget!)).item<double>(), testMatrix.norm().item<double>(), true)
-                : (_testOperator.QuadraticForm(_testTarget!), HutchinsonNorm(_testOperator), false);
+                : (_testOperator.QuadraticForm(_testTarget!), HutchinsonNorm(_testOperator.Apply, _testOperator.Dimension), false);
             testAlignment = KernelSpectrumMath.Alignment(testQuadratic, testFrobenius, _testTarget!.pow(TorchScalars.Two).sum().item<double>());
             testExact = exact;
             if (_options.OutputCentered) testCentered = CenteredAlignment(_testOperator, testMatrix, _testTarget!);
@@ -195,13 +195,14 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
         // A Krylov space spanning all n·k dimensions holds the whole spectrum: ‖K‖_F² = Σ λ², exactly.
         double frobenius = result.SpansSpace
             ? Math.Sqrt(result.AllRitzValues.Sum(l => l * l))
-            : HutchinsonNorm(_trainOperator);
+            : HutchinsonNorm(_trainOperator.Apply, _trainOperator.Dimension);
         var vectors = result.Vectors.clone();
         return (result.Values, result.Residuals, vectors, frobenius, result.SpansSpace, _trainOperator.QuadraticForm(_trainTarget), null);
     }
 
-    private double HutchinsonNorm(TangentKernelOperator kernel) =>
-        KernelSpectrumMath.HutchinsonFrobeniusNorm(kernel.Apply, kernel.Dimension, _options.FrobeniusProbes, _options.Seed + 1);
+    /// <summary>Hutchinson's ‖·‖_F of the operator <paramref name="apply"/>, with the same probes at every log and for every operator.</summary>
+    private double HutchinsonNorm(Func<Tensor, Tensor> apply, long dimension) =>
+        KernelSpectrumMath.HutchinsonFrobeniusNorm(apply, dimension, _options.FrobeniusProbes, _options.Seed + 1);
 
     /// <summary>The explicit kernel of <paramref name="inputs"/>, example-major, float64 on the CPU (exact method).</summary>
     private Tensor ExplicitKernel(Tensor inputs) =>
@@ -225,9 +226,7 @@ public sealed class KernelSpectrumTracker : ICheckpointable, IDisposable
         else
         {
             quadratic = kernel.QuadraticForm(centred);
-            frobenius = KernelSpectrumMath.HutchinsonFrobeniusNorm(
-                v => KernelSpectrumMath.CenterOutputs(kernel.Apply(KernelSpectrumMath.CenterOutputs(v, k)), k),
-                kernel.Dimension, _options.FrobeniusProbes, _options.Seed + 1);
+            frobenius = HutchinsonNorm(v => KernelSpectrumMath.CenterOutputs(kernel.Apply(KernelSpectrumMath.CenterOutputs(v, k)), k), kernel.Dimension);
         }
         return KernelSpectrumMath.Alignment(quadratic, frobenius, centred.pow(TorchScalars.Two).sum().item<double>());
     }
