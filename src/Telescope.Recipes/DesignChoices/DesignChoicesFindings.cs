@@ -31,7 +31,6 @@ internal sealed class DesignChoicesFindings
         _s = s;
         _tabularName = facts.Tabular?.Name;
         Runs = runs;
-        Seeds = s.Seeds;
         Arms = runs.GroupBy(r => r.Arm).Select(g => new Arm(g.Key, g.ToList())).ToList();
         TabularArms = tabularRuns.GroupBy(r => r.Optimizer).Select(g => new TabularArm(g.Key, g.ToList())).ToList();
         foreach (long seed in Seeds)
@@ -39,8 +38,8 @@ internal sealed class DesignChoicesFindings
             var momentum = runs.FirstOrDefault(r => r.Seed == seed && r.Role == SubRunRole.Main && r.Optimizer == OptimizerChoice.SgdMomentum);
             if (momentum is null) continue;
             double rate = MomentumComparison.RescaledRate(momentum.LearningRate, s.Optimizer.Momentum);
-            var rescaled = runs.FirstOrDefault(r => r.Seed == seed && r.Optimizer == OptimizerChoice.Sgd &&
-                (r.Role == SubRunRole.Rescaled || (r.Role == SubRunRole.Main && MomentumComparison.SameRate(r.LearningRate, rate))));
+            // SGD at γ/(1−β): the rescaled arm, or the main SGD arm when it already runs at that rate.
+            var rescaled = runs.FirstOrDefault(r => r.Seed == seed && r.Optimizer == OptimizerChoice.Sgd && MomentumComparison.SameRate(r.LearningRate, rate));
             if (rescaled is not null)
                 Comparisons.Add(new MomentumComparison(momentum, rescaled, facts.Outputs, s.PartThreshold));
         }
@@ -50,7 +49,7 @@ internal sealed class DesignChoicesFindings
     /// <summary>Every MNIST network.</summary>
     public IReadOnlyList<DecompositionRun> Runs { get; }
     /// <summary>The seed repetitions (one entry: a single run per arm).</summary>
-    public IReadOnlyList<long> Seeds { get; }
+    public IReadOnlyList<long> Seeds => _s.Seeds;
     public bool Seeded => Seeds.Count > 1;
     public IReadOnlyList<Arm> Arms { get; }
     public IReadOnlyList<TabularArm> TabularArms { get; }
@@ -66,8 +65,7 @@ internal sealed class DesignChoicesFindings
     public IEnumerable<Arm> WithMomentum => MainArms.Where(a => a.First.Points.Any(p => p.CarriedProjection is not null));
 
     public static double MaxStepDeviation(DecompositionRun r) => r.Points.Max(p => p.DecayStepDeviationMax ?? 0);
-    public static double MeanStepDeviation(DecompositionRun r) =>
-        r.Points.Where(p => p.DecayStepDeviationMean is not null).Average(p => p.DecayStepDeviationMean!.Value);
+    public static double? MeanStepDeviation(DecompositionRun r) => r.Points.Average(p => p.DecayStepDeviationMean);
 
     /// <summary>The alignments of the last kernel checkpoint (null without one).</summary>
     public static (double? Train, double? Test, double? TrainCentered, double? TestCentered) LastAlignment(DecompositionRun r)
@@ -75,6 +73,9 @@ internal sealed class DesignChoicesFindings
         var p = r.Points.LastOrDefault(p => p.AlignmentTrain is not null);
         return (p?.AlignmentTrain, p?.AlignmentTest, p?.AlignmentTrainCentered, p?.AlignmentTestCentered);
     }
+
+    public TabularArm? TabularSgd => TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Sgd);
+    public TabularArm? TabularAdam => TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
 
     private VerdictCriteria Criteria => _s.Verdicts;
 
@@ -110,20 +111,17 @@ internal sealed class DesignChoicesFindings
                 PositiveCorrelation(Comparisons.Select(c => c.PerInputRankCorrelation).ToList(), Comparisons[0].PerInputPairs, "Spearman ρ")));
         }
 
-        double minimum = _s.KernelMinMisalignment;
         // Both kernel blocks are judged: they need not agree (the committed one-seed full run: 1.4% off train×train, 0.7% test×train).
-        ClaimVerdict Differs(string key, string where, string block, IEnumerable<double> alignments) => new($"adaptive_kernel_differs_{key}_{block}",
-            $"docs/method.md §9: Adam's kernel K^T differs measurably from K ({where}, final {block}×train block)", KernelDifference(alignments.ToList(), minimum));
+        IEnumerable<ClaimVerdict> Differs(string key, string where, IReadOnlyList<(double Train, double Test)> finals) =>
+            new[] { ("train", finals.Select(f => f.Train)), ("test", finals.Select(f => f.Test)) }.Select(block => new ClaimVerdict(
+                $"adaptive_kernel_differs_{key}_{block.Item1}",
+                $"docs/method.md §9: Adam's kernel K^T differs measurably from K ({where}, final {block.Item1}×train block)",
+                KernelDifference(block.Item2.ToList(), _s.KernelMinMisalignment)));
         foreach (var arm in Adaptive)
-        {
-            list.Add(Differs($"{arm.Name}_mnist", $"{arm.Name}, MNIST", "train", arm.Runs.Select(r => LastAlignment(r).Train ?? double.NaN)));
-            list.Add(Differs($"{arm.Name}_mnist", $"{arm.Name}, MNIST", "test", arm.Runs.Select(r => LastAlignment(r).Test ?? double.NaN)));
-        }
-        if (TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam) is { } adam)
-        {
-            list.Add(Differs("adam_tabular", $"adam, {_tabularName}", "train", adam.Runs.Select(r => r.Final.AlignmentTrain)));
-            list.Add(Differs("adam_tabular", $"adam, {_tabularName}", "test", adam.Runs.Select(r => r.Final.AlignmentTest)));
-        }
+            list.AddRange(Differs($"{arm.Name}_mnist", $"{arm.Name}, MNIST",
+                arm.Runs.Select(r => (LastAlignment(r).Train ?? double.NaN, LastAlignment(r).Test ?? double.NaN)).ToList()));
+        if (TabularAdam is { } adam)
+            list.AddRange(Differs("adam_tabular", $"adam, {_tabularName}", adam.Runs.Select(r => (r.Final.AlignmentTrain, r.Final.AlignmentTest)).ToList()));
         if (TabularFlatness() is { } flat) list.Add(flat);
         return list;
     }
@@ -133,12 +131,10 @@ internal sealed class DesignChoicesFindings
     {
         var finite = perSeed.Where(double.IsFinite).ToList();
         if (finite.Count == 0) return new Verdict(VerdictOutcome.Inconclusive, $"{name} is not defined (fewer than 3 pairs, or no variation)");
-        if (Seeded)
-        {
-            var (mean, sd, count) = SeedAggregate.MeanSd(finite);
-            return GapCheck.ClearlyBelow(0, mean, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria, ("no correlation", $"mean {name} over {count} seeds"));
-        }
-        return GapCheck.ClearlyBelow(0, finite[0], pairs > 3 ? 1 / Math.Sqrt(pairs - 3) : double.NaN, Criteria, ("no correlation", $"{name} of {pairs} pairs"));
+        if (!Seeded)
+            return GapCheck.ClearlyBelow(0, finite[0], pairs > 3 ? 1 / Math.Sqrt(pairs - 3) : double.NaN, Criteria, ("no correlation", $"{name} of {pairs} pairs"));
+        var (mean, sd, count) = SeedAggregate.MeanSd(finite);
+        return GapCheck.ClearlyBelow(0, mean, sd is double s ? s / Math.Sqrt(count) : double.NaN, Criteria, ("no correlation", $"mean {name} over {count} seeds"));
     }
 
     /// <summary>alignment(K^T, K) clearly below 1 by at least <paramref name="minimum"/> (and, with seeds, beyond the seed spread).</summary>
@@ -156,9 +152,7 @@ internal sealed class DesignChoicesFindings
     /// <summary>Our tabular comparison (no paper claim): is Adam's K^T closer to the flat, tree-like W(1) = 1 than SGD's K?</summary>
     private ClaimVerdict? TabularFlatness()
     {
-        var sgd = TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Sgd);
-        var adam = TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
-        if (sgd is null || adam is null) return null;
+        if (TabularSgd is not { } sgd || TabularAdam is not { } adam) return null;
         static double Distance(TabularKernelRun r) => Math.Abs(r.WOwn[^1].Mean - 1);
         Verdict verdict;
         if (Seeded)
