@@ -93,11 +93,9 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     {
         var sb = new System.Text.StringBuilder("run,set,input,label," +
             string.Join(",", Components.SelectMany(c => new[] { $"{c}_norm", $"{c}_label" })) + "\n");
+        int k = facts.Outputs;
         foreach (var run in findings.Compared.SelectMany(a => a.Runs))
-            foreach (var set in new[] { "train", "test" })
-            {
-                var y = set == "train" ? facts.TrainProbeLabels : facts.TestProbeLabels;
-                int k = facts.Outputs;
+            foreach (var (set, y) in new[] { ("train", facts.TrainProbeLabels), ("test", facts.TestProbeLabels) })
                 for (int i = 0; i < y.Length; i++)
                 {
                     sb.Append(run.Label).Append(',').Append(set).Append(',').Append(i).Append(',').Append(y[i]);
@@ -109,7 +107,6 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
                     }
                     sb.Append('\n');
                 }
-            }
         context.Folder.WriteText(PerInputFileName, sb.ToString());
     }
 
@@ -121,23 +118,9 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
     public void WriteSummary()
     {
         var perSeed = Seeds.Select(SeedSummary).ToList();
-        object Combined(Func<SeedEntries, object?> pick) => SeedAggregate.Combine(Seeds, perSeed.Select(e => pick(e)!).ToList());
-        List<object> CombinedList(Func<SeedEntries, IReadOnlyList<object>> pick) =>
-            Enumerable.Range(0, pick(perSeed[0]).Count).Select(i => (object)SeedAggregate.Combine(Seeds, perSeed.Select(e => pick(e)[i]).ToList())).ToList();
-        var one = perSeed[0];
-
-        var identity = new Dictionary<string, object?>
-        {
-            ["definition"] = "per-step deviation = ‖J_{t−1}·Δθ^wd_t − (−s_t·L·f_{θ_{t−1}})‖_F / ‖s_t·L·f_{θ_{t−1}}‖_F on the test probes (s_t = γλ); cumulative = the same for the sums over steps",
-            ["runs"] = Seeded ? CombinedList(e => e.Identity) : one.Identity,
-            ["homogeneous_max_step_deviation"] = findings.Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).Select(MaxStepDeviation).DefaultIfEmpty(double.NaN).Max() is var h && double.IsFinite(h) ? h : null,
-        };
-        var kernel = new Dictionary<string, object?>
-        {
-            ["mnist"] = findings.Adaptive.ToDictionary(a => a.Name, a => Seeded ? Combined(e => e.Mnist[a.Name]) : one.Mnist[a.Name]),
-        };
-        if (facts.Tabular is { } tab)
-            kernel[tab.Name] = findings.TabularArms.ToDictionary(a => a.Optimizer, a => Seeded ? WithCurveMeans(Combined(e => e.Tabular[a.Optimizer]), a) : one.Tabular[a.Optimizer]);
+        object Entry(Func<SeedEntries, object> pick) => Seeded ? SeedAggregate.Combine(Seeds, perSeed.Select(pick).ToList()) : pick(perSeed[0]);
+        List<object> Entries(Func<SeedEntries, IReadOnlyList<object>> pick) =>
+            Enumerable.Range(0, pick(perSeed[0]).Count).Select(i => Entry(e => pick(e)[i])).ToList();
 
         var summary = new Dictionary<string, object?>
         {
@@ -147,9 +130,18 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
             ["tabular_data"] = facts.Tabular?.Name,
         };
         if (Seeded) summary["seeds"] = Seeds;
-        summary["results"] = Seeded ? CombinedList(e => e.Results) : one.Results;
-        summary["weight_decay_identity"] = identity;
-        summary["momentum"] = Seeded ? Combined(e => e.Momentum) : one.Momentum;
+        summary["results"] = Entries(e => e.Results);
+        summary["weight_decay_identity"] = new Dictionary<string, object?>
+        {
+            ["definition"] = "per-step deviation = ‖J_{t−1}·Δθ^wd_t − (−s_t·L·f_{θ_{t−1}})‖_F / ‖s_t·L·f_{θ_{t−1}}‖_F on the test probes (s_t = γλ); cumulative = the same for the sums over steps",
+            ["runs"] = Entries(e => e.Identity),
+            ["homogeneous_max_step_deviation"] =
+                Finite(findings.Decayed.Where(a => a.First.Homogeneous).SelectMany(a => a.Runs).Select(MaxStepDeviation).DefaultIfEmpty(double.NaN).Max()),
+        };
+        summary["momentum"] = Entry(e => e.Momentum);
+        var kernel = new Dictionary<string, object?> { ["mnist"] = findings.Adaptive.ToDictionary(a => a.Name, a => Entry(e => e.Mnist[a.Name])) };
+        if (facts.Tabular is { } tab)
+            kernel[tab.Name] = findings.TabularArms.ToDictionary(a => a.Optimizer, a => WithCurveMeans(Entry(e => e.Tabular[a.Optimizer]), a));
         summary["adaptive_kernel"] = kernel;
         summary["verdicts"] = findings.Verdicts.Select(v => new Dictionary<string, object?>
         {
@@ -161,18 +153,17 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         RunFindings.Write(context.Folder, findings.Verdicts.Select(v => new RunFinding(v.Key, v.Claim, where, v.Verdict)));
     }
 
-    /// <summary>W(π) curves averaged over seeds, π by π (SeedAggregate keeps arrays only per seed).</summary>
-    private static JsonObject WithCurveMeans(object combined, TabularArm arm)
+    /// <summary>A combined entry gets the W(π) curves averaged over seeds, π by π (SeedAggregate keeps arrays only per seed).</summary>
+    private static object WithCurveMeans(object entry, TabularArm arm)
     {
-        var entry = (JsonObject)combined;
+        if (entry is not JsonObject combined) return entry;
         foreach (var (key, pick) in new (string, Func<TabularKernelRun, RepetitionSpread[]>)[] { ("w_own", r => r.WOwn), ("w_plain", r => r.WPlain) })
         {
-            int n = pick(arm.First).Length;
-            var stats = Enumerable.Range(0, n).Select(i => SeedAggregate.MeanSd(arm.Runs.Select(r => pick(r)[i].Mean))).ToList();
-            entry[key] = new JsonArray(stats.Select(s => (JsonNode?)JsonValue.Create(s.Mean)).ToArray());
-            entry[key + SeedAggregate.SdSuffix] = new JsonArray(stats.Select(s => (JsonNode?)(s.Sd is double sd ? JsonValue.Create(sd) : null)).ToArray());
+            var stats = Enumerable.Range(0, pick(arm.First).Length).Select(i => SeedAggregate.MeanSd(arm.Runs.Select(r => pick(r)[i].Mean))).ToList();
+            combined[key] = new JsonArray(stats.Select(s => (JsonNode?)JsonValue.Create(s.Mean)).ToArray());
+            combined[key + SeedAggregate.SdSuffix] = new JsonArray(stats.Select(s => (JsonNode?)(s.Sd is double sd ? JsonValue.Create(sd) : null)).ToArray());
         }
-        return entry;
+        return combined;
     }
 
     /// <summary>One seed's summary entries (the shape of a one-seed summary).</summary>
@@ -209,8 +200,8 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
 
         var carried = findings.WithMomentum.Select(Of).ToDictionary(r => r.Arm, r => (object?)new Dictionary<string, object?>
         {
-            ["carried_share_projection_mean"] = r.Points.Where(p => p.CarriedProjection is not null).Average(p => p.CarriedProjection!.Value),
-            ["carried_share_magnitude_mean"] = r.Points.Where(p => p.CarriedMagnitude is not null).Average(p => p.CarriedMagnitude!.Value),
+            ["carried_share_projection_mean"] = r.Points.Average(p => p.CarriedProjection),
+            ["carried_share_magnitude_mean"] = r.Points.Average(p => p.CarriedMagnitude),
             ["carried_share_projection_final_window"] = r.Final.CarriedProjection,
             ["blending_jacobian_relative_final"] = r.Final.BlendingJacobianRelative,
             ["blending_undelivered_relative_final"] = r.Final.BlendingUndeliveredRelative,
@@ -245,12 +236,12 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         {
             ["alignment_train_final"] = LastAlignment(r).Train,
             ["alignment_test_final"] = LastAlignment(r).Test,
-            ["alignment_train_min"] = r.Points.Where(p => p.AlignmentTrain is not null).Min(p => p.AlignmentTrain),
-            ["alignment_test_min"] = r.Points.Where(p => p.AlignmentTest is not null).Min(p => p.AlignmentTest),
+            ["alignment_train_min"] = r.Points.Min(p => p.AlignmentTrain),
+            ["alignment_test_min"] = r.Points.Min(p => p.AlignmentTest),
             ["alignment_train_centered_final"] = LastAlignment(r).TrainCentered,
             ["alignment_test_centered_final"] = LastAlignment(r).TestCentered,
-            ["alignment_train_centered_min"] = r.Points.Where(p => p.AlignmentTrainCentered is not null).Min(p => p.AlignmentTrainCentered),
-            ["alignment_test_centered_min"] = r.Points.Where(p => p.AlignmentTestCentered is not null).Min(p => p.AlignmentTestCentered),
+            ["alignment_train_centered_min"] = r.Points.Min(p => p.AlignmentTrainCentered),
+            ["alignment_test_centered_min"] = r.Points.Min(p => p.AlignmentTestCentered),
             ["projection_check"] = r.Projection,
         });
         var tabular = findings.TabularArms.Select(a => a.Runs.Single(r => r.Seed == seed)).ToDictionary(r => r.Optimizer, r => (object)new Dictionary<string, object?>

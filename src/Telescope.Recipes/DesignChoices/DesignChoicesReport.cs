@@ -62,7 +62,7 @@ internal sealed partial class DesignChoicesOutput
         report.Paragraph($"Per input: `{PerInputFileName}` holds, for every probe, ‖C_c(x)‖₂ over the logits and C_c(x) at the true class for each run and component." +
             (Seeded ? " The decomposition gap is the largest over the seeds; seconds are summed over them." : ""));
         report.Bullets(LabelLogitFindings());
-        report.Heading("2. Weight decay is functional shrinkage", 3).Bullets(DecayFindings());
+        report.Heading("2. Weight decay is functional shrinkage", 3).Paragraph(DecayFindings());
         report.Table(findings.Decayed, [
             ("run", a => a.Name), ("net", a => a.First.Net.Name), ("homogeneous", a => a.First.Homogeneous ? "yes" : "no"), ("L", a => a.First.Degree),
             ("max step dev.", a => Cell(a.Runs.Select(r => (double?)MaxStepDeviation(r)))),
@@ -74,7 +74,11 @@ internal sealed partial class DesignChoicesOutput
         ]);
         report.Heading("3. Momentum is exponential blending", 3).Bullets(MomentumFindings(beta, window));
         report.Heading("4. Adaptive learning rates change the kernel", 3).Bullets(KernelFindings());
-        if (facts.Tabular is not null)
+        if (facts.Tabular is { } tab)
+        {
+            string spread = Seeded ? $"mean ± sd over {Seeds.Count} seeds" : $"mean ± sd over {s.Tabular.Repetitions} repetitions of the T_π draws";
+            report.Paragraph($"**{tab.Name}**: the kernel that drives each network's functional step ('own': SGD's K, Adam's K^T) against the Adam " +
+                $"network's plain K; W(1) is the {spread}. Whether Adam's K^T is closer to the flat W = 1 than SGD's K is judged in the verdicts above.");
             report.Table(findings.TabularArms, [
                 ("optimizer", a => a.Optimizer), ("lr", a => a.First.LearningRate), ("train MSE", a => Cell(a.Runs.Select(r => (double?)r.Final.TrainMse))),
                 ("test MSE regular", a => Cell(a.Runs.Select(r => (double?)r.TestMseRegular))), ("test MSE irregular", a => Cell(a.Runs.Select(r => (double?)r.TestMseIrregular))),
@@ -84,6 +88,7 @@ internal sealed partial class DesignChoicesOutput
                 ("alignment train", a => Cell(a.Runs.Select(r => (double?)r.Final.AlignmentTrain))), ("alignment test", a => Cell(a.Runs.Select(r => (double?)r.Final.AlignmentTest))),
                 ("centered train", a => Cell(a.Runs.Select(r => (double?)r.Final.AlignmentTrainCentered))), ("centered test", a => Cell(a.Runs.Select(r => (double?)r.Final.AlignmentTestCentered))),
             ]);
+        }
         if (facts.IsSynthetic)
             report.Paragraph("The MNIST-part numbers come from the built-in synthetic images, not MNIST.");
 
@@ -102,7 +107,7 @@ internal sealed partial class DesignChoicesOutput
         if (findings.Comparisons.Count > 0)
             report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.MomentumVersusRescaled(findings.Comparisons), "momentum_vs_rescaled"),
                 $"Top: the relative gap between SGD+momentum and SGD at γ/(1−β) and their argmax disagreement. Bottom: the Jacobian's drift along a fixed direction per momentum window, and the momentum run's exact Jacobian-change term.{band}");
-        var tabularAdam = findings.TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
+        var tabularAdam = findings.TabularAdam;
         if (findings.Adaptive.Any() || tabularAdam is not null)
             report.Figure(context.Folder.SaveFigure(DesignChoicesCharts.Alignment(findings.Adaptive, tabularAdam, facts.Tabular?.Name ?? ""), "kernel_alignment"),
                 $"Alignment of the preconditioned kernel K^T with K over training (1 = same shape): plain (top) and double-centered (bottom).{band}");
@@ -154,29 +159,15 @@ internal sealed partial class DesignChoicesOutput
         return list;
     }
 
-    private string PctOf(IEnumerable<double> shares)
-    {
-        if (!Seeded) return Pct(shares.First());
-        var (mean, sd, _) = SeedAggregate.MeanSd(shares);
-        return $"{Pct(mean)} ± {Pct(sd ?? double.NaN)}";
-    }
+    /// <summary>A share in percent: the value with one seed, "mean ± sd" over the seeds with several.</summary>
+    private string PctOf(IEnumerable<double> shares) => Seeded ? SeedAggregate.Text(shares, Pct) : Pct(shares.First());
 
-    private List<string> DecayFindings()
-    {
-        var list = new List<string>();
-        foreach (var a in findings.Decayed)
-        {
-            var r = a.First;
-            string maxDev = T(a.Runs.Select(x => (double?)MaxStepDeviation(x)));
-            string share = T(a.Runs.Select(x => (double?)x.Final.Test.Projection[UpdateComponent.WeightDecay]));
-            string contribution = T(a.Runs.Select(x => (double?)x.Final.Test.ContributionAbs[UpdateComponent.WeightDecay]));
-            list.Add(r.Homogeneous
-                ? $"**{a.Name}** ({r.Net.Name}, homogeneous of degree L = {r.Degree}): the weight-decay contribution equals −γλL·f_{{t−1}} at every step to {maxDev} (largest per-step relative deviation; cumulative {T(a.Runs.Select(x => x.Final.DecayCumulativeDeviation))}) — shrinkage of the function itself. It ends at mean |C_wd| = {contribution}, share {share} of f̃ − f_θ0 (test)."
-                : $"**{a.Name}** ({r.Net.Name}, not homogeneous; prediction with L = {r.Degree}): per-step relative deviation from −γλL·f_{{t−1}} is {T(a.Runs.Select(x => (double?)MeanStepDeviation(x)))} on average (largest {maxDev}), cumulative {T(a.Runs.Select(x => x.Final.DecayCumulativeDeviation))} test / {T(a.Runs.Select(x => x.Final.DecayCumulativeDeviationTrain))} train; mean |C_wd| = {contribution}, share {share}.");
-        }
-        if (list.Count == 0) list.Add("No run had scalar weight-decay shrinkage (sgd_momentum_wd or adamw).");
-        return list;
-    }
+    /// <summary>How to read the weight-decay table (its numbers are not repeated here).</summary>
+    private string DecayFindings() => !findings.Decayed.Any() ? "No run had scalar weight-decay shrinkage (sgd_momentum_wd or adamw)." :
+        "Per run: the per-step relative deviation of the weight-decay contribution from −γλL·f_{t−1} (largest and mean over the steps), the " +
+        "same for its sums over the steps on the test and train probes, and mean |C_wd| with its share of f̃ − f_θ0 (test probes). On a homogeneous " +
+        "net (L = its degree) the step deviation bounds how closely the weight-decay contribution equals −γλL·f_{t−1} at every step — shrinkage " +
+        "of the function itself; on the others (L = the number of weight layers) it measures how far that prediction is off.";
 
     private List<string> MomentumFindings(double beta, int window)
     {
@@ -223,20 +214,7 @@ internal sealed partial class DesignChoicesOutput
             if (a.First.Projection is { } c)
                 list.Add($"{a.Name}: the random-projection estimate (R = {c.Directions}) of the final test×train K^T block vs the exact per-layer kernel: mean |K̂ − K^T|/SE = {Of(r => r.Projection?.MeanAbsZ)}, {PctOf(a.Runs.Select(r => r.Projection!.FractionBeyond3Se))} of entries beyond 3 SE (≈ 0.3% expected for a normal error), mean SE / mean |K^T| = {Of(r => r.Projection?.RelativeSe)}, alignment(K̂, K^T) = {Of(r => r.Projection?.AlignmentEstimateVsExact)}.");
         }
-        if (facts.Tabular is { } tab)
-        {
-            var sgd = findings.TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Sgd);
-            var adam = findings.TabularArms.FirstOrDefault(a => a.Optimizer == OptimizerChoice.Adam);
-            if (sgd is not null && adam is not null)
-            {
-                string spread = Seeded ? $"mean ± sd over {Seeds.Count} seeds" : $"mean ± sd over {s.Tabular.Repetitions} repetitions of the T_π draws";
-                list.Add($"**{tab.Name}**: W(1) = {W1(sgd, r => r.WOwn)} for SGD's K, {W1(adam, r => r.WOwn)} for Adam's K^T and {W1(adam, r => r.WPlain)} for the Adam network's plain K ({spread}); " +
-                    $"mean kernel weight irregular/regular: SGD {T(sgd.Runs.Select(r => (double?)r.Final.IrregularToRegularOwn))}, Adam K^T {T(adam.Runs.Select(r => (double?)r.Final.IrregularToRegularOwn))}, Adam K {T(adam.Runs.Select(r => (double?)r.Final.IrregularToRegularPlain))}. " +
-                    $"Alignment of Adam's K^T with K: {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTrain))} (train×train), {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTest))} (test×train); centered {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTrainCentered))} / {T(adam.Runs.Select(r => (double?)r.Final.AlignmentTestCentered))}. " +
-                    "Whether Adam's K^T is closer to the flat W = 1 than SGD's K is judged in the verdicts above.");
-            }
-        }
-        if (list.Count == 0) list.Add("No adaptive optimizer ran and no tabular part ran.");
+        if (list.Count == 0 && facts.Tabular is null) list.Add("No adaptive optimizer ran and no tabular part ran.");
         return list;
     }
 }
