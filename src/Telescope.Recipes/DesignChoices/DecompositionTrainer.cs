@@ -135,7 +135,12 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
                 driftWindows++;
             }
             if (kernel is not null && (t % settings.KernelEvery == 0 || t == steps))
-                alignment = Alignment(kernel, adam!);
+            {
+                // K^T_t = J_t T_t J_tᵀ against K_t = J_t J_tᵀ on the train×train and test×train kernel probes.
+                var pre = adam!.Preconditioners;
+                alignment = Alignments(kernel.Compute(data.KernelTrain, data.KernelTrain, pre), kernel.Compute(data.KernelTrain, data.KernelTrain, null),
+                    kernel.Compute(data.KernelTest, data.KernelTrain, pre), kernel.Compute(data.KernelTest, data.KernelTrain, null));
+            }
 
             losses.Add(lossValue);
             if (t % settings.LogEvery == 0 || t == steps)
@@ -189,15 +194,6 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
     {
         using var noGrad = torch.no_grad();
         return network.forward(x).detach();
-    }
-
-    /// <summary>Alignment of K^T_t = J_t T_t J_tᵀ with K_t = J_t J_tᵀ on the train×train and test×train kernel probes.</summary>
-    private (double Train, double Test, double TrainCentered, double TestCentered) Alignment(PreconditionedMlpKernel kernel, AdamOptimizer adam)
-    {
-        using var scope = torch.NewDisposeScope();
-        var t = adam.Preconditioners;
-        return Alignments(kernel.Compute(data.KernelTrain, data.KernelTrain, t), kernel.Compute(data.KernelTrain, data.KernelTrain, null),
-            kernel.Compute(data.KernelTest, data.KernelTrain, t), kernel.Compute(data.KernelTest, data.KernelTrain, null));
     }
 
     /// <summary>Alignment of K^T with K on a train×train and a test×train block, plain and double-centered.</summary>

@@ -26,8 +26,6 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
 
     protected override void Run(RunContext context, DesignChoicesSettings s)
     {
-        var dtype = context.DType;
-        var device = context.Device;
         int trainSize = s.TrainSize, trainProbes = s.TrainProbes, testProbes = s.TestProbes;
         Require(trainProbes <= trainSize, $"train_probes ({trainProbes}) exceeds train_size ({trainSize}).", "Track at most train_size training images.");
         Require(s.KernelTrain <= trainProbes, $"kernel_train ({s.KernelTrain}) exceeds train_probes ({trainProbes}).", "Use kernel_train ≤ train_probes.");
@@ -50,10 +48,10 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         }
 
         using var scope = torch.NewDisposeScope();
-        var trainInputs = source.Train.ToTensor(dtype, device);
-        var trainLabels = source.Train.LabelsTensor(device);
-        var testInputs = source.Test.ToTensor(dtype, device);
-        var testLabels = source.Test.LabelsTensor(device);
+        var trainInputs = source.Train.ToTensor(context.DType, context.Device);
+        var trainLabels = source.Train.LabelsTensor(context.Device);
+        var testInputs = source.Test.ToTensor(context.DType, context.Device);
+        var testLabels = source.Test.LabelsTensor(context.Device);
         var data = new DecompositionData(trainInputs, trainLabels,
             trainInputs.narrow(0, 0, trainProbes), trainLabels.narrow(0, 0, trainProbes), testInputs, testLabels,
             trainInputs.narrow(0, 0, s.KernelTrain), testInputs.narrow(0, 0, s.KernelTest), testInputs.narrow(0, 0, s.DriftProbes));
@@ -65,7 +63,7 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         var model = new MlpOptions
         {
             InputSize = source.Train.FeatureCount, HiddenWidths = s.Hidden.ToArray(), OutputSize = source.Train.NumClasses,
-            Activation = activation, DType = dtype, Device = s.Compute.DeviceName,
+            Activation = activation, DType = context.DType, Device = s.Compute.DeviceName,
         };
 
         TabularGbtData? tabularData = null;
@@ -131,30 +129,21 @@ internal sealed class DesignChoicesRecipe(Func<string, TabularDataset>? loader =
         var seeds = s.Seeds;
         bool seeded = seeds.Count > 1;
         var arms = s.Optimizers.Select(o => (Optimizer: o, Rate: s.LearningRates[o], Net: main, Role: SubRunRole.Main, Steps: s.Steps)).ToList();
-        bool hasMomentum = arms.Any(a => a.Optimizer == OptimizerChoice.SgdMomentum);
-        int rescaledArm = -1;
-        if (hasMomentum)
-        {
-            double rescaled = MomentumComparison.RescaledRate(s.LearningRates[OptimizerChoice.SgdMomentum], s.Optimizer.Momentum);
-            rescaledArm = arms.FindIndex(a => a.Optimizer == OptimizerChoice.Sgd && MomentumComparison.SameRate(a.Rate, rescaled));
-            if (rescaledArm < 0)
-            {
-                arms.Add((OptimizerChoice.Sgd, rescaled, main, SubRunRole.Rescaled, s.Steps));
-                rescaledArm = arms.Count - 1;
-            }
-        }
+        // SGD at γ/(1−β) for the momentum comparison: a main arm if plain SGD already runs at that rate, else an arm of its own.
+        double? rescaled = s.Optimizers.Contains(OptimizerChoice.SgdMomentum)
+            ? MomentumComparison.RescaledRate(s.LearningRates[OptimizerChoice.SgdMomentum], s.Optimizer.Momentum) : null;
+        bool IsRescaled(string optimizer, double rate) => optimizer == OptimizerChoice.Sgd && rescaled is double r && MomentumComparison.SameRate(rate, r);
+        if (rescaled is double rate && !arms.Any(a => IsRescaled(a.Optimizer, a.Rate)))
+            arms.Add((OptimizerChoice.Sgd, rate, main, SubRunRole.Rescaled, s.Steps));
         foreach (var net in s.IdentityNets.Select(NetVariant.Parse).Where(n => n != main))
             foreach (var o in s.IdentityOptimizers)
                 arms.Add((o, s.LearningRates[o], net, SubRunRole.Identity, s.IdentitySteps));
 
-        var plan = new List<PlannedSubRun>();
-        for (int a = 0; a < arms.Count; a++)
-            foreach (long seed in seeds)
-            {
-                var arm = arms[a];
-                bool keep = a == rescaledArm || (arm.Role == SubRunRole.Main && arm.Optimizer == OptimizerChoice.SgdMomentum);
-                plan.Add(new PlannedSubRun(new DecompositionRun(arm.Optimizer, arm.Rate, arm.Net, arm.Role, seed, seeded), null, arm.Steps, keep));
-            }
+        // The two runs of the momentum comparison keep their test outputs.
+        bool Keep(string optimizer, double rate, SubRunRole role) =>
+            role != SubRunRole.Identity && (optimizer == OptimizerChoice.SgdMomentum || IsRescaled(optimizer, rate));
+        var plan = arms.SelectMany(arm => seeds.Select(seed => new PlannedSubRun(new DecompositionRun(arm.Optimizer, arm.Rate, arm.Net, arm.Role, seed, seeded),
+            null, arm.Steps, Keep(arm.Optimizer, arm.Rate, arm.Role)))).ToList();
         var tabular = s.Tabular;
         if (withTabular)
             foreach (var o in new[] { OptimizerChoice.Sgd, OptimizerChoice.Adam })

@@ -21,20 +21,19 @@ internal sealed class MomentumComparison
         Momentum = momentum;
         Rescaled = rescaled;
         Threshold = threshold;
-        int count = Math.Min(momentum.Points.Count, rescaled.Points.Count);
-        var initial = rescaled.TelescopedTest[0];
-        var initialNetwork = rescaled.NetworkTest[0];
-        for (int i = 0; i < count; i++)
+        // The mean gap of the two runs' outputs at log point i, and relative to the rescaled run's own change since the start.
+        static (double Gap, double Relative) Apart(List<double[]> momentumOutputs, List<double[]> rescaledOutputs, int i)
         {
-            var a = momentum.TelescopedTest[i];
-            var b = rescaled.TelescopedTest[i];
-            var na = momentum.NetworkTest[i];
-            var nb = rescaled.NetworkTest[i];
-            double change = MeanAbs(b, initial), networkChange = MeanAbs(nb, initialNetwork);
-            double drift = Mean(momentum.Points[i].JacobianDrift, rescaled.Points[i].JacobianDrift);
-            Gaps.Add(new MomentumGap(momentum.Points[i].Step, MeanAbs(a, b), MeanAbs(na, nb),
-                change > 0 ? MeanAbs(a, b) / change : double.NaN, networkChange > 0 ? MeanAbs(na, nb) / networkChange : double.NaN,
-                Disagreement(na, nb, outputs), double.IsNaN(drift) ? null : drift));
+            double gap = MeanAbs(momentumOutputs[i], rescaledOutputs[i]), change = MeanAbs(rescaledOutputs[i], rescaledOutputs[0]);
+            return (gap, change > 0 ? gap / change : double.NaN);
+        }
+        for (int i = 0; i < Math.Min(momentum.Points.Count, rescaled.Points.Count); i++)
+        {
+            var (telescoped, relativeTelescoped) = Apart(momentum.TelescopedTest, rescaled.TelescopedTest, i);
+            var (network, relativeNetwork) = Apart(momentum.NetworkTest, rescaled.NetworkTest, i);
+            double? drift = momentum.Points[i].JacobianDrift is double x && rescaled.Points[i].JacobianDrift is double y ? 0.5 * (x + y) : null;
+            Gaps.Add(new MomentumGap(momentum.Points[i].Step, telescoped, network, relativeTelescoped, relativeNetwork,
+                Disagreement(momentum.NetworkTest[i], rescaled.NetworkTest[i], outputs), drift));
         }
         PartedAt = Gaps.FirstOrDefault(g => g.Step > 0 && g.RelativeNetwork > threshold)?.Step;
 
@@ -48,12 +47,11 @@ internal sealed class MomentumComparison
 
         // Where: are the probes on which the two functions end furthest apart those whose J·v moved most?
         int probes = momentum.MeanDriftPerInput.Length;
-        var final = momentum.TelescopedTest[count - 1];
-        var finalOther = rescaled.TelescopedTest[count - 1];
+        var final = momentum.TelescopedTest[Gaps.Count - 1];
+        var finalOther = rescaled.TelescopedTest[Gaps.Count - 1];
         var perInputGap = Enumerable.Range(0, probes).Select(i => Enumerable.Range(0, outputs).Average(a => Math.Abs(final[i * outputs + a] - finalOther[i * outputs + a]))).ToList();
         var perInputDrift = Enumerable.Range(0, probes).Select(i => 0.5 * (momentum.MeanDriftPerInput[i] + rescaled.MeanDriftPerInput[i])).ToList();
         PerInputRankCorrelation = Pearson(Ranks(perInputGap), Ranks(perInputDrift));
-        PerInputPairs = probes;
     }
 
     /// <summary>γ/(1−β): the rate at which plain SGD is the classical equivalent of heavy-ball momentum at rate γ.</summary>
@@ -75,10 +73,8 @@ internal sealed class MomentumComparison
     /// <summary>Number of (log interval) pairs behind <see cref="GrowthDriftCorrelation"/>.</summary>
     public int GrowthDriftPairs { get; }
     /// <summary>Number of drift probes behind <see cref="PerInputRankCorrelation"/>.</summary>
-    public int PerInputPairs { get; }
+    public int PerInputPairs => Momentum.MeanDriftPerInput.Length;
     public MomentumGap Final => Gaps[^1];
-
-    private static double Mean(double? a, double? b) => a is double x && b is double y ? 0.5 * (x + y) : double.NaN;
 
     private static double MeanAbs(double[] a, double[] b)
     {
