@@ -38,14 +38,9 @@ internal sealed class DecompositionTrainer(DecompositionData data, MlpOptions mo
             ? ExactOptimizers.Sgd(jvp.Parameters, run.LearningRate)
             : OptimizerChoice.Create(run.Optimizer, jvp.Parameters, run.LearningRate, settings.Optimizer);
 
-        // The shrinkage identity applies where the decay is a scalar multiple of θ: SGD (coupled) and AdamW (decoupled);
-        // coupled Adam's decay passes through the preconditioner, so it is tracked as a component but not checked.
-        bool hasDecay = optimizer switch
-        {
-            SgdOptimizer s => s.Options.WeightDecay > 0,
-            AdamOptimizer a => a.Options.WeightDecay > 0 && a.Options.Decoupled,
-            _ => false,
-        };
+        // The shrinkage identity applies where the decay is a scalar multiple of θ (a shrinkage coefficient exists): SGD (coupled)
+        // and AdamW (decoupled); coupled Adam's decay passes through the preconditioner, so it is tracked as a component but not checked.
+        bool hasDecay = WeightDecayShrinkage.Coefficient(optimizer) is not null;
         var heavyBall = optimizer as SgdOptimizer is { Options.Momentum: > 0, Options.Nesterov: false } sgd ? sgd : null;
         bool coupledSgdDecay = heavyBall is { Options.WeightDecay: > 0 };
         var adam = optimizer as AdamOptimizer;
