@@ -10,14 +10,17 @@ namespace Telescope.Recipes.Lmc;
 /// </summary>
 internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setup, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, double wallSeconds)
 {
-    /// <summary>The metric columns of metrics.csv.</summary>
     public static readonly string[] Columns = ["spawn_step", "alpha", "test_accuracy", "test_loss", "train_loss", "learning_rate"];
 
-    /// <summary>Cells of a path row (one α of a sub-run's interpolation path).</summary>
-    public static double?[] PathRow(InterpolationPoint p) => [null, p.Alpha, p.Accuracy, p.Loss, null, null];
+    /// <summary>The metrics.csv row of a training-curve point.</summary>
+    public static void WriteCurve(MetricsCsvWriter csv, CurvePoint c) => csv.WriteRow(c.Run, c.Step, null, null, null, null, c.TrainLoss, c.LearningRate);
 
-    /// <summary>Cells of a training-curve row.</summary>
-    public static double?[] CurveRow(CurvePoint c) => [null, null, null, null, c.TrainLoss, c.LearningRate];
+    /// <summary>The metrics.csv rows of a sub-run's interpolation path, one per α.</summary>
+    public static void WritePath(MetricsCsvWriter csv, LmcSetup setup, LmcSpawnResult r)
+    {
+        string run = $"{r.Arm}_t={r.SpawnStep}_path{setup.SeedSuffix(r.Seed)}";
+        foreach (var p in r.Path) csv.WriteRow(run, r.SpawnStep, null, p.Alpha, p.Accuracy, p.Loss, null, null);
+    }
 
     /// <summary>Writes every result's rows in index order, exactly as the live run wrote them (for a merge).</summary>
     public static void WriteMetrics(RunContext context, LmcSetup setup, IReadOnlyList<LmcSpawnResult> results)
@@ -25,9 +28,8 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         using var csv = context.Folder.OpenMetrics(Columns);
         foreach (var r in results)
         {
-            foreach (var c in r.Curves) csv.WriteRow(c.Run, c.Step, CurveRow(c));
-            var sub = new LmcSubRun(0, r.Arm, r.Seed, r.SpawnStep);
-            foreach (var p in r.Path) csv.WriteRow(LmcProtocol.PathRun(sub, setup.SeedSuffix(r.Seed)), r.SpawnStep, PathRow(p));
+            foreach (var c in r.Curves) WriteCurve(csv, c);
+            WritePath(csv, setup, r);
         }
     }
 
@@ -240,15 +242,14 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         foreach (var a in Arms)
         {
             var f = _analysis.Arm(a);
-            string sequence = string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.Drops.Means[i])} (t′ = {t})"));
-            findings.Add($"**{a}** accuracy drop{(setup.Seeded ? " (seed means)" : "")}: {sequence}. " +
+            findings.Add($"**{a}** accuracy drop{(setup.Seeded ? " (seed means)" : "")}: {BySpawnStep(f.Drops)}. " +
                 (a == "random"
                     ? $"Large at the first spawn step: {YesNo(f.LargeAtFirst)}; near zero at the last: {YesNo(f.NearZeroAtLast)}. "
                     : $"Near zero from the start (t′ = {setup.SpawnSteps[0]}): {YesNo(f.NearZeroAtFirst)}; near zero at the last: {YesNo(f.NearZeroAtLast)}. ") +
                 $"Children reach {F(f.ChildAccuracyMin)}–{F(f.ChildAccuracyMax)} test accuracy on the path's end points.");
-            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.GradientChange.Means[i])} (t′ = {t})"))}; " +
+            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {BySpawnStep(f.GradientChange)}; " +
                 $"its slope interval against ln(t′ + 1) lies below 0 in {f.FallingGroups} of {GroupNames.Count} layer groups.");
-            findings.Add($"**{a}** telescoping view: linearization gap {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.LinearizationGap.Means[i])} (t′ = {t})"))}; " +
+            findings.Add($"**{a}** telescoping view: linearization gap {BySpawnStep(f.LinearizationGap)}; " +
                 $"path non-linearity {string.Join(", ", f.PathNonlinearity.Means.Select(F))}; correlation of the drop with the linearization gap across t′: {F(f.DropGapCorrelation)}, " +
                 $"with the path non-linearity: {F(f.DropNonlinearityCorrelation)}.");
         }
@@ -262,4 +263,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     }
 
     private static string YesNo(bool yes) => yes ? "yes" : "**no**";
+
+    /// <summary>The seed means of a series against the spawn step, each with its t′.</summary>
+    private string BySpawnStep(SeededSeries series) => string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(series.Means[i])} (t′ = {t})"));
 }

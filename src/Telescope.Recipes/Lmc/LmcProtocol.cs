@@ -150,7 +150,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         {
             using var spawnState = NetworkState.Capture(parentNet);
             var result = Measure(sub, spawnState, _child1!, child2!, _child1Own, own2, childNet, probeNet);
-            foreach (var p in result.Path) csv.WriteRow(PathRun(sub, suffix), t, LmcOutput.PathRow(p));
+            LmcOutput.WritePath(csv, setup, result);
             return result;
         }
         finally
@@ -160,9 +160,6 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             child2?.Dispose();
         }
     }
-
-    /// <summary>The run name of a sub-run's path rows.</summary>
-    public static string PathRun(LmcSubRun sub, string suffix) => $"{sub.Arm}_t={sub.SpawnStep}_path{suffix}";
 
     private LmcSpawnResult Measure(LmcSubRun sub, NetworkState spawnState, NetworkState trained1, NetworkState trained2,
         ClassifierScore own1, ClassifierScore own2, ResNet net, ResNet probeNet)
@@ -227,7 +224,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
                 if (owned)
                 {
                     _rows.Add(point);
-                    csv.WriteRow(point.Run, point.Step, LmcOutput.CurveRow(point));
+                    LmcOutput.WriteCurve(csv, point);
                 }
             }
         }
