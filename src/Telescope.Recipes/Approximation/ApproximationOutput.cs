@@ -226,8 +226,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
     private LineChart ErrorVersusLearningRate()
     {
         var chart = new LineChart { Title = "Final approximation error vs learning rate", XLabel = "learning rate", YLabel = "mean |f − model| (test probes)", LogX = true, LogY = true };
-        int color = 0;
-        foreach (var o in Optimizers)
+        foreach (var (o, color) in Optimizers.Select((o, i) => (o, i)))
         {
             var grid = Grid(o).Where(g => g.Finished.Count > 0).ToList();
             var lrs = grid.Select(g => g.LearningRate).ToList();
@@ -235,7 +234,6 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
                 SeededSeries.FromSeeds(lrs, grid.Select(g => (IReadOnlyList<double>)g.Finished.Select(r => pick(r) ?? double.NaN).ToArray()).ToList());
             chart.AddSeeded($"{o}: f̃", Final(r => r.Final.Test.ErrAbsTelescoping), markers: true, colorGroup: color);
             chart.AddSeeded($"{o}: f_lin", Final(r => r.Final.Test.ErrAbsLinear), markers: true, dashed: true, colorGroup: color);
-            color++;
         }
         chart.LegendOutside = true;
         return chart;

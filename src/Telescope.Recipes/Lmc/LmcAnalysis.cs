@@ -8,7 +8,7 @@ namespace Telescope.Recipes.Lmc;
 internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<LmcSpawnResult> results)
 {
     /// <summary>The arms with results, in the order of the settings.</summary>
-    public IReadOnlyList<string> Arms { get; } = setup.Arms.Where(a => results.Any(r => r.Arm == a)).ToArray();
+    public IReadOnlyList<string> Arms { get; } = s.Arms.Where(a => results.Any(r => r.Arm == a)).ToArray();
 
     /// <summary>The layer groups of the gradient change, in the network's order.</summary>
     public IReadOnlyList<string> GroupNames { get; } = results[0].GradientChange.Select(g => g.Group).ToArray();

@@ -171,8 +171,9 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         using var child1 = ForMeasurement(net, trained1);
         using var child2 = ForMeasurement(net, trained2);
         progress.SetStatus($"{sub.Arm} t′={t}: interpolation path");
-        var path = new InterpolationPath(net, data.StatisticsImages, setup.BatchNorm, setup.Training.BatchSize, setup.BatchNormBatches);
-        var points = path.Evaluate(child1, child2, setup.Alphas, data.Test);
+        var path = new InterpolationPath(net, data.StatisticsImages, setup.BatchNorm, setup.Training.BatchSize,
+            setup.Settings.BatchNormBatches);
+        var points = path.Evaluate(child1, child2, setup.Settings.Alphas, data.Test);
         path.Load(child1, child2, 0.5);
         using var midpoint = ClassifierEvaluation.Logits(net, data.Probes);
 
@@ -180,7 +181,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         var groups = ParameterGroup.FromModules(new TrainableParameters(probeNet), probeNet.LayerGroups);
         ModuleTensors.Load(new TrainableParameters(probeNet), probeNet, spawn.Parameters, spawn.Buffers);
         ModuleTensors.Load(new TrainableParameters(net), net, child1.Parameters, child1.Buffers);
-        var change = GradientChange.Measure(probeNet, net, data.Probes, groups, setup.GradientMethod, setup.Directions, (ulong)sub.Seed ^ (ulong)t);
+        var change = GradientChange.Measure(probeNet, net, data.Probes, groups, setup.GradientMethod, setup.Settings.Directions,
+            (ulong)sub.Seed ^ (ulong)t);
 
         progress.SetStatus($"{sub.Arm} t′={t}: linearization at the spawn point");
         var linearization = SpawnLinearization.Measure(net, spawn, child1, child2, midpoint, data.Probes);
@@ -196,7 +198,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     {
         ModuleTensors.Load(new TrainableParameters(net), net, state.Parameters, state.Buffers);
         if (setup.BatchNorm == BatchNormMode.Recompute)
-            BatchNormStatistics.Recompute(net, data.StatisticsImages, setup.Training.BatchSize, setup.BatchNormBatches);
+            BatchNormStatistics.Recompute(net, data.StatisticsImages, setup.Training.BatchSize, setup.Settings.BatchNormBatches);
         return NetworkState.Capture(net);
     }
 
@@ -218,7 +220,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             _stepsDone++;
             if (owned) _ownedSteps++;
             progress.Advance();
-            if (run.Step % setup.LogEvery == 0 || run.Step == until)
+            if (run.Step % setup.Settings.LogEvery == 0 || run.Step == until)
             {
                 var point = new CurvePoint(name, run.Step, _losses.TakeMean(), run.LastLearningRate);
                 if (owned)
