@@ -47,7 +47,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     public void Write()
     {
         WriteSummary();
-        WriteReport(WriteFigures());
+        WriteReport();
     }
 
     private Dictionary<string, object?> Entry(LmcSpawnResult s) => new()
@@ -120,24 +120,24 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private string ModelText => $"ResNet-{6 * setup.Model.BlocksPerStage + 2} (w = {setup.Model.Width}, {setup.Model.Norm}" +
         (setup.Model.Norm == Models.NormKind.GroupNorm ? $", {setup.Model.Groups} groups" : "") + $", {setup.Model.DType})";
 
-    private List<(FigureFiles Files, string Caption)> WriteFigures()
+    private void WriteFigures(ReportBuilder report)
     {
-        var figures = new List<(FigureFiles, string)>();
         string seeds = setup.Seeded ? $" Mean over {setup.Seeds.Count} seeds, bands ± one standard deviation across seeds." : "";
+        void Add(IFigure figure, string name, string caption) => report.Figure(context.Folder.SaveFigure(figure, name), caption + seeds);
         var drop = ArmPairs(new LineChart { Title = "Instability vs spawn step (paper Fig. 6 left)", XLabel = "spawn step t′ + 1", YLabel = "test accuracy", LogX = true },
             ("accuracy drop at α = ½", r => r.AccuracyDrop), ("barrier", r => r.Barrier));
-        figures.Add((context.Folder.SaveFigure(drop, "accuracy-drop"), "Accuracy drop at α = ½ (solid) and barrier (dashed) against the spawn step, per arm." + seeds));
+        Add(drop, "accuracy-drop", "Accuracy drop at α = ½ (solid) and barrier (dashed) against the spawn step, per arm.");
 
         var loss = new LineChart { Title = "Loss barrier vs spawn step", XLabel = "spawn step t′ + 1", YLabel = "test loss", LogX = true };
         foreach (var a in _analysis.Arms) loss.AddSeeded($"{a}: loss barrier", _analysis.Series(a, r => r.LossBarrier), markers: true);
-        figures.Add((context.Folder.SaveFigure(loss, "loss-barrier"), "Loss barrier max_α [loss(α) − linear interpolation of the end losses] against the spawn step." + seeds));
+        Add(loss, "loss-barrier", "Loss barrier max_α [loss(α) − linear interpolation of the end losses] against the spawn step.");
 
         foreach (var a in _analysis.Arms)
         {
             var chart = new LineChart { Title = $"Gradient change by layer group, {a} (paper Fig. 6 right)", XLabel = "spawn step t′ + 1", YLabel = "mean ‖J_T − J_t′‖_F / ‖J_t′‖_F", LogX = true, LegendOutside = true };
             foreach (var group in _analysis.GroupNames)
                 chart.AddSeeded(group, _analysis.Series(a, r => r.GradientChange.First(g => g.Group == group).Value), markers: true);
-            figures.Add((context.Folder.SaveFigure(chart, $"gradient-change-{a}"), $"Gradient change by layer group against the spawn step ({a} arm)." + seeds));
+            Add(chart, $"gradient-change-{a}", $"Gradient change by layer group against the spawn step ({a} arm).");
 
             var path = new LineChart { Title = $"Test accuracy along the path, {a}", XLabel = "α (0 = child 2, 1 = child 1)", YLabel = "test accuracy", LegendOutside = true };
             foreach (int t in setup.SpawnSteps)
@@ -146,13 +146,12 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
                 path.AddSeeded($"t′ = {t}", SeededSeries.FromSeeds(s.Alphas,
                     s.Alphas.Select((_, i) => (IReadOnlyList<double>)point.Select(r => r.Path[i].Accuracy).ToArray()).ToArray()), markers: true);
             }
-            figures.Add((context.Folder.SaveFigure(path, $"path-accuracy-{a}"), $"Test accuracy of θ(α) for every spawn step ({a} arm)." + seeds));
+            Add(path, $"path-accuracy-{a}", $"Test accuracy of θ(α) for every spawn step ({a} arm).");
         }
 
         var gaps = ArmPairs(new LineChart { Title = "Telescoping view of the spawn", XLabel = "spawn step t′ + 1", YLabel = "mean |Δ logits|", LogX = true, LogY = true },
             ("path non-linearity", r => r.Linearization.PathNonlinearity), ("linearization gap", r => r.Linearization.LinearizationGap));
-        figures.Add((context.Folder.SaveFigure(gaps, "function-gaps"), "Path non-linearity mean |f_θ(½) − ½(f_θ¹ + f_θ²)| (solid) and linearization gap mean |f_θ(½) − f_lin,t′(θ(½))| (dashed) on the probes." + seeds));
-        return figures;
+        Add(gaps, "function-gaps", "Path non-linearity mean |f_θ(½) − ½(f_θ¹ + f_θ²)| (solid) and linearization gap mean |f_θ(½) − f_lin,t′(θ(½))| (dashed) on the probes.");
     }
 
     /// <summary>Per arm, in one colour, a solid and a dashed series against the spawn step.</summary>
@@ -166,7 +165,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         return chart;
     }
 
-    private void WriteReport(List<(FigureFiles Files, string Caption)> figures)
+    private void WriteReport()
     {
         string bn = setup.BatchNorm == BatchNormMode.Recompute
             ? $"recomputed for every θ(α) (end points included) from {s.BatchNormBatches} training batches of {setup.Training.BatchSize} main-subset images, train mode, no augmentation, equal-weight average of the batch statistics"
@@ -220,7 +219,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
             points.Select(p => (IReadOnlyList<object?>)new object?[] { p.Arm, p.T }
                 .Concat(_analysis.GroupNames.Select(g => (object?)Cell(p.Runs, r => r.GradientChange.First(x => x.Group == g).Value))).ToArray()));
 
-        foreach (var (files, caption) in figures) report.Figure(files, caption);
+        WriteFigures(report);
         context.Folder.WriteReport(report.ToString());
     }
 
