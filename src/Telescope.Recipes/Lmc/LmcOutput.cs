@@ -44,12 +44,6 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private static object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value) =>
         point.Count == 1 ? value(point[0]) : SeedAggregate.Text(point.Select(value), F);
 
-    public void Write()
-    {
-        WriteSummary();
-        WriteReport();
-    }
-
     private Dictionary<string, object?> Entry(LmcSpawnResult s) => new()
     {
         ["arm"] = s.Arm,
@@ -90,7 +84,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         return pre.All(p => p is null) ? null : setup.Seeded ? pre : pre[0];
     }
 
-    private void WriteSummary()
+    public void WriteSummary()
     {
         var summary = new Dictionary<string, object?>
         {
@@ -110,7 +104,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         summary["measure_seconds"] = Math.Round(MeasureSeconds, 1);
         summary["results"] = _analysis.Arms.SelectMany(a => setup.SpawnSteps.Select(t => SummaryEntry(a, t))).ToList();
         summary["pretrain_accuracy"] = PretrainAccuracy();
-        var verdicts = _analysis.Verdicts();
+        var verdicts = _analysis.Verdicts().ToList();
         summary["verdicts"] = verdicts.ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome), ["statement"] = v.Verdict.Statement });
         context.Folder.WriteSummary(summary);
         string where = $"{ModelText}, spawn steps {string.Join(", ", setup.SpawnSteps)}, " + (setup.Seeded ? $"{setup.Seeds.Count} seeds" : "one seed");
@@ -165,7 +159,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         return chart;
     }
 
-    private void WriteReport()
+    public void WriteReport()
     {
         string bn = setup.BatchNorm == BatchNormMode.Recompute
             ? $"recomputed for every θ(α) (end points included) from {s.BatchNormBatches} training batches of {setup.Training.BatchSize} main-subset images, train mode, no augmentation, equal-weight average of the batch statistics"

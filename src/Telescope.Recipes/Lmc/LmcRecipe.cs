@@ -71,7 +71,9 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         var setup = Resolve(s);
         if (liveMetrics is null) LmcOutput.WriteMetrics(context, setup, results);
         double wallSeconds = liveMetrics is null ? results.Sum(r => r.TrainSeconds + r.MeasureSeconds) : (DateTimeOffset.UtcNow - context.StartedUtc).TotalSeconds;
-        new LmcOutput(context, s, setup, facts, results, wallSeconds).Write();
+        var output = new LmcOutput(context, s, setup, facts, results, wallSeconds);
+        output.WriteSummary();
+        output.WriteReport();
     }
 
     /// <summary>Parses and validates the settings (everything that can fail before data is read).</summary>
