@@ -121,15 +121,13 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
             .. Optimizers.Select(o => $"{o}: {OptimizerChoice.Describe(o, s.Optimizer)}; learning rates {Join(Grid(o).Select(g => g.LearningRate))}, default {Format(Default(o).LearningRate)}."),
         ]);
 
-        report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe() + (Seeded
+        report.Heading("Findings").Paragraph(s.Verdicts.Describe() + (Seeded
             ? $" Noise here: the spread over the {Seeds.Count} seeds (every seed's value is a point of the slope fit; ratios as gaps of log10 values against sd/√{Seeds.Count})."
             : $" One seed: no seed-to-seed noise is measured, so a ratio claim agrees only when the ratio exceeds its threshold by {ApproximationSettings.SingleSeedMarginName} = {Format(s.SingleSeedMargin)}×, " +
               "disagrees only when it falls that far below, and is inconclusive in between; a trend is judged against the scatter of the grid points about the fitted line."));
         report.Bullets(Findings());
 
-        report.Heading("Final values (test probes)" + (Seeded ? $", mean ± sd over {Seeds.Count} seeds (diverged seeds left out)" : ""));
-        report.Table(Optimizers.OrderBy(o => o).SelectMany(Grid),
+        report.Heading("Final values (test probes)" + (Seeded ? $", mean ± sd over {Seeds.Count} seeds (diverged seeds left out)" : "")).Table(Optimizers.OrderBy(o => o).SelectMany(Grid),
             ("optimizer", g => g.Optimizer), ("lr", g => g.LearningRate),
             ("|f − f̃|", g => Cell(g, r => r.Final.Test.ErrAbsTelescoping)), ("|f − f_lin|", g => Cell(g, r => r.Final.Test.ErrAbsLinear)),
             ("rel f̃", g => Cell(g, r => r.Final.Test.ErrRelTelescoping)), ("rel f_lin", g => Cell(g, r => r.Final.Test.ErrRelLinear)),

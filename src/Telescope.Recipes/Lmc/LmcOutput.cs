@@ -68,9 +68,12 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         ["measure_seconds"] = Math.Round(s.MeasureSeconds, 1),
     };
 
-    private object SummaryEntry(string arm, int t)
+    /// <summary>Every (arm, t′) with its results, one per seed: the entries of summary.json's results and the rows of the tables.</summary>
+    private IEnumerable<(string Arm, int T, IReadOnlyList<LmcSpawnResult> Runs)> Points =>
+        _analysis.Arms.SelectMany(a => setup.SpawnSteps.Select(t => (a, t, _analysis.At(a, t))));
+
+    private object SummaryEntry(IReadOnlyList<LmcSpawnResult> point)
     {
-        var point = _analysis.At(arm, t);
         if (!setup.Seeded) return Entry(point[0]);
         var combined = SeedAggregate.Combine(setup.Seeds, point.Select(r => (object)Entry(r)).ToArray());
         // Timing is wall-clock noise, not a seed effect: its spread is not a result (and would differ between runs).
@@ -102,7 +105,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         summary["training_seconds"] = Math.Round(TrainingSeconds, 1);
         summary["ms_per_training_step"] = Math.Round(MsPerStep, 1);
         summary["measure_seconds"] = Math.Round(MeasureSeconds, 1);
-        summary["results"] = _analysis.Arms.SelectMany(a => setup.SpawnSteps.Select(t => SummaryEntry(a, t))).ToList();
+        summary["results"] = Points.Select(p => SummaryEntry(p.Runs)).ToList();
         summary["pretrain_accuracy"] = PretrainAccuracy();
         var verdicts = _analysis.Verdicts().ToList();
         summary["verdicts"] = verdicts.ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome), ["statement"] = v.Verdict.Statement });
@@ -199,18 +202,15 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
 
         report.Heading("Findings").Bullets(Findings());
 
-        report.Heading("Per spawn step" + (setup.Seeded ? $" (mean ± sd over {setup.Seeds.Count} seeds)" : ""));
-        var points = _analysis.Arms.SelectMany(a => setup.SpawnSteps.Select(t => (Arm: a, T: t, Runs: _analysis.At(a, t)))).ToArray();
-        report.Table(points,
+        report.Heading("Per spawn step" + (setup.Seeded ? $" (mean ± sd over {setup.Seeds.Count} seeds)" : "")).Table(Points,
             ("arm", p => p.Arm), ("t′", p => p.T), ("acc child 1", p => Cell(p.Runs, r => r.AccChild1)), ("acc child 2", p => Cell(p.Runs, r => r.AccChild2)),
             ("acc θ(½)", p => Cell(p.Runs, r => r.AccMidpoint)), ("drop", p => Cell(p.Runs, r => r.AccuracyDrop)), ("barrier", p => Cell(p.Runs, r => r.Barrier)),
             ("loss barrier", p => Cell(p.Runs, r => r.LossBarrier)), ("mean grad. change", p => Cell(p.Runs, r => r.MeanGradientChange)),
             ("path non-lin.", p => Cell(p.Runs, r => r.Linearization.PathNonlinearity)), ("lin. gap", p => Cell(p.Runs, r => r.Linearization.LinearizationGap)),
             ("|f_T − f_t′|", p => Cell(p.Runs, r => r.Linearization.FunctionChange)));
 
-        report.Heading("Gradient change by layer group");
-        report.Table(["arm", "t′", .. _analysis.GroupNames],
-            points.Select(p => (IReadOnlyList<object?>)new object?[] { p.Arm, p.T }
+        report.Heading("Gradient change by layer group").Table(["arm", "t′", .. _analysis.GroupNames],
+            Points.Select(p => (IReadOnlyList<object?>)new object?[] { p.Arm, p.T }
                 .Concat(_analysis.GroupNames.Select(g => (object?)Cell(p.Runs, r => r.GradientChange.First(x => x.Group == g).Value))).ToArray()));
 
         WriteFigures(report);

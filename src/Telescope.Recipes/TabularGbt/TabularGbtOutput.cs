@@ -172,13 +172,8 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
                 string.Join("; ", Groups.Select(g => g.First).Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
         ]);
 
-        report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe() + " " + SpreadText);
-        foreach (var d in findings.Datasets)
-        {
-            report.Heading(d.Group.Name, 3);
-            report.Bullets(Findings(d));
-        }
+        report.Heading("Findings").Paragraph(s.Verdicts.Describe() + " " + SpreadText);
+        foreach (var d in findings.Datasets) report.Heading(d.Group.Name, 3).Bullets(Findings(d));
         if (Groups.Count > 1) report.Heading("Across data sets", 3).Bullets(Overall());
 
         report.Heading("Results by π").Paragraph(Seeded
