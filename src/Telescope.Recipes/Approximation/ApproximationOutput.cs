@@ -127,7 +127,8 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
               "disagrees only when it falls that far below, and is inconclusive in between; a trend is judged against the scatter of the grid points about the fitted line."));
         report.Bullets(Findings());
 
-        report.Heading("Final values (test probes)" + (Seeded ? $", mean ± sd over {Seeds.Count} seeds (diverged seeds left out)" : "")).Table(Optimizers.OrderBy(o => o).SelectMany(Grid),
+        report.Heading("Final values (test probes)" + (Seeded ? $", mean ± sd over {Seeds.Count} seeds (diverged seeds left out)" : ""));
+        report.Table(Optimizers.OrderBy(o => o).SelectMany(Grid),
             ("optimizer", g => g.Optimizer), ("lr", g => g.LearningRate),
             ("|f − f̃|", g => Cell(g, r => r.Final.Test.ErrAbsTelescoping)), ("|f − f_lin|", g => Cell(g, r => r.Final.Test.ErrAbsLinear)),
             ("rel f̃", g => Cell(g, r => r.Final.Test.ErrRelTelescoping)), ("rel f_lin", g => Cell(g, r => r.Final.Test.ErrRelLinear)),
@@ -163,7 +164,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
     {
         var verdicts = _findings.All();
         IEnumerable<ApproximationVerdict> Judged(string key) => verdicts.Where(v => v.Key == key);
-        // The claims judged at the default rate: the numbers there.
+        // A claim judged at the default rate, stated with that rate's numbers.
         string AtDefault(ApproximationVerdict v, Func<SubRun, double?> pick) => Text(Default(v.Optimizer), pick);
         var findings = Judged(ApproximationFindings.OrdersOfMagnitudeKey).Select(v => $"**{v.Optimizer} at its default learning rate " +
             $"{Format(v.LearningRate!.Value)}**: final |f − f̃| = {AtDefault(v, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = " +

@@ -28,7 +28,8 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
         foreach (var a in Arms)
         {
             if (a == "random")
-                yield return ("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))", Falls(a, r => r.AccuracyDrop).Verdict);
+                yield return ("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
+                    Falls(a, r => r.AccuracyDrop).Verdict);
             yield return ($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
                 Falls(a, r => r.MeanGradientChange).Verdict);
         }
@@ -36,7 +37,8 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
         int first = setup.SpawnSteps[0];
         yield return ("pretrained_drop_smaller", $"the accuracy drop at the first spawn step (t′ = {first}) is smaller when pretrained",
             Gap(At("pretrained", first).Select(r => r.AccuracyDrop), At("random", first).Select(r => r.AccuracyDrop), ("drop pretrained", "drop random")));
-        double MeanOverSteps(string arm, long seed) => setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
+        double MeanOverSteps(string arm, long seed) =>
+            setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
         yield return ("pretrained_gradient_change_smaller", "the gradient change (mean over layer groups and spawn steps) is smaller when pretrained",
             Gap(setup.Seeds.Select(seed => MeanOverSteps("pretrained", seed)), setup.Seeds.Select(seed => MeanOverSteps("random", seed)), ("pretrained", "random")));
     }
@@ -44,7 +46,8 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
     private bool BothArms => Arms.Contains("random") && Arms.Contains("pretrained");
 
     /// <summary>"The quantity falls as t′ grows": its slope against ln(t′ + 1), every seed's value a point.</summary>
-    private TrendResult Falls(string arm, Func<LmcSpawnResult, double> value) => TrendCheck.Judge(Series(arm, value), s.Verdicts, TrendDirection.Falls, Math.Log);
+    private TrendResult Falls(string arm, Func<LmcSpawnResult, double> value) =>
+        TrendCheck.Judge(Series(arm, value), s.Verdicts, TrendDirection.Falls, Math.Log);
 
     /// <summary>GapCheck on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
     private Verdict Gap(IEnumerable<double> lower, IEnumerable<double> higher, (string, string) names)

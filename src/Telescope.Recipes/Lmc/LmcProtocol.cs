@@ -52,12 +52,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     public void Run(IReadOnlyList<LmcSubRun> plan)
     {
         _stepsDone = ResumedSteps;
-        foreach (var group in plan.GroupBy(s => (s.Arm, s.Seed)))
-        {
-            var subRuns = group.OrderBy(s => s.SpawnStep).ToList();
-            if (!subRuns.Any(s => IsMine(s.Index))) continue;
+        foreach (var subRuns in plan.GroupBy(s => (s.Arm, s.Seed)).Select(g => g.OrderBy(s => s.SpawnStep).ToList()).Where(g => g.Any(s => IsMine(s.Index))))
             RunGroup(subRuns);
-        }
         if (_resume is not null)
             throw new CheckpointMismatchException($"The checkpoint's run in flight ({_resume.GetString(Prefix + "group")}) is not a pending part of this run.");
     }

@@ -53,8 +53,9 @@ internal sealed class TabularGbtFindings(IReadOnlyList<DatasetOutcome> outcomes,
         bool beatConstant = g.Mean(o => o.First.MseNn) < constant && g.Mean(o => o.First.MseGbt) < constant;
         bool nnAbove = g.Mean(o => o.Last.WNn) > g.Mean(o => o.Last.WGbt);
         bool smoother = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError) <= SmootherTolerance;
-        DatasetFindings Found(Verdict better, SeededSeries gap, SeededSeries wNn, bool tiny) => new(g, better, TrendCheck.Judge(gap, Criteria, TrendDirection.Grows),
-            TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows), deviation, deviation <= s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
+        DatasetFindings Found(Verdict better, SeededSeries gap, SeededSeries wNn, bool tiny) =>
+            new(g, better, TrendCheck.Judge(gap, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows),
+                deviation, deviation <= s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
         if (Seeded)
         {
             var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
