@@ -46,12 +46,10 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         var train = Tensors(mainSet);
         var pretrain = pretrainSet is null ? train : Tensors(pretrainSet);
         var test = Tensors(testSet);
-        var probeInputs = test.Images.narrow(0, 0, s.Probes);
         // BatchNorm recomputation batches: a fixed seeded order of the main images, no augmentation.
         var order = torch.tensor(SplitMix64.Permutation(train.Count, (ulong)context.Seed ^ 0xB17CUL).Take(Math.Min(bnImages, train.Count)).Select(i => (long)i).ToArray(), device: device);
-        var statisticsImages = train.Images.index_select(0, order);
 
-        var lmcData = new LmcData(train, pretrain, test, probeInputs, statisticsImages);
+        var lmcData = new LmcData(train, pretrain, test, test.Images.narrow(0, 0, s.Probes), train.Images.index_select(0, order));
         var plan = setup.Plan();
         Sweep.Run(context, new LmcFacts(description), plan.Count, LmcOutput.Columns, (sweep, csv) =>
         {
