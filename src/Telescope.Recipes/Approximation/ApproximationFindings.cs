@@ -12,6 +12,13 @@ internal sealed record ApproximationVerdict(string Key, string Claim, string Opt
     public RunFinding ToRunFinding() => new(Key, Claim, Where, Verdict);
 }
 
+/// <summary>One learning rate of one optimizer with its runs, one per seed (in plan order).</summary>
+internal sealed record GridPoint(string Optimizer, double LearningRate, bool IsDefault, IReadOnlyList<SubRun> Runs)
+{
+    /// <summary>The runs that did not diverge, in seed order.</summary>
+    public IReadOnlyList<SubRun> Finished => Runs.Where(r => r.Diverged is null).OrderBy(r => r.Seed).ToList();
+}
+
 /// <summary>
 /// The analysis step of the approximation recipe: the paper's claims (Fig. 2, 7, 8) judged against the noise of the
 /// run, without report prose (docs/method.md §8, docs/recipes/approximation.md "Verdict rules"). A ratio claim
@@ -27,14 +34,14 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
     public const string GrowsKey = "approximation_error_grows_with_lr";
     public const string AccuracyKey = "approximation_accuracy_tracks_network";
 
-    private IEnumerable<string> Optimizers => runs.Select(r => r.Optimizer).Distinct();
+    /// <summary>The optimizers in the order given.</summary>
+    public IEnumerable<string> Optimizers => runs.Select(r => r.Optimizer).Distinct();
 
-    /// <summary>The finished (not diverged) runs of one optimizer at one rate, in seed order.</summary>
-    private List<SubRun> Finished(string optimizer, double lr) =>
-        runs.Where(r => r.Optimizer == optimizer && r.LearningRate == lr && r.Diverged is null).OrderBy(r => r.Seed).ToList();
+    /// <summary>The learning rates of one optimizer, increasing.</summary>
+    public IEnumerable<GridPoint> Grid(string optimizer) => runs.Where(r => r.Optimizer == optimizer).GroupBy(r => r.LearningRate).OrderBy(g => g.Key)
+        .Select(g => new GridPoint(optimizer, g.Key, g.First().IsDefault, g.ToList()));
 
-    private IReadOnlyList<double> Rates(string optimizer) => runs.Where(r => r.Optimizer == optimizer).Select(r => r.LearningRate).Distinct().Order().ToList();
-    private double DefaultRate(string optimizer) => runs.First(r => r.Optimizer == optimizer && r.IsDefault).LearningRate;
+    public GridPoint Default(string optimizer) => Grid(optimizer).Single(g => g.IsDefault);
 
     /// <summary>f_lin's final error over f̃'s on the test probes, per finished seed (finite ratios only).</summary>
     public static List<double> ErrorRatios(IEnumerable<SubRun> finished) => finished
@@ -43,31 +50,20 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
     /// <summary>Every verdict, in report order: orders of magnitude at the default rates, f̃ below f_lin at every rate, growth with the rate, accuracy tracking.</summary>
     public List<ApproximationVerdict> All()
     {
-        var all = new List<ApproximationVerdict>();
-        foreach (var o in Optimizers)
-        {
-            double lr = DefaultRate(o);
-            var finished = Finished(o, lr);
-            all.Add(new(OrdersOfMagnitudeKey, $"f̃'s error is orders of magnitude below f_lin's: f_lin's at least {Format(s.LinearGapFactor)}× f̃'s ({ApproximationSettings.LinearGapFactorName}; paper Fig. 2, 7, 8).",
-                o, lr, Where(o, lr, finished.Count), RatioAbove(ErrorRatios(finished), s.LinearGapFactor, ApproximationSettings.LinearGapFactorName)));
-        }
-        foreach (var o in Optimizers)
-            foreach (double lr in Rates(o))
-            {
-                var finished = Finished(o, lr);
-                all.Add(new(BelowLinearKey, "f̃ approximates the trained network more closely than f_lin: its final error is below f_lin's (paper Fig. 2, 7, 8).",
-                    o, lr, Where(o, lr, finished.Count), RatioAbove(ErrorRatios(finished), 1, null)));
-            }
-        foreach (var o in Optimizers) all.Add(Growth(o));
-        foreach (var o in Optimizers)
-        {
-            double lr = DefaultRate(o);
-            var finished = Finished(o, lr);
-            if (finished.Count == 0) continue;
-            all.Add(new(AccuracyKey, "The accuracy of f̃ tracks the network's while f_lin's drifts (paper Fig. 2, 7, 8).",
-                o, lr, Where(o, lr, finished.Count), AccuracyTracks(finished)));
-        }
-        return all;
+        var defaults = Optimizers.Select(Default).ToList();
+        ApproximationVerdict At(string key, string claim, GridPoint g, Verdict verdict) =>
+            new(key, claim, g.Optimizer, g.LearningRate, $"{g.Optimizer}, lr {Format(g.LearningRate)}, {SeedsText(g.Finished.Count)}", verdict);
+        string factor = ApproximationSettings.LinearGapFactorName;
+        string orders = $"f̃'s error is orders of magnitude below f_lin's: f_lin's at least {Format(s.LinearGapFactor)}× f̃'s ({factor}; paper Fig. 2, 7, 8).";
+        const string below = "f̃ approximates the trained network more closely than f_lin: its final error is below f_lin's (paper Fig. 2, 7, 8).";
+        const string tracks = "The accuracy of f̃ tracks the network's while f_lin's drifts (paper Fig. 2, 7, 8).";
+        return
+        [
+            .. defaults.Select(d => At(OrdersOfMagnitudeKey, orders, d, RatioAbove(ErrorRatios(d.Finished), s.LinearGapFactor, factor))),
+            .. Optimizers.SelectMany(Grid).Select(g => At(BelowLinearKey, below, g, RatioAbove(ErrorRatios(g.Finished), 1, null))),
+            .. Optimizers.Select(Growth),
+            .. defaults.Where(d => d.Finished.Count > 0).Select(d => At(AccuracyKey, tracks, d, AccuracyTracks(d.Finished))),
+        ];
     }
 
     /// <summary>
@@ -98,13 +94,14 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
     /// <summary>"f̃'s error grows with the learning rate": the slope of log error against log rate (every finished seed a point).</summary>
     private ApproximationVerdict Growth(string o)
     {
-        var rates = Rates(o).Where(lr => Finished(o, lr).Count > 0).ToList();
-        string where = $"{o}, lr {Join(rates)}, {SeedsText(rates.Count == 0 ? 0 : rates.Min(lr => Finished(o, lr).Count))}";
+        var grid = Grid(o).Where(g => g.Finished.Count > 0).ToList();
+        var rates = grid.Select(g => g.LearningRate).ToList();
+        string where = $"{o}, lr {Join(rates)}, {SeedsText(grid.Count == 0 ? 0 : grid.Min(g => g.Finished.Count))}";
         const string claim = "f̃'s approximation error grows with the learning rate (paper Fig. 2, 7, 8).";
         if (rates.Count < 3)
             return new(GrowsKey, claim, o, null, where, new Verdict(VerdictOutcome.Inconclusive, $"only {rates.Count} learning rate(s) finished; a trend needs 3"));
         var series = SeededSeries.FromSeeds(rates.Select(Math.Log10).ToList(),
-            rates.Select(lr => (IReadOnlyList<double>)Finished(o, lr).Select(r => Math.Log10(r.Final.Test.ErrAbsTelescoping)).ToArray()).ToList());
+            grid.Select(g => (IReadOnlyList<double>)g.Finished.Select(r => Math.Log10(r.Final.Test.ErrAbsTelescoping)).ToArray()).ToList());
         var verdict = TrendCheck.Judge(series, s.Verdicts, TrendDirection.Grows).Verdict;
         return new(GrowsKey, claim, o, null, where, verdict with { Statement = $"log10 |f − f̃| against log10 lr: {verdict.Statement}" });
     }
@@ -136,6 +133,5 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
         return new Verdict(outcome, numbers);
     }
 
-    private static string Where(string o, double lr, int seeds) => $"{o}, lr {Format(lr)}, {SeedsText(seeds)}";
     private static string SeedsText(int seeds) => seeds == 1 ? "one seed" : $"{seeds} seeds";
 }

@@ -23,20 +23,12 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
         .. Components.Select(c => "contribution_" + c),
     ];
 
-    private IEnumerable<string> Optimizers => runs.Select(r => r.Optimizer).Distinct();
+    private readonly ApproximationFindings _findings = new(s, runs);
+    private IEnumerable<string> Optimizers => _findings.Optimizers;
     private IReadOnlyList<long> Seeds { get; } = s.Seeds;
     private bool Seeded => Seeds.Count > 1;
-
-    /// <summary>One learning rate of one optimizer with its runs, one per seed (in seed order).</summary>
-    private sealed record GridPoint(string Optimizer, double LearningRate, bool IsDefault, IReadOnlyList<SubRun> Runs)
-    {
-        /// <summary>The seeds that did not diverge.</summary>
-        public IReadOnlyList<SubRun> Finished => Runs.Where(r => r.Diverged is null).ToList();
-    }
-
-    private IEnumerable<GridPoint> Grid(string optimizer) => runs.Where(r => r.Optimizer == optimizer).GroupBy(r => r.LearningRate).OrderBy(g => g.Key)
-        .Select(g => new GridPoint(optimizer, g.Key, g.First().IsDefault, g.ToList()));
-    private GridPoint Default(string optimizer) => Grid(optimizer).Single(g => g.IsDefault);
+    private IEnumerable<GridPoint> Grid(string optimizer) => _findings.Grid(optimizer);
+    private GridPoint Default(string optimizer) => _findings.Default(optimizer);
 
     /// <summary>Writes every row of every sub-run (a merge); a live run writes them with <see cref="WritePoint"/> as they come.</summary>
     public void WriteMetrics()
@@ -86,9 +78,6 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
             ["train_err_abs_linear"] = r.Final.Train?.ErrAbsLinear,
             ["wall_seconds"] = Math.Round(r.WallTime.TotalSeconds, 2),
         };
-        var results = Optimizers.SelectMany(Grid).Select(g => Seeded
-            ? SeedAggregate.Combine(Seeds, g.Runs.Select(r => (object)Entry(r)).ToList())
-            : (object)Entry(g.Runs[0])).ToList();
         var summary = new Dictionary<string, object?>
         {
             ["recipe"] = "approximation",
@@ -98,10 +87,11 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
             ["default_learning_rate"] = Optimizers.ToDictionary(o => o, o => Default(o).LearningRate),
         };
         if (Seeded) summary["seeds"] = Seeds;
-        summary["results"] = results;
+        summary["results"] = Optimizers.SelectMany(Grid)   // one seed's entry as it is, several seeds' entries combined
+            .Select(g => Seeded ? SeedAggregate.Combine(Seeds, g.Runs.Select(r => (object)Entry(r)).ToList()) : (object)Entry(g.Runs[0])).ToList();
         context.Folder.WriteSummary(summary);
         // findings.json: the verdicts report.md prints, in the one shape every recipe shares (written here so a merge writes it too).
-        RunFindings.Write(context.Folder, new ApproximationFindings(s, runs).All().Select(v => v.ToRunFinding()));
+        RunFindings.Write(context.Folder, _findings.All().Select(v => v.ToRunFinding()));
     }
 
     public void WriteReport()
@@ -131,8 +121,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
             .. Optimizers.Select(o => $"{o}: {OptimizerChoice.Describe(o, s.Optimizer)}; learning rates {Join(Grid(o).Select(g => g.LearningRate))}, default {Format(Default(o).LearningRate)}."),
         ]);
 
-        report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe() + (Seeded
+        report.Heading("Findings").Paragraph(s.Verdicts.Describe() + (Seeded
             ? $" Noise here: the spread over the {Seeds.Count} seeds (every seed's value is a point of the slope fit; ratios as gaps of log10 values against sd/√{Seeds.Count})."
             : $" One seed: no seed-to-seed noise is measured, so a ratio claim agrees only when the ratio exceeds its threshold by {ApproximationSettings.SingleSeedMarginName} = {Format(s.SingleSeedMargin)}×, " +
               "disagrees only when it falls that far below, and is inconclusive in between; a trend is judged against the scatter of the grid points about the fitted line."));
@@ -158,53 +147,46 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
         context.Folder.WriteReport(report.ToString());
     }
 
-    /// <summary>Mean, sd and count over the finished seeds of a grid point.</summary>
-    private static (double Mean, double? Sd, int Count) Stats(GridPoint g, Func<SubRun, double?> pick) =>
-        SeedAggregate.MeanSd(g.Finished.Select(pick).Where(v => v is not null).Select(v => v!.Value));
+    /// <summary>The values of the finished seeds of a grid point.</summary>
+    private static IEnumerable<double> Finished(GridPoint g, Func<SubRun, double?> pick) => g.Finished.Select(pick).OfType<double>();
 
-    /// <summary>A table cell: the value with one seed, "mean ± sd" over the finished seeds with several.</summary>
-    private object? Cell(GridPoint g, Func<SubRun, double?> pick) => !Seeded ? pick(g.Runs[0])
-        : Stats(g, pick) is var (mean, sd, count) && count > 0 ? (sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean)) : null;
+    /// <summary>Report text: "mean ± sd" over the finished seeds (the value itself with one, "—" with none).</summary>
+    private static string Text(GridPoint g, Func<SubRun, double?> pick) => SeedAggregate.Text(Finished(g, pick), Format);
+
+    /// <summary>A table cell: <see cref="Text"/> with several seeds; with one the run's value, a diverged run's last one included.</summary>
+    private object? Cell(GridPoint g, Func<SubRun, double?> pick) => Seeded ? Text(g, pick) : pick(g.Runs[0]);
 
     /// <summary>Mean over the finished seeds (the value itself with one seed).</summary>
-    private static double Mean(GridPoint g, Func<SubRun, double?> pick) => Stats(g, pick).Mean;
+    private static double Mean(GridPoint g, Func<SubRun, double?> pick) => SeedAggregate.MeanSd(Finished(g, pick)).Mean;
 
     /// <summary>The report's findings: the verdicts of <see cref="ApproximationFindings"/> with the numbers they rest on, then the descriptive lines.</summary>
     private List<string> Findings()
     {
-        var findings = new List<string>();
-        var verdicts = new ApproximationFindings(s, runs).All();
-        foreach (var v in verdicts.Where(v => v.Key == ApproximationFindings.OrdersOfMagnitudeKey))
-        {
-            var d = Default(v.Optimizer);
-            findings.Add($"**{v.Optimizer} at its default learning rate {Format(d.LearningRate)}**: final |f − f̃| = {Text(d, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = {Text(d, r => r.Final.Test.ErrAbsLinear)}. " +
-                v.Verdict.About($"The paper finds f_lin's error orders of magnitude above f̃'s (at least {Format(s.LinearGapFactor)}×, {ApproximationSettings.LinearGapFactorName})"));
-        }
+        var verdicts = _findings.All();
+        IEnumerable<ApproximationVerdict> Judged(string key) => verdicts.Where(v => v.Key == key);
+        // A claim judged at the default rate, stated with that rate's numbers.
+        string AtDefault(ApproximationVerdict v, Func<SubRun, double?> pick) => Text(Default(v.Optimizer), pick);
+        var findings = Judged(ApproximationFindings.OrdersOfMagnitudeKey).Select(v => $"**{v.Optimizer} at its default learning rate " +
+            $"{Format(v.LearningRate!.Value)}**: final |f − f̃| = {AtDefault(v, r => r.Final.Test.ErrAbsTelescoping)} vs |f − f_lin| = " +
+            $"{AtDefault(v, r => r.Final.Test.ErrAbsLinear)}. " + v.Verdict.About("The paper finds f_lin's error orders of magnitude above f̃'s " +
+            $"(at least {Format(s.LinearGapFactor)}×, {ApproximationSettings.LinearGapFactorName})")).ToList();
         foreach (var o in Optimizers)
             findings.Add($"{o}, is f̃'s final error below f_lin's (the paper: f̃ follows the network far more closely than f_lin, Fig. 2, 7, 8)? Per learning rate: " + string.Join("; ",
-                verdicts.Where(v => v.Key == ApproximationFindings.BelowLinearKey && v.Optimizer == o)
+                Judged(ApproximationFindings.BelowLinearKey).Where(v => v.Optimizer == o)
                     .Select(v => $"lr {Format(v.LearningRate!.Value)}: {v.Verdict.Tag} — {v.Verdict.Statement}")) + ".");
-        foreach (var v in verdicts.Where(v => v.Key == ApproximationFindings.GrowsKey))
+        foreach (var v in Judged(ApproximationFindings.GrowsKey))
         {
             var grid = Grid(v.Optimizer).Where(g => g.Finished.Count > 0).ToList();
             findings.Add($"{v.Optimizer}: final |f − f̃| over the grid {Join(grid.Select(g => g.LearningRate))} is {Join(grid.Select(g => Mean(g, r => r.Final.Test.ErrAbsTelescoping)))}{(Seeded ? " (seed means)" : "")}; " +
                 v.Verdict.About("the paper finds it growing with the learning rate"));
         }
         findings.AddRange(EqualErrorRates());
-        foreach (var v in verdicts.Where(v => v.Key == ApproximationFindings.AccuracyKey))
-        {
-            var d = Default(v.Optimizer);
-            findings.Add($"{v.Optimizer} accuracy (default lr): network {Text(d, r => r.Final.Test.AccNetwork)}, f̃ {Text(d, r => r.Final.Test.AccTelescoping)}, f_lin {Text(d, r => r.Final.Test.AccLinear)} at the end. " +
-                v.Verdict.About("The paper finds f̃'s accuracy tracking the network while f_lin drifts"));
-        }
-        foreach (var o in Optimizers)
-        {
-            var d = Default(o);
-            var c = d.Runs[0].Final.Contributions;
-            if (c.Count > 1)
-                findings.Add($"{o} design-choice decomposition (default lr, mean |cumulative contribution| to the test logits): " +
-                    string.Join(", ", c.Keys.Select(k => $"{k} {Text(d, r => r.Final.Contributions.TryGetValue(k, out var v) ? v : null)}")) + ".");
-        }
+        findings.AddRange(Judged(ApproximationFindings.AccuracyKey).Select(v => $"{v.Optimizer} accuracy (default lr): network " +
+            $"{AtDefault(v, r => r.Final.Test.AccNetwork)}, f̃ {AtDefault(v, r => r.Final.Test.AccTelescoping)}, f_lin {AtDefault(v, r => r.Final.Test.AccLinear)} " +
+            "at the end. " + v.Verdict.About("The paper finds f̃'s accuracy tracking the network while f_lin drifts")));
+        foreach (var d in Optimizers.Select(Default).Where(d => d.Runs[0].Final.Contributions.Count > 1))
+            findings.Add($"{d.Optimizer} design-choice decomposition (default lr, mean |cumulative contribution| to the test logits): " + string.Join(", ",
+                d.Runs[0].Final.Contributions.Keys.Select(k => $"{k} {Text(d, r => r.Final.Contributions.TryGetValue(k, out var v) ? v : null)}")) + ".");
         var diverged = runs.Where(r => r.Diverged is not null).ToList();
         if (diverged.Count > 0)
             findings.Add($"Diverged (non-finite loss, recorded and skipped): {string.Join(", ", diverged.Select(r => $"{r.Label} at step {r.Diverged}"))}.");
@@ -212,10 +194,6 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
         return findings;
     }
-
-    /// <summary>Report text: the value with one seed, "mean ± sd" over the finished seeds with several.</summary>
-    private string Text(GridPoint g, Func<SubRun, double?> pick) => Stats(g, pick) is var (mean, sd, count) && count == 0 ? "—"
-        : Seeded && sd is double d ? $"{Format(mean)} ± {Format(d)}" : Format(mean);
 
     /// <summary>
     /// The learning rate at which each optimizer's final f̃ error equals SGD's at its default rate,
@@ -247,8 +225,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
     private LineChart ErrorVersusLearningRate()
     {
         var chart = new LineChart { Title = "Final approximation error vs learning rate", XLabel = "learning rate", YLabel = "mean |f − model| (test probes)", LogX = true, LogY = true };
-        int color = 0;
-        foreach (var o in Optimizers)
+        foreach (var (o, color) in Optimizers.Select((o, i) => (o, i)))
         {
             var grid = Grid(o).Where(g => g.Finished.Count > 0).ToList();
             var lrs = grid.Select(g => g.LearningRate).ToList();
@@ -256,7 +233,6 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
                 SeededSeries.FromSeeds(lrs, grid.Select(g => (IReadOnlyList<double>)g.Finished.Select(r => pick(r) ?? double.NaN).ToArray()).ToList());
             chart.AddSeeded($"{o}: f̃", Final(r => r.Final.Test.ErrAbsTelescoping), markers: true, colorGroup: color);
             chart.AddSeeded($"{o}: f_lin", Final(r => r.Final.Test.ErrAbsLinear), markers: true, dashed: true, colorGroup: color);
-            color++;
         }
         chart.LegendOutside = true;
         return chart;

@@ -8,7 +8,7 @@ namespace Telescope.Recipes.Lmc;
 internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<LmcSpawnResult> results)
 {
     /// <summary>The arms with results, in the order of the settings.</summary>
-    public IReadOnlyList<string> Arms { get; } = setup.Arms.Where(a => results.Any(r => r.Arm == a)).ToArray();
+    public IReadOnlyList<string> Arms { get; } = s.Arms.Where(a => results.Any(r => r.Arm == a)).ToArray();
 
     /// <summary>The layer groups of the gradient change, in the network's order.</summary>
     public IReadOnlyList<string> GroupNames { get; } = results[0].GradientChange.Select(g => g.Group).ToArray();
@@ -23,28 +23,31 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
             setup.SpawnSteps.Select(t => (IReadOnlyList<double>)At(arm, t).Select(value).ToArray()).ToArray());
 
     /// <summary>The statistical verdicts on docs/method.md §9's claims, judged by the recipe's verdict criteria.</summary>
-    public IReadOnlyList<(string Key, string Claim, Verdict Verdict)> Verdicts()
+    public IEnumerable<(string Key, string Claim, Verdict Verdict)> Verdicts()
     {
-        var list = new List<(string, string, Verdict)>();
         foreach (var a in Arms)
         {
             if (a == "random")
-                list.Add(("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
-                    TrendCheck.Judge(Series(a, r => r.AccuracyDrop), s.Verdicts, TrendDirection.Falls, Math.Log).Verdict));
-            list.Add(($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
-                TrendCheck.Judge(Series(a, r => r.MeanGradientChange), s.Verdicts, TrendDirection.Falls, Math.Log).Verdict));
+                yield return ("random_drop_falls", "random init: the accuracy drop falls as t′ grows (slope against ln(t′ + 1))",
+                    Falls(a, r => r.AccuracyDrop).Verdict);
+            yield return ($"{a}_gradient_change_falls", $"{a}: the gradient change (mean over layer groups) falls as t′ grows (slope against ln(t′ + 1))",
+                Falls(a, r => r.MeanGradientChange).Verdict);
         }
-        if (Arms.Contains("random") && Arms.Contains("pretrained"))
-        {
-            int first = setup.SpawnSteps[0];
-            list.Add(("pretrained_drop_smaller", $"the accuracy drop at the first spawn step (t′ = {first}) is smaller when pretrained",
-                Gap(At("pretrained", first).Select(r => r.AccuracyDrop), At("random", first).Select(r => r.AccuracyDrop), ("drop pretrained", "drop random"))));
-            double MeanOverSteps(string arm, long seed) => setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
-            list.Add(("pretrained_gradient_change_smaller", "the gradient change (mean over layer groups and spawn steps) is smaller when pretrained",
-                Gap(setup.Seeds.Select(seed => MeanOverSteps("pretrained", seed)), setup.Seeds.Select(seed => MeanOverSteps("random", seed)), ("pretrained", "random"))));
-        }
-        return list;
+        if (!BothArms) yield break;
+        int first = setup.SpawnSteps[0];
+        yield return ("pretrained_drop_smaller", $"the accuracy drop at the first spawn step (t′ = {first}) is smaller when pretrained",
+            Gap(At("pretrained", first).Select(r => r.AccuracyDrop), At("random", first).Select(r => r.AccuracyDrop), ("drop pretrained", "drop random")));
+        double MeanOverSteps(string arm, long seed) =>
+            setup.SpawnSteps.Average(t => results.Single(r => r.Arm == arm && r.Seed == seed && r.SpawnStep == t).MeanGradientChange);
+        yield return ("pretrained_gradient_change_smaller", "the gradient change (mean over layer groups and spawn steps) is smaller when pretrained",
+            Gap(setup.Seeds.Select(seed => MeanOverSteps("pretrained", seed)), setup.Seeds.Select(seed => MeanOverSteps("random", seed)), ("pretrained", "random")));
     }
+
+    private bool BothArms => Arms.Contains("random") && Arms.Contains("pretrained");
+
+    /// <summary>"The quantity falls as t′ grows": its slope against ln(t′ + 1), every seed's value a point.</summary>
+    private TrendResult Falls(string arm, Func<LmcSpawnResult, double> value) =>
+        TrendCheck.Judge(Series(arm, value), s.Verdicts, TrendDirection.Falls, Math.Log);
 
     /// <summary>GapCheck on seed means: the gap's standard error from the seed spread of both arms (unknown with one seed).</summary>
     private Verdict Gap(IEnumerable<double> lower, IEnumerable<double> higher, (string, string) names)
@@ -62,8 +65,7 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
         var gap = Series(arm, r => r.Linearization.LinearizationGap);
         var nonlinearity = Series(arm, r => r.Linearization.PathNonlinearity);
         var children = results.Where(r => r.Arm == arm).SelectMany(r => new[] { r.AccChild1, r.AccChild2 }).ToArray();
-        int falling = GroupNames.Count(g => TrendCheck.Judge(Series(arm, r => r.GradientChange.First(x => x.Group == g).Value), s.Verdicts,
-            TrendDirection.Falls, Math.Log).Verdict.Outcome == VerdictOutcome.Agrees);
+        int falling = GroupNames.Count(g => Falls(arm, r => r.GradientChange.First(x => x.Group == g).Value).Verdict.Outcome == VerdictOutcome.Agrees);
         return new ArmFacts(drops, drops.Means[0] >= s.LargeDrop, drops.Means[0] < s.NearZeroDrop, drops.Means[^1] < s.NearZeroDrop,
             children.Min(), children.Max(), Series(arm, r => r.MeanGradientChange), falling, gap, nonlinearity,
             Correlation(drops.Means, gap.Means), Correlation(drops.Means, nonlinearity.Means));
@@ -72,7 +74,7 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
     /// <summary>Pretrained against random at the same spawn steps (seed means), when both arms ran.</summary>
     public ArmComparison? Compare()
     {
-        if (!Arms.Contains("random") || !Arms.Contains("pretrained")) return null;
+        if (!BothArms) return null;
         var r = Series("random", x => x.AccuracyDrop).Means;
         var p = Series("pretrained", x => x.AccuracyDrop).Means;
         var rg = Series("random", x => x.MeanGradientChange).Means;

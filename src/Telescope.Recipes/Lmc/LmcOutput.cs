@@ -10,14 +10,17 @@ namespace Telescope.Recipes.Lmc;
 /// </summary>
 internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setup, LmcFacts facts, IReadOnlyList<LmcSpawnResult> results, double wallSeconds)
 {
-    /// <summary>The metric columns of metrics.csv.</summary>
     public static readonly string[] Columns = ["spawn_step", "alpha", "test_accuracy", "test_loss", "train_loss", "learning_rate"];
 
-    /// <summary>Cells of a path row (one α of a sub-run's interpolation path).</summary>
-    public static double?[] PathRow(InterpolationPoint p) => [null, p.Alpha, p.Accuracy, p.Loss, null, null];
+    /// <summary>The metrics.csv row of a training-curve point.</summary>
+    public static void WriteCurve(MetricsCsvWriter csv, CurvePoint c) => csv.WriteRow(c.Run, c.Step, null, null, null, null, c.TrainLoss, c.LearningRate);
 
-    /// <summary>Cells of a training-curve row.</summary>
-    public static double?[] CurveRow(CurvePoint c) => [null, null, null, null, c.TrainLoss, c.LearningRate];
+    /// <summary>The metrics.csv rows of a sub-run's interpolation path, one per α.</summary>
+    public static void WritePath(MetricsCsvWriter csv, LmcSetup setup, LmcSpawnResult r)
+    {
+        string run = $"{r.Arm}_t={r.SpawnStep}_path{setup.SeedSuffix(r.Seed)}";
+        foreach (var p in r.Path) csv.WriteRow(run, r.SpawnStep, null, p.Alpha, p.Accuracy, p.Loss, null, null);
+    }
 
     /// <summary>Writes every result's rows in index order, exactly as the live run wrote them (for a merge).</summary>
     public static void WriteMetrics(RunContext context, LmcSetup setup, IReadOnlyList<LmcSpawnResult> results)
@@ -25,9 +28,8 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         using var csv = context.Folder.OpenMetrics(Columns);
         foreach (var r in results)
         {
-            foreach (var c in r.Curves) csv.WriteRow(c.Run, c.Step, CurveRow(c));
-            var sub = new LmcSubRun(0, r.Arm, r.Seed, r.SpawnStep);
-            foreach (var p in r.Path) csv.WriteRow(LmcProtocol.PathRun(sub, setup.SeedSuffix(r.Seed)), r.SpawnStep, PathRow(p));
+            foreach (var c in r.Curves) WriteCurve(csv, c);
+            WritePath(csv, setup, r);
         }
     }
 
@@ -36,22 +38,11 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private double TrainingSeconds => results.Sum(r => r.TrainSeconds);
     private double MeasureSeconds => results.Sum(r => r.MeasureSeconds);
     private double MsPerStep => 1000 * TrainingSeconds / Math.Max(1, TrainingSteps);
-    private IReadOnlyList<string> Arms => _analysis.Arms;
-    private IReadOnlyList<string> GroupNames => _analysis.GroupNames;
 
     private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
 
-    private IReadOnlyList<LmcSpawnResult> At(string arm, int t) => _analysis.At(arm, t);
-    private SeededSeries Series(string arm, Func<LmcSpawnResult, double> value) => _analysis.Series(arm, value);
-
     private static object Cell(IReadOnlyList<LmcSpawnResult> point, Func<LmcSpawnResult, double> value) =>
         point.Count == 1 ? value(point[0]) : SeedAggregate.Text(point.Select(value), F);
-
-    public void Write()
-    {
-        WriteSummary();
-        WriteReport(WriteFigures());
-    }
 
     private Dictionary<string, object?> Entry(LmcSpawnResult s) => new()
     {
@@ -77,9 +68,12 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         ["measure_seconds"] = Math.Round(s.MeasureSeconds, 1),
     };
 
-    private object SummaryEntry(string arm, int t)
+    /// <summary>Every (arm, t′) with its results, one per seed: the entries of summary.json's results and the rows of the tables.</summary>
+    private IEnumerable<(string Arm, int T, IReadOnlyList<LmcSpawnResult> Runs)> Points =>
+        _analysis.Arms.SelectMany(a => setup.SpawnSteps.Select(t => (a, t, _analysis.At(a, t))));
+
+    private object SummaryEntry(IReadOnlyList<LmcSpawnResult> point)
     {
-        var point = At(arm, t);
         if (!setup.Seeded) return Entry(point[0]);
         var combined = SeedAggregate.Combine(setup.Seeds, point.Select(r => (object)Entry(r)).ToArray());
         // Timing is wall-clock noise, not a seed effect: its spread is not a result (and would differ between runs).
@@ -93,7 +87,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         return pre.All(p => p is null) ? null : setup.Seeded ? pre : pre[0];
     }
 
-    private void WriteSummary()
+    public void WriteSummary()
     {
         var summary = new Dictionary<string, object?>
         {
@@ -111,9 +105,9 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         summary["training_seconds"] = Math.Round(TrainingSeconds, 1);
         summary["ms_per_training_step"] = Math.Round(MsPerStep, 1);
         summary["measure_seconds"] = Math.Round(MeasureSeconds, 1);
-        summary["results"] = Arms.SelectMany(a => setup.SpawnSteps.Select(t => SummaryEntry(a, t))).ToList();
+        summary["results"] = Points.Select(p => SummaryEntry(p.Runs)).ToList();
         summary["pretrain_accuracy"] = PretrainAccuracy();
-        var verdicts = _analysis.Verdicts();
+        var verdicts = _analysis.Verdicts().ToList();
         summary["verdicts"] = verdicts.ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome), ["statement"] = v.Verdict.Statement });
         context.Folder.WriteSummary(summary);
         string where = $"{ModelText}, spawn steps {string.Join(", ", setup.SpawnSteps)}, " + (setup.Seeded ? $"{setup.Seeds.Count} seeds" : "one seed");
@@ -123,56 +117,55 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     private string ModelText => $"ResNet-{6 * setup.Model.BlocksPerStage + 2} (w = {setup.Model.Width}, {setup.Model.Norm}" +
         (setup.Model.Norm == Models.NormKind.GroupNorm ? $", {setup.Model.Groups} groups" : "") + $", {setup.Model.DType})";
 
-    private List<(FigureFiles Files, string Caption)> WriteFigures()
+    private void WriteFigures(ReportBuilder report)
     {
-        var figures = new List<(FigureFiles, string)>();
         string seeds = setup.Seeded ? $" Mean over {setup.Seeds.Count} seeds, bands ± one standard deviation across seeds." : "";
+        void Add(IFigure figure, string name, string caption) => report.Figure(context.Folder.SaveFigure(figure, name), caption + seeds);
         var drop = ArmPairs(new LineChart { Title = "Instability vs spawn step (paper Fig. 6 left)", XLabel = "spawn step t′ + 1", YLabel = "test accuracy", LogX = true },
             ("accuracy drop at α = ½", r => r.AccuracyDrop), ("barrier", r => r.Barrier));
-        figures.Add((context.Folder.SaveFigure(drop, "accuracy-drop"), "Accuracy drop at α = ½ (solid) and barrier (dashed) against the spawn step, per arm." + seeds));
+        Add(drop, "accuracy-drop", "Accuracy drop at α = ½ (solid) and barrier (dashed) against the spawn step, per arm.");
 
         var loss = new LineChart { Title = "Loss barrier vs spawn step", XLabel = "spawn step t′ + 1", YLabel = "test loss", LogX = true };
-        foreach (var a in Arms) loss.AddSeeded($"{a}: loss barrier", Series(a, r => r.LossBarrier), markers: true);
-        figures.Add((context.Folder.SaveFigure(loss, "loss-barrier"), "Loss barrier max_α [loss(α) − linear interpolation of the end losses] against the spawn step." + seeds));
+        foreach (var a in _analysis.Arms) loss.AddSeeded($"{a}: loss barrier", _analysis.Series(a, r => r.LossBarrier), markers: true);
+        Add(loss, "loss-barrier", "Loss barrier max_α [loss(α) − linear interpolation of the end losses] against the spawn step.");
 
-        foreach (var a in Arms)
+        foreach (var a in _analysis.Arms)
         {
             var chart = new LineChart { Title = $"Gradient change by layer group, {a} (paper Fig. 6 right)", XLabel = "spawn step t′ + 1", YLabel = "mean ‖J_T − J_t′‖_F / ‖J_t′‖_F", LogX = true, LegendOutside = true };
-            foreach (var group in GroupNames)
-                chart.AddSeeded(group, Series(a, r => r.GradientChange.First(g => g.Group == group).Value), markers: true);
-            figures.Add((context.Folder.SaveFigure(chart, $"gradient-change-{a}"), $"Gradient change by layer group against the spawn step ({a} arm)." + seeds));
+            foreach (var group in _analysis.GroupNames)
+                chart.AddSeeded(group, _analysis.Series(a, r => r.GradientChange.First(g => g.Group == group).Value), markers: true);
+            Add(chart, $"gradient-change-{a}", $"Gradient change by layer group against the spawn step ({a} arm).");
 
             var path = new LineChart { Title = $"Test accuracy along the path, {a}", XLabel = "α (0 = child 2, 1 = child 1)", YLabel = "test accuracy", LegendOutside = true };
             foreach (int t in setup.SpawnSteps)
             {
-                var point = At(a, t);
-                path.AddSeeded($"t′ = {t}", SeededSeries.FromSeeds(setup.Alphas,
-                    setup.Alphas.Select((_, i) => (IReadOnlyList<double>)point.Select(r => r.Path[i].Accuracy).ToArray()).ToArray()), markers: true);
+                var point = _analysis.At(a, t);
+                path.AddSeeded($"t′ = {t}", SeededSeries.FromSeeds(s.Alphas,
+                    s.Alphas.Select((_, i) => (IReadOnlyList<double>)point.Select(r => r.Path[i].Accuracy).ToArray()).ToArray()), markers: true);
             }
-            figures.Add((context.Folder.SaveFigure(path, $"path-accuracy-{a}"), $"Test accuracy of θ(α) for every spawn step ({a} arm)." + seeds));
+            Add(path, $"path-accuracy-{a}", $"Test accuracy of θ(α) for every spawn step ({a} arm).");
         }
 
         var gaps = ArmPairs(new LineChart { Title = "Telescoping view of the spawn", XLabel = "spawn step t′ + 1", YLabel = "mean |Δ logits|", LogX = true, LogY = true },
             ("path non-linearity", r => r.Linearization.PathNonlinearity), ("linearization gap", r => r.Linearization.LinearizationGap));
-        figures.Add((context.Folder.SaveFigure(gaps, "function-gaps"), "Path non-linearity mean |f_θ(½) − ½(f_θ¹ + f_θ²)| (solid) and linearization gap mean |f_θ(½) − f_lin,t′(θ(½))| (dashed) on the probes." + seeds));
-        return figures;
+        Add(gaps, "function-gaps", "Path non-linearity mean |f_θ(½) − ½(f_θ¹ + f_θ²)| (solid) and linearization gap mean |f_θ(½) − f_lin,t′(θ(½))| (dashed) on the probes.");
     }
 
     /// <summary>Per arm, in one colour, a solid and a dashed series against the spawn step.</summary>
     private LineChart ArmPairs(LineChart chart, (string Name, Func<LmcSpawnResult, double> Value) solid, (string Name, Func<LmcSpawnResult, double> Value) dashed)
     {
-        foreach (var (a, color) in Arms.Select((a, i) => (a, i)))
+        foreach (var (a, color) in _analysis.Arms.Select((a, i) => (a, i)))
         {
-            chart.AddSeeded($"{a}: {solid.Name}", Series(a, solid.Value), markers: true, colorGroup: color);
-            chart.AddSeeded($"{a}: {dashed.Name}", Series(a, dashed.Value), markers: true, dashed: true, colorGroup: color);
+            chart.AddSeeded($"{a}: {solid.Name}", _analysis.Series(a, solid.Value), markers: true, colorGroup: color);
+            chart.AddSeeded($"{a}: {dashed.Name}", _analysis.Series(a, dashed.Value), markers: true, dashed: true, colorGroup: color);
         }
         return chart;
     }
 
-    private void WriteReport(List<(FigureFiles Files, string Caption)> figures)
+    public void WriteReport()
     {
         string bn = setup.BatchNorm == BatchNormMode.Recompute
-            ? $"recomputed for every θ(α) (end points included) from {setup.BatchNormBatches} training batches of {setup.Training.BatchSize} main-subset images, train mode, no augmentation, equal-weight average of the batch statistics"
+            ? $"recomputed for every θ(α) (end points included) from {s.BatchNormBatches} training batches of {setup.Training.BatchSize} main-subset images, train mode, no augmentation, equal-weight average of the batch statistics"
             : "interpolated like the parameters (α·stats¹ + (1−α)·stats²)";
         var report = context.CreateReport("Linear mode connectivity through gradient stabilization (ResNet on CIFAR-10)",
         [
@@ -181,7 +174,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
             ("accuracy drop", "½(acc(θ¹_T) + acc(θ²_T)) − acc(θ(½)), test accuracies on the α-path (so the end points use the same BatchNorm treatment as the midpoint); the children's accuracies with their own running statistics are in summary.json"),
             ("barrier", "max_α [(1−α) acc(0) + α acc(1) − acc(α)] over the grid; loss barrier max_α [loss(α) − ((1−α) loss(0) + α loss(1))], mean test cross-entropy"),
             ("gradient change of layer group l", $"mean over the {s.Probes} probe inputs (the first test images) of ‖J^l_T(x) − J^l_t′(x)‖_F / ‖J^l_t′(x)‖_F, J^l the Jacobian of the logits with respect to group l's parameters, θ_T = child 1's end point; " +
-                (setup.GradientMethod == GradientChangeMethod.Exact ? "exact (one reverse pass per probe and logit)" : $"Hutchinson with {setup.Directions} group-restricted Rademacher directions, the same at t′ and T")),
+                (setup.GradientMethod == GradientChangeMethod.Exact ? "exact (one reverse pass per probe and logit)" : $"Hutchinson with {s.Directions} group-restricted Rademacher directions, the same at t′ and T")),
             ("layer groups", "stem (first convolution and its norm), stage s.block b (both convolutions, norms and the projection shortcut), classifier"),
             ("Jacobians and JVPs", "taken in evaluation mode (BatchNorm with fixed statistics), docs/method.md §7. " + (setup.BatchNorm == BatchNormMode.Recompute
                 ? "With bn_mode = recompute the statistics of θ_t′, θ¹_T and θ²_T are recomputed exactly like those of θ(α) before any function or Jacobian is taken (at t′ = 0 the running statistics are still the initial 0 and 1, which describe no data)"
@@ -200,7 +193,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
             $"Data: {facts.DataDescription}. The 10k training images were decoded from a JPEG (quality 75) re-encoding of CIFAR-10 (see the data README).",
             $"Model: {ModelText}; Kaiming-normal convolutions, 1×1 projection shortcuts.",
             string.Create(CultureInfo.InvariantCulture, $"Training: SGD momentum {setup.Training.Momentum}, coupled weight decay {setup.Training.WeightDecay}, lr {setup.Training.LearningRate} with {setup.Training.WarmupSteps} warm-up steps and ×{setup.Training.DecayFactor} after steps [{string.Join(", ", setup.Training.Milestones())}], batch {setup.Training.BatchSize}, random crop (4-pixel zero padding) + horizontal flip, T = {setup.Training.Steps} steps."),
-            $"Spawn steps t′ = {string.Join(", ", setup.SpawnSteps)}; α grid {string.Join(", ", setup.Alphas.Select(F))}; {setup.Seeds.Count} seed(s).",
+            $"Spawn steps t′ = {string.Join(", ", setup.SpawnSteps)}; α grid {string.Join(", ", s.Alphas.Select(F))}; {setup.Seeds.Count} seed(s).",
             $"**Scale**: the paper (after Frankle et al. 2020) uses all 50k CIFAR-10 training images, w = 16 and ≈ 63k steps; this run uses {s.TrainSize} images, w = {setup.Model.Width} and T = {setup.Training.Steps}" +
                 (context.Quick ? " (quick mode: a miniature that shows the shape of the protocol, not the paper's numbers)." : "."),
             string.Create(CultureInfo.InvariantCulture, $"Compute: {TrainingSteps} training steps in {TrainingSeconds:F0} s ({MsPerStep:F0} ms per step incl. augmentation), measurements {MeasureSeconds:F0} s, wall time {wallSeconds:F0} s") +
@@ -209,21 +202,18 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
 
         report.Heading("Findings").Bullets(Findings());
 
-        report.Heading("Per spawn step" + (setup.Seeded ? $" (mean ± sd over {setup.Seeds.Count} seeds)" : ""));
-        var points = Arms.SelectMany(a => setup.SpawnSteps.Select(t => (Arm: a, T: t, Runs: At(a, t)))).ToArray();
-        report.Table(points,
+        report.Heading("Per spawn step" + (setup.Seeded ? $" (mean ± sd over {setup.Seeds.Count} seeds)" : "")).Table(Points,
             ("arm", p => p.Arm), ("t′", p => p.T), ("acc child 1", p => Cell(p.Runs, r => r.AccChild1)), ("acc child 2", p => Cell(p.Runs, r => r.AccChild2)),
             ("acc θ(½)", p => Cell(p.Runs, r => r.AccMidpoint)), ("drop", p => Cell(p.Runs, r => r.AccuracyDrop)), ("barrier", p => Cell(p.Runs, r => r.Barrier)),
             ("loss barrier", p => Cell(p.Runs, r => r.LossBarrier)), ("mean grad. change", p => Cell(p.Runs, r => r.MeanGradientChange)),
             ("path non-lin.", p => Cell(p.Runs, r => r.Linearization.PathNonlinearity)), ("lin. gap", p => Cell(p.Runs, r => r.Linearization.LinearizationGap)),
             ("|f_T − f_t′|", p => Cell(p.Runs, r => r.Linearization.FunctionChange)));
 
-        report.Heading("Gradient change by layer group");
-        report.Table(["arm", "t′", .. GroupNames],
-            points.Select(p => (IReadOnlyList<object?>)new object?[] { p.Arm, p.T }
-                .Concat(GroupNames.Select(g => (object?)Cell(p.Runs, r => r.GradientChange.First(x => x.Group == g).Value))).ToArray()));
+        report.Heading("Gradient change by layer group").Table(["arm", "t′", .. _analysis.GroupNames],
+            Points.Select(p => (IReadOnlyList<object?>)new object?[] { p.Arm, p.T }
+                .Concat(_analysis.GroupNames.Select(g => (object?)Cell(p.Runs, r => r.GradientChange.First(x => x.Group == g).Value))).ToArray()));
 
-        foreach (var (files, caption) in figures) report.Figure(files, caption);
+        WriteFigures(report);
         context.Folder.WriteReport(report.ToString());
     }
 
@@ -237,18 +227,17 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
                     : "single seed's values; with one seed no seed spread is measured: a trend's noise is the scatter about the fitted line, and a gap between arms has no standard error (so it reads inconclusive)."),
         };
         foreach (var (_, claim, verdict) in _analysis.Verdicts()) findings.Add(verdict.About(claim));
-        foreach (var a in Arms)
+        foreach (var a in _analysis.Arms)
         {
             var f = _analysis.Arm(a);
-            string sequence = string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.Drops.Means[i])} (t′ = {t})"));
-            findings.Add($"**{a}** accuracy drop{(setup.Seeded ? " (seed means)" : "")}: {sequence}. " +
+            findings.Add($"**{a}** accuracy drop{(setup.Seeded ? " (seed means)" : "")}: {BySpawnStep(f.Drops)}. " +
                 (a == "random"
                     ? $"Large at the first spawn step: {YesNo(f.LargeAtFirst)}; near zero at the last: {YesNo(f.NearZeroAtLast)}. "
                     : $"Near zero from the start (t′ = {setup.SpawnSteps[0]}): {YesNo(f.NearZeroAtFirst)}; near zero at the last: {YesNo(f.NearZeroAtLast)}. ") +
                 $"Children reach {F(f.ChildAccuracyMin)}–{F(f.ChildAccuracyMax)} test accuracy on the path's end points.");
-            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.GradientChange.Means[i])} (t′ = {t})"))}; " +
-                $"its slope interval against ln(t′ + 1) lies below 0 in {f.FallingGroups} of {GroupNames.Count} layer groups.");
-            findings.Add($"**{a}** telescoping view: linearization gap {string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(f.LinearizationGap.Means[i])} (t′ = {t})"))}; " +
+            findings.Add($"**{a}** gradient change (mean over groups{(setup.Seeded ? ", seed means" : "")}): {BySpawnStep(f.GradientChange)}; " +
+                $"its slope interval against ln(t′ + 1) lies below 0 in {f.FallingGroups} of {_analysis.GroupNames.Count} layer groups.");
+            findings.Add($"**{a}** telescoping view: linearization gap {BySpawnStep(f.LinearizationGap)}; " +
                 $"path non-linearity {string.Join(", ", f.PathNonlinearity.Means.Select(F))}; correlation of the drop with the linearization gap across t′: {F(f.DropGapCorrelation)}, " +
                 $"with the path non-linearity: {F(f.DropNonlinearityCorrelation)}.");
         }
@@ -262,4 +251,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
     }
 
     private static string YesNo(bool yes) => yes ? "yes" : "**no**";
+
+    /// <summary>The seed means of a series against the spawn step, each with its t′.</summary>
+    private string BySpawnStep(SeededSeries series) => string.Join(", ", setup.SpawnSteps.Select((t, i) => $"{F(series.Means[i])} (t′ = {t})"));
 }

@@ -52,12 +52,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     public void Run(IReadOnlyList<LmcSubRun> plan)
     {
         _stepsDone = ResumedSteps;
-        foreach (var group in plan.GroupBy(s => (s.Arm, s.Seed)))
-        {
-            var subRuns = group.OrderBy(s => s.SpawnStep).ToList();
-            if (!subRuns.Any(s => IsMine(s.Index))) continue;
+        foreach (var subRuns in plan.GroupBy(s => (s.Arm, s.Seed)).Select(g => g.OrderBy(s => s.SpawnStep).ToList()).Where(g => g.Any(s => IsMine(s.Index))))
             RunGroup(subRuns);
-        }
         if (_resume is not null)
             throw new CheckpointMismatchException($"The checkpoint's run in flight ({_resume.GetString(Prefix + "group")}) is not a pending part of this run.");
     }
@@ -150,7 +146,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         {
             using var spawnState = NetworkState.Capture(parentNet);
             var result = Measure(sub, spawnState, _child1!, child2!, _child1Own, own2, childNet, probeNet);
-            foreach (var p in result.Path) csv.WriteRow(PathRun(sub, suffix), t, LmcOutput.PathRow(p));
+            LmcOutput.WritePath(csv, setup, result);
             return result;
         }
         finally
@@ -160,9 +156,6 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             child2?.Dispose();
         }
     }
-
-    /// <summary>The run name of a sub-run's path rows.</summary>
-    public static string PathRun(LmcSubRun sub, string suffix) => $"{sub.Arm}_t={sub.SpawnStep}_path{suffix}";
 
     private LmcSpawnResult Measure(LmcSubRun sub, NetworkState spawnState, NetworkState trained1, NetworkState trained2,
         ClassifierScore own1, ClassifierScore own2, ResNet net, ResNet probeNet)
@@ -174,8 +167,9 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         using var child1 = ForMeasurement(net, trained1);
         using var child2 = ForMeasurement(net, trained2);
         progress.SetStatus($"{sub.Arm} t′={t}: interpolation path");
-        var path = new InterpolationPath(net, data.StatisticsImages, setup.BatchNorm, setup.Training.BatchSize, setup.BatchNormBatches);
-        var points = path.Evaluate(child1, child2, setup.Alphas, data.Test);
+        var path = new InterpolationPath(net, data.StatisticsImages, setup.BatchNorm, setup.Training.BatchSize,
+            setup.Settings.BatchNormBatches);
+        var points = path.Evaluate(child1, child2, setup.Settings.Alphas, data.Test);
         path.Load(child1, child2, 0.5);
         using var midpoint = ClassifierEvaluation.Logits(net, data.Probes);
 
@@ -183,7 +177,8 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
         var groups = ParameterGroup.FromModules(new TrainableParameters(probeNet), probeNet.LayerGroups);
         ModuleTensors.Load(new TrainableParameters(probeNet), probeNet, spawn.Parameters, spawn.Buffers);
         ModuleTensors.Load(new TrainableParameters(net), net, child1.Parameters, child1.Buffers);
-        var change = GradientChange.Measure(probeNet, net, data.Probes, groups, setup.GradientMethod, setup.Directions, (ulong)sub.Seed ^ (ulong)t);
+        var change = GradientChange.Measure(probeNet, net, data.Probes, groups, setup.GradientMethod, setup.Settings.Directions,
+            (ulong)sub.Seed ^ (ulong)t);
 
         progress.SetStatus($"{sub.Arm} t′={t}: linearization at the spawn point");
         var linearization = SpawnLinearization.Measure(net, spawn, child1, child2, midpoint, data.Probes);
@@ -199,7 +194,7 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
     {
         ModuleTensors.Load(new TrainableParameters(net), net, state.Parameters, state.Buffers);
         if (setup.BatchNorm == BatchNormMode.Recompute)
-            BatchNormStatistics.Recompute(net, data.StatisticsImages, setup.Training.BatchSize, setup.BatchNormBatches);
+            BatchNormStatistics.Recompute(net, data.StatisticsImages, setup.Training.BatchSize, setup.Settings.BatchNormBatches);
         return NetworkState.Capture(net);
     }
 
@@ -221,13 +216,13 @@ internal sealed class LmcProtocol(LmcSetup setup, LmcData data, Sweep<LmcSpawnRe
             _stepsDone++;
             if (owned) _ownedSteps++;
             progress.Advance();
-            if (run.Step % setup.LogEvery == 0 || run.Step == until)
+            if (run.Step % setup.Settings.LogEvery == 0 || run.Step == until)
             {
                 var point = new CurvePoint(name, run.Step, _losses.TakeMean(), run.LastLearningRate);
                 if (owned)
                 {
                     _rows.Add(point);
-                    csv.WriteRow(point.Run, point.Step, LmcOutput.CurveRow(point));
+                    LmcOutput.WriteCurve(csv, point);
                 }
             }
         }

@@ -17,17 +17,19 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
     {
         var setup = Resolve(s);
         int trainEnd = s.TrainOffset + s.TrainSize, pretrainEnd = s.PretrainOffset + s.PretrainSize;
-        bool pretrained = setup.Arms.Contains("pretrained");
+        bool pretrained = s.Arms.Contains("pretrained");
         if (pretrained && s.TrainOffset < pretrainEnd && s.PretrainOffset < trainEnd)
             throw new TelescopeException($"The pretraining subset [{s.PretrainOffset}, {pretrainEnd}) overlaps the main subset [{s.TrainOffset}, {trainEnd}).")
             { Hint = "The pretrained arm needs disjoint data: e.g. --set train_offset=0 --set train_size=5000 --set pretrain_offset=5000." };
         if (s.Probes > s.TestSize) throw new TelescopeException($"probes ({s.Probes}) exceeds test_size ({s.TestSize}).") { Hint = "Use at most test_size probe inputs." };
-        int bnImages = setup.Training.BatchSize * setup.BatchNormBatches;
+        int bnImages = setup.Training.BatchSize * s.BatchNormBatches;
         if (setup.BatchNorm == BatchNormMode.Recompute && bnImages > s.TrainSize)
             throw new TelescopeException($"bn_batches × batch_size = {bnImages} exceeds the {s.TrainSize} main training images.") { Hint = "Lower bn_batches." };
 
         var folder = DataFolder.Open(context.RequireDataDirectory());
-        var all = LoadTrain(folder, Math.Max(trainEnd, pretrained ? pretrainEnd : 0));
+        ImageDataset all;
+        try { all = Cifar10Data.Load(folder, DataSplit.Train, Math.Max(trainEnd, pretrained ? pretrainEnd : 0)); }
+        catch (ArgumentOutOfRangeException e) { throw new TelescopeException(e.Message) { Hint = "Lower train_size / pretrain_size or their offsets." }; }
         var mainSet = all.Subset(Enumerable.Range(s.TrainOffset, s.TrainSize).ToArray());
         var pretrainSet = pretrained ? all.Subset(Enumerable.Range(s.PretrainOffset, s.PretrainSize).ToArray()) : null;
         var testSet = Cifar10Data.Load(folder, DataSplit.Test, s.TestSize);
@@ -39,26 +41,22 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         context.Progress.Message($"Data: {description}");
 
         using var scope = torch.NewDisposeScope();
-        var dtype = context.DType;
         var device = context.Device;
-        ImageClassifierData Tensors(ImageDataset d) =>
-            new(d.NormalizeChannels(mean, std).ToImageTensor(dtype, device), d.LabelsTensor(device));
+        ImageClassifierData Tensors(ImageDataset d) => new(d.NormalizeChannels(mean, std).ToImageTensor(context.DType, device), d.LabelsTensor(device));
         var train = Tensors(mainSet);
         var pretrain = pretrainSet is null ? train : Tensors(pretrainSet);
         var test = Tensors(testSet);
-        var probeInputs = test.Images.narrow(0, 0, s.Probes);
         // BatchNorm recomputation batches: a fixed seeded order of the main images, no augmentation.
         var order = torch.tensor(SplitMix64.Permutation(train.Count, (ulong)context.Seed ^ 0xB17CUL).Take(Math.Min(bnImages, train.Count)).Select(i => (long)i).ToArray(), device: device);
-        var statisticsImages = train.Images.index_select(0, order);
 
-        var lmcData = new LmcData(train, pretrain, test, probeInputs, statisticsImages);
+        var lmcData = new LmcData(train, pretrain, test, test.Images.narrow(0, 0, s.Probes), train.Images.index_select(0, order));
         var plan = setup.Plan();
         Sweep.Run(context, new LmcFacts(description), plan.Count, LmcOutput.Columns, (sweep, csv) =>
         {
             var assigned = plan.Where(p => sweep.Shard.Includes(p.Index)).ToList();
             long totalSteps = LmcProtocol.StepsOf(setup, assigned);
             using var progress = context.Progress.Start(
-                $"{setup.Arms.Count} arm(s) × {setup.Seeds.Count} seed(s), {setup.SpawnSteps.Count} spawn steps, {assigned.Count} of {plan.Count} sub-runs, {totalSteps} training steps", totalSteps);
+                $"{s.Arms.Count} arm(s) × {setup.Seeds.Count} seed(s), {setup.SpawnSteps.Count} spawn steps, {assigned.Count} of {plan.Count} sub-runs, {totalSteps} training steps", totalSteps);
             var protocol = new LmcProtocol(setup, lmcData, sweep, context.Checkpoints, csv, progress, context.CancellationToken);
             progress.Advance(protocol.ResumedSteps);
             protocol.Run(plan);
@@ -71,16 +69,9 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         var setup = Resolve(s);
         if (liveMetrics is null) LmcOutput.WriteMetrics(context, setup, results);
         double wallSeconds = liveMetrics is null ? results.Sum(r => r.TrainSeconds + r.MeasureSeconds) : (DateTimeOffset.UtcNow - context.StartedUtc).TotalSeconds;
-        new LmcOutput(context, s, setup, facts, results, wallSeconds).Write();
-    }
-
-    private static ImageDataset LoadTrain(DataFolder folder, int count)
-    {
-        try { return Cifar10Data.Load(folder, DataSplit.Train, count); }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new TelescopeException(e.Message) { Hint = "Lower train_size / pretrain_size or their offsets." };
-        }
+        var output = new LmcOutput(context, s, setup, facts, results, wallSeconds);
+        output.WriteSummary();
+        output.WriteReport();
     }
 
     /// <summary>Parses and validates the settings (everything that can fail before data is read).</summary>
@@ -122,9 +113,7 @@ internal sealed class LmcRecipe() : SweepRecipe<LmcSettings, LmcSpawnResult, Lmc
         pretraining.Validate();
         if (training.BatchSize > s.TrainSize || (arms.Contains("pretrained") && training.BatchSize > s.PretrainSize))
             throw new TelescopeException($"batch_size ({training.BatchSize}) exceeds a training subset.") { Hint = "Lower batch_size or enlarge train_size / pretrain_size." };
-        return new LmcSetup(model, training, pretraining, spawn, arms, alphas,
-            s.BatchNormMode == "interpolate" ? BatchNormMode.Interpolate : BatchNormMode.Recompute, s.BatchNormBatches,
-            s.GradientMethod == "hutchinson" ? GradientChangeMethod.Hutchinson : GradientChangeMethod.Exact,
-            s.Directions, s.LogEvery, s.Seeds);
+        return new LmcSetup(s, model, training, pretraining, spawn, s.BatchNormMode == "interpolate" ? BatchNormMode.Interpolate : BatchNormMode.Recompute,
+            s.GradientMethod == "hutchinson" ? GradientChangeMethod.Hutchinson : GradientChangeMethod.Exact);
     }
 }

@@ -8,7 +8,6 @@ public sealed record LmcSettings(long Seed, int Width, string Norm, int Groups, 
     string BatchNormMode, int BatchNormBatches, string GradientMethod, int Directions, int LogEvery,
     double NearZeroDrop, double LargeDrop, IReadOnlyList<long> Seeds, VerdictCriteria Verdicts, ComputeSettings Compute)
 {
-    /// <summary>The arms of the protocol.</summary>
     public static readonly string[] ArmChoices = ["random", "pretrained"];
 
     public static SettingsSchema<LmcSettings> Schema { get; } = new SettingsSchema<LmcSettings>()

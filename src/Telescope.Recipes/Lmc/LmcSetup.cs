@@ -2,24 +2,21 @@ using Telescope.Connectivity;
 
 namespace Telescope.Recipes.Lmc;
 
-/// <summary>The resolved settings of an lmc run.</summary>
+/// <summary>The settings of an lmc run with what they resolve to (the rest is read from <see cref="Settings"/> as given).</summary>
 /// <param name="SpawnSteps">t′, distinct and increasing.</param>
-/// <param name="Seeds">The repetitions of the whole protocol (issue 13): each seed draws its own initialization, data
-/// orders, augmentation and Hutchinson directions; the data subsets, probes and BatchNorm batches stay drawn from 'seed'.</param>
 internal sealed record LmcSetup(
+    LmcSettings Settings,
     ResNetOptions Model,
     ClassifierTrainingOptions Training,
     ClassifierTrainingOptions Pretraining,
     IReadOnlyList<int> SpawnSteps,
-    IReadOnlyList<string> Arms,
-    IReadOnlyList<double> Alphas,
     BatchNormMode BatchNorm,
-    int BatchNormBatches,
-    GradientChangeMethod GradientMethod,
-    int Directions,
-    int LogEvery,
-    IReadOnlyList<long> Seeds)
+    GradientChangeMethod GradientMethod)
 {
+    /// <summary>The repetitions of the whole protocol (issue 13): each seed draws its own initialization, data orders,
+    /// augmentation and Hutchinson directions; the data subsets, probes and BatchNorm batches stay drawn from 'seed'.</summary>
+    public IReadOnlyList<long> Seeds => Settings.Seeds;
+
     /// <summary>Whether the run repeats the protocol over several seeds (run names and summary entries then carry them).</summary>
     public bool Seeded => Seeds.Count > 1;
 
@@ -34,7 +31,7 @@ internal sealed record LmcSetup(
     /// group sharing one parent; a sub-run is one spawn point of it (two children and their measurements).
     /// </summary>
     public IReadOnlyList<LmcSubRun> Plan() =>
-        Arms.SelectMany(arm => Seeds.SelectMany(seed => SpawnSteps.Select(t => (arm, seed, t))))
+        Settings.Arms.SelectMany(arm => Seeds.SelectMany(seed => SpawnSteps.Select(t => (arm, seed, t))))
             .Select((p, i) => new LmcSubRun(i, p.arm, p.seed, p.t)).ToList();
 }
 

@@ -16,7 +16,6 @@ namespace Telescope.Recipes.TabularGbt;
 internal sealed record TabularGbtData(TabularDataset Train, TabularDataset Tracked, IReadOnlyList<MixedTestSet> TestSets,
     bool[] TrackedIsIrregular, int PoolRows, int IrregularPoolRows, int SourceRows)
 {
-
     /// <summary>The training and tracked rows and targets as [rows, columns] tensors (tracked targets in float64, for the errors).</summary>
     public (Tensor XTrain, Tensor YTrain, Tensor XTracked, Tensor YTracked) Tensors(ScalarType dtype, Device device) =>
         (Matrix(Train.Features, Train.Rows, Train.Columns, dtype, device), Matrix(Train.Target, Train.Rows, 1, dtype, device),

@@ -10,7 +10,6 @@ internal sealed record DatasetGroup(string Name, IReadOnlyList<DatasetOutcome> R
     public double[] Pis => First.Points.Select(p => p.Pi).ToArray();
     /// <summary>The values of <paramref name="pick"/> against π, one point per seed.</summary>
     public SeededSeries Curve(Func<PiPoint, double> pick) => SeededSeries.FromSeeds(Pis, PerPi(pick).Select(v => (IReadOnlyList<double>)v).ToList());
-    /// <summary>The mean over the seeds of <paramref name="pick"/>.</summary>
     public double Mean(Func<DatasetOutcome, double> pick) => Runs.Average(pick);
 }
 
@@ -30,29 +29,20 @@ internal sealed record DatasetFindings(DatasetGroup Group, Verdict GbtBetterAtZe
 /// text. One seed: gaps and trends are judged against the spread over the R test-set draws; several: against the
 /// spread over the seeds of the draw-averaged values (every seed's value a point of the slope fits).
 /// </summary>
-internal sealed class TabularGbtFindings
+internal sealed class TabularGbtFindings(IReadOnlyList<DatasetOutcome> outcomes, TabularGbtSettings s)
 {
     /// <summary>The GBT smoother check passes at this tolerance (docs/method.md §6).</summary>
     public const double SmootherTolerance = 1e-8;
 
-    private readonly TabularGbtSettings _s;
-
-    public TabularGbtFindings(IReadOnlyList<DatasetOutcome> outcomes, TabularGbtSettings s)
-    {
-        _s = s;
-        Outcomes = outcomes;
-        Groups = outcomes.GroupBy(o => o.Name).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
-        Datasets = Groups.Select(Judge).ToList();
-    }
-
-    public IReadOnlyList<DatasetOutcome> Outcomes { get; }
-    public IReadOnlyList<long> Seeds => _s.Seeds;
+    public IReadOnlyList<DatasetOutcome> Outcomes => outcomes;
+    public IReadOnlyList<long> Seeds => s.Seeds;
     public bool Seeded => Seeds.Count > 1;
-    public IReadOnlyList<DatasetGroup> Groups { get; }
+    public IReadOnlyList<DatasetGroup> Groups { get; } = outcomes.GroupBy(o => o.Name).Select(g => new DatasetGroup(g.Key, g.ToList())).ToList();
     /// <summary>The findings per data set, in the order of <see cref="Groups"/>.</summary>
-    public IReadOnlyList<DatasetFindings> Datasets { get; }
+    public IReadOnlyList<DatasetFindings> Datasets => _datasets ??= Groups.Select(Judge).ToList();
+    private List<DatasetFindings>? _datasets;
 
-    private VerdictCriteria Criteria => _s.Verdicts;
+    private VerdictCriteria Criteria => s.Verdicts;
 
     private DatasetFindings Judge(DatasetGroup g)
     {
@@ -63,25 +53,25 @@ internal sealed class TabularGbtFindings
         bool beatConstant = g.Mean(o => o.First.MseNn) < constant && g.Mean(o => o.First.MseGbt) < constant;
         bool nnAbove = g.Mean(o => o.Last.WNn) > g.Mean(o => o.Last.WGbt);
         bool smoother = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError) <= SmootherTolerance;
-        DatasetFindings Found(Verdict better, TrendResult gap, TrendResult wNn, bool tiny) =>
-            new(g, better, gap, wNn, deviation, deviation <= _s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
+        DatasetFindings Found(Verdict better, SeededSeries gap, SeededSeries wNn, bool tiny) =>
+            new(g, better, TrendCheck.Judge(gap, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows),
+                deviation, deviation <= s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
         if (Seeded)
         {
             var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));
             var better = GapCheck.ClearlyBelow(g.Mean(o => o.First.MseGbt), g.Mean(o => o.First.MseNn),
                 d0.Sd is double sd ? sd / Math.Sqrt(d0.Count) : double.NaN, Criteria, ($"MSE_GBT (mean over {Seeds.Count} seeds)", "MSE_NN"));
-            return Found(better, TrendCheck.Judge(g.Curve(p => p.Delta), Criteria, TrendDirection.Grows), TrendCheck.Judge(g.Curve(p => p.WNn), Criteria, TrendDirection.Grows),
-                Math.Abs(g.Mean(o => o.First.Delta)) < _s.TinyGap * constant);
+            return Found(better, g.Curve(p => p.Delta), g.Curve(p => p.WNn), Math.Abs(g.Mean(o => o.First.Delta)) < s.TinyGap * constant);
         }
         var o = g.First;
         var byPi = o.Repetitions.GroupBy(r => r.Pi).OrderBy(x => x.Key).ToList();
         var baseline = o.Repetitions.Where(r => r.Pi == 0).ToDictionary(r => r.Repetition);
-        var grid = byPi.Select(x => x.Key).ToList();
-        var perDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.Delta).ToArray()).ToList());
-        var wPerDraw = SeededSeries.FromSeeds(grid, byPi.Select(x => (IReadOnlyList<double>)x.Select(r => r.MaxWNn / baseline[r.Repetition].MaxWNn).ToArray()).ToList());
-        int reps = o.Repetitions.Count(r => r.Pi == 0);
+        // Every test-set draw a point of the slope fits.
+        SeededSeries PerDraw(Func<PiRepetition, double> pick) =>
+            SeededSeries.FromSeeds(byPi.Select(x => x.Key).ToList(), byPi.Select(x => (IReadOnlyList<double>)x.Select(pick).ToArray()).ToList());
         var p0 = o.First;
-        var gap = GapCheck.ClearlyBelow(p0.MseGbt, p0.MseNn, reps > 1 ? p0.DeltaStd / Math.Sqrt(reps) : double.NaN, Criteria, ("MSE_GBT", "MSE_NN"));
-        return Found(gap, TrendCheck.Judge(perDraw, Criteria, TrendDirection.Grows), TrendCheck.Judge(wPerDraw, Criteria, TrendDirection.Grows), o.DeltaZeroIsTiny);
+        var gap = GapCheck.ClearlyBelow(p0.MseGbt, p0.MseNn, baseline.Count > 1 ? p0.DeltaStd / Math.Sqrt(baseline.Count) : double.NaN,
+            Criteria, ("MSE_GBT", "MSE_NN"));
+        return Found(gap, PerDraw(r => r.Delta), PerDraw(r => r.MaxWNn / baseline[r.Repetition].MaxWNn), o.DeltaZeroIsTiny);
     }
 }

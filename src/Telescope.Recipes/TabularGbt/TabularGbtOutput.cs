@@ -54,7 +54,7 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
     /// </summary>
     public void WriteSummary()
     {
-        static IEnumerable<Dictionary<string, object?>> PiEntries(DatasetOutcome o) => o.Points.Select(p => new Dictionary<string, object?>
+        static Dictionary<string, object?> PiEntry(DatasetOutcome o, PiPoint p) => new()
         {
             ["dataset"] = o.Name,
             ["pi"] = p.Pi,
@@ -68,7 +68,7 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             ["w_nn_std"] = p.WNnStd,
             ["w_gbt"] = p.WGbt,
             ["w_gbt_std"] = p.WGbtStd,
-        });
+        };
         static Dictionary<string, object?> DatasetEntry(DatasetOutcome o) => new()
         {
             ["dataset"] = o.Name,
@@ -107,18 +107,16 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             ["nn_seconds"] = Math.Round(o.Nn.WallTime.TotalSeconds, 2),
             ["gbt_seconds"] = Math.Round(o.Gbt.WallTime.TotalSeconds, 2),
         };
-        var results = Groups.SelectMany(g => Seeded
-            ? Enumerable.Range(0, g.First.Points.Count).Select(i => (object)SeedAggregate.Combine(Seeds, g.Runs.Select(o => (object)PiEntries(o).ElementAt(i)).ToList()))
-            : PiEntries(g.First).Cast<object>()).ToList();
-        var datasets = Groups.Select(g => Seeded ? SeedAggregate.Combine(Seeds, g.Runs.Select(o => (object)DatasetEntry(o)).ToList()) : (object)DatasetEntry(g.First)).ToList();
+        // One seed's entry as it is, several seeds' entries combined.
+        object OfSeeds(IEnumerable<object> perSeed) => Seeded ? SeedAggregate.Combine(Seeds, perSeed.ToList()) : perSeed.First();
         var summary = new Dictionary<string, object?>
         {
             ["recipe"] = "tabular-gbt",
             ["target_scale"] = "standardized with training statistics",
         };
         if (Seeded) summary["seeds"] = Seeds;
-        summary["results"] = results;
-        summary["datasets"] = datasets;
+        summary["results"] = Groups.SelectMany(g => g.Pis.Select((_, i) => OfSeeds(g.Runs.Select(o => PiEntry(o, o.Points[i]))))).ToList();
+        summary["datasets"] = Groups.Select(g => OfSeeds(g.Runs.Select(DatasetEntry))).ToList();
         context.Folder.WriteSummary(summary);
         RunFindings.Write(context.Folder, findings.Datasets.SelectMany(RunFindingsOf));
     }
@@ -130,10 +128,12 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         yield return new("gbt_better_at_pi0", "paper Fig. 5: LightGBM is better than the network already on regular inputs (π = 0)", where, d.GbtBetterAtZero);
         yield return new("gap_grows_with_pi", "paper Fig. 5: the network's test-error gap to LightGBM grows with the share π of irregular inputs", where, d.GapGrows.Verdict);
         yield return new("w_nn_grows_with_pi", "paper Fig. 5: the network's largest kernel weight norm W_NN grows with π", where, d.WNnGrows.Verdict);
-        yield return new("w_gbt_flat", "paper Fig. 5: the trees' kernel weight norm W_GBT stays flat (≈ 1) as π grows", where, new Verdict(
-            d.GbtFlat ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
-            $"largest |W_GBT(π) − 1| = {Format(d.GbtDeviation)}{(Seeded ? " (seed means)" : "")}, criterion ≤ {Format(s.FlatTolerance)} ({TabularGbtSettings.FlatToleranceName})"));
+        yield return new("w_gbt_flat", "paper Fig. 5: the trees' kernel weight norm W_GBT stays flat (≈ 1) as π grows", where, Flat(d));
     }
+
+    /// <summary>W_GBT stays within flat_tolerance of 1 at every π (seed means): a fixed threshold, no noise estimate.</summary>
+    private Verdict Flat(DatasetFindings d) => new(d.GbtFlat ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
+        $"largest |W_GBT(π) − 1| = {Format(d.GbtDeviation)}{(Seeded ? " (seed means)" : "")}, criterion ≤ {Format(s.FlatTolerance)} ({TabularGbtSettings.FlatToleranceName})");
 
     public void WriteReport()
     {
@@ -172,33 +172,20 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
                 string.Join("; ", Groups.Select(g => g.First).Select(o => $"{o.Name}: {o.Data.TrackedRows} of {o.Data.PoolRows} pool rows ({o.Data.IrregularPoolRows} irregular)")) + ".",
         ]);
 
-        report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe() + " " + SpreadText);
-        foreach (var d in findings.Datasets)
-        {
-            report.Heading(d.Group.Name, 3);
-            report.Bullets(Findings(d));
-        }
+        report.Heading("Findings").Paragraph(s.Verdicts.Describe() + " " + SpreadText);
+        foreach (var d in findings.Datasets) report.Heading(d.Group.Name, 3).Bullets(Findings(d));
         if (Groups.Count > 1) report.Heading("Across data sets", 3).Bullets(Overall());
 
-        report.Heading("Results by π");
-        if (Seeded)
-            report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of the values averaged over the R = {s.Repetitions} test-set draws " +
-                "(each seed's sd over the draws is in `summary.json` → `per_seed`, and every draw in `pi_metrics.csv`).");
+        report.Heading("Results by π").Paragraph(Seeded
+            ? $"Mean ± sd over the {Seeds.Count} seeds of the values averaged over the R = {s.Repetitions} test-set draws " +
+              "(each seed's sd over the draws is in `summary.json` → `per_seed`, and every draw in `pi_metrics.csv`)."
+            : $"Values averaged over the R = {s.Repetitions} test-set draws; Δ and W ± their sd over the draws (every draw in `pi_metrics.csv`).");
         foreach (var g in Groups)
-        {
-            report.Heading(g.Name, 3);
-            if (Seeded)
-                report.Table(Enumerable.Range(0, g.Pis.Length).ToList(),
-                    ("π", i => g.Pis[i]), ("MSE NN", i => Spread(g.PerPi(p => p.MseNn)[i])), ("MSE GBT", i => Spread(g.PerPi(p => p.MseGbt)[i])),
-                    ("MSE const", i => Spread(g.PerPi(p => p.MseConstant)[i])), ("Δ", i => Spread(g.PerPi(p => p.Delta)[i])),
-                    ("ρ", i => Spread(g.PerPi(p => p.RelativeGapIncrease)[i])), ("W_NN", i => Spread(g.PerPi(p => p.WNn)[i])), ("W_GBT", i => Spread(g.PerPi(p => p.WGbt)[i])));
-            else
-                report.Table(g.First.Points,
-                    ("π", p => p.Pi), ("MSE NN", p => p.MseNn), ("MSE GBT", p => p.MseGbt), ("MSE const", p => p.MseConstant),
-                    ("Δ", p => p.Delta), ("sd Δ", p => p.DeltaStd), ("ρ", p => p.RelativeGapIncrease),
-                    ("W_NN", p => p.WNn), ("sd", p => p.WNnStd), ("W_GBT", p => p.WGbt), ("sd ", p => p.WGbtStd));
-        }
+            report.Heading(g.Name, 3).Table(Enumerable.Range(0, g.Pis.Length).ToList(),
+                ("π", i => g.Pis[i]), ("MSE NN", i => PiText(g, i, p => p.MseNn)), ("MSE GBT", i => PiText(g, i, p => p.MseGbt)),
+                ("MSE const", i => PiText(g, i, p => p.MseConstant)), ("Δ", i => PiText(g, i, p => p.Delta, p => p.DeltaStd)),
+                ("ρ", i => PiText(g, i, p => p.RelativeGapIncrease)), ("W_NN", i => PiText(g, i, p => p.WNn, p => p.WNnStd)),
+                ("W_GBT", i => PiText(g, i, p => p.WGbt, p => p.WGbtStd)));
 
         report.Heading("Figures");
         string band = Seeded ? $" Lines: mean over {Seeds.Count} seeds; bands: ±1 sd over the seeds." : "";
@@ -239,23 +226,22 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             (claims.BothBeatConstant
                 ? $"both models are far better than the constant ({Format(g.Mean(o => o.First.MseNn) / g.Mean(o => o.First.MseConstant))} and {Format(g.Mean(o => o.First.MseGbt) / g.Mean(o => o.First.MseConstant))} of its MSE)."
                 : "at least one model is NOT better than the constant predictor; the comparison below is not meaningful."));
-        string gapText = Seeded ? $"Δ̄(0) = {Of(o => o.First.Delta)} (mean ± sd over the seeds)" : $"Δ(0) = {Format(g.First.First.Delta)} ± {Format(g.First.First.DeltaStd)} (sd over the test-set draws)";
-        f.Add($"Gap at π = 0: {gapText}. " + claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
+        string spread = Seeded ? "mean ± sd over the seeds" : "sd over the test-set draws";
+        f.Add($"Gap at π = 0: Δ̄(0) = {PiText(g, 0, p => p.Delta, p => p.DeltaStd)} ({spread}). " +
+            claims.GbtBetterAtZero.About("The paper finds LightGBM better already on regular inputs"));
         int steps = g.Pis.Length - 1;
         string shape = $" Δ̄ rises in {claims.Rises} of the {steps} steps of the π grid" + (claims.Rises == steps ? " (monotone)." : " (not monotone).");
         string gapClaim = claims.GapGrows.Verdict.About("The paper finds the gap growing with π");
-        string delta1 = Seeded ? Of(o => o.Last.Delta) : $"{Format(g.First.Last.Delta)} ± {Format(g.First.Last.DeltaStd)}";
+        string delta1 = PiText(g, ^1, p => p.Delta, p => p.DeltaStd);
         if (claims.Tiny)
             f.Add($"|Δ(0)| is below {Format(s.TinyGap)} of the constant predictor's MSE, so ρ(π) would divide by a tiny number; the figure shows Δ(π) instead. " +
                 $"Δ(1) = {delta1}. " + gapClaim + shape);
         else
             f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
                 (g.Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
-        string Weight(Func<PiPoint, double> mean, Func<PiPoint, double> sd) => Seeded ? Of(o => mean(o.Last)) : $"{Format(mean(g.First.Last))} ± {Format(sd(g.First.Last))}";
-        f.Add($"Kernel weights: W_GBT(1) = {Weight(p => p.WGbt, p => p.WGbtStd)}, largest |W_GBT(π) − 1| = {Format(claims.GbtDeviation)}{(Seeded ? " (seed means)" : "")} — The paper finds W_GBT flat: " +
-            (claims.GbtFlat ? $"agrees (within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})." : $"does NOT agree (not within {Format(s.FlatTolerance)} of 1 at every π, {TabularGbtSettings.FlatToleranceName})."));
+        f.Add($"Kernel weights: W_GBT(1) = {PiText(g, ^1, p => p.WGbt, p => p.WGbtStd)}. " + Flat(claims).About("The paper finds W_GBT flat at every π"));
         double wNn1 = g.Mean(o => o.Last.WNn), wGbt1 = g.Mean(o => o.Last.WGbt);
-        f.Add($"W_NN(1) = {Weight(p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
+        f.Add($"W_NN(1) = {PiText(g, ^1, p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
             (claims.NnAboveGbtAtOne ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
         double worst = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError);
         var first = g.First;
@@ -285,16 +271,14 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             $"agrees on {claims.Count(c => pick(c) == VerdictOutcome.Agrees)}, does not on {claims.Count(c => pick(c) == VerdictOutcome.Disagrees)}, inconclusive on {claims.Count(c => pick(c) == VerdictOutcome.Inconclusive)} of {n} data sets";
         yield return $"LightGBM better at π = 0: {Count(c => c.GbtBetterAtZero.Outcome)}. The gap grows with π: {Count(c => c.GapGrows.Verdict.Outcome)}.";
         yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {claims.Count(c => c.NnAboveGbtAtOne)} of {n}.";
-        yield return Seeded
-            ? $"The spread behind these verdicts is that of the {Seeds.Count} seeds (retraining noise), each value averaged over the shared R test-set draws."
-            : "The spread behind these verdicts is that of the R test-set draws around one trained network and one tree ensemble per data set; it does not include retraining noise.";
     }
 
-    /// <summary>A table cell: mean ± sd over the seeds.</summary>
-    private static string Spread(double[] values) => SeedAggregate.Text(values, Format);
+    /// <summary>Report text: mean ± sd over the seeds (the value itself with one seed).</summary>
+    private static string Text(IEnumerable<double> values) => SeedAggregate.Text(values, Format);
 
-    /// <summary>Report text: the value with one seed, mean ± sd over the seeds with several.</summary>
-    private string Text(IEnumerable<double> values) => Seeded ? Spread(values.ToArray()) : Format(values.First());
+    /// <summary>A value at π index <paramref name="at"/>: <see cref="Text"/> over the seeds; with one seed ± its sd over the draws where given.</summary>
+    private string PiText(DatasetGroup g, Index at, Func<PiPoint, double> mean, Func<PiPoint, double>? drawSd = null) => Seeded || drawSd is null
+        ? Text(g.Runs.Select(o => mean(o.Points[at]))) : $"{Format(mean(g.First.Points[at]))} ± {Format(drawSd(g.First.Points[at]))}";
 
     private static StackedChart GapAndWeights(DatasetGroup g, bool tiny)
     {

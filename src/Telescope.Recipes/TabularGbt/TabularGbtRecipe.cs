@@ -18,14 +18,11 @@ internal sealed class TabularGbtRecipe(Func<string, TabularDataset>? loader = nu
     "Neural network (SGD, exact smoother) vs LightGBM on irregular tabular inputs: MSE gap and kernel weight norms against π (paper Figs. 5, 14)",
     TabularGbtSettings.Schema)
 {
-
     /// <summary>Suite names accepted by the <c>datasets</c> setting.</summary>
     public static IReadOnlyList<string> DatasetNames { get; } = Enum.GetValues<TabularBenchmark>().Select(TabularSuite.NameOf).ToArray();
 
     protected override void Run(RunContext context, TabularGbtSettings s)
     {
-        var datasets = s.Datasets;
-
         Activation activation;
         try { activation = Activation.Parse(s.Activation); }
         catch (ArgumentException e) { throw new TelescopeException(e.Message); }
@@ -36,8 +33,8 @@ internal sealed class TabularGbtRecipe(Func<string, TabularDataset>? loader = nu
         var sources = TabularSources.Load(context, s, loader);
         // Sub-run k = data set k / S at seed k % S: every data set at every seed repetition.
         var seeds = s.Seeds;
-        Sweep.Run(context, new NoFacts(), datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
-            assigned => $"{assigned} of {datasets.Count * seeds.Count} sub-runs (data set × seed) × {s.Steps} SGD steps", _ => s.Steps, sub =>
+        Sweep.Run(context, new NoFacts(), s.Datasets.Count * seeds.Count, TabularGbtOutput.CurveColumns,   // metrics.csv: the training curves, row by row
+            assigned => $"{assigned} of {s.Datasets.Count * seeds.Count} sub-runs (data set × seed) × {s.Steps} SGD steps", _ => s.Steps, sub =>
             {
                 int k = sub.Index;
                 var raw = sources[k / seeds.Count];

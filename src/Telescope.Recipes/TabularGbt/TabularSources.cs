@@ -16,18 +16,16 @@ internal static class TabularSources
     /// <exception cref="TelescopeException">An unknown name, a missing data folder for suite names, or a bad CSV file.</exception>
     public static IReadOnlyList<TabularDataset> Load(RunContext context, TabularGbtSettings s, Func<string, TabularDataset>? suiteLoader)
     {
-        var requested = s.Datasets;
-        int trainSize = s.TrainSize;
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<TabularDataset>(requested.Count);
-        foreach (string entry in requested)
+        var result = new List<TabularDataset>(s.Datasets.Count);
+        foreach (string entry in s.Datasets)
         {
             TabularDataset data;
             bool csv = entry.StartsWith(OwnCsvFile.Prefix, StringComparison.OrdinalIgnoreCase);
             if (csv || entry.StartsWith(OwnParquetFile.Prefix, StringComparison.OrdinalIgnoreCase))
             {
-                var options = new OwnCsvOptions(s.Target, ParseTransform(s.TargetTransform), s.DropColumns, trainSize + MinimumPoolRows,
-                    $"train_size = {trainSize} training rows + a test pool of at least {MinimumPoolRows}",
+                var options = new OwnCsvOptions(s.Target, ParseTransform(s.TargetTransform), s.DropColumns, s.TrainSize + MinimumPoolRows,
+                    $"train_size = {s.TrainSize} training rows + a test pool of at least {MinimumPoolRows}",
                     new CsvFormat(CsvFormat.ParseSeparator(s.CsvSeparator), s.DecimalComma));
                 var (own, record) = csv
                     ? OwnCsvFile.Load(entry[OwnCsvFile.Prefix.Length..], options)
