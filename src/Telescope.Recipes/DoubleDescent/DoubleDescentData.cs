@@ -60,7 +60,9 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
                 ? (MnistData.Load(folder, DataSplit.Train), MnistData.Load(folder, DataSplit.Test))
                 : (Cifar10Data.Load(folder, DataSplit.Train), Cifar10Data.Load(folder, DataSplit.Test));
         }
-        CheckClasses(positiveClass, negativeClass, train.NumClasses);
+        if (positiveClass >= train.NumClasses || negativeClass >= train.NumClasses)
+            throw new TelescopeException($"classes = [{positiveClass}, {negativeClass}] lie outside 0..{train.NumClasses - 1}.")
+            { Hint = "Pick two classes of the data set, e.g. --set classes=3,5." };
 
         train = train.WhereClass(positiveClass, negativeClass);
         try { train = train.ClassBalanced(perClass); }
@@ -100,12 +102,5 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         {
             throw new TelescopeException(e.Message) { Hint = "Choose a pool factor dividing the image height and width (MNIST 28: 1, 2, 4, 7; CIFAR-10 32: 1, 2, 4, 8)." };
         }
-    }
-
-    private static void CheckClasses(int positive, int negative, int classes)
-    {
-        if (positive < 0 || positive >= classes || negative < 0 || negative >= classes)
-            throw new TelescopeException($"classes = [{positive}, {negative}] lie outside 0..{classes - 1}.")
-            { Hint = "Pick two classes of the data set, e.g. --set classes=3,5." };
     }
 }

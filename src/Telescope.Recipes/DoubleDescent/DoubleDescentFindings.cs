@@ -56,8 +56,6 @@ internal sealed record NoiseLevelFindings(double Noise, PeakFinding TestMse, int
 internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings,
     StabilityBound? bound = null)
 {
-    private readonly Dictionary<WidthRun, WidthRun> _worseThan = WorseFits(runs, settings.WorseFitTolerance);
-
     public IReadOnlyList<WidthRun> Runs { get; } = runs;
     public int TrainCount => trainCount;
     public DoubleDescentSettings Settings { get; } = settings;
@@ -70,7 +68,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     public IReadOnlyList<NoiseLevelFindings> Levels => _levels ??= Noises.Select(Level).ToList();
     private List<NoiseLevelFindings>? _levels;
     /// <summary>Optimization failures and the narrower network of the same sweep each fits worse than.</summary>
-    public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan => _worseThan;
+    public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan { get; } = WorseFits(runs, settings.WorseFitTolerance);
     /// <summary>The fewest, most and median steps the networks trained.</summary>
     public (double Min, double Max, double Median) StepRange =>
         (Runs.Min(r => (double)r.Steps), Runs.Max(r => (double)r.Steps), Median(Runs.Select(r => (double)r.Steps)));
@@ -93,7 +91,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     }
 
     /// <summary>Part of the curve: converged (not capped) and no optimization failure.</summary>
-    public bool InCurve(WidthRun r) => !r.Capped && !_worseThan.ContainsKey(r);
+    public bool InCurve(WidthRun r) => !r.Capped && !WorseThan.ContainsKey(r);
 
     /// <summary>
     /// p describes the network only while the surrogate stays close to it. With Adam the surrogate freezes the
@@ -127,9 +125,6 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
     public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !HasSmoother ? null
         : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= Settings.PTrainLimit * TrainCount && double.IsFinite(p.PTest.Value)));
-
-    public int? InterpolationWidth(SeededSeries trainCurve) => DoubleDescentAnalysis.InterpolationWidth(
-        WidthsOf(trainCurve), trainCurve.Means, Settings.InterpolationTolerance);
 
     public static SeriesPeak Ratio(SeededSeries curve) =>
         curve.Count == 0 ? new SeriesPeak(0, 0, double.NaN, 0) : DoubleDescentAnalysis.Peak(WidthsOf(curve), curve.Means);
@@ -169,7 +164,8 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
         var trainCurve = Curve(noise, r => r.Final.TrainMse, InCurve);
         var testCurve = Curve(noise, r => r.Final.TestMse, InCurve);
         var unreliable = HasSmoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [];
-        return new NoiseLevelFindings(noise, Peak(testCurve, expectPeak: noise > 0), InterpolationWidth(trainCurve),
+        return new NoiseLevelFindings(noise, Peak(testCurve, expectPeak: noise > 0),
+            DoubleDescentAnalysis.InterpolationWidth(WidthsOf(trainCurve), trainCurve.Means, Settings.InterpolationTolerance),
             Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), unreliable, HasSmoother ? SmootherP(noise) : null, NetworkP(noise));
     }
 

@@ -74,11 +74,10 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
             foreach (var run in runs)
                 for (int i = 0; i < run.Points.Count; i++) DoubleDescentOutput.WritePoint(csv, s, run, i, seeded);
         }
-        new DoubleDescentOutput(context, facts, s, runs, s.Sensitivity.StabilityIterations > 0
-            ? s.Sensitivity.Bound(s.Optimizer == "adam"
-                ? new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = s.LearningRate, Beta1 = 0.9 }
-                : new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = s.LearningRate })
-            : null).Write();
+        // The bound reads the rule's kind and β1 (Adam's, 0.9) only.
+        var rule = new TangentStepRule
+            { Kind = s.Optimizer == "adam" ? TangentOptimizerKind.Adam : TangentOptimizerKind.Sgd, Step = 1, LearningRate = s.LearningRate, Beta1 = 0.9 };
+        new DoubleDescentOutput(context, facts, s, runs, s.Sensitivity.StabilityIterations > 0 ? s.Sensitivity.Bound(rule) : null).Write();
     }
 
     /// <summary>

@@ -52,10 +52,9 @@ internal sealed partial class DoubleDescentReport
     private LineChart PFigure()
     {
         var chart = new LineChart { Title = "Effective parameters against width", XLabel = "hidden width h (log scale)", YLabel = "effective parameters p", LogX = true };
-        bool Usable(WidthRun r) => InCurve(r) && Reliable(r);
         foreach (var (noise, group) in NoiseGroups)
-            AddTrainTest(chart, ("p_train", "p_test"), noise, r => r.Final.PTrain.Value, r => r.Final.PTest.Value, Usable, markers: true, group);
-        AddThreshold(chart, runs.Where(Usable).SelectMany(r => new[] { r.Final.PTrain.Value, r.Final.PTest.Value }));
+            AddTrainTest(chart, ("p_train", "p_test"), noise, r => r.Final.PTrain.Value, r => r.Final.PTest.Value, analysis.Usable, markers: true, group);
+        AddThreshold(chart, runs.Where(analysis.Usable).SelectMany(r => new[] { r.Final.PTrain.Value, r.Final.PTest.Value }));
         chart.LegendOutside = true;
         return chart;
     }
