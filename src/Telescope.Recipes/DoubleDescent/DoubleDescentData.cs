@@ -11,7 +11,6 @@ namespace Telescope.Recipes.DoubleDescent;
 /// <param name="IsSynthetic">True for the built-in synthetic images (no data folder).</param>
 internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, string Description, bool IsSynthetic)
 {
-    /// <summary>Values of the <c>data</c> setting.</summary>
     public static readonly string[] Choices = ["auto", "mnist", "cifar10", "synthetic", OwnImages.Choice];
 
     /// <summary>Features per example after pooling (d).</summary>
@@ -36,8 +35,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         {
             "auto" when OwnImages.AreGiven(s.OwnImages) => OwnImages.Choice,
             "auto" => context.DataDirectory is null ? "synthetic" : "mnist",
-            "mnist" or "cifar10" or "synthetic" or OwnImages.Choice => choice,
-            _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, cifar10, synthetic or files." },
+            _ => choice,   // mnist, cifar10, synthetic or files (the schema's choices)
         };
         if (choice == "auto" && source == "synthetic")
             context.Progress.Message("No data folder given: using the built-in synthetic MNIST-like images. " +

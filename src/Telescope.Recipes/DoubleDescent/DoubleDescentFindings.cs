@@ -59,7 +59,6 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     public IReadOnlyList<WidthRun> Runs { get; } = runs;
     public int TrainCount => trainCount;
     public DoubleDescentSettings Settings { get; } = settings;
-    public bool HasSmoother => Settings.HasSmoother;
     public IReadOnlyList<double> Noises { get; } = runs.Select(r => r.LabelNoise).Distinct().ToList();
     public IReadOnlyList<long> Seeds { get; } = runs.Select(r => r.Seed).Distinct().ToList();
     public bool Seeded => Seeds.Count > 1;
@@ -123,7 +122,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     public static SensitivityPoint? Net(WidthRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
 
     /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
-    public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !HasSmoother ? null
+    public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !Settings.HasSmoother ? null
         : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= Settings.PTrainLimit * TrainCount && double.IsFinite(p.PTest.Value)));
 
     public static SeriesPeak Ratio(SeededSeries curve) =>
@@ -162,11 +161,11 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     private NoiseLevelFindings Level(double noise)
     {
         var trainCurve = Curve(noise, r => r.Final.TrainMse, InCurve);
-        var testCurve = Curve(noise, r => r.Final.TestMse, InCurve);
-        var unreliable = HasSmoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [];
-        return new NoiseLevelFindings(noise, Peak(testCurve, expectPeak: noise > 0),
+        bool smoother = Settings.HasSmoother;
+        return new NoiseLevelFindings(noise, Peak(Curve(noise, r => r.Final.TestMse, InCurve), expectPeak: noise > 0),
             DoubleDescentAnalysis.InterpolationWidth(WidthsOf(trainCurve), trainCurve.Means, Settings.InterpolationTolerance),
-            Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), unreliable, HasSmoother ? SmootherP(noise) : null, NetworkP(noise));
+            Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), smoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [],
+            smoother ? SmootherP(noise) : null, NetworkP(noise));
     }
 
     private SmootherPFindings? SmootherP(double noise)
@@ -205,7 +204,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
             Peak(test, expectPeak: true, networks, new CurveFlags("the p_net_test response is not linear at σ (a finite-σ, floor-dominated response, not a measurement)",
                 r => Net(r)!.Test!.IsLinear == false, r => Net(r)!.Test!.StandardError)),
             beyond, beyond.Count(r => Net(r)!.Test!.Value < Net(r)!.Train!.Value),
-            HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
+            Settings.HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
     }
 
     /// <summary>The median (mean of the middle two for an even count).</summary>

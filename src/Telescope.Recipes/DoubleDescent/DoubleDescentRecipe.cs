@@ -46,7 +46,7 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
                 string label = target.Label(seeded);
                 if (target.Pair is { } pair)
                 {
-                    var done = trainer.RunPair(target, tensors, targets, label, sub);
+                    var done = trainer.RunPair(target, pair, tensors, targets, label, sub);
                     context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
                         $"{label} p_net pair {pair.Key}: {done.PairResponses[^1].Step} steps ({done.WallSeconds:F1} s)"));
                     return done;

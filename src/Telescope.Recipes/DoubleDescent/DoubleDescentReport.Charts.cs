@@ -3,12 +3,11 @@ namespace Telescope.Recipes.DoubleDescent;
 /// <summary>The figures of report.md: curves over width from the analysis, flagged networks as crosses.</summary>
 internal sealed partial class DoubleDescentReport
 {
-    /// <summary>The noise levels, each with its colour group.</summary>
-    private IEnumerable<(double Noise, int Group)> NoiseGroups => Noises.Select((noise, i) => (noise, i));
+    private IEnumerable<(double Noise, int Group)> NoiseGroups => analysis.Noises.Select((noise, i) => (noise, i));
 
     /// <summary>
-    /// Mean ± sd curves of the networks <paramref name="include"/> admits, and those <paramref name="crossed"/> marks (by
-    /// default the networks not in the curve) as crosses at their own values.
+    /// Mean ± sd curves of the networks <paramref name="include"/> admits, those <paramref name="crossed"/> marks (by
+    /// default the networks not in the curve) as crosses at their own values, and h* over the range of every network's value.
     /// </summary>
     private void AddCurves(LineChart chart, Func<WidthRun, double> value, Func<WidthRun, bool> include, Func<WidthRun, bool>? crossed = null,
         string crossName = "not in curve")
@@ -20,6 +19,7 @@ internal sealed partial class DoubleDescentReport
             if (flagged.Count > 0)
                 chart.AddFlagged($"noise {F(noise)}: {crossName}", flagged.Select(r => (double)r.Width).ToList(), flagged.Select(value).ToList(), group);
         }
+        AddThreshold(chart, runs.Select(value));
     }
 
     /// <summary>A train (solid) and a test (dashed) p curve of one noise level over the networks <paramref name="include"/> admits, in one colour.</summary>
@@ -36,8 +36,6 @@ internal sealed partial class DoubleDescentReport
         var bottom = new LineChart { XLabel = "hidden width h (log scale)", YLabel = "train MSE (targets trained on)", LogX = true };
         AddCurves(top, r => r.Final.TestMse, InCurve);
         AddCurves(bottom, r => r.Final.TrainMse, InCurve);
-        AddThreshold(top, runs.Select(r => r.Final.TestMse));
-        AddThreshold(bottom, runs.Select(r => r.Final.TrainMse));
         return new StackedChart(top, bottom);
     }
 
@@ -45,7 +43,6 @@ internal sealed partial class DoubleDescentReport
     {
         var chart = new LineChart { Title = "Training steps to convergence", XLabel = "hidden width h (log scale)", YLabel = "steps used", LogX = true };
         AddCurves(chart, r => r.Steps, _ => true, crossed: r => r.Capped, crossName: "capped");
-        AddThreshold(chart, runs.Select(r => (double)r.Steps));
         return chart;
     }
 

@@ -98,7 +98,6 @@ internal sealed class RecipeSensitivity(RetrainingSensitivityOptions? options, i
         _retraining?.SaveState(state, prefix);
     }
 
-    /// <summary>Restores what <see cref="SaveState"/> stored.</summary>
     public void LoadState(CheckpointState state, string prefix) => _retraining?.LoadState(state, prefix);
 
     /// <summary>Restores what <see cref="SaveState"/> stored and checks that the members are at <paramref name="step"/>, the run's step.</summary>
