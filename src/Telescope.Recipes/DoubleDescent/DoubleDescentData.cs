@@ -102,3 +102,6 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         }
     }
 }
+
+/// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>
+internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInputs, Tensor TestTargets, Tensor TestProbes);

@@ -26,7 +26,10 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
 
         var noises = s.LabelNoise.Distinct().ToArray();
         var seeds = s.Seeds;
-        var plan = Plan(noises, s.Widths.Distinct().Order().ToArray(), seeds, data.FeatureCount);
+        var widths = s.Widths.Distinct().Order().ToArray();
+        // The sub-runs in index order: noise levels as given, widths increasing, then seed repetitions.
+        var plan = noises.SelectMany(n => widths.SelectMany(w => seeds.Select(seed =>
+            new WidthRun(n, w, seed, DoubleDescentAnalysis.ParameterCount(data.FeatureCount, w))))).ToList();
         // With separate p_net pairs every network is followed by one sub-run per pair, so shards spread the members too.
         if (s.Sensitivity.SeparatePairs) plan = plan.SelectMany(r => s.Retraining!.Pairs().Select(r.ForPair).Prepend(r)).ToList();
         // One flip set per (noise level, seed), shared by every width: the widths differ in the model only.
@@ -104,9 +107,4 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
             };
         }).ToList();
     }
-
-    /// <summary>The sub-runs in index order: noise levels as given, widths increasing, then seed repetitions.</summary>
-    private static List<WidthRun> Plan(double[] noises, int[] widths, IReadOnlyList<long> seeds, int features) =>
-        noises.SelectMany(n => widths.SelectMany(w => seeds.Select(seed =>
-            new WidthRun(n, w, seed, DoubleDescentAnalysis.ParameterCount(features, w))))).ToList();
 }

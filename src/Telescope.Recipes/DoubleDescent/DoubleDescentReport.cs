@@ -21,6 +21,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
     private static SensitivityPoint? Net(WidthRun r) => DoubleDescentFindings.Net(r);
     private static List<int> WidthsOf(SeededSeries series) => DoubleDescentFindings.WidthsOf(series);
+    private string SmootherName => SmootherNameOf(s, N);
 
     /// <summary>Why a network is not part of the curve ("" when it is).</summary>
     private string Flag(WidthRun r) => (r.Capped ? $"capped at {r.Steps} steps" : "") +
@@ -66,7 +67,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
             ("peak (ratio criterion)", $"the interior width whose value most exceeds the lowest value at smaller AND at larger widths (prominence = the smaller of the two ratios; the grid's ends never count, so underfitting at width 1 is not a peak); a peak when prominence ≥ {F(s.PeakProminence)}; 'near the threshold' = within a factor {F(s.NearFactor)} of h*. Descriptive only: the verdicts use the noise criterion below"),
             ("p reliable", $"the surrogate stayed close to the network — mean |f̂ − f| on the training set ≤ {F(s.FidelityLimit)} (targets are ±1) — and its label sensitivities did not blow up — p_train ≤ {F(s.PTrainLimit)}·n (an interpolating least-squares smoother has p_train = n); p at other widths describes an unstable surrogate and is left out of the p findings and figure"),
             ("fidelity gap", "mean |·| differences on the tracked inputs at the end of training between the surrogate f̂_T = S_T·Y + c_T, the telescoping model f̃_T and the network f_θT (docs/method.md §4)"),
-            ("which estimate", $"p_train / p_test are the surrogate smoother's ({SmootherNameOf(s, N)}); p_net_train / p_net_test are the network's own by retraining (docs/method.md §5.2)"),
+            ("which estimate", $"p_train / p_test are the surrogate smoother's ({SmootherName}); p_net_train / p_net_test are the network's own by retraining (docs/method.md §5.2)"),
             .. SensitivityFindings.Definitions(s.Sensitivity, bound, s.Retraining is not null),
         ]);
 
@@ -82,7 +83,7 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
             $"Model: {facts.FeatureCount}-h-1 ReLU networks with biases, PyTorch-style uniform initialization, {s.Compute.DType}; widths {string.Join(", ", runs.Select(r => r.Width).Distinct().Order())}.",
             $"Training: squared loss (c = {F(s.LossScale)}), {(s.Optimizer == "adam" ? "Adam (β = 0.9, 0.999, ε = 1e-8)" : "plain gradient descent")}, learning rate {F(s.LearningRate)}, " +
                 $"{(s.FullBatch ? "full batch" : $"minibatches of {s.Batch}")}; {s.Convergence.Describe()}. Steps used: {F(steps.Min)}–{F(steps.Max)} (median {F(steps.Median)}).",
-            $"Smoother: {SmootherNameOf(s, N)}. " + SmootherChoiceNote(),
+            $"Smoother: {SmootherName}. " + SmootherChoiceNote(),
             $"p_test and the fidelity gap use the first {s.TestProbes} test examples; test MSE uses all {facts.TestCount}.",
             $"Time: {F(runs.Sum(r => r.WallSeconds))} s wall, {F(runs.Sum(r => r.CpuSeconds))} s CPU of training over {runs.Count} networks on {Environment.ProcessorCount} logical processors, {s.Compute.Threads} torch thread(s); {LoadAverage()} (wall time depends on other load, CPU time much less).",
         ]);

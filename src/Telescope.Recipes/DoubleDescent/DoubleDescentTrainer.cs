@@ -14,7 +14,8 @@ namespace Telescope.Recipes.DoubleDescent;
 /// </summary>
 internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 {
-    internal const string Test = "test";
+    // The test probes' set: the same name in the tracker, the smoother and p_net, so the agreement compares the same inputs.
+    private const string Test = RecipeSensitivity.Test;
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
     /// <param name="trainTargets">The sub-run's training targets (its seed's label-noise flips).</param>

@@ -25,7 +25,7 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
         {
             var engine = new MlpTangentKernel(network);
             var kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = settings.LossScale });
-            kernel.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+            kernel.Track(RecipeSensitivity.Test, data.TestProbes, f0Test);
             Smoother = kernel;
             _step = (batch, _, update) => kernel.Step(engine, batch, update.LearningRate);
             _predict = set => kernel.Predict(set, trainTargets);
@@ -43,7 +43,7 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
                 SurrogateLabels = trainTargets,
                 Preconditioner = settings.PreconditionerKind,
             }, f0Train);
-            tangent.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+            tangent.Track(RecipeSensitivity.Test, data.TestProbes, f0Test);
             Smoother = tangent;
             _step = (batch, optimizer, update) => tangent.Step(jvp, vjp, batch, optimizer, update);
             _predict = tangent.Predict;
@@ -67,7 +67,7 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
         using var noGrad = torch.no_grad();
         SmootherFidelity One(string set, Tensor inputs) =>
             SmootherFidelity.Compute(_predict(set), _tracker.Telescoped(set), network.forward(inputs).to_type(ScalarType.Float64));
-        return (One(SmootherSets.Training, data.TrainInputs), One(DoubleDescentTrainer.Test, data.TestProbes));
+        return (One(SmootherSets.Training, data.TrainInputs), One(RecipeSensitivity.Test, data.TestProbes));
     }
 
     public void Dispose() => ((IDisposable)Smoother).Dispose();
