@@ -68,6 +68,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
                 entry["seeds_in_curve"] = members.Count(analysis.InCurve);
                 return entry;
             }).ToList();
+        var criteria = s.Verdicts;
         context.Folder.WriteSummary(new Dictionary<string, object?>
         {
             ["recipe"] = "double-descent",
@@ -98,9 +99,9 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
             },
             ["verdict_criteria"] = new Dictionary<string, object?>
             {
-                [VerdictCriteria.PeakNoiseFactorKey] = s.Verdicts.PeakNoiseFactor,
-                [VerdictCriteria.TrendConfidenceKey] = s.Verdicts.TrendConfidence,
-                [VerdictCriteria.GapSeFactorKey] = s.Verdicts.GapSeFactor,
+                [VerdictCriteria.PeakNoiseFactorKey] = criteria.PeakNoiseFactor,
+                [VerdictCriteria.TrendConfidenceKey] = criteria.TrendConfidence,
+                [VerdictCriteria.GapSeFactorKey] = criteria.GapSeFactor,
             },
             ["peaks"] = analysis.Levels.ToDictionary(l => F(l.Noise), l => new Dictionary<string, object?>
             {
