@@ -43,8 +43,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
             .Add("tracker", tracker).Add("smoother", smoother)
             .Add(s => SweepSubRun.Save(s, "members", sensitivity), s => sensitivity.LoadState(s, SweepSubRun.Key("members/"), sub.NextStep - 1))
             .Add("retraining_seconds", RetrainingSeconds, v => retrainingBefore = v).Add("stability_seconds", StabilitySeconds, v => stabilityBefore = v);
-        Loop(run, state, sub, judge: true, Record,
-            () => $"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}", step: t =>
+        if (sub.Resume is null) Record(0);
+        Loop(run, state, sub, judge: true, step: t =>
         {
             using var stepScope = torch.NewDisposeScope();
             using (var update = ComputeUpdate(t, network, optimizer, batches, data, trainTargets, label, out var batch, out var x))
@@ -56,6 +56,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
                 optimizer.Apply(update);
             }
             sensitivity.Step(t);
+            if (!IsLogged(t)) return;
+            Record(t);
+            sub.Progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
         });
         if (run.Points is [.., var before, var after])
             run.LastTrainMseChange = before.TrainMse > 0 ? (after.TrainMse - before.TrainMse) / before.TrainMse : 0;
@@ -93,14 +96,17 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         using var members = new RetrainingSensitivity(trainTargets, SensitivityOptions(batches.Seed)!, Members(run, data, batches),
             [RecipeSensitivity.Train, RecipeSensitivity.Test], pairs: [pair]);
         state.Add("points", run.Points).Add("responses", run.PairResponses).Add("model", network).Add("optimizer", optimizer).Add("members", members);
-        Loop(run, state, sub, judge: network is not null, Record,
-            () => FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"), step: t =>
+        if (sub.Resume is null) Record(0);
+        Loop(run, state, sub, judge: network is not null, step: t =>
         {
             if (network is not null)
                 using (var stepScope = torch.NewDisposeScope())
                 using (var update = ComputeUpdate(t, network, optimizer!, batches, data, trainTargets, label, out _, out _))
                     optimizer!.Apply(update);
             members.Step(t);
+            if (!IsLogged(t)) return;
+            Record(t);
+            sub.Progress.SetStatus(FormattableString.Invariant($"{label} pair {pair.Key}  p_d test {run.PairResponses[^1].Value:G3}"));
         });
         run.RetrainingSeconds = (members.TrainingTime + members.PredictionTime).TotalSeconds;
         (run.WallSeconds, run.CpuSeconds) = (state.Clock.Wall.TotalSeconds, state.Clock.CpuSeconds);
@@ -114,25 +120,18 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     }
 
     /// <summary>
-    /// The steps of a sub-run: <paramref name="record"/> at step 0 unless it resumes, then from the step after its checkpoint
-    /// (or 1) each step taken by <paramref name="step"/> after a checkpoint is offered, and recorded at logged steps (with
-    /// <paramref name="status"/> shown); when <paramref name="judge"/>, the convergence rule judges the training MSEs at every
-    /// logged step and may stop the run before the cap (the rest of the cap's progress is advanced at once).
+    /// The steps of a sub-run from the one after its checkpoint (or 1), each taken by <paramref name="step"/> (which also
+    /// records at logged steps) after a checkpoint is offered; when <paramref name="judge"/>, the convergence rule judges the
+    /// training MSEs at every logged step and may stop the run before the cap (the rest of the cap's progress is advanced at once).
     /// </summary>
-    private void Loop(WidthRun run, SubRunState state, SweepSubRun sub, bool judge, Action<int> record, Func<string> status, Action<int> step)
+    private void Loop(WidthRun run, SubRunState state, SweepSubRun sub, bool judge, Action<int> step)
     {
         run.Stop = StopReason.Capped;
-        if (sub.Resume is null) record(0);
         for (int t = state.Restore(); t <= settings.MaxSteps; t++)
         {
             state.SaveIfDue(t);
             sub.Cancel.ThrowIfCancellationRequested();
             step(t);
-            if (IsLogged(t))
-            {
-                record(t);
-                sub.Progress.SetStatus(status());
-            }
             sub.Progress.Advance();
             if (judge && IsLogged(t) && settings.Convergence.Decide(run.Points.Select(p => (p.Step, p.TrainMse)).ToList()) is { } stop)
             {
