@@ -14,7 +14,7 @@ internal sealed partial class DoubleDescentReport
     {
         foreach (var (noise, group) in NoiseGroups)
         {
-            chart.AddSeeded($"noise {F(noise)}", Curve(noise, value, include), markers: true, colorGroup: group);
+            chart.AddSeeded($"noise {F(noise)}", analysis.Curve(noise, value, include), markers: true, colorGroup: group);
             var flagged = Sweep(noise).Where(crossed ?? (r => !InCurve(r))).ToList();
             if (flagged.Count > 0)
                 chart.AddFlagged($"noise {F(noise)}: {crossName}", flagged.Select(r => (double)r.Width).ToList(), flagged.Select(value).ToList(), group);
@@ -26,8 +26,8 @@ internal sealed partial class DoubleDescentReport
     private void AddTrainTest(LineChart chart, (string Train, string Test) names, double noise, Func<WidthRun, double> train, Func<WidthRun, double> test,
         Func<WidthRun, bool> include, bool markers, int group)
     {
-        chart.AddSeeded($"{names.Train}, noise {F(noise)}", Curve(noise, train, include), markers: markers, colorGroup: group);
-        chart.AddSeeded($"{names.Test}, noise {F(noise)}", Curve(noise, test, include), markers: markers, dashed: true, colorGroup: group);
+        chart.AddSeeded($"{names.Train}, noise {F(noise)}", analysis.Curve(noise, train, include), markers: markers, colorGroup: group);
+        chart.AddSeeded($"{names.Test}, noise {F(noise)}", analysis.Curve(noise, test, include), markers: markers, dashed: true, colorGroup: group);
     }
 
     private IFigure MseFigure()

@@ -18,7 +18,6 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private List<WidthRun> Sweep(double noise) => analysis.Sweep(noise);
     private bool InCurve(WidthRun r) => analysis.InCurve(r);
     private bool Reliable(WidthRun r) => analysis.Reliable(r);
-    private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
     private static SensitivityPoint? Net(WidthRun r) => DoubleDescentFindings.Net(r);
     private static List<int> WidthsOf(SeededSeries series) => DoubleDescentFindings.WidthsOf(series);
     private string SmootherName => SmootherNameOf(s, N);
