@@ -11,7 +11,6 @@ namespace Telescope.Recipes.DoubleDescent;
 /// <param name="IsSynthetic">True for the built-in synthetic images (no data folder).</param>
 internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, string Description, bool IsSynthetic)
 {
-    /// <summary>Values of the <c>data</c> setting.</summary>
     public static readonly string[] Choices = ["auto", "mnist", "cifar10", "synthetic", OwnImages.Choice];
 
     /// <summary>Features per example after pooling (d).</summary>
@@ -36,8 +35,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
         {
             "auto" when OwnImages.AreGiven(s.OwnImages) => OwnImages.Choice,
             "auto" => context.DataDirectory is null ? "synthetic" : "mnist",
-            "mnist" or "cifar10" or "synthetic" or OwnImages.Choice => choice,
-            _ => throw new TelescopeException($"Unknown data choice '{choice}'.") { Hint = "Use --set data=auto, mnist, cifar10, synthetic or files." },
+            _ => choice,   // mnist, cifar10, synthetic or files (the schema's choices)
         };
         if (choice == "auto" && source == "synthetic")
             context.Progress.Message("No data folder given: using the built-in synthetic MNIST-like images. " +
@@ -60,7 +58,9 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
                 ? (MnistData.Load(folder, DataSplit.Train), MnistData.Load(folder, DataSplit.Test))
                 : (Cifar10Data.Load(folder, DataSplit.Train), Cifar10Data.Load(folder, DataSplit.Test));
         }
-        CheckClasses(positiveClass, negativeClass, train.NumClasses);
+        if (positiveClass >= train.NumClasses || negativeClass >= train.NumClasses)
+            throw new TelescopeException($"classes = [{positiveClass}, {negativeClass}] lie outside 0..{train.NumClasses - 1}.")
+            { Hint = "Pick two classes of the data set, e.g. --set classes=3,5." };
 
         train = train.WhereClass(positiveClass, negativeClass);
         try { train = train.ClassBalanced(perClass); }
@@ -101,11 +101,7 @@ internal sealed record DoubleDescentData(BinaryTask Train, BinaryTask Test, stri
             throw new TelescopeException(e.Message) { Hint = "Choose a pool factor dividing the image height and width (MNIST 28: 1, 2, 4, 7; CIFAR-10 32: 1, 2, 4, 8)." };
         }
     }
-
-    private static void CheckClasses(int positive, int negative, int classes)
-    {
-        if (positive < 0 || positive >= classes || negative < 0 || negative >= classes)
-            throw new TelescopeException($"classes = [{positive}, {negative}] lie outside 0..{classes - 1}.")
-            { Hint = "Pick two classes of the data set, e.g. --set classes=3,5." };
-    }
 }
+
+/// <summary>Tensors shared by every network of the sweep (built once, on the run's device and dtype).</summary>
+internal sealed record DoubleDescentTensors(Tensor TrainInputs, Tensor TestInputs, Tensor TestTargets, Tensor TestProbes);

@@ -18,7 +18,7 @@ internal sealed partial class DoubleDescentFindings
     /// </summary>
     public bool? SmootherTrusted(WidthRun r)
     {
-        if (!HasSmoother) return null;
+        if (!Settings.HasSmoother) return null;
         var (compared, trusted) = SensitivityFindings.Trust(r.Sensitivity, bound,
             r.Points.Select(p => (p.Step, p.PTrain.Value, p.PTest.Value)).ToList(), Settings.PTrainLimit * TrainCount,
             Settings.Sensitivity.AgreementSe, Settings.Sensitivity.AgreementRelative);

@@ -56,12 +56,9 @@ internal sealed record NoiseLevelFindings(double Noise, PeakFinding TestMse, int
 internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs, int trainCount, int featureCount, DoubleDescentSettings settings,
     StabilityBound? bound = null)
 {
-    private readonly Dictionary<WidthRun, WidthRun> _worseThan = WorseFits(runs, settings.WorseFitTolerance);
-
     public IReadOnlyList<WidthRun> Runs { get; } = runs;
     public int TrainCount => trainCount;
     public DoubleDescentSettings Settings { get; } = settings;
-    public bool HasSmoother => Settings.HasSmoother;
     public IReadOnlyList<double> Noises { get; } = runs.Select(r => r.LabelNoise).Distinct().ToList();
     public IReadOnlyList<long> Seeds { get; } = runs.Select(r => r.Seed).Distinct().ToList();
     public bool Seeded => Seeds.Count > 1;
@@ -70,7 +67,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     public IReadOnlyList<NoiseLevelFindings> Levels => _levels ??= Noises.Select(Level).ToList();
     private List<NoiseLevelFindings>? _levels;
     /// <summary>Optimization failures and the narrower network of the same sweep each fits worse than.</summary>
-    public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan => _worseThan;
+    public IReadOnlyDictionary<WidthRun, WidthRun> WorseThan { get; } = WorseFits(runs, settings.WorseFitTolerance);
     /// <summary>The fewest, most and median steps the networks trained.</summary>
     public (double Min, double Max, double Median) StepRange =>
         (Runs.Min(r => (double)r.Steps), Runs.Max(r => (double)r.Steps), Median(Runs.Select(r => (double)r.Steps)));
@@ -93,7 +90,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     }
 
     /// <summary>Part of the curve: converged (not capped) and no optimization failure.</summary>
-    public bool InCurve(WidthRun r) => !r.Capped && !_worseThan.ContainsKey(r);
+    public bool InCurve(WidthRun r) => !r.Capped && !WorseThan.ContainsKey(r);
 
     /// <summary>
     /// p describes the network only while the surrogate stays close to it. With Adam the surrogate freezes the
@@ -125,11 +122,8 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     public static SensitivityPoint? Net(WidthRun r) => r.Sensitivity.LastOrDefault(p => p.Train is not null);
 
     /// <summary>The first logged step at which the smoother's p_train exceeds p_train_limit·n (or p is not finite).</summary>
-    public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !HasSmoother ? null
+    public DoubleDescentPoint? FirstBlowUp(WidthRun r) => !Settings.HasSmoother ? null
         : r.Points.FirstOrDefault(p => p.Step > 0 && !(p.PTrain.Value <= Settings.PTrainLimit * TrainCount && double.IsFinite(p.PTest.Value)));
-
-    public int? InterpolationWidth(SeededSeries trainCurve) => DoubleDescentAnalysis.InterpolationWidth(
-        WidthsOf(trainCurve), trainCurve.Means, Settings.InterpolationTolerance);
 
     public static SeriesPeak Ratio(SeededSeries curve) =>
         curve.Count == 0 ? new SeriesPeak(0, 0, double.NaN, 0) : DoubleDescentAnalysis.Peak(WidthsOf(curve), curve.Means);
@@ -167,10 +161,11 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
     private NoiseLevelFindings Level(double noise)
     {
         var trainCurve = Curve(noise, r => r.Final.TrainMse, InCurve);
-        var testCurve = Curve(noise, r => r.Final.TestMse, InCurve);
-        var unreliable = HasSmoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [];
-        return new NoiseLevelFindings(noise, Peak(testCurve, expectPeak: noise > 0), InterpolationWidth(trainCurve),
-            Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), unreliable, HasSmoother ? SmootherP(noise) : null, NetworkP(noise));
+        bool smoother = Settings.HasSmoother;
+        return new NoiseLevelFindings(noise, Peak(Curve(noise, r => r.Final.TestMse, InCurve), expectPeak: noise > 0),
+            DoubleDescentAnalysis.InterpolationWidth(WidthsOf(trainCurve), trainCurve.Means, Settings.InterpolationTolerance),
+            Ratio(Curve(noise, r => r.Final.PTest.Value, Usable)), smoother ? Sweep(noise).Where(r => InCurve(r) && !Reliable(r)).ToList() : [],
+            smoother ? SmootherP(noise) : null, NetworkP(noise));
     }
 
     private SmootherPFindings? SmootherP(double noise)
@@ -209,7 +204,7 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
             Peak(test, expectPeak: true, networks, new CurveFlags("the p_net_test response is not linear at σ (a finite-σ, floor-dominated response, not a measurement)",
                 r => Net(r)!.Test!.IsLinear == false, r => Net(r)!.Test!.StandardError)),
             beyond, beyond.Count(r => Net(r)!.Test!.Value < Net(r)!.Train!.Value),
-            HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
+            Settings.HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
     }
 
     /// <summary>The median (mean of the middle two for an even count).</summary>

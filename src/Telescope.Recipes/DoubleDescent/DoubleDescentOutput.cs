@@ -9,43 +9,31 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
 {
     private readonly DoubleDescentFindings analysis = new(runs, facts.TrainCount, facts.FeatureCount, s, bound);
 
-    /// <summary>The metrics.csv columns after run and step.</summary>
-    public static string[] Columns(DoubleDescentSettings s) =>
-        ["label_noise", "width", "parameters", "train_mse", "test_mse", "test_error", "p_train", "p_test",
-            .. s.Smoother == SmootherChoice.Hutchinson ? new[] { "p_train_se", "p_test_se" } : [], .. SensitivityColumns.Names];
+    /// <summary>
+    /// The network's own numbers at a logged point, the metrics.csv columns after run and step and the first fields of a
+    /// summary.json entry (its final point); p_net's columns (<see cref="SensitivityColumns"/>) follow in metrics.csv.
+    /// </summary>
+    private static (string Name, Func<WidthRun, DoubleDescentPoint, double?> Value)[] PointColumns(DoubleDescentSettings s) =>
+    [
+        ("label_noise", (r, _) => r.LabelNoise), ("width", (r, _) => r.Width), ("parameters", (r, _) => r.Parameters),
+        ("train_mse", (_, p) => p.TrainMse), ("test_mse", (_, p) => p.TestMse), ("test_error", (_, p) => p.TestError),
+        ("p_train", (_, p) => SensitivityColumns.Measured(p.PTrain.Value)), ("p_test", (_, p) => SensitivityColumns.Measured(p.PTest.Value)),
+        .. s.Smoother != SmootherChoice.Hutchinson ? [] : new (string, Func<WidthRun, DoubleDescentPoint, double?>)[]
+            { ("p_train_se", (_, p) => p.PTrain.StandardError), ("p_test_se", (_, p) => p.PTest.StandardError) },
+    ];
+
+    public static string[] Columns(DoubleDescentSettings s) => [.. PointColumns(s).Select(c => c.Name), .. SensitivityColumns.Names];
 
     /// <summary>Writes logged point <paramref name="i"/> of <paramref name="run"/> (live, as soon as it is measured, and in the merge).</summary>
-    public static void WritePoint(MetricsCsvWriter csv, DoubleDescentSettings s, WidthRun run, int i, bool seeded)
-    {
-        var p = run.Points[i];
-        csv.WriteRow(run.Label(seeded), p.Step,
-        [
-            run.LabelNoise, run.Width, run.Parameters, p.TrainMse, p.TestMse, p.TestError, SensitivityColumns.Measured(p.PTrain.Value), SensitivityColumns.Measured(p.PTest.Value),
-            .. s.Smoother == SmootherChoice.Hutchinson ? new double?[] { p.PTrain.StandardError, p.PTest.StandardError } : [],
-            .. SensitivityColumns.Values(i < run.Sensitivity.Count ? run.Sensitivity[i] : null),
-        ]);
-    }
+    public static void WritePoint(MetricsCsvWriter csv, DoubleDescentSettings s, WidthRun run, int i, bool seeded) =>
+        csv.WriteRow(run.Label(seeded), run.Points[i].Step, [.. PointColumns(s).Select(c => c.Value(run, run.Points[i])),
+            .. SensitivityColumns.Values(i < run.Sensitivity.Count ? run.Sensitivity[i] : null)]);
 
     private string Label(WidthRun r) => r.Label(analysis.Seeded);
 
     private Dictionary<string, object?> Entry(WidthRun r)
     {
-        var row = new Dictionary<string, object?>
-        {
-            ["label_noise"] = r.LabelNoise,
-            ["width"] = r.Width,
-            ["parameters"] = r.Parameters,
-            ["train_mse"] = r.Final.TrainMse,
-            ["test_mse"] = r.Final.TestMse,
-            ["test_error"] = r.Final.TestError,
-            ["p_train"] = SensitivityColumns.Measured(r.Final.PTrain.Value),
-            ["p_test"] = SensitivityColumns.Measured(r.Final.PTest.Value),
-        };
-        if (s.Smoother == SmootherChoice.Hutchinson)
-        {
-            row["p_train_se"] = r.Final.PTrain.StandardError;
-            row["p_test_se"] = r.Final.PTest.StandardError;
-        }
+        var row = PointColumns(s).ToDictionary(c => c.Name, c => (object?)c.Value(r, r.Final));
         row["p_reliable"] = analysis.Reliable(r);
         row["fidelity_train"] = Fidelity(r.TrainFidelity);
         row["fidelity_test"] = Fidelity(r.TestFidelity);
@@ -61,8 +49,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
         row["retraining_seconds"] = Math.Round(r.RetrainingSeconds, 2);
         row["stability_seconds"] = Math.Round(r.StabilitySeconds, 2);
         row["step_p_unreliable"] = analysis.FirstBlowUp(r)?.Step;
-        foreach (var (key, value) in SensitivityColumns.Summary(r.Sensitivity, bound)) row[key] = value;
-        return row;
+        return SensitivityColumns.Merge(row, SensitivityColumns.Summary(r.Sensitivity, bound));
     }
 
     /// <summary>"converged", "interpolated", "capped" or "fixed".</summary>
@@ -116,7 +103,7 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
                 [VerdictCriteria.TrendConfidenceKey] = criteria.TrendConfidence,
                 [VerdictCriteria.GapSeFactorKey] = criteria.GapSeFactor,
             },
-            ["peaks"] = analysis.Levels.ToDictionary(l => l.Noise.ToString("G4", CultureInfo.InvariantCulture), l => new Dictionary<string, object?>
+            ["peaks"] = analysis.Levels.ToDictionary(l => F(l.Noise), l => new Dictionary<string, object?>
             {
                 ["test_mse_peak_width"] = l.TestMse.Ratio.Width,
                 ["test_mse_peak_prominence"] = l.TestMse.Ratio.Prominence,
@@ -131,8 +118,46 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
             ["results"] = results,
         });
         // findings.json: the verdicts report.md prints, in the one shape every recipe shares (written here so a merge writes it too).
-        RunFindings.Write(context.Folder, DoubleDescentRunFindings.From(analysis));
+        RunFindings.Write(context.Folder, Findings(analysis));
         new DoubleDescentReport(context, facts, s, analysis, bound).Write();
+    }
+
+    /// <summary>
+    /// The verdicts report.md prints, as findings.json entries (<see cref="RunFindings"/>), in report order: per label-noise
+    /// level the test-MSE peak (or its absence without noise), and where measured the smoother's and the network's p_train
+    /// trend and p_test peak. The claims are the paper's (Fig. 3); each verdict is the one the report prints, flags and
+    /// exclusions included.
+    /// </summary>
+    public static List<RunFinding> Findings(DoubleDescentFindings analysis)
+    {
+        var findings = new List<RunFinding>();
+        string seeds = analysis.Seeded ? $"seeds {string.Join(", ", analysis.Seeds)}" : "one seed";
+        foreach (var level in analysis.Levels)
+        {
+            int left = analysis.Sweep(level.Noise).Count(r => !analysis.InCurve(r));
+            string where = $"label noise {F(level.Noise)}, {seeds}" + (left > 0 ? $" ({left} capped or failed network(s) left out)" : "");
+            if (level.TestMse.Curve.Count > 0)
+                findings.Add(level.Noise > 0
+                    ? new RunFinding("double_descent_test_mse_peak", "With label noise the test MSE peaks near the interpolation threshold and falls beyond it (paper Fig. 3).",
+                        where, level.TestMse.Verdict)
+                    : new RunFinding("double_descent_no_peak_without_noise", "Without label noise the test MSE has no peak over width (paper Fig. 3).",
+                        where, level.TestMse.Verdict));
+            if (level.P is { } p)
+            {
+                findings.Add(new RunFinding("double_descent_p_train_grows", "The smoother's p_train grows with width (paper Fig. 3).",
+                    $"{where}, smoother p (reliable networks only)", p.PTrainTrend.Verdict));
+                findings.Add(new RunFinding("double_descent_p_test_peak", "The smoother's p_test peaks near the interpolation threshold and falls beyond it (paper Fig. 3).",
+                    $"{where}, smoother p (reliable networks only)", p.PTestPeak.Verdict));
+            }
+            if (level.Net is { } net)
+            {
+                findings.Add(new RunFinding("double_descent_p_net_train_grows", "p_train grows with width (paper Fig. 3), here the network's own p_net_train by retraining.",
+                    $"{where}, p_net (retraining)", net.TrainTrend.Verdict));
+                findings.Add(new RunFinding("double_descent_p_net_test_peak", "p_test peaks near the interpolation threshold and falls beyond it (paper Fig. 3), here the network's own p_net_test by retraining.",
+                    $"{where}, p_net (retraining)", net.TestPeak.Verdict));
+            }
+        }
+        return findings;
     }
 
     private static Dictionary<string, double>? Fidelity(Smoothing.SmootherFidelity? f) => f is null ? null : new()
@@ -141,4 +166,6 @@ internal sealed class DoubleDescentOutput(RunContext context, DoubleDescentFacts
         ["surrogate_vs_network"] = f.SurrogateVsNetwork,
         ["telescoping_vs_network"] = f.TelescopedVsNetwork,
     };
+
+    private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -26,7 +26,10 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
 
         var noises = s.LabelNoise.Distinct().ToArray();
         var seeds = s.Seeds;
-        var plan = Plan(noises, s.Widths.Distinct().Order().ToArray(), seeds, data.FeatureCount);
+        var widths = s.Widths.Distinct().Order().ToArray();
+        // The sub-runs in index order: noise levels as given, widths increasing, then seed repetitions.
+        var plan = noises.SelectMany(n => widths.SelectMany(w => seeds.Select(seed =>
+            new WidthRun(n, w, seed, DoubleDescentAnalysis.ParameterCount(data.FeatureCount, w))))).ToList();
         // With separate p_net pairs every network is followed by one sub-run per pair, so shards spread the members too.
         if (s.Sensitivity.SeparatePairs) plan = plan.SelectMany(r => s.Retraining!.Pairs().Select(r.ForPair).Prepend(r)).ToList();
         // One flip set per (noise level, seed), shared by every width: the widths differ in the model only.
@@ -46,7 +49,7 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
                 string label = target.Label(seeded);
                 if (target.Pair is { } pair)
                 {
-                    var done = trainer.RunPair(target, tensors, targets, label, sub);
+                    var done = trainer.RunPair(target, pair, tensors, targets, label, sub);
                     context.Progress.Message(string.Create(CultureInfo.InvariantCulture,
                         $"{label} p_net pair {pair.Key}: {done.PairResponses[^1].Step} steps ({done.WallSeconds:F1} s)"));
                     return done;
@@ -74,11 +77,10 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
             foreach (var run in runs)
                 for (int i = 0; i < run.Points.Count; i++) DoubleDescentOutput.WritePoint(csv, s, run, i, seeded);
         }
-        new DoubleDescentOutput(context, facts, s, runs, s.Sensitivity.StabilityIterations > 0
-            ? s.Sensitivity.Bound(s.Optimizer == "adam"
-                ? new TangentStepRule { Kind = TangentOptimizerKind.Adam, Step = 1, LearningRate = s.LearningRate, Beta1 = 0.9 }
-                : new TangentStepRule { Kind = TangentOptimizerKind.Sgd, Step = 1, LearningRate = s.LearningRate })
-            : null).Write();
+        // The bound reads the rule's kind and β1 (Adam's, 0.9) only.
+        var rule = new TangentStepRule
+            { Kind = s.Optimizer == "adam" ? TangentOptimizerKind.Adam : TangentOptimizerKind.Sgd, Step = 1, LearningRate = s.LearningRate, Beta1 = 0.9 };
+        new DoubleDescentOutput(context, facts, s, runs, s.Sensitivity.StabilityIterations > 0 ? s.Sensitivity.Bound(rule) : null).Write();
     }
 
     /// <summary>
@@ -105,9 +107,4 @@ internal sealed class DoubleDescentRecipe() : SweepRecipe<DoubleDescentSettings,
             };
         }).ToList();
     }
-
-    /// <summary>The sub-runs in index order: noise levels as given, widths increasing, then seed repetitions.</summary>
-    private static List<WidthRun> Plan(double[] noises, int[] widths, IReadOnlyList<long> seeds, int features) =>
-        noises.SelectMany(n => widths.SelectMany(w => seeds.Select(seed =>
-            new WidthRun(n, w, seed, DoubleDescentAnalysis.ParameterCount(features, w))))).ToList();
 }

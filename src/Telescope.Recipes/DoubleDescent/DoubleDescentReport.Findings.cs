@@ -5,7 +5,6 @@ internal sealed partial class DoubleDescentReport
 {
     private List<string> Findings()
     {
-        double prominence = s.PeakProminence;
         var findings = new List<string>
         {
             $"Interpolation threshold: P = n = {N} at width h* = {F(ThresholdWidth)} (d = {facts.FeatureCount}).",
@@ -67,8 +66,8 @@ internal sealed partial class DoubleDescentReport
             bool cleanPeak = cleanLevel.TestMse.IsPeak;
             findings.Add($"Without noise the test-MSE prominence is {F(clean.Prominence)} (maximum at width {clean.Width}) vs " +
                 string.Join(", ", noisy.Select(w => $"{F(w.TestMse.Ratio.Prominence)} with noise {F(w.Noise)}")) + " — " +
-                (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(prominence)}× ratio criterion, unlike the paper's finding."
-                    : $"no peak without noise by the ratio criterion (below {F(prominence)}×).") +
+                (cleanPeak ? $"the clean sweep ALSO has a peak by the ≥ {F(s.PeakProminence)}× ratio criterion, unlike the paper's finding."
+                    : $"no peak without noise by the ratio criterion (below {F(s.PeakProminence)}×).") +
                 (noisy.Any(w => w.TestMse.IsPeak) ? "" : $" But no noisy sweep has a peak by the same criterion either, so the contrast is not shown.") +
                 " " + cleanLevel.TestMse.Verdict.About("Judged against the noise, the paper's 'no peak without label noise'") +
                 string.Concat(noisy.Select(n => " " + n.TestMse.Verdict.About($"The paper's peak with noise {F(n.Noise)}"))));
@@ -100,10 +99,7 @@ internal sealed partial class DoubleDescentReport
     {
         var curve = found.Curve;
         if (curve.Count == 0) return $"no {what} values in the curve.";
-        var (peak, judged, expectPeak) = (found.Ratio, found.Judged, found.ExpectPeak);
-        double prominence = s.PeakProminence, near = s.NearFactor;
-        var widths = WidthsOf(curve);
-        var values = curve.Means;
+        var (peak, judged, expectPeak, prominence, near) = (found.Ratio, found.Judged, found.ExpectPeak, s.PeakProminence, s.NearFactor);
         string noise = $" Judged against the noise{(judged.NoiseSource.Length > 0 ? $" ({judged.NoiseSource})" : "")}: {found.Verdict.Statement} — " +
             (expectPeak ? "the paper's peak " : "the paper's 'no peak' ") + found.Verdict.Tag + ".";
         if (!found.IsPeak)
@@ -112,7 +108,7 @@ internal sealed partial class DoubleDescentReport
                 : $"no interior width stands above both sides (best prominence {F(peak.Prominence)} < 1): no peak by the ratio criterion.") + noise;
         return $"by the ratio criterion it peaks at width {peak.Width} (P = {DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, peak.Width)}, value {F(peak.Value)}, prominence {F(peak.Prominence)}×), " +
             (found.NearThreshold ? $"within {F(near)}× of h* = {F(ThresholdWidth)}" : $"NOT within {F(near)}× of h* = {F(ThresholdWidth)}") +
-            $", and falls to {F(values[^1])} at the largest width {widths[^1]}" +
+            $", and falls to {F(curve.Means[^1])} at the largest width {(int)curve.X[^1]}" +
             (found.SameWidth || !double.IsFinite(judged.X) ? "" : $"; that bump is NOT the grid's maximum beyond the first width (width {judged.X}, {F(judged.Value)})") + "." +
             noise + (found.AsThePaperFinds ? " A peak near the threshold that survives the noise, as the paper finds." : "");
     }

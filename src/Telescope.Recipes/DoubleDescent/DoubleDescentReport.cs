@@ -11,7 +11,6 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private bool Hutchinson => s.Smoother == SmootherChoice.Hutchinson;
     private int N => facts.TrainCount;
     private double ThresholdWidth => analysis.ThresholdWidth;
-    private IEnumerable<double> Noises => analysis.Noises;
     private IReadOnlyList<long> Seeds => analysis.Seeds;
     private bool Seeded => analysis.Seeded;
     private string Label(WidthRun r) => r.Label(Seeded);
@@ -19,7 +18,6 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
     private List<WidthRun> Sweep(double noise) => analysis.Sweep(noise);
     private bool InCurve(WidthRun r) => analysis.InCurve(r);
     private bool Reliable(WidthRun r) => analysis.Reliable(r);
-    private SeededSeries Curve(double noise, Func<WidthRun, double> value, Func<WidthRun, bool> include) => analysis.Curve(noise, value, include);
     private static SensitivityPoint? Net(WidthRun r) => DoubleDescentFindings.Net(r);
     private static List<int> WidthsOf(SeededSeries series) => DoubleDescentFindings.WidthsOf(series);
     private string SmootherName => SmootherNameOf(s, N);
@@ -93,21 +91,20 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
         report.Paragraph(s.Verdicts.Describe() + " Here " + SpreadNote + ". " + FlagNote + ".");
         report.Bullets(Findings());
 
-        foreach (var noise in Noises)
+        foreach (var noise in analysis.Noises)
         {
             if (Seeded)
             {
                 report.Heading($"Results, label noise {F(noise)}: mean ± sd over the seeds in the curve");
+                // "mean ± sd" at a width over the networks include admits (just the value with one, "—" with none).
+                (string, Func<int, object?>) Mean(string name, Func<WidthRun, bool> include, Func<WidthRun, double> value) =>
+                    (name, w => SeedAggregate.Text(Sweep(noise).Where(r => r.Width == w && include(r)).Select(value), F));
                 report.Table(Sweep(noise).Select(r => r.Width).Distinct().ToList(), ("width", w => w), ("P", w => DoubleDescentAnalysis.ParameterCount(facts.FeatureCount, w)),
                     ("seeds in curve", w => $"{Sweep(noise).Count(r => r.Width == w && InCurve(r))} of {Sweep(noise).Count(r => r.Width == w)}"),
-                    ("steps (all seeds)", w => MeanSd(Sweep(noise).Where(r => r.Width == w).Select(r => (double)r.Steps))),
-                    ("train MSE", w => MeanSd(At(noise, w, InCurve).Select(r => r.Final.TrainMse))),
-                    ("test MSE", w => MeanSd(At(noise, w, InCurve).Select(r => r.Final.TestMse))),
-                    ("test error", w => MeanSd(At(noise, w, InCurve).Select(r => r.Final.TestError))),
-                    ("p_train", w => MeanSd(At(noise, w, r => InCurve(r) && Reliable(r)).Select(r => r.Final.PTrain.Value))),
-                    ("p_test", w => MeanSd(At(noise, w, r => InCurve(r) && Reliable(r)).Select(r => r.Final.PTest.Value))),
-                    ("p_net_train", w => MeanSd(At(noise, w, InCurve).Select(r => Net(r)?.Train?.Value ?? double.NaN))),
-                    ("p_net_test", w => MeanSd(At(noise, w, InCurve).Select(r => Net(r)?.Test?.Value ?? double.NaN))));
+                    Mean("steps (all seeds)", _ => true, r => r.Steps), Mean("train MSE", InCurve, r => r.Final.TrainMse),
+                    Mean("test MSE", InCurve, r => r.Final.TestMse), Mean("test error", InCurve, r => r.Final.TestError),
+                    Mean("p_train", analysis.Usable, r => r.Final.PTrain.Value), Mean("p_test", analysis.Usable, r => r.Final.PTest.Value),
+                    Mean("p_net_train", InCurve, r => Net(r)?.Train?.Value ?? double.NaN), Mean("p_net_test", InCurve, r => Net(r)?.Test?.Value ?? double.NaN));
             }
             report.Heading(Seeded ? $"Every network, label noise {F(noise)}" : $"Results, label noise {F(noise)}");
             (string, Func<WidthRun, object?>)[] seedColumn = Seeded ? [("seed", r => r.Seed)] : [];
@@ -147,12 +144,6 @@ internal sealed partial class DoubleDescentReport(RunContext context, DoubleDesc
                 "Effective parameters p_train (solid) and p_test (dashed) against width, over the networks in the curve whose p is reliable (see the tables); dashed vertical line: h*." + (Hutchinson ? " Hutchinson estimates (standard errors in the tables)." : "") + bands);
         context.Folder.WriteReport(report.ToString());
     }
-
-    /// <summary>The networks of one (noise, width) that <paramref name="include"/> admits.</summary>
-    private IEnumerable<WidthRun> At(double noise, int width, Func<WidthRun, bool> include) => Sweep(noise).Where(r => r.Width == width && include(r));
-
-    /// <summary>"mean ± sd" over the finite values (just the value with one, "—" with none).</summary>
-    private static string MeanSd(IEnumerable<double> values) => SeedAggregate.Text(values, F);
 
     private string SmootherChoiceNote() => s.Smoother switch
     {

@@ -64,7 +64,6 @@ public sealed record DoubleDescentSettings(long Seed, string Data, OwnImageSetti
         // a loaded 2-core machine for width 32, n = 400); raise it for large widths with --set threads=N.
         .Compute(x => x.Compute, threads: 1);
 
-    /// <summary>The learning rate of <see cref="Optimizer"/>.</summary>
     public double LearningRate => Optimizer == "adam" ? AdamLearningRate : GdLearningRate;
     /// <summary>The minibatch size in examples (n for full batch).</summary>
     public int Batch => BatchSize == 0 ? TrainSize : BatchSize;

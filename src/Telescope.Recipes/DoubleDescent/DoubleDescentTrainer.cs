@@ -14,7 +14,8 @@ namespace Telescope.Recipes.DoubleDescent;
 /// </summary>
 internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
 {
-    internal const string Test = "test";
+    // The test probes' set: the same name in the tracker, the smoother and p_net, so the agreement compares the same inputs.
+    private const string Test = RecipeSensitivity.Test;
 
     /// <param name="run">The sub-run (empty; filled with its points).</param>
     /// <param name="trainTargets">The sub-run's training targets (its seed's label-noise flips).</param>
@@ -59,11 +60,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
             Record(t);
             sub.Progress.SetStatus($"{label}  train {run.Points[^1].TrainMse:G3}  test {run.Points[^1].TestMse:G3}  p_train {run.Points[^1].PTrain.Value:G3}");
         });
-        if (run.Points.Count >= 2)
-        {
-            double before = run.Points[^2].TrainMse, after = run.Points[^1].TrainMse;
-            run.LastTrainMseChange = before > 0 ? (after - before) / before : 0;
-        }
+        if (run.Points is [.., var before, var after])
+            run.LastTrainMseChange = before.TrainMse > 0 ? (after.TrainMse - before.TrainMse) / before.TrainMse : 0;
         if (smoother is not null) (run.TrainFidelity, run.TestFidelity) = smoother.Fidelity(network, data);
         run.RetrainingSeconds = RetrainingSeconds();
         run.StabilitySeconds = StabilitySeconds();
@@ -81,16 +79,15 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     }
 
     /// <summary>
-    /// Trains the pair sub-run <paramref name="run"/> (<see cref="WidthRun.Pair"/>, <c>sensitivity_members=separate</c>):
+    /// Trains the pair sub-run <paramref name="run"/> of <paramref name="pair"/> (<c>sensitivity_members=separate</c>):
     /// the pair's two members on Y ± σ·V_d exactly as the lockstep members are made and, unless the step count is fixed
     /// (converge_window = 0), a replay of the network itself — the same seed, optimizer, batches and arithmetic, without
     /// tracker, smoother or λ_t, which only read it — whose training MSE the convergence rule judges, so the pair stops at
     /// the network's own step T as lockstep members do. Records the pair's responses at step 0 and every logged step;
     /// offers a checkpoint before every step. Writes no metrics rows (the network's rows get p_net once combined).
     /// </summary>
-    public WidthRun RunPair(WidthRun run, DoubleDescentTensors data, Tensor trainTargets, string label, SweepSubRun sub)
+    public WidthRun RunPair(WidthRun run, SensitivityPair pair, DoubleDescentTensors data, Tensor trainTargets, string label, SweepSubRun sub)
     {
-        var pair = run.Pair ?? throw new ArgumentException($"Sub-run #{sub.Index} ({label}) is not a pair sub-run.");
         var state = sub.State();
         using var scope = torch.NewDisposeScope();
         using var batches = new StepBatches(settings, run, data);
@@ -174,8 +171,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         Tensor trainTargets, string label, out Tensor batch, out Tensor x)
     {
         batch = batches.At(t);
-        x = batches.FullBatch ? data.TrainInputs : data.TrainInputs.index_select(0, batch);
-        var y = batches.FullBatch ? trainTargets : trainTargets.index_select(0, batch);
+        x = settings.FullBatch ? data.TrainInputs : data.TrainInputs.index_select(0, batch);
+        var y = settings.FullBatch ? trainTargets : trainTargets.index_select(0, batch);
         optimizer.ZeroGrad();
         using var halfLossScale = (settings.LossScale / 2).ToScalar();
         var loss = (network.forward(x) - y).pow(TorchScalars.Two).mean().mul(halfLossScale);
@@ -195,7 +192,6 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         private readonly Tensor? _all = settings.FullBatch ? AllRows(data.TrainInputs) : null;
 
         public int Seed { get; } = (int)(run.Seed & int.MaxValue);
-        public bool FullBatch => _all is not null;
         public Tensor At(int t) => _all ?? _cache.At(t);
         public void Dispose() => _cache.Dispose();
 
@@ -209,12 +205,9 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
     /// <summary>The optimizer (without its components: only its updates are read).</summary>
     private ExactOptimizer CreateOptimizer(TrainableParameters parameters)
     {
-        ExactOptimizer optimizer = settings.Optimizer switch
-        {
-            "adam" => ExactOptimizers.Adam(parameters, settings.LearningRate),
-            "gd" => ExactOptimizers.Sgd(parameters, settings.LearningRate),
-            _ => throw new TelescopeException($"Unknown optimizer '{settings.Optimizer}'.") { Hint = "Use --set optimizer=adam or gd." },
-        };
+        // optimizer is adam or gd (the schema's choices).
+        ExactOptimizer optimizer = settings.Optimizer == "adam"
+            ? ExactOptimizers.Adam(parameters, settings.LearningRate) : ExactOptimizers.Sgd(parameters, settings.LearningRate);
         optimizer.IncludeComponents = false;
         return optimizer;
     }
@@ -231,9 +224,8 @@ internal sealed class DoubleDescentTrainer(DoubleDescentSettings settings)
         double testMse = (fTest - yTest).pow(TorchScalars.Two).mean().item<double>();
         // sign(f) ≠ y ⇔ f·y ≤ 0 for ±1 targets (f = 0 counts as an error).
         double testError = (fTest * yTest).le(TorchScalars.Zero).to_type(ScalarType.Float64).mean().item<double>();
-        var none = new EffectiveParameterEstimate("", step, double.NaN, double.NaN, 0, false);
-        return new DoubleDescentPoint(step, trainMse, testMse, testError,
-            smoother is null ? none with { Set = SmootherSets.Training } : EffectiveParameters.Compute(smoother, SmootherSets.Training),
-            smoother is null ? none with { Set = Test } : EffectiveParameters.Compute(smoother, Test));
+        EffectiveParameterEstimate P(string set) =>
+            smoother is null ? new(set, step, double.NaN, double.NaN, 0, false) : EffectiveParameters.Compute(smoother, set);
+        return new DoubleDescentPoint(step, trainMse, testMse, testError, P(SmootherSets.Training), P(Test));
     }
 }

@@ -6,16 +6,13 @@ namespace Telescope.Recipes.DoubleDescent;
 internal sealed class RunSmoother : ICheckpointable, IDisposable
 {
     private readonly TelescopingTracker _tracker;
-    private readonly Tensor _trainTargets;
-    private readonly KernelSmoother? _kernel;
-    private readonly LabelTangentSmoother? _tangent;
     private readonly Action<Tensor, ExactOptimizer, ParameterUpdate> _step;
+    private readonly Func<string, Tensor> _predict;
 
     public RunSmoother(DoubleDescentSettings settings, int seed, Mlp network, IJvpEngine jvp, DoubleDescentTensors data, Tensor trainTargets,
         TelescopingTracker tracker)
     {
         _tracker = tracker;
-        _trainTargets = trainTargets;
         using var scope = torch.NewDisposeScope();
         Tensor f0Train, f0Test;
         using (torch.no_grad())
@@ -27,14 +24,16 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
         if (settings.Smoother == SmootherChoice.Kernel)
         {
             var engine = new MlpTangentKernel(network);
-            var kernel = _kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = settings.LossScale });
-            _kernel.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+            var kernel = new KernelSmoother(data.TrainInputs, f0Train, new KernelSmootherOptions { LossScale = settings.LossScale });
+            kernel.Track(RecipeSensitivity.Test, data.TestProbes, f0Test);
+            Smoother = kernel;
             _step = (batch, _, update) => kernel.Step(engine, batch, update.LearningRate);
+            _predict = set => kernel.Predict(set, trainTargets);
         }
         else
         {
             var vjp = new ParameterVjp(network);
-            var tangent = _tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
+            var tangent = new LabelTangentSmoother(jvp.Parameters, data.TrainInputs, new LabelTangentOptions
             {
                 OutputCount = 1,
                 LossScale = settings.LossScale,
@@ -44,41 +43,32 @@ internal sealed class RunSmoother : ICheckpointable, IDisposable
                 SurrogateLabels = trainTargets,
                 Preconditioner = settings.PreconditionerKind,
             }, f0Train);
-            _tangent.Track(DoubleDescentTrainer.Test, data.TestProbes, f0Test);
+            tangent.Track(RecipeSensitivity.Test, data.TestProbes, f0Test);
+            Smoother = tangent;
             _step = (batch, optimizer, update) => tangent.Step(jvp, vjp, batch, optimizer, update);
+            _predict = tangent.Predict;
         }
     }
 
-    public ISmoother Smoother => (ISmoother?)_kernel ?? _tangent!;
+    /// <summary>The kernel or label-tangent smoother (both checkpointable and disposable).</summary>
+    public ISmoother Smoother { get; }
 
     /// <summary>Propagates step t; the network must still be at θ_{t-1}.</summary>
     public void Step(Tensor batch, ExactOptimizer optimizer, ParameterUpdate update) => _step(batch, optimizer, update);
 
-    public void SaveState(CheckpointState state, string prefix) => State.SaveState(state, prefix);
+    public void SaveState(CheckpointState state, string prefix) => ((ICheckpointable)Smoother).SaveState(state, prefix);
 
-    public void LoadState(CheckpointState state, string prefix) => State.LoadState(state, prefix);
-
-    private ICheckpointable State => (ICheckpointable?)_kernel ?? _tangent!;
+    public void LoadState(CheckpointState state, string prefix) => ((ICheckpointable)Smoother).LoadState(state, prefix);
 
     /// <summary>Gaps between the surrogate f̂_T, the telescoping model f̃_T and the network f_θT, on train and test probes.</summary>
     public (SmootherFidelity Train, SmootherFidelity Test) Fidelity(Mlp network, DoubleDescentTensors data)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        SmootherFidelity One(string set, Tensor inputs)
-        {
-            var network = Network(inputs);
-            var telescoped = _tracker.Telescoped(set);
-            var surrogate = _kernel is not null ? _kernel.Predict(set, _trainTargets) : _tangent!.Predict(set);
-            return SmootherFidelity.Compute(surrogate, telescoped, network);
-        }
-        Tensor Network(Tensor inputs) => network.forward(inputs).to_type(ScalarType.Float64);
-        return (One(SmootherSets.Training, data.TrainInputs), One(DoubleDescentTrainer.Test, data.TestProbes));
+        SmootherFidelity One(string set, Tensor inputs) =>
+            SmootherFidelity.Compute(_predict(set), _tracker.Telescoped(set), network.forward(inputs).to_type(ScalarType.Float64));
+        return (One(SmootherSets.Training, data.TrainInputs), One(RecipeSensitivity.Test, data.TestProbes));
     }
 
-    public void Dispose()
-    {
-        _kernel?.Dispose();
-        _tangent?.Dispose();
-    }
+    public void Dispose() => ((IDisposable)Smoother).Dispose();
 }

@@ -33,12 +33,10 @@ internal sealed class RecipeSensitivity(RetrainingSensitivityOptions? options, i
     public TimeSpan RetrainingTime => _retraining?.TrainingTime ?? TimeSpan.Zero;
     /// <summary>Wall time of evaluating the members.</summary>
     public TimeSpan RetrainingMeasureTime => _retraining?.PredictionTime ?? TimeSpan.Zero;
-    /// <summary>Wall time of the power iterations.</summary>
     public TimeSpan StabilityTime => _stabilityClock.Elapsed;
     /// <summary>The members' number (2D, plus 2 with the linearity check).</summary>
     public int MemberCount => _retraining?.Members.Count ?? 0;
 
-    /// <summary>Takes step t in every member.</summary>
     public void Step(int step) => _retraining?.Step(step);
 
     /// <summary>λ_t of the step just computed (call between ComputeUpdate and Apply, at logged steps only).</summary>
@@ -69,15 +67,8 @@ internal sealed class RecipeSensitivity(RetrainingSensitivityOptions? options, i
         if (_retraining is null)
             return point with { SmootherTrain = smootherP?.Train, SmootherTest = smootherP?.Test };
         var estimates = _retraining.Record(step, basePredictions);
-        var train = estimates.Single(e => e.Set == Train);
-        var test = estimates.Single(e => e.Set == Test);
-        point = point with { Train = train, Test = test };
-        if (smootherP is not { } p) return point;
-        return point with
-        {
-            TrainAgreement = DirectionalEffectiveParameters.PairedDifference(p.Train, train.PerDirection),
-            TestAgreement = DirectionalEffectiveParameters.PairedDifference(p.Test, test.PerDirection),
-        };
+        point = point with { Train = estimates.Single(e => e.Set == Train), Test = estimates.Single(e => e.Set == Test) };
+        return smootherP is { } p ? point.WithAgreement(p.Train, p.Test) : point;
     }
 
     /// <summary>The smoother's p_d on both sets along the directions it shares with p_net (null without a smoother, at step 0, or with fewer than two shared).</summary>
@@ -107,15 +98,13 @@ internal sealed class RecipeSensitivity(RetrainingSensitivityOptions? options, i
         _retraining?.SaveState(state, prefix);
     }
 
-    /// <summary>Restores what <see cref="SaveState"/> stored.</summary>
     public void LoadState(CheckpointState state, string prefix) => _retraining?.LoadState(state, prefix);
 
     /// <summary>Restores what <see cref="SaveState"/> stored and checks that the members are at <paramref name="step"/>, the run's step.</summary>
     public void LoadState(CheckpointState state, string prefix, int step)
     {
-        if (_retraining is null) return;
-        _retraining.LoadState(state, prefix);
-        if (state.GetInt(prefix + "step") != step)
+        LoadState(state, prefix);
+        if (_retraining is not null && state.GetInt(prefix + "step") != step)
             throw new CheckpointMismatchException($"The checkpoint's members are at step {state.GetInt(prefix + "step")}, the run at {step}.");
     }
 

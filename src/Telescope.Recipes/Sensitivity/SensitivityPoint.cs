@@ -22,4 +22,11 @@ public sealed record SensitivityPoint(int Step)
     public IReadOnlyList<double>? SmootherTest { get; init; }
     /// <summary>λ_t, the largest eigenvalue of the surrogate's one-step map on the batch residuals.</summary>
     public double? Sharpness { get; init; }
+
+    /// <summary>This point with the agreement of the smoother's p_d along the shared directions (train, test) with its p_net,d.</summary>
+    public SensitivityPoint WithAgreement(IReadOnlyList<double> smootherTrain, IReadOnlyList<double> smootherTest) => this with
+    {
+        TrainAgreement = DirectionalEffectiveParameters.PairedDifference(smootherTrain, Train!.PerDirection),
+        TestAgreement = DirectionalEffectiveParameters.PairedDifference(smootherTest, Test!.PerDirection),
+    };
 }

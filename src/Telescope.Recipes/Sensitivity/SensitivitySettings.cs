@@ -8,7 +8,6 @@ namespace Telescope.Recipes.Sensitivity;
 public sealed record SensitivitySettings(string Mode, string Members, int Directions, double Sigma, bool Linearity,
     double LinearitySe, double AgreementSe, double AgreementRelative, int StabilityIterations, string StabilityBound)
 {
-    /// <summary>No retraining estimate.</summary>
     public const string None = "none";
     /// <summary>p_net by retraining on Y ± σ·V_d (docs/method.md §5.2).</summary>
     public const string Retraining = "retraining";

@@ -21,13 +21,7 @@ internal static class SeparatePairs
             var train = RetrainingSensitivity.Aggregate(RecipeSensitivity.Train, point.Step, byStep[point.Step], options);
             var test = RetrainingSensitivity.Aggregate(RecipeSensitivity.Test, point.Step, byStep[point.Step], options);
             var combined = point with { Train = train, Test = test, SmootherTrain = null, SmootherTest = null };
-            return point.SmootherTrain is { } a && point.SmootherTest is { } b
-                ? combined with
-                {
-                    TrainAgreement = DirectionalEffectiveParameters.PairedDifference(a, train.PerDirection),
-                    TestAgreement = DirectionalEffectiveParameters.PairedDifference(b, test.PerDirection),
-                }
-                : combined;
+            return point.SmootherTrain is { } a && point.SmootherTest is { } b ? combined.WithAgreement(a, b) : combined;
         }).ToList();
     }
 }
