@@ -94,7 +94,8 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
     protected override string DelayDetail(IReadOnlyList<GrokkingMnistRun> g) =>
         $" Training error first 0 at logged step: {string.Join(", ", g.Select(r => r.StepTrainPerfect?.ToString(CultureInfo.InvariantCulture) ?? "never"))}.";
 
-    protected override IEnumerable<string> SmootherDetail(IReadOnlyList<GrokkingMnistRun> g) => g.Select(r => $"{SeedName(r, Name(g))} — {ReliabilityFinding(r)}");
+    protected override IEnumerable<string> SmootherDetail(IReadOnlyList<GrokkingMnistRun> g) =>
+        g.Select(r => $"{SeedName(r, Name(g))} — {ReliabilityFinding(r)}");
 
     protected override List<RunFinding> WriteReport()
     {

@@ -85,7 +85,8 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
         {
             string name = Name(g), file = g[0].Configuration, bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
             IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r) ?? r).ToList();
-            report.Figure(context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, name + terms.TitleSuffix, terms.MetricAxis, terms.LogMetric), $"dynamics_{file}"),
+            var dynamics = GrokkingCharts.Dynamics(shown, name + terms.TitleSuffix, terms.MetricAxis, terms.LogMetric);
+            report.Figure(context.Folder.SaveFigure(dynamics, $"dynamics_{file}"),
                 $"{name}: train (solid) and test (dashed) {terms.Metric} (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis" +
                 (terms.LogMetric ? $"; the {terms.Metric} axis logarithmic too)" : ")") +
                 (s.UseSmoother ? $" — {terms.SmootherP}." : " — the network's p_net by retraining (no smoother in this run).") + bands);

@@ -111,7 +111,8 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         WriteFindings(report, findings);
         WriteFinalValuesAndFigures(report, "",
             ("ε", g => g[0].Epsilon), Mean("train MSE", r => r.Final.Train), Mean("test MSE", r => r.Final.Test),
-            Mean("p_train", r => r.Final.PTrain), Mean("p_test", r => r.Final.PTest), Mean("train plateau", r => r.TrainPlateau), Mean("test plateau", r => r.TestPlateau),
+            Mean("p_train", r => r.Final.PTrain), Mean("p_test", r => r.Final.PTest),
+            Mean("train plateau", r => r.TrainPlateau), Mean("test plateau", r => r.TestPlateau),
             ("p_test < p_train from", g => string.Join(", ", g.Select(r => ReportBuilder.FormatCell(GrokkingFindings.CrossingBelow(r))))),
             Mean("GD sharpness start", r => r.InitialSharpness), Mean("end", r => r.FinalSharpness), Mean("seconds", r => Math.Round(r.WallTime.TotalSeconds, 1)));
         return verdicts;
