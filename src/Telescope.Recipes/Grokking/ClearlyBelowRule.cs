@@ -19,7 +19,6 @@ internal sealed record ClearlyBelowRule(double MinFraction, VerdictCriteria Crit
     public Verdict Judge(double pTest, double pTrain, double gapSe) =>
         GapCheck.ClearlyBelow(pTest, pTrain, gapSe, Criteria, ("p_test", "p_train"), MinFraction);
 
-    /// <summary>One sentence stating the rule.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"\"Clearly below\" = a gap of at least {100 * MinFraction:G3}% of p_train ({FractionName}) and more than {Criteria.GapSeFactor:G3} standard errors of the gap ({VerdictCriteria.GapSeFactorKey}); without a standard error the verdict is inconclusive.");
 }

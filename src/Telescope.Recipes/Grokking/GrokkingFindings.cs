@@ -20,11 +20,7 @@ internal sealed record DelayFinding(GrokkingPoint Start, GrokkingPoint AtTrainPl
 /// <param name="Smoother">From the smoother's p; null when the smoother did not run.</param>
 /// <param name="Net">From the network's p_net; null unless every seed measured it.</param>
 internal sealed record ConfigurationFinding<TRun>(IReadOnlyList<TRun> Seeds, DelayFinding Delay, EffectiveParameterFinding? Smoother,
-    EffectiveParameterFinding? Net) where TRun : GrokkingRun
-{
-    /// <summary>The first seed's last p_net point (its linearity qualifies <see cref="Net"/>).</summary>
-    public SensitivityPoint LastNet => Seeds[0].Sensitivity[^1];
-}
+    EffectiveParameterFinding? Net) where TRun : GrokkingRun;
 
 /// <summary>The findings both grokking recipes compute from the logged points, as numbers and verdicts (no text).</summary>
 internal static class GrokkingFindings
@@ -110,7 +106,7 @@ internal static class GrokkingFindings
         double pLimit = double.PositiveInfinity) where TRun : GrokkingRun
     {
         var mean = SeedMean.Of(seeds);
-        var views = seeds.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
+        var views = seeds.Select(r => GrokkingNetworkView.Of(r)).ToList();
         return new ConfigurationFinding<TRun>(seeds, Delay(mean), useSmoother ? EffectiveParameters(mean, rule, step => SmootherUnreliable(seeds, step, pLimit)) : null,
             views.All(v => v is not null) ? EffectiveParameters(SeedMean.Of(views!), rule, step => NetUnreliable(seeds, step)) : null);
     }

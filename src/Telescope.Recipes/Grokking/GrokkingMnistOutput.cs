@@ -5,7 +5,8 @@ namespace Telescope.Recipes.Grokking;
 
 /// <summary>Writes grokking-mnist's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingMnistAnalysis"/>.</summary>
 internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, GrokkingMnistAnalysis analysis)
-    : GrokkingOutput<GrokkingMnistRun>(context, s, analysis)
+    : GrokkingOutput<GrokkingMnistRun>(context, s, analysis, new("Fig. 4 (right), 12, 13", "error", "classification error", LogMetric: false,
+        "the surrogate smoother's p (docs/method.md §4.3)"))
 {
     /// <summary>The metrics.csv columns after run and step.</summary>
     public static string[] Columns(GrokkingMnistSettings s) =>
@@ -29,9 +30,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
     private string PreconditionerText => s.PreconditionerKind == TangentPreconditioner.Frozen
         ? ", Adam's realized preconditioner frozen: exact for AdamW"
         : "; option: the surrogate keeps its own Adam second moment and the tangents differentiate through it, so S = ∂f̂/∂Y at the labels";
-
-    /// <summary>The paper figures grokking-mnist's claims cite.</summary>
-    protected override string Figure => "Fig. 4 (right), 12, 13";
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(GrokkingMnistSettings s, MetricsCsvWriter csv, GrokkingMnistRun run, GrokkingPoint p, SensitivityPoint net) =>
@@ -89,6 +87,16 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
         })),
     };
 
+    protected override string Name(IReadOnlyList<GrokkingMnistRun> g) => g[0].Configuration;
+
+    protected override string Where(IReadOnlyList<GrokkingMnistRun> g) => $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
+
+    protected override string DelayDetail(IReadOnlyList<GrokkingMnistRun> g) =>
+        $" Training error first 0 at logged step: {string.Join(", ", g.Select(r => r.StepTrainPerfect?.ToString(CultureInfo.InvariantCulture) ?? "never"))}.";
+
+    protected override IEnumerable<string> SmootherDetail(IReadOnlyList<GrokkingMnistRun> g) =>
+        g.Select(r => $"{SeedName(r, Name(g))} — {ReliabilityFinding(r)}");
+
     protected override List<RunFinding> WriteReport()
     {
         var verdicts = new List<RunFinding>();
@@ -108,7 +116,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             ("surrogate gap", "mean |f̂_T − f_θT| over inputs and logits: the surrogate run (carried as one more tangent) against the network (f̃ is not tracked here, to save a JVP per step)"),
             .. GrokkingSpectrumReport.Definitions(s),
         ]);
-
         report.Heading("Setup").Bullets(
         [
             $"Data: {facts.Data}." + (facts.Synthetic
@@ -119,7 +126,7 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 (Seeds.Count == 1
                     ? $"same data order (seed {Seeds[0]}) and the same unscaled initialization (seed {GrokkingMnistSettings.ModelSeed(Seeds[0])}) for every configuration."
                     : $"{Seeds.Count} seed repetitions per configuration (seeds {string.Join(", ", Seeds)}): each seed S draws the data order and the unscaled initialization (seed S) and the label directions (seed S + 1); the training images and test probes are the same in every repetition. Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
-            $"Configurations: {string.Join(", ", Groups.Select(g => g[0].Configuration))}" + (Seeds.Count == 1 ? $", one seed ({(Context.Quick ? "quick mode" : "the full default: one full α = 8 configuration with p_net is ≈ 1.3 h, an estimate from the measured 3·10⁴-step run (22.5 min), so seed repetitions are opt-in via --set seeds=0,1,2")})." : "."),
+            $"Configurations: {string.Join(", ", Groups.Select(Name))}" + (Seeds.Count == 1 ? $", one seed ({(Context.Quick ? "quick mode" : "the full default: one full α = 8 configuration with p_net is ≈ 1.3 h, an estimate from the measured 3·10⁴-step run (22.5 min), so seed repetitions are opt-in via --set seeds=0,1,2")})." : "."),
             Context.Quick
                 ? $"**Quick mode: {s.Steps} steps, not the paper's 10⁵**, {(s.UseSmoother ? "with" : "without")} the surrogate smoother{(Retraining is null ? "" : $", with p_net by retraining (D = {Retraining.DirectionCount}, linearity check {(Retraining.LinearityCheck ? "σ/4" : "**off** to save two member runs: whether the label response is linear at σ is not checked here; the longer runs found the test-probe response not linear at σ = 0.1")})")}, {(Seeds.Count == 1 ? "one seed" : $"{Seeds.Count} seeds")}. Omnigrok's delayed test-accuracy rise at α = 8 happens over 10⁴–10⁵ steps (the full run's test error settled near step 36000), so a quick run shows train error reaching zero early and test error falling only much later, not the end of that fall."
                 : $"Full run: {s.Steps} steps.",
@@ -127,33 +134,21 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 ? $"Spectrum view (docs/method.md §11): at every logged step the exact tangent kernel (all 10 output blocks) of the first {GrokkingSpectrum.ProbeCount(s, s.TrainSize, s.TestSize)} training and test images, its top {s.SpectrumTopK} eigenvalues and the alignment with the one-hot labels."
                 : $"Spectrum view: off ({GrokkingSettings.SpectrumProbesName} = 0).",
         ]);
-
-        report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe());
-        var findings = new List<string>();
-        foreach (var c in analysis.Configurations)
+        var findings = ConfigurationFindings(verdicts);
+        if (analysis.Comparison() is { } c)
         {
-            var g = c.Seeds;
-            string name = g[0].Configuration, spread = SeedMean.Describe(g.Count);
-            findings.Add($"**{name}**{spread} — {Describe(c.Delay, "error")}" + (g.Count == 1
-                ? (g[0].StepTrainPerfect is int z ? $" Training error first 0 at logged step {z}." : " Training error never reached 0.")
-                : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}; training error first 0 at {string.Join(", ", g.Select(r => r.StepTrainPerfect?.ToString(CultureInfo.InvariantCulture) ?? "never"))}."));
-            if (c.Smoother is { } p)
-            {
-                findings.Add($"{name} — from the surrogate smoother's p (docs/method.md §4.3){spread}: {Describe(p)}");
-                foreach (var r in g) findings.Add($"{r.Label} — {ReliabilityFinding(r)}");
-            }
-            NetAndSpectrumFindings(c, name, $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})", "error", r => r.Label,
-                findings, verdicts);
-        }
-        findings.AddRange(Comparisons());
-        if (analysis.Comparison() is { } cmp)
-        {
-            string where = $"α = {F(cmp.Large[0].Config.Alpha)} vs α = 1 (ReLU)";
-            verdicts.Add(new RunFinding("alpha_delays_generalization_by_plateau_ratio", $"a large α delays generalization: the ratio of the test to the train plateau step is larger than at α = 1 (Omnigrok; paper {Figure})", where, cmp.DelayRatio));
-            verdicts.Add(new RunFinding("alpha_delays_generalization_by_test_plateau", $"a large α delays generalization: the test plateau step is later than at α = 1 (Omnigrok; paper {Figure})", where, cmp.TestPlateau));
-            verdicts.Add(new RunFinding("alpha_final_p_train_larger", $"α = 1 ends with fewer effective parameters on the training set (paper {Figure})", where, cmp.FinalPTrain));
-            verdicts.Add(new RunFinding("alpha_final_p_test_larger", $"α = 1 ends with fewer effective parameters on the test inputs (paper {Figure})", where, cmp.FinalPTest));
+            string where = $"α = {F(c.Large[0].Config.Alpha)} vs α = 1 (ReLU)", estimate = s.UseSmoother ? "smoother" : "p_net (retraining)";
+            findings.Add("Omnigrok (Liu et al. 2023) and docs/method.md §9: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. " +
+                $"{where}: final test error {SeedMean.SeedCell(c.Large.Select(r => (double?)r.Final.Test))} vs {SeedMean.SeedCell(c.Small.Select(r => (double?)r.Final.Test))}" +
+                (Seeds.Count > 1 ? $" (mean ± sd over {Seeds.Count} seeds; the orderings below are judged by the slope over every seed's value)" : "") + ". " +
+                c.DelayRatio.About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
+                c.TestPlateau.About("Delay as the absolute test plateau step, expected larger at large α") + " " +
+                c.FinalPTrain.About($"Final p_train ({estimate}), expected lower at α = 1") + " " +
+                c.FinalPTest.About($"Final p_test ({estimate}), expected lower at α = 1"));
+            verdicts.Add(new RunFinding("alpha_delays_generalization_by_plateau_ratio", $"a large α delays generalization: the ratio of the test to the train plateau step is larger than at α = 1 (Omnigrok; paper {Figure})", where, c.DelayRatio));
+            verdicts.Add(new RunFinding("alpha_delays_generalization_by_test_plateau", $"a large α delays generalization: the test plateau step is later than at α = 1 (Omnigrok; paper {Figure})", where, c.TestPlateau));
+            verdicts.Add(new RunFinding("alpha_final_p_train_larger", $"α = 1 ends with fewer effective parameters on the training set (paper {Figure})", where, c.FinalPTrain));
+            verdicts.Add(new RunFinding("alpha_final_p_test_larger", $"α = 1 ends with fewer effective parameters on the test inputs (paper {Figure})", where, c.FinalPTest));
         }
         findings.Add("docs/method.md §9 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
             analysis.Rule.Describe());
@@ -167,54 +162,22 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                           : "")));
         if (facts.Synthetic)
             findings.Add("These numbers come from the built-in synthetic images, not MNIST; compare them with the paper only after a run on MNIST.");
-        report.Bullets(findings);
-
-        report.Heading("Cost");
-        report.Bullets(CostLines());
-
-        report.Heading("Final values");
-        if (Seeds.Count > 1) report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of each configuration (the SE columns: mean ± sd of each seed's own standard error over its directions).");
-        report.Table(Groups,
-            ("configuration", g => g[0].Configuration), ("train error", g => SeedMean.Cell(g, r => r.Final.Train)), ("test error", g => SeedMean.Cell(g, r => r.Final.Test)),
-            ("p_train", g => SeedMean.Cell(g, r => r.Final.PTrain)), ("± SE", g => SeedMean.Cell(g, r => r.Final.PTrainSe)), ("p_test", g => SeedMean.Cell(g, r => r.Final.PTest)), ("± SE ", g => SeedMean.Cell(g, r => r.Final.PTestSe)), ("SE of gap", g => SeedMean.Cell(g, r => r.Final.PGapSe)),
-            ("train plateau", g => SeedMean.Cell(g, r => r.TrainPlateau)), ("test plateau", g => SeedMean.Cell(g, r => r.TestPlateau)), ("train error 0 at", g => SeedMean.Cell(g, r => r.StepTrainPerfect)),
-            ("p_net_train", g => SeedMean.Cell(g, r => Net(r)?.Train?.Value)), ("± SE  ", g => SeedMean.Cell(g, r => Net(r)?.Train?.StandardError)),
-            ("p_net_test", g => SeedMean.Cell(g, r => Net(r)?.Test?.Value)), ("± SE   ", g => SeedMean.Cell(g, r => Net(r)?.Test?.StandardError)),
+        WriteFindings(report, findings);
+        report.Heading("Cost").Bullets(CostLines());
+        WriteFinalValuesAndFigures(report, " (the SE columns: mean ± sd of each seed's own standard error over its directions)",
+            ("configuration", Name), Mean("train error", r => r.Final.Train), Mean("test error", r => r.Final.Test),
+            Mean("p_train", r => r.Final.PTrain), Mean("± SE", r => r.Final.PTrainSe), Mean("p_test", r => r.Final.PTest), Mean("± SE ", r => r.Final.PTestSe),
+            Mean("SE of gap", r => r.Final.PGapSe), Mean("train plateau", r => r.TrainPlateau), Mean("test plateau", r => r.TestPlateau),
+            Mean("train error 0 at", r => r.StepTrainPerfect), Mean("p_net_train", r => Net(r)?.Train?.Value), Mean("± SE  ", r => Net(r)?.Train?.StandardError),
+            Mean("p_net_test", r => Net(r)?.Test?.Value), Mean("± SE   ", r => Net(r)?.Test?.StandardError),
             ("linearity train / test", g => Retraining is { LinearityCheck: false } ? "not checked"
                 : g.Count == 1 && Net(g[0]) is { Train: { } a, Test: { } b } ? $"{F(a.LinearityRatio ?? double.NaN)} / {F(b.LinearityRatio ?? double.NaN)}"
                 : g.Count > 1 ? $"{SeedMean.Cell(g, r => Net(r)?.Train?.LinearityRatio)} / {SeedMean.Cell(g, r => Net(r)?.Test?.LinearityRatio)}" : null),
             ("floor (test)", g => Retraining is { LinearityCheck: false } ? "not measured" : SeedMean.Cell(g, r => Net(r)?.Test?.FloorDifference)),
-            ("λ_T", g => SeedMean.Cell(g, r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness)),
+            Mean("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
             ("λ above bound from", g => Bound is null ? null : string.Join(", ", g.Select(r => SensitivityColumns.FirstUnstable(r.Sensitivity, Bound)?.Step.ToString(CultureInfo.InvariantCulture) ?? "—"))),
-            ("s/step", g => SeedMean.Cell(g, r => Math.Round(SecondsPerStep(r), 4))));
-
-        report.Heading("Figures");
-        foreach (var g in Groups)
-        {
-            string name = g[0].Configuration, bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
-            IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
-            report.Figure(Context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, name, "classification error", logMetric: false), $"dynamics_{name}"),
-                $"{name}: train (solid) and test (dashed) error (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis)" +
-                (s.UseSmoother ? " — the surrogate smoother's p." : " — the network's p_net by retraining (no smoother in this run).") + bands);
-            if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
-                report.Figure(Context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, Bound, name), $"p_net_vs_p_{name}"),
-                    $"{name}: the smoother's p (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).{bands}");
-            GrokkingSpectrumReport.Figures(Context, report, g, name, name);
-        }
-        Context.Folder.WriteReport(report.ToString());
+            Mean("s/step", r => Math.Round(SecondsPerStep(r), 4)));
         return verdicts;
-    }
-
-    private IEnumerable<string> Comparisons()
-    {
-        if (analysis.Comparison() is not { } c) yield break;
-        string estimate = s.UseSmoother ? "smoother" : "p_net (retraining)";
-        yield return $"Omnigrok (Liu et al. 2023) and docs/method.md §9: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. α = {F(c.Large[0].Config.Alpha)} vs α = 1 (ReLU): final test error {SeedMean.SeedCell(c.Large.Select(r => (double?)r.Final.Test))} vs {SeedMean.SeedCell(c.Small.Select(r => (double?)r.Final.Test))}" +
-            (Seeds.Count > 1 ? $" (mean ± sd over {Seeds.Count} seeds; the orderings below are judged by the slope over every seed's value)" : "") + ". " +
-            c.DelayRatio.About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
-            c.TestPlateau.About("Delay as the absolute test plateau step, expected larger at large α") + " " +
-            c.FinalPTrain.About($"Final p_train ({estimate}), expected lower at α = 1") + " " +
-            c.FinalPTest.About($"Final p_test ({estimate}), expected lower at α = 1");
     }
 
     private IEnumerable<string> CostLines()

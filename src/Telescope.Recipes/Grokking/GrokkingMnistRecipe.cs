@@ -31,8 +31,7 @@ internal sealed class GrokkingMnistRecipe() : SweepRecipe<GrokkingMnistSettings,
         var source = ImageSource.Load(context, s.Data, s.OwnImages, s.TrainSize, s.TestSize);
         context.Progress.Message($"Data: {source.Description}");
         using var scope = torch.NewDisposeScope();
-        var dtype = context.DType;
-        var device = context.Device;
+        var (dtype, device) = (context.DType, context.Device);
         var data = new MnistGrokkingData(
             source.Train.ToTensor(dtype, device), source.Train.OneHot(dtype, device), source.Train.LabelsTensor(device),
             source.Test.ToTensor(dtype, device), source.Test.OneHot(dtype, device), source.Test.LabelsTensor(device), s.TestProbes);

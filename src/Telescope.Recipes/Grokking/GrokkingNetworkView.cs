@@ -7,11 +7,11 @@ namespace Telescope.Recipes.Grokking;
 internal static class GrokkingNetworkView
 {
     /// <summary>The run with p := p_net at every logged step that has it (null when none has).</summary>
-    public static GrokkingRun? Of(GrokkingRun run, IReadOnlyList<SensitivityPoint> sensitivity)
+    public static GrokkingRun? Of(GrokkingRun run)
     {
-        if (sensitivity.Count != run.Points.Count || sensitivity.All(s => s.Train is null)) return null;
+        if (run.Sensitivity.Count != run.Points.Count || run.Sensitivity.All(s => s.Train is null)) return null;
         var view = new GrokkingRun { Label = run.Label, Configuration = run.Configuration, Seed = run.Seed };
-        foreach (var (p, s) in run.Points.Zip(sensitivity))
+        foreach (var (p, s) in run.Points.Zip(run.Sensitivity))
             if (s.Train is { } a && s.Test is { } b)
                 view.Points.Add(p with { PTrain = a.Value, PTrainSe = a.StandardError, PTest = b.Value, PTestSe = b.StandardError, PGapSe = SensitivityColumns.GapStandardError(s) });
         return view;

@@ -1,10 +1,23 @@
+using static Telescope.Recipes.Grokking.GrokkingText;
+
 namespace Telescope.Recipes.Grokking;
 
+/// <summary>The words a grokking report uses for its recipe.</summary>
+/// <param name="Figure">The paper figures the recipe's claims cite, e.g. "Fig. 4 (left), 11".</param>
+/// <param name="Metric">The train/test metric as the findings name it ("MSE", "error"); lower is better.</param>
+/// <param name="MetricAxis">Its axis label in the dynamics figure.</param>
+/// <param name="LogMetric">Whether that axis is logarithmic.</param>
+/// <param name="SmootherP">The smoother's p as the findings and figures name it, with its docs/method.md section.</param>
+/// <param name="TitleSuffix">What the dynamics figure's title adds to the configuration's name.</param>
+internal sealed record GrokkingTerms(string Figure, string Metric, string MetricAxis, bool LogMetric, string SmootherP, string TitleSuffix = "");
+
 /// <summary>
-/// What both grokking outputs share: summary.json's results (one entry per configuration, its seeds combined) and
-/// findings.json from the verdicts report.md printed; the numbers and verdicts come from the analysis.
+/// What both grokking outputs share: summary.json's results (one entry per configuration, its seeds combined), the
+/// findings of every configuration, the final-values table and figures of report.md, and findings.json from the
+/// verdicts report.md printed; the numbers and verdicts come from the analysis.
 /// </summary>
-internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSettings s, GrokkingAnalysis<TRun> analysis) where TRun : GrokkingRun
+internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSettings s, GrokkingAnalysis<TRun> analysis, GrokkingTerms terms)
+    where TRun : GrokkingRun
 {
     protected RunContext Context => context;
     protected IReadOnlyList<IReadOnlyList<TRun>> Groups => analysis.Groups;
@@ -12,6 +25,7 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
     /// <summary>p_net's options (null without p_net).</summary>
     protected RetrainingSensitivityOptions? Retraining => s.SensitivityOptions(s.Seed);
     protected StabilityBound? Bound { get; } = s.StabilityBound;
+    protected string Figure => terms.Figure;
 
     public void Write()
     {
@@ -23,6 +37,17 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
 
     /// <summary>Writes report.md and figures; returns the verdicts it printed, for findings.json.</summary>
     protected abstract List<RunFinding> WriteReport();
+
+    /// <summary>A configuration's name in the report (<paramref name="g"/>: its seeds).</summary>
+    protected abstract string Name(IReadOnlyList<TRun> g);
+
+    /// <summary>Where findings.json places a configuration's verdicts.</summary>
+    protected virtual string Where(IReadOnlyList<TRun> g) => Name(g);
+
+    /// <summary>What a configuration's delay bullet adds (grokking-mnist: when the training error reached 0).</summary>
+    protected virtual string DelayDetail(IReadOnlyList<TRun> g) => "";
+    /// <summary>The bullets after a configuration's smoother bullet (grokking-mnist: where its p is reliable).</summary>
+    protected virtual IEnumerable<string> SmootherDetail(IReadOnlyList<TRun> g) => [];
 
     /// <summary>summary.json's description of p_net.</summary>
     protected string SensitivityDescription => Retraining is { } o
@@ -37,27 +62,68 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
     protected Dictionary<string, object?> Entry(TRun r, Dictionary<string, object?> own) =>
         SensitivityColumns.Merge(own, SensitivityColumns.Summary(r.Sensitivity, Bound)).WithSpectrum(s, r);
 
-    /// <summary>The paper figures the recipe's claims cite.</summary>
-    protected abstract string Figure { get; }
+    /// <summary>How a seed's sub-run of the configuration <paramref name="name"/> is named in the findings.</summary>
+    protected string SeedName(TRun r, string name) => Seeds.Count == 1 ? name : $"{name}, seed {r.Seed}";
+
+    /// <summary>A final-values column of a value per seed (the value, or mean ± sd over the seeds).</summary>
+    protected static (string, Func<IReadOnlyList<TRun>, object?>) Mean(string header, Func<TRun, object?> value) => (header, g => SeedMean.Cell(g, value));
+
+    /// <summary>The Findings section: the verdict criteria, then <paramref name="findings"/>.</summary>
+    protected void WriteFindings(ReportBuilder report, IEnumerable<string> findings) =>
+        report.Heading("Findings").Paragraph(s.Verdicts.Describe()).Bullets(findings);
 
     /// <summary>
-    /// What a configuration's findings end with: p_net's answer, the verdicts of both p and of the spectrum view (into
-    /// <paramref name="verdicts"/>, for findings.json) and, per seed, p_net against the smoother's p.
+    /// The Final values table (<paramref name="note"/>: what the note on seeds adds) and every configuration's figures —
+    /// its dynamics (paper Fig. 4), p_net against the smoother's p, the spectrum view — then report.md itself.
     /// </summary>
-    /// <param name="label">How a seed's sub-run is named in its findings.</param>
-    protected void NetAndSpectrumFindings(ConfigurationFinding<TRun> c, string name, string where, string metric, Func<TRun, string> label,
-        List<string> findings, List<RunFinding> verdicts)
+    protected void WriteFinalValuesAndFigures(ReportBuilder report, string note, params (string, Func<IReadOnlyList<TRun>, object?>)[] columns)
     {
-        if (c.Net is { } net)
-            findings.Add($"{name}{SeedMean.Describe(c.Seeds.Count)} — {GrokkingText.DescribeNet(net, c.LastNet)}");
-        verdicts.AddRange(GrokkingAnalysis<TRun>.EffectiveFindings(c, where, Figure));
-        if (analysis.Spectrum(c, metric) is { } spectrum)
+        report.Heading("Final values");
+        if (Seeds.Count > 1) report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of each configuration{note}.");
+        report.Table(Groups, columns).Heading("Figures");
+        foreach (var g in Groups)
         {
-            findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-            verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, Figure));
+            string name = Name(g), file = g[0].Configuration, bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
+            IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r) ?? r).ToList();
+            var dynamics = GrokkingCharts.Dynamics(shown, name + terms.TitleSuffix, terms.MetricAxis, terms.LogMetric);
+            report.Figure(context.Folder.SaveFigure(dynamics, $"dynamics_{file}"),
+                $"{name}: train (solid) and test (dashed) {terms.Metric} (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis" +
+                (terms.LogMetric ? $"; the {terms.Metric} axis logarithmic too)" : ")") +
+                (s.UseSmoother ? $" — {terms.SmootherP}." : " — the network's p_net by retraining (no smoother in this run).") + bands);
+            if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
+                report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, Bound, name), $"p_net_vs_p_{file}"),
+                    $"{name}: {terms.SmootherP} (lines) and the network's p_net by retraining (markers), log-log (top); the surrogate sharpness λ_t and its stability bound (bottom).{bands}");
+            GrokkingSpectrumReport.Figures(context, report, g, name, file);
         }
-        foreach (var r in c.Seeds)
-            findings.AddRange(SensitivityFindings.For(label(r), r.Sensitivity, Bound, analysis.SmootherSeries(r), analysis.PLimit,
-                s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+        context.Folder.WriteReport(report.ToString());
+    }
+
+    /// <summary>
+    /// Every configuration's findings: the delay, p from the smoother and from p_net, the spectrum view, and per seed
+    /// p_net against the smoother's p; the verdicts of p and of the spectrum view go into <paramref name="verdicts"/>.
+    /// </summary>
+    protected List<string> ConfigurationFindings(List<RunFinding> verdicts)
+    {
+        var findings = new List<string>();
+        foreach (var c in analysis.Configurations)
+        {
+            var g = c.Seeds;
+            string name = Name(g), where = Where(g), spread = SeedMean.Describe(g.Count);
+            findings.Add($"**{name}**{spread} — {Describe(c.Delay, terms.Metric)}" + (g.Count == 1 ? ""
+                : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}.") +
+                DelayDetail(g));
+            if (c.Smoother is { } p) findings.AddRange([$"{name} — from {terms.SmootherP}{spread}: {Describe(p)}", .. SmootherDetail(g)]);
+            if (c.Net is { } net) findings.Add($"{name}{spread} — {DescribeNet(net, g[0].Sensitivity[^1])}");   // the first seed's linearity qualifies it
+            verdicts.AddRange(GrokkingAnalysis<TRun>.EffectiveFindings(c, where, terms.Figure));
+            if (analysis.Spectrum(c, terms.Metric) is { } spectrum)
+            {
+                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
+                verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, terms.Figure));
+            }
+            foreach (var r in g)
+                findings.AddRange(SensitivityFindings.For(SeedName(r, name), r.Sensitivity, Bound, analysis.SmootherSeries(r), analysis.PLimit,
+                    s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));
+        }
+        return findings;
     }
 }

@@ -4,14 +4,12 @@ namespace Telescope.Recipes.Grokking;
 
 /// <summary>Writes grokking-poly's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingPolyAnalysis"/>.</summary>
 internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySettings s, GrokkingPolyAnalysis analysis)
-    : GrokkingOutput<GrokkingPolyRun>(context, s, analysis)
+    : GrokkingOutput<GrokkingPolyRun>(context, s, analysis, new("Fig. 4 (left), 11", "MSE", "MSE", LogMetric: true,
+        "the kernel smoother's p (docs/method.md §4.2)", TitleSuffix: $", α = {F(s.Alpha)}"))
 {
     /// <summary>The metrics.csv columns after run and step.</summary>
     public static string[] Columns(GrokkingPolySettings s) =>
         ["epsilon", "train_mse", "test_mse", "p_train", "p_test", .. SensitivityColumns.Names, .. GrokkingSpectrum.Columns(s)];
-
-    /// <summary>The paper figures grokking-poly's claims cite.</summary>
-    protected override string Figure => "Fig. 4 (left), 11";
 
     /// <summary>One metrics.csv row: the live run writes it when the step is logged, the merge from the stored results.</summary>
     public static void WriteRow(GrokkingPolySettings s, MetricsCsvWriter csv, GrokkingPolyRun run, GrokkingPoint p, SensitivityPoint net) =>
@@ -54,10 +52,11 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         })),
     };
 
+    protected override string Name(IReadOnlyList<GrokkingPolyRun> g) => $"ε = {F(g[0].Epsilon)}";
+
     protected override List<RunFinding> WriteReport()
     {
         var verdicts = new List<RunFinding>();
-        double lrFactor = s.LrFactor;
         var report = Context.CreateReport("Grokking on polynomial regression (ε sweep)",
         [
             ("model", $"f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, N = {s.Width}, w_j ~ N(0, I) trained, readout fixed at α/N, no biases"),
@@ -72,22 +71,21 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             ("GD sharpness", "γ·c·λ_max(K(X_train, X_train))/n, the largest residual contraction per step; ≪ 2 means GD follows gradient flow closely"),
             .. GrokkingSpectrumReport.Definitions(s),
         ]);
-
         report.Heading("Setup").Bullets(
         [
             string.Create(CultureInfo.InvariantCulture,
-                $"Full-batch gradient descent, γ = {lrFactor}·N/α² = {s.LearningRate:G6}, {s.Steps} steps, α = {s.Alpha}, {s.Compute.DType}; same task (seed {Context.Seed}) for every ε and seed; ") +
+                $"Full-batch gradient descent, γ = {s.LrFactor}·N/α² = {s.LearningRate:G6}, {s.Steps} steps, α = {s.Alpha}, {s.Compute.DType}; same task (seed {Context.Seed}) for every ε and seed; ") +
                 (Seeds.Count == 1
                     ? $"one seed ({(Context.Quick ? "quick mode; --set seeds=0,1,2 repeats it" : $"the full default: {GrokkingPolySettings.FullRunCost}")}): the same initial w (seed {GrokkingPolySettings.ModelSeed(Seeds[0])}) for every ε."
                     : $"{Seeds.Count} seed repetitions per ε (seeds {string.Join(", ", Seeds)}): seed S draws the initial w (seed S + 1) and the label directions of p_net (seed S + 2). Tables show mean ± sd over seeds, figures mean ± 1 sd bands, and the verdicts are judged against the seed-to-seed spread."),
             "Learning-rate convention: with the loss of docs/method.md §1 (c/2)·batch mean and c = 1 the gradient is (1/n) Σ (f − y)∇f, the convention of Kumar et al.'s L = (1/2n) Σ (y − f)²; " +
                 "the batch mean does not change the effective rate relative to that loss, so γ = N/α² is the rate of docs/method.md. " +
-                (lrFactor != 1
-                    ? $"This run uses {F(lrFactor)}× that rate to fit the step budget. The largest measured GD sharpness γ·c·λ_max/n is {F(analysis.MaxSharpness)} " +
+                (s.LrFactor != 1
+                    ? $"This run uses {F(s.LrFactor)}× that rate to fit the step budget. The largest measured GD sharpness γ·c·λ_max/n is {F(analysis.MaxSharpness)} " +
                       (analysis.MaxSharpness < 1
                         ? "(< 1: every mode of the linearized step contracts monotonically), so GD approximates gradient flow and the larger rate mainly compresses the step axis, by about "
                         : "(≥ 1: the top mode oscillates, so GD is NOT a close approximation of gradient flow here), and the step axis is compressed by roughly ") +
-                      $"{F(lrFactor)}× relative to the rate of docs/method.md. This is an approximation checked only through the sharpness; compare step counts with the paper after multiplying by {F(lrFactor)}."
+                      $"{F(s.LrFactor)}× relative to the rate of docs/method.md. This is an approximation checked only through the sharpness; compare step counts with the paper after multiplying by {F(s.LrFactor)}."
                     : "This run uses exactly that rate."),
             $"Smoother: kernel recursion of docs/method.md §4.2 (exact for plain GD) on the {s.TrainSize} training inputs and the first {s.TestProbes} test inputs, updated every step; the layer-wise tangent kernel is computed at θ_(t−1) before each update.",
             $"Logged steps: 0, {s.LogPerDecade} per decade on a geometric grid, and every {s.LogEvery} steps.",
@@ -95,19 +93,7 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
                 ? $"Spectrum view (docs/method.md §11): at every logged step the exact tangent kernel of the first {GrokkingSpectrum.ProbeCount(s, s.TrainSize, s.TestSize)} training and test inputs, its top {s.SpectrumTopK} eigenvalues and the alignment with y; {F(analysis.Runs.Sum(r => r.SpectrumTime.TotalSeconds))} s of {F(analysis.Runs.Sum(r => r.WallTime.TotalSeconds))} s wall time in all sub-runs."
                 : $"Spectrum view: off ({GrokkingSettings.SpectrumProbesName} = 0).",
         ]);
-
-        report.Heading("Findings");
-        report.Paragraph(s.Verdicts.Describe());
-        var findings = new List<string>();
-        foreach (var c in analysis.Configurations)
-        {
-            var g = c.Seeds;
-            string name = $"ε = {F(g[0].Epsilon)}", spread = SeedMean.Describe(g.Count);
-            findings.Add($"**{name}**{spread} — {Describe(c.Delay, "MSE")}" + (g.Count == 1 ? ""
-                : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}."));
-            if (c.Smoother is { } p) findings.Add($"{name} — from the kernel smoother's p (docs/method.md §4.2){spread}: {Describe(p)}");
-            NetAndSpectrumFindings(c, name, name, "MSE", r => g.Count == 1 ? name : $"{name}, seed {r.Seed}", findings, verdicts);
-        }
+        var findings = ConfigurationFindings(verdicts);
         findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + analysis.Rule.Describe());
         if (analysis.EpsilonOrdering() is var (byRatio, byTestPlateau))
@@ -120,34 +106,15 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         }
         foreach (var r in analysis.Runs)
             if (r.TestFidelity is { } tf && r.TrainFidelity is { } trf)
-                findings.Add($"{(Seeds.Count == 1 ? $"ε = {F(r.Epsilon)}" : $"ε = {F(r.Epsilon)}, seed {r.Seed}")} fidelity at the end: mean |f̂ − f| = {F(trf.SurrogateVsNetwork)} (train), {F(tf.SurrogateVsNetwork)} (test probes); " +
+                findings.Add($"{SeedName(r, $"ε = {F(r.Epsilon)}")} fidelity at the end: mean |f̂ − f| = {F(trf.SurrogateVsNetwork)} (train), {F(tf.SurrogateVsNetwork)} (test probes); " +
                     $"|f̂ − f̃| = {F(tf.SurrogateVsTelescoped)}, |f̃ − f| = {F(tf.TelescopedVsNetwork)} (test probes); test-label scale: test MSE {F(r.Points[0].Test)} at the start.");
-        report.Bullets(findings);
-
-        report.Heading("Final values");
-        if (Seeds.Count > 1) report.Paragraph($"Mean ± sd over the {Seeds.Count} seeds of each ε.");
-        report.Table(Groups,
-            ("ε", g => g[0].Epsilon), ("train MSE", g => SeedMean.Cell(g, r => r.Final.Train)), ("test MSE", g => SeedMean.Cell(g, r => r.Final.Test)),
-            ("p_train", g => SeedMean.Cell(g, r => r.Final.PTrain)), ("p_test", g => SeedMean.Cell(g, r => r.Final.PTest)),
-            ("train plateau", g => SeedMean.Cell(g, r => r.TrainPlateau)), ("test plateau", g => SeedMean.Cell(g, r => r.TestPlateau)),
-            ("p_test < p_train from", g => g.Count == 1 ? GrokkingFindings.CrossingBelow(g[0]) : string.Join(", ", g.Select(r => GrokkingFindings.CrossingBelow(r)?.ToString(CultureInfo.InvariantCulture) ?? "—"))),
-            ("GD sharpness start", g => SeedMean.Cell(g, r => r.InitialSharpness)), ("end", g => SeedMean.Cell(g, r => r.FinalSharpness)),
-            ("seconds", g => SeedMean.Cell(g, r => Math.Round(r.WallTime.TotalSeconds, 1))));
-
-        report.Heading("Figures");
-        foreach (var g in Groups)
-        {
-            string name = $"ε = {F(g[0].Epsilon)}", bands = g.Count > 1 ? $" Mean ± 1 sd over {g.Count} seeds." : "";
-            IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity) ?? r).ToList();
-            report.Figure(Context.Folder.SaveFigure(GrokkingCharts.Dynamics(shown, $"{name}, α = {F(s.Alpha)}", "MSE", logMetric: true), $"dynamics_{g[0].Configuration}"),
-                $"{name}: train (solid) and test (dashed) MSE (top) and p_train (solid), p_test (dashed) (bottom) against the step; both axes logarithmic in the top panel" +
-                (s.UseSmoother ? " — the kernel smoother's p." : " — the network's p_net by retraining.") + bands);
-            if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
-                report.Figure(Context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, Bound, name), $"p_net_vs_p_{g[0].Configuration}"),
-                    $"{name}: the kernel smoother's p (lines) and the network's p_net by retraining (markers) (top); λ_t and its bound (bottom).{bands}");
-            GrokkingSpectrumReport.Figures(Context, report, g, name, g[0].Configuration);
-        }
-        Context.Folder.WriteReport(report.ToString());
+        WriteFindings(report, findings);
+        WriteFinalValuesAndFigures(report, "",
+            ("ε", g => g[0].Epsilon), Mean("train MSE", r => r.Final.Train), Mean("test MSE", r => r.Final.Test),
+            Mean("p_train", r => r.Final.PTrain), Mean("p_test", r => r.Final.PTest),
+            Mean("train plateau", r => r.TrainPlateau), Mean("test plateau", r => r.TestPlateau),
+            ("p_test < p_train from", g => string.Join(", ", g.Select(r => ReportBuilder.FormatCell(GrokkingFindings.CrossingBelow(r))))),
+            Mean("GD sharpness start", r => r.InitialSharpness), Mean("end", r => r.FinalSharpness), Mean("seconds", r => Math.Round(r.WallTime.TotalSeconds, 1)));
         return verdicts;
     }
 }

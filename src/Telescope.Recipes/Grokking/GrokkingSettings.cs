@@ -29,9 +29,6 @@ public abstract record GrokkingSettings
     /// <summary>Whether the smoother runs (off, p comes from retraining only).</summary>
     public bool UseSmoother => Smoother != "none";
 
-    /// <summary>The logged steps.</summary>
-    public IReadOnlyList<int> LogSteps => LogSchedule.Steps(Steps, LogPerDecade, LogEvery);
-
     /// <summary>p_train above this (p_train_limit × n; an interpolating least-squares smoother has p_train = n) means the smoother's p has blown up.</summary>
     public double PLimit => PTrainLimit * TrainSize;
 
@@ -47,12 +44,10 @@ public abstract record GrokkingSettings
     /// <summary>The bound on the surrogate sharpness λ_t (null when λ_t is not measured).</summary>
     public StabilityBound? StabilityBound => Sensitivity.StabilityIterations > 0 ? Sensitivity.Bound(StepRule) : null;
 
-    /// <summary>Whether the kernel spectrum is logged.</summary>
     public bool UseSpectrum => SpectrumProbes > 0;
 
     /// <summary>Name of <see cref="SpectrumProbes"/> (the report cites it).</summary>
     public const string SpectrumProbesName = "spectrum_probes";
-    /// <summary>Name of <see cref="SpectrumTopK"/>.</summary>
     public const string SpectrumTopKName = "spectrum_top_k";
 
     internal ClearlyBelowRule Rule => new(ClearlyBelowFraction, Verdicts);

@@ -40,7 +40,7 @@ internal static class GrokkingSpectrumReport
     public static void Figures(RunContext context, ReportBuilder report, IReadOnlyList<GrokkingRun> seeds, string name, string file)
     {
         if (seeds.Any(r => r.Spectrum.Count == 0)) return;
-        var views = seeds.Select(r => GrokkingNetworkView.Of(r, r.Sensitivity)).ToList();
+        var views = seeds.Select(r => GrokkingNetworkView.Of(r)).ToList();
         bool net = views.All(v => v is not null);
         IReadOnlyList<GrokkingRun> shown = net ? views! : seeds;
         string pSource = net ? "the network's p_net by retraining" : "the smoother's p";

@@ -102,7 +102,7 @@ internal static class GrokkingSubRuns
     public static void Train(SweepSubRun sub, SubRunState state, GrokkingSettings s, Action<int, bool> step, Action<int> log)
     {
         int first = state.Restore();
-        var logged = s.LogSteps.ToHashSet();
+        var logged = LogSchedule.Steps(s.Steps, s.LogPerDecade, s.LogEvery).ToHashSet();
         if (sub.Resume is null) log(0);
         for (int t = first; t <= s.Steps; t++)
         {

@@ -33,11 +33,8 @@ internal static class SeedMean
     public static object? Cell<T>(IReadOnlyList<T> seeds, Func<T, object?> value) =>
         seeds.Count == 1 ? value(seeds[0]) : SeedCell(seeds.Select(r => value(r) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : (double?)null));
 
-    /// <summary>"mean ± sd" of the finite values (— when none).</summary>
-    public static string SeedCell(IEnumerable<double?> values) =>
-        SeedAggregate.MeanSd(values.Select(v => v ?? double.NaN)) is var (mean, sd, n) && n > 0
-            ? FormattableString.Invariant($"{mean:G3} ± {(sd is double d ? d.ToString("G3", CultureInfo.InvariantCulture) : "—")}")
-            : "—";
+    /// <summary>"mean ± sd" of the finite values (the value alone with one, — with none).</summary>
+    public static string SeedCell(IEnumerable<double?> values) => SeedAggregate.Text(values.Select(v => v ?? double.NaN), GrokkingText.F);
 
     /// <summary>How the findings of a configuration with <paramref name="seeds"/> seeds were judged (empty for one seed).</summary>
     public static string Describe(int seeds) => seeds > 1
