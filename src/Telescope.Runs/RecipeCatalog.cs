@@ -8,8 +8,6 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
 {
     private readonly SortedDictionary<string, IRecipe> _recipes = new(StringComparer.Ordinal);
 
-    public RecipeCatalog() { }
-
     public RecipeCatalog(IEnumerable<IRecipe> recipes)
     {
         foreach (var r in recipes) Add(r);
@@ -36,8 +34,6 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
             $"Unknown recipe '{name}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known recipes: {known}.")
         { Hint = "Run 'telescope list' to see the recipes with descriptions." };
     }
-
-    public bool Contains(string name) => _recipes.ContainsKey(name);
 
     public int Count => _recipes.Count;
 

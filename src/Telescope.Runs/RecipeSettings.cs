@@ -73,7 +73,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     public int Count => _settings.Count;
     public Setting this[int index] => _settings[index];
 
-    /// <summary>The setting called <paramref name="name"/>.</summary>
     /// <exception cref="TelescopeException">No such setting; the message lists the valid keys.</exception>
     public Setting this[string name] => _byName.TryGetValue(name, out var s) ? s : throw UnknownKey(name);
 
@@ -101,7 +100,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         Add(name, SettingKind.Double, description, defaultValue, quick, DoubleConstraint(min, max, allowNonFinite),
             v => DoubleProblem((double)v, min, max, allowNonFinite));
 
-    /// <summary>Adds a bool setting.</summary>
     public RecipeSettings AddBool(string name, bool defaultValue, string description, bool? quick = null) =>
         Add(name, SettingKind.Bool, description, defaultValue, quick, "", _ => null);
 

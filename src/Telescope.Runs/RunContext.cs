@@ -2,46 +2,34 @@ using Telescope.Data;
 
 namespace Telescope.Runs;
 
-/// <summary>Everything a recipe's <see cref="IRecipe.Run"/> needs: settings, output folder, progress, data, cancellation.</summary>
-public sealed class RunContext
+/// <summary>
+/// Everything a recipe's <see cref="IRecipe.Run"/> needs: settings, output folder, progress, data, cancellation. The
+/// runner creates it; tests may too.
+/// </summary>
+public sealed class RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
+    string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
+    DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
 {
-    /// <summary>Creates a context (the runner does this; tests may too).</summary>
-    public RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
-        string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
-        DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
-    {
-        RecipeName = recipeName;
-        Settings = settings;
-        Folder = folder;
-        Progress = progress;
-        DataDirectory = dataDirectory;
-        CancellationToken = cancellationToken;
-        Machine = machine;
-        StartedUtc = startedUtc ?? DateTimeOffset.UtcNow;
-        Shard = shard ?? RunShard.All;
-        Checkpoints = checkpoints ?? new RunCheckpoints(folder,
-            settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
-            cancellationToken);
-    }
-
     /// <summary>The share of the recipe's sub-runs to compute (<c>--shard i/N</c>); <see cref="RunShard.All"/> when not sharded.</summary>
-    public RunShard Shard { get; }
+    public RunShard Shard { get; } = shard ?? RunShard.All;
 
     /// <summary>Periodic and on-stop checkpoints, and the checkpoint a resumed run starts from.</summary>
-    public RunCheckpoints Checkpoints { get; }
+    public RunCheckpoints Checkpoints { get; } = checkpoints ?? new RunCheckpoints(folder,
+        settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
+        cancellationToken);
 
-    public string RecipeName { get; }
-    public RecipeSettings Settings { get; }
+    public string RecipeName { get; } = recipeName;
+    public RecipeSettings Settings { get; } = settings;
     /// <summary>Where to write metrics, figures, summary and report.</summary>
-    public RunFolder Folder { get; }
-    public IProgressReporter Progress { get; }
+    public RunFolder Folder { get; } = folder;
+    public IProgressReporter Progress { get; } = progress;
     /// <summary>Data folder from <c>--data</c> or <c>TELESCOPE_DATA</c>, or null when neither was given.</summary>
-    public string? DataDirectory { get; }
+    public string? DataDirectory { get; } = dataDirectory;
     /// <summary>Signalled by Ctrl+C; check it between steps (e.g. <c>ThrowIfCancellationRequested()</c>).</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken { get; } = cancellationToken;
     /// <summary>Machine facts recorded in config.json, if captured.</summary>
-    public MachineInfo? Machine { get; }
-    public DateTimeOffset StartedUtc { get; }
+    public MachineInfo? Machine { get; } = machine;
+    public DateTimeOffset StartedUtc { get; } = startedUtc ?? DateTimeOffset.UtcNow;
 
     private readonly List<DataFileRecord> _dataFiles = [];
 
@@ -85,13 +73,9 @@ public sealed class RunContext
         $"Recipe '{RecipeName}' needs a data folder, but none was given.")
     { Hint = "Pass --data DIR or set the environment variable TELESCOPE_DATA (e.g. /work/shared/data)." };
 
-    /// <summary>The <c>dtype</c> setting (see <see cref="RecipeSettings.AddComputeSettings"/>).</summary>
-    public torch.ScalarType DType => Settings.GetString(RecipeSettings.DTypeKey) switch
-    {
-        "float32" => torch.ScalarType.Float32,
-        "float64" => torch.ScalarType.Float64,
-        var other => throw new TelescopeException($"Unsupported dtype '{other}'.") { Hint = "Use --set dtype=float32 or float64." },
-    };
+    /// <summary>The <c>dtype</c> setting (see <see cref="RecipeSettings.AddComputeSettings"/>; its choices are float32 and float64).</summary>
+    public torch.ScalarType DType =>
+        Settings.GetString(RecipeSettings.DTypeKey) == "float64" ? torch.ScalarType.Float64 : torch.ScalarType.Float32;
 
     /// <summary>The <c>device</c> setting as a torch device (see <see cref="RecipeSettings.AddComputeSettings"/>).</summary>
     /// <exception cref="TelescopeException">The device name is invalid or the device is unavailable.</exception>

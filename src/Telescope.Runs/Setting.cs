@@ -51,18 +51,9 @@ public sealed class Setting
     public string Constraint { get; }
 
     /// <summary>Type as shown to users, e.g. "double" or "list of int (comma-separated)".</summary>
-    public string TypeName => Kind switch
-    {
-        SettingKind.Int => "int",
-        SettingKind.Long => "long",
-        SettingKind.Double => "double",
-        SettingKind.Bool => "bool",
-        SettingKind.String => "string",
-        SettingKind.IntList => "list of int (comma-separated)",
-        SettingKind.DoubleList => "list of double (comma-separated)",
-        SettingKind.StringList => "list of string (comma-separated)",
-        _ => Kind.ToString(),
-    };
+    public string TypeName => Kind.ToString().ToLowerInvariant() is var name && name.EndsWith("list", StringComparison.Ordinal)
+        ? $"list of {name[..^4]} (comma-separated)"   // IntList → "list of int (comma-separated)"
+        : name;
 
     /// <summary>The resolved value written as on the command line (culture-invariant, round-trip).</summary>
     public string FormattedValue => Format(Value);
