@@ -20,14 +20,11 @@ public static class RecipeRunner
         RunRequest request, Action<string>? warn = null)
     {
         RunConfig? config = request.ConfigPath is null ? null : RunConfig.Load(request.ConfigPath);
-        string name = (request.Recipe, config?.Recipe) switch
-        {
-            (null, null) => throw new TelescopeException("No recipe given.") { Hint = "Usage: telescope run <recipe> (see 'telescope list'), or --config runs/<name>/config.json" },
-            ({ } r, { } c) when r != c => throw new TelescopeException(
-                $"The recipe '{r}' differs from the recipe '{c}' in the config file.") { Hint = "Leave out the recipe name when using --config." },
-            ({ } r, _) => r,
-            (null, { } c) => c,
-        };
+        if (request.Recipe is { } r && config?.Recipe is { } c && r != c)
+            throw new TelescopeException($"The recipe '{r}' differs from the recipe '{c}' in the config file.")
+            { Hint = "Leave out the recipe name when using --config." };
+        string name = request.Recipe ?? config?.Recipe ?? throw new TelescopeException("No recipe given.")
+        { Hint = "Usage: telescope run <recipe> (see 'telescope list'), or --config runs/<name>/config.json" };
         var recipe = catalog.Get(name);
         var settings = CreateSettings(recipe, request.Quick || config?.Quick == true);
         if (config is not null)

@@ -78,7 +78,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
-
     /// <summary>Adds an int setting, optionally bounded by <paramref name="min"/>/<paramref name="max"/> (inclusive).</summary>
     public RecipeSettings AddInt(string name, int defaultValue, string description, int? quick = null,
         int? min = null, int? max = null) =>
@@ -164,14 +163,9 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     [GeneratedRegex("^[a-z][a-z0-9_.-]*$")]
     private static partial Regex NamePattern();
 
-
     /// <summary>Parses <paramref name="text"/> with the type of setting <paramref name="name"/> and assigns it.</summary>
     /// <exception cref="TelescopeException">Unknown key (valid keys listed, closest suggested) or bad value.</exception>
-    public void Set(string name, string text)
-    {
-        var setting = this[name];
-        setting.SetFromText(NormalizeChoices(setting, text));
-    }
+    public void Set(string name, string text) => this[name].SetFromText(text);
 
     /// <summary>Applies assignments of the form <c>key=value</c> in order (later ones win).</summary>
     /// <exception cref="TelescopeException">An assignment has no '=', names an unknown key or has a bad value.</exception>
@@ -186,20 +180,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
             Set(assignment[..eq].Trim(), assignment[(eq + 1)..]);
         }
     }
-
-    private static string NormalizeChoices(Setting setting, string text)
-    {
-        if (setting.Choices is null) return text;
-        string Canonical(string x)
-        {
-            string t = x.Trim();
-            return setting.Choices.FirstOrDefault(c => string.Equals(c, t, StringComparison.OrdinalIgnoreCase)) ?? t;
-        }
-        return setting.Kind == SettingKind.StringList
-            ? string.Join(",", text.Split(',').Select(Canonical))
-            : Canonical(text);
-    }
-
 
     public int GetInt(string name) => (int)Get(name, SettingKind.Int);
     public long GetLong(string name) => (long)Get(name, SettingKind.Long);
@@ -220,7 +200,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
 
     public IEnumerator<Setting> GetEnumerator() => _settings.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-
 
     internal TelescopeException UnknownKey(string name)
     {

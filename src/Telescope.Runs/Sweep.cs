@@ -69,9 +69,6 @@ public sealed class Sweep<T>
             Complete(k, train(new SweepSubRun(k, _context, progress, metrics, SaveState, k == inFlight ? resumed : null)));
     }
 
-    /// <summary>The finished results, in index order.</summary>
-    public IReadOnlyList<T> Results => _done.Values.ToList();
-
     /// <summary>Adds the finished results to a checkpoint (every sub-run's offered checkpoint calls it).</summary>
     public void SaveState(CheckpointState state)
     {
@@ -91,7 +88,7 @@ public sealed class Sweep<T>
         if (missing.Count > 0) throw new InvalidOperationException($"Sub-runs {string.Join(", ", missing)} have no result.");
         if (Shard.IsAll)
         {
-            writeOutputs(Results);
+            writeOutputs(_done.Values.ToList());   // in index order
             return;
         }
         var file = new ShardFile
