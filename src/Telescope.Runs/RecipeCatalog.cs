@@ -29,9 +29,7 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
     {
         if (_recipes.TryGetValue(name, out var recipe)) return recipe;
         string known = _recipes.Count == 0 ? "(none registered)" : string.Join(", ", _recipes.Keys);
-        string? closest = ClosestMatch.Find(name, _recipes.Keys);
-        throw new TelescopeException(
-            $"Unknown recipe '{name}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known recipes: {known}.")
+        throw new TelescopeException($"Unknown recipe '{name}'.{ClosestMatch.Suggestion(name, _recipes.Keys)} Known recipes: {known}.")
         { Hint = "Run 'telescope list' to see the recipes with descriptions." };
     }
 

@@ -201,13 +201,8 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     public IEnumerator<Setting> GetEnumerator() => _settings.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    internal TelescopeException UnknownKey(string name)
-    {
-        string? closest = ClosestMatch.Find(name, _byName.Keys);
-        string suggestion = closest is null ? "" : $" Did you mean '{closest}'?";
-        return new TelescopeException($"Unknown setting '{name}'.{suggestion}")
-        { Hint = $"Valid keys: {string.Join(", ", _byName.Keys)}" };
-    }
+    private TelescopeException UnknownKey(string name) => new($"Unknown setting '{name}'.{ClosestMatch.Suggestion(name, _byName.Keys)}")
+    { Hint = $"Valid keys: {string.Join(", ", _byName.Keys)}" };
 
     private static string RangeText<T>(T? min, T? max) where T : struct, IFormattable =>
         (min, max) switch

@@ -2,34 +2,46 @@ using Telescope.Data;
 
 namespace Telescope.Runs;
 
-/// <summary>
-/// Everything a recipe's <see cref="IRecipe.Run"/> needs: settings, output folder, progress, data, cancellation. The
-/// runner creates it; tests may too.
-/// </summary>
-public sealed class RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
-    string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
-    DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
+/// <summary>Everything a recipe's <see cref="IRecipe.Run"/> needs: settings, output folder, progress, data, cancellation.</summary>
+public sealed class RunContext
 {
+    /// <summary>Creates a context (the runner does this; tests may too).</summary>
+    public RunContext(string recipeName, RecipeSettings settings, RunFolder folder, IProgressReporter progress,
+        string? dataDirectory, CancellationToken cancellationToken, MachineInfo? machine = null,
+        DateTimeOffset? startedUtc = null, RunShard? shard = null, RunCheckpoints? checkpoints = null)
+    {
+        RecipeName = recipeName;
+        Settings = settings;
+        Folder = folder;
+        Progress = progress;
+        DataDirectory = dataDirectory;
+        CancellationToken = cancellationToken;
+        Machine = machine;
+        StartedUtc = startedUtc ?? DateTimeOffset.UtcNow;
+        Shard = shard ?? RunShard.All;
+        Checkpoints = checkpoints ?? new RunCheckpoints(folder,
+            settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
+            cancellationToken);
+    }
+
     /// <summary>The share of the recipe's sub-runs to compute (<c>--shard i/N</c>); <see cref="RunShard.All"/> when not sharded.</summary>
-    public RunShard Shard { get; } = shard ?? RunShard.All;
+    public RunShard Shard { get; }
 
     /// <summary>Periodic and on-stop checkpoints, and the checkpoint a resumed run starts from.</summary>
-    public RunCheckpoints Checkpoints { get; } = checkpoints ?? new RunCheckpoints(folder,
-        settings.Contains(RecipeSettings.CheckpointMinutesKey) ? settings.GetDouble(RecipeSettings.CheckpointMinutesKey) : 0,
-        cancellationToken);
+    public RunCheckpoints Checkpoints { get; }
 
-    public string RecipeName { get; } = recipeName;
-    public RecipeSettings Settings { get; } = settings;
+    public string RecipeName { get; }
+    public RecipeSettings Settings { get; }
     /// <summary>Where to write metrics, figures, summary and report.</summary>
-    public RunFolder Folder { get; } = folder;
-    public IProgressReporter Progress { get; } = progress;
+    public RunFolder Folder { get; }
+    public IProgressReporter Progress { get; }
     /// <summary>Data folder from <c>--data</c> or <c>TELESCOPE_DATA</c>, or null when neither was given.</summary>
-    public string? DataDirectory { get; } = dataDirectory;
+    public string? DataDirectory { get; }
     /// <summary>Signalled by Ctrl+C; check it between steps (e.g. <c>ThrowIfCancellationRequested()</c>).</summary>
-    public CancellationToken CancellationToken { get; } = cancellationToken;
+    public CancellationToken CancellationToken { get; }
     /// <summary>Machine facts recorded in config.json, if captured.</summary>
-    public MachineInfo? Machine { get; } = machine;
-    public DateTimeOffset StartedUtc { get; } = startedUtc ?? DateTimeOffset.UtcNow;
+    public MachineInfo? Machine { get; }
+    public DateTimeOffset StartedUtc { get; }
 
     private readonly List<DataFileRecord> _dataFiles = [];
 
