@@ -10,6 +10,10 @@ internal static class ClosestMatch
         return best is not null && Distance(typed, best) <= Math.Max(2, typed.Length / 3) ? best : null;
     }
 
+    /// <summary>" Did you mean 'x'?" for the closest candidate x, or "" when none is plausibly what was meant.</summary>
+    public static string Suggestion(string typed, IEnumerable<string> candidates) =>
+        Find(typed, candidates) is { } closest ? $" Did you mean '{closest}'?" : "";
+
     // A substring match ("lr" for "lr_max") counts as close even if many letters are missing.
     private static int Distance(string typed, string candidate) => Math.Min(Levenshtein(typed.ToLowerInvariant(), candidate.ToLowerInvariant()),
         candidate.Contains(typed, StringComparison.OrdinalIgnoreCase) || typed.Contains(candidate, StringComparison.OrdinalIgnoreCase) ? 1 : int.MaxValue);

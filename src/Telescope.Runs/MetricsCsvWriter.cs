@@ -24,7 +24,6 @@ public sealed class MetricsCsvWriter : IDisposable
             if (columns.Contains(c)) throw new ArgumentException($"Metric column '{c}' appears twice or clashes with run/step.", nameof(metricColumns));
             columns.Add(c);
         }
-        Columns = columns;
         MetricColumns = metricColumns.ToArray();
         _index = MetricColumns.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
         Path = path;
@@ -63,9 +62,6 @@ public sealed class MetricsCsvWriter : IDisposable
     /// <summary>Full path of the CSV file (inside the run's temporary folder while the run is going).</summary>
     public string Path { get; }
 
-    /// <summary>All columns: <c>run</c>, <c>step</c>, then the metrics.</summary>
-    public IReadOnlyList<string> Columns { get; }
-
     public IReadOnlyList<string> MetricColumns { get; }
 
     /// <summary>Writes one row; <paramref name="values"/> follow <see cref="MetricColumns"/>, null = missing.</summary>
@@ -75,27 +71,30 @@ public sealed class MetricsCsvWriter : IDisposable
             throw new ArgumentException(
                 $"Got {values.Length} values for {MetricColumns.Count} metric columns ({string.Join(", ", MetricColumns)}).",
                 nameof(values));
-        WriteCells(run, step, Array.ConvertAll(values, FormatValue));
+        ObjectDisposedException.ThrowIf(_closed, this);
+        _line.Clear();
+        _line.Append(Escape(run)).Append(',').Append(step.ToString(CultureInfo.InvariantCulture));
+        foreach (double? value in values) _line.Append(',').Append(FormatValue(value));
+        _line.Append('\n');
+        _writer.Write(_line);
+        _writer.Flush();
+        BytesWritten += Utf8.GetByteCount(_line.ToString());
         RowWritten?.Invoke(run, step, values);
     }
 
     /// <summary>Writes one row from named values; columns not named are left empty.</summary>
     public void WriteRow(string run, long step, IReadOnlyDictionary<string, double> values)
     {
-        var cells = new string[MetricColumns.Count];
         var row = new double?[MetricColumns.Count];
-        Array.Fill(cells, "");
         foreach (var (name, value) in values)
         {
             if (!_index.TryGetValue(name, out int i))
                 throw new ArgumentException(
                     $"Metric '{name}' is not a column of {System.IO.Path.GetFileName(Path)} (columns: {string.Join(", ", MetricColumns)}).",
                     nameof(values));
-            cells[i] = FormatValue(value);
             row[i] = value;
         }
-        WriteCells(run, step, cells);
-        RowWritten?.Invoke(run, step, row);
+        WriteRow(run, step, row);
     }
 
     /// <summary>Called after each row is written (the run folder mirrors rows into TensorBoard event files).</summary>
@@ -110,18 +109,6 @@ public sealed class MetricsCsvWriter : IDisposable
         double.NegativeInfinity => "-Infinity",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
     };
-
-    private void WriteCells(string run, long step, string[] cells)
-    {
-        ObjectDisposedException.ThrowIf(_closed, this);
-        _line.Clear();
-        _line.Append(Escape(run)).Append(',').Append(step.ToString(CultureInfo.InvariantCulture));
-        foreach (string c in cells) _line.Append(',').Append(c);
-        _line.Append('\n');
-        _writer.Write(_line);
-        _writer.Flush();
-        BytesWritten += Utf8.GetByteCount(_line.ToString());
-    }
 
     private static string Escape(string text) =>
         text.AsSpan().IndexOfAny(",\"\n\r") < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";

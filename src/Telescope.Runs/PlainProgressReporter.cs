@@ -11,10 +11,8 @@ public sealed class PlainProgressReporter : IProgressReporter
     private readonly Func<TimeSpan> _clock;
     private readonly object _lock = new();
 
-    public PlainProgressReporter(TextWriter writer) : this(writer, null) { }
-
-    /// <summary>Writes to <paramref name="writer"/>, reading elapsed time from <paramref name="clock"/> (tests).</summary>
-    public PlainProgressReporter(TextWriter writer, Func<TimeSpan>? clock)
+    /// <summary>Writes to <paramref name="writer"/>, reading elapsed time from <paramref name="clock"/> (tests) or a stopwatch.</summary>
+    public PlainProgressReporter(TextWriter writer, Func<TimeSpan>? clock = null)
     {
         _writer = writer;
         var sw = Stopwatch.StartNew();

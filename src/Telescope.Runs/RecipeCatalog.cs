@@ -8,8 +8,6 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
 {
     private readonly SortedDictionary<string, IRecipe> _recipes = new(StringComparer.Ordinal);
 
-    public RecipeCatalog() { }
-
     public RecipeCatalog(IEnumerable<IRecipe> recipes)
     {
         foreach (var r in recipes) Add(r);
@@ -31,13 +29,9 @@ public sealed partial class RecipeCatalog : IEnumerable<IRecipe>
     {
         if (_recipes.TryGetValue(name, out var recipe)) return recipe;
         string known = _recipes.Count == 0 ? "(none registered)" : string.Join(", ", _recipes.Keys);
-        string? closest = ClosestMatch.Find(name, _recipes.Keys);
-        throw new TelescopeException(
-            $"Unknown recipe '{name}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known recipes: {known}.")
+        throw new TelescopeException($"Unknown recipe '{name}'.{ClosestMatch.Suggestion(name, _recipes.Keys)} Known recipes: {known}.")
         { Hint = "Run 'telescope list' to see the recipes with descriptions." };
     }
-
-    public bool Contains(string name) => _recipes.ContainsKey(name);
 
     public int Count => _recipes.Count;
 

@@ -1,3 +1,5 @@
+using Telescope.Data;
+
 namespace Telescope.Runs;
 
 /// <summary>
@@ -18,14 +20,11 @@ public static class RecipeRunner
         RunRequest request, Action<string>? warn = null)
     {
         RunConfig? config = request.ConfigPath is null ? null : RunConfig.Load(request.ConfigPath);
-        string name = (request.Recipe, config?.Recipe) switch
-        {
-            (null, null) => throw new TelescopeException("No recipe given.") { Hint = "Usage: telescope run <recipe> (see 'telescope list'), or --config runs/<name>/config.json" },
-            ({ } r, { } c) when r != c => throw new TelescopeException(
-                $"The recipe '{r}' differs from the recipe '{c}' in the config file.") { Hint = "Leave out the recipe name when using --config." },
-            ({ } r, _) => r,
-            (null, { } c) => c,
-        };
+        if (request.Recipe is { } r && config?.Recipe is { } c && r != c)
+            throw new TelescopeException($"The recipe '{r}' differs from the recipe '{c}' in the config file.")
+            { Hint = "Leave out the recipe name when using --config." };
+        string name = request.Recipe ?? config?.Recipe ?? throw new TelescopeException("No recipe given.")
+        { Hint = "Usage: telescope run <recipe> (see 'telescope list'), or --config runs/<name>/config.json" };
         var recipe = catalog.Get(name);
         var settings = CreateSettings(recipe, request.Quick || config?.Quick == true);
         if (config is not null)
@@ -64,8 +63,7 @@ public static class RecipeRunner
         using var folder = RunFolder.Create(outPath, request.Force);
         folder.WriteConfig(RunConfig.FromSettings(recipe.Name, settings, machine, data));
         progress.Message($"Partial run folder (metrics.csv grows row by row): {folder.WorkingPath}");
-        return Execute(recipe, new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, started, shard,
-            BeginRun(recipe, settings, folder, shard, cancellationToken, resumed: null)) { RecordedDataFiles = config?.DataFiles ?? [] });
+        return Execute(recipe, settings, folder, progress, data, cancellationToken, machine, started, shard, resumed: null, config?.DataFiles ?? []);
     }
 
     /// <summary>
@@ -107,8 +105,7 @@ public static class RecipeRunner
         Checkpointing.CheckpointFile.DeleteLeftovers(checkpointPath);   // a kill during a checkpoint write
         folder.RestoreMetrics(state);   // before the TensorBoard log starts: it is rewritten from the restored rows
         progress.Message($"Resuming {recipe.Name}{(shard.IsAll ? "" : $" shard {shard}")} from {checkpointPath} ({threads} threads); partial run folder: {full}");
-        return Execute(recipe, new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, config.CreatedUtc, shard,
-            BeginRun(recipe, settings, folder, shard, cancellationToken, state)) { RecordedDataFiles = config.DataFiles });
+        return Execute(recipe, settings, folder, progress, data, cancellationToken, machine, config.CreatedUtc, shard, state, config.DataFiles);
     }
 
     /// <summary>
@@ -186,27 +183,23 @@ public static class RecipeRunner
     private const string RecipeKey = "run/recipe", FingerprintKey = "run/fingerprint", ShardKey = "run/shard";
 
     /// <summary>
-    /// Starts the TensorBoard log when <c>tensorboard=true</c> and creates the run's checkpoints, each tied to the run
-    /// by its recipe, configuration fingerprint and shard.
+    /// Runs the recipe and commits; on interruption keeps a folder that has a checkpoint. Starts the TensorBoard log when
+    /// <c>tensorboard=true</c>; the run's checkpoints are tied to it by its recipe, configuration fingerprint and shard.
     /// </summary>
-    private static RunCheckpoints BeginRun(IRecipe recipe, RecipeSettings settings, RunFolder folder, RunShard shard,
-        CancellationToken cancellationToken, CheckpointState? resumed)
+    private static RunResult Execute(IRecipe recipe, RecipeSettings settings, RunFolder folder, IProgressReporter progress, string? data,
+        CancellationToken cancellationToken, MachineInfo machine, DateTimeOffset started, RunShard shard, CheckpointState? resumed,
+        IReadOnlyList<DataFileRecord> recordedDataFiles)
     {
         if (settings.GetBool(RecipeSettings.TensorBoardKey)) folder.StartTensorBoard(settings);
         string fingerprint = settings.Fingerprint();
-        return new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken, resumed, state =>
+        var checkpoints = new RunCheckpoints(folder, settings.GetDouble(RecipeSettings.CheckpointMinutesKey), cancellationToken, resumed, state =>
         {
             state.Set(RecipeKey, recipe.Name);
             state.Set(FingerprintKey, fingerprint);
             state.Set(ShardKey, shard.ToString());
         });
-    }
-
-    /// <summary>Runs the recipe and commits; on interruption keeps a folder that has a checkpoint.</summary>
-    private static RunResult Execute(IRecipe recipe, RunContext context)
-    {
-        var folder = context.Folder;
-        bool resumed = context.Checkpoints.Resumed is not null;
+        var context = new RunContext(recipe.Name, settings, folder, progress, data, cancellationToken, machine, started, shard, checkpoints)
+        { RecordedDataFiles = recordedDataFiles };
         var clock = Stopwatch.StartNew();
         try
         {
@@ -218,7 +211,7 @@ public static class RecipeRunner
             folder.KeepPartial();
             throw new RunInterruptedException(folder.WorkingPath, e);
         }
-        catch (TelescopeException e) when (resumed)
+        catch (TelescopeException e) when (resumed is not null)
         {
             // The folder still holds the checkpoint this run started from: keep it (KeepPartial is in force).
             throw new TelescopeException(e.Message, e)
@@ -231,7 +224,7 @@ public static class RecipeRunner
         // The finished folder holds results only: its checkpoint (possibly large) has done its job.
         File.Delete(context.Checkpoints.FilePath);
         Checkpointing.CheckpointFile.DeleteLeftovers(context.Checkpoints.FilePath);
-        string kind = (resumed ? "resumed " : "") + (context.Shard.IsAll ? "run" : $"shard {context.Shard} of a sweep");
+        string kind = (resumed is not null ? "resumed " : "") + (context.Shard.IsAll ? "run" : $"shard {context.Shard} of a sweep");
         folder.WriteText(RunRecord.FileName, RunRecord.Render(kind, recipe.Name, context.Settings, context.Machine,
             context.StartedUtc, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds));
         folder.Commit();

@@ -73,12 +73,10 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     public int Count => _settings.Count;
     public Setting this[int index] => _settings[index];
 
-    /// <summary>The setting called <paramref name="name"/>.</summary>
     /// <exception cref="TelescopeException">No such setting; the message lists the valid keys.</exception>
     public Setting this[string name] => _byName.TryGetValue(name, out var s) ? s : throw UnknownKey(name);
 
     public bool Contains(string name) => _byName.ContainsKey(name);
-
 
     /// <summary>Adds an int setting, optionally bounded by <paramref name="min"/>/<paramref name="max"/> (inclusive).</summary>
     public RecipeSettings AddInt(string name, int defaultValue, string description, int? quick = null,
@@ -101,7 +99,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
         Add(name, SettingKind.Double, description, defaultValue, quick, DoubleConstraint(min, max, allowNonFinite),
             v => DoubleProblem((double)v, min, max, allowNonFinite));
 
-    /// <summary>Adds a bool setting.</summary>
     public RecipeSettings AddBool(string name, bool defaultValue, string description, bool? quick = null) =>
         Add(name, SettingKind.Bool, description, defaultValue, quick, "", _ => null);
 
@@ -166,14 +163,9 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     [GeneratedRegex("^[a-z][a-z0-9_.-]*$")]
     private static partial Regex NamePattern();
 
-
     /// <summary>Parses <paramref name="text"/> with the type of setting <paramref name="name"/> and assigns it.</summary>
     /// <exception cref="TelescopeException">Unknown key (valid keys listed, closest suggested) or bad value.</exception>
-    public void Set(string name, string text)
-    {
-        var setting = this[name];
-        setting.SetFromText(NormalizeChoices(setting, text));
-    }
+    public void Set(string name, string text) => this[name].SetFromText(text);
 
     /// <summary>Applies assignments of the form <c>key=value</c> in order (later ones win).</summary>
     /// <exception cref="TelescopeException">An assignment has no '=', names an unknown key or has a bad value.</exception>
@@ -188,20 +180,6 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
             Set(assignment[..eq].Trim(), assignment[(eq + 1)..]);
         }
     }
-
-    private static string NormalizeChoices(Setting setting, string text)
-    {
-        if (setting.Choices is null) return text;
-        string Canonical(string x)
-        {
-            string t = x.Trim();
-            return setting.Choices.FirstOrDefault(c => string.Equals(c, t, StringComparison.OrdinalIgnoreCase)) ?? t;
-        }
-        return setting.Kind == SettingKind.StringList
-            ? string.Join(",", text.Split(',').Select(Canonical))
-            : Canonical(text);
-    }
-
 
     public int GetInt(string name) => (int)Get(name, SettingKind.Int);
     public long GetLong(string name) => (long)Get(name, SettingKind.Long);
@@ -223,14 +201,8 @@ public sealed partial class RecipeSettings : IReadOnlyList<Setting>
     public IEnumerator<Setting> GetEnumerator() => _settings.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-
-    internal TelescopeException UnknownKey(string name)
-    {
-        string? closest = ClosestMatch.Find(name, _byName.Keys);
-        string suggestion = closest is null ? "" : $" Did you mean '{closest}'?";
-        return new TelescopeException($"Unknown setting '{name}'.{suggestion}")
-        { Hint = $"Valid keys: {string.Join(", ", _byName.Keys)}" };
-    }
+    private TelescopeException UnknownKey(string name) => new($"Unknown setting '{name}'.{ClosestMatch.Suggestion(name, _byName.Keys)}")
+    { Hint = $"Valid keys: {string.Join(", ", _byName.Keys)}" };
 
     private static string RangeText<T>(T? min, T? max) where T : struct, IFormattable =>
         (min, max) switch

@@ -30,17 +30,17 @@ public sealed class RunCheckpoints(RunFolder folder, double minutes, Cancellatio
     /// <summary>Whether a checkpoint file exists (written by this process or the one it resumes).</summary>
     public bool Exists => File.Exists(FilePath);
 
-    /// <summary>Checkpoints written by this process.</summary>
-    public int Saved { get; private set; }
+    // Checkpoints written by this process (the progress page says how many).
+    private int _saved;
 
-    /// <summary>Whether a checkpoint is due: the interval has passed, or a stop was requested.</summary>
-    public bool IsDue => stop.IsCancellationRequested || (_interval is { } i && _sinceLast.Elapsed >= i);
-
-    /// <summary>Writes a checkpoint if one <see cref="IsDue"/>; <paramref name="fill"/> adds the recipe's state.</summary>
+    /// <summary>
+    /// Writes a checkpoint if one is due (the interval has passed, or a stop was requested); <paramref name="fill"/> adds
+    /// the recipe's state.
+    /// </summary>
     /// <returns>Whether a checkpoint was written.</returns>
     public bool SaveIfDue(Action<CheckpointState> fill)
     {
-        if (!IsDue) return false;
+        if (!stop.IsCancellationRequested && !(_interval is { } i && _sinceLast.Elapsed >= i)) return false;
         Save(fill);
         return true;
     }
@@ -54,8 +54,7 @@ public sealed class RunCheckpoints(RunFolder folder, double minutes, Cancellatio
         fill(state);
         folder.SnapshotMetrics(state);
         CheckpointFile.Write(FilePath, state);
-        folder.WriteProgressPage($"{Saved + 1} checkpoint(s) written by this process");
-        Saved++;
+        folder.WriteProgressPage($"{++_saved} checkpoint(s) written by this process");
         _sinceLast.Restart();
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using System.Text.Json.Nodes;
 using Telescope.Data;
 
 namespace Telescope.Runs;
@@ -38,35 +39,15 @@ public sealed record RunConfig
 
     public string ToJson()
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var json = new JsonObject
         {
-            w.WriteStartObject();
-            w.WriteString("recipe", Recipe);
-            w.WriteBoolean("quick", Quick);
-            w.WriteString("telescopeVersion", TelescopeVersion);
-            w.WriteString("createdUtc", CreatedUtc.ToString("O", CultureInfo.InvariantCulture));
-            if (DataDirectory is null) w.WriteNull("dataDirectory"); else w.WriteString("dataDirectory", DataDirectory);
-            if (Machine is not null)
-            {
-                w.WritePropertyName("machine");
-                JsonSerializer.Serialize(w, Machine, MachineJsonOptions);
-            }
-            if (DataFiles.Count > 0)
-            {
-                w.WritePropertyName("dataFiles");
-                JsonSerializer.Serialize(w, DataFiles, MachineJsonOptions);
-            }
-            w.WriteStartObject("settings");
-            foreach (var (name, value) in Settings)
-            {
-                w.WritePropertyName(name);
-                value.WriteTo(w);
-            }
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+            ["recipe"] = Recipe, ["quick"] = Quick, ["telescopeVersion"] = TelescopeVersion,
+            ["createdUtc"] = CreatedUtc.ToString("O", CultureInfo.InvariantCulture), ["dataDirectory"] = DataDirectory,
+        };
+        if (Machine is not null) json["machine"] = JsonSerializer.SerializeToNode(Machine, MachineJsonOptions);
+        if (DataFiles.Count > 0) json["dataFiles"] = JsonSerializer.SerializeToNode(DataFiles, MachineJsonOptions);
+        json["settings"] = new JsonObject(Settings.Select(s => KeyValuePair.Create(s.Key, JsonSerializer.SerializeToNode(s.Value))));
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     /// <summary>Reads a config.json.</summary>
@@ -130,20 +111,11 @@ public sealed record RunConfig
             return SettingParser.Parse(s, e.GetString()!);
         try
         {
-            return s.Kind switch
-            {
-                SettingKind.Int => e.GetInt32(),
-                SettingKind.Long => e.GetInt64(),
-                SettingKind.Double => e.GetDouble(),
-                SettingKind.Bool => e.GetBoolean(),
-                SettingKind.String => e.GetString() ?? throw new InvalidOperationException(),
-                SettingKind.IntList => e.EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-                SettingKind.DoubleList => e.EnumerateArray().Select(x => x.GetDouble()).ToArray(),
-                SettingKind.StringList => e.EnumerateArray().Select(x => x.GetString() ?? throw new InvalidOperationException()).ToArray(),
-                _ => throw new InvalidOperationException(),
-            };
+            // The value's CLR type is the default's: int, long, double, bool, string, int[], double[] or string[].
+            object? value = e.Deserialize(s.DefaultValue.GetType());
+            return value is null || (value is string[] list && list.Contains(null)) ? throw new JsonException("null") : value;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        catch (JsonException)
         {
             throw new TelescopeException(
                 $"Setting '{s.Name}' in the config file is {e.GetRawText()}, which is not a {s.TypeName}.")

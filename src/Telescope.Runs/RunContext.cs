@@ -85,13 +85,9 @@ public sealed class RunContext
         $"Recipe '{RecipeName}' needs a data folder, but none was given.")
     { Hint = "Pass --data DIR or set the environment variable TELESCOPE_DATA (e.g. /work/shared/data)." };
 
-    /// <summary>The <c>dtype</c> setting (see <see cref="RecipeSettings.AddComputeSettings"/>).</summary>
-    public torch.ScalarType DType => Settings.GetString(RecipeSettings.DTypeKey) switch
-    {
-        "float32" => torch.ScalarType.Float32,
-        "float64" => torch.ScalarType.Float64,
-        var other => throw new TelescopeException($"Unsupported dtype '{other}'.") { Hint = "Use --set dtype=float32 or float64." },
-    };
+    /// <summary>The <c>dtype</c> setting (see <see cref="RecipeSettings.AddComputeSettings"/>; its choices are float32 and float64).</summary>
+    public torch.ScalarType DType =>
+        Settings.GetString(RecipeSettings.DTypeKey) == "float64" ? torch.ScalarType.Float64 : torch.ScalarType.Float32;
 
     /// <summary>The <c>device</c> setting as a torch device (see <see cref="RecipeSettings.AddComputeSettings"/>).</summary>
     /// <exception cref="TelescopeException">The device name is invalid or the device is unavailable.</exception>

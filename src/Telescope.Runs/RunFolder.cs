@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using System.Text.Encodings.Web;
-using System.Text.Json.Serialization.Metadata;
 
 namespace Telescope.Runs;
 
@@ -255,13 +254,10 @@ public sealed partial class RunFolder : IDisposable
         if (IsCommitted) throw new InvalidOperationException("The run folder is already committed.");
     }
 
-    /// <summary>Options used by <see cref="WriteSummary"/>: indented, keys as given, readable Unicode, fields included.</summary>
-    public static JsonSerializerOptions SummaryJsonOptions { get; } = new()
+    /// <summary>Options used by <see cref="WriteSummary"/>: the results' options (fields, named floats), indented, readable Unicode.</summary>
+    public static JsonSerializerOptions SummaryJsonOptions { get; } = new(SubRunResults.Options)
     {
         WriteIndented = true,
-        IncludeFields = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 }

@@ -51,18 +51,9 @@ public sealed class Setting
     public string Constraint { get; }
 
     /// <summary>Type as shown to users, e.g. "double" or "list of int (comma-separated)".</summary>
-    public string TypeName => Kind switch
-    {
-        SettingKind.Int => "int",
-        SettingKind.Long => "long",
-        SettingKind.Double => "double",
-        SettingKind.Bool => "bool",
-        SettingKind.String => "string",
-        SettingKind.IntList => "list of int (comma-separated)",
-        SettingKind.DoubleList => "list of double (comma-separated)",
-        SettingKind.StringList => "list of string (comma-separated)",
-        _ => Kind.ToString(),
-    };
+    public string TypeName => Kind.ToString().ToLowerInvariant() is var name && name.EndsWith("list", StringComparison.Ordinal)
+        ? $"list of {name[..^4]} (comma-separated)"   // IntList → "list of int (comma-separated)"
+        : name;
 
     /// <summary>The resolved value written as on the command line (culture-invariant, round-trip).</summary>
     public string FormattedValue => Format(Value);
@@ -81,9 +72,20 @@ public sealed class Setting
 
     private static string FormatDouble(double d) => d.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Parses <paramref name="text"/> with this setting's type and makes it the value.</summary>
+    /// <summary>
+    /// Parses <paramref name="text"/> with this setting's type and makes it the value; a choice typed in any case
+    /// becomes its declared spelling.
+    /// </summary>
     /// <exception cref="TelescopeException">The text does not parse or violates the constraint.</exception>
-    public void SetFromText(string text) => Value = Validate(SettingParser.Parse(this, text), text);
+    public void SetFromText(string text)
+    {
+        if (Choices is not null)
+            text = Kind == SettingKind.StringList ? string.Join(",", text.Split(',').Select(Canonical)) : Canonical(text);
+        Value = Validate(SettingParser.Parse(this, text), text);
+    }
+
+    private string Canonical(string choice) =>
+        Choices!.FirstOrDefault(c => string.Equals(c, choice.Trim(), StringComparison.OrdinalIgnoreCase)) ?? choice.Trim();
 
     /// <summary>Sets the value from an already typed object (e.g. read from config.json).</summary>
     /// <exception cref="TelescopeException">The value violates the constraint.</exception>

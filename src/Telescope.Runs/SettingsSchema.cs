@@ -70,7 +70,6 @@ public sealed class SettingsSchema<T>(long defaultSeed = 0) where T : class
         double? quick = null, double? min = null, double? max = null, bool allowNonFinite = false, string? source = null) =>
         Add(property, s => s.AddDouble(name, @default, description, quick, min, max, allowNonFinite), s => s.GetDouble(name), name, source);
 
-    /// <summary>A bool setting.</summary>
     public SettingsSchema<T> Bool(Expression<Func<T, bool>> property, string name, bool @default, string description,
         bool? quick = null, string? source = null) =>
         Add(property, s => s.AddBool(name, @default, description, quick), s => s.GetBool(name), name, source);

@@ -21,11 +21,11 @@ public sealed class SubRunState
 
     /// <summary>Adds a piece with state of its own (optimizer, tracker, smoother); null adds nothing.</summary>
     public SubRunState Add(string name, ICheckpointable? part) => part is null ? this
-        : Add(s => SweepSubRun.Save(s, name, part), s => part.LoadState(s, Scope(name)));
+        : Add(s => part.SaveState(s, SweepSubRun.Scope(name)), s => part.LoadState(s, SweepSubRun.Scope(name)));
 
     /// <summary>Adds a module's parameters and buffers; null adds nothing.</summary>
     public SubRunState Add(string name, torch.nn.Module? module) => module is null ? this
-        : Add(s => ModuleState.Save(module, s, Scope(name)), s => ModuleState.Load(module, s, Scope(name)));
+        : Add(s => ModuleState.Save(module, s, SweepSubRun.Scope(name)), s => ModuleState.Load(module, s, SweepSubRun.Scope(name)));
 
     /// <summary>Adds a tensor updated in place (an accumulator).</summary>
     public SubRunState Add(string name, torch.Tensor tensor) =>
@@ -63,6 +63,4 @@ public sealed class SubRunState
     {
         foreach (var part in _parts) part.Save(state);
     });
-
-    private static string Scope(string name) => $"{SweepSubRun.Prefix}{name}/";
 }

@@ -5,16 +5,8 @@ namespace Telescope.Runs;
 /// <typeparamref name="T"/> (a JSON-serializable record): which sub-runs this process must compute (its shard,
 /// minus those a resumed checkpoint already finished), the finished results, their part of a checkpoint, and
 /// the end of the run — the outputs from all results (unsharded) or shard.json (sharded). <see cref="SweepSkeleton{TResult, TFacts}"/>
-/// is the recipe built on it.
+/// is the recipe built on it (its <c>Run</c> shows the use: create, open metrics.csv, <see cref="Run"/>, <see cref="Finish"/>).
 /// </summary>
-/// <example>
-/// <code>
-/// var sweep = new Sweep&lt;MyResult&gt;(context, plan.Count);
-/// using var metrics = context.Folder.OpenMetrics(columns);
-/// sweep.Run(metrics, n => $"{n} sub-runs", k => steps, sub => Train(plan[sub.Index], sub));
-/// sweep.Finish(factsJson, results => WriteOutputs(context, results));
-/// </code>
-/// </example>
 public sealed class Sweep<T>
 {
     private const string Prefix = "sweep/";
@@ -41,7 +33,6 @@ public sealed class Sweep<T>
     /// <summary>Number of sub-runs of the whole sweep.</summary>
     public int Count { get; }
 
-    /// <summary>The share this process computes.</summary>
     public RunShard Shard => _context.Shard;
 
     /// <summary>The sub-runs of this share, in index order.</summary>
@@ -50,10 +41,8 @@ public sealed class Sweep<T>
     /// <summary>The sub-runs of this share still to compute, in index order (evaluated lazily, so it skips sub-runs completed meanwhile).</summary>
     public IEnumerable<int> Pending => Assigned.Where(k => !_done.ContainsKey(k));
 
-    /// <summary>Whether sub-run <paramref name="k"/> has its result.</summary>
     public bool IsDone(int k) => _done.ContainsKey(k);
 
-    /// <summary>Records the result of sub-run <paramref name="k"/>.</summary>
     public void Complete(int k, T result)
     {
         if (!Shard.Includes(k)) throw new ArgumentOutOfRangeException(nameof(k), $"Sub-run {k} is not in shard {Shard}.");
@@ -80,10 +69,7 @@ public sealed class Sweep<T>
             Complete(k, train(new SweepSubRun(k, _context, progress, metrics, SaveState, k == inFlight ? resumed : null)));
     }
 
-    /// <summary>The finished results, in index order.</summary>
-    public IReadOnlyList<T> Results => _done.Values.ToList();
-
-    /// <summary>Adds the finished results to a checkpoint.</summary>
+    /// <summary>Adds the finished results to a checkpoint (every sub-run's offered checkpoint calls it).</summary>
     public void SaveState(CheckpointState state)
     {
         state.Set(Prefix + "count", Count);
@@ -102,7 +88,7 @@ public sealed class Sweep<T>
         if (missing.Count > 0) throw new InvalidOperationException($"Sub-runs {string.Join(", ", missing)} have no result.");
         if (Shard.IsAll)
         {
-            writeOutputs(Results);
+            writeOutputs(_done.Values.ToList());   // in index order
             return;
         }
         var file = new ShardFile

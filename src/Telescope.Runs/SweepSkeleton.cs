@@ -26,14 +26,12 @@ public sealed class SweepSkeleton<TResult, TFacts>(Action<RunContext, TFacts, IR
 {
     /// <summary>
     /// Runs the sweep: trains this process's pending sub-runs of the <paramref name="count"/> (resuming the one in
-    /// flight), then writes the outputs or, sharded, shard.json.
+    /// flight), then writes the outputs or, sharded, shard.json. <paramref name="describe"/>, <paramref name="units"/> and
+    /// <paramref name="train"/> are those of <see cref="Sweep{T}.Run"/>.
     /// </summary>
     /// <param name="facts">Sweep-wide facts a merge needs.</param>
     /// <param name="count">Sub-runs of the whole sweep.</param>
     /// <param name="columns">metrics.csv's columns after run and step.</param>
-    /// <param name="describe">The progress line, from the number of sub-runs of this share.</param>
-    /// <param name="units">Progress units of sub-run k (e.g. its training steps).</param>
-    /// <param name="train">Trains one sub-run (offering checkpoints through it) and returns its result.</param>
     /// <exception cref="TelescopeException">The shard would be empty, or the checkpoint is of another sweep.</exception>
     public void Run(RunContext context, TFacts facts, int count, IReadOnlyList<string> columns, Func<int, string> describe,
         Func<int, double> units, Func<SweepSubRun, TResult> train) =>

@@ -30,7 +30,6 @@ public sealed class SweepSubRun
         Resume = resume;
     }
 
-    /// <summary>The sub-run's index in the sweep's plan.</summary>
     public int Index { get; }
 
     /// <summary>The run's progress task, sized by the sweep (advance it by the sub-run's units).</summary>
@@ -55,6 +54,9 @@ public sealed class SweepSubRun
     /// <summary>The key of <paramref name="name"/> inside the sub-run's scope.</summary>
     public static string Key(string name) => Prefix + name;
 
+    // Where a piece called name keeps its keys: current/name/.
+    internal static string Scope(string name) => $"{Prefix}{name}/";
+
     /// <summary>
     /// Offers a checkpoint before step <paramref name="step"/> (θ is θ_{step−1}): when one is due it holds the sweep's
     /// finished sub-runs, the index of this one, the step and what <paramref name="fill"/> adds under the sub-run's scope.
@@ -69,10 +71,10 @@ public sealed class SweepSubRun
     });
 
     /// <summary>Stores <paramref name="part"/>'s state under the sub-run's scope, in <c>current/<paramref name="name"/>/</c>.</summary>
-    public static void Save(CheckpointState state, string name, ICheckpointable part) => part.SaveState(state, $"{Prefix}{name}/");
+    public static void Save(CheckpointState state, string name, ICheckpointable part) => part.SaveState(state, Scope(name));
 
     /// <summary>Restores <paramref name="part"/> from <see cref="Resume"/> (what <see cref="Save"/> stored).</summary>
-    public void Load(string name, ICheckpointable part) => part.LoadState(ResumeOrThrow, $"{Prefix}{name}/");
+    public void Load(string name, ICheckpointable part) => part.LoadState(ResumeOrThrow, Scope(name));
 
     /// <summary>Stores a JSON-serializable value (a result so far, a list of points) under the sub-run's scope.</summary>
     public static void SaveValue<TValue>(CheckpointState state, string name, TValue value) => state.Set(Key(name), SubRunResults.Serialize(value));
