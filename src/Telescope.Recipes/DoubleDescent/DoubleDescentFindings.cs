@@ -207,6 +207,46 @@ internal sealed partial class DoubleDescentFindings(IReadOnlyList<WidthRun> runs
             Settings.HasSmoother ? networks.Where(r => !Reliable(r)).ToList() : []);
     }
 
+    /// <summary>
+    /// The verdicts report.md prints, as findings.json entries, in report order: per label-noise level the test-MSE peak
+    /// (or its absence without noise), and where measured the smoother's and the network's p_train trend and p_test peak.
+    /// The claims are the paper's (Fig. 3); each verdict is the one the report prints, flags and exclusions included.
+    /// </summary>
+    public IEnumerable<RunFinding> RunFindings()
+    {
+        string seeds = Seeded ? $"seeds {string.Join(", ", Seeds)}" : "one seed";
+        foreach (var level in Levels)
+        {
+            int left = Sweep(level.Noise).Count(r => !InCurve(r));
+            string where = $"label noise {NoiseName(level.Noise)}, {seeds}" + (left > 0 ? $" ({left} capped or failed network(s) left out)" : "");
+            if (level.TestMse.Curve.Count > 0)
+                yield return level.Noise > 0
+                    ? new("double_descent_test_mse_peak",
+                        "With label noise the test MSE peaks near the interpolation threshold and falls beyond it (paper Fig. 3).", where, level.TestMse.Verdict)
+                    : new("double_descent_no_peak_without_noise", "Without label noise the test MSE has no peak over width (paper Fig. 3).",
+                        where, level.TestMse.Verdict);
+            if (level.P is { } p)
+            {
+                string smoother = $"{where}, smoother p (reliable networks only)";
+                yield return new("double_descent_p_train_grows", "The smoother's p_train grows with width (paper Fig. 3).", smoother, p.PTrainTrend.Verdict);
+                yield return new("double_descent_p_test_peak", "The smoother's p_test peaks near the interpolation threshold and falls beyond it (paper Fig. 3).",
+                    smoother, p.PTestPeak.Verdict);
+            }
+            if (level.Net is { } net)
+            {
+                string retraining = $"{where}, p_net (retraining)";
+                yield return new("double_descent_p_net_train_grows", "p_train grows with width (paper Fig. 3), here the network's own p_net_train by retraining.",
+                    retraining, net.TrainTrend.Verdict);
+                yield return new("double_descent_p_net_test_peak",
+                    "p_test peaks near the interpolation threshold and falls beyond it (paper Fig. 3), here the network's own p_net_test by retraining.",
+                    retraining, net.TestPeak.Verdict);
+            }
+        }
+    }
+
+    /// <summary>A label-noise level as summary.json's peaks and findings.json's places name it.</summary>
+    public static string NoiseName(double noise) => noise.ToString("G4", CultureInfo.InvariantCulture);
+
     /// <summary>The median (mean of the middle two for an even count).</summary>
     public static double Median(IEnumerable<double> values)
     {

@@ -6,11 +6,15 @@ namespace Telescope.Recipes.Grokking;
 /// </summary>
 /// <param name="runs">The configuration sub-runs (separate p_net pairs already combined into them).</param>
 /// <param name="s">The settings the verdicts are judged with (whether the smoother ran, p_train_limit, the "clearly below" rule).</param>
-internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings s) where TRun : GrokkingRun
+/// <param name="figure">The paper figures the recipe's claims cite, e.g. "Fig. 4 (left), 11".</param>
+/// <param name="metric">The train/test metric as the findings name it ("MSE", "error"); lower is better.</param>
+internal abstract class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings s, string figure, string metric) where TRun : GrokkingRun
 {
     private IReadOnlyList<ConfigurationFinding<TRun>>? _configurations;
 
     public IReadOnlyList<TRun> Runs => runs;
+    public string Figure => figure;
+    public string Metric => metric;
     public bool UseSmoother => s.UseSmoother;
     public ClearlyBelowRule Rule { get; } = s.Rule;
     /// <summary>p_train above this (p_train_limit × n) means the smoother's p has blown up.</summary>
@@ -33,8 +37,7 @@ internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings
     /// below" verdict come from p_net when every seed measured it, else from the smoother; a p the report flags as
     /// unreliable at any logged step makes the timing of its drop inconclusive.
     /// </summary>
-    /// <param name="metric">The test metric's name ("error", "MSE").</param>
-    public SpectrumFinding? Spectrum(ConfigurationFinding<TRun> c, string metric)
+    public SpectrumFinding? Spectrum(ConfigurationFinding<TRun> c)
     {
         bool net = c.Net is not null;
         var steps = c.Seeds[0].Points.Select(p => p.Step).ToList();
@@ -47,21 +50,32 @@ internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings
             why, (c.Net ?? c.Smoother)?.End, Rule.Criteria);
     }
 
+    /// <summary>Where findings.json places a configuration's verdicts, e.g. "α = 8 (relu)".</summary>
+    public abstract string Where(IReadOnlyList<TRun> g);
+
     /// <summary>
-    /// The findings.json entries of a configuration's p verdicts (the smoother's and p_net's start and end), in the
-    /// order the report prints them.
+    /// findings.json, in the order report.md prints the verdicts: per configuration p_test against p_train from the
+    /// smoother and from p_net (start, end), then the spectrum view's three verdicts; then the sweep's cited orderings.
     /// </summary>
-    /// <param name="where">The configuration, e.g. "α = 8 (relu)".</param>
-    /// <param name="figure">The paper figure the claim cites, e.g. "Fig. 4 (right), 12".</param>
-    public static IEnumerable<RunFinding> EffectiveFindings(ConfigurationFinding<TRun> c, string where, string figure)
+    public IEnumerable<RunFinding> RunFindings()
     {
-        foreach (var (f, source, key) in new[] { (c.Smoother, "the smoother's p", "p"), (c.Net, "p_net (retraining)", "p_net") })
+        foreach (var c in Configurations)
         {
-            if (f is null) continue;
-            yield return new RunFinding($"{key}_test_starts_at_or_above_{key}_train", $"{key}_test starts at or above {key}_train ({source}; docs/method.md §9, paper {figure})", where, f.Start);
-            yield return new RunFinding($"{key}_test_ends_clearly_below_{key}_train", $"{key}_test ends clearly below {key}_train ({source}; docs/method.md §9, paper {figure})", where, f.End);
+            string where = Where(c.Seeds);
+            foreach (var (p, source, key) in new[] { (c.Smoother, "the smoother's p", "p"), (c.Net, "p_net (retraining)", "p_net") })
+            {
+                if (p is null) continue;
+                string cited = $"({source}; docs/method.md §9, paper {figure})";
+                yield return new($"{key}_test_starts_at_or_above_{key}_train", $"{key}_test starts at or above {key}_train {cited}", where, p.Start);
+                yield return new($"{key}_test_ends_clearly_below_{key}_train", $"{key}_test ends clearly below {key}_train {cited}", where, p.End);
+            }
+            foreach (var spectral in Spectrum(c)?.RunFindings(where, figure) ?? []) yield return spectral;
         }
+        foreach (var ordering in SweepFindings()) yield return ordering;
     }
+
+    /// <summary>The findings.json entries of the orderings the recipe cites across its configurations.</summary>
+    protected abstract IEnumerable<RunFinding> SweepFindings();
 
     /// <summary>A cited ordering along a grid of configurations, judged over every seed's value (<see cref="SeededOrdering"/>).</summary>
     protected Verdict Ordering(IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<TRun>> groups, IReadOnlyList<string> labels,
@@ -70,14 +84,31 @@ internal class GrokkingAnalysis<TRun>(IReadOnlyList<TRun> runs, GrokkingSettings
 }
 
 /// <summary>Omnigrok's comparison of the largest ReLU α with α = 1: four orderings, each judged over the seeds.</summary>
+/// <param name="Where">The two configurations compared, e.g. "α = 8 vs α = 1 (ReLU)".</param>
 internal sealed record AlphaComparison(IReadOnlyList<GrokkingMnistRun> Large, IReadOnlyList<GrokkingMnistRun> Small,
-    Verdict DelayRatio, Verdict TestPlateau, Verdict FinalPTrain, Verdict FinalPTest);
+    Verdict DelayRatio, Verdict TestPlateau, Verdict FinalPTrain, Verdict FinalPTest, string Where);
 
 /// <summary>grokking-mnist's analysis: the shared findings, the smoother's reliability and the α comparison.</summary>
-internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs, GrokkingMnistSettings s) : GrokkingAnalysis<GrokkingMnistRun>(runs, s)
+internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs, GrokkingMnistSettings s)
+    : GrokkingAnalysis<GrokkingMnistRun>(runs, s, "Fig. 4 (right), 12, 13", "error")
 {
     /// <summary>A mean surrogate-vs-network gap at or above this (targets are one-hot) means the smoother no longer describes the network.</summary>
     public const double UsableSurrogateGap = 0.5;
+
+    public override string Where(IReadOnlyList<GrokkingMnistRun> g) =>
+        $"α = {GrokkingText.F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
+
+    protected override IEnumerable<RunFinding> SweepFindings() => Comparison() is not { } c ? [] :
+    [
+        new("alpha_delays_generalization_by_plateau_ratio",
+            $"a large α delays generalization: the ratio of the test to the train plateau step is larger than at α = 1 (Omnigrok; paper {Figure})",
+            c.Where, c.DelayRatio),
+        new("alpha_delays_generalization_by_test_plateau",
+            $"a large α delays generalization: the test plateau step is later than at α = 1 (Omnigrok; paper {Figure})",
+            c.Where, c.TestPlateau),
+        new("alpha_final_p_train_larger", $"α = 1 ends with fewer effective parameters on the training set (paper {Figure})", c.Where, c.FinalPTrain),
+        new("alpha_final_p_test_larger", $"α = 1 ends with fewer effective parameters on the test inputs (paper {Figure})", c.Where, c.FinalPTest),
+    ];
 
     /// <summary>
     /// The first logged step whose smoother p is blown up (p_train above <see cref="GrokkingAnalysis{TRun}.PLimit"/> or
@@ -110,13 +141,26 @@ internal sealed class GrokkingMnistAnalysis(IReadOnlyList<GrokkingMnistRun> runs
         string[] labels = ["α = 1", $"α = {GrokkingText.F(large[0].Config.Alpha)}"];
         Verdict Judge(Func<GrokkingMnistRun, double> value) => Ordering([1, large[0].Config.Alpha], [small, large], labels, TrendDirection.Grows, value);
         return new AlphaComparison(large, small, Judge(r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)), Judge(r => r.TestPlateau),
-            Judge(r => FinalP(r).Train), Judge(r => FinalP(r).Test));
+            Judge(r => FinalP(r).Train), Judge(r => FinalP(r).Test), $"{labels[1]} vs α = 1 (ReLU)");
     }
 }
 
 /// <summary>grokking-poly's analysis: the shared findings, GD's sharpness and Kumar et al.'s ordering over ε.</summary>
-internal sealed class GrokkingPolyAnalysis(IReadOnlyList<GrokkingPolyRun> runs, GrokkingPolySettings s) : GrokkingAnalysis<GrokkingPolyRun>(runs, s)
+internal sealed class GrokkingPolyAnalysis(IReadOnlyList<GrokkingPolyRun> runs, GrokkingPolySettings s)
+    : GrokkingAnalysis<GrokkingPolyRun>(runs, s, "Fig. 4 (left), 11", "MSE")
 {
+    public override string Where(IReadOnlyList<GrokkingPolyRun> g) => $"ε = {GrokkingText.F(g[0].Epsilon)}";
+
+    protected override IEnumerable<RunFinding> SweepFindings() => EpsilonOrdering() is not var (byRatio, byTestPlateau) ? [] :
+    [
+        new("delay_falls_with_epsilon_by_plateau_ratio",
+            $"a smaller ε delays generalization more: the ratio of the test to the train plateau step falls as ε grows (Kumar et al. 2024; paper {Figure})",
+            "the ε sweep", byRatio),
+        new("delay_falls_with_epsilon_by_test_plateau",
+            $"a smaller ε delays generalization more: the test plateau step falls as ε grows (Kumar et al. 2024; paper {Figure})",
+            "the ε sweep", byTestPlateau),
+    ];
+
     /// <summary>The largest GD sharpness γ·c·λ_max/n of any sub-run, at its start or end.</summary>
     public double MaxSharpness => Runs.Max(r => Math.Max(r.InitialSharpness, r.FinalSharpness));
 
@@ -128,7 +172,7 @@ internal sealed class GrokkingPolyAnalysis(IReadOnlyList<GrokkingPolyRun> runs, 
     {
         if (Groups.Count < 2) return null;
         var byEpsilon = Groups.OrderBy(g => g[0].Epsilon).ToList();
-        var labels = byEpsilon.Select(g => $"ε = {GrokkingText.F(g[0].Epsilon)}").ToList();
+        var labels = byEpsilon.Select(Where).ToList();
         var x = byEpsilon.Select(g => g[0].Epsilon).ToList();
         return (Ordering(x, byEpsilon, labels, TrendDirection.Falls, r => (double)r.TestPlateau / Math.Max(r.TrainPlateau, 1)),
             Ordering(x, byEpsilon, labels, TrendDirection.Falls, r => r.TestPlateau));

@@ -5,7 +5,7 @@ namespace Telescope.Recipes.Grokking;
 
 /// <summary>Writes grokking-mnist's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingMnistAnalysis"/>.</summary>
 internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSettings s, GrokkingMnistFacts facts, GrokkingMnistAnalysis analysis)
-    : GrokkingOutput<GrokkingMnistRun>(context, s, analysis, new("Fig. 4 (right), 12, 13", "error", "classification error", LogMetric: false,
+    : GrokkingOutput<GrokkingMnistRun>(context, s, analysis, new("classification error", LogMetric: false,
         "the surrogate smoother's p (docs/method.md §4.3)"))
 {
     /// <summary>The metrics.csv columns after run and step.</summary>
@@ -89,17 +89,14 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
 
     protected override string Name(IReadOnlyList<GrokkingMnistRun> g) => g[0].Configuration;
 
-    protected override string Where(IReadOnlyList<GrokkingMnistRun> g) => $"α = {F(g[0].Config.Alpha)} ({g[0].Config.Activation.ToString().ToLowerInvariant()})";
-
     protected override string DelayDetail(IReadOnlyList<GrokkingMnistRun> g) =>
         $" Training error first 0 at logged step: {string.Join(", ", g.Select(r => r.StepTrainPerfect?.ToString(CultureInfo.InvariantCulture) ?? "never"))}.";
 
     protected override IEnumerable<string> SmootherDetail(IReadOnlyList<GrokkingMnistRun> g) =>
         g.Select(r => $"{SeedName(r, Name(g))} — {ReliabilityFinding(r)}");
 
-    protected override List<RunFinding> WriteReport()
+    protected override void WriteReport()
     {
-        var verdicts = new List<RunFinding>();
         var report = Context.CreateReport("Grokking on MNIST (Omnigrok): α sweep with α = 1 ReLU/sigmoid controls",
         [
             ("model", $"MLP {string.Join("-", new[] { facts.InputSize }.Concat(s.Hidden).Append(10))} (input size from the data), every initial parameter (PyTorch's default uniform init) multiplied by α"),
@@ -134,21 +131,18 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
                 ? $"Spectrum view (docs/method.md §11): at every logged step the exact tangent kernel (all 10 output blocks) of the first {GrokkingSpectrum.ProbeCount(s, s.TrainSize, s.TestSize)} training and test images, its top {s.SpectrumTopK} eigenvalues and the alignment with the one-hot labels."
                 : $"Spectrum view: off ({GrokkingSettings.SpectrumProbesName} = 0).",
         ]);
-        var findings = ConfigurationFindings(verdicts);
+        var findings = ConfigurationFindings();
         if (analysis.Comparison() is { } c)
         {
-            string where = $"α = {F(c.Large[0].Config.Alpha)} vs α = 1 (ReLU)", estimate = s.UseSmoother ? "smoother" : "p_net (retraining)";
+            string estimate = s.UseSmoother ? "smoother" : "p_net (retraining)";
             findings.Add("Omnigrok (Liu et al. 2023) and docs/method.md §9: a large α delays generalization, α = 1 does not, and α = 1 ends with fewer effective parameters. " +
-                $"{where}: final test error {SeedMean.SeedCell(c.Large.Select(r => (double?)r.Final.Test))} vs {SeedMean.SeedCell(c.Small.Select(r => (double?)r.Final.Test))}" +
+                $"{c.Where}: final test error {SeedMean.SeedCell(c.Large.Select(r => (double?)r.Final.Test))} " +
+                $"vs {SeedMean.SeedCell(c.Small.Select(r => (double?)r.Final.Test))}" +
                 (Seeds.Count > 1 ? $" (mean ± sd over {Seeds.Count} seeds; the orderings below are judged by the slope over every seed's value)" : "") + ". " +
                 c.DelayRatio.About("Delay as the ratio of the test to the train plateau step, expected larger at large α") + " " +
                 c.TestPlateau.About("Delay as the absolute test plateau step, expected larger at large α") + " " +
                 c.FinalPTrain.About($"Final p_train ({estimate}), expected lower at α = 1") + " " +
                 c.FinalPTest.About($"Final p_test ({estimate}), expected lower at α = 1"));
-            verdicts.Add(new RunFinding("alpha_delays_generalization_by_plateau_ratio", $"a large α delays generalization: the ratio of the test to the train plateau step is larger than at α = 1 (Omnigrok; paper {Figure})", where, c.DelayRatio));
-            verdicts.Add(new RunFinding("alpha_delays_generalization_by_test_plateau", $"a large α delays generalization: the test plateau step is later than at α = 1 (Omnigrok; paper {Figure})", where, c.TestPlateau));
-            verdicts.Add(new RunFinding("alpha_final_p_train_larger", $"α = 1 ends with fewer effective parameters on the training set (paper {Figure})", where, c.FinalPTrain));
-            verdicts.Add(new RunFinding("alpha_final_p_test_larger", $"α = 1 ends with fewer effective parameters on the test inputs (paper {Figure})", where, c.FinalPTest));
         }
         findings.Add("docs/method.md §9 expects: with large α, train accuracy 100% early, test accuracy rising much later, p_test ending clearly below p_train; α = 1: no delay, low p. " +
             analysis.Rule.Describe());
@@ -177,7 +171,6 @@ internal sealed class GrokkingMnistOutput(RunContext context, GrokkingMnistSetti
             Mean("λ_T", r => r.Sensitivity.LastOrDefault(p => p.Sharpness is not null)?.Sharpness),
             ("λ above bound from", g => Bound is null ? null : string.Join(", ", g.Select(r => SensitivityColumns.FirstUnstable(r.Sensitivity, Bound)?.Step.ToString(CultureInfo.InvariantCulture) ?? "—"))),
             Mean("s/step", r => Math.Round(SecondsPerStep(r), 4)));
-        return verdicts;
     }
 
     private IEnumerable<string> CostLines()

@@ -2,19 +2,17 @@ using static Telescope.Recipes.Grokking.GrokkingText;
 
 namespace Telescope.Recipes.Grokking;
 
-/// <summary>The words a grokking report uses for its recipe.</summary>
-/// <param name="Figure">The paper figures the recipe's claims cite, e.g. "Fig. 4 (left), 11".</param>
-/// <param name="Metric">The train/test metric as the findings name it ("MSE", "error"); lower is better.</param>
+/// <summary>The words a grokking report uses for its recipe (the figures it cites and its metric: <see cref="GrokkingAnalysis{TRun}"/>).</summary>
 /// <param name="MetricAxis">Its axis label in the dynamics figure.</param>
 /// <param name="LogMetric">Whether that axis is logarithmic.</param>
 /// <param name="SmootherP">The smoother's p as the findings and figures name it, with its docs/method.md section.</param>
 /// <param name="TitleSuffix">What the dynamics figure's title adds to the configuration's name.</param>
-internal sealed record GrokkingTerms(string Figure, string Metric, string MetricAxis, bool LogMetric, string SmootherP, string TitleSuffix = "");
+internal sealed record GrokkingTerms(string MetricAxis, bool LogMetric, string SmootherP, string TitleSuffix = "");
 
 /// <summary>
 /// What both grokking outputs share: summary.json's results (one entry per configuration, its seeds combined), the
-/// findings of every configuration, the final-values table and figures of report.md, and findings.json from the
-/// verdicts report.md printed; the numbers and verdicts come from the analysis.
+/// findings of every configuration, the final-values table and figures of report.md, and findings.json; the numbers and
+/// verdicts, findings.json's entries included, come from the analysis.
 /// </summary>
 internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSettings s, GrokkingAnalysis<TRun> analysis, GrokkingTerms terms)
     where TRun : GrokkingRun
@@ -25,24 +23,21 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
     /// <summary>p_net's options (null without p_net).</summary>
     protected RetrainingSensitivityOptions? Retraining => s.SensitivityOptions(s.Seed);
     protected StabilityBound? Bound { get; } = s.StabilityBound;
-    protected string Figure => terms.Figure;
 
     public void Write()
     {
         context.Folder.WriteSummary(Summary());
-        RunFindings.Write(context.Folder, WriteReport());
+        WriteReport();
+        RunFindings.Write(context.Folder, analysis.RunFindings());
     }
 
     protected abstract Dictionary<string, object?> Summary();
 
-    /// <summary>Writes report.md and figures; returns the verdicts it printed, for findings.json.</summary>
-    protected abstract List<RunFinding> WriteReport();
+    /// <summary>Writes report.md and figures.</summary>
+    protected abstract void WriteReport();
 
     /// <summary>A configuration's name in the report (<paramref name="g"/>: its seeds).</summary>
     protected abstract string Name(IReadOnlyList<TRun> g);
-
-    /// <summary>Where findings.json places a configuration's verdicts.</summary>
-    protected virtual string Where(IReadOnlyList<TRun> g) => Name(g);
 
     /// <summary>What a configuration's delay bullet adds (grokking-mnist: when the training error reached 0).</summary>
     protected virtual string DelayDetail(IReadOnlyList<TRun> g) => "";
@@ -87,8 +82,8 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
             IReadOnlyList<GrokkingRun> shown = s.UseSmoother ? g : g.Select(r => GrokkingNetworkView.Of(r) ?? r).ToList();
             var dynamics = GrokkingCharts.Dynamics(shown, name + terms.TitleSuffix, terms.MetricAxis, terms.LogMetric);
             report.Figure(context.Folder.SaveFigure(dynamics, $"dynamics_{file}"),
-                $"{name}: train (solid) and test (dashed) {terms.Metric} (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis" +
-                (terms.LogMetric ? $"; the {terms.Metric} axis logarithmic too)" : ")") +
+                $"{name}: train (solid) and test (dashed) {analysis.Metric} (top), p_train (solid) and p_test (dashed) (bottom) against the step (log axis" +
+                (terms.LogMetric ? $"; the {analysis.Metric} axis logarithmic too)" : ")") +
                 (s.UseSmoother ? $" — {terms.SmootherP}." : " — the network's p_net by retraining (no smoother in this run).") + bands);
             if (g.Any(r => r.Sensitivity.Any(p => p.Train is not null || p.Sharpness is not null)))
                 report.Figure(context.Folder.SaveFigure(GrokkingNetworkView.Overlay(g, Bound, name), $"p_net_vs_p_{file}"),
@@ -100,26 +95,21 @@ internal abstract class GrokkingOutput<TRun>(RunContext context, GrokkingSetting
 
     /// <summary>
     /// Every configuration's findings: the delay, p from the smoother and from p_net, the spectrum view, and per seed
-    /// p_net against the smoother's p; the verdicts of p and of the spectrum view go into <paramref name="verdicts"/>.
+    /// p_net against the smoother's p.
     /// </summary>
-    protected List<string> ConfigurationFindings(List<RunFinding> verdicts)
+    protected List<string> ConfigurationFindings()
     {
         var findings = new List<string>();
         foreach (var c in analysis.Configurations)
         {
             var g = c.Seeds;
-            string name = Name(g), where = Where(g), spread = SeedMean.Describe(g.Count);
-            findings.Add($"**{name}**{spread} — {Describe(c.Delay, terms.Metric)}" + (g.Count == 1 ? ""
+            string name = Name(g), spread = SeedMean.Describe(g.Count);
+            findings.Add($"**{name}**{spread} — {Describe(c.Delay, analysis.Metric)}" + (g.Count == 1 ? ""
                 : $" Per seed: train plateau at {string.Join(", ", g.Select(r => r.TrainPlateau))}, test plateau at {string.Join(", ", g.Select(r => r.TestPlateau))}.") +
                 DelayDetail(g));
             if (c.Smoother is { } p) findings.AddRange([$"{name} — from {terms.SmootherP}{spread}: {Describe(p)}", .. SmootherDetail(g)]);
             if (c.Net is { } net) findings.Add($"{name}{spread} — {DescribeNet(net, g[0].Sensitivity[^1])}");   // the first seed's linearity qualifies it
-            verdicts.AddRange(GrokkingAnalysis<TRun>.EffectiveFindings(c, where, terms.Figure));
-            if (analysis.Spectrum(c, terms.Metric) is { } spectrum)
-            {
-                findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
-                verdicts.AddRange(GrokkingSpectrumReport.Findings(where, spectrum, terms.Figure));
-            }
+            if (analysis.Spectrum(c) is { } spectrum) findings.Add(GrokkingSpectrumReport.Bullet(name, spectrum));
             foreach (var r in g)
                 findings.AddRange(SensitivityFindings.For(SeedName(r, name), r.Sensitivity, Bound, analysis.SmootherSeries(r), analysis.PLimit,
                     s.Sensitivity.AgreementSe, s.Sensitivity.AgreementRelative));

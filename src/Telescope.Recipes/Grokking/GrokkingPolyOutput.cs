@@ -4,7 +4,7 @@ namespace Telescope.Recipes.Grokking;
 
 /// <summary>Writes grokking-poly's metrics.csv, summary.json, figures and report.md; the numbers and verdicts come from <see cref="GrokkingPolyAnalysis"/>.</summary>
 internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySettings s, GrokkingPolyAnalysis analysis)
-    : GrokkingOutput<GrokkingPolyRun>(context, s, analysis, new("Fig. 4 (left), 11", "MSE", "MSE", LogMetric: true,
+    : GrokkingOutput<GrokkingPolyRun>(context, s, analysis, new("MSE", LogMetric: true,
         "the kernel smoother's p (docs/method.md §4.2)", TitleSuffix: $", α = {F(s.Alpha)}"))
 {
     /// <summary>The metrics.csv columns after run and step.</summary>
@@ -52,11 +52,10 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
         })),
     };
 
-    protected override string Name(IReadOnlyList<GrokkingPolyRun> g) => $"ε = {F(g[0].Epsilon)}";
+    protected override string Name(IReadOnlyList<GrokkingPolyRun> g) => analysis.Where(g);
 
-    protected override List<RunFinding> WriteReport()
+    protected override void WriteReport()
     {
-        var verdicts = new List<RunFinding>();
         var report = Context.CreateReport("Grokking on polynomial regression (ε sweep)",
         [
             ("model", $"f(x) = (α/N) Σ_j φ(w_jᵀx), φ(z) = z + εz²/2, N = {s.Width}, w_j ~ N(0, I) trained, readout fixed at α/N, no biases"),
@@ -93,13 +92,11 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
                 ? $"Spectrum view (docs/method.md §11): at every logged step the exact tangent kernel of the first {GrokkingSpectrum.ProbeCount(s, s.TrainSize, s.TestSize)} training and test inputs, its top {s.SpectrumTopK} eigenvalues and the alignment with y; {F(analysis.Runs.Sum(r => r.SpectrumTime.TotalSeconds))} s of {F(analysis.Runs.Sum(r => r.WallTime.TotalSeconds))} s wall time in all sub-runs."
                 : $"Spectrum view: off ({GrokkingSettings.SpectrumProbesName} = 0).",
         ]);
-        var findings = ConfigurationFindings(verdicts);
+        var findings = ConfigurationFindings();
         findings.Add("docs/method.md §9 expects: train MSE falls first while test MSE lags far behind, then test MSE falls; p_test starts at or above p_train and ends clearly below it. " +
             "The verdicts above are computed from the logged values. " + analysis.Rule.Describe());
         if (analysis.EpsilonOrdering() is var (byRatio, byTestPlateau))
         {
-            verdicts.Add(new RunFinding("delay_falls_with_epsilon_by_plateau_ratio", $"a smaller ε delays generalization more: the ratio of the test to the train plateau step falls as ε grows (Kumar et al. 2024; paper {Figure})", "the ε sweep", byRatio));
-            verdicts.Add(new RunFinding("delay_falls_with_epsilon_by_test_plateau", $"a smaller ε delays generalization more: the test plateau step falls as ε grows (Kumar et al. 2024; paper {Figure})", "the ε sweep", byTestPlateau));
             findings.Add("Kumar et al. (2024): a smaller ε delays generalization more, i.e. the delay falls as ε grows" +
                 (Seeds.Count > 1 ? $" (judged over {Seeds.Count} seeds per ε by the slope over every seed's value)" : "") + ". " +
                 byRatio.About("By the ratio of the test to the train plateau step") + " " + byTestPlateau.About("By the absolute test plateau step"));
@@ -115,6 +112,5 @@ internal sealed class GrokkingPolyOutput(RunContext context, GrokkingPolySetting
             Mean("train plateau", r => r.TrainPlateau), Mean("test plateau", r => r.TestPlateau),
             ("p_test < p_train from", g => string.Join(", ", g.Select(r => ReportBuilder.FormatCell(GrokkingFindings.CrossingBelow(r))))),
             Mean("GD sharpness start", r => r.InitialSharpness), Mean("end", r => r.FinalSharpness), Mean("seconds", r => Math.Round(r.WallTime.TotalSeconds, 1)));
-        return verdicts;
     }
 }

@@ -5,7 +5,24 @@ namespace Telescope.Recipes.Grokking;
 /// <param name="LeadsPTest">The same against p_test's drop from its peak (half way).</param>
 /// <param name="StoriesAgree">The spectral story (<paramref name="LeadsTest"/>) and the effective-parameter story
 /// ("p_test ends clearly below p_train") reach the same outcome.</param>
-internal sealed record SpectrumFinding(Verdict LeadsTest, Verdict LeadsPTest, Verdict StoriesAgree);
+internal sealed record SpectrumFinding(Verdict LeadsTest, Verdict LeadsPTest, Verdict StoriesAgree)
+{
+    /// <summary>Claims of the three verdicts (beyond the paper: docs/method.md §11), also the report's.</summary>
+    public const string LeadsTestClaim =
+        "beyond the paper (docs/method.md §11): the test target's tangent-kernel alignment rises half way no later than the test metric falls half way";
+    public const string LeadsPTestClaim =
+        "beyond the paper (docs/method.md §11): the test target's tangent-kernel alignment rises half way no later than p_test drops half way from its peak";
+    public const string AgreeClaim =
+        "the spectral story (the alignment leads the test metric) and the effective-parameter story (p_test ends clearly below p_train) reach the same verdict";
+
+    /// <summary>The findings.json entries of the three verdicts (<paramref name="figure"/>: the paper figures of the effective-parameter story).</summary>
+    public IEnumerable<RunFinding> RunFindings(string where, string figure) =>
+    [
+        new("spectrum_alignment_leads_test_metric", LeadsTestClaim, where, LeadsTest),
+        new("spectrum_alignment_leads_p_test_drop", LeadsPTestClaim, where, LeadsPTest),
+        new("spectral_and_effective_parameter_stories_agree", $"{AgreeClaim} (the latter: paper {figure})", where, StoriesAgree),
+    ];
+}
 
 /// <summary>
 /// Times the test target's kernel alignment (docs/method.md §11.3) against the test metric and against p_test, per

@@ -7,11 +7,6 @@ namespace Telescope.Recipes.Grokking;
 /// </summary>
 internal static class GrokkingSpectrumReport
 {
-    /// <summary>Claims of the three verdicts (beyond the paper: docs/method.md §11), also the findings.json claims.</summary>
-    public const string LeadsTestClaim = "beyond the paper (docs/method.md §11): the test target's tangent-kernel alignment rises half way no later than the test metric falls half way";
-    public const string LeadsPTestClaim = "beyond the paper (docs/method.md §11): the test target's tangent-kernel alignment rises half way no later than p_test drops half way from its peak";
-    public const string AgreeClaim = "the spectral story (the alignment leads the test metric) and the effective-parameter story (p_test ends clearly below p_train) reach the same verdict";
-
     /// <summary>The definitions the report adds when the spectrum ran.</summary>
     public static IEnumerable<(string, string)> Definitions(GrokkingSettings s) => s.UseSpectrum
         ?
@@ -24,16 +19,8 @@ internal static class GrokkingSpectrumReport
 
     /// <summary>The bullet of one configuration's spectrum verdicts.</summary>
     public static string Bullet(string name, SpectrumFinding f) =>
-        $"{name} — spectrum view: {f.LeadsTest.About(LeadsTestClaim)} {f.LeadsPTest.About(LeadsPTestClaim)} " +
+        $"{name} — spectrum view: {f.LeadsTest.About(SpectrumFinding.LeadsTestClaim)} {f.LeadsPTest.About(SpectrumFinding.LeadsPTestClaim)} " +
         $"**Do the spectral and the effective-parameter stories agree? {f.StoriesAgree.Tag}** — {f.StoriesAgree.Statement}.";
-
-    /// <summary>The findings.json entries of one configuration's spectrum verdicts.</summary>
-    public static IEnumerable<RunFinding> Findings(string where, SpectrumFinding f, string figure) =>
-    [
-        new("spectrum_alignment_leads_test_metric", LeadsTestClaim, where, f.LeadsTest),
-        new("spectrum_alignment_leads_p_test_drop", LeadsPTestClaim, where, f.LeadsPTest),
-        new("spectral_and_effective_parameter_stories_agree", $"{AgreeClaim} (the latter: paper {figure})", where, f.StoriesAgree),
-    ];
 
     /// <summary>The two figures of a configuration's seeds (nothing when the spectrum did not run).</summary>
     /// <remarks>The p shown is the one the verdicts time (<see cref="GrokkingAnalysis{TRun}.Spectrum"/>): p_net when every seed measured it, else the smoother's.</remarks>

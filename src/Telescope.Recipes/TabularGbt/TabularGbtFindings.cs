@@ -15,14 +15,14 @@ internal sealed record DatasetGroup(string Name, IReadOnlyList<DatasetOutcome> R
 
 /// <summary>The paper's three claims on one data set, judged, and the numbers the report's other statements decide on.</summary>
 /// <param name="GbtDeviation">Largest |W_GBT(π) − 1| over π (seed means).</param>
-/// <param name="GbtFlat">W_GBT stays within flat_tolerance of 1 at every π.</param>
+/// <param name="Flat">W_GBT stays within flat_tolerance of 1 at every π (seed means): a fixed threshold, no noise estimate.</param>
 /// <param name="Tiny">|Δ̄(0)| is below tiny_gap of the constant predictor's MSE (ρ would divide by a tiny number).</param>
 /// <param name="Rises">Steps of the π grid in which the seed-mean Δ̄ rises.</param>
 /// <param name="BothBeatConstant">Both models' mean MSE at π = 0 is below the constant predictor's.</param>
 /// <param name="NnAboveGbtAtOne">W_NN(1) exceeds W_GBT(1) (seed means).</param>
 /// <param name="SmootherPasses">The worst GBT smoother check over the seeds is within <see cref="TabularGbtFindings.SmootherTolerance"/>.</param>
 internal sealed record DatasetFindings(DatasetGroup Group, Verdict GbtBetterAtZero, TrendResult GapGrows, TrendResult WNnGrows,
-    double GbtDeviation, bool GbtFlat, bool Tiny, int Rises, bool BothBeatConstant, bool NnAboveGbtAtOne, bool SmootherPasses);
+    double GbtDeviation, Verdict Flat, bool Tiny, int Rises, bool BothBeatConstant, bool NnAboveGbtAtOne, bool SmootherPasses);
 
 /// <summary>
 /// The analysis step of tabular-gbt: from every data set's outcomes (one per seed) to the judged claims, without any
@@ -44,6 +44,27 @@ internal sealed class TabularGbtFindings(IReadOnlyList<DatasetOutcome> outcomes,
 
     private VerdictCriteria Criteria => s.Verdicts;
 
+    /// <summary>findings.json: the paper's three claims of Sec. 4.3 / Fig. 5 on every data set, as the report judges them.</summary>
+    public IEnumerable<RunFinding> RunFindings()
+    {
+        foreach (var d in Datasets)
+        {
+            string where = d.Group.Name + (Seeded ? $", {Seeds.Count} seeds" : ", one seed");
+            yield return new("gbt_better_at_pi0", "paper Fig. 5: LightGBM is better than the network already on regular inputs (π = 0)", where,
+                d.GbtBetterAtZero);
+            yield return new("gap_grows_with_pi", "paper Fig. 5: the network's test-error gap to LightGBM grows with the share π of irregular inputs", where,
+                d.GapGrows.Verdict);
+            yield return new("w_nn_grows_with_pi", "paper Fig. 5: the network's largest kernel weight norm W_NN grows with π", where, d.WNnGrows.Verdict);
+            yield return new("w_gbt_flat", "paper Fig. 5: the trees' kernel weight norm W_GBT stays flat (≈ 1) as π grows", where, d.Flat);
+        }
+    }
+
+    internal static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+
+    private Verdict Flat(double deviation) => new(deviation <= s.FlatTolerance ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
+        $"largest |W_GBT(π) − 1| = {Format(deviation)}{(Seeded ? " (seed means)" : "")}, criterion ≤ {Format(s.FlatTolerance)} " +
+        $"({TabularGbtSettings.FlatToleranceName})");
+
     private DatasetFindings Judge(DatasetGroup g)
     {
         double deviation = g.PerPi(p => p.WGbt).Max(v => Math.Abs(v.Average() - 1));
@@ -55,7 +76,7 @@ internal sealed class TabularGbtFindings(IReadOnlyList<DatasetOutcome> outcomes,
         bool smoother = g.Runs.Max(o => o.Gbt.SmootherMaxAbsError) <= SmootherTolerance;
         DatasetFindings Found(Verdict better, SeededSeries gap, SeededSeries wNn, bool tiny) =>
             new(g, better, TrendCheck.Judge(gap, Criteria, TrendDirection.Grows), TrendCheck.Judge(wNn, Criteria, TrendDirection.Grows),
-                deviation, deviation <= s.FlatTolerance, tiny, rises, beatConstant, nnAbove, smoother);
+                deviation, Flat(deviation), tiny, rises, beatConstant, nnAbove, smoother);
         if (Seeded)
         {
             var d0 = SeedAggregate.MeanSd(g.Runs.Select(o => o.First.Delta));

@@ -1,3 +1,5 @@
+using static Telescope.Recipes.TabularGbt.TabularGbtFindings;
+
 namespace Telescope.Recipes.TabularGbt;
 
 /// <summary>
@@ -118,22 +120,8 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         summary["results"] = Groups.SelectMany(g => g.Pis.Select((_, i) => OfSeeds(g.Runs.Select(o => PiEntry(o, o.Points[i]))))).ToList();
         summary["datasets"] = Groups.Select(g => OfSeeds(g.Runs.Select(DatasetEntry))).ToList();
         context.Folder.WriteSummary(summary);
-        RunFindings.Write(context.Folder, findings.Datasets.SelectMany(RunFindingsOf));
+        RunFindings.Write(context.Folder, findings.RunFindings());
     }
-
-    /// <summary>The paper's three claims of Sec. 4.3 / Fig. 5 on one data set, as the report judges them.</summary>
-    private IEnumerable<RunFinding> RunFindingsOf(DatasetFindings d)
-    {
-        string where = d.Group.Name + (Seeded ? $", {Seeds.Count} seeds" : ", one seed");
-        yield return new("gbt_better_at_pi0", "paper Fig. 5: LightGBM is better than the network already on regular inputs (π = 0)", where, d.GbtBetterAtZero);
-        yield return new("gap_grows_with_pi", "paper Fig. 5: the network's test-error gap to LightGBM grows with the share π of irregular inputs", where, d.GapGrows.Verdict);
-        yield return new("w_nn_grows_with_pi", "paper Fig. 5: the network's largest kernel weight norm W_NN grows with π", where, d.WNnGrows.Verdict);
-        yield return new("w_gbt_flat", "paper Fig. 5: the trees' kernel weight norm W_GBT stays flat (≈ 1) as π grows", where, Flat(d));
-    }
-
-    /// <summary>W_GBT stays within flat_tolerance of 1 at every π (seed means): a fixed threshold, no noise estimate.</summary>
-    private Verdict Flat(DatasetFindings d) => new(d.GbtFlat ? VerdictOutcome.Agrees : VerdictOutcome.Disagrees,
-        $"largest |W_GBT(π) − 1| = {Format(d.GbtDeviation)}{(Seeded ? " (seed means)" : "")}, criterion ≤ {Format(s.FlatTolerance)} ({TabularGbtSettings.FlatToleranceName})");
 
     public void WriteReport()
     {
@@ -239,7 +227,7 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         else
             f.Add($"Gap against π: ρ(1) = {Of(o => o.Last.RelativeGapIncrease)} (Δ(1) = {delta1}). " + gapClaim +
                 (g.Mean(o => o.First.Delta) <= 0 && claims.GapGrows.Verdict.Outcome == VerdictOutcome.Agrees ? " (Since the network was better at π = 0, a growing Δ means its advantage shrinks or reverses on irregular inputs.)" : "") + shape);
-        f.Add($"Kernel weights: W_GBT(1) = {PiText(g, ^1, p => p.WGbt, p => p.WGbtStd)}. " + Flat(claims).About("The paper finds W_GBT flat at every π"));
+        f.Add($"Kernel weights: W_GBT(1) = {PiText(g, ^1, p => p.WGbt, p => p.WGbtStd)}. " + claims.Flat.About("The paper finds W_GBT flat at every π"));
         double wNn1 = g.Mean(o => o.Last.WNn), wGbt1 = g.Mean(o => o.Last.WGbt);
         f.Add($"W_NN(1) = {PiText(g, ^1, p => p.WNn, p => p.WNnStd)} vs W_GBT(1) = {Of(o => o.Last.WGbt)}. " + claims.WNnGrows.Verdict.About("The paper finds the network's largest kernel weight norm growing with π") +
             (claims.NnAboveGbtAtOne ? $" W_NN(1) − 1 = {Format(wNn1 - 1)} exceeds W_GBT(1) − 1 = {Format(wGbt1 - 1)}." : " W_NN(1) does NOT exceed W_GBT(1)."));
@@ -270,7 +258,8 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
         string Count(Func<DatasetFindings, VerdictOutcome> pick) =>
             $"agrees on {claims.Count(c => pick(c) == VerdictOutcome.Agrees)}, does not on {claims.Count(c => pick(c) == VerdictOutcome.Disagrees)}, inconclusive on {claims.Count(c => pick(c) == VerdictOutcome.Inconclusive)} of {n} data sets";
         yield return $"LightGBM better at π = 0: {Count(c => c.GbtBetterAtZero.Outcome)}. The gap grows with π: {Count(c => c.GapGrows.Verdict.Outcome)}.";
-        yield return $"W_GBT flat on {claims.Count(c => c.GbtFlat)} of {n}. W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {claims.Count(c => c.NnAboveGbtAtOne)} of {n}.";
+        yield return $"W_GBT flat on {claims.Count(c => c.Flat.Outcome == VerdictOutcome.Agrees)} of {n}. " +
+            $"W_NN grows with π: {Count(c => c.WNnGrows.Verdict.Outcome)}; W_NN(1) above W_GBT(1) on {claims.Count(c => c.NnAboveGbtAtOne)} of {n}.";
     }
 
     /// <summary>Report text: mean ± sd over the seeds (the value itself with one seed).</summary>
@@ -306,6 +295,4 @@ internal sealed class TabularGbtOutput(RunContext context, TabularGbtSettings s,
             .AddSeeded("telescoping model vs network", SeededPoints.Of(later, p => p.Step, p => p.Fidelity.TelescopedVsNetwork), dashed: true);
         return new StackedChart(mse, fidelity);
     }
-
-    private static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
 }

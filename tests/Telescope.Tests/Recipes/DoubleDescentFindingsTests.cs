@@ -101,6 +101,19 @@ public sealed class DoubleDescentFindingsTests
         Assert.All(Analyze().Levels, l => Assert.True(l.P is null && l.Net is null && l.Unreliable.Count == 0));
     }
 
+    [Fact]
+    public void FindingsJsonEntriesComeFromTheAnalysisWithoutAReport()
+    {
+        // Without smoother and retraining only the test-MSE verdict of each level; the clean level names the two networks it left out.
+        var analysis = Analyze();
+        var entries = analysis.RunFindings().ToList();
+        Assert.Equal(["double_descent_test_mse_peak", "double_descent_no_peak_without_noise"], entries.Select(f => f.Key));
+        Assert.Equal(["label noise 0.25, seeds 0, 1", "label noise 0, seeds 0, 1 (2 capped or failed network(s) left out)"], entries.Select(f => f.Where));
+        Assert.Equal([VerdictOutcome.Agrees, VerdictOutcome.Agrees], entries.Select(f => f.Verdict.Outcome));   // see the two tests above
+        Assert.Same(analysis.Levels[1].TestMse.Verdict, entries[1].Verdict);
+        Assert.Contains("(paper Fig. 3)", entries[0].Claim);
+    }
+
     /// <summary>
     /// One seed, noise 0.25, a Hutchinson smoother (standard error 0.5, so each p_train point's tolerance is 1), n = 41,
     /// d = 8 (h* = 4), p_train_limit 2 (82), fidelity_limit 0.1, worse_fit_tolerance 1 (no optimization failures):
@@ -147,6 +160,12 @@ public sealed class DoubleDescentFindingsTests
         Assert.Equal(Math.Sqrt(2) * 24 / (0.6745 * Math.Sqrt(6)), p.PTestPeak.Judged.Noise, 12);
         Assert.Equal(VerdictOutcome.Inconclusive, p.PTestPeak.Judged.Verdict.Outcome);
         Assert.False(p.PTestPeak.AsThePaperFinds);
+        // findings.json: the test-MSE verdict, then the smoother's p_train trend and p_test peak, as the report prints them.
+        var entries = analysis.RunFindings().ToList();
+        Assert.Equal(["double_descent_test_mse_peak", "double_descent_p_train_grows", "double_descent_p_test_peak"], entries.Select(f => f.Key));
+        Assert.Equal("label noise 0.25, one seed, smoother p (reliable networks only)", entries[2].Where);
+        Assert.Same(p.PTrainTrend.Verdict, entries[1].Verdict);
+        Assert.Same(p.PTestPeak.Verdict, entries[2].Verdict);
 
         Assert.Equal((100.0, 600.0, 350.0), analysis.StepRange);
         var (worst, median) = analysis.TestFidelity!.Value;

@@ -131,7 +131,7 @@ public sealed class DoubleDescentVerdictRulesTests() : TempFolderTest("telescope
     {
         var runs = Widths.Select((w, i) => Network(w, PNetTest[i], 0.1, w != 4)).ToList();
         var analysis = new DoubleDescentFindings(runs, 41, 8, Settings);
-        var findings = DoubleDescentOutput.Findings(analysis);
+        var findings = analysis.RunFindings();
         Assert.Equal(["double_descent_test_mse_peak", "double_descent_p_net_train_grows", "double_descent_p_net_test_peak"], findings.Select(f => f.Key));
         var peak = findings.Single(f => f.Key == "double_descent_p_net_test_peak");
         Assert.Equal(analysis.Levels[0].Net!.TestPeak.Verdict, peak.Verdict);

@@ -138,6 +138,53 @@ public sealed class GrokkingFindingsTests
     }
 
     [Fact]
+    public void FindingsJsonEntriesComeFromTheAnalysisWithoutAReport()
+    {
+        // As in LargeAlphaDelaysGeneralizationAgainstAlphaOne, but α = 1 ends with p_test 5 against p_train 10 in both
+        // seeds (exact smoother values: the 50% gap alone decides), α = 8 with p_test = p_train. No spectrum, no p_net.
+        GrokkingMnistRun Ending(GrokkingMnistRun r, double pTest) { r.Points[^1] = r.Points[^1] with { PTest = pTest }; return r; }
+        GrokkingMnistRun[] runs =
+            [Mnist("relu:8", 0, 2, 30, 20), Mnist("relu:8", 1, 2, 31, 21), Ending(Mnist("relu:1", 0, 2, 4, 10), 5), Ending(Mnist("relu:1", 1, 2, 5, 10), 5)];
+        var analysis = new GrokkingMnistAnalysis(runs, MnistSettings());
+        var entries = analysis.RunFindings().ToList();
+        string[] p = ["p_test_starts_at_or_above_p_train", "p_test_ends_clearly_below_p_train"];
+        Assert.Equal([.. p, .. p, "alpha_delays_generalization_by_plateau_ratio", "alpha_delays_generalization_by_test_plateau", "alpha_final_p_train_larger",
+            "alpha_final_p_test_larger"], entries.Select(e => e.Key));
+        Assert.Equal(["α = 8 (relu)", "α = 8 (relu)", "α = 1 (relu)", "α = 1 (relu)", .. Enumerable.Repeat("α = 8 vs α = 1 (ReLU)", 4)],
+            entries.Select(e => e.Where));
+        // p_test equals p_train early everywhere (starts at or above it); it ends clearly below it only at α = 1.
+        Assert.Equal([VerdictOutcome.Agrees, VerdictOutcome.Disagrees, .. Enumerable.Repeat(VerdictOutcome.Agrees, 6)], entries.Select(e => e.Verdict.Outcome));
+        Assert.Same(analysis.Configurations[1].Smoother!.End, entries[3].Verdict);   // the verdict object the report prints
+        Assert.Contains("(the smoother's p; docs/method.md §9, paper Fig. 4 (right), 12, 13)", entries[0].Claim);
+
+        // grokking-poly: the ε = 0.1 configuration logged the spectrum, so its three spectrum verdicts follow its p verdicts.
+        GrokkingPolyRun Poly(double epsilon, int testAt, bool spectrum)
+        {
+            string label = GrokkingPolyRun.ConfigurationOf(epsilon);
+            var run = new GrokkingPolyRun { Epsilon = epsilon, Configuration = label, Label = label };
+            for (int t = 0; t <= 40; t++)
+            {
+                run.Points.Add(new GrokkingPoint(t, t < 2 ? 1 : 0, t < testAt ? 1 : 0, 1, 0, 1, 0));
+                if (spectrum) run.Spectrum.Add(new GrokkingSpectrumPoint(t, [1.0], 0.5, t < 5 ? 0.1 : 0.6, 0.9, null));
+            }
+            return run;
+        }
+        var settings = GrokkingPolySettings.Schema.Bind(GrokkingPolySettings.Schema.Create(quick: false));
+        var poly = new GrokkingPolyAnalysis([Poly(0.1, 10, spectrum: true), Poly(0.02, 20, spectrum: false)], settings);
+        var polyEntries = poly.RunFindings().ToList();
+        Assert.Equal([.. p, "spectrum_alignment_leads_test_metric", "spectrum_alignment_leads_p_test_drop", "spectral_and_effective_parameter_stories_agree",
+            .. p, "delay_falls_with_epsilon_by_plateau_ratio", "delay_falls_with_epsilon_by_test_plateau"], polyEntries.Select(e => e.Key));
+        Assert.Equal([.. Enumerable.Repeat("ε = 0.1", 5), "ε = 0.02", "ε = 0.02", "the ε sweep", "the ε sweep"], polyEntries.Select(e => e.Where));
+        var spectral = poly.Spectrum(poly.Configurations[0])!;
+        Assert.Equal([spectral.LeadsTest, spectral.LeadsPTest, spectral.StoriesAgree], polyEntries.Skip(2).Take(3).Select(e => e.Verdict));
+        // The alignment rises at step 5, the test MSE falls at step 10; p_test never moves, and it does not end below p_train.
+        Assert.Equal([VerdictOutcome.Agrees, VerdictOutcome.Inconclusive, VerdictOutcome.Disagrees], polyEntries.Skip(2).Take(3).Select(e => e.Verdict.Outcome));
+        Assert.EndsWith("(the latter: paper Fig. 4 (left), 11)", polyEntries[4].Claim);
+        // One ε: no ordering.
+        Assert.DoesNotContain(new GrokkingPolyAnalysis([Poly(0.1, 10, spectrum: false)], settings).RunFindings(), e => e.Where == "the ε sweep");
+    }
+
+    [Fact]
     public void EpsilonOrderingWithOneSeedDescribesTheOrderButStaysInconclusive()
     {
         GrokkingPolyRun Poly(double epsilon, int testAt)

@@ -61,7 +61,7 @@ public sealed class TabularGbtFindingsTests
         Assert.Equal(VerdictOutcome.Agrees, growing.WNnGrows.Verdict.Outcome);
         Assert.Equal(2.0, growing.WNnGrows.Slope, 10);
         Assert.Equal(0.2, growing.GbtDeviation, 12);   // W_GBT(1) = 1.2
-        Assert.False(growing.GbtFlat);                  // 0.2 > 0.1
+        Assert.Equal(VerdictOutcome.Disagrees, growing.Flat.Outcome);   // 0.2 > 0.1
         Assert.Equal(2, growing.Rises);
         Assert.True(growing.BothBeatConstant && growing.NnAboveGbtAtOne && growing.SmootherPasses);
         Assert.False(growing.Tiny);
@@ -71,14 +71,32 @@ public sealed class TabularGbtFindingsTests
         Assert.Equal(VerdictOutcome.Disagrees, reversed.GapGrows.Verdict.Outcome);
         Assert.Equal(VerdictOutcome.Inconclusive, reversed.WNnGrows.Verdict.Outcome);   // slope 0 ± the draws
         Assert.Equal(0, reversed.Rises);
-        Assert.True(reversed.GbtFlat);
+        Assert.Equal(VerdictOutcome.Agrees, reversed.Flat.Outcome);
         Assert.False(reversed.NnAboveGbtAtOne);        // W_NN(1) = 1 = W_GBT(1)
         Assert.False(reversed.SmootherPasses);         // 1e-6 > 1e-8
         Assert.True(reversed.Tiny);                    // one seed: the sub-run's own flag
     }
 
     [Fact]
-    public void FlatnessFollowsTheTolerance() => Assert.True(Analyze(flatTolerance: 0.25).Datasets[0].GbtFlat);
+    public void FlatnessFollowsTheTolerance() => Assert.Equal(VerdictOutcome.Agrees, Analyze(flatTolerance: 0.25).Datasets[0].Flat.Outcome);
+
+    [Fact]
+    public void FindingsJsonEntriesComeFromTheAnalysisInReportOrder()
+    {
+        var findings = Analyze(flatTolerance: 0.1);
+        var entries = findings.RunFindings().ToList();
+        string[] keys = ["gbt_better_at_pi0", "gap_grows_with_pi", "w_nn_grows_with_pi", "w_gbt_flat"];
+        Assert.Equal([.. keys, .. keys], entries.Select(f => f.Key));
+        Assert.Equal([.. keys.Select(_ => "growing, one seed"), .. keys.Select(_ => "reversed, one seed")], entries.Select(f => f.Where));
+        // The outcomes worked out in OneSeedClaimsAreJudgedAgainstTheTestSetDraws, in the same order.
+        Assert.Equal(
+            [VerdictOutcome.Agrees, VerdictOutcome.Agrees, VerdictOutcome.Agrees, VerdictOutcome.Disagrees,
+             VerdictOutcome.Disagrees, VerdictOutcome.Disagrees, VerdictOutcome.Inconclusive, VerdictOutcome.Agrees],
+            entries.Select(f => f.Verdict.Outcome));
+        Assert.Equal("largest |W_GBT(π) − 1| = 0.2, criterion ≤ 0.1 (flat_tolerance)", entries[3].Verdict.Statement);
+        Assert.Same(findings.Datasets[0].GbtBetterAtZero, entries[0].Verdict);   // the verdict object the report prints
+        Assert.All(entries, f => Assert.StartsWith("paper Fig. 5: ", f.Claim));
+    }
 
     [Fact]
     public void SeveralSeedsAreJudgedAgainstTheSeedSpread()
