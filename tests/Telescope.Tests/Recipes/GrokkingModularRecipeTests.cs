@@ -7,29 +7,22 @@ namespace Telescope.Tests.Recipes;
 
 /// <summary>
 /// grokking-modular end to end on tiny settings (p = 5, a width-8 transformer, float64, seconds): the documented run
-/// folder with every measurement on, the split of the table, a Ctrl+C mid sub-run resumed to the bytes of the
-/// uninterrupted run, and two shards merged to the unsharded run.
+/// folder with every measurement on and the split of the table. Ctrl+C and SIGKILL mid sub-run + resume, and shards
+/// merged, are <see cref="Runs.SweepRecipeTests"/>' cases on the same settings.
 /// </summary>
 public sealed class GrokkingModularRecipeTests() : TempFolderTest("telescope-modular-")
 {
     private readonly RecipeCatalog _catalog = new([new GrokkingModularRecipe()]);
 
-    private static readonly string[] Tiny =
+    internal static readonly string[] Tiny =
     [
         "p=5", "train_fractions=0.6", "weight_decays=0.5,1", "d_model=8", "heads=2", "d_mlp=16", "lr=0.01", "steps=12",
         "log_per_decade=2", "log_every=4", "telescoping_probes=4", "spectrum_probes=2", "spectrum_top_k=3", "dtype=float64", "threads=1",
     ];
 
-    private RunResult Run(string name, RunShard? shard = null, IProgressReporter? progress = null, CancellationToken cancel = default, params string[] extra) =>
-        RecipeRunner.Run(_catalog, new RunRequest { Recipe = "grokking-modular", Quick = true, Assignments = [.. Tiny, .. extra], Out = Path.Combine(_root, name), Shard = shard },
-            progress ?? SilentProgressReporter.Instance, cancel);
-
-    private static void AssertSameResults(string expected, string actual)
-    {
-        Assert.Equal(File.ReadAllBytes(Path.Combine(expected, "metrics.csv")), File.ReadAllBytes(Path.Combine(actual, "metrics.csv")));
-        Assert.Equal(WallClockFields.Strip(File.ReadAllText(Path.Combine(expected, "summary.json"))),
-            WallClockFields.Strip(File.ReadAllText(Path.Combine(actual, "summary.json"))));
-    }
+    private RunResult Run(string name) =>
+        RecipeRunner.Run(_catalog, new RunRequest { Recipe = "grokking-modular", Quick = true, Assignments = Tiny, Out = Path.Combine(_root, name) },
+            SilentProgressReporter.Instance);
 
     [Fact]
     public void TinyRunWritesTheDocumentedFolder()
@@ -80,50 +73,5 @@ public sealed class GrokkingModularRecipeTests() : TempFolderTest("telescope-mod
             Assert.Equal(20, split.Train.Count);   // round(0.4 · 49)
         }
         Assert.Throws<TelescopeException>(() => new ModularTask("add", 7, 0).TrainCount(0.001));
-    }
-
-    [Fact]
-    public void CtrlCMidSubRunThenResumeGivesTheUninterruptedRun()
-    {
-        var reference = Run("reference");
-        using var cancel = new CancellationTokenSource();
-        // Stop in the second sub-run (12 steps each): one finished sub-run, the network, AdamW, f̃, the members and the spectrum mid-way.
-        var progress = new UnitHook(units => { if (units >= 12 + 6) cancel.Cancel(); });
-        var interrupted = Assert.Throws<RunInterruptedException>(() => Run("stopped", progress: progress, cancel: cancel.Token, extra: "checkpoint_minutes=0"));
-        Assert.True(File.Exists(Path.Combine(interrupted.PartialFolder, RunCheckpoints.FileName)));
-        var resumed = RecipeRunner.Resume(_catalog, interrupted.PartialFolder, SilentProgressReporter.Instance);
-        AssertSameResults(reference.Folder, resumed.Folder);
-    }
-
-    [Fact]
-    public void MergingTwoShardsGivesTheUnshardedRun()
-    {
-        var whole = Run("whole");
-        var shards = Enumerable.Range(0, 2).Select(i => Run($"shard{i}", new RunShard(i, 2)).Folder).ToList();
-        var merged = RecipeRunner.Merge(_catalog, [shards[1], shards[0]], Path.Combine(_root, "merged"), SilentProgressReporter.Instance);
-        AssertSameResults(whole.Folder, merged.Folder);
-        Assert.True(File.Exists(Path.Combine(merged.Folder, "report.md")));
-    }
-
-    /// <summary>A progress reporter that calls back with the running total of advanced units.</summary>
-    private sealed class UnitHook(Action<double> onAdvance) : IProgressReporter
-    {
-        private double _units;
-        public IProgressTask Start(string description, double total) => new Task(this);
-        public void Message(string text) { }
-
-        private sealed class Task(UnitHook owner) : IProgressTask
-        {
-            public void Advance(double amount = 1)
-            {
-                owner._units += amount;
-                owner.Fire();
-            }
-            public void SetStatus(string status) { }
-            public void Finish() { }
-            public void Dispose() { }
-        }
-
-        private void Fire() => onAdvance(_units);
     }
 }

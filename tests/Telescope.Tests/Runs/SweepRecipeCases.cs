@@ -3,6 +3,7 @@ using Telescope.Recipes.Approximation;
 using Telescope.Recipes.DesignChoices;
 using Telescope.Recipes.DoubleDescent;
 using Telescope.Recipes.Grokking;
+using Telescope.Recipes.GrokkingModular;
 using Telescope.Recipes.Lmc;
 using Telescope.Recipes.TabularGbt;
 using Telescope.Runs;
@@ -36,6 +37,8 @@ internal sealed record SweepRecipeCase
     public required int KillRows { get; init; }
     /// <summary>Whether the in-process runs need the CIFAR-10 fixture (written into the data folder given to the runs).</summary>
     public bool NeedsCifarFixture { get; init; }
+    /// <summary>Whether the SIGKILLed child reads a real data set (tabular-gbt's OpenML files, lmc's CIFAR-10): a RealData test.</summary>
+    public bool KillReadsRealData { get; init; }
 
     public static IReadOnlyDictionary<string, SweepRecipeCase> All { get; } = new Dictionary<string, SweepRecipeCase>
     {
@@ -54,6 +57,7 @@ internal sealed record SweepRecipeCase
             StopAt = [55],   // 3 data sets × 40 SGD steps: inside the second data set's network
             Kill = ProcessKillTests.Tabular,
             KillRows = ProcessKillTests.TabularRows,
+            KillReadsRealData = true,
         },
         ["double-descent"] = new()
         {
@@ -128,6 +132,19 @@ internal sealed record SweepRecipeCase
             ],
             // Header; per arm: children 6 + 6 rows (t′ = 0) and 3 + 3 (t′ = 3), 5 path rows per t′, the parent's 3; pretraining 2.
             KillRows = 1 + 2 * (12 + 6 + 10 + 3) + 2,
+            KillReadsRealData = true,
+        },
+        ["grokking-modular"] = new()
+        {
+            Recipe = new GrokkingModularRecipe(),
+            Tiny = [.. GrokkingModularRecipeTests.Tiny, "seeds=0,1"],
+            // Four sub-runs of 12 steps: stop in the second, with one finished sub-run, the network, AdamW, f̃, the p_net
+            // members and the spectrum mid-way.
+            StopAt = [12 + 6],
+            RowsAtStopAreAPart = true,
+            // The same transformer trained 300 steps (a few seconds per sub-run), two weight decays.
+            Kill = [.. GrokkingModularRecipeTests.Tiny.Where(s => !s.StartsWith("steps=") && !s.StartsWith("log_every=")), "steps=300", "log_every=20"],
+            KillRows = 1 + 2 * LogSchedule.Steps(300, 2, 20).Count,
         },
     };
 

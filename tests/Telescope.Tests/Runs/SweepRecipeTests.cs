@@ -1,3 +1,4 @@
+using Telescope.Recipes;
 using Telescope.Runs;
 using Telescope.Tests.Cli;
 using Telescope.Tests.Data;
@@ -45,13 +46,7 @@ public sealed class SweepRecipeTests : IDisposable
     }
 
     [Theory]
-    [InlineData("approximation")]
-    [InlineData("tabular-gbt")]
-    [InlineData("double-descent")]
-    [InlineData("grokking-mnist")]
-    [InlineData("grokking-poly")]
-    [InlineData("design-choices")]
-    [InlineData("lmc")]
+    [MemberData(nameof(Recipes))]
     public void CtrlCMidRunKeepsACheckpointAndResumeGivesTheUninterruptedRun(string recipe)
     {
         var c = SweepRecipeCase.All[recipe];
@@ -81,13 +76,7 @@ public sealed class SweepRecipeTests : IDisposable
     }
 
     [Theory]
-    [InlineData("approximation")]
-    [InlineData("tabular-gbt")]
-    [InlineData("double-descent")]
-    [InlineData("grokking-mnist")]
-    [InlineData("grokking-poly")]
-    [InlineData("design-choices")]
-    [InlineData("lmc")]
+    [MemberData(nameof(Recipes))]
     public void MergingThreeShardsGivesTheUnshardedRun(string recipe)
     {
         var c = SweepRecipeCase.All[recipe];
@@ -109,19 +98,23 @@ public sealed class SweepRecipeTests : IDisposable
     }
 
     [Theory]
-    [InlineData("approximation")]
-    [InlineData("double-descent")]
-    [InlineData("grokking-mnist")]
-    [InlineData("grokking-poly")]
-    [InlineData("design-choices")]
+    [MemberData(nameof(RecipesOnBuiltInData))]
     public void SigkillThenTelescopeResumeGivesTheUninterruptedRun(string recipe) => KillAndResume(recipe);
 
     /// <summary>The child processes of these read the real data sets (tabular-gbt's OpenML files, lmc's CIFAR-10).</summary>
     [RealDataTheory]
     [Trait("Category", "RealData")]
-    [InlineData("tabular-gbt")]
-    [InlineData("lmc")]
+    [MemberData(nameof(RecipesOnRealData))]
     public void SigkillThenTelescopeResumeGivesTheUninterruptedRunOnRealData(string recipe) => KillAndResume(recipe);
+
+    /// <summary>Every recipe the CLI offers has a case, so a new recipe cannot skip these promises.</summary>
+    [Fact]
+    public void EveryBuiltInRecipeHasACase() =>
+        Assert.Equal(BuiltInRecipes.All().Select(r => r.Name).Order(), SweepRecipeCase.All.Keys.Order());
+
+    public static TheoryData<string> Recipes => [.. SweepRecipeCase.All.Keys];
+    public static TheoryData<string> RecipesOnBuiltInData => [.. SweepRecipeCase.All.Where(c => !c.Value.KillReadsRealData).Select(c => c.Key)];
+    public static TheoryData<string> RecipesOnRealData => [.. SweepRecipeCase.All.Where(c => c.Value.KillReadsRealData).Select(c => c.Key)];
 
     private void KillAndResume(string recipe)
     {
