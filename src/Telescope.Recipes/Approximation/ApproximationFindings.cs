@@ -7,10 +7,7 @@ namespace Telescope.Recipes.Approximation;
 /// <param name="Claim">The paper's claim in one sentence, with its figure.</param>
 /// <param name="LearningRate">The learning rate judged, or null for a claim over the whole grid.</param>
 /// <param name="Where">Where in the run, e.g. "sgd, lr 0.05, one seed".</param>
-internal sealed record ApproximationVerdict(string Key, string Claim, string Optimizer, double? LearningRate, string Where, Verdict Verdict)
-{
-    public RunFinding ToRunFinding() => new(Key, Claim, Where, Verdict);
-}
+internal sealed record ApproximationVerdict(string Key, string Claim, string Optimizer, double? LearningRate, string Where, Verdict Verdict);
 
 /// <summary>One learning rate of one optimizer with its runs, one per seed (in plan order).</summary>
 internal sealed record GridPoint(string Optimizer, double LearningRate, bool IsDefault, IReadOnlyList<SubRun> Runs)
@@ -65,6 +62,9 @@ internal sealed class ApproximationFindings(ApproximationSettings s, IReadOnlyLi
             .. defaults.Where(d => d.Finished.Count > 0).Select(d => At(AccuracyKey, tracks, d, AccuracyTracks(d.Finished))),
         ];
     }
+
+    /// <summary>findings.json: <see cref="All"/> in the shape every recipe shares.</summary>
+    public IEnumerable<RunFinding> RunFindings() => All().Select(v => new RunFinding(v.Key, v.Claim, v.Where, v.Verdict));
 
     /// <summary>
     /// "The ratio is at least <paramref name="threshold"/>" (the rule in the class summary). <paramref name="thresholdName"/>

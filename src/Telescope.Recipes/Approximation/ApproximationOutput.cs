@@ -91,7 +91,7 @@ internal sealed class ApproximationOutput(RunContext context, ApproximationSetti
             .Select(g => Seeded ? SeedAggregate.Combine(Seeds, g.Runs.Select(r => (object)Entry(r)).ToList()) : (object)Entry(g.Runs[0])).ToList();
         context.Folder.WriteSummary(summary);
         // findings.json: the verdicts report.md prints, in the one shape every recipe shares (written here so a merge writes it too).
-        RunFindings.Write(context.Folder, _findings.All().Select(v => v.ToRunFinding()));
+        RunFindings.Write(context.Folder, _findings.RunFindings());
     }
 
     public void WriteReport()

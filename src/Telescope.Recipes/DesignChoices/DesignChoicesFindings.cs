@@ -57,6 +57,9 @@ internal sealed class DesignChoicesFindings
     public List<MomentumComparison> Comparisons { get; } = [];
     /// <summary>Every docs/method.md §9 expectation of the recipe, then our tabular kernel comparison, each with its verdict.</summary>
     public IReadOnlyList<ClaimVerdict> Verdicts { get; }
+    /// <summary>findings.json: every verdict, each judged over all the run's seeds.</summary>
+    public IEnumerable<RunFinding> RunFindings() =>
+        Verdicts.Select(v => new RunFinding(v.Key, v.Claim, Seeded ? $"{Seeds.Count} seeds" : "one seed", v.Verdict));
 
     public IEnumerable<Arm> MainArms => Arms.Where(a => a.First.Role == SubRunRole.Main);
     public IEnumerable<Arm> Compared => Arms.Where(a => a.First.Role != SubRunRole.Identity);

@@ -149,8 +149,7 @@ internal sealed partial class DesignChoicesOutput(RunContext context, DesignChoi
         }).ToList();
         summary["wall_seconds"] = findings.Runs.ToDictionary(r => r.Label, r => Math.Round(r.WallTime.TotalSeconds, 1));
         context.Folder.WriteSummary(summary);
-        string where = Seeded ? $"{Seeds.Count} seeds" : "one seed";
-        RunFindings.Write(context.Folder, findings.Verdicts.Select(v => new RunFinding(v.Key, v.Claim, where, v.Verdict)));
+        RunFindings.Write(context.Folder, findings.RunFindings());
     }
 
     /// <summary>A combined entry gets the W(π) curves averaged over seeds, π by π (SeedAggregate keeps arrays only per seed).</summary>

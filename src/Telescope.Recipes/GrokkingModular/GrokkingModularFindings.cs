@@ -33,8 +33,8 @@ internal sealed class GrokkingModularFindings
 
     public IReadOnlyList<ModularGridPoint> Grid { get; }
 
-    /// <summary>Every verdict: three per grid point, one per training fraction for the weight-decay trend.</summary>
-    public IReadOnlyList<RunFinding> Verdicts()
+    /// <summary>findings.json, in report order: three verdicts per grid point (four with the centred alignment), one trend per training fraction.</summary>
+    public IReadOnlyList<RunFinding> RunFindings()
     {
         var list = new List<RunFinding>();
         foreach (var g in Grid)

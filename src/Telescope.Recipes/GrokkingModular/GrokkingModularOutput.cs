@@ -108,7 +108,7 @@ internal static class GrokkingModularOutput
             ["parameters"] = facts.Parameters,
             ["seeds"] = s.Seeds,
             ["runs"] = runs,
-            ["verdicts"] = findings.Verdicts().Select(v => new Dictionary<string, object?>
+            ["verdicts"] = findings.RunFindings().Select(v => new Dictionary<string, object?>
             {
                 ["key"] = v.Key,
                 ["where"] = v.Where,
@@ -116,7 +116,7 @@ internal static class GrokkingModularOutput
                 ["statement"] = v.Verdict.Statement,
             }).ToList(),
         });
-        RunFindings.Write(context.Folder, findings.Verdicts());
+        RunFindings.Write(context.Folder, findings.RunFindings());
     }
 
     public static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);

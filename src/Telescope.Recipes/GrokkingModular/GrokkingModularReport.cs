@@ -29,7 +29,7 @@ internal sealed class GrokkingModularReport(RunContext context, GrokkingModularS
         report.Paragraph(s.Verdicts.Describe() + (s.Seeds.Count > 1
             ? $" Noise here: the spread over the {s.Seeds.Count} seeds."
             : " One seed: event times are judged on the logging grid, and p_net's gap against its standard error over the label directions."));
-        report.Bullets(findings.Verdicts().Select(v => $"**{v.Where}** — {v.Verdict.About(v.Claim)}"));
+        report.Bullets(findings.RunFindings().Select(v => $"**{v.Where}** — {v.Verdict.About(v.Claim)}"));
 
         report.Heading("Events per run");
         report.Table(Runs.ToList(),

@@ -43,6 +43,17 @@ internal sealed class LmcAnalysis(LmcSettings s, LmcSetup setup, IReadOnlyList<L
             Gap(setup.Seeds.Select(seed => MeanOverSteps("pretrained", seed)), setup.Seeds.Select(seed => MeanOverSteps("random", seed)), ("pretrained", "random")));
     }
 
+    /// <summary>findings.json: <see cref="Verdicts"/> citing the paper's figure, each placed in the whole sweep (model, spawn steps, seeds).</summary>
+    public IEnumerable<RunFinding> RunFindings()
+    {
+        string where = $"{ModelText}, spawn steps {string.Join(", ", setup.SpawnSteps)}, " + (setup.Seeded ? $"{setup.Seeds.Count} seeds" : "one seed");
+        return Verdicts().Select(v => new RunFinding(v.Key, "paper Fig. 6 (docs/method.md §9): " + v.Claim, where, v.Verdict));
+    }
+
+    /// <summary>The network as summary.json, report.md and findings.json name it.</summary>
+    public string ModelText => $"ResNet-{6 * setup.Model.BlocksPerStage + 2} (w = {setup.Model.Width}, {setup.Model.Norm}" +
+        (setup.Model.Norm == Models.NormKind.GroupNorm ? $", {setup.Model.Groups} groups" : "") + $", {setup.Model.DType})";
+
     private bool BothArms => Arms.Contains("random") && Arms.Contains("pretrained");
 
     /// <summary>"The quantity falls as t′ grows": its slope against ln(t′ + 1), every seed's value a point.</summary>

@@ -93,7 +93,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         {
             ["recipe"] = "lmc",
             ["data"] = facts.DataDescription,
-            ["model"] = ModelText,
+            ["model"] = _analysis.ModelText,
             ["steps"] = setup.Training.Steps,
             ["spawn_steps"] = setup.SpawnSteps,
         };
@@ -110,12 +110,8 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         var verdicts = _analysis.Verdicts().ToList();
         summary["verdicts"] = verdicts.ToDictionary(v => v.Key, v => new Dictionary<string, object?> { ["outcome"] = RunFindings.OutcomeName(v.Verdict.Outcome), ["statement"] = v.Verdict.Statement });
         context.Folder.WriteSummary(summary);
-        string where = $"{ModelText}, spawn steps {string.Join(", ", setup.SpawnSteps)}, " + (setup.Seeded ? $"{setup.Seeds.Count} seeds" : "one seed");
-        RunFindings.Write(context.Folder, verdicts.Select(v => new RunFinding(v.Key, "paper Fig. 6 (docs/method.md §9): " + v.Claim, where, v.Verdict)));
+        RunFindings.Write(context.Folder, _analysis.RunFindings());
     }
-
-    private string ModelText => $"ResNet-{6 * setup.Model.BlocksPerStage + 2} (w = {setup.Model.Width}, {setup.Model.Norm}" +
-        (setup.Model.Norm == Models.NormKind.GroupNorm ? $", {setup.Model.Groups} groups" : "") + $", {setup.Model.DType})";
 
     private void WriteFigures(ReportBuilder report)
     {
@@ -191,7 +187,7 @@ internal sealed class LmcOutput(RunContext context, LmcSettings s, LmcSetup setu
         report.Heading("Setup and scale").Bullets(
         [
             $"Data: {facts.DataDescription}. The 10k training images were decoded from a JPEG (quality 75) re-encoding of CIFAR-10 (see the data README).",
-            $"Model: {ModelText}; Kaiming-normal convolutions, 1×1 projection shortcuts.",
+            $"Model: {_analysis.ModelText}; Kaiming-normal convolutions, 1×1 projection shortcuts.",
             string.Create(CultureInfo.InvariantCulture, $"Training: SGD momentum {setup.Training.Momentum}, coupled weight decay {setup.Training.WeightDecay}, lr {setup.Training.LearningRate} with {setup.Training.WarmupSteps} warm-up steps and ×{setup.Training.DecayFactor} after steps [{string.Join(", ", setup.Training.Milestones())}], batch {setup.Training.BatchSize}, random crop (4-pixel zero padding) + horizontal flip, T = {setup.Training.Steps} steps."),
             $"Spawn steps t′ = {string.Join(", ", setup.SpawnSteps)}; α grid {string.Join(", ", s.Alphas.Select(F))}; {setup.Seeds.Count} seed(s).",
             $"**Scale**: the paper (after Frankle et al. 2020) uses all 50k CIFAR-10 training images, w = 16 and ≈ 63k steps; this run uses {s.TrainSize} images, w = {setup.Model.Width} and T = {setup.Training.Steps}" +

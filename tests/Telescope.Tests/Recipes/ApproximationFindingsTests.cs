@@ -89,11 +89,16 @@ public sealed class ApproximationFindingsTests() : TempFolderTest("telescope-app
     }
 
     [Fact]
-    public void FindingsJsonRoundTrips()
+    public void FindingsJsonComesFromTheAnalysisAndRoundTrips()
     {
-        var all = new ApproximationFindings(Settings, Runs([(0.0496, 2.56)], [(2.83, 4.59)])).All();
-        var findings = all.Select(v => v.ToRunFinding()).ToList();
-        Assert.Equal(5, findings.Count);   // orders of magnitude, below at two rates, growth, accuracy
+        // The one-seed run of OneSeedNeedsTheStatedMargin, in report order: orders of magnitude, below at both rates, growth, accuracy.
+        var findings = new ApproximationFindings(Settings, Runs([(0.0496, 2.56)], [(2.83, 4.59)])).RunFindings().ToList();
+        Assert.Equal([ApproximationFindings.OrdersOfMagnitudeKey, ApproximationFindings.BelowLinearKey, ApproximationFindings.BelowLinearKey,
+            ApproximationFindings.GrowsKey, ApproximationFindings.AccuracyKey], findings.Select(f => f.Key));
+        Assert.Equal(["sgd, lr 0.01, one seed", "sgd, lr 0.01, one seed", "sgd, lr 0.05, one seed", "sgd, lr [0.01, 0.05], one seed", "sgd, lr 0.01, one seed"],
+            findings.Select(f => f.Where));
+        Assert.Equal([VerdictOutcome.Agrees, VerdictOutcome.Agrees, VerdictOutcome.Inconclusive, VerdictOutcome.Inconclusive, VerdictOutcome.Agrees],
+            findings.Select(f => f.Verdict.Outcome));   // 51.6× twice, 1.62×, two rates, accuracy gaps 0.01 vs 0.3
         Assert.All(findings, f => Assert.Contains("paper Fig. 2", f.Claim));
         string target = Path.Combine(_root, "run");
         using (var folder = RunFolder.Create(target, force: false))

@@ -79,6 +79,25 @@ public sealed class DesignChoicesFindingsTests
     }
 
     [Fact]
+    public void FindingsJsonEntriesComeFromTheAnalysisWithoutAReport()
+    {
+        // Every verdict of OneSeedVerdictsFollowTheirThresholds, in the same order, each placed in the whole one-seed run.
+        var entries = OneSeed(Defaults).RunFindings().ToList();
+        Assert.Equal(
+        [
+            "components_sum_to_telescoping_change", "weight_decay_identity", "momentum_vs_rescaled_sgd",
+            "adaptive_kernel_differs_adam_mnist_train", "adaptive_kernel_differs_adam_mnist_test",
+            "adaptive_kernel_differs_adam_tabular_train", "adaptive_kernel_differs_adam_tabular_test", "adaptive_kernel_flatter_than_sgd_tabular",
+        ], entries.Select(f => f.Key));
+        Assert.All(entries, f => Assert.Equal("one seed", f.Where));
+        Assert.Equal(
+            [VerdictOutcome.Agrees, VerdictOutcome.Agrees, VerdictOutcome.Inconclusive, VerdictOutcome.Agrees, VerdictOutcome.Disagrees,
+             VerdictOutcome.Agrees, VerdictOutcome.Disagrees, VerdictOutcome.Agrees],
+            entries.Select(f => f.Verdict.Outcome));
+        Assert.Equal("docs/method.md §9: Adam's kernel K^T differs measurably from K (adam, houses, final test×train block)", entries[6].Claim);
+    }
+
+    [Fact]
     public void SeveralSeedsJudgeTheKernelDifferenceAgainstTheSeedSpread()
     {
         // Train×train alignments 0.975 and 0.985: gap 0.02, SE 0.005, z = 4 > 2. Test×train 0.97 and 0.999: gap 0.0155,
@@ -93,5 +112,6 @@ public sealed class DesignChoicesFindingsTests
         Assert.Equal(
             new[] { VerdictOutcome.Agrees, VerdictOutcome.Inconclusive, VerdictOutcome.Inconclusive, VerdictOutcome.Agrees, VerdictOutcome.Inconclusive },
             findings.Verdicts.Select(v => v.Verdict.Outcome));   // sum gap, no homogeneous net, no momentum, train×train, test×train
+        Assert.All(findings.RunFindings(), f => Assert.Equal("2 seeds", f.Where));
     }
 }

@@ -136,7 +136,13 @@ public class GrokkingModularFindingsTests
         Assert.Equal(VerdictOutcome.Agrees, both.AlignmentLeads(both.Grid[0], centered: true).Outcome);
         var late = Findings(s, Run(1, 0, 100, 1000, centredRise: 2000));
         Assert.Equal(VerdictOutcome.Disagrees, late.AlignmentLeads(late.Grid[0], centered: true).Outcome);
-        Assert.Contains(both.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");
+        // findings.json: per grid point the delay, p_net, both alignments; then the fraction's trend (one λ: inconclusive).
+        var entries = both.RunFindings();
+        Assert.Equal(["grokking_delay", "p_net_test_below_train", "alignment_leads_accuracy", "centered_alignment_leads_accuracy",
+            "grokking_step_falls_with_weight_decay"], entries.Select(f => f.Key));
+        Assert.Equal([.. Enumerable.Repeat("fraction 0.5, λ = 1", 4), "fraction 0.5"], entries.Select(f => f.Where));
+        Assert.Equal([VerdictOutcome.Agrees, VerdictOutcome.Inconclusive, VerdictOutcome.Disagrees, VerdictOutcome.Agrees, VerdictOutcome.Inconclusive],
+            entries.Select(f => f.Verdict.Outcome));   // ratio 9–11 ≥ 3; no p_net measured; as above; one weight decay
         // Risen at 500 but back at its start level from 900 on, before the grokking step 1000: a rise that came and went.
         var faded = Findings(s, Run(1, 0, 100, 1000, centredRise: 500, centredFades: true));
         var fadedVerdict = faded.AlignmentLeads(faded.Grid[0], centered: true);
@@ -148,7 +154,7 @@ public class GrokkingModularFindingsTests
         Assert.Contains("rises later", lateVerdict.Statement);
         // Without the centred curve there is no such verdict.
         var plain = Findings(s, Run(1, 0, 100, 1000, alignmentRise: 500));
-        Assert.DoesNotContain(plain.Verdicts(), f => f.Key == "centered_alignment_leads_accuracy");
+        Assert.DoesNotContain(plain.RunFindings(), f => f.Key == "centered_alignment_leads_accuracy");
     }
 
     [Fact]
@@ -173,6 +179,6 @@ public class GrokkingModularFindingsTests
         Assert.Equal(VerdictOutcome.Disagrees, reversed.WeightDecayTrend(0.5).Outcome);
         var one = Findings(Settings("weight_decays=1"), Run(1, 0, 100, 1000));
         Assert.Equal(VerdictOutcome.Inconclusive, one.WeightDecayTrend(0.5).Outcome);
-        Assert.Equal(4, one.Verdicts().Count);   // three for the grid point, one trend for the fraction
+        Assert.Equal(4, one.RunFindings().Count);   // three for the grid point, one trend for the fraction
     }
 }

@@ -48,6 +48,13 @@ public class LmcAnalysisTests
         Assert.Equal(VerdictOutcome.Agrees, verdicts["pretrained_gradient_change_falls"]);
         Assert.Equal(VerdictOutcome.Agrees, verdicts["pretrained_drop_smaller"]);
         Assert.Equal(VerdictOutcome.Agrees, verdicts["pretrained_gradient_change_smaller"]);
+        // findings.json: the same verdicts in the same order, citing the paper's figure, each placed in the whole sweep.
+        var entries = analysis.RunFindings().ToList();
+        Assert.Equal(["random_drop_falls", "random_gradient_change_falls", "pretrained_gradient_change_falls", "pretrained_drop_smaller",
+            "pretrained_gradient_change_smaller"], entries.Select(f => f.Key));
+        Assert.All(entries, f => Assert.Equal("ResNet-20 (w = 8, BatchNorm, Float32), spawn steps 0, 10, 100, 500, 3 seeds", f.Where));
+        Assert.All(entries, f => Assert.Equal(VerdictOutcome.Agrees, f.Verdict.Outcome));
+        Assert.Equal("paper Fig. 6 (docs/method.md §9): the accuracy drop at the first spawn step (t′ = 0) is smaller when pretrained", entries[3].Claim);
 
         var random = analysis.Arm("random");
         Assert.True(random.LargeAtFirst);           // 0.4 ≥ large_drop = 0.05
@@ -71,6 +78,9 @@ public class LmcAnalysisTests
         var verdicts = oneSeed.Verdicts().ToDictionary(v => v.Key, v => v.Verdict.Outcome);
         Assert.Equal(VerdictOutcome.Inconclusive, verdicts["pretrained_drop_smaller"]);   // no seed spread, no standard error
         Assert.Equal(VerdictOutcome.Inconclusive, verdicts["pretrained_gradient_change_smaller"]);
+        var last = oneSeed.RunFindings().Last();
+        Assert.Equal(("pretrained_gradient_change_smaller", VerdictOutcome.Inconclusive), (last.Key, last.Verdict.Outcome));
+        Assert.Equal("ResNet-20 (w = 8, BatchNorm, Float32), spawn steps 0, 10, 100, 500, one seed", last.Where);
     }
 
     [Fact]
